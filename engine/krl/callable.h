@@ -1,0 +1,138 @@
+// Callables: KRL functions and actions, built-in operators and modules, and
+// the evaluation context every call receives.
+//
+// A Function value is anything KRL can call: a closure made by the evaluator,
+// a built-in operator (`x.length()`), a module member (`math:floor(x)`,
+// `event:attr("a")`), or an action. Calls receive arguments as the reference
+// does: positional and named; built-ins bind them to their parameter names
+// with bind_args (the reference's krlNamedArgs).
+//
+// Built-ins are plain function pointers registered in tables (one table per
+// stdlib group, Lua's luaL_Reg style): adding an operator is one row there.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/krl/error.h"
+#include "engine/krl/limits.h"
+#include "engine/krl/value.h"
+
+namespace spime::krl {
+
+class Host;  // runtime services (entity variables, events, ...); see host.h
+
+// Arguments as written at a call site: `f(1, 2, name = 3)`.
+struct Args {
+  std::vector<Value> positional;
+  std::vector<std::pair<std::string, Value>> named;
+};
+
+enum class LogLevel { Debug, Info, Warn, Error };
+
+// Per-evaluation state: limits, step and depth counters, and the services a
+// call may need. One EvalContext serves one top-level evaluation (an event
+// schedule or a query) on one thread; it is not shared between threads.
+struct EvalContext {
+  Limits limits;
+  std::uint64_t steps = 0;
+  int depth = 0;
+  Host* host = nullptr;  // null when evaluating without a pico (krl eval, tests)
+  // Where klog and log statements go; null discards.
+  std::function<void(LogLevel, const std::string&)> log;
+  // Source of randomness for math:random / random:*; seeded per context.
+  std::mt19937_64 rng{std::random_device{}()};
+
+  // Counts one evaluation step; throws KrlError when the budget is spent.
+  void step() {
+    if (++steps > limits.max_steps) {
+      throw KrlError("evaluation step limit exceeded (" + std::to_string(limits.max_steps) +
+                     " steps)");
+    }
+  }
+};
+
+// Anything KRL can call.
+class Function {
+ public:
+  enum class Kind : std::uint8_t { Function, Action, ActionFunction };
+
+  explicit Function(Kind kind) : kind_(kind) {}
+  virtual ~Function() = default;
+  Function(const Function&) = delete;
+  Function& operator=(const Function&) = delete;
+
+  Kind kind() const { return kind_; }
+  // A name for error messages and klog ("map", "my_function", "<anonymous>").
+  virtual std::string_view name() const = 0;
+  // Calls it. Errors are thrown as KrlError.
+  virtual Value call(EvalContext& ctx, const Args& args) const = 0;
+
+ private:
+  Kind kind_;
+};
+
+// Arguments bound to a built-in's parameter list (the reference's krlNamedArgs):
+// positional arguments fill parameters in order (extra ones are dropped);
+// a named argument goes to the parameter of that name. size() is the length of
+// the bound list, as the reference's `arguments.length` would be: missing
+// trailing parameters are absent; missing ones in the middle read as null.
+constexpr int kMaxBuiltinParams = 8;
+class BoundArgs {
+ public:
+  int size() const { return n_; }
+  const Value& operator[](int i) const {
+    static const Value kNull;
+    return i < n_ ? v_[i] : kNull;
+  }
+  bool has(int i) const { return i < n_ && !v_[i].is_null(); }
+  void push(Value v) { v_[n_++] = std::move(v); }
+  void set(int i, Value v) {
+    while (n_ <= i) v_[n_++] = Value();
+    v_[i] = std::move(v);
+  }
+
+ private:
+  Value v_[kMaxBuiltinParams];
+  int n_ = 0;
+};
+
+using BuiltinFn = Value (*)(EvalContext& ctx, const BoundArgs& args);
+
+// One built-in operator or module member.
+struct Builtin {
+  const char* name;
+  std::vector<const char*> params;  // parameter names, in order
+  BuiltinFn fn;
+  Function::Kind kind = Function::Kind::Function;
+  // A property is read without a call: `event:attrs`, `time:now` is not one.
+  bool is_property = false;
+};
+
+// Binds call-site arguments to `params` as described at BoundArgs.
+BoundArgs bind_args(const std::vector<const char*>& params, const Args& args);
+BoundArgs bind_args(const std::vector<const char*>& params, const Value* positional, size_t n);
+
+// A table of built-ins: the stdlib operators, or one module (math, time, ...).
+struct Module {
+  std::string name;
+  std::vector<Builtin> members;
+  // nullptr when absent.
+  const Builtin* find(std::string_view member) const;
+};
+
+// A Function value wrapping a Builtin (for passing `math:floor` around or
+// returning a built-in from a module lookup).
+Value make_builtin_function(const Builtin* b);
+
+// Calls a KRL function value with positional arguments (for stdlib operators
+// such as map/filter/sort that call back into KRL). Throws a TypeError
+// "<value> is not a function" when `f` is not callable as a function.
+Value call_function(EvalContext& ctx, const Value& f, std::vector<Value> args);
+
+}  // namespace spime::krl

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package spime needs to build, test and benchmark.
+# Idempotent: installs only what is missing. Run as root (or with sudo available).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git curl ca-certificates
+  libcaf-dev            # actors (CAF 0.17)
+  libboost-all-dev      # Beast (HTTP), Asio, Boost.Regex
+  librocksdb-dev        # storage
+  nlohmann-json3-dev    # JSON
+  libyaml-cpp-dev       # prototypes
+  catch2                # tests (Catch2 v2)
+  clang-format          # formatting
+  wrk                   # benchmarks
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
