@@ -1,12 +1,45 @@
-// The spime binary: `spime <command> ...`.
+// The spime binary: `spime <command> ...` (see command.h for exit codes).
 #include <cstdio>
 #include <cstring>
+#include <string>
+
+#include "cli/command.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const spime::cli::Args& args);
+  const char* usage;
+};
+
+const Command kCommands[] = {
+    {"krl", spime::cli::krl_command,
+     "krl check FILE...        parse and statically check KRL rulesets\n"
+     "  krl eval 'EXPR'          evaluate a KRL expression and print it as JSON\n"
+     "  krl bench parse|eval ... measure parse and evaluation speed"},
+};
+
+void usage(std::FILE* out) {
+  std::fprintf(out, "usage: spime <command> [args]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %s\n", c.usage);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0) {
-    std::fprintf(stderr, "usage: spime krl check FILE... | spime krl eval 'EXPR'\n");
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) {
+    usage(stderr);
+    return spime::cli::kExitUsage;
   }
-  std::fprintf(stderr, "spime: unknown command '%s'\n", argv[1]);
-  return 2;
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    usage(stdout);
+    return spime::cli::kExitOk;
+  }
+  for (const Command& c : kCommands) {
+    if (name == c.name) return c.run(spime::cli::Args(argv + 2, argv + argc));
+  }
+  std::fprintf(stderr, "spime: unknown command '%s' (try spime --help)\n", name.c_str());
+  return spime::cli::kExitUsage;
 }

@@ -13,6 +13,7 @@ PACKAGES=(
   catch2                # tests (Catch2 v2)
   clang-format          # formatting
   wrk                   # benchmarks
+  ccache                # faster rebuilds (optional for CMake, used when present)
 )
 
 missing=()

@@ -1,0 +1,110 @@
+ruleset esproto_device {
+  meta {
+    name "ESProto device"
+    description <<
+      Thresholds per sensor type; every reading is checked against them and a
+      violation raises esproto:threshold_violation. Violations and low-battery
+      events are forwarded to the collections the device belongs to.
+    >>
+    author "spime"
+    provides thresholds, collections
+    shares thresholds, collections
+  }
+
+  global {
+    // All thresholds, or those of one sensor type:
+    // {"temperature": {"upper_limit": 80, "lower_limit": 50}, ...}
+    thresholds = function(threshold_type) {
+      all = ent:thresholds.defaultsTo({});
+      threshold_type.isnull() => all | all{threshold_type}
+    }
+    // The collections this device reports to (ECIs of their event channels).
+    collections = function() {
+      ent:collections.defaultsTo([])
+    }
+    // Which field of a reading holds its value, per sensor type.
+    valueKeys = {"temperature": "temperatureF", "humidity": "humidity", "pressure": "pressure"}
+    // A limit as a number, or null when absent; "78.8" counts as 78.8.
+    asLimit = function(v) {
+      v.isnull() || v == "" => null | v.as("Number")
+    }
+    readingValue = function(reading, sensor_type) {
+      raw = reading{valueKeys{sensor_type}.defaultsTo(sensor_type)};
+      raw.isnull() => null | raw.as("Number")
+    }
+  }
+
+  rule set_threshold {
+    select when esproto new_threshold
+    pre {
+      threshold_type = event:attr("threshold_type")
+      upper = asLimit(event:attr("upper_limit"))
+      lower = asLimit(event:attr("lower_limit"))
+    }
+    if threshold_type.typeof() == "String" && threshold_type != "" then noop()
+    fired {
+      ent:thresholds{threshold_type} := {"upper_limit": upper, "lower_limit": lower}
+    }
+  }
+
+  rule check_reading {
+    select when esproto new_temperature_reading
+             or esproto new_humidity_reading
+             or esproto new_pressure_reading
+    foreach event:attr("readings").defaultsTo([]) setting(reading)
+    pre {
+      sensor_type = event:type.extract(re#^new_(.+)_reading$#).head()
+      threshold = thresholds(sensor_type)
+      value = readingValue(reading, sensor_type)
+      upper = threshold{"upper_limit"}
+      lower = threshold{"lower_limit"}
+      over = not upper.isnull() && value > upper
+      under = not lower.isnull() && value < lower
+      name = reading{"name"}.defaultsTo(sensor_type)
+      message = over => <<#{name} reads #{value}, above its upper limit #{upper}>>
+                      | <<#{name} reads #{value}, below its lower limit #{lower}>>
+    }
+    if threshold.typeof() == "Map" && value.typeof() == "Number" && (over || under) then noop()
+    fired {
+      raise esproto event "threshold_violation" attributes {
+        "reading": reading,
+        "value": value,
+        "sensor_type": sensor_type,
+        "threshold": threshold,
+        "direction": over => "above" | "below",
+        "message": message,
+        "sensor_id": event:attr("sensor_id"),
+        "timestamp": event:attr("timestamp")
+      }
+    }
+  }
+
+  // Until subscriptions arrive, a collection registers itself with the device
+  // by raising esproto:collection_added with the ECI it listens on.
+  rule add_collection {
+    select when esproto collection_added
+    pre {
+      eci = event:attr("eci")
+    }
+    if eci.typeof() == "String" && not (collections() >< eci) then noop()
+    fired {
+      ent:collections := collections().append(eci)
+    }
+  }
+
+  rule remove_collection {
+    select when esproto collection_removed
+    pre {
+      eci = event:attr("eci")
+    }
+    fired {
+      ent:collections := collections().filter(function(c) { c != eci })
+    }
+  }
+
+  rule forward_to_collections {
+    select when esproto threshold_violation or esproto battery_level_low
+    foreach collections() setting(eci)
+    event:send({"eci": eci, "domain": "esproto", "type": event:type, "attrs": event:attrs})
+  }
+}

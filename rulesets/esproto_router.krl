@@ -1,0 +1,90 @@
+ruleset esproto_router {
+  meta {
+    name "ESProto router"
+    description <<
+      Receives the heartbeats of a Wovyn ESProto sensor and turns them into
+      meaningful events: one esproto:new_<type>_reading per sensor type found in
+      genericThing.data, and esproto:battery_level_low when the battery's
+      healthPercent falls under the configured level.
+    >>
+    author "spime"
+    configure using low_battery_percent = 20
+    provides lastHeartbeat, lastTemperature, lastHumidity, lastPressure
+    shares lastHeartbeat, lastTemperature, lastHumidity, lastPressure
+  }
+
+  global {
+    // The last heartbeat exactly as the sensor sent it.
+    lastHeartbeat = function() {
+      ent:lastHeartbeat
+    }
+    // The last readings of one sensor type: {"readings": [...], "timestamp": ...}.
+    lastReadings = function(sensor_type) {
+      ent:lastReadings{sensor_type}
+    }
+    lastTemperature = function() {
+      lastReadings("temperature")
+    }
+    lastHumidity = function() {
+      lastReadings("humidity")
+    }
+    lastPressure = function() {
+      lastReadings("pressure")
+    }
+    // genericThing.data when it has the expected shape (a map of arrays), else {}.
+    sensorData = function(thing) {
+      data = thing{"data"};
+      data.typeof() == "Map" => data | {}
+    }
+    // healthPercent as a number; sensors send it as a number or a numeric string.
+    healthPercent = function(thing) {
+      raw = thing{"healthPercent"};
+      raw.isnull() => null | raw.as("Number")
+    }
+  }
+
+  rule record_heartbeat {
+    select when wovyn heartbeat or wovynEmitter thingHeartbeat
+    pre {
+      thing = event:attr("genericThing")
+    }
+    if thing.typeof() == "Map" then noop()
+    fired {
+      ent:lastHeartbeat := event:attrs
+    }
+  }
+
+  rule route_readings {
+    select when wovyn heartbeat or wovynEmitter thingHeartbeat
+    foreach sensorData(event:attr("genericThing")) setting(readings, sensor_type)
+    pre {
+      timestamp = time:now()
+      sensor_id = event:attr("emitterGUID")
+    }
+    if readings.typeof() == "Array" then noop()
+    fired {
+      ent:lastReadings{sensor_type} := {"readings": readings, "timestamp": timestamp};
+      raise esproto event <<new_#{sensor_type}_reading>> attributes {
+        "readings": readings,
+        "sensor_id": sensor_id,
+        "timestamp": timestamp
+      }
+    }
+  }
+
+  rule check_battery {
+    select when wovyn heartbeat or wovynEmitter thingHeartbeat
+    pre {
+      health = healthPercent(event:attr("genericThing"))
+    }
+    if health.typeof() == "Number" && health < low_battery_percent then noop()
+    fired {
+      raise esproto event "battery_level_low" attributes {
+        "sensor_id": event:attr("emitterGUID"),
+        "health_percent": health,
+        "threshold": low_battery_percent,
+        "timestamp": time:now()
+      }
+    }
+  }
+}
