@@ -54,7 +54,8 @@ bool search_from(const RegExp& re, std::string_view text, std::size_t start, Reg
   if (start > 0) flags |= boost::match_prev_avail;  // \b and lookbehind see the byte before
   bool found;
   try {
-    found = boost::regex_search(begin + start, end, m, compiled(re), flags);
+    // `begin` as the base: ^ means the start of the text, not of the search.
+    found = boost::regex_search(begin + start, end, m, compiled(re), flags, begin);
   } catch (const std::runtime_error&) {
     too_complex();
   }

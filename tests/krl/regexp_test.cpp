@@ -140,3 +140,10 @@ TEST_CASE("builtin functions, modules and call_function", "[values]") {
   CHECK_THROWS_WITH(call_function(ctx, f, {}), Catch::Contains("maximum call depth"));
   CHECK(ctx.depth == 0);
 }
+
+TEST_CASE("a search from an offset still sees the text before it", "[values]") {
+  RegexMatch m;
+  CHECK_FALSE(regexp_search_at(*make_regexp("^a"), "ba", 1, &m));
+  CHECK(regexp_search_at(*make_regexp("(?<=b)a"), "ba", 1, &m));
+  CHECK(regexp_replace(*make_regexp("^x", "g"), "xxx", "y") == "yxx");
+}
