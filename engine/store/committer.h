@@ -47,6 +47,9 @@ class Committer {
     uint64_t fsyncs = 0;   // groups written with sync on
     uint64_t failed_groups = 0;
     uint64_t refused = 0;  // try_submit calls refused (queue full or shut down)
+    double average_group_size() const {
+      return groups == 0 ? 0.0 : static_cast<double>(batches) / static_cast<double>(groups);
+    }
   };
 
   Committer(GroupWriter writer, bool sync, size_t max_pending);

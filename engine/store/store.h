@@ -43,7 +43,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // False when absent.
+  // False when absent (or, rarely, unreadable: an I/O error reads as absent).
   bool get(std::string_view key, std::string* value) const;
   // Ordered (bytewise) scan of all keys starting with prefix; the callback returns false to
   // stop. The views are valid only during the callback. Sees a consistent snapshot.

@@ -76,6 +76,7 @@ TEST_CASE("committer: concurrent submitters are all acknowledged exactly once an
     CHECK(stats.groups <= stats.batches);
     CHECK(stats.fsyncs == stats.groups);  // sync_commits defaults to on
     CHECK(stats.failed_groups == 0);
+    CHECK(stats.average_group_size() >= 1.0);
     CHECK(store->committer().pending() == 0);
   }
   CHECK(failures == 0);
@@ -116,6 +117,7 @@ TEST_CASE("committer: a full queue refuses at once without calling back", "[stor
   committer.resume();
   REQUIRE(eight.wait_for(30s));
   CHECK(committer.stats().groups == 1);  // everything waiting went out as one group
+  CHECK(committer.stats().average_group_size() == 8.0);
   CHECK(committer.stats().batches == 8);
 
   st::Latch more(1);
