@@ -10,6 +10,7 @@
 #include "engine/runtime/select_when.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/runtime/select_when_program.h"
 
@@ -405,6 +406,39 @@ std::string SelectWhen::describe() const {
   }
   out += "}";
   return out;
+}
+
+std::optional<std::int64_t> SelectWhen::within_ms(const krl::Value& amount,
+                                                  const std::string& unit) {
+  static const std::pair<const char*, double> kPeriods[] = {
+      {"second", 1000.0},
+      {"minute", 1000.0 * 60},
+      {"hour", 1000.0 * 60 * 60},
+      {"day", 1000.0 * 60 * 60 * 24},
+      {"week", 1000.0 * 60 * 60 * 24 * 7},
+      {"month", 1000.0 * 60 * 60 * 24 * 30},
+      {"year", 1000.0 * 60 * 60 * 24 * 365},
+  };
+  auto lookup = [&](const std::string& u) -> std::optional<double> {
+    for (const auto& [name, ms] : kPeriods) {
+      if (u == name) return ms;
+    }
+    return std::nullopt;
+  };
+  std::optional<double> multiplier = lookup(unit);
+  if (!multiplier && !unit.empty() && (unit.back() == 's' || unit.back() == 'S')) {
+    multiplier = lookup(unit.substr(0, unit.size() - 1));
+  }
+  // JavaScript's `amount * multiplier`, for the values where KRL's number
+  // coercion agrees with it.
+  double n = 0;
+  if (!(amount.is_number() || amount.is_string() || amount.is_null() || amount.is_bool()) ||
+      !krl::to_number(amount, &n)) {
+    return std::nullopt;
+  }
+  double ms = n * multiplier.value_or(1.0);
+  if (!std::isfinite(ms) || std::fabs(ms) > 9.0e15) return std::nullopt;
+  return static_cast<std::int64_t>(std::floor(ms));
 }
 
 std::string SelectWhen::state_to_json(const krl::Value& state) {

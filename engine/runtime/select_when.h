@@ -87,9 +87,11 @@ struct SelectSpec {
   // Event leaves. An empty domain or name means "*" (any).
   std::string domain = "*";
   std::string name = "*";
-  LeafMatcher matcher;                   // empty: domain and name decide alone
-  std::vector<std::string> setting;      // setting(vars): vars[i] = captures[i]
-  std::optional<Aggregator> aggregator;  // count/repeat aggregators
+  LeafMatcher matcher;               // empty: domain and name decide alone
+  std::vector<std::string> setting;  // setting(vars): vars[i] = captures[i]
+  // count/repeat aggregators. The reference attaches them to the leaf; set
+  // here or on a Count/Repeat node (whose operand must then be a leaf).
+  std::optional<Aggregator> aggregator;
 
   // Operators.
   std::vector<SelectSpec> args;
@@ -142,6 +144,14 @@ class SelectWhen {
   // e.g. {"start":[["*:a","s0"]],"s0":[["*:b","end"]]}: for tests and debugging.
   // Leaves with a matcher print as "domain:name:fnK", K in order of appearance.
   std::string describe() const;
+
+  // `within <amount> <unit>` in ms, as the reference's EventWithin: amount
+  // times the unit (second, minute, hour, day, week, month = 30 days,
+  // year = 365 days; a trailing "s" is ignored; any other unit counts 1),
+  // floored (equivalent for integer event times). nullopt when the amount is
+  // not a finite number (the reference's TypeError "within timeLimit must be
+  // a number (ms) or a function that returns the limit.").
+  static std::optional<std::int64_t> within_ms(const krl::Value& amount, const std::string& unit);
 
   // Convenience for the store: state <-> JSON text (corrupt text = null).
   static std::string state_to_json(const krl::Value& state);

@@ -33,6 +33,18 @@ class Builder {
   Machine build(const SelectSpec& spec, int depth) {
     if (depth > kMaxSpecDepth) throw BuildError("select when expression nested too deeply");
     if (spec.kind == Kind::Event) return leaf_machine(spec);
+    if ((spec.kind == Kind::Count || spec.kind == Kind::Repeat) && spec.aggregator) {
+      // The AST keeps the aggregator on count/repeat; the reference compiles
+      // it into the leaf's matcher.
+      if (spec.args.size() != 1 || spec.args[0].kind != Kind::Event) {
+        throw BuildError("an aggregator needs a single event expression");
+      }
+      if (spec.args[0].aggregator) throw BuildError("an event has at most one aggregator");
+      SelectSpec moved = spec;
+      moved.args[0].aggregator = std::move(moved.aggregator);
+      moved.aggregator.reset();
+      return build(moved, depth);
+    }
 
     std::vector<Machine> args;
     args.reserve(spec.args.size());

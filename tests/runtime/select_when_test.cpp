@@ -519,3 +519,38 @@ TEST_CASE("invalid specs are refused with a clear error", "[selectwhen]") {
   for (int i = 0; i < 300; ++i) deep = op(Kind::Or, {std::move(deep)});
   CHECK(compile_error(std::move(deep)) == "select when expression nested too deeply");
 }
+
+TEST_CASE("within periods in ms", "[selectwhen]") {
+  CHECK(SelectWhen::within_ms(krl::Value(5), "seconds") == 5000);
+  CHECK(SelectWhen::within_ms(krl::Value(1), "second") == 1000);
+  CHECK(SelectWhen::within_ms(krl::Value(1.5), "minutes") == 90000);
+  CHECK(SelectWhen::within_ms(krl::Value(2), "hours") == 2 * 3600000);
+  CHECK(SelectWhen::within_ms(krl::Value(1), "day") == 86400000);
+  CHECK(SelectWhen::within_ms(krl::Value(1), "weeks") == 7 * 86400000LL);
+  CHECK(SelectWhen::within_ms(krl::Value(1), "month") == 30 * 86400000LL);
+  CHECK(SelectWhen::within_ms(krl::Value(1), "years") == 365 * 86400000LL);
+  CHECK(SelectWhen::within_ms(krl::Value("3"), "seconds") == 3000);
+  CHECK(SelectWhen::within_ms(krl::Value(250), "fortnights") == 250);  // unknown unit: x1
+  CHECK_FALSE(SelectWhen::within_ms(krl::Value("soon"), "seconds"));
+  CHECK_FALSE(SelectWhen::within_ms(krl::Value(krl::Map()), "seconds"));
+  CHECK_FALSE(SelectWhen::within_ms(krl::Value(1e300), "years"));
+}
+
+TEST_CASE("an aggregator may sit on the count/repeat node, as in the AST", "[selectwhen]") {
+  SelectSpec count = op(Kind::Count, {e("ex:n", capture_attr("n"))}, 2);
+  count.aggregator = Aggregator{"sum", {"total"}};
+  auto sw = compile(count);
+  CHECK(sw->select_vars() == std::vector<std::string>{"total"});
+  Pico p{*sw};
+  CHECK_FALSE(p.send("ex:n", 0, attrs({{"n", 2}})));
+  CHECK(p.send("ex:n", 0, attrs({{"n", 3}})));
+  CHECK(krl::encode_json(krl::Value(p.last_bindings)) == R"({"total":5})");
+
+  SelectSpec bad = op(Kind::Count, {op(Kind::Or, {e("a"), e("b")})}, 2);
+  bad.aggregator = Aggregator{"sum", {"total"}};
+  CHECK(compile_error(bad) == "an aggregator needs a single event expression");
+  SelectSpec unknown = op(Kind::Repeat, {e("a")}, 2);
+  unknown.aggregator = Aggregator{"median", {"m"}};
+  CHECK(compile_error(unknown) ==
+        "unknown aggregator `median` (expected max, min, sum, avg or push)");
+}
