@@ -1,0 +1,100 @@
+// Committer: group commit, the engine's durability promise.
+//
+// "Acknowledged means durable": a submitter's `done` callback runs only after its batch is in
+// the write-ahead log (fsynced when the store's sync_commits is on). Many picos submit
+// concurrently; one dedicated thread takes every batch waiting at that moment, writes them as
+// ONE storage write (one fsync for the whole group), then calls each submitter's callback with
+// the shared outcome. Batches of a group are applied in submission order.
+//
+// Callbacks run on the committer thread, exactly once each, in submission order. They must be
+// quick and must not block on the committer (post onward to your own executor); they may call
+// try_submit. An exception escaping a callback is swallowed so the other callbacks still run.
+//
+// Bounded: try_submit refuses at once (returns false, callback not called, batch untouched by
+// the store) when max_pending batches are already waiting, or after shutdown began. The HTTP
+// layer answers 503 then.
+//
+// shutdown() (also run by the destructor) stops accepting, drains everything already queued
+// (even while paused), then joins the thread. Thread-safe throughout.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/store/write_batch.h"
+
+namespace spime::store {
+
+class Committer {
+ public:
+  using Done = std::function<void(bool ok, const std::string& error)>;
+  // Writes a group of batches atomically and durably; false + *error on failure. Supplied by
+  // the Store (it owns the database); called only from the committer thread.
+  using GroupWriter =
+      std::function<bool(const std::vector<const WriteBatch*>& group, std::string* error)>;
+
+  struct Stats {
+    uint64_t batches = 0;  // batches written (successfully or not)
+    uint64_t groups = 0;   // storage writes; batches / groups is the average group size
+    uint64_t fsyncs = 0;   // groups written with sync on
+    uint64_t failed_groups = 0;
+    uint64_t refused = 0;  // try_submit calls refused (queue full or shut down)
+    double average_group_size() const {
+      return groups == 0 ? 0.0 : static_cast<double>(batches) / static_cast<double>(groups);
+    }
+  };
+
+  Committer(GroupWriter writer, bool sync, size_t max_pending);
+  ~Committer();
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  bool try_submit(WriteBatch batch, Done done);
+  void shutdown();
+
+  Stats stats() const;
+  size_t pending() const;  // batches queued and not yet taken by the committer thread
+  size_t max_pending() const { return max_pending_; }
+
+  // Holds queued batches without writing them until resume(); for tests (filling the queue
+  // deterministically) and maintenance. shutdown() overrides a pause.
+  void pause();
+  void resume();
+
+ private:
+  struct Pending {
+    WriteBatch batch;
+    Done done;
+  };
+
+  void run();
+
+  const GroupWriter writer_;
+  const bool sync_;
+  const size_t max_pending_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  bool paused_ = false;
+
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> groups_{0};
+  std::atomic<uint64_t> fsyncs_{0};
+  std::atomic<uint64_t> failed_groups_{0};
+  std::atomic<uint64_t> refused_{0};
+
+  std::mutex join_mu_;  // serialises concurrent shutdown() calls around join
+  std::thread thread_;  // last: started after every other member exists
+};
+
+}  // namespace spime::store

@@ -1,0 +1,239 @@
+#include "engine/store/keys.h"
+
+#include <stdexcept>
+#include <vector>
+
+namespace spime::store::keys {
+namespace {
+
+constexpr std::string_view kSchemaVersion = "m/schema_version";
+constexpr std::string_view kRootPico = "m/root_pico";
+constexpr std::string_view kCounter = "m/counter/";
+constexpr std::string_view kPico = "p/";
+constexpr std::string_view kChannel = "c/";
+constexpr std::string_view kPicoChannel = "h/";
+constexpr std::string_view kRuleset = "r/";
+constexpr std::string_view kRidByUrl = "u/";
+constexpr std::string_view kInstallation = "i/";
+constexpr std::string_view kEntvar = "e/";
+constexpr std::string_view kAppvar = "a/";
+constexpr std::string_view kRuleState = "w/";
+constexpr std::string_view kSchedule = "s/";
+constexpr std::string_view kScheduleDue = "t/";
+constexpr size_t kDueDigits = 20;  // enough for any uint64_t
+
+// Appends one separated field, refusing the separator byte (it would alias other keys).
+void append_field(std::string* out, std::string_view field, const char* what) {
+  if (field.find(kSep) != std::string_view::npos) {
+    throw std::invalid_argument(std::string("store key: ") + what +
+                                " must not contain the byte 0x1F");
+  }
+  out->append(field);
+}
+
+std::string build(std::string_view family, std::initializer_list<std::string_view> fields,
+                  std::initializer_list<const char*> names, bool trailing_sep) {
+  std::string key(family);
+  auto name = names.begin();
+  bool first = true;
+  for (std::string_view field : fields) {
+    if (!first) key.push_back(kSep);
+    first = false;
+    append_field(&key, field, *name++);
+  }
+  if (trailing_sep) key.push_back(kSep);
+  return key;
+}
+
+// Splits the part of key after family into exactly n non-empty fields.
+bool split(std::string_view key, std::string_view family, size_t n,
+           std::initializer_list<std::string*> outs) {
+  if (key.substr(0, family.size()) != family) return false;
+  key.remove_prefix(family.size());
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = key.find(kSep, start);
+    parts.push_back(key.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  if (parts.size() != n) return false;
+  for (std::string_view p : parts) {
+    if (p.empty()) return false;
+  }
+  size_t i = 0;
+  for (std::string* out : outs) {
+    if (out) out->assign(parts[i]);
+    ++i;
+  }
+  return true;
+}
+
+bool parse_single(std::string_view key, std::string_view family, std::string* out) {
+  if (key.size() <= family.size() || key.substr(0, family.size()) != family) return false;
+  if (out) out->assign(key.substr(family.size()));
+  return true;
+}
+
+}  // namespace
+
+std::string schema_version() {
+  return std::string(kSchemaVersion);
+}
+std::string root_pico() {
+  return std::string(kRootPico);
+}
+std::string counter(std::string_view name) {
+  return std::string(kCounter) + std::string(name);
+}
+
+std::string pico(std::string_view pico_id) {
+  return build(kPico, {pico_id}, {"pico id"}, false);
+}
+std::string pico_prefix() {
+  return std::string(kPico);
+}
+bool parse_pico(std::string_view key, std::string* pico_id) {
+  return split(key, kPico, 1, {pico_id});
+}
+
+std::string channel(std::string_view eci) {
+  return build(kChannel, {eci}, {"eci"}, false);
+}
+std::string channel_prefix() {
+  return std::string(kChannel);
+}
+bool parse_channel(std::string_view key, std::string* eci) {
+  return split(key, kChannel, 1, {eci});
+}
+
+std::string pico_channel(std::string_view pico_id, std::string_view eci) {
+  return build(kPicoChannel, {pico_id, eci}, {"pico id", "eci"}, false);
+}
+std::string pico_channel_prefix(std::string_view pico_id) {
+  return build(kPicoChannel, {pico_id}, {"pico id"}, true);
+}
+bool parse_pico_channel(std::string_view key, std::string* pico_id, std::string* eci) {
+  return split(key, kPicoChannel, 2, {pico_id, eci});
+}
+
+std::string ruleset(std::string_view rid) {
+  return build(kRuleset, {rid}, {"rid"}, false);
+}
+std::string ruleset_prefix() {
+  return std::string(kRuleset);
+}
+bool parse_ruleset(std::string_view key, std::string* rid) {
+  return split(key, kRuleset, 1, {rid});
+}
+
+std::string rid_by_url(std::string_view url) {
+  return std::string(kRidByUrl) + std::string(url);
+}
+std::string rid_by_url_prefix() {
+  return std::string(kRidByUrl);
+}
+bool parse_rid_by_url(std::string_view key, std::string* url) {
+  return parse_single(key, kRidByUrl, url);
+}
+
+std::string installation(std::string_view pico_id, std::string_view rid) {
+  return build(kInstallation, {pico_id, rid}, {"pico id", "rid"}, false);
+}
+std::string installation_prefix(std::string_view pico_id) {
+  return build(kInstallation, {pico_id}, {"pico id"}, true);
+}
+bool parse_installation(std::string_view key, std::string* pico_id, std::string* rid) {
+  return split(key, kInstallation, 2, {pico_id, rid});
+}
+
+std::string entvar(std::string_view pico_id, std::string_view rid, std::string_view name) {
+  return build(kEntvar, {pico_id, rid, name}, {"pico id", "rid", "variable name"}, false);
+}
+std::string entvar_prefix(std::string_view pico_id) {
+  return build(kEntvar, {pico_id}, {"pico id"}, true);
+}
+std::string entvar_prefix(std::string_view pico_id, std::string_view rid) {
+  return build(kEntvar, {pico_id, rid}, {"pico id", "rid"}, true);
+}
+bool parse_entvar(std::string_view key, std::string* pico_id, std::string* rid, std::string* name) {
+  return split(key, kEntvar, 3, {pico_id, rid, name});
+}
+
+std::string appvar(std::string_view rid, std::string_view name) {
+  return build(kAppvar, {rid, name}, {"rid", "variable name"}, false);
+}
+std::string appvar_prefix(std::string_view rid) {
+  return build(kAppvar, {rid}, {"rid"}, true);
+}
+bool parse_appvar(std::string_view key, std::string* rid, std::string* name) {
+  return split(key, kAppvar, 2, {rid, name});
+}
+
+std::string rule_state(std::string_view pico_id, std::string_view rid, std::string_view rule) {
+  return build(kRuleState, {pico_id, rid, rule}, {"pico id", "rid", "rule name"}, false);
+}
+std::string rule_state_prefix(std::string_view pico_id) {
+  return build(kRuleState, {pico_id}, {"pico id"}, true);
+}
+std::string rule_state_prefix(std::string_view pico_id, std::string_view rid) {
+  return build(kRuleState, {pico_id, rid}, {"pico id", "rid"}, true);
+}
+bool parse_rule_state(std::string_view key, std::string* pico_id, std::string* rid,
+                      std::string* rule) {
+  return split(key, kRuleState, 3, {pico_id, rid, rule});
+}
+
+std::string schedule(std::string_view id) {
+  return build(kSchedule, {id}, {"schedule id"}, false);
+}
+std::string schedule_prefix() {
+  return std::string(kSchedule);
+}
+bool parse_schedule(std::string_view key, std::string* id) {
+  return split(key, kSchedule, 1, {id});
+}
+
+std::string schedule_due(uint64_t due_ms, std::string_view id) {
+  std::string digits = std::to_string(due_ms);
+  std::string key(kScheduleDue);
+  key.append(kDueDigits - digits.size(), '0');
+  key += digits;
+  key.push_back(kSep);
+  append_field(&key, id, "schedule id");
+  return key;
+}
+std::string schedule_due_prefix() {
+  return std::string(kScheduleDue);
+}
+bool parse_schedule_due(std::string_view key, uint64_t* due_ms, std::string* id) {
+  std::string due, sched_id;
+  if (!split(key, kScheduleDue, 2, {&due, &sched_id})) return false;
+  if (due.size() != kDueDigits) return false;
+  uint64_t value = 0;
+  for (char c : due) {
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return false;  // overflow: not a key we built
+    value = value * 10 + digit;
+  }
+  if (due_ms) *due_ms = value;
+  if (id) *id = std::move(sched_id);
+  return true;
+}
+
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char last = static_cast<unsigned char>(end.back());
+    if (last != 0xFF) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;
+}
+
+}  // namespace spime::store::keys

@@ -1,0 +1,105 @@
+// Every RocksDB key family the engine uses, in one place.
+//
+// A key is a family prefix (one ASCII letter and '/') followed by fields. Multi-field keys
+// separate their fields with kSep (0x1F, ASCII "unit separator"). No id the engine stores can
+// contain that byte: ECIs and pico ids are URL-safe base64ish ([A-Za-z0-9_-]), rids are dotted
+// names, entity/app variable and rule names are KRL identifiers, schedule ids are generated.
+// Because kSep sorts below every printable byte, "a" and its fields sort before "a.b" and its
+// fields: a prefix scan over "pico<sep>" never picks up a longer pico id.
+//
+// Builders throw std::invalid_argument when a separated field contains kSep (it would make keys
+// ambiguous); callers validate untrusted ids before building keys. A field that ends a key and is
+// never followed by another (the url of rid_by_url, the name of a counter) may hold any byte.
+//
+// Family table (value formats are chosen by the runtime; JSON unless noted):
+//   m/schema_version              decimal schema version (see Store::kSchemaVersion)
+//   m/root_pico                   the root pico's id
+//   m/counter/<name>              an engine counter (runtime-defined encoding)
+//   p/<pico>                      pico record: parent, children order, created
+//   c/<eci>                       channel: owning pico id, tags, policies
+//   h/<pico><sep><eci>            channel index per pico (value empty)
+//   r/<rid>                       ruleset registry entry: url, source, hash
+//   u/<url>                       rid registered from url (value: the rid)
+//   i/<pico><sep><rid>            installation: config, install order
+//   e/<pico><sep><rid><sep><name> entity variable
+//   a/<rid><sep><name>            app variable
+//   w/<pico><sep><rid><sep><rule> select-when state of one rule
+//   s/<id>                        schedule record
+//   t/<due><sep><id>              schedule by due time; <due> is 20 zero-padded decimal digits
+//                                 of milliseconds since the epoch, so keys sort by time
+//                                 (value empty)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace spime::store::keys {
+
+inline constexpr char kSep = '\x1f';
+
+// ---- meta ---------------------------------------------------------------------------------
+std::string schema_version();
+std::string root_pico();
+std::string counter(std::string_view name);
+
+// ---- picos --------------------------------------------------------------------------------
+std::string pico(std::string_view pico_id);
+std::string pico_prefix();  // all picos
+bool parse_pico(std::string_view key, std::string* pico_id);
+
+// ---- channels -----------------------------------------------------------------------------
+std::string channel(std::string_view eci);
+std::string channel_prefix();  // all channels
+bool parse_channel(std::string_view key, std::string* eci);
+
+std::string pico_channel(std::string_view pico_id, std::string_view eci);
+std::string pico_channel_prefix(std::string_view pico_id);  // all channels of one pico
+bool parse_pico_channel(std::string_view key, std::string* pico_id, std::string* eci);
+
+// ---- ruleset registry ---------------------------------------------------------------------
+std::string ruleset(std::string_view rid);
+std::string ruleset_prefix();  // all registered rulesets
+bool parse_ruleset(std::string_view key, std::string* rid);
+
+std::string rid_by_url(std::string_view url);
+std::string rid_by_url_prefix();  // the whole url index
+bool parse_rid_by_url(std::string_view key, std::string* url);
+
+// ---- installations ------------------------------------------------------------------------
+std::string installation(std::string_view pico_id, std::string_view rid);
+std::string installation_prefix(std::string_view pico_id);  // all rulesets of one pico
+bool parse_installation(std::string_view key, std::string* pico_id, std::string* rid);
+
+// ---- variables ----------------------------------------------------------------------------
+std::string entvar(std::string_view pico_id, std::string_view rid, std::string_view name);
+std::string entvar_prefix(std::string_view pico_id);                        // one pico
+std::string entvar_prefix(std::string_view pico_id, std::string_view rid);  // one pico + rid
+bool parse_entvar(std::string_view key, std::string* pico_id, std::string* rid, std::string* name);
+
+std::string appvar(std::string_view rid, std::string_view name);
+std::string appvar_prefix(std::string_view rid);  // all app vars of one ruleset
+bool parse_appvar(std::string_view key, std::string* rid, std::string* name);
+
+// ---- select-when state --------------------------------------------------------------------
+std::string rule_state(std::string_view pico_id, std::string_view rid, std::string_view rule);
+std::string rule_state_prefix(std::string_view pico_id);                        // one pico
+std::string rule_state_prefix(std::string_view pico_id, std::string_view rid);  // pico + rid
+bool parse_rule_state(std::string_view key, std::string* pico_id, std::string* rid,
+                      std::string* rule);
+
+// ---- schedules ----------------------------------------------------------------------------
+std::string schedule(std::string_view id);
+std::string schedule_prefix();  // all schedules by id
+bool parse_schedule(std::string_view key, std::string* id);
+
+std::string schedule_due(uint64_t due_ms, std::string_view id);
+std::string schedule_due_prefix();  // all schedules, earliest first
+bool parse_schedule_due(std::string_view key, uint64_t* due_ms, std::string* id);
+
+// The first key of the smallest range holding every key that starts with prefix, past its end:
+// scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no
+// such bound exists (prefix is empty or all 0xFF).
+std::string prefix_end(std::string_view prefix);
+
+}  // namespace spime::store::keys

@@ -1,0 +1,219 @@
+#include "engine/store/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "engine/store/keys.h"
+
+namespace spime::store {
+
+struct Store::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  int lock_fd = -1;
+
+  ~Impl() {
+    if (db) {
+      db->Close().PermitUncheckedError();
+      db.reset();
+    }
+    if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
+  }
+};
+
+namespace {
+
+std::string in_use_message(const std::string& dir) {
+  return "data directory " + dir + " is in use by another spime process";
+}
+
+void append_to(rocksdb::WriteBatch* out, const WriteBatch& batch) {
+  for (const WriteBatch::Op& op : batch.ops()) {
+    if (op.kind == WriteBatch::Op::Kind::kPut) {
+      out->Put(op.key, op.value).PermitUncheckedError();
+    } else {
+      out->Delete(op.key).PermitUncheckedError();
+    }
+  }
+}
+
+// A flock held on an open file description: it conflicts with any other open() of the file,
+// in this process or another, and dies with the process (no stale locks after a crash).
+bool take_dir_lock(const std::string& dir, int* fd_out, std::string* error) {
+  std::string path = dir + "/spime.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    *error = err == EWOULDBLOCK ? in_use_message(dir)
+                                : "cannot lock " + path + ": " + std::strerror(err);
+    return false;
+  }
+  *fd_out = fd;
+  return true;
+}
+
+// Parses a stored schema version; -1 when it is not a plain non-negative decimal.
+long parse_version(const std::string& text) {
+  if (text.empty() || text.size() > 9) return -1;
+  long v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::string& dir, const Options& options,
+                                   std::string* error) {
+  std::string scratch;
+  if (!error) error = &scratch;
+  if (dir.empty()) {
+    *error = "data directory path is empty";
+    return nullptr;
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    *error = "cannot create data directory " + dir + ": " + ec.message();
+    return nullptr;
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    *error = "data directory " + dir + " is not a directory";
+    return nullptr;
+  }
+
+  std::unique_ptr<Store> store(new Store());
+  store->dir_ = dir;
+  store->sync_ = options.sync_commits;
+  store->impl_ = std::make_unique<Impl>();
+  if (!take_dir_lock(dir, &store->impl_->lock_fd, error)) return nullptr;
+
+  bool had_database = std::filesystem::exists(dir + "/CURRENT", ec);
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.keep_log_file_num = 5;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
+  if (!status.ok()) {
+    // Our flock should have caught a concurrent holder; RocksDB's LOCK is the backstop.
+    std::string text = status.ToString();
+    if (status.IsIOError() && text.find("lock") != std::string::npos) {
+      *error = in_use_message(dir);
+    } else {
+      *error = "cannot open data directory " + dir + ": " + text;
+    }
+    return nullptr;
+  }
+  store->impl_->db.reset(raw);
+
+  std::string version_text;
+  bool has_version = store->get(keys::schema_version(), &version_text);
+  bool empty = true;
+  if (!has_version) {
+    store->scan("", [&](std::string_view, std::string_view) {
+      empty = false;
+      return false;
+    });
+  }
+  if (has_version) {
+    long version = parse_version(version_text);
+    if (version < 0) {
+      *error = "data directory " + dir + " has an unreadable schema version";
+      return nullptr;
+    }
+    if (version > kSchemaVersion) {
+      *error = "data directory " + dir + " has schema version " + std::to_string(version) +
+               "; this spime reads up to " + std::to_string(kSchemaVersion);
+      return nullptr;
+    }
+  } else if (!empty) {
+    *error = "data directory " + dir + " holds a database that is not spime's (no schema version)";
+    return nullptr;
+  } else {
+    // Fresh, or created by an open that crashed before writing its schema version.
+    WriteBatch init;
+    init.put(keys::schema_version(), std::to_string(kSchemaVersion));
+    std::string write_error;
+    if (!store->write(init, &write_error)) {
+      *error = "cannot initialise data directory " + dir + ": " + write_error;
+      return nullptr;
+    }
+  }
+  store->fresh_ = !had_database || !has_version;
+
+  rocksdb::DB* db = store->impl_->db.get();
+  bool sync = options.sync_commits;
+  store->committer_ = std::make_unique<Committer>(
+      [db, sync](const std::vector<const WriteBatch*>& group, std::string* err) {
+        rocksdb::WriteBatch combined;
+        for (const WriteBatch* batch : group) append_to(&combined, *batch);
+        rocksdb::WriteOptions write_options;
+        write_options.sync = sync;
+        rocksdb::Status s = db->Write(write_options, &combined);
+        if (!s.ok()) *err = s.ToString();
+        return s.ok();
+      },
+      sync, options.max_pending_batches);
+  return store;
+}
+
+Store::~Store() {
+  committer_.reset();  // drain queued batches while the database is still open
+  impl_.reset();
+}
+
+bool Store::get(std::string_view key, std::string* value) const {
+  std::string scratch;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()),
+                                     value ? value : &scratch);
+  return s.ok();
+}
+
+void Store::scan(std::string_view prefix,
+                 const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  rocksdb::ReadOptions read_options;
+  std::string end = keys::prefix_end(prefix);
+  rocksdb::Slice end_slice(end);
+  if (!end.empty()) read_options.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    rocksdb::Slice v = it->value();
+    if (!visit(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+  }
+  it->status().PermitUncheckedError();
+}
+
+bool Store::write(const WriteBatch& batch, std::string* error) {
+  rocksdb::WriteBatch rb;
+  append_to(&rb, batch);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync_;
+  rocksdb::Status s = impl_->db->Write(write_options, &rb);
+  if (!s.ok()) {
+    if (error) *error = s.ToString();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace spime::store

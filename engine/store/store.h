@@ -1,0 +1,70 @@
+// Store: the engine's persistent state in one RocksDB database under --data DIR.
+//
+// This directory (engine/store/) is the only code that includes RocksDB headers; the public API
+// speaks bytes. Key layout lives in keys.h; values are encoded by the runtime.
+//
+// One process at a time: open() takes an exclusive lock (flock on DIR/spime.lock, then RocksDB's
+// own LOCK) and fails with "data directory DIR is in use by another spime process" when another
+// Store, in this process or another, holds it. The lock is released when the Store is destroyed.
+//
+// Schema: a fresh directory gets m/schema_version = kSchemaVersion. A directory written by a
+// newer spime is refused ("data directory DIR has schema version N; this spime reads up to M"),
+// as is a non-empty database with no schema version.
+//
+// Writes: write() commits one batch synchronously (start-up, admin paths); committer() is the
+// group-commit path for the many concurrent picos. Reads (get, scan) see every acknowledged
+// write. All methods are thread-safe. Destruction drains the committer, then closes.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/store/committer.h"
+#include "engine/store/write_batch.h"
+
+namespace spime::store {
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  struct Options {
+    bool sync_commits = true;           // fsync the WAL before acknowledging
+    size_t max_pending_batches = 4096;  // bounded commit queue
+  };
+
+  // Opens or creates DIR (and its parents). Returns nullptr and sets *error on failure.
+  static std::unique_ptr<Store> open(const std::string& dir, const Options& options,
+                                     std::string* error);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // False when absent (or, rarely, unreadable: an I/O error reads as absent).
+  bool get(std::string_view key, std::string* value) const;
+  // Ordered (bytewise) scan of all keys starting with prefix; the callback returns false to
+  // stop. The views are valid only during the callback. Sees a consistent snapshot.
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // Synchronous commit of one batch (sync as Options::sync_commits). False + *error.
+  bool write(const WriteBatch& batch, std::string* error);
+
+  Committer& committer() { return *committer_; }
+  bool is_fresh() const { return fresh_; }  // created by this open
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Impl;  // RocksDB handles and the directory lock; defined in store.cpp
+  Store() = default;
+
+  std::string dir_;
+  bool fresh_ = false;
+  bool sync_ = true;
+  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Committer> committer_;  // declared after impl_: destroyed (drained) first
+};
+
+}  // namespace spime::store

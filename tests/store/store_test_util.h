@@ -1,0 +1,63 @@
+// Helpers shared by the [store] tests: temporary directories, a countdown latch, and running
+// this test binary again as a child process (a fresh process, not a bare fork of a threaded one).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <string>
+
+namespace spime::store::testing {
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class Latch {
+ public:
+  explicit Latch(size_t count) : count_(count) {}
+  void count_down() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (count_ > 0 && --count_ == 0) cv_.notify_all();
+  }
+  bool wait_for(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t count_;
+};
+
+// Environment variables read by the hidden "[store_child]" test case.
+inline constexpr const char* kChildModeEnv = "SPIME_STORE_CHILD_MODE";
+inline constexpr const char* kChildDirEnv = "SPIME_STORE_CHILD_DIR";
+inline constexpr const char* kChildFdEnv = "SPIME_STORE_CHILD_FD";
+
+// Exit codes of the "open" child.
+inline constexpr int kChildOpened = 0;
+inline constexpr int kChildInUse = 3;
+inline constexpr int kChildOtherError = 4;
+
+// Forks and execs this binary running only the hidden child test case in `mode` on `dir`.
+// `keep_fd` (if >= 0) stays open in the child and its number is passed in kChildFdEnv.
+// The child's stdout goes to /dev/null. Returns the child's pid (or -1).
+pid_t spawn_child(const std::string& mode, const std::string& dir, int keep_fd = -1);
+// Waits for the child; its exit code, or -1 when it did not exit normally.
+int wait_exit_code(pid_t pid);
+
+}  // namespace spime::store::testing
