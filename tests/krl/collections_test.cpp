@@ -64,6 +64,8 @@ const Builtin& op(const char* name) {
   for (const Builtin& b : stdlib::collection_operators()) {
     if (std::string(b.name) == name) return b;
   }
+  // Operators shared with other groups (encode lives with the strings).
+  if (const Builtin* b = stdlib::find_operator(name)) return *b;
   FAIL("no operator " << name);
   throw;
 }

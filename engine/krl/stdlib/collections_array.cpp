@@ -262,25 +262,6 @@ Value op_unique(EvalContext&, const BoundArgs& args) {
   return Value(std::move(out));
 }
 
-// lodash's _.parseInt(x, 10) of to_string(x): leading digits after optional
-// whitespace and sign; 0 when there are none.
-double parse_int_prefix(const Value& v) {
-  const std::string s = to_string(v);
-  std::size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
-  bool negative = false;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-  double n = 0;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) n = n * 10 + (s[i] - '0');
-  return negative ? -n : n;
-}
-
-// encode(indent): JSON; indent as JSON.stringify takes it (at most 10).
-Value op_encode(EvalContext&, const BoundArgs& args) {
-  const double indent = std::min(parse_int_prefix(args[1]), 10.0);
-  return Value(encode_json(args[0], indent < 1 ? 0 : static_cast<int>(indent)));
-}
-
 }  // namespace
 
 void add_array_operators(std::vector<Builtin>& rows) {
@@ -301,7 +282,6 @@ void add_array_operators(std::vector<Builtin>& rows) {
   rows.push_back({"once", {"val"}, op_once});
   rows.push_back({"duplicates", {"val"}, op_duplicates});
   rows.push_back({"unique", {"val"}, op_unique});
-  rows.push_back({"encode", {"val", "indent"}, op_encode});
 }
 
 }  // namespace spime::krl::stdlib::collections
