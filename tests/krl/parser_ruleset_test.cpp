@@ -456,8 +456,52 @@ TEST_CASE("parser: speed on a large ruleset", "[parser]") {
   CHECK(rs->global.size() == 20000);
   CHECK(rs->rules.size() == 5000);
   const double lines_per_sec = lines / secs;
-  WARN("parsed " << lines << " lines in " << secs << " s: " << lines_per_sec << " lines/s");
+  UNSCOPED_INFO("parsed " << lines << " lines in " << secs << " s: " << lines_per_sec << " lines/s");
   // A floor against accidental quadratic work only: Debug builds on a loaded
   // 2-core machine run ~20x slower than Release (which does > 1M lines/s).
   CHECK(lines_per_sec > 10000);
+}
+
+TEST_CASE("parser: postlude statements from the reference tests", "[parser]") {
+  auto fired = [](const std::string& src) { return PL("fired{" + src + "}"); };
+  CHECK(fired("clear ent:foo") == "fired: (clear ent:foo); ");
+  CHECK(fired("clear app:bar") == "fired: (clear app:bar); ");
+  CHECK(fired("clear app:bar{key}") == "fired: (clear app:bar{key}); ");
+  CHECK(fired("clear app:bar{[key]}") == "fired: (clear app:bar{[key]}); ");
+  CHECK(fired("last if(x==4)") == "fired: (if (== x 4) (last)); ");
+  CHECK(fired("last if x == 4") == "fired: (if (== x 4) (last)); ");
+  CHECK(fired("log error {\"baz\": [1, 2]}") == "fired: (log error {\"baz\": [1 2]}); ");
+  CHECK(fired("error error \"foo\"") == "fired: (error error \"foo\"); ");
+  CHECK(fired("error info info") == "fired: (error info info); ");
+  CHECK(fired("error debug debug()") == "fired: (error debug (call debug)); ");
+  CHECK(fired("raise event \"foo:bar\" for \"some.rid.ok\"") ==
+        "fired: (raise event \"foo:bar\" for \"some.rid.ok\"); ");
+  CHECK(fired("raise event event") == "fired: (raise event event); ");
+  CHECK(fired("raise event event attributes {}") == "fired: (raise event event attrs {}); ");
+  CHECK(fired("schedule domain event \"type\" at \"time\" attributes {\"a\": 1} setting(foo)") ==
+        "fired: (schedule domain \"type\" at \"time\" attrs {\"a\": 1} setting(foo)); ");
+  CHECK(fired("schedule event \"foo:bar\" repeat \"5 0 * * *\"") ==
+        "fired: (schedule event \"foo:bar\" repeat \"5 0 * * *\"); ");
+  CHECK(fired("raise domain event \"type\" on final") ==
+        "fired: (on-final (raise domain \"type\")); ");
+  CHECK(fired("foo = bar on final") == "fired: (on-final (= foo bar)); ");
+  CHECK(fired("foo = bar if baz > 0") == "fired: (if (> baz 0) (= foo bar)); ");
+  CHECK(fired("ent:name := 1") == "fired: (:= ent:name 1); ");
+  CHECK(fired("ent:user{[\"firstname\"]} := \"bob\"") ==
+        "fired: (:= ent:user{[\"firstname\"]} \"bob\"); ");
+  CHECK(PL("always{aaa=one();bbb=two()}") == "always: (= aaa (call one)) (= bbb (call two)); ");
+  CHECK(AB("select when foo bar http:post(\"url\", qs = {\"foo\": \"bar\"})") ==
+        "(every (http:post \"url\" qs={\"foo\": \"bar\"}))");
+  CHECK(AB("select when foo bar http:post(\"url\") setting(resp)") ==
+        "(every (http:post \"url\" setting(resp)))");
+}
+
+TEST_CASE("parser: rule and ruleset locations", "[parser]") {
+  auto rs = parse_ok("ruleset rs {\n  rule r1 {}\n  rule r2 {}\n}");
+  CHECK(rs->loc.offset == 0);
+  REQUIRE(rs->rules.size() == 2);
+  CHECK(rs->rules[0].loc.offset == 15);
+  CHECK(rs->rules[1].loc.offset == 28);
+  CHECK(rs->rules[1].loc.line == 3);
+  CHECK(rs->rules[1].loc.col == 3);
 }
