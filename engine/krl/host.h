@@ -27,7 +27,7 @@ struct CurrentEvent {
   std::string eid;
   std::string domain;
   std::string type;
-  Value attrs;           // a Map (null when the event had none)
+  Value attrs;  // a Map (null when the event had none)
   std::int64_t time_ms = 0;
 };
 
@@ -35,7 +35,7 @@ struct CurrentEvent {
 struct RaisedEvent {
   std::string domain;
   std::string type;
-  Value attrs;                     // whatever the expression gave (null when absent)
+  Value attrs;  // whatever the expression gave (null when absent)
   std::optional<std::string> for_rid;
 };
 

@@ -128,8 +128,7 @@ class RulesetInstance {
  public:
   // Evaluates configure, use module and the global declarations, in that order.
   static std::shared_ptr<RulesetInstance> create(std::shared_ptr<const Program> program,
-                                                 const InstanceOptions& options,
-                                                 EvalContext& ctx);
+                                                 const InstanceOptions& options, EvalContext& ctx);
   ~RulesetInstance();
   RulesetInstance(const RulesetInstance&) = delete;
   RulesetInstance& operator=(const RulesetInstance&) = delete;
