@@ -303,6 +303,9 @@ struct Rule {
   // select when <event> [within N unit]; null select means the rule never fires
   EventExprPtr select;
   std::optional<EventWithin> within;
+  // `select where <expr>` (the reference's RuleSelect kind "where"): the rule
+  // selects every event for which expr is truthy. Null otherwise.
+  ExprPtr select_where;
   std::vector<ForEach> foreach;
   std::vector<Declaration> pre;
   std::optional<ActionBlock> action_block;
