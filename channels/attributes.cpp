@@ -461,8 +461,8 @@ bool parse_body(std::string_view content_type, std::string_view body, bool has_b
       return false;
     }
     if (!charset.empty() && charset != "utf-8") {
-      *error = {415, "UnsupportedMediaTypeError: only UTF-8 JSON is supported, not \"" + charset +
-                         "\""};
+      *error = {415,
+                "UnsupportedMediaTypeError: only UTF-8 JSON is supported, not \"" + charset + "\""};
       return false;
     }
     const size_t first = body.find_first_not_of(" \t\r\n");
@@ -510,11 +510,24 @@ bool parse_body(std::string_view content_type, std::string_view body, bool has_b
 
 Value headers_value(const std::vector<std::pair<std::string, std::string>>& fields) {
   // Node's single-valued headers: a repeat is dropped.
-  static const char* const kFirstWins[] = {
-      "age",           "authorization", "content-length",      "content-type", "etag",
-      "expires",       "from",          "host",                "if-modified-since",
-      "if-unmodified-since", "last-modified", "location", "max-forwards", "proxy-authorization",
-      "referer",       "retry-after",   "server",              "user-agent"};
+  static const char* const kFirstWins[] = {"age",
+                                           "authorization",
+                                           "content-length",
+                                           "content-type",
+                                           "etag",
+                                           "expires",
+                                           "from",
+                                           "host",
+                                           "if-modified-since",
+                                           "if-unmodified-since",
+                                           "last-modified",
+                                           "location",
+                                           "max-forwards",
+                                           "proxy-authorization",
+                                           "referer",
+                                           "retry-after",
+                                           "server",
+                                           "user-agent"};
   Map m;
   for (const auto& [raw_name, raw_value] : fields) {
     std::string name = lower(raw_name);

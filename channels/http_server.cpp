@@ -105,10 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.options_.max_header_bytes));
     parser_->body_limit(server_.options_.max_body_bytes);
     stream_.expires_after(server_.options_.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -118,8 +117,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     const auto length = parser_->content_length();
     if (length && *length > server_.options_.max_body_bytes) {
-      return reply_and_close(
-          error_response(413, "PayloadTooLargeError: request entity too large"));
+      return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
     }
     stream_.expires_after(server_.options_.body_timeout);
     if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
@@ -150,13 +148,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     busy_ = true;
     if (ec == http::error::body_limit) {
-      return reply_and_close(
-          error_response(413, "PayloadTooLargeError: request entity too large"));
+      return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
     }
     if (ec == http::error::header_limit) {
       return reply_and_close(error_response(431, "Error: request header fields too large"));
     }
-    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {  // parse error
+    if (ec.category() ==
+        http::make_error_code(http::error::bad_target).category()) {  // parse error
       return reply_and_close(error_response(400, "Error: bad request: " + ec.message()));
     }
     do_close();
@@ -214,13 +212,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_ && !close && !closing_ && !server_.stopping_);
     res->prepare_payload();
     if (server_.options_.log_requests) {
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - started_)
-                            .count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+              .count();
       char elapsed[32];
       std::snprintf(elapsed, sizeof elapsed, "%.3fms", ms);
-      server_.log(method_ + " " + target_ + " " + std::to_string(response.status) + " " +
-                  elapsed);
+      server_.log(method_ + " " + target_ + " " + std::to_string(response.status) + " " + elapsed);
     }
     stream_.expires_after(server_.options_.body_timeout);
     http::async_write(stream_, *res,
@@ -268,7 +265,8 @@ std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
   tcp::resolver resolver(ioc_);
   auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || endpoints.empty()) return fail("cannot resolve host " + options_.host + ": " + ec.message());
+  if (ec || endpoints.empty())
+    return fail("cannot resolve host " + options_.host + ": " + ec.message());
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
 
   acceptor_.emplace(net::make_strand(ioc_));
@@ -291,28 +289,29 @@ std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
 }
 
 void detail::ServerImpl::do_accept() {
-  acceptor_->async_accept(
-      net::make_strand(ioc_), [self = this](beast::error_code ec, tcp::socket socket) {
-        if (ec == net::error::operation_aborted || !self->acceptor_->is_open()) return;
-        if (ec) {
-          self->log(std::string("accept: ") + ec.message());
-        } else {
-          bool full;
-          {
-            std::lock_guard<std::mutex> lock(self->sessions_mutex_);
-            full = self->sessions_.size() >= self->options_.max_connections;
-          }
-          if (full || self->stopping_) {
-            beast::error_code ignored;
-            socket.close(ignored);
-          } else {
-            auto session = std::make_shared<Session>(std::move(socket), *self);
-            self->add_session(session);
-            session->start();
-          }
-        }
-        self->do_accept();
-      });
+  acceptor_->async_accept(net::make_strand(ioc_),
+                          [self = this](beast::error_code ec, tcp::socket socket) {
+                            if (ec == net::error::operation_aborted || !self->acceptor_->is_open())
+                              return;
+                            if (ec) {
+                              self->log(std::string("accept: ") + ec.message());
+                            } else {
+                              bool full;
+                              {
+                                std::lock_guard<std::mutex> lock(self->sessions_mutex_);
+                                full = self->sessions_.size() >= self->options_.max_connections;
+                              }
+                              if (full || self->stopping_) {
+                                beast::error_code ignored;
+                                socket.close(ignored);
+                              } else {
+                                auto session = std::make_shared<Session>(std::move(socket), *self);
+                                self->add_session(session);
+                                session->start();
+                              }
+                            }
+                            self->do_accept();
+                          });
 }
 
 void detail::ServerImpl::add_session(const std::shared_ptr<Session>& s) {
@@ -368,10 +367,16 @@ void detail::ServerImpl::stop() {
 HttpServer::HttpServer(EngineApi& engine, HttpServerOptions options)
     : impl_(std::make_unique<detail::ServerImpl>(engine, std::move(options))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
-std::optional<unsigned short> HttpServer::start(std::string* error) { return impl_->start(error); }
+std::optional<unsigned short> HttpServer::start(std::string* error) {
+  return impl_->start(error);
+}
 
-void HttpServer::stop() { impl_->stop(); }
+void HttpServer::stop() {
+  impl_->stop();
+}
 
 }  // namespace spime::channels

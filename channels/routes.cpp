@@ -95,11 +95,10 @@ void event_wait(Call& call) {
 
 void event_query(Call& call) {
   QueryRequest query{call.params[0], call.params[3], call.params[4], call.attrs};
-  call.engine.event_query(event_request(call, 1), std::move(query),
-                          [reply = call.reply](Result<Value> r) {
-                            (*reply)(r.ok() ? json_response(r.value())
-                                            : engine_error_response(r.error()));
-                          });
+  call.engine.event_query(
+      event_request(call, 1), std::move(query), [reply = call.reply](Result<Value> r) {
+        (*reply)(r.ok() ? json_response(r.value()) : engine_error_response(r.error()));
+      });
 }
 
 // directive.options[key] when it is a string.

@@ -48,10 +48,11 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = kBody;
     res_.keep_alive(req_.keep_alive());
     res_.prepare_payload();
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec || !self->res_.keep_alive()) return self->close();
-      self->read();
-    });
+    http::async_write(stream_, res_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec || !self->res_.keep_alive()) return self->close();
+                        self->read();
+                      });
   }
   void close() {
     beast::error_code ec;
