@@ -108,7 +108,11 @@ class TestEngine : public EngineApi {
   void answer(std::function<void()> f) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (drop) return;  // f (and the callback in it) is destroyed uncalled
-    (hold ? held_ : queue_).push_back(std::move(f));
+    if (hold) {
+      held_.push_back(std::move(f));
+    } else {
+      queue_.push_back(std::move(f));
+    }
     cv_.notify_all();
   }
   void run() {
