@@ -1,9 +1,9 @@
 // The KRL tokenizer.
 //
-// tokenize() turns source text into the significant tokens the parser reads:
-// whitespace and comments are dropped, every token's text is a view into the
-// source (no copies), and each token carries the 1-based line:col and byte
-// offset where it starts. The token stream always ends with one End token.
+// Lexer::next() hands out, one at a time, the significant tokens the parser
+// reads: whitespace and comments are dropped, every token's text is a view
+// into the source (no copies, no allocation), and each token carries the
+// 1-based line:col and byte offset where it starts.
 //
 // Lexing follows the reference tokenizer (krl-parser/src/tokenizer.ts):
 // numbers `1`, `1.5`, `.5`; strings "..." with `\` escaping the next char;
@@ -84,8 +84,43 @@ inline bool is_punct(Tok t) {
   return t >= Tok::Spaceship;
 }
 
-// Tokenizes `source`. The result ends with an End token at the end of the
-// source, or right after the first Error token.
+// A pull tokenizer: next() returns one significant token at a time, so the
+// parser needs no token array (a few tokens of lookahead at most).
+class Lexer {
+ public:
+  explicit Lexer(std::string_view source);
+  // The next token; End (repeatedly) once the source or an Error token is done.
+  Token next();
+
+ private:
+  char at(std::size_t i) const { return i < src_.size() ? src_[i] : '\0'; }
+  Loc loc_here() const;
+  void advance_to(std::size_t to);
+  void emit(Tok type, std::size_t end);
+  void fail(const char* message, std::size_t end);
+  std::size_t whitespace_len(std::size_t i) const;
+  std::size_t find_unescaped(std::size_t i, char close) const;
+  void step();
+  void number();
+  void string();
+  void regexp();
+  void chevron_body();
+  void punctuation(char c);
+  void unsupported();
+
+  std::string_view src_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+  std::size_t line_start_ = 0;
+  bool failed_ = false;
+  std::vector<int> beesting_curlies_;  // one `{` depth per open beesting
+  // Tokens one step produced and next() has not handed out yet (at most 3).
+  Token pending_[4];
+  int pending_head_ = 0, pending_count_ = 0;
+};
+
+// Tokenizes all of `source` (for tests and tools). The result ends with an
+// End token at the end of the source, or right after the first Error token.
 std::vector<Token> tokenize(std::string_view source);
 
 // The reference's token type names ("SYMBOL", "RAW", "CHEVRON-OPEN", ...),

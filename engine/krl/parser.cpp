@@ -140,23 +140,30 @@ double parse_number(std::string_view text) {
 
 // ---- cursor ---------------------------------------------------------------------
 
-Parser::Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {
-  if (toks_.empty()) toks_.push_back(Token{});
+Parser::Parser(std::string_view source) : lexer_(source) {
+  window_[0] = lexer_.next();
+  count_ = 1;
   if (cur().is(Tok::Error)) fail(cur(), cur().error);
 }
 
-const Token& Parser::peek(std::size_t n) const {
-  std::size_t last = toks_.size() - 1;
-  for (std::size_t k = 0; k <= n; ++k) {
-    const Token& t = toks_[std::min(i_ + k, last)];
+const Token& Parser::peek(int n) {
+  while (count_ <= n) {
+    const Token& last = window_[(head_ + count_ - 1) % 4];
+    window_[(head_ + count_) % 4] = last.is(Tok::End) ? last : lexer_.next();
+    ++count_;
+  }
+  for (int k = 1; k <= n; ++k) {
+    const Token& t = window_[(head_ + k) % 4];
     if (t.is(Tok::Error)) fail(t, t.error);
   }
-  return toks_[std::min(i_ + n, last)];
+  return window_[(head_ + n) % 4];
 }
 
 void Parser::advance() {
   if (cur().is(Tok::End)) return;
-  ++i_;
+  peek(1);
+  head_ = (head_ + 1) % 4;
+  --count_;
   if (cur().is(Tok::Error)) fail(cur(), cur().error);
 }
 
@@ -254,11 +261,9 @@ std::string Parser::ruleset_id() {
   if (!cur().is(Tok::Symbol)) fail(cur(), "Expected RulesetID");
   std::string rid(cur().text);
   while (true) {
-    const Token& sep = toks_[i_ + 1];  // cur is a symbol, so i_+1 exists
-    if (!(sep.is(Tok::Dot) || sep.is(Tok::Minus)) || sep.loc.offset != toks_[i_].end_offset()) {
-      break;
-    }
-    const Token& next = toks_[i_ + 2];  // sep is not End, so i_+2 exists
+    const Token sep = peek(1);
+    if (!(sep.is(Tok::Dot) || sep.is(Tok::Minus)) || sep.loc.offset != cur().end_offset()) break;
+    const Token next = peek(2);
     if (!next.is(Tok::Symbol) || next.loc.offset != sep.end_offset()) {
       throw Failure{sep.end_offset(), "RulesetID cannot end with a `" + std::string(sep.text) +
                                           "`\nValid ruleset IDs are reverse domain name. i.e. "
@@ -266,7 +271,8 @@ std::string Parser::ruleset_id() {
     }
     rid += sep.text;
     rid += next.text;
-    i_ += 2;
+    advance();
+    advance();
   }
   advance();
   return rid;
@@ -545,7 +551,7 @@ Result run(std::string_view source, std::string_view file, ParseError* error, En
     return nullptr;
   }
   try {
-    detail::Parser parser(tokenize(source));
+    detail::Parser parser(source);
     Result result = entry(parser);
     parser.expect_end();
     return result;

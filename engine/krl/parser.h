@@ -20,6 +20,12 @@
 //    key; `keys`, `errors to` and `provides keys ... to` go to Meta::other
 //    under "keys", "errors" and "provides_keys" (the reference's compiler
 //    rejects them).
+//  - Postlude statements are as in 1.x: a bare expression statement is
+//    "Expected a declaration" (Statement::Kind::Expression is never built),
+//    and a defaction returns at most one value (`return e`; `returns` and
+//    `return a, b` are "defaction can only return one value").
+//  - Accepted beyond the reference: `use module <rid> version "<v>"` and `and`
+//    between `configure using` declarations.
 #pragma once
 
 #include <memory>

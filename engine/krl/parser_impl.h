@@ -22,12 +22,13 @@ struct Failure {
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens);
+  explicit Parser(std::string_view source);
 
   // ---- cursor (parser.cpp) ----
-  const Token& cur() const { return toks_[i_]; }
-  // The n-th token after the current one (0 = current); End past the end.
-  const Token& peek(std::size_t n) const;
+  // References stay valid until the next advance().
+  const Token& cur() const { return window_[head_]; }
+  // The n-th token after the current one (0 = current, n <= 2); End past the end.
+  const Token& peek(int n);
   void advance();
   [[noreturn]] void fail(const Token& at, std::string message) const;
   void expect(Tok t, const char* text);  // "Expected `text`"
@@ -107,8 +108,10 @@ class Parser {
   ast::StatementPtr event_statement(ast::Statement::Kind kind);
   ast::ExprPtr path_expression();
 
-  std::vector<Token> toks_;
-  std::size_t i_ = 0;
+  // Lookahead window over the lexer: a ring of the next `count_` tokens.
+  Lexer lexer_;
+  Token window_[4];
+  int head_ = 0, count_ = 0;
   int depth_ = 0;
 };
 

@@ -60,8 +60,9 @@ std::unique_ptr<ast::Ruleset> Parser::ruleset() {
 // ---- meta ---------------------------------------------------------------------------
 
 void Parser::meta(ast::Ruleset& rs) {
-  rs.meta.loc = cur().loc;
+  const Loc loc = cur().loc;
   if (!accept_symbol("meta")) return;
+  rs.meta.loc = loc;
   expect(Tok::LBrace, "{");
   while (meta_property(rs.meta)) {
   }

@@ -1,0 +1,114 @@
+// The engine as the HTTP layer sees it.
+//
+// channels/ knows nothing of actors or storage: every route turns into one
+// call on an EngineApi. Each method returns at once (it must never block the
+// calling I/O thread) and later calls its `done` callback EXACTLY ONCE, from
+// any thread (its own, or inline on the caller's), with either a value or an
+// EngineError. The HTTP layer posts the reply back to the connection's strand.
+//
+// If every copy of a `done` callback is destroyed without being called, the
+// HTTP layer answers 500 {"error": "Error: engine dropped the request"}, so a
+// lost request never leaves a connection hanging.
+//
+// Requests carry what the reference server (pico-engine/src/server.ts) hands
+// to pico-engine-core: ECI, domain and name exactly as decoded from the URL
+// (untrimmed, possibly blank: validating them is the engine's job, as
+// pico-framework's cleanEvent/cleanQuery do), and attributes as a KRL Map
+// built by channels/attributes.h (query string, body and `_headers` merged).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "engine/krl/value.h"
+
+namespace spime::channels {
+
+// An error the engine answers with. `status` is the HTTP status to send
+// (400 bad input, 403 denied by policy, 404 unknown ECI/rid/function,
+// 500 rule error, 503 overloaded: the reply then carries `Retry-After: 1`).
+// `message` goes out verbatim as {"error": message}; the reference prints a
+// JS error as "Error: ECI not found abc", so include that prefix.
+struct EngineError {
+  int status = 500;
+  std::string message;
+};
+
+// A value or an EngineError.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+  Result(EngineError error) : v_(std::in_place_index<1>, std::move(error)) {}
+
+  bool ok() const { return v_.index() == 0; }
+  const T& value() const { return std::get<0>(v_); }
+  T& value() { return std::get<0>(v_); }
+  const EngineError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, EngineError> v_;
+};
+
+template <class T>
+using Done = std::function<void(Result<T>)>;
+
+// An event as pico-framework's PicoEvent: `attrs` is a Map.
+struct EventRequest {
+  std::string eci;
+  std::string domain;
+  std::string name;
+  krl::Value attrs;  // Map
+};
+
+// A query as pico-framework's PicoQuery: `args` is a Map.
+struct QueryRequest {
+  std::string eci;
+  std::string rid;
+  std::string name;
+  krl::Value args;  // Map
+};
+
+// What eventWait answers (pico-engine-core's formatEventOutput): the event id
+// and the directives, each a Map {"type":"directive","name","options","meta"}.
+struct EventResult {
+  std::string eid;
+  krl::Value directives;  // Array
+};
+
+// What /api/ui-context answers.
+struct UiContext {
+  std::string version;
+  std::string eci;
+};
+
+class EngineApi {
+ public:
+  virtual ~EngineApi() = default;
+
+  // Signal an event and wait for its schedule to finish (and commit).
+  // /sky/event/... and /c/:eci/event-wait/...
+  virtual void event_wait(EventRequest event, Done<EventResult> done) = 0;
+
+  // Signal an event; answer its eid as soon as it is accepted (queued).
+  // /c/:eci/event/:domain/:name
+  virtual void event(EventRequest event, Done<std::string> done) = 0;
+
+  // Signal an event, wait for it, then run a query on the same pico and
+  // answer the query's value. /c/:eci/event/:d/:n/query/:rid/:q
+  virtual void event_query(EventRequest event, QueryRequest query, Done<krl::Value> done) = 0;
+
+  // Run a query function. /c/:eci/query/... and /sky/cloud/...
+  virtual void query(QueryRequest query, Done<krl::Value> done) = 0;
+
+  // Re-fetch and re-compile a ruleset by URL. Answers the reference's
+  // {"url", "rid", "hash", "flushed", "compiler"} as a Map. /api/flush?url=
+  virtual void flush(std::string url, Done<krl::Value> done) = 0;
+
+  // The engine version and the owner's (UI) ECI. /api/ui-context
+  virtual void ui_context(Done<UiContext> done) = 0;
+};
+
+}  // namespace spime::channels

@@ -1,0 +1,44 @@
+// HTTP responses as the routes produce them, before they meet Beast.
+//
+// Every error is JSON {"error": "..."} with a real status (the reference
+// answers errors with 200; spime uses 4xx/5xx with the same body, on purpose).
+// Every response carries the reference's CORS headers; OPTIONS on any path is
+// the reference's preflight answer (200, empty body).
+//
+// Thread-safety: plain values and free functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "channels/engine_api.h"
+#include "engine/krl/value.h"
+
+namespace spime::channels {
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  // Extra headers (Set-Cookie, Location, Retry-After, Allow...), in order.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Headers every response carries (server.ts's first middleware).
+const std::vector<std::pair<std::string, std::string>>& cors_headers();
+
+// 200 with `value` as JSON (Express's res.json).
+Response json_response(const krl::Value& value, int status = 200);
+
+// `status` with {"error": message}. A 503 also carries `Retry-After: 1`.
+Response error_response(int status, std::string_view message);
+
+// An engine's error as a response (its status; 500 when out of 400..599).
+Response engine_error_response(const EngineError& error);
+
+// The answer to OPTIONS on any path.
+Response options_response();
+
+}  // namespace spime::channels

@@ -1,0 +1,382 @@
+// Listener, sessions and threads. See http_server.h.
+//
+// Lifetimes. The Impl owns the io_context, the threads and a registry of open
+// sessions (shared_ptrs), so a session waiting for the engine (no I/O pending)
+// stays alive. An engine callback holds only a weak_ptr to its session and a
+// shared Gate: after stop() closes the gate, late callbacks do nothing, and
+// they never touch a destroyed io_context.
+#include "channels/http_server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "channels/http_response.h"
+#include "channels/routes.h"
+
+namespace spime::channels {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Lets engine callbacks reach the io_context only while it runs.
+struct Gate {
+  std::mutex mutex;
+  bool open = true;
+};
+
+}  // namespace
+
+namespace detail {
+
+class Session;
+
+class ServerImpl {
+ public:
+  ServerImpl(EngineApi& engine, HttpServerOptions options)
+      : engine_(engine), options_(std::move(options)), gate_(std::make_shared<Gate>()) {}
+
+  std::optional<unsigned short> start(std::string* error);
+  void stop();
+
+  // Session registry (any thread).
+  void add_session(const std::shared_ptr<Session>& s);
+  void remove_session(Session* s);
+
+  void log(const std::string& line) {
+    if (options_.log) options_.log(line);
+  }
+
+  EngineApi& engine_;
+  const HttpServerOptions options_;
+  std::shared_ptr<Gate> gate_;
+  std::atomic<bool> stopping_{false};
+
+ private:
+  void do_accept();
+
+  std::mutex sessions_mutex_;
+  std::condition_variable sessions_empty_;
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  bool stopped_ = false;
+  // Declared last: destroyed first, while the members above still exist for
+  // the handlers (and sessions) it destroys.
+  net::io_context ioc_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::optional<tcp::acceptor> acceptor_;
+};
+
+// One connection: read a request, dispatch it, write the reply, repeat.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, detail::ServerImpl& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+  // stop(): close now if idle, else after the reply in flight.
+  void shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (!self->busy_) self->do_close();
+    });
+  }
+
+ private:
+  void do_read() {
+    if (closing_ || server_.stopping_) return do_close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options_.max_header_bytes));
+    parser_->body_limit(server_.options_.max_body_bytes);
+    stream_.expires_after(server_.options_.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read_error(ec);
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    auto& req = parser_->get();
+    const auto length = parser_->content_length();
+    if (length && *length > server_.options_.max_body_bytes) {
+      return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
+    }
+    stream_.expires_after(server_.options_.body_timeout);
+    if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     req.version());
+      return http::async_write(
+          stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+            if (wec) return self->do_close();
+            self->read_body();
+          });
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->on_read_error(ec);
+                       self->on_request();
+                     });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return do_close();
+    }
+    busy_ = true;
+    if (ec == http::error::body_limit) {
+      return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
+    }
+    if (ec == http::error::header_limit) {
+      return reply_and_close(error_response(431, "Error: request header fields too large"));
+    }
+    if (ec.category() ==
+        http::make_error_code(http::error::bad_target).category()) {  // parse error
+      return reply_and_close(error_response(400, "Error: bad request: " + ec.message()));
+    }
+    do_close();
+  }
+
+  void on_request() {
+    auto& req = parser_->get();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    method_ = std::string(req.method_string());
+    target_ = std::string(req.target());
+
+    Request r;
+    r.method = method_;
+    r.target = target_;
+    r.headers.reserve(8);
+    for (const auto& field : req) {
+      r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    const auto content_type = req[http::field::content_type];
+    r.content_type = std::string_view(content_type.data(), content_type.size());
+    r.body = req.body();
+    r.has_body = req.has_content_length() || req.chunked();
+
+    std::weak_ptr<Session> weak = shared_from_this();
+    std::shared_ptr<Gate> gate = server_.gate_;
+    auto executor = stream_.get_executor();
+    dispatch(r, server_.engine_, [weak, gate, executor](Response response) {
+      std::lock_guard<std::mutex> lock(gate->mutex);
+      if (!gate->open) return;
+      if (auto self = weak.lock()) {
+        net::post(executor, [self, response = std::move(response)]() mutable {
+          self->write(std::move(response), false);
+        });
+      }
+    });
+  }
+
+  void reply_and_close(Response response) {
+    version_ = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    if (parser_ && parser_->is_header_done()) {
+      method_ = std::string(parser_->get().method_string());
+      target_ = std::string(parser_->get().target());
+    }
+    write(std::move(response), true);
+  }
+
+  void write(Response response, bool close) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version_);
+    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : cors_headers()) res->set(name, value);
+    for (const auto& [name, value] : response.headers) res->insert(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive_ && !close && !closing_ && !server_.stopping_);
+    res->prepare_payload();
+    if (server_.options_.log_requests) {
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+              .count();
+      char elapsed[32];
+      std::snprintf(elapsed, sizeof elapsed, "%.3fms", ms);
+      server_.log(method_ + " " + target_ + " " + std::to_string(response.status) + " " + elapsed);
+    }
+    stream_.expires_after(server_.options_.body_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        if (ec || !res->keep_alive()) return self->do_close();
+                        self->do_read();
+                      });
+  }
+
+  void do_close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+    server_.remove_session(this);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  detail::ServerImpl& server_;
+  // Of the current request, for the reply and the log line.
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::string method_;
+  std::string target_;
+  std::chrono::steady_clock::time_point started_;
+  bool busy_ = false;     // a request is being handled
+  bool closing_ = false;  // stop(): close after the current reply
+  bool closed_ = false;
+};
+
+}  // namespace detail
+
+std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
+  auto fail = [error](std::string message) -> std::optional<unsigned short> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  if (started_) return fail("the server was already started");
+  if (options_.threads < 1) return fail("threads must be at least 1");
+  beast::error_code ec;
+  tcp::resolver resolver(ioc_);
+  auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty())
+    return fail("cannot resolve host " + options_.host + ": " + ec.message());
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+
+  acceptor_.emplace(net::make_strand(ioc_));
+  if (acceptor_->open(endpoint.protocol(), ec); ec) return fail("open: " + ec.message());
+  acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+  if (acceptor_->bind(endpoint, ec); ec) {
+    return fail("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                ec.message());
+  }
+  if (acceptor_->listen(net::socket_base::max_listen_connections, ec); ec) {
+    return fail("listen: " + ec.message());
+  }
+  const unsigned short port = acceptor_->local_endpoint().port();
+  started_ = true;
+  work_.emplace(ioc_.get_executor());
+  do_accept();
+  threads_.reserve(static_cast<size_t>(options_.threads));
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  return port;
+}
+
+void detail::ServerImpl::do_accept() {
+  acceptor_->async_accept(net::make_strand(ioc_),
+                          [self = this](beast::error_code ec, tcp::socket socket) {
+                            if (ec == net::error::operation_aborted || !self->acceptor_->is_open())
+                              return;
+                            if (ec) {
+                              self->log(std::string("accept: ") + ec.message());
+                            } else {
+                              bool full;
+                              {
+                                std::lock_guard<std::mutex> lock(self->sessions_mutex_);
+                                full = self->sessions_.size() >= self->options_.max_connections;
+                              }
+                              if (full || self->stopping_) {
+                                beast::error_code ignored;
+                                socket.close(ignored);
+                              } else {
+                                auto session = std::make_shared<Session>(std::move(socket), *self);
+                                self->add_session(session);
+                                session->start();
+                              }
+                            }
+                            self->do_accept();
+                          });
+}
+
+void detail::ServerImpl::add_session(const std::shared_ptr<Session>& s) {
+  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  sessions_.emplace(s.get(), s);
+}
+
+void detail::ServerImpl::remove_session(Session* s) {
+  std::shared_ptr<Session> last;  // released outside the lock
+  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  auto it = sessions_.find(s);
+  if (it == sessions_.end()) return;
+  last = std::move(it->second);
+  sessions_.erase(it);
+  if (sessions_.empty()) sessions_empty_.notify_all();
+}
+
+void detail::ServerImpl::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  net::post(acceptor_->get_executor(), [self = this] {
+    beast::error_code ec;
+    self->acceptor_->close(ec);
+  });
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    for (auto& [ptr, s] : sessions_) open.push_back(s);
+  }
+  for (auto& s : open) s->shutdown();
+  open.clear();
+  {
+    std::unique_lock<std::mutex> lock(sessions_mutex_);
+    sessions_empty_.wait_for(lock, options_.stop_grace, [this] { return sessions_.empty(); });
+  }
+  {
+    std::lock_guard<std::mutex> lock(gate_->mutex);
+    gate_->open = false;
+  }
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  std::unordered_map<Session*, std::shared_ptr<Session>> left;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    left.swap(sessions_);
+  }
+  left.clear();
+}
+
+HttpServer::HttpServer(EngineApi& engine, HttpServerOptions options)
+    : impl_(std::make_unique<detail::ServerImpl>(engine, std::move(options))) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+std::optional<unsigned short> HttpServer::start(std::string* error) {
+  return impl_->start(error);
+}
+
+void HttpServer::stop() {
+  impl_->stop();
+}
+
+}  // namespace spime::channels

@@ -1,0 +1,74 @@
+// The HTTP server: a Beast listener, keep-alive sessions and a small pool of
+// I/O threads in front of an EngineApi.
+//
+// Each connection is a session on its own strand: read one request (header
+// then body, each under a timeout), hand it to the route table, and write the
+// reply when the engine answers. No I/O thread ever waits on the engine: the
+// engine's answer is posted back to the session's strand. One request per
+// connection is in flight at a time (pipelined requests wait their turn).
+//
+// Limits: a body over `max_body_bytes` is a 413 (the connection then closes);
+// headers over `max_header_bytes` a 431; malformed HTTP a 400, then close; a
+// request that does not arrive within its timeout closes the connection; past
+// `max_connections` open connections new ones are closed at once.
+//
+// Thread-safety: start() and stop() from one controlling thread; everything
+// else runs on the server's own threads. The EngineApi must outlive the
+// server; its callbacks may safely fire after stop() (they are ignored).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "channels/engine_api.h"
+
+namespace spime::channels {
+
+namespace detail {
+class ServerImpl;
+}
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;  // 0: an ephemeral port (see start())
+  int threads = 2;
+  std::size_t max_body_bytes = 1u << 20;
+  std::size_t max_header_bytes = 16u << 10;
+  std::size_t max_connections = 10000;
+  // Waiting for a request's header, keep-alive idle time included.
+  std::chrono::milliseconds header_timeout{30'000};
+  // Reading a body / writing a reply.
+  std::chrono::milliseconds body_timeout{60'000};
+  // How long stop() lets in-flight requests finish before it cuts them off.
+  std::chrono::milliseconds stop_grace{5'000};
+  bool log_requests = false;
+  // Debug-level log lines: one per request when log_requests is set
+  // ("GET /sky/cloud/... 200 1.234ms"), and listener errors. Called from the
+  // server's threads.
+  std::function<void(const std::string&)> log;
+};
+
+class HttpServer {
+ public:
+  HttpServer(EngineApi& engine, HttpServerOptions options);
+  ~HttpServer();  // stop()s
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts the threads. Returns the bound port, or
+  // nullopt with *error set (bad host, port in use, already started).
+  std::optional<unsigned short> start(std::string* error = nullptr);
+
+  // Closes the listener and idle connections, lets in-flight requests get
+  // their replies (up to stop_grace), then joins the threads. Idempotent.
+  void stop();
+
+ private:
+  std::unique_ptr<detail::ServerImpl> impl_;
+};
+
+}  // namespace spime::channels

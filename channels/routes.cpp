@@ -1,0 +1,278 @@
+// The route table. See routes.h; each handler mirrors one app.* in server.ts.
+#include "channels/routes.h"
+
+#include <cctype>
+#include <memory>
+
+#include "channels/attributes.h"
+
+namespace spime::channels {
+namespace {
+
+using krl::Map;
+using krl::Value;
+
+// Calls `reply` once; if dropped uncalled (the engine lost the callback),
+// answers 500 so the connection never hangs.
+class ReplyOnce {
+ public:
+  explicit ReplyOnce(Reply reply) : reply_(std::move(reply)) {}
+  ReplyOnce(const ReplyOnce&) = delete;
+  ReplyOnce& operator=(const ReplyOnce&) = delete;
+  ~ReplyOnce() {
+    if (!done_) reply_(error_response(500, "Error: engine dropped the request"));
+  }
+  void operator()(Response r) {
+    if (done_) return;
+    done_ = true;
+    reply_(std::move(r));
+  }
+
+ private:
+  Reply reply_;
+  bool done_ = false;
+};
+using ReplyPtr = std::shared_ptr<ReplyOnce>;
+
+// What a handler sees: decoded path parameters and the merged attributes.
+struct Call {
+  std::vector<std::string> params;
+  Value attrs;  // Map
+  EngineApi& engine;
+  ReplyPtr reply;
+};
+
+using Handler = void (*)(Call& call);
+
+struct Route {
+  const char* pattern;  // literal segments and :params
+  bool get_only;
+  Handler handler;
+};
+
+// ---- handlers --------------------------------------------------------------
+
+void ui_context(Call& call) {
+  call.engine.ui_context([reply = call.reply](Result<UiContext> r) {
+    if (!r.ok()) return (*reply)(engine_error_response(r.error()));
+    (*reply)(json_response(
+        Value(Map{{"version", Value(r.value().version)}, {"eci", Value(r.value().eci)}})));
+  });
+}
+
+void flush(Call& call) {
+  const Value* url = call.attrs.as_map().find("url");
+  if (!url || !url->is_string()) {
+    return (*call.reply)(error_response(400, "TypeError: Expected `url`"));
+  }
+  call.engine.flush(url->as_string(), [reply = call.reply](Result<Value> r) {
+    (*reply)(r.ok() ? json_response(r.value()) : engine_error_response(r.error()));
+  });
+}
+
+EventRequest event_request(Call& call, size_t domain_index) {
+  return EventRequest{call.params[0], call.params[domain_index], call.params[domain_index + 1],
+                      call.attrs};
+}
+
+Value event_result_value(const EventResult& e) {
+  return Value(Map{{"eid", Value(e.eid)},
+                   {"directives", e.directives.is_array() ? e.directives : Value(krl::Array{})}});
+}
+
+void event(Call& call) {
+  call.engine.event(event_request(call, 1), [reply = call.reply](Result<std::string> r) {
+    (*reply)(r.ok() ? json_response(Value(r.value())) : engine_error_response(r.error()));
+  });
+}
+
+void event_wait(Call& call) {
+  call.engine.event_wait(event_request(call, 1), [reply = call.reply](Result<EventResult> r) {
+    (*reply)(r.ok() ? json_response(event_result_value(r.value()))
+                    : engine_error_response(r.error()));
+  });
+}
+
+void event_query(Call& call) {
+  QueryRequest query{call.params[0], call.params[3], call.params[4], call.attrs};
+  call.engine.event_query(
+      event_request(call, 1), std::move(query), [reply = call.reply](Result<Value> r) {
+        (*reply)(r.ok() ? json_response(r.value()) : engine_error_response(r.error()));
+      });
+}
+
+// directive.options[key] when it is a string.
+const Value* directive_option(const Value& directive, std::string_view key) {
+  if (!directive.is_map()) return nullptr;
+  const Value* options = directive.as_map().find("options");
+  if (!options || !options->is_map()) return nullptr;
+  const Value* v = options->as_map().find(key);
+  return v && v->is_string() ? v : nullptr;
+}
+
+bool directive_named(const Value& directive, std::string_view name) {
+  if (!directive.is_map()) return false;
+  const Value* n = directive.as_map().find("name");
+  return n && n->is_string() && n->as_string() == name;
+}
+
+// /sky/event: cookies and a redirect come from `_cookie`/`_redirect` directives.
+Response sky_event_response(const EventResult& e) {
+  Response r = json_response(event_result_value(e));
+  if (!e.directives.is_array()) return r;
+  for (const Value& d : e.directives.as_array()) {
+    if (!directive_named(d, "_cookie")) continue;
+    if (const Value* cookie = directive_option(d, "cookie")) {
+      r.headers.emplace_back("Set-Cookie", cookie->as_string());
+    }
+  }
+  for (const Value& d : e.directives.as_array()) {
+    if (!directive_named(d, "_redirect")) continue;
+    if (const Value* url = directive_option(d, "url")) {
+      r.status = 302;
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "Found. Redirecting to " + url->as_string();
+      r.headers.emplace_back("Location", url->as_string());
+      break;
+    }
+  }
+  return r;
+}
+
+void sky_event(Call& call) {
+  const std::string& eid = call.params[1];
+  if (eid != "none" && !call.attrs.as_map().contains("__eid")) {
+    Map attrs = call.attrs.as_map();
+    attrs.set("__eid", Value(eid));
+    call.attrs = Value(std::move(attrs));
+  }
+  call.engine.event_wait(event_request(call, 2), [reply = call.reply](Result<EventResult> r) {
+    (*reply)(r.ok() ? sky_event_response(r.value()) : engine_error_response(r.error()));
+  });
+}
+
+// "name.txt" → name "name", extension "txt" (JS split(".")[0] and [1]).
+void split_function(const std::string& s, std::string* name, std::string* ext) {
+  const size_t dot = s.find('.');
+  *name = s.substr(0, dot);
+  ext->clear();
+  if (dot != std::string::npos) *ext = s.substr(dot + 1, s.find('.', dot + 1) - dot - 1);
+}
+
+Response query_response(const Value& data, const std::string& ext) {
+  if (ext != "html" && ext != "txt") return json_response(data);
+  if (!data.is_string() && !data.is_null()) {
+    return error_response(500, "TypeError: a ." + ext + " query must return a String, not " +
+                                   std::string(krl::type_name(data.type())));
+  }
+  Response r;
+  r.content_type = ext == "html" ? "text/html" : "text/plain";
+  if (data.is_string()) r.body = data.as_string();
+  return r;
+}
+
+void query(Call& call) {
+  std::string name;
+  std::string ext;
+  split_function(call.params[2], &name, &ext);
+  QueryRequest q{call.params[0], call.params[1], std::move(name), call.attrs};
+  call.engine.query(std::move(q), [reply = call.reply, ext](Result<Value> r) {
+    (*reply)(r.ok() ? query_response(r.value(), ext) : engine_error_response(r.error()));
+  });
+}
+
+// In server.ts order.
+const Route kRoutes[] = {
+    {"/api/ui-context", true, ui_context},
+    {"/api/flush", false, flush},
+    {"/c/:eci/event/:domain/:name", false, event},
+    {"/c/:eci/event-wait/:domain/:name", false, event_wait},
+    {"/sky/event/:eci/:eid/:domain/:type", false, sky_event},
+    {"/c/:eci/event/:domain/:name/query/:rid/:qname", false, event_query},
+    {"/c/:eci/query/:rid/:name", false, query},
+    {"/sky/cloud/:eci/:rid/:function", false, query},
+};
+
+// ---- matching ---------------------------------------------------------------
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (!path.empty() && path.back() == '/') path.remove_suffix(1);  // non-strict routing
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    segments.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return segments;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+// Matches `segments` against a route pattern; raw (undecoded) params out.
+bool match(const char* pattern, const std::vector<std::string_view>& segments,
+           std::vector<std::string_view>* params) {
+  const std::vector<std::string_view> parts = split_path(pattern);
+  if (parts.size() != segments.size()) return false;
+  params->clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (segments[i].empty()) return false;  // Express params never match ""
+    if (parts[i].front() == ':') {
+      params->push_back(segments[i]);
+    } else if (!iequals(parts[i], segments[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void dispatch(const Request& request, EngineApi& engine, Reply reply_fn) {
+  auto reply = std::make_shared<ReplyOnce>(std::move(reply_fn));
+  if (request.method == "OPTIONS") return (*reply)(options_response());
+
+  AttributeError body_error;
+  Value body;
+  if (!parse_body(request.content_type, request.body, request.has_body, &body, &body_error)) {
+    return (*reply)(error_response(body_error.status, body_error.message));
+  }
+
+  const size_t question = request.target.find('?');
+  const std::string_view path = request.target.substr(0, question);
+  const std::string_view query_string =
+      question == std::string_view::npos ? std::string_view() : request.target.substr(question + 1);
+  const std::vector<std::string_view> segments = split_path(path);
+
+  std::vector<std::string_view> raw_params;
+  for (const Route& route : kRoutes) {
+    if (route.get_only && request.method != "GET") continue;
+    if (!match(route.pattern, segments, &raw_params)) continue;
+    Call call{{}, Value(), engine, reply};
+    for (std::string_view raw : raw_params) {
+      std::string decoded;
+      if (!decode_uri_component(raw, &decoded)) {
+        return (*reply)(
+            error_response(400, "URIError: Failed to decode param '" + std::string(raw) + "'"));
+      }
+      call.params.push_back(std::move(decoded));
+    }
+    call.attrs =
+        merge_attributes(parse_query_string(query_string), body, headers_value(request.headers));
+    route.handler(call);
+    return;
+  }
+  (*reply)(error_response(404, "Cannot " + std::string(request.method) + " " + std::string(path)));
+}
+
+}  // namespace spime::channels

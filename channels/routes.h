@@ -1,0 +1,55 @@
+// The route table: an HTTP request → one EngineApi call → one Response.
+//
+// Routes, as the reference server (pico-engine/src/server.ts); every one
+// answers any method except /api/ui-context (GET only):
+//   GET  /api/ui-context                         → {"version", "eci"}
+//   ANY  /api/flush?url=                         → the flushed ruleset
+//   ANY  /c/:eci/event/:domain/:name             → "<eid>" once queued
+//   ANY  /c/:eci/event-wait/:domain/:name        → {"eid", "directives"}
+//   ANY  /c/:eci/event/:domain/:name/query/:rid/:qname → the query's value
+//   ANY  /c/:eci/query/:rid/:name[.txt|.html]    → the query's value
+//   ANY  /sky/event/:eci/:eid/:domain/:type      → {"eid", "directives"};
+//        eid "none" or an `__eid` attribute leaves `__eid` alone, otherwise it
+//        becomes the `__eid` attribute; `_cookie` directives set cookies, a
+//        `_redirect` directive answers 302
+//   ANY  /sky/cloud/:eci/:rid/:function[.txt|.html]
+// `.txt`/`.html` answer the (string) value as text/plain or text/html.
+// Paths match case-insensitively with an optional trailing slash, parameters
+// are percent-decoded (a bad escape is a 400), as Express does. OPTIONS on
+// any path is the CORS preflight; anything else is 404 {"error": ...}.
+// The body is parsed before routing (as the reference's body-parser
+// middleware), so a malformed JSON body is a 400 on any path.
+//
+// Thread-safety: dispatch() may run on many threads at once; it keeps no state.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "channels/engine_api.h"
+#include "channels/http_response.h"
+
+namespace spime::channels {
+
+// A request as the routes need it; views into the caller's storage, which
+// only has to live until dispatch() returns.
+struct Request {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view target;  // path and query: "/sky/cloud/e/r/f?x=1"
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
+  std::string_view content_type;
+  std::string_view body;
+  bool has_body = false;  // Content-Length or Transfer-Encoding was sent
+};
+
+using Reply = std::function<void(Response)>;
+
+// Routes `request`: answers through `reply` exactly once, either inline or
+// later from an engine thread. If the engine drops its callback without
+// calling it, `reply` gets a 500.
+void dispatch(const Request& request, EngineApi& engine, Reply reply);
+
+}  // namespace spime::channels

@@ -1,0 +1,142 @@
+#include "tests/krl/eval_test_util.h"
+
+using namespace spime::krl;
+
+namespace {
+
+std::shared_ptr<const Program> compile_src(const std::string& src) {
+  ParseError perr;
+  auto rs = parse_ruleset(src, "t.krl", &perr);
+  INFO(perr.format());
+  REQUIRE(rs);
+  std::vector<CompileError> errors;
+  auto p = compile_ruleset(*rs, CompileOptions{"t.krl", {}, nullptr}, &errors);
+  INFO((errors.empty() ? std::string() : errors[0].format()));
+  REQUIRE(p);
+  return p;
+}
+
+const char* kRuleset = R"(
+ruleset t.rs {
+  meta { shares get, limit  provides get }
+  global {
+    limit = 3
+    get = function(k){ ent:store{k} }
+    say = defaction(name){ send_directive("say", {"name": name}) setting(d) return d{["options", "name"]} }
+  }
+  rule store {
+    select when t store
+    foreach [["a", 1], ["b", 2]] setting(pair)
+    pre { k = pair[0] }
+    if pair[1] > 0 then say(k) setting(r)
+    fired {
+      ent:store{[k, "v"]} := pair[1];
+      ent:last_said := r;
+      raise t event "done" attributes {"k": k} on final
+    }
+  }
+  rule stop {
+    select when t stop
+    always { last; ent:never := 1 }
+  }
+}
+)";
+
+}  // namespace
+
+TEST_CASE("rules: foreach, actions, defactions, ent paths, raise on final", "[eval]") {
+  auto program = compile_src(kRuleset);
+  MemoryHost host;
+  EvalContext ctx;
+  ctx.host = &host;
+  auto inst = RulesetInstance::create(program, {}, ctx);
+  int r = program->rule_index("store");
+  REQUIRE(r == 0);
+  RuleOutcome out = inst->run_rule(0, Map{}, ctx);
+  CHECK(out.fired);
+  CHECK(encode_json(host.get_ent("t.rs", "store")) == R"({"a":{"v":1},"b":{"v":2}})");
+  CHECK(encode_json(host.get_ent("t.rs", "last_said")) == "\"b\"");
+  REQUIRE(host.directives.size() == 2);
+  CHECK(
+      encode_json(host.directives[0]) ==
+      R"({"type":"directive","name":"say","options":{"name":"a"},"meta":{"rid":"t.rs","rule_name":"store","txnId":null}})");
+  REQUIRE(host.raised.size() == 1);  // on final: only the last iteration
+  CHECK(encode_json(host.raised[0].attrs) == R"({"k":"b"})");
+
+  CHECK(encode_json(inst->query("get", Args{{Value("a")}, {}}, ctx)) == R"({"v":1})");
+  CHECK(encode_json(inst->query("limit", Args{}, ctx)) == "3");
+  CHECK_THROWS_WITH(inst->query("nope", Args{}, ctx),
+                    "Ruleset t.rs does not have query function \"nope\"");
+  CHECK(inst->provides().contains("get"));
+}
+
+TEST_CASE("last stops the rule and rule selection", "[eval]") {
+  auto program = compile_src(kRuleset);
+  MemoryHost host;
+  EvalContext ctx;
+  ctx.host = &host;
+  auto inst = RulesetInstance::create(program, {}, ctx);
+  RuleOutcome out = inst->run_rule(1, Map{}, ctx);
+  CHECK(out.last);
+  CHECK(host.last);
+  CHECK(host.get_ent("t.rs", "never").is_null());
+}
+
+TEST_CASE("select leaves: attribute captures, setting and where", "[eval]") {
+  auto program = compile_src(R"(
+ruleset t.sel {
+  rule r {
+    select when t ev name re#^(\w+)-(\d+)$# setting(who, n) where n.as("Number") > 5
+    fired { ent:got := [who, n] }
+  }
+})");
+  MemoryHost host;
+  EvalContext ctx;
+  ctx.host = &host;
+  auto inst = RulesetInstance::create(program, {}, ctx);
+  const auto& sel = *program->rules()[0].select;
+  REQUIRE(sel.kind == ast::EventExpr::Kind::Event);
+  CHECK(sel.domain == "t");
+  Map bindings;
+  CHECK_FALSE(inst->match_leaf(0, sel.leaf, Value(Map{{"name", "bob-3"}}), Map{}, &bindings, ctx));
+  CHECK_FALSE(inst->match_leaf(0, sel.leaf, Value(Map{}), Map{}, &bindings, ctx));
+  REQUIRE(inst->match_leaf(0, sel.leaf, Value(Map{{"name", "bob-42"}}), Map{}, &bindings, ctx));
+  inst->run_rule(0, bindings, ctx);
+  CHECK(encode_json(host.get_ent("t.sel", "got")) == R"(["bob","42"])");
+}
+
+TEST_CASE("configure defaults and overrides", "[eval]") {
+  auto program = compile_src(R"(
+ruleset t.cfg {
+  meta { configure using a = 1 and b = 2  shares sum }
+  global { sum = a + b }
+})");
+  EvalContext ctx;
+  InstanceOptions opts;
+  opts.config.set("b", Value(40));
+  auto inst = RulesetInstance::create(program, opts, ctx);
+  CHECK(encode_json(inst->query("sum", Args{}, ctx)) == "41");
+}
+
+TEST_CASE("ruleset static checks, all reported in source order", "[check]") {
+  auto errors = check_ruleset_source(R"(ruleset t.bad {
+  meta { shares missing }
+  global { f = function(){ nope } }
+  rule a { select when t a  fired { app:x := 1 } }
+  rule a { select when t b  pre { y = zz:q } }
+})",
+                                     "bad.krl");
+  std::vector<std::string> got;
+  for (const auto& e : errors) got.push_back(e.format());
+  REQUIRE(got.size() == 5);
+  CHECK(got[0] == "bad.krl:2:17: Trying to share: missing but it's not defined in global");
+  CHECK(got[1].find("bad.krl:3:") == 0);
+  CHECK(got[1].find("Undefined id: nope") != std::string::npos);
+  CHECK(got[2].find("PersistentVariableAssignment - only works on ent:* variables") !=
+        std::string::npos);
+  CHECK(got[3].find("Duplicate rule name: a") != std::string::npos);
+  CHECK(got[4].find("Undefined domain: zz") != std::string::npos);
+  CHECK(check_ruleset_source("ruleset ok { rule r { select when a b } }", "ok.krl").empty());
+  auto syntax = check_ruleset_source("ruleset {", "s.krl");
+  REQUIRE(syntax.size() == 1);
+}
