@@ -53,7 +53,7 @@ ruleset esproto_device {
              or esproto new_pressure_reading
     foreach event:attr("readings").defaultsTo([]) setting(reading)
     pre {
-      sensor_type = event:type.extract(re#^new_(.+)_reading$#).head()
+      sensor_type = event:name.extract(re#^new_(.+)_reading$#).head()
       threshold = thresholds(sensor_type)
       value = readingValue(reading, sensor_type)
       upper = threshold{"upper_limit"}
@@ -105,6 +105,6 @@ ruleset esproto_device {
   rule forward_to_collections {
     select when esproto threshold_violation or esproto battery_level_low
     foreach collections() setting(eci)
-    event:send({"eci": eci, "domain": "esproto", "type": event:type, "attrs": event:attrs})
+    event:send({"eci": eci, "domain": "esproto", "name": event:name, "attrs": event:attrs})
   }
 }

@@ -1,0 +1,243 @@
+// `spime krl check|eval|bench`: the KRL language from the command line.
+//
+//   check FILE...           parse and statically check; `file:line:col: message` per problem
+//   eval 'EXPR'             evaluate one expression (no pico) and print it as JSON
+//   bench parse [--rules N] [--repeat R]
+//                           parse a generated ruleset of N rules R times; prints lines/s
+//   bench eval [--iterations N]
+//                           time a threshold-check query against a compiled ruleset; ns/eval
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cli/command.h"
+#include "engine/krl/compiler.h"
+#include "engine/krl/parser.h"
+#include "engine/krl/program.h"
+
+namespace spime::cli {
+namespace {
+
+using krl::CompileError;
+using krl::CompileOptions;
+using krl::EvalContext;
+using krl::KrlError;
+using krl::ParseError;
+
+int check(const Args& files) {
+  if (files.empty()) {
+    std::fprintf(stderr, "usage: spime krl check FILE...\n");
+    return kExitUsage;
+  }
+  int problems = 0;
+  for (const std::string& file : files) {
+    std::string source, error;
+    if (!read_file(file, &source, &error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      ++problems;
+      continue;
+    }
+    for (const CompileError& e : krl::check_ruleset_source(source, file)) {
+      std::fprintf(stderr, "%s\n", e.format().c_str());
+      ++problems;
+    }
+  }
+  if (problems == 0) {
+    std::printf("%zu file%s ok\n", files.size(), files.size() == 1 ? "" : "s");
+    return kExitOk;
+  }
+  return kExitFailed;
+}
+
+// Runtime errors as `<eval>:line:col: Kind: message`, like a syntax error's position.
+std::string describe(const KrlError& e, const char* file) {
+  std::string out = file;
+  if (e.loc().line > 0) {
+    out += ":" + std::to_string(e.loc().line) + ":" + std::to_string(e.loc().col);
+  }
+  return out + ": " + e.kind() + ": " + e.message();
+}
+
+int eval(const Args& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "usage: spime krl eval 'EXPR'\n");
+    return kExitUsage;
+  }
+  const char* file = "<eval>";
+  ParseError parse_error;
+  krl::ast::ExprPtr expr = krl::parse_expression(args[0], file, &parse_error);
+  if (!expr) {
+    std::fprintf(stderr, "%s\n", parse_error.format().c_str());
+    return kExitFailed;
+  }
+  CompileOptions options;
+  options.file = file;
+  std::vector<CompileError> errors;
+  auto compiled = krl::compile_expression(*expr, options, &errors);
+  if (!compiled) {
+    for (const CompileError& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
+    return kExitFailed;
+  }
+  EvalContext ctx;
+  ctx.log = [](krl::LogLevel, const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  try {
+    krl::Value v = compiled->evaluate(ctx);
+    std::printf("%s\n", krl::encode_json(v).c_str());
+    return kExitOk;
+  } catch (const KrlError& e) {
+    std::fprintf(stderr, "%s\n", describe(e, file).c_str());
+    return kExitFailed;
+  }
+}
+
+// ---- bench -------------------------------------------------------------------
+
+// Reads `--name N` from args; returns fallback when absent, -1 when malformed.
+long option(const Args& args, const char* name, long fallback) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == name) {
+      char* end = nullptr;
+      long v = std::strtol(args[i + 1].c_str(), &end, 10);
+      return (*end == '\0' && v > 0) ? v : -1;
+    }
+  }
+  return fallback;
+}
+
+// One rule of the kind the ESProto rulesets have: a select with an attribute
+// matcher, foreach, pre with operators and a chevron, a conditional action, a
+// postlude with an entity-variable path assignment and a raise.
+std::string generated_rule(int i) {
+  std::string n = std::to_string(i);
+  return "  rule check_" + n + " {\n" + "    select when sensor reading_" + n +
+         " name re#^probe (.*)$# setting(probe)\n" +
+         "    foreach event:attr(\"readings\").defaultsTo([]) setting(reading, index)\n" +
+         "    pre {\n" + "      value = reading{\"temperatureF\"}.as(\"Number\")\n" +
+         "      limit = thresholds{[\"temperature\", \"upper_limit\"]}.defaultsTo(" + n + ")\n" +
+         "      over = value > limit && not value.isnull()\n" +
+         "      message = <<#{probe} reads #{value}, above #{limit} (rule " + n + ")>>\n" +
+         "    }\n" +
+         "    if over then send_directive(\"violation\", {\"message\": message, \"i\": " + n +
+         "})\n" + "    fired {\n" + "      ent:last{[probe, \"value\"]} := value;\n" +
+         "      raise esproto event \"threshold_violation\" attributes {\"reading\": reading}\n" +
+         "    } else {\n" + "      ent:count := ent:count.defaultsTo(0) + 1\n" + "    }\n" +
+         "  }\n";
+}
+
+std::string generated_ruleset(int rules) {
+  std::string src =
+      "ruleset bench.generated {\n"
+      "  meta {\n    name \"generated\"\n    shares thresholds, summary\n  }\n"
+      "  global {\n"
+      "    thresholds = {\"temperature\": {\"upper_limit\": 80, \"lower_limit\": 40}}\n"
+      "    summary = function(limit = 10) {\n"
+      "      ent:last.defaultsTo({}).keys().slice(0, limit - 1)\n"
+      "    }\n"
+      "  }\n";
+  for (int i = 0; i < rules; ++i) src += generated_rule(i);
+  return src + "}\n";
+}
+
+int bench_parse(const Args& args) {
+  long rules = option(args, "--rules", 5000);
+  long repeat = option(args, "--repeat", 5);
+  if (rules < 0 || repeat < 0) {
+    std::fprintf(stderr, "usage: spime krl bench parse [--rules N] [--repeat R]\n");
+    return kExitUsage;
+  }
+  std::string source = generated_ruleset(static_cast<int>(rules));
+  size_t lines = 0;
+  for (char c : source) lines += c == '\n';
+  auto start = std::chrono::steady_clock::now();
+  for (long r = 0; r < repeat; ++r) {
+    ParseError error;
+    if (!krl::parse_ruleset(source, "<generated>", &error)) {
+      std::fprintf(stderr, "%s\n", error.format().c_str());
+      return kExitFailed;
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double total_lines = static_cast<double>(lines) * static_cast<double>(repeat);
+  std::printf(
+      "{\"lines\": %zu, \"bytes\": %zu, \"repeat\": %ld, \"seconds\": %.4f, "
+      "\"lines_per_second\": %.0f, \"mb_per_second\": %.1f}\n",
+      lines, source.size(), repeat, seconds, total_lines / seconds,
+      static_cast<double>(source.size()) * static_cast<double>(repeat) / seconds / 1e6);
+  return kExitOk;
+}
+
+// The check the ESProto device ruleset makes for every reading: thresholds of
+// the sensor type, the reading's value as a number ("78.8" counts), compared
+// with both limits.
+const char* kEvalBenchRuleset = R"(ruleset bench.eval {
+  meta { shares check }
+  global {
+    thresholds = {"temperature": {"upper_limit": 80, "lower_limit": 40}}
+    check = function(reading, sensor_type) {
+      threshold = thresholds{sensor_type};
+      value = reading{"temperatureF"}.as("Number");
+      value > threshold{"upper_limit"} || value < threshold{"lower_limit"}
+    }
+  }
+})";
+
+int bench_eval(const Args& args) {
+  long iterations = option(args, "--iterations", 1000000);
+  if (iterations < 0) {
+    std::fprintf(stderr, "usage: spime krl bench eval [--iterations N]\n");
+    return kExitUsage;
+  }
+  ParseError parse_error;
+  auto ast = krl::parse_ruleset(kEvalBenchRuleset, "<bench>", &parse_error);
+  if (!ast) {
+    std::fprintf(stderr, "%s\n", parse_error.format().c_str());
+    return kExitFailed;
+  }
+  CompileOptions options;
+  options.file = "<bench>";
+  std::vector<CompileError> errors;
+  auto program = krl::compile_ruleset(*ast, options, &errors);
+  if (!program) {
+    for (const CompileError& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
+    return kExitFailed;
+  }
+  EvalContext ctx;
+  auto instance = krl::RulesetInstance::create(program, krl::InstanceOptions{}, ctx);
+  krl::Args call;
+  call.positional.push_back(krl::Map{{"name", "probe temp"}, {"temperatureF", "78.8"}});
+  call.positional.push_back("temperature");
+  int selected = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < iterations; ++i) {
+    ctx.steps = 0;  // each check is its own top-level evaluation
+    selected += krl::truthy(instance->query("check", call, ctx));
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("{\"iterations\": %ld, \"seconds\": %.4f, \"ns_per_eval\": %.1f, \"true\": %d}\n",
+              iterations, seconds, seconds * 1e9 / static_cast<double>(iterations), selected);
+  return kExitOk;
+}
+
+int bench(const Args& args) {
+  Args rest(args.begin() + (args.empty() ? 0 : 1), args.end());
+  if (!args.empty() && args[0] == "parse") return bench_parse(rest);
+  if (!args.empty() && args[0] == "eval") return bench_eval(rest);
+  std::fprintf(stderr, "usage: spime krl bench parse|eval [options]\n");
+  return kExitUsage;
+}
+
+}  // namespace
+
+int krl_command(const Args& args) {
+  Args rest(args.begin() + (args.empty() ? 0 : 1), args.end());
+  if (!args.empty() && args[0] == "check") return check(rest);
+  if (!args.empty() && args[0] == "eval") return eval(rest);
+  if (!args.empty() && args[0] == "bench") return bench(rest);
+  std::fprintf(stderr, "usage: spime krl check FILE... | eval 'EXPR' | bench parse|eval\n");
+  return kExitUsage;
+}
+
+}  // namespace spime::cli
