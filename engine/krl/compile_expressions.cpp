@@ -1,0 +1,318 @@
+// Compiling expressions: literals, names, operators, members and calls.
+#include <algorithm>
+#include <string>
+
+#include "engine/krl/compile_scope.h"
+#include "engine/krl/regexp.h"
+#include "engine/krl/stdlib/stdlib.h"
+
+namespace spime::krl::detail {
+namespace {
+
+std::optional<InfixOp> infix_op(const std::string& op) {
+  static const std::pair<const char*, InfixOp> table[] = {
+      {"==", InfixOp::Eq},     {"!=", InfixOp::Ne},  {"<", InfixOp::Lt},
+      {"<=", InfixOp::Le},     {">", InfixOp::Gt},   {">=", InfixOp::Ge},
+      {"like", InfixOp::Like}, {"><", InfixOp::Has}, {"<=>", InfixOp::Spaceship},
+      {"cmp", InfixOp::Cmp},   {"+", InfixOp::Add},  {"-", InfixOp::Sub},
+      {"*", InfixOp::Mul},     {"/", InfixOp::Div},  {"%", InfixOp::Mod},
+  };
+  for (const auto& [name, o] : table) {
+    if (op == name) return o;
+  }
+  return std::nullopt;
+}
+
+const char* annotation_name(Annotation a) {
+  return a == Annotation::Action ? "Action" : a == Annotation::Function ? "Function" : "Unknown";
+}
+
+}  // namespace
+
+const std::vector<std::string>& runtime_module_names_list() {
+  static const std::vector<std::string> names = {"event", "ctx",      "meta", "schedule",
+                                                 "http",  "wrangler", "keys", "engine"};
+  return names;
+}
+
+NodePtr Compiler::expr(const ast::Expr& e) {
+  using K = ast::ExprKind;
+  switch (e.kind) {
+    case K::Null:
+      return std::make_unique<ConstNode>(e.loc, Value());
+    case K::Boolean:
+      return std::make_unique<ConstNode>(e.loc, static_cast<const ast::BooleanLit&>(e).value);
+    case K::Number:
+      return std::make_unique<ConstNode>(e.loc, static_cast<const ast::NumberLit&>(e).value);
+    case K::String:
+      return std::make_unique<ConstNode>(e.loc, static_cast<const ast::StringLit&>(e).value);
+    case K::Chevron: {
+      const auto& c = static_cast<const ast::Chevron&>(e);
+      auto n = std::make_unique<ChevronNode>(e.loc);
+      for (const auto& p : c.parts) n->parts.push_back(expr(*p));
+      return n;
+    }
+    case K::RegExp: {
+      const auto& r = static_cast<const ast::RegExpLit&>(e);
+      try {
+        return std::make_unique<ConstNode>(e.loc, Value(make_regexp(r.source, r.flags)));
+      } catch (const KrlError& err) {
+        error(e.loc, "Invalid regular expression: " + err.message());
+        return std::make_unique<ConstNode>(e.loc, Value());
+      }
+    }
+    case K::Identifier: {
+      const auto& id = static_cast<const ast::Identifier&>(e);
+      if (auto r = lookup(id.name)) return std::make_unique<LoadSlot>(e.loc, r->hops, r->slot);
+      if (const Builtin* b = stdlib::find_operator(id.name)) {
+        return std::make_unique<ConstNode>(e.loc, make_builtin_function(b));
+      }
+      if (const Builtin* b = find_builtin_action(id.name)) {
+        return std::make_unique<ConstNode>(e.loc, make_builtin_function(b));
+      }
+      error(e.loc, "Undefined id: " + id.name);
+      return std::make_unique<ConstNode>(e.loc, Value());
+    }
+    case K::DomainIdentifier:
+      return domain_identifier(static_cast<const ast::DomainIdentifier&>(e), nullptr, nullptr);
+    case K::Array: {
+      auto n = std::make_unique<ArrayNode>(e.loc);
+      for (const auto& i : static_cast<const ast::ArrayLit&>(e).items) n->items.push_back(expr(*i));
+      return n;
+    }
+    case K::Map: {
+      auto n = std::make_unique<MapNode>(e.loc);
+      for (const auto& en : static_cast<const ast::MapLit&>(e).entries) {
+        n->entries.emplace_back(en.key, expr(*en.value));
+      }
+      return n;
+    }
+    case K::Infix: {
+      const auto& in = static_cast<const ast::Infix&>(e);
+      NodePtr l = expr(*in.left), r = expr(*in.right);
+      if (in.op == "&&" || in.op == "||") {
+        return std::make_unique<LogicalNode>(e.loc, in.op == "&&", std::move(l), std::move(r));
+      }
+      auto op = infix_op(in.op);
+      if (!op) {
+        error(e.loc, "Unsupported infix operator: " + in.op);
+        return l;
+      }
+      return std::make_unique<InfixNode>(e.loc, *op, std::move(l), std::move(r));
+    }
+    case K::Unary: {
+      const auto& u = static_cast<const ast::Unary&>(e);
+      UnaryNode::Op op = u.op == "not" ? UnaryNode::Op::Not
+                         : u.op == "-" ? UnaryNode::Op::Neg
+                                       : UnaryNode::Op::Plus;
+      return std::make_unique<UnaryNode>(e.loc, op, expr(*u.arg));
+    }
+    case K::Conditional: {
+      const auto& c = static_cast<const ast::Conditional&>(e);
+      auto n = std::make_unique<ConditionalNode>(e.loc);
+      n->test = expr(*c.test);
+      n->consequent = expr(*c.consequent);
+      n->alternate = expr(*c.alternate);
+      return n;
+    }
+    case K::Member: {
+      const auto& m = static_cast<const ast::Member&>(e);
+      NodePtr obj = expr(*m.object);
+      if (m.method == ast::Member::Method::Dot && m.property->kind == ast::ExprKind::Identifier) {
+        // Deprecated `x.y`: the key "y".
+        const auto& id = static_cast<const ast::Identifier&>(*m.property);
+        return std::make_unique<MemberNode>(e.loc, std::move(obj),
+                                            std::make_unique<ConstNode>(id.loc, id.name), true);
+      }
+      return std::make_unique<MemberNode>(e.loc, std::move(obj), expr(*m.property),
+                                          m.method != ast::Member::Method::Path);
+    }
+    case K::Application:
+      return application(static_cast<const ast::Application&>(e));
+    case K::Function:
+      return function(static_cast<const ast::Function&>(e), "<anonymous>");
+    case K::DefAction:
+      return defaction(static_cast<const ast::DefAction&>(e), "<anonymous>");
+  }
+  error(e.loc, "Unsupported expression");
+  return std::make_unique<ConstNode>(e.loc, Value());
+}
+
+ArgsCode Compiler::arguments(const std::vector<ast::Argument>& args) {
+  ArgsCode out;
+  bool named = false;
+  for (const auto& a : args) {
+    if (a.name) {
+      named = true;
+      out.named.emplace_back(*a.name, expr(*a.value));
+    } else if (named) {
+      error(a.loc, "Once you used a named arg, all following must be named.");
+    } else {
+      out.positional.push_back(expr(*a.value));
+    }
+  }
+  return out;
+}
+
+// A call of a built-in known now; `receiver` is the left of a dot, if any.
+static NodePtr builtin_call(Compiler& c, Loc loc, const Builtin* b, const ast::Expr* receiver,
+                            const std::vector<ast::Argument>& args) {
+  auto call = std::make_unique<BuiltinCall>(loc, b);
+  if (receiver) call->positional.push_back(c.expr(*receiver));
+  ArgsCode a = c.arguments(args);
+  for (auto& p : a.positional) call->positional.push_back(std::move(p));
+  call->named = std::move(a.named);
+  return call;
+}
+
+static NodePtr value_call(Compiler& c, Loc loc, NodePtr callee, const ast::Expr* receiver,
+                          const std::vector<ast::Argument>& args) {
+  auto call = std::make_unique<ValueCall>(loc);
+  call->callee = std::move(callee);
+  if (receiver) call->receiver = c.expr(*receiver);
+  call->args = c.arguments(args);
+  return call;
+}
+
+NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::Expr* receiver,
+                                    const std::vector<ast::Argument>* args) {
+  static const std::vector<ast::Argument> kNoArgs;
+  const std::vector<ast::Argument>& call_args = args ? *args : kNoArgs;
+  if (d.domain == "ent") {
+    auto get = std::make_unique<EntGet>(d.loc, d.name);
+    if (!args && !receiver) return get;
+    return value_call(*this, d.loc, std::move(get), receiver, call_args);
+  }
+  // A used module's alias comes first (as the reference's getModule).
+  auto alias = aliases.find(d.domain);
+  if (alias != aliases.end()) {
+    if (options_.modules) {
+      auto names = options_.modules->provided_names(alias->second.second);
+      if (names && std::find(names->begin(), names->end(), d.name) == names->end()) {
+        error(d.loc, "Module " + d.domain + " does not provide " + d.name);
+      }
+    }
+    auto g = lookup_global("$module:" + d.domain);
+    NodePtr member = std::make_unique<ModuleMember>(d.loc, g ? g->hops : 0, alias->second.first,
+                                                    d.domain, d.name);
+    // Read without arguments, a module member is called with none (as the reference).
+    return value_call(*this, d.loc, std::move(member), receiver, call_args);
+  }
+  const Module* mod = nullptr;
+  for (const Module* m : options_.host_modules) {
+    if (m && m->name == d.domain) mod = m;
+  }
+  if (!mod) mod = stdlib::find_module(d.domain);
+  if (mod) {
+    if (const Builtin* b = mod->find(d.name)) {
+      if (b->kind == Function::Kind::Action && args) {
+        // The reference checks this at run time: "[Action] is not a function".
+        return value_call(*this, d.loc,
+                          std::make_unique<ConstNode>(d.loc, make_builtin_function(b)), receiver,
+                          call_args);
+      }
+      return builtin_call(*this, d.loc, b, receiver, call_args);
+    }
+    return std::make_unique<FailNode>(d.loc, d.domain + ":" + d.name + " is not defined",
+                                      "TypeError");
+  }
+  const auto& rt = runtime_module_names_list();
+  if (std::find(rt.begin(), rt.end(), d.domain) != rt.end()) {
+    return std::make_unique<FailNode>(d.loc, "Module not available here: " + d.domain);
+  }
+  error(d.loc, "Undefined domain: " + d.domain);
+  return std::make_unique<ConstNode>(d.loc, Value());
+}
+
+NodePtr Compiler::application(const ast::Application& app) {
+  const ast::Expr& callee = *app.callee;
+  const ast::Expr* receiver = nullptr;
+  const ast::Expr* fn = &callee;
+  if (callee.kind == ast::ExprKind::Member) {
+    const auto& m = static_cast<const ast::Member&>(callee);
+    if (m.method == ast::Member::Method::Dot &&
+        (m.property->kind == ast::ExprKind::Identifier ||
+         m.property->kind == ast::ExprKind::DomainIdentifier)) {
+      receiver = m.object.get();  // "foo".bar(baz) is bar("foo", baz)
+      fn = m.property.get();
+    }
+  }
+  if (fn->kind == ast::ExprKind::DomainIdentifier) {
+    const auto& d = static_cast<const ast::DomainIdentifier&>(*fn);
+    if (d.domain == "event" && d.name == "attrs") {
+      error(d.loc, "`event:attrs` is a Map, not a Function. Use `event:attrs{key}` instead");
+    }
+    return domain_identifier(d, receiver, &app.args);
+  }
+  if (fn->kind == ast::ExprKind::Identifier) {
+    const auto& id = static_cast<const ast::Identifier&>(*fn);
+    if (auto r = lookup(id.name)) {
+      if (r->annotation == Annotation::Action) {
+        error(fn->loc, std::string("Not a function: ") + annotation_name(r->annotation));
+      }
+      return value_call(*this, app.loc, std::make_unique<LoadSlot>(fn->loc, r->hops, r->slot),
+                        receiver, app.args);
+    }
+    if (const Builtin* b = stdlib::find_operator(id.name)) {
+      return builtin_call(*this, app.loc, b, receiver, app.args);
+    }
+    if (const Builtin* b = find_builtin_action(id.name)) {
+      if (b->kind == Function::Kind::Action) error(fn->loc, "Not a function: Action");
+      return builtin_call(*this, app.loc, b, receiver, app.args);
+    }
+    error(fn->loc, "Undefined id: " + id.name);
+    return std::make_unique<ConstNode>(app.loc, Value());
+  }
+  return value_call(*this, app.loc, expr(callee), nullptr, app.args);
+}
+
+NodePtr Compiler::action_callee(const ast::Expr& callee) {
+  if (callee.kind == ast::ExprKind::Identifier) {
+    const auto& id = static_cast<const ast::Identifier&>(callee);
+    if (auto r = lookup(id.name)) {
+      if (r->annotation == Annotation::Function) error(callee.loc, "Not an action: Function");
+      return std::make_unique<LoadSlot>(callee.loc, r->hops, r->slot);
+    }
+    if (const Builtin* b = find_builtin_action(id.name)) {
+      return std::make_unique<ConstNode>(callee.loc, make_builtin_function(b));
+    }
+    if (stdlib::find_operator(id.name)) {
+      error(callee.loc, "Not an action: Function");
+      return std::make_unique<ConstNode>(callee.loc, Value());
+    }
+    error(callee.loc, "Undefined id: " + id.name);
+    return std::make_unique<ConstNode>(callee.loc, Value());
+  }
+  if (callee.kind == ast::ExprKind::DomainIdentifier) {
+    const auto& d = static_cast<const ast::DomainIdentifier&>(callee);
+    if (d.domain == "ent") return std::make_unique<EntGet>(d.loc, d.name);
+    auto alias = aliases.find(d.domain);
+    if (alias != aliases.end()) {
+      auto g = lookup_global("$module:" + d.domain);
+      return std::make_unique<ModuleMember>(d.loc, g ? g->hops : 0, alias->second.first, d.domain,
+                                            d.name);
+    }
+    const Module* mod = nullptr;
+    for (const Module* m : options_.host_modules) {
+      if (m && m->name == d.domain) mod = m;
+    }
+    if (!mod) mod = stdlib::find_module(d.domain);
+    if (mod) {
+      if (const Builtin* b = mod->find(d.name)) {
+        return std::make_unique<ConstNode>(d.loc, make_builtin_function(b));
+      }
+      return std::make_unique<FailNode>(d.loc, d.domain + ":" + d.name + " is not defined",
+                                        "TypeError");
+    }
+    const auto& rt = runtime_module_names_list();
+    if (std::find(rt.begin(), rt.end(), d.domain) != rt.end()) {
+      return std::make_unique<FailNode>(d.loc, "Module not available here: " + d.domain);
+    }
+    error(d.loc, "Undefined domain: " + d.domain);
+    return std::make_unique<ConstNode>(d.loc, Value());
+  }
+  error(callee.loc, "Unsuported RuleAction.action");
+  return std::make_unique<ConstNode>(callee.loc, Value());
+}
+
+}  // namespace spime::krl::detail

@@ -1,0 +1,185 @@
+// Compiling rules: select trees, foreach, pre, action block and postlude.
+#include <cmath>
+#include <string>
+
+#include "engine/krl/compile_scope.h"
+#include "engine/krl/eval_stmt_nodes.h"
+#include "engine/krl/regexp.h"
+
+namespace spime::krl::detail {
+namespace {
+
+double within_multiplier(std::string unit) {
+  if (!unit.empty() && (unit.back() == 's' || unit.back() == 'S')) unit.pop_back();
+  if (unit == "second") return 1000;
+  if (unit == "minute") return 60e3;
+  if (unit == "hour") return 3600e3;
+  if (unit == "day") return 86400e3;
+  if (unit == "week") return 7 * 86400e3;
+  if (unit == "month") return 30 * 86400e3;
+  if (unit == "year") return 365 * 86400e3;
+  return 1;
+}
+
+LogLevel log_level(const std::string& l) {
+  if (l == "error") return LogLevel::Error;
+  if (l == "warn") return LogLevel::Warn;
+  if (l == "debug") return LogLevel::Debug;
+  return LogLevel::Info;
+}
+
+}  // namespace
+
+void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out) {
+  out->kind = e.kind;
+  out->loc = e.loc;
+  out->n = e.n;
+  auto add_var = [&](const std::string& name) {
+    int slot = declare(name);
+    code->select_vars.emplace_back(name, slot);
+    return slot;
+  };
+  if (e.aggregator) {
+    out->aggregator = SelectTree::Aggregator{e.aggregator->op, e.aggregator->args};
+  }
+  if (e.kind != ast::EventExpr::Kind::Event) {
+    for (const auto& a : e.args) {
+      out->args.emplace_back();
+      select(*a, code, &out->args.back());
+    }
+    if (e.aggregator) {
+      for (const auto& name : e.aggregator->args) add_var(name);
+    }
+    return;
+  }
+  out->domain = e.domain;
+  out->type = e.type;
+  out->leaf = static_cast<int>(code->leaves.size());
+  code->leaves.emplace_back();
+  LeafCode leaf;
+  for (const auto& a : e.attrs) {
+    try {
+      leaf.attrs.push_back({a.key, Value(make_regexp(a.regex_source, a.regex_flags))});
+    } catch (const KrlError& err) {
+      error(a.loc, "Invalid regular expression: " + err.message());
+    }
+  }
+  out->setting = e.setting;
+  for (const auto& s : e.setting) leaf.setting.emplace_back(s, add_var(s));
+  if (e.aggregator) {
+    for (const auto& name : e.aggregator->args) leaf.aggregate.emplace_back(name, add_var(name));
+  }
+  if (e.where) leaf.where = expr(*e.where);
+  code->leaves[static_cast<size_t>(out->leaf)] = std::move(leaf);
+}
+
+StmtPtr Compiler::statement(const ast::Statement& s) {
+  using K = ast::Statement::Kind;
+  switch (s.kind) {
+    case K::Declaration: {
+      NodePtr v = expr(*s.value);
+      return std::make_unique<DeclStmt>(s.loc, declare(s.name), std::move(v));
+    }
+    case K::Expression:
+      return std::make_unique<ExprStmt>(s.loc, expr(*s.value));
+    case K::EntAssign: {
+      if (s.domain != "ent") {
+        error(s.loc, "PersistentVariableAssignment - only works on ent:* variables");
+      }
+      auto st = std::make_unique<EntAssignStmt>(s.loc);
+      st->var = s.var;
+      if (s.path) st->path = expr(*s.path);
+      st->value = expr(*s.value);
+      return st;
+    }
+    case K::EntClear: {
+      if (s.domain != "ent") {
+        error(s.loc, "ClearPersistentVariable only works for `ent:`, not `" + s.domain + ":`");
+      }
+      auto st = std::make_unique<EntClearStmt>(s.loc);
+      st->var = s.var;
+      if (s.path) st->path = expr(*s.path);
+      return st;
+    }
+    case K::Raise: {
+      auto st = std::make_unique<RaiseStmt>(s.loc);
+      st->domain = s.event_domain;
+      if (s.event_domain_and_type) st->domain_and_type = expr(*s.event_domain_and_type);
+      if (s.event_type) st->type = expr(*s.event_type);
+      if (s.for_rid) st->for_rid = expr(*s.for_rid);
+      if (s.value) st->attrs = expr(*s.value);
+      if (!st->domain_and_type && !st->type) error(s.loc, "raise needs an event type");
+      return st;
+    }
+    case K::Schedule: {
+      auto st = std::make_unique<ScheduleStmt>(s.loc);
+      st->domain = s.event_domain;
+      if (s.event_domain_and_type) st->domain_and_type = expr(*s.event_domain_and_type);
+      if (s.event_type) st->type = expr(*s.event_type);
+      if (s.value) st->attrs = expr(*s.value);
+      if (s.at) st->at = expr(*s.at);
+      if (s.timespec) st->timespec = expr(*s.timespec);
+      if (!st->at && !st->timespec) error(s.loc, "schedule needs `at` or `repeat`");
+      if (!st->domain_and_type && !st->type) error(s.loc, "schedule needs an event type");
+      if (!s.setting.empty()) st->setting_slot = declare(s.setting);
+      return st;
+    }
+    case K::Log:
+      return std::make_unique<LogStmt>(s.loc, log_level(s.level), expr(*s.value));
+    case K::Error:
+      return std::make_unique<ErrorStmt>(s.loc, s.level, expr(*s.value));
+    case K::Last:
+      return std::make_unique<LastStmt>(s.loc);
+    case K::Guarded: {
+      auto st = std::make_unique<GuardedStmt>(s.loc);
+      if (s.condition) st->condition = expr(*s.condition);
+      st->statement = statement(*s.statement);
+      return st;
+    }
+  }
+  error(s.loc, "Unsupported statement");
+  return std::make_unique<ExprStmt>(s.loc, std::make_unique<ConstNode>(s.loc, Value()));
+}
+
+void Compiler::rule(const ast::Rule& r, RuleInfo* info, RuleCode* code) {
+  info->name = r.name;
+  info->loc = r.loc;
+  info->active = r.active;
+  code->name = r.name;
+  if (!r.active) return;  // the reference compiles nothing of an inactive rule
+  if (!r.select) {
+    error(r.loc, "rule " + r.name + " is missing a `select`");
+    return;
+  }
+  push_frame();
+  info->select.emplace();
+  select(*r.select, code, &*info->select);
+  if (r.within) {
+    double mult = within_multiplier(r.within->unit);
+    NodePtr amount = expr(*r.within->amount);
+    if (const Value* c = amount->constant(); c && c->is_number()) {
+      info->within_ms = static_cast<std::int64_t>(std::llround(c->as_number() * mult));
+    } else {
+      info->within_is_dynamic = true;
+      code->within_amount = std::move(amount);
+      code->within_multiplier = mult;
+    }
+  }
+  for (const auto& f : r.foreach) {
+    ForEachCode fc;
+    fc.loc = f.loc;
+    fc.expression = expr(*f.expression);
+    for (const auto& s : f.setting) fc.setting_slots.push_back(declare(s));
+    code->foreach.push_back(std::move(fc));
+  }
+  code->pre = declarations(r.pre);
+  if (r.action_block) code->action_block = action_block(*r.action_block);
+  if (r.postlude) {
+    for (const auto& s : r.postlude->fired) code->fired.push_back(statement(*s));
+    for (const auto& s : r.postlude->notfired) code->notfired.push_back(statement(*s));
+    for (const auto& s : r.postlude->always) code->always.push_back(statement(*s));
+  }
+  code->nslots = pop_frame();
+}
+
+}  // namespace spime::krl::detail

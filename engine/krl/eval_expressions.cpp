@@ -1,0 +1,210 @@
+// Evaluation of expression nodes (eval_expr_nodes.h).
+#include <string>
+#include <utility>
+
+#include "engine/krl/eval_expr_nodes.h"
+#include "engine/krl/stdlib/infix.h"
+
+namespace spime::krl::detail {
+
+void throw_at(Loc loc, std::string message, std::string kind) {
+  throw KrlError(std::move(message), std::move(kind), loc);
+}
+
+static const Frame* up(const Env& env, int hops) {
+  const Frame* f = env.frame.get();
+  for (int i = 0; i < hops; ++i) f = f->parent.get();
+  return f;
+}
+
+Value LoadSlot::eval(Env& env) const {
+  return up(env, hops)->slots[static_cast<size_t>(slot)];
+}
+
+Value EntGet::eval(Env& env) const {
+  if (!env.ctx.host) throw_at(loc, "ent:" + name + " is not available outside a pico");
+  return env.ctx.host->get_ent(env.unit->rid, name);
+}
+
+Value ModuleMember::eval(Env& env) const {
+  const Value& mod = up(env, hops)->slots[static_cast<size_t>(slot)];
+  const Value* v = mod.is_map() ? mod.as_map().find(name) : nullptr;
+  if (!v) throw_at(loc, "Module " + alias + " does not provide " + name, "TypeError");
+  return *v;
+}
+
+Value FailNode::eval(Env&) const {
+  throw_at(loc, message, kind);
+}
+
+Value ChevronNode::eval(Env& env) const {
+  std::string out;
+  for (const auto& p : parts) {
+    Value v = p->eval(env);
+    // as(v, "String"): strings as they are, everything else via toString.
+    if (v.is_string()) {
+      out += v.as_string();
+    } else {
+      out += to_string(v);
+    }
+    if (out.size() > env.ctx.limits.max_string_bytes) {
+      throw_at(
+          loc,
+          "string too long (over " + std::to_string(env.ctx.limits.max_string_bytes) + " bytes)",
+          "RangeError");
+    }
+  }
+  return Value(std::move(out));
+}
+
+Value ArrayNode::eval(Env& env) const {
+  Array a;
+  a.reserve(items.size());
+  for (const auto& i : items) a.push_back(i->eval(env));
+  return Value(std::move(a));
+}
+
+Value MapNode::eval(Env& env) const {
+  Map m;
+  m.reserve(entries.size());
+  for (const auto& [k, v] : entries) m.set(k, v->eval(env));
+  return Value(std::move(m));
+}
+
+Value InfixNode::eval(Env& env) const {
+  env.ctx.step();
+  Value a = left->eval(env);
+  Value b = right->eval(env);
+  try {
+    switch (op) {
+      case InfixOp::Eq:
+        return stdlib::op_eq(a, b);
+      case InfixOp::Ne:
+        return !stdlib::op_eq(a, b);
+      case InfixOp::Lt:
+        return stdlib::op_lt(a, b);
+      case InfixOp::Le:
+        return stdlib::op_le(a, b);
+      case InfixOp::Gt:
+        return stdlib::op_gt(a, b);
+      case InfixOp::Ge:
+        return stdlib::op_ge(a, b);
+      case InfixOp::Like:
+        return stdlib::op_like(a, b);
+      case InfixOp::Has:
+        return stdlib::op_has(a, b);
+      case InfixOp::Spaceship:
+        return stdlib::op_spaceship(a, b);
+      case InfixOp::Cmp:
+        return stdlib::op_cmp(a, b);
+      case InfixOp::Add:
+        return stdlib::op_add(a, b);
+      case InfixOp::Sub:
+        return stdlib::op_sub(a, b);
+      case InfixOp::Mul:
+        return stdlib::op_mul(a, b);
+      case InfixOp::Div:
+        return stdlib::op_div(a, b);
+      case InfixOp::Mod:
+        return stdlib::op_mod(a, b);
+    }
+  } catch (KrlError& e) {
+    e.set_loc_if_unset(loc);
+    throw;
+  }
+  return Value();
+}
+
+Value LogicalNode::eval(Env& env) const {
+  Value a = left->eval(env);
+  if (truthy(a) != is_and) return a;  // && stops on falsy, || on truthy
+  return right->eval(env);
+}
+
+Value UnaryNode::eval(Env& env) const {
+  Value a = arg->eval(env);
+  switch (op) {
+    case Op::Not:
+      return !truthy(a);
+    case Op::Plus:
+      return a;  // the reference's "+" with one argument
+    case Op::Neg:
+      try {
+        return stdlib::op_neg(a);
+      } catch (KrlError& e) {
+        e.set_loc_if_unset(loc);
+        throw;
+      }
+  }
+  return Value();
+}
+
+Value ConditionalNode::eval(Env& env) const {
+  return truthy(test->eval(env)) ? consequent->eval(env) : alternate->eval(env);
+}
+
+Value MemberNode::eval(Env& env) const {
+  Value obj = object->eval(env);
+  Value prop = property->eval(env);
+  if (!obj.is_map() && !obj.is_array()) return Value();
+  if (single_key) return path_get(obj, {prop.is_string() ? prop.as_string() : to_string(prop)});
+  return path_get(obj, path_keys(prop));
+}
+
+Value BuiltinProperty::eval(Env& env) const {
+  try {
+    return builtin->fn(env.ctx, BoundArgs());
+  } catch (KrlError& e) {
+    e.set_loc_if_unset(loc);
+    throw;
+  }
+}
+
+Value BuiltinCall::eval(Env& env) const {
+  env.ctx.step();
+  try {
+    if (named.empty() && positional.size() <= static_cast<size_t>(kMaxBuiltinParams)) {
+      Value argv[kMaxBuiltinParams];
+      size_t n = positional.size();
+      for (size_t i = 0; i < n; ++i) argv[i] = positional[i]->eval(env);
+      return builtin->fn(env.ctx, bind_args(builtin->params, argv, n));
+    }
+    Args args;
+    args.positional.reserve(positional.size());
+    for (const auto& p : positional) args.positional.push_back(p->eval(env));
+    for (const auto& [k, v] : named) args.named.emplace_back(k, v->eval(env));
+    return builtin->fn(env.ctx, bind_args(builtin->params, args));
+  } catch (KrlError& e) {
+    e.set_loc_if_unset(loc);
+    throw;
+  }
+}
+
+Args ArgsCode::eval(Env& env, const Value* receiver) const {
+  Args a;
+  a.positional.reserve(positional.size() + (receiver ? 1 : 0));
+  if (receiver) a.positional.push_back(*receiver);
+  for (const auto& p : positional) a.positional.push_back(p->eval(env));
+  for (const auto& [k, v] : named) a.named.emplace_back(k, v->eval(env));
+  return a;
+}
+
+Value ValueCall::eval(Env& env) const {
+  env.ctx.step();
+  Value f = callee->eval(env);
+  Value recv;
+  if (receiver) recv = receiver->eval(env);
+  Args a = args.eval(env, receiver ? &recv : nullptr);
+  try {
+    return call_value(env.ctx, f, a);
+  } catch (KrlError& e) {
+    e.set_loc_if_unset(loc);
+    throw;
+  }
+}
+
+Value FunctionNode::eval(Env& env) const {
+  return make_closure(code.get(), env.frame, env.unit);
+}
+
+}  // namespace spime::krl::detail
