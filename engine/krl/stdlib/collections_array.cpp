@@ -232,7 +232,8 @@ KeyedGroups group_by_string(const Array& a) {
 Value op_once(EvalContext&, const BoundArgs& args) {
   if (!args[0].is_array()) return args[0];
   Array out;
-  for (const auto& group : group_by_string(args[0].as_array()).ordered()) {
+  const KeyedGroups groups = group_by_string(args[0].as_array());
+  for (const auto& group : groups.ordered()) {
     if (group.second->size() == 1) out.push_back(group.second->front());
   }
   return Value(std::move(out));
@@ -241,7 +242,8 @@ Value op_once(EvalContext&, const BoundArgs& args) {
 Value op_duplicates(EvalContext&, const BoundArgs& args) {
   if (!args[0].is_array()) return Value(Array{});
   Array out;
-  for (const auto& group : group_by_string(args[0].as_array()).ordered()) {
+  const KeyedGroups groups = group_by_string(args[0].as_array());
+  for (const auto& group : groups.ordered()) {
     if (group.second->size() > 1) out.push_back(group.second->front());
   }
   return Value(std::move(out));
