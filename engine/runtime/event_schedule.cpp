@@ -36,6 +36,8 @@ void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalCont
     const SelectWhen* sw = i < select.size() ? select[i].get() : nullptr;
     if (!sw || !sw->salient(se.domain, se.name)) continue;
     host.set_current_rule(entry.rid, rules[i].name);
+    host.at_rid = entry.rid;
+    host.at_rule = rules[i].name;
     SelectWhen::Result r;
     {
       LeafEvalScope scope(*instance, ctx);
@@ -48,6 +50,7 @@ void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalCont
     if (last) break;
   }
   host.set_current_rule(entry.rid, "");
+  host.at_rule.clear();
 }
 
 }  // namespace
@@ -74,11 +77,11 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
     }
   } catch (const KrlError& e) {
     out.status = 500;
-    out.error = where(host.current_rid(), host.current_rule(), e);
+    out.error = where(host.at_rid, host.at_rule, e);
     return out;
   } catch (const std::exception& e) {
     out.status = 500;
-    out.error = host.current_rid() + ": internal error: " + e.what();
+    out.error = host.at_rid + ": internal error: " + e.what();
     return out;
   }
   host.commit(&out.batch);

@@ -67,6 +67,8 @@ class RuntimeHost : public krl::Host {
     krl::CurrentEvent event;
   };
   std::deque<Entry> schedule;
+  // Where the schedule is (for error messages; run_rule resets the current rule).
+  std::string at_rid, at_rule;
   size_t scheduled_total = 0;  // entries ever added (bounded)
   void add_to_schedule(std::string rid, krl::CurrentEvent event);
   void set_event(const krl::CurrentEvent* e) { event_ = e; }

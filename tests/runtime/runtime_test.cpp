@@ -123,7 +123,7 @@ TEST_CASE("ent vars, directives and queries", "[runtime]") {
   Engine e;
   std::string rid = e.add("mem://a", R"(ruleset a {
     meta { shares count, bad }
-    global { count = function() { ent:n.defaultsTo(0) } bad = function() { 1 / "x" + [].head().x() } }
+    global { count = function() { ent:n.defaultsTo(0) } bad = function() { f = 3; f(1) } }
     rule inc { select when t inc
       send_directive("inc", {"n": ent:n.defaultsTo(0) + 1})
       always { ent:n := ent:n.defaultsTo(0) + 1 } }
@@ -142,7 +142,10 @@ TEST_CASE("ent vars, directives and queries", "[runtime]") {
   e.reopen();
   CHECK(J(e.query(rid, "count").value) == "2");
 
-  auto q = e.query("nope", "x");
+  auto q = e.query(rid, "bad");
+  CHECK(q.status == 500);
+  CHECK(q.error.find("a at 3:") == 0);
+  q = e.query("nope", "x");
   CHECK(q.status == 404);
   CHECK(q.error == "Pico doesn't have nope installed.");
   q = e.query(rid, "missing");
@@ -178,13 +181,14 @@ TEST_CASE("a rule error rolls the whole schedule back", "[runtime]") {
     meta { shares v }
     global { v = function() { ent:v } }
     rule one { select when t go always { ent:v := 1; raise t event "boom" } }
-    rule two { select when t boom always { ent:v := 2; x = null.foo() } }
+    rule two { select when t boom always { ent:v := 2; f = 3; y = f(1) } }
     rule setfn { select when t fn always { ent:v := function() { 1 } } }
     rule loop { select when t loop always { raise t event "loop" } }
   })");
   auto out = e.event("t", "go");
   CHECK_FALSE(out.ok);
   CHECK(out.status == 500);
+  INFO(out.error);
   CHECK(out.error.find("c rule two at ") == 0);
   CHECK(out.batch.empty());
   CHECK(e.query(rid, "v").value.is_null());
