@@ -290,3 +290,27 @@ TEST_CASE("ESProto router and device", "[runtime]") {
   CHECK(out.outgoing[0].eci == "COLL1");
   CHECK(out.outgoing[0].name == "threshold_violation");
 }
+
+TEST_CASE("select-when state persists; ctx channels commit with the schedule", "[runtime]") {
+  Engine e;
+  e.add("mem://s", R"(ruleset s {
+    meta { shares chans }
+    global { chans = function() { ctx:channels.map(function(c) { c{"tags"} }) } }
+    rule both { select when t a before t b send_directive("both") }
+    rule chan { select when t chan
+      ctx:newChannel(tags = ["mine"]) setting(c)
+      always { ent:last := c{"id"}; x = event:attr("fail") => (3)(1) | 0 } }
+  })");
+  CHECK(e.event("t", "a").directives.empty());
+  e.reopen();
+  auto out = e.event("t", "b");
+  REQUIRE(out.directives.size() == 1);
+  CHECK(e.event("t", "b").directives.empty());
+
+  CHECK_FALSE(e.event("t", "chan", json_map(R"({"fail":true})")).ok);
+  CHECK(J(e.query("s", "chans").value) == R"([["system","self"]])");
+  REQUIRE(e.event("t", "chan").ok);
+  CHECK(J(e.query("s", "chans").value) == R"([["system","self"],["mine"]])");
+  e.reopen();
+  CHECK(J(e.query("s", "chans").value) == R"([["system","self"],["mine"]])");
+}
