@@ -1,0 +1,445 @@
+// The `ctx` module (reference: pico-engine-core/src/modules/ctx.ts) and a
+// minimal `schedule` module. Structural changes go to the schedule's overlay
+// (RuntimeHost) and reach the PicoState and the store only on commit.
+#include <algorithm>
+#include <functional>
+
+#include "engine/krl/error.h"
+#include "engine/runtime/ids.h"
+#include "engine/runtime/runtime_host.h"
+#include "engine/runtime/runtime_modules.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
+
+namespace spime::runtime {
+
+namespace keys = store::keys;
+using krl::Array;
+using krl::BoundArgs;
+using krl::EvalContext;
+using krl::KrlError;
+using krl::Map;
+using krl::Value;
+
+namespace {
+
+RuntimeHost& H(EvalContext& ctx, const char* what) {
+  return RuntimeHost::from(ctx, what);
+}
+
+Value strings(const std::vector<std::string>& v) {
+  Array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return Value(std::move(a));
+}
+
+const Installation* cur(RuntimeHost& h) {
+  return h.installation(h.current_rid());
+}
+
+Value pico_id(EvalContext& ctx, const BoundArgs&) {
+  return Value(H(ctx, "ctx:picoId").pico().id());
+}
+Value rid(EvalContext& ctx, const BoundArgs&) {
+  return Value(H(ctx, "ctx:rid").current_rid());
+}
+Value rid_url(EvalContext& ctx, const BoundArgs&) {
+  const Installation* i = cur(H(ctx, "ctx:rid_url"));
+  return i ? Value(i->record.url) : Value();
+}
+Value rid_config(EvalContext& ctx, const BoundArgs&) {
+  const Installation* i = cur(H(ctx, "ctx:rid_config"));
+  return i ? Value(i->record.config) : Value();
+}
+Value meta_field(EvalContext& ctx, const char* what,
+                 const std::optional<std::string> krl::ProgramMeta::*field) {
+  const Installation* i = cur(H(ctx, what));
+  if (!i) return Value();
+  const auto& f = i->ruleset->program->meta().*field;
+  return f ? Value(*f) : Value();
+}
+Value rid_version(EvalContext& ctx, const BoundArgs&) {
+  return meta_field(ctx, "ctx:rid_version", &krl::ProgramMeta::version);
+}
+Value rid_name(EvalContext& ctx, const BoundArgs&) {
+  return meta_field(ctx, "ctx:rid_name", &krl::ProgramMeta::name);
+}
+Value rid_description(EvalContext& ctx, const BoundArgs&) {
+  return meta_field(ctx, "ctx:rid_description", &krl::ProgramMeta::description);
+}
+Value rid_author(EvalContext& ctx, const BoundArgs&) {
+  return meta_field(ctx, "ctx:rid_author", &krl::ProgramMeta::author);
+}
+Value parent(EvalContext& ctx, const BoundArgs&) {
+  const auto& p = H(ctx, "ctx:parent").record().parent;
+  return p ? Value(*p) : Value();
+}
+Value children(EvalContext& ctx, const BoundArgs&) {
+  return strings(H(ctx, "ctx:children").record().children);
+}
+Value channels(EvalContext& ctx, const BoundArgs&) {
+  Array out;
+  for (const auto& c : H(ctx, "ctx:channels").channels()) out.push_back(channel_to_value(c));
+  return Value(std::move(out));
+}
+Value rulesets(EvalContext& ctx, const BoundArgs&) {
+  RuntimeHost& h = H(ctx, "ctx:rulesets");
+  Array out;
+  for (const auto& r : h.installed_rids()) {
+    const Installation* i = h.installation(r);
+    Map meta;
+    meta.set("krl", i->ruleset->source);
+    meta.set("hash", i->ruleset->hash);
+    Map m;
+    m.set("rid", r);
+    m.set("url", i->record.url);
+    m.set("config", Value(i->record.config));
+    m.set("meta", Value(std::move(meta)));
+    out.push_back(Value(std::move(m)));
+  }
+  return Value(std::move(out));
+}
+
+// A channel from (tags, eventPolicy, queryPolicy), validated as the reference.
+ChannelRecord make_channel(RuntimeHost& h, const BoundArgs& a, int first) {
+  ChannelRecord c;
+  std::string err;
+  if (!clean_tags(a[first], &c.tags, &err)) throw KrlError(err, "TypeError");
+  if (a.has(first + 1) && !parse_event_policy(a[first + 1], &c.event_policy, &err)) {
+    throw KrlError(err, "TypeError");
+  }
+  if (a.has(first + 2) && !parse_query_policy(a[first + 2], &c.query_policy, &err)) {
+    throw KrlError(err, "TypeError");
+  }
+  c.pico_id = h.pico().id();
+  return c;
+}
+
+std::int64_t next_order(RuntimeHost& h) {
+  std::int64_t n = 0;
+  for (const auto& c : h.channels()) n = std::max(n, c.order + 1);
+  return n;
+}
+
+Value new_channel(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:newChannel");
+  ChannelRecord c = make_channel(h, a, 0);
+  c.eci = h.services().new_id();
+  c.order = next_order(h);
+  Value v = channel_to_value(c);
+  h.put_channel(std::move(c));
+  return v;
+}
+
+Value put_channel(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:putChannel");
+  std::string eci = krl::to_string(a[0]);
+  auto old = h.channel(eci);
+  if (!old) throw KrlError("ECI not found " + eci);
+  ChannelRecord c = make_channel(h, a, 1);
+  c.eci = eci;
+  c.order = old->order;
+  c.family_pico_id = old->family_pico_id;
+  h.put_channel(std::move(c));
+  return Value();
+}
+
+Value upsert_channel(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:upsertChannel");
+  ChannelRecord c = make_channel(h, a, 0);
+  std::vector<std::string> want = c.tags;
+  std::sort(want.begin(), want.end());
+  for (const auto& old : h.channels()) {
+    std::vector<std::string> have = old.tags;
+    std::sort(have.begin(), have.end());
+    if (have == want) {
+      c.eci = old.eci;
+      c.order = old.order;
+      c.family_pico_id = old.family_pico_id;
+      h.put_channel(std::move(c));
+      return Value();
+    }
+  }
+  c.eci = h.services().new_id();
+  c.order = next_order(h);
+  h.put_channel(std::move(c));
+  return Value();
+}
+
+Value del_channel(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:delChannel");
+  std::string eci = krl::to_string(a[0]);
+  auto c = h.channel(eci);
+  if (!c) throw KrlError("ECI not found " + eci);
+  if (c->family_pico_id) throw KrlError("Cannot delete a family channel " + eci);
+  h.del_channel(eci);
+  return Value();
+}
+
+Value install(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:install");
+  h.throw_if_read_only("ctx:install");
+  if (!a[0].is_string()) {
+    throw krl::type_error("Expected string for url but got " +
+                          std::string(krl::type_name(a[0].type())));
+  }
+  std::string url = a[0].as_string();
+  auto rs = h.services().registry().get_by_url(url);
+  if (!rs) {
+    auto r = h.services().registry().flush(url);
+    if (!r.ruleset) throw KrlError(r.error);
+    rs = r.ruleset;
+  }
+  Installation inst;
+  inst.rid = rs->rid;
+  inst.record.url = url;
+  inst.record.config = a[1].is_map() ? a[1].as_map() : Map();
+  const Installation* existing = h.installation(rs->rid);
+  inst.record.order = existing ? existing->record.order : [&] {
+    std::int64_t n = 0;
+    for (const auto& r : h.installed_rids()) n = std::max(n, h.installation(r)->record.order + 1);
+    return n;
+  }();
+  inst.instance = make_instance(rs, inst.record.config, h.services(), ctx);
+  inst.select = rs->select;
+  inst.ruleset = rs;
+  h.install(std::move(inst));
+  return Value(rs->rid);
+}
+
+Value uninstall(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:uninstall");
+  if (!a[0].is_string()) {
+    throw krl::type_error("Expected string for rid but got " +
+                          std::string(krl::type_name(a[0].type())));
+  }
+  h.uninstall(a[0].as_string());
+  return Value();
+}
+
+Value flush(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:flush");
+  if (!a[0].is_string()) {
+    throw krl::type_error("Expected string for url but got " +
+                          std::string(krl::type_name(a[0].type())));
+  }
+  auto r = h.services().registry().flush(a[0].as_string());
+  if (!r.ruleset) throw KrlError(r.error);
+  return Value();
+}
+
+Value raise_event(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:raiseEvent");
+  krl::RaisedEvent e;
+  e.domain = krl::to_string(a[0]);
+  e.type = krl::to_string(a[1]);
+  e.attrs = a[2];
+  if (a[3].is_string()) e.for_rid = a[3].as_string();
+  h.raise_event(std::move(e));
+  return Value();
+}
+
+Value event(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:event");
+  h.throw_if_read_only("ctx:event");
+  OutgoingEvent out;
+  out.eci = krl::to_string(a[0]);
+  out.domain = krl::to_string(a[1]);
+  out.name = krl::to_string(a[2]);
+  out.attrs = a[3].is_null() ? Value(Map()) : a[3];
+  check_storable(out.attrs, "ctx:event attrs");
+  if (a.has(4)) out.host = krl::to_string(a[4]);
+  h.outgoing.push_back(std::move(out));
+  return Value();
+}
+
+Value query(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:query");
+  std::string eci = krl::to_string(a[0]);
+  Map args = a[3].is_map() ? a[3].as_map() : Map();
+  QueryOutcome q = h.services().query(eci, krl::to_string(a[1]), krl::to_string(a[2]), args);
+  if (!q.ok) throw KrlError(q.error);
+  return q.value;
+}
+
+// Creates a child pico: records for the child, its parent link channel on
+// this pico and its child link channel on the child, as the reference.
+Value new_pico(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:newPico");
+  h.throw_if_read_only("ctx:newPico");
+  if (!a[0].is_null() && !a[0].is_array()) {
+    throw krl::type_error("ctx:newPico expects an array of {url, config}");
+  }
+  Services& s = h.services();
+  std::string child = s.new_id();
+  ChannelRecord parent_link;  // on this pico, used by the child to reach us
+  parent_link.eci = s.new_id();
+  parent_link.pico_id = h.pico().id();
+  parent_link.tags = {"system", "parent"};
+  parent_link.family_pico_id = child;
+  parent_link.order = next_order(h);
+  ChannelRecord child_link;  // on the child, used by us
+  child_link.eci = s.new_id();
+  child_link.pico_id = child;
+  child_link.tags = {"system", "child"};
+  child_link.family_pico_id = h.pico().id();
+  PicoRecord rec;
+  rec.parent = parent_link.eci;
+  rec.created_ms = s.now_ms();
+  h.extra.put(keys::pico(child), encode_record(rec));
+  h.extra.put(keys::channel(child_link.eci), encode_record(child_link));
+  h.extra.put(keys::pico_channel(child, child_link.eci), "");
+  std::int64_t order = 0;
+  if (a[0].is_array()) {
+    for (const Value& r : a[0].as_array()) {
+      const Value* url = r.is_map() ? r.as_map().find("url") : nullptr;
+      if (!url || !url->is_string())
+        throw krl::type_error("ctx:newPico expects an array of {url, config}");
+      auto rs = s.registry().get_by_url(url->as_string());
+      if (!rs) throw KrlError("Ruleset not found: " + url->as_string());
+      InstallRecord ir;
+      ir.url = url->as_string();
+      const Value* cfg = r.as_map().find("config");
+      ir.config = cfg && cfg->is_map() ? cfg->as_map() : Map();
+      ir.order = order++;
+      h.extra.put(keys::installation(child, rs->rid), encode_record(ir));
+    }
+  }
+  h.put_channel(std::move(parent_link));
+  h.record_for_write().children.push_back(child_link.eci);
+  return Value(child_link.eci);
+}
+
+// Erases pico `id` and its descendants (committed state) into `batch`.
+void erase_tree(Services& s, const std::string& id, store::WriteBatch* batch, int depth) {
+  if (depth > 10000) throw KrlError("ctx:delPico: pico tree too deep");
+  store::Store& st = s.store();
+  std::string raw;
+  PicoRecord rec;
+  std::string err;
+  if (st.get(keys::pico(id), &raw) && decode_record(raw, &rec, &err)) {
+    for (const auto& ceci : rec.children) {
+      if (auto c = s.channel(ceci)) erase_tree(s, c->pico_id, batch, depth + 1);
+    }
+  }
+  auto erase_all = [&](const std::string& prefix) {
+    st.scan(prefix, [&](std::string_view k, std::string_view) {
+      batch->erase(k);
+      return true;
+    });
+  };
+  st.scan(keys::pico_channel_prefix(id), [&](std::string_view k, std::string_view) {
+    std::string pid, eci;
+    if (keys::parse_pico_channel(k, &pid, &eci)) batch->erase(keys::channel(eci));
+    batch->erase(k);
+    return true;
+  });
+  erase_all(keys::installation_prefix(id));
+  erase_all(keys::entvar_prefix(id));
+  erase_all(keys::rule_state_prefix(id));
+  batch->erase(keys::pico(id));
+}
+
+Value del_pico(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:delPico");
+  h.throw_if_read_only("ctx:delPico");
+  std::string eci = krl::to_string(a[0]);
+  auto& children = h.record().children;
+  if (std::find(children.begin(), children.end(), eci) == children.end()) {
+    throw KrlError("delPico(" + eci + ") not found");
+  }
+  auto link = h.services().channel(eci);
+  if (!link) throw KrlError("delPico(" + eci + ") not found");
+  erase_tree(h.services(), link->pico_id, &h.extra, 0);
+  auto& kids = h.record_for_write().children;
+  kids.erase(std::remove(kids.begin(), kids.end(), eci), kids.end());
+  for (const auto& c : h.channels()) {
+    if (c.family_pico_id && *c.family_pico_id == link->pico_id) h.del_channel(c.eci);
+  }
+  return Value();
+}
+
+// ---- schedule (minimal) ---------------------------------------------------------------------
+
+Value schedule_list(EvalContext& ctx, const BoundArgs&) {
+  RuntimeHost& h = H(ctx, "schedule:list");
+  Array out;
+  h.pico().store().scan(keys::schedule_prefix(), [&](std::string_view, std::string_view v) {
+    Value rec;
+    std::string err;
+    if (krl::parse_json(v, &rec, &err) && rec.is_map()) {
+      const Value* p = rec.as_map().find("picoId");
+      if (p && p->is_string() && p->as_string() == h.pico().id()) out.push_back(rec);
+    }
+    return true;
+  });
+  return Value(std::move(out));
+}
+
+Value schedule_remove(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "schedule:remove");
+  h.throw_if_read_only("schedule:remove");
+  std::string id = krl::to_string(a[0]);
+  std::string raw;
+  Value rec;
+  std::string err;
+  if (!h.pico().store().get(keys::schedule(id), &raw) || !krl::parse_json(raw, &rec, &err) ||
+      !rec.is_map()) {
+    throw KrlError("NotFound: " + id);
+  }
+  const Value* p = rec.as_map().find("picoId");
+  if (!p || !p->is_string() || p->as_string() != h.pico().id()) throw KrlError("NotFound: " + id);
+  h.extra.erase(keys::schedule(id));
+  const Value* t = rec.as_map().find("time");
+  if (t && t->is_number()) {
+    h.extra.erase(
+        keys::schedule_due(static_cast<std::uint64_t>(std::max(0.0, t->as_number())), id));
+  }
+  return Value(true);
+}
+
+}  // namespace
+
+const krl::Module& ctx_module() {
+  using K = krl::Function::Kind;
+  static const krl::Module m{
+      "ctx",
+      {
+          {"picoId", {}, pico_id, K::Function, true},
+          {"rid", {}, rid, K::Function, true},
+          {"rid_url", {}, rid_url, K::Function, true},
+          {"rid_config", {}, rid_config, K::Function, true},
+          {"rid_version", {}, rid_version, K::Function, true},
+          {"rid_name", {}, rid_name, K::Function, true},
+          {"rid_description", {}, rid_description, K::Function, true},
+          {"rid_author", {}, rid_author, K::Function, true},
+          {"parent", {}, parent, K::Function, true},
+          {"children", {}, children, K::Function, true},
+          {"channels", {}, channels, K::Function, true},
+          {"rulesets", {}, rulesets, K::Function, true},
+          {"newPico", {"rulesets"}, new_pico, K::Action},
+          {"delPico", {"eci"}, del_pico, K::Action},
+          {"newChannel", {"tags", "eventPolicy", "queryPolicy"}, new_channel, K::Action},
+          {"putChannel", {"eci", "tags", "eventPolicy", "queryPolicy"}, put_channel, K::Action},
+          {"upsertChannel", {"tags", "eventPolicy", "queryPolicy"}, upsert_channel, K::Action},
+          {"delChannel", {"eci"}, del_channel, K::Action},
+          {"install", {"url", "config"}, install, K::Action},
+          {"uninstall", {"rid"}, uninstall, K::Action},
+          {"flush", {"url"}, flush, K::Action},
+          {"raiseEvent", {"domain", "name", "attrs", "forRid"}, raise_event, K::Action},
+          {"event", {"eci", "domain", "name", "attrs", "host"}, event, K::Action},
+          {"query", {"eci", "rid", "name", "args"}, query},
+      }};
+  return m;
+}
+
+const krl::Module& schedule_module() {
+  static const krl::Module m{"schedule",
+                             {
+                                 {"list", {}, schedule_list},
+                                 {"remove", {"id"}, schedule_remove, krl::Function::Kind::Action},
+                             }};
+  return m;
+}
+
+}  // namespace spime::runtime

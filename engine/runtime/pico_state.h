@@ -1,0 +1,106 @@
+// PicoState: one pico's in-memory persona, loaded from the store and kept
+// by whoever runs the pico (the pico actor; the offline runner).
+//
+// It holds what every event needs without a store read: the pico record
+// (parent, children), its channels, its installations in install order (each
+// with its RulesetInstance and per-rule SelectWhen), and caches of entity
+// variables and select-when states, filled lazily from the store.
+//
+// Not thread-safe: one pico is driven by one thread at a time (its actor).
+// Mutated only by the runtime: run_event applies a successful schedule's
+// changes to it (event_schedule.h); nothing else writes it.
+//
+// If a batch produced by run_event later fails to commit, the cache is ahead
+// of the store: the owner must drop this PicoState and load() it again.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/krl/program.h"
+#include "engine/runtime/records.h"
+#include "engine/runtime/ruleset_registry.h"
+
+namespace spime::store {
+class Store;
+}
+
+namespace spime::runtime {
+
+class Services;
+
+struct Installation {
+  std::string rid;
+  InstallRecord record;  // url, config, order
+  std::shared_ptr<const LoadedRuleset> ruleset;
+  std::shared_ptr<krl::RulesetInstance> instance;
+  // Per rule: the registry's SelectWhen, or one compiled for this instance
+  // when the rule's `within` is not a literal.
+  std::vector<std::shared_ptr<const SelectWhen>> select;
+};
+
+class PicoState {
+ public:
+  // Loads pico `pico_id`: its record, channels and installations; creates a
+  // RulesetInstance for each installed ruleset (registry's current version).
+  // nullptr + *error when the pico does not exist or a record is corrupt.
+  // An installed rid missing from the registry, or whose globals fail, is an
+  // error too (the pico cannot run correctly without it).
+  static std::unique_ptr<PicoState> load(store::Store& store, Services& services,
+                                         const std::string& pico_id, std::string* error);
+
+  const std::string& id() const { return id_; }
+  const PicoRecord& record() const { return record_; }
+  PicoRecord& mutable_record() { return record_; }
+  store::Store& store() const { return *store_; }
+
+  // Channels by ECI, and the ECIs in creation order.
+  const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
+  std::vector<const ChannelRecord*> channels_in_order() const;
+  void put_channel(ChannelRecord c) { channels_[c.eci] = std::move(c); }
+  void erase_channel(const std::string& eci) { channels_.erase(eci); }
+
+  const std::vector<Installation>& installations() const { return installs_; }
+  const Installation* installation(std::string_view rid) const;
+  // Creates the instance (EvalContext for its globals from `services`) and
+  // appends/replaces it; false + *error (e.g. a KrlError in the globals).
+  bool install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord record, Services& services,
+               std::string* error);
+  // Appends/replaces an installation whose instance already exists.
+  void install_ready(Installation inst);
+  void uninstall(std::string_view rid);
+  std::int64_t next_install_order() const;
+  std::int64_t next_channel_order() const;
+
+  // Committed entity value (null when absent); reads the store once per name.
+  const krl::Value& ent(const std::string& rid, const std::string& name);
+  void set_ent_cache(const std::string& rid, const std::string& name, krl::Value v);
+  // Committed select-when state of one rule (null = initial).
+  const krl::Value& rule_state(const std::string& rid, const std::string& rule);
+  void set_rule_state_cache(const std::string& rid, const std::string& rule, krl::Value v);
+
+ private:
+  PicoState() = default;
+  std::string id_;
+  store::Store* store_ = nullptr;
+  PicoRecord record_;
+  std::map<std::string, ChannelRecord> channels_;
+  std::vector<Installation> installs_;
+  std::map<std::pair<std::string, std::string>, krl::Value> ents_;
+  std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;
+};
+
+// Creates a RulesetInstance of `rs` with `config`, resolving `use module`
+// through the registry (each used module gets its own instance, configured by
+// `with`). Errors are thrown as KrlError.
+std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
+                                                    const krl::Map& config, Services& services,
+                                                    krl::EvalContext& ctx);
+
+}  // namespace spime::runtime

@@ -1,0 +1,77 @@
+// The JSON records the runtime keeps in the store, one per key family of
+// engine/store/keys.h. Every record is a JSON object written with
+// krl::encode_json and read with krl::parse_json; unknown fields are ignored
+// so later versions may add fields.
+//
+//   p/<pico>          {"parent": <ECI or null>, "children": [<ECI>...], "created": <ms>}
+//                     As the reference: `parent` is the ECI (a channel on the parent
+//                     pico) this pico uses to reach its parent; each child is the ECI
+//                     of a channel on that child, owned by this pico's family link.
+//   c/<eci>           {"pico": <pico id>, "tags": [<tag>...],
+//                      "eventPolicy": {"allow":[{"domain","name"}..],"deny":[..]},
+//                      "queryPolicy": {"allow":[{"rid","name"}..],"deny":[..]},
+//                      "familyChannelPicoID": <pico id or null>, "order": <sequence>}
+//   h/<pico><sep><eci> ""  (index of a pico's channels)
+//   r/<rid>           {"url": <url>, "source": <KRL text>, "hash": <hex digest>}
+//   u/<url>           the rid, as plain text (not JSON)
+//   i/<pico><sep><rid> {"url": <url>, "config": {..}, "order": <install sequence>}
+//   e/<pico><sep><rid><sep><name>  the entity value, encode_json
+//   w/<pico><sep><rid><sep><rule>  select-when state (SelectWhen::state_to_json)
+//
+// Parsing is strict about types of known fields: a record that does not
+// decode is reported (false + message), never half-applied.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/krl/value.h"
+#include "engine/runtime/channel_policy.h"
+
+namespace spime::runtime {
+
+struct PicoRecord {
+  std::optional<std::string> parent;
+  std::vector<std::string> children;
+  std::int64_t created_ms = 0;
+};
+
+struct ChannelRecord {
+  std::string eci;  // the key, not stored in the value
+  std::string pico_id;
+  std::vector<std::string> tags;
+  EventPolicy event_policy;
+  QueryPolicy query_policy;
+  std::optional<std::string> family_pico_id;  // parent/child link channels
+  std::int64_t order = 0;
+};
+
+struct RulesetRecord {
+  std::string url;
+  std::string source;
+  std::string hash;
+};
+
+struct InstallRecord {
+  std::string url;
+  krl::Map config;
+  std::int64_t order = 0;
+};
+
+std::string encode_record(const PicoRecord& r);
+std::string encode_record(const ChannelRecord& r);
+std::string encode_record(const RulesetRecord& r);
+std::string encode_record(const InstallRecord& r);
+
+bool decode_record(const std::string& json, PicoRecord* out, std::string* error);
+bool decode_record(const std::string& json, ChannelRecord* out, std::string* error);
+bool decode_record(const std::string& json, RulesetRecord* out, std::string* error);
+bool decode_record(const std::string& json, InstallRecord* out, std::string* error);
+
+// A channel as KRL sees it (ctx:channels, ctx:newChannel):
+// {"id", "picoId", "tags", "eventPolicy", "queryPolicy", "familyChannelPicoID"?}.
+krl::Value channel_to_value(const ChannelRecord& c);
+
+}  // namespace spime::runtime

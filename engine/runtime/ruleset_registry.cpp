@@ -1,0 +1,241 @@
+#include "engine/runtime/ruleset_registry.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "engine/krl/compiler.h"
+#include "engine/krl/parser.h"
+#include "engine/krl/stdlib/digest.h"
+#include "engine/runtime/records.h"
+#include "engine/runtime/runtime_modules.h"
+#include "engine/runtime/select_bridge.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
+
+namespace spime::runtime {
+
+namespace {
+
+constexpr std::string_view kFileScheme = "file://";
+
+// `use module` static checks against what is registered now.
+class RegistryResolver : public krl::ModuleResolver {
+ public:
+  explicit RegistryResolver(const RulesetRegistry& r) : registry_(r) {}
+  std::optional<std::vector<std::string>> provided_names(std::string_view rid) override {
+    auto rs = registry_.get(rid);
+    if (!rs) return std::nullopt;
+    return rs->program->meta().provides;
+  }
+
+ private:
+  const RulesetRegistry& registry_;
+};
+
+}  // namespace
+
+bool read_url(const std::string& url, std::string* source, std::string* error) {
+  if (url.rfind(kFileScheme, 0) != 0) {
+    *error = "fetching " + url + " is not supported yet (only file:// urls)";
+    return false;
+  }
+  std::string path = url.substr(kFileScheme.size());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot read " + path;
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *source = ss.str();
+  return true;
+}
+
+RulesetRegistry::RulesetRegistry(store::Store* store) : store_(store) {}
+
+RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
+                                                 const std::string& source) const {
+  Result out;
+  if (source.size() > krl::kMaxSourceBytes) {
+    out.error =
+        url + ": ruleset source is larger than " + std::to_string(krl::kMaxSourceBytes) + " bytes";
+    return out;
+  }
+  krl::ParseError perr;
+  auto ast = krl::parse_ruleset(source, url, &perr);
+  if (!ast) {
+    out.error = perr.format();
+    return out;
+  }
+  RegistryResolver resolver(*this);
+  krl::CompileOptions options;
+  options.file = url;
+  options.host_modules = runtime_modules();
+  options.modules = &resolver;
+  std::vector<krl::CompileError> errors;
+  auto program = krl::compile_ruleset(*ast, options, &errors);
+  if (!program) {
+    for (const auto& e : errors) {
+      if (!out.error.empty()) out.error += "\n";
+      out.error += e.format();
+    }
+    if (out.error.empty()) out.error = url + ": ruleset does not compile";
+    return out;
+  }
+  auto rs = std::make_shared<LoadedRuleset>();
+  rs->rid = program->rid();
+  rs->url = url;
+  rs->source = source;
+  rs->hash = krl::stdlib::digest("sha256", source);
+  rs->hash = krl::stdlib::hex_encode(rs->hash);
+  const auto& rules = program->rules();
+  rs->select.resize(rules.size());
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].active || !rules[i].select) continue;
+    std::string err;
+    rs->select[i] = compile_rule_select(*rules[i].select, i, rules[i].within_ms, &err);
+    if (!rs->select[i]) {
+      if (!out.error.empty()) out.error += "\n";
+      out.error += url + ":" + std::to_string(rules[i].loc.line) + ":" +
+                   std::to_string(rules[i].loc.col) + ": rule " + rules[i].name + ": " + err;
+    }
+  }
+  if (!out.error.empty()) return out;
+  rs->program = std::move(program);
+  out.ruleset = std::move(rs);
+  return out;
+}
+
+void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
+  std::unique_lock lock(mu_);
+  auto old = by_rid_.find(rs->rid);
+  if (old != by_rid_.end() && old->second->url != rs->url) rid_by_url_.erase(old->second->url);
+  rid_by_url_[rs->url] = rs->rid;
+  by_rid_[rs->rid] = std::move(rs);
+}
+
+RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
+                                                         const std::string& source) {
+  Result r = compile(url, source);
+  if (!r.ruleset) return r;
+  if (store_) {
+    store::WriteBatch batch;
+    auto old = get(r.ruleset->rid);
+    if (old && old->url != url) batch.erase(store::keys::rid_by_url(old->url));
+    batch.put(store::keys::ruleset(r.ruleset->rid),
+              encode_record(RulesetRecord{url, source, r.ruleset->hash}));
+    batch.put(store::keys::rid_by_url(url), r.ruleset->rid);
+    std::string err;
+    if (!store_->write(batch, &err)) {
+      r.error = "cannot persist ruleset " + r.ruleset->rid + ": " + err;
+      r.ruleset.reset();
+      return r;
+    }
+  }
+  put(r.ruleset);
+  return r;
+}
+
+RulesetRegistry::Result RulesetRegistry::flush(const std::string& url) {
+  Result r;
+  std::string source;
+  if (!read_url(url, &source, &r.error)) return r;
+  return register_source(url, source);
+}
+
+std::vector<std::string> RulesetRegistry::load_directory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> errors;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".krl") files.push_back(it->path());
+  }
+  if (ec) {
+    errors.push_back("cannot list " + dir + ": " + ec.message());
+    return errors;
+  }
+  std::sort(files.begin(), files.end());
+  // Modules before their users: retry the failures while progress is made.
+  std::vector<fs::path> pending = files;
+  while (!pending.empty()) {
+    std::vector<fs::path> failed;
+    std::vector<std::string> errs;
+    for (const auto& f : pending) {
+      Result r = flush(std::string(kFileScheme) + fs::absolute(f).lexically_normal().string());
+      if (!r.ruleset) {
+        failed.push_back(f);
+        errs.push_back(r.error);
+      }
+    }
+    if (failed.size() == pending.size()) {
+      errors.insert(errors.end(), errs.begin(), errs.end());
+      break;
+    }
+    pending = std::move(failed);
+  }
+  return errors;
+}
+
+std::vector<std::string> RulesetRegistry::load_from_store() {
+  std::vector<std::string> errors;
+  if (!store_) return errors;
+  std::vector<RulesetRecord> records;
+  store_->scan(store::keys::ruleset_prefix(), [&](std::string_view key, std::string_view value) {
+    RulesetRecord rec;
+    std::string err;
+    if (decode_record(std::string(value), &rec, &err)) {
+      records.push_back(std::move(rec));
+    } else {
+      errors.push_back("bad ruleset record " + std::string(key) + ": " + err);
+    }
+    return true;
+  });
+  // Modules before their users: retry the failures while progress is made.
+  while (!records.empty()) {
+    std::vector<RulesetRecord> failed;
+    std::vector<std::string> errs;
+    for (auto& rec : records) {
+      Result r = compile(rec.url, rec.source);
+      if (r.ruleset) {
+        put(r.ruleset);
+      } else {
+        errs.push_back(r.error);
+        failed.push_back(std::move(rec));
+      }
+    }
+    if (failed.size() == records.size()) {
+      errors.insert(errors.end(), errs.begin(), errs.end());
+      break;
+    }
+    records = std::move(failed);
+  }
+  return errors;
+}
+
+std::shared_ptr<const LoadedRuleset> RulesetRegistry::get(std::string_view rid) const {
+  std::shared_lock lock(mu_);
+  auto it = by_rid_.find(std::string(rid));
+  return it == by_rid_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const LoadedRuleset> RulesetRegistry::get_by_url(std::string_view url) const {
+  std::shared_lock lock(mu_);
+  auto it = rid_by_url_.find(std::string(url));
+  if (it == rid_by_url_.end()) return nullptr;
+  auto rs = by_rid_.find(it->second);
+  return rs == by_rid_.end() ? nullptr : rs->second;
+}
+
+std::vector<std::string> RulesetRegistry::rids() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [rid, rs] : by_rid_) out.push_back(rid);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace spime::runtime

@@ -1,0 +1,83 @@
+// RulesetRegistry: the rulesets this engine knows, by rid, compiled once.
+//
+// A LoadedRuleset is immutable and shared (shared_ptr) by every pico that has
+// it installed; registering a new version of a rid swaps in a new
+// LoadedRuleset, picos holding the old one keep it until they reload.
+//
+// register_source() parses and compiles (with the runtime's host modules,
+// runtime_modules.h) and persists {url, source, hash} under keys::ruleset(rid)
+// and keys::rid_by_url(url). A syntax or compile error returns every problem
+// as "file:line:col: message" lines and leaves the registered version (if any)
+// in place. One url registers one rid; registering the same rid from another
+// url moves it (the old url index entry is removed).
+//
+// Reads are thread-safe (shared_mutex); writes serialise on the same mutex.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/krl/program.h"
+#include "engine/runtime/select_when.h"
+
+namespace spime::store {
+class Store;
+}
+
+namespace spime::runtime {
+
+struct LoadedRuleset {
+  std::string rid;
+  std::string url;
+  std::string hash;  // sha256 hex of source
+  std::string source;
+  std::shared_ptr<const krl::Program> program;
+  // One per rule (same index as program->rules()); null for an inactive rule.
+  // Compiled with the rule's literal `within` (see PicoState for dynamic ones).
+  std::vector<std::shared_ptr<const SelectWhen>> select;
+};
+
+class RulesetRegistry {
+ public:
+  // `store` may be null (nothing persisted: tests, `krl eval`).
+  explicit RulesetRegistry(store::Store* store);
+
+  struct Result {
+    std::shared_ptr<const LoadedRuleset> ruleset;  // null on error
+    std::string error;                             // "file:line:col: message" lines
+  };
+
+  // Compiles and registers `source` as fetched from `url`.
+  Result register_source(const std::string& url, const std::string& source);
+  // Re-reads a file:// url and registers it again. http(s) urls:
+  // "flushing http(s) urls is not supported yet".
+  Result flush(const std::string& url);
+  // Registers every *.krl file of `dir` (url file://<absolute path>), in
+  // name order; returns the errors (one entry per failed file).
+  std::vector<std::string> load_directory(const std::string& dir);
+  // Compiles every ruleset persisted in the store; returns the errors.
+  std::vector<std::string> load_from_store();
+
+  std::shared_ptr<const LoadedRuleset> get(std::string_view rid) const;
+  std::shared_ptr<const LoadedRuleset> get_by_url(std::string_view url) const;
+  std::vector<std::string> rids() const;
+
+ private:
+  Result compile(const std::string& url, const std::string& source) const;
+  void put(std::shared_ptr<const LoadedRuleset> rs);
+
+  store::Store* store_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_;
+  std::unordered_map<std::string, std::string> rid_by_url_;
+};
+
+// Reads a file:// url's file. False + message otherwise.
+bool read_url(const std::string& url, std::string* source, std::string* error);
+
+}  // namespace spime::runtime

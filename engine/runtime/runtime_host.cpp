@@ -1,0 +1,315 @@
+#include "engine/runtime/runtime_host.h"
+
+#include <algorithm>
+
+#include "engine/krl/error.h"
+#include "engine/runtime/select_when.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
+
+namespace spime::runtime {
+
+using krl::KrlError;
+using krl::Map;
+using krl::Value;
+
+void check_storable(const Value& v, std::string_view what) {
+  if (v.is_callable() || v.is_regexp()) {
+    throw KrlError(std::string(what) + ": a " + std::string(krl::type_name(v.type())) +
+                       " cannot be stored (entity variables hold JSON values)",
+                   "TypeError");
+  }
+  if (v.is_array()) {
+    for (const Value& x : v.as_array()) check_storable(x, what);
+  } else if (v.is_map()) {
+    for (const auto& [k, x] : v.as_map()) check_storable(x, what);
+  }
+}
+
+RuntimeHost::RuntimeHost(PicoState& pico, Services& services, const QueryInfo* query)
+    : pico_(pico), services_(services), query_(query) {}
+
+RuntimeHost& RuntimeHost::from(krl::EvalContext& ctx, const char* what) {
+  auto* h = dynamic_cast<RuntimeHost*>(ctx.host);
+  if (!h) throw KrlError(std::string(what) + " needs a pico");
+  return *h;
+}
+
+void RuntimeHost::throw_if_read_only(const char* what) const {
+  if (query_)
+    throw KrlError(std::string(what) + " is not allowed in a query (queries are read-only)");
+}
+
+Value RuntimeHost::get_ent(std::string_view rid, std::string_view name) {
+  auto it = ents_.find(std::make_pair(std::string(rid), std::string(name)));
+  if (it != ents_.end()) return it->second ? *it->second : Value();
+  return pico_.ent(std::string(rid), std::string(name));
+}
+
+void RuntimeHost::put_ent(std::string_view rid, std::string_view name, const Value& value) {
+  throw_if_read_only("setting an entity variable");
+  check_storable(value, "ent:" + std::string(name));
+  auto key = std::make_pair(std::string(rid), std::string(name));
+  auto [it, fresh] = ents_.insert_or_assign(key, value);
+  if (fresh) ent_order_.push_back(key);
+}
+
+void RuntimeHost::del_ent(std::string_view rid, std::string_view name) {
+  throw_if_read_only("clearing an entity variable");
+  auto key = std::make_pair(std::string(rid), std::string(name));
+  auto [it, fresh] = ents_.insert_or_assign(key, std::nullopt);
+  if (fresh) ent_order_.push_back(key);
+}
+
+void RuntimeHost::add_to_schedule(std::string rid, krl::CurrentEvent event) {
+  if (++scheduled_total > kMaxScheduleLength) {
+    throw KrlError("event schedule exceeded " + std::to_string(kMaxScheduleLength) +
+                   " entries (a raise loop?)");
+  }
+  schedule.push_back(Entry{std::move(rid), std::move(event)});
+}
+
+void RuntimeHost::raise_event(krl::RaisedEvent ev) {
+  throw_if_read_only("raise");
+  krl::CurrentEvent e;
+  e.eci = event_ ? event_->eci : "[raise]";
+  e.eid = event_ ? event_->eid : "";
+  e.domain = std::move(ev.domain);
+  e.type = std::move(ev.type);
+  // cleanEvent: attributes are a map (anything else becomes {}).
+  e.attrs = ev.attrs.is_map() ? ev.attrs : Value(Map());
+  e.time_ms = services_.now_ms();
+  std::vector<std::string> rids;
+  if (ev.for_rid) {
+    rids.push_back(*ev.for_rid);
+  } else {
+    rids = installed_rids();
+  }
+  for (auto& rid : rids) {
+    raised.push_back(ScheduledEntry{rid, e.domain, e.type, e.attrs});
+    add_to_schedule(std::move(rid), e);
+  }
+}
+
+void RuntimeHost::clear_schedule() {
+  schedule.clear();
+}
+
+Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
+  throw_if_read_only("schedule");
+  std::string id = services_.new_id();
+  Map rec;
+  rec.set("id", id);
+  rec.set("picoId", pico_.id());
+  rec.set("rid", rid_);
+  rec.set("event", Value(Map{{"eci", ev.eci.empty() && event_ ? event_->eci : ev.eci},
+                             {"domain", ev.domain},
+                             {"name", ev.type},
+                             {"attrs", ev.attrs.is_map() ? ev.attrs : Value(Map())}}));
+  if (ev.repeat) {
+    rec.set("timespec", ev.timespec);
+  } else {
+    double at = 0;
+    if (ev.at.is_number()) {
+      at = ev.at.as_number();
+    } else if (!krl::to_number(ev.at, &at)) {
+      throw KrlError("schedule at: expected a time, got " + krl::to_string(ev.at), "TypeError");
+    }
+    rec.set("time", Value(at));
+    extra.put(store::keys::schedule_due(static_cast<std::uint64_t>(std::max(0.0, at)), id), "");
+  }
+  check_storable(Value(rec), "schedule");
+  extra.put(store::keys::schedule(id), krl::encode_json(Value(std::move(rec))));
+  return Value(id);
+}
+
+Value RuntimeHost::send_directive(std::string_view name, const Value& options) {
+  Map meta;
+  meta.set("rid", rid_);
+  meta.set("rule_name", rule_);
+  meta.set("txnId", event_ ? Value(event_->eid) : Value());
+  Map d;
+  d.set("type", "directive");
+  d.set("name", std::string(name));
+  d.set("options", options.is_map() ? options : Value(Map()));
+  d.set("meta", Value(std::move(meta)));
+  Value v(std::move(d));
+  directives.push_back(v);
+  return v;
+}
+
+void RuntimeHost::set_current_rule(std::string_view rid, std::string_view rule_name) {
+  rid_ = std::string(rid);
+  rule_ = std::string(rule_name);
+}
+
+const krl::CurrentEvent* RuntimeHost::current_event() const {
+  return event_;
+}
+
+void RuntimeHost::log(krl::LogLevel, std::string_view, const std::string&) {}
+
+// ---- overlay -------------------------------------------------------------------------------
+
+std::vector<std::string> RuntimeHost::installed_rids() const {
+  std::vector<std::string> out;
+  for (const auto& i : pico_.installations()) {
+    if (!uninstalled_.count(i.rid)) out.push_back(i.rid);
+  }
+  for (const auto& i : installs_) {
+    if (std::find(out.begin(), out.end(), i.rid) == out.end()) out.push_back(i.rid);
+  }
+  return out;
+}
+
+const Installation* RuntimeHost::installation(std::string_view rid) const {
+  for (auto it = installs_.rbegin(); it != installs_.rend(); ++it) {
+    if (it->rid == rid) return &*it;
+  }
+  if (uninstalled_.count(std::string(rid))) return nullptr;
+  return pico_.installation(rid);
+}
+
+Value RuntimeHost::rule_state(const std::string& rid, const std::string& rule) {
+  auto it = rule_states_.find({rid, rule});
+  if (it != rule_states_.end()) return it->second;
+  return pico_.rule_state(rid, rule);
+}
+
+void RuntimeHost::set_rule_state(const std::string& rid, const std::string& rule, Value state) {
+  rule_states_[{rid, rule}] = std::move(state);
+}
+
+std::vector<ChannelRecord> RuntimeHost::channels() const {
+  std::vector<ChannelRecord> out;
+  for (const ChannelRecord* c : pico_.channels_in_order()) {
+    if (!channel_writes_.count(c->eci)) out.push_back(*c);
+  }
+  for (const auto& [eci, c] : channel_writes_) {
+    if (c) out.push_back(*c);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ChannelRecord& a, const ChannelRecord& b) {
+    return a.order < b.order;
+  });
+  return out;
+}
+
+std::optional<ChannelRecord> RuntimeHost::channel(const std::string& eci) const {
+  auto w = channel_writes_.find(eci);
+  if (w != channel_writes_.end()) return w->second;
+  auto c = pico_.channels().find(eci);
+  if (c == pico_.channels().end()) return std::nullopt;
+  return c->second;
+}
+
+void RuntimeHost::put_channel(ChannelRecord c) {
+  throw_if_read_only("changing a channel");
+  std::string eci = c.eci;
+  channel_writes_[eci] = std::move(c);
+}
+
+void RuntimeHost::del_channel(const std::string& eci) {
+  throw_if_read_only("deleting a channel");
+  channel_writes_[eci] = std::nullopt;
+}
+
+void RuntimeHost::install(Installation inst) {
+  throw_if_read_only("install");
+  uninstalled_.erase(inst.rid);
+  installs_.erase(std::remove_if(installs_.begin(), installs_.end(),
+                                 [&](const Installation& i) { return i.rid == inst.rid; }),
+                  installs_.end());
+  installs_.push_back(std::move(inst));
+}
+
+void RuntimeHost::uninstall(const std::string& rid) {
+  throw_if_read_only("uninstall");
+  installs_.erase(std::remove_if(installs_.begin(), installs_.end(),
+                                 [&](const Installation& i) { return i.rid == rid; }),
+                  installs_.end());
+  uninstalled_.insert(rid);
+}
+
+PicoRecord& RuntimeHost::record_for_write() {
+  throw_if_read_only("changing the pico");
+  if (!record_) record_ = pico_.record();
+  return *record_;
+}
+
+std::vector<std::pair<std::pair<std::string, std::string>, Value>> RuntimeHost::ent_log() const {
+  std::vector<std::pair<std::pair<std::string, std::string>, Value>> out;
+  for (const auto& key : ent_order_) {
+    const auto& v = ents_.at(key);
+    out.emplace_back(key, v ? *v : Value());
+  }
+  return out;
+}
+
+void RuntimeHost::commit(store::WriteBatch* batch) {
+  namespace keys = store::keys;
+  const std::string& pid = pico_.id();
+  // Structure first, so an uninstall's cleanup below wins over earlier writes.
+  if (record_) {
+    batch->put(keys::pico(pid), encode_record(*record_));
+    pico_.mutable_record() = *record_;
+  }
+  for (auto& [eci, c] : channel_writes_) {
+    if (c) {
+      batch->put(keys::channel(eci), encode_record(*c));
+      batch->put(keys::pico_channel(pid, eci), "");
+      pico_.put_channel(*c);
+    } else {
+      batch->erase(keys::channel(eci));
+      batch->erase(keys::pico_channel(pid, eci));
+      pico_.erase_channel(eci);
+    }
+  }
+  for (const auto& [key, v] : ents_) {
+    if (uninstalled_.count(key.first)) continue;
+    std::string k = keys::entvar(pid, key.first, key.second);
+    if (v) {
+      batch->put(k, krl::encode_json(*v));
+      pico_.set_ent_cache(key.first, key.second, *v);
+    } else {
+      batch->erase(k);
+      pico_.set_ent_cache(key.first, key.second, Value());
+    }
+  }
+  for (const auto& [key, state] : rule_states_) {
+    if (uninstalled_.count(key.first)) continue;
+    std::string k = keys::rule_state(pid, key.first, key.second);
+    if (state.is_null()) {
+      batch->erase(k);
+    } else {
+      batch->put(k, SelectWhen::state_to_json(state));
+    }
+    pico_.set_rule_state_cache(key.first, key.second, state);
+  }
+  for (const std::string& rid : uninstalled_) {
+    batch->erase(keys::installation(pid, rid));
+    // Entity variables and rule states go with the ruleset, as the reference.
+    pico_.store().scan(keys::entvar_prefix(pid, rid), [&](std::string_view k, std::string_view) {
+      batch->erase(k);
+      return true;
+    });
+    pico_.store().scan(keys::rule_state_prefix(pid, rid),
+                       [&](std::string_view k, std::string_view) {
+                         batch->erase(k);
+                         return true;
+                       });
+    pico_.uninstall(rid);
+  }
+  for (auto& inst : installs_) {
+    batch->put(keys::installation(pid, inst.rid), encode_record(inst.record));
+    pico_.install_ready(std::move(inst));
+  }
+  for (const auto& op : extra.ops()) {
+    if (op.kind == store::WriteBatch::Op::Kind::kPut) {
+      batch->put(op.key, op.value);
+    } else {
+      batch->erase(op.key);
+    }
+  }
+}
+
+}  // namespace spime::runtime

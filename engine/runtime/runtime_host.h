@@ -1,0 +1,127 @@
+// RuntimeHost: the krl::Host of one event schedule or one query on one pico.
+//
+// It is the schedule's overlay: entity writes, select-when states, channel and
+// installation changes and extra records are held here, on top of the
+// committed PicoState, until run_event either applies them (success) or drops
+// the host (error). Reads see the overlay first, so a rule sees what earlier
+// rules of the same schedule wrote. A query host is read-only: any write
+// throws KrlError.
+//
+// The runtime modules (runtime_modules.h) reach the pico through
+// RuntimeHost::from(ctx).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/krl/host.h"
+#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/pico_state.h"
+#include "engine/runtime/services.h"
+#include "engine/store/write_batch.h"
+
+namespace spime::runtime {
+
+struct QueryInfo {
+  std::string eci, rid, name;
+  krl::Map args;
+};
+
+class RuntimeHost : public krl::Host {
+ public:
+  // `query` null: an event schedule.
+  RuntimeHost(PicoState& pico, Services& services, const QueryInfo* query);
+
+  // The RuntimeHost behind ctx.host; throws KrlError "<what> needs a pico"
+  // when the evaluation has no RuntimeHost.
+  static RuntimeHost& from(krl::EvalContext& ctx, const char* what);
+
+  // krl::Host
+  krl::Value get_ent(std::string_view rid, std::string_view name) override;
+  void put_ent(std::string_view rid, std::string_view name, const krl::Value& value) override;
+  void del_ent(std::string_view rid, std::string_view name) override;
+  void raise_event(krl::RaisedEvent event) override;
+  void clear_schedule() override;
+  krl::Value schedule_event(krl::ScheduledEvent event) override;
+  krl::Value send_directive(std::string_view name, const krl::Value& options) override;
+  void stop_rule_selection() override { last_ = true; }
+  void set_current_rule(std::string_view rid, std::string_view rule_name) override;
+  const krl::CurrentEvent* current_event() const override;
+  void log(krl::LogLevel level, std::string_view rid, const std::string& message) override;
+
+  PicoState& pico() { return pico_; }
+  Services& services() { return services_; }
+  const QueryInfo* query() const { return query_; }
+  const std::string& current_rid() const { return rid_; }
+  const std::string& current_rule() const { return rule_; }
+  void throw_if_read_only(const char* what) const;
+
+  // ---- schedule (used by run_event) -------------------------------------
+  struct Entry {
+    std::string rid;
+    krl::CurrentEvent event;
+  };
+  std::deque<Entry> schedule;
+  // Where the schedule is (for error messages; run_rule resets the current rule).
+  std::string at_rid, at_rule;
+  size_t scheduled_total = 0;  // entries ever added (bounded)
+  void add_to_schedule(std::string rid, krl::CurrentEvent event);
+  void set_event(const krl::CurrentEvent* e) { event_ = e; }
+  bool take_last() {
+    bool l = last_;
+    last_ = false;
+    return l;
+  }
+
+  // ---- overlay --------------------------------------------------------------
+  // Installed rids as this schedule sees them (committed + installed - removed).
+  std::vector<std::string> installed_rids() const;
+  const Installation* installation(std::string_view rid) const;
+  krl::Value rule_state(const std::string& rid, const std::string& rule);
+  void set_rule_state(const std::string& rid, const std::string& rule, krl::Value state);
+  // Channels of this pico as this schedule sees them, in creation order.
+  std::vector<ChannelRecord> channels() const;
+  std::optional<ChannelRecord> channel(const std::string& eci) const;
+  void put_channel(ChannelRecord c);
+  void del_channel(const std::string& eci);
+  void install(Installation inst);
+  void uninstall(const std::string& rid);
+
+  // Applies the overlay to the PicoState and encodes it into `batch`.
+  void commit(store::WriteBatch* batch);
+
+  krl::Array directives;
+  std::vector<OutgoingEvent> outgoing;
+  std::vector<ScheduledEntry> raised;
+  store::WriteBatch extra;  // records of other picos (ctx:newPico, delPico)
+  std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> ent_log() const;
+
+ private:
+  PicoState& pico_;
+  Services& services_;
+  const QueryInfo* query_;
+  const krl::CurrentEvent* event_ = nullptr;
+  std::string rid_, rule_;
+  bool last_ = false;
+  std::map<std::pair<std::string, std::string>, std::optional<krl::Value>, std::less<>> ents_;
+  std::vector<std::pair<std::string, std::string>> ent_order_;
+  std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;
+  std::map<std::string, std::optional<ChannelRecord>> channel_writes_;
+  std::vector<Installation> installs_;  // installed during this schedule
+  std::set<std::string> uninstalled_;
+  std::optional<PicoRecord> record_;  // a changed pico record (children)
+ public:
+  PicoRecord& record_for_write();
+  const PicoRecord& record() const { return record_ ? *record_ : pico_.record(); }
+};
+
+// Throws KrlError when `v` holds a function, action or regexp anywhere
+// (entity variables are stored as JSON).
+void check_storable(const krl::Value& v, std::string_view what);
+
+}  // namespace spime::runtime

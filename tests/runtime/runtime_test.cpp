@@ -1,0 +1,316 @@
+// The pico runtime core: registry, pico state, event schedules, queries,
+// with a real RocksDB store in a temp dir.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/local_services.h"
+#include "engine/runtime/pico_state.h"
+#include "engine/runtime/ruleset_registry.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
+
+namespace fs = std::filesystem;
+using namespace spime::runtime;
+using spime::krl::Map;
+using spime::krl::Value;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Engine {
+  fs::path dir;
+  std::unique_ptr<spime::store::Store> store;
+  std::unique_ptr<RulesetRegistry> registry;
+  std::unique_ptr<LocalServices> services;
+  std::string root;
+  std::unique_ptr<PicoState> pico;
+  int eid = 0;
+
+  Engine() {
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("spime_rt_" + std::to_string(rd()));
+    open();
+    std::string err;
+    root = services->ensure_root_pico(&err);
+    REQUIRE(err.empty());
+    reload();
+  }
+  ~Engine() {
+    pico.reset();
+    services.reset();
+    registry.reset();
+    store.reset();
+    fs::remove_all(dir);
+  }
+  void open() {
+    std::string err;
+    spime::store::Store::Options o;
+    o.sync_commits = false;
+    store = spime::store::Store::open(dir.string(), o, &err);
+    REQUIRE(store);
+    registry = std::make_unique<RulesetRegistry>(store.get());
+    services = std::make_unique<LocalServices>(*store, *registry);
+  }
+  void reopen() {
+    pico.reset();
+    services.reset();
+    registry.reset();
+    store.reset();
+    open();
+    CHECK(registry->load_from_store().empty());
+    reload();
+  }
+  void reload() {
+    std::string err;
+    pico = PicoState::load(*store, *services, root, &err);
+    INFO(err);
+    REQUIRE(pico);
+  }
+  std::string add(const std::string& url, const std::string& src, Map config = {}) {
+    auto r = registry->register_source(url, src);
+    INFO(r.error);
+    REQUIRE(r.ruleset);
+    std::string err;
+    REQUIRE(services->install(root, r.ruleset->rid, config, &err));
+    reload();
+    return r.ruleset->rid;
+  }
+  EventOutcome event(const std::string& domain, const std::string& name, Map attrs = {}) {
+    IncomingEvent e{services->first_eci(root),
+                    "eid" + std::to_string(++eid),
+                    domain,
+                    name,
+                    std::move(attrs),
+                    1000};
+    EventOutcome out = run_event(*pico, e, *services);
+    if (out.ok) {
+      std::string err;
+      REQUIRE(store->write(out.batch, &err));
+    }
+    return out;
+  }
+  QueryOutcome query(const std::string& rid, const std::string& name, spime::krl::Args args = {}) {
+    return run_query(*pico, "", rid, name, args, *services);
+  }
+};
+
+Map json_map(const std::string& text) {
+  Value v;
+  std::string err;
+  REQUIRE(spime::krl::parse_json(text, &v, &err));
+  REQUIRE(v.is_map());
+  return v.as_map();
+}
+
+std::string J(const Value& v) {
+  return spime::krl::encode_json(v);
+}
+
+}  // namespace
+
+TEST_CASE("ent vars, directives and queries", "[runtime]") {
+  Engine e;
+  std::string rid = e.add("mem://a", R"(ruleset a {
+    meta { shares count, bad }
+    global { count = function() { ent:n.defaultsTo(0) } bad = function() { f = 3; f(1) } }
+    rule inc { select when t inc
+      send_directive("inc", {"n": ent:n.defaultsTo(0) + 1})
+      always { ent:n := ent:n.defaultsTo(0) + 1 } }
+  })");
+  auto out = e.event("t", "inc");
+  REQUIRE(out.ok);
+  REQUIRE(out.directives.size() == 1);
+  CHECK(
+      J(out.directives[0]) ==
+      R"({"type":"directive","name":"inc","options":{"n":1},"meta":{"rid":"a","rule_name":"inc","txnId":"eid1"}})");
+  REQUIRE(e.event("t", "inc").ok);
+  CHECK(J(e.query(rid, "count").value) == "2");
+  CHECK(e.event("t", "other").directives.empty());
+
+  // state survives a reload from the store
+  e.reopen();
+  CHECK(J(e.query(rid, "count").value) == "2");
+
+  auto q = e.query(rid, "bad");
+  CHECK(q.status == 500);
+  CHECK(q.error.find("a at 3:") == 0);
+  q = e.query("nope", "x");
+  CHECK(q.status == 404);
+  CHECK(q.error == "Pico doesn't have nope installed.");
+  q = e.query(rid, "missing");
+  CHECK(q.status == 404);
+  CHECK(q.error == "Ruleset a does not have query function \"missing\"");
+}
+
+TEST_CASE("raise, foreach, fired/else, last", "[runtime]") {
+  Engine e;
+  e.add("mem://b", R"(ruleset b {
+    rule start { select when t go
+      foreach [1, 2, 3] setting(x)
+      if x != 2 then send_directive("x", {"x": x})
+      fired { raise t event "step" attributes {"x": x} } else { ent:skipped := x } }
+    rule step1 { select when t step
+      if event:attr("x") == 3 then send_directive("last")
+      fired { last } }
+    rule step2 { select when t step send_directive("step2", {"x": event:attr("x")}) }
+  })");
+  auto out = e.event("t", "go");
+  REQUIRE(out.ok);
+  std::vector<std::string> names;
+  for (const auto& d : out.directives) names.push_back(d.as_map().find("name")->as_string());
+  CHECK(names == std::vector<std::string>{"x", "x", "step2", "last"});
+  CHECK(out.raised.size() == 2);
+  REQUIRE(out.entvars.size() == 1);
+  CHECK(J(out.entvars[0].second) == "2");
+}
+
+TEST_CASE("a rule error rolls the whole schedule back", "[runtime]") {
+  Engine e;
+  std::string rid = e.add("mem://c", R"(ruleset c {
+    meta { shares v }
+    global { v = function() { ent:v } }
+    rule one { select when t go always { ent:v := 1; raise t event "boom" } }
+    rule two { select when t boom always { ent:v := 2; f = 3; y = f(1) } }
+    rule setfn { select when t fn always { ent:v := function() { 1 } } }
+    rule loop { select when t loop always { raise t event "loop" } }
+  })");
+  auto out = e.event("t", "go");
+  CHECK_FALSE(out.ok);
+  CHECK(out.status == 500);
+  INFO(out.error);
+  CHECK(out.error.find("c rule two at ") == 0);
+  CHECK(out.batch.empty());
+  CHECK(e.query(rid, "v").value.is_null());
+  std::string raw;
+  CHECK_FALSE(e.store->get(spime::store::keys::entvar(e.root, "c", "v"), &raw));
+
+  out = e.event("t", "fn");
+  CHECK_FALSE(out.ok);
+  CHECK(out.error.find("cannot be stored") != std::string::npos);
+
+  out = e.event("t", "loop");
+  CHECK_FALSE(out.ok);
+  CHECK(out.error.find("event schedule exceeded 1000") != std::string::npos);
+}
+
+TEST_CASE("compile errors keep the old version", "[runtime]") {
+  Engine e;
+  e.add("mem://d", "ruleset d { meta { shares v } global { v = 1 } }");
+  auto r = e.registry->register_source("mem://d", "ruleset d { global { v = } }");
+  CHECK_FALSE(r.ruleset);
+  CHECK(r.error.find("mem://d:1:") == 0);
+  CHECK(J(e.query("d", "v").value) == "1");
+}
+
+TEST_CASE("ESProto router and device", "[runtime]") {
+  Engine e;
+  std::string src = SPIME_SOURCE_DIR;
+  auto r1 = e.registry->register_source("file://" + src + "/rulesets/esproto_router.krl",
+                                        slurp(src + "/rulesets/esproto_router.krl"));
+  INFO(r1.error);
+  REQUIRE(r1.ruleset);
+  auto r2 = e.registry->register_source("file://" + src + "/rulesets/esproto_device.krl",
+                                        slurp(src + "/rulesets/esproto_device.krl"));
+  INFO(r2.error);
+  REQUIRE(r2.ruleset);
+  std::string err;
+  REQUIRE(e.services->install(e.root, "esproto_router", {}, &err));
+  REQUIRE(e.services->install(e.root, "esproto_device", {}, &err));
+  e.reload();
+
+  REQUIRE(
+      e.event("esproto", "new_threshold",
+              json_map(R"({"threshold_type":"temperature","upper_limit":80,"lower_limit":"50"})"))
+          .ok);
+  CHECK(J(e.query("esproto_device", "thresholds").value) ==
+        R"({"temperature":{"upper_limit":80,"lower_limit":50}})");
+
+  auto shared = [](const std::string& f) {
+    return json_map(slurp(std::string(SPIME_SHARED_DIR) + "/esproto/" + f));
+  };
+  auto count = [](const EventOutcome& o, const std::string& type) {
+    int n = 0;
+    for (const auto& r : o.raised) n += r.name == type;
+    return n;
+  };
+  // Raised events go to both rulesets: count per rid.
+  auto out = e.event("wovyn", "heartbeat", shared("temp-normal.json"));
+  REQUIRE(out.ok);
+  CHECK(count(out, "new_temperature_reading") == 2);
+  CHECK(count(out, "threshold_violation") == 0);
+  CHECK(count(out, "battery_level_low") == 0);
+  auto last = e.query("esproto_router", "lastTemperature");
+  REQUIRE(last.ok);
+  CHECK(J(last.value.as_map()
+                      .find("readings")
+                      ->as_array()[0]
+                      .as_map()
+                      .find("temperatureF")
+                      ->as_number() == 74.1
+              ? Value(true)
+              : Value(false)) == "true");
+
+  out = e.event("wovyn", "heartbeat", shared("temp-hot.json"));
+  REQUIRE(out.ok);
+  CHECK(count(out, "threshold_violation") == 2);
+  out = e.event("wovyn", "heartbeat", shared("temp-cold.json"));
+  CHECK(count(out, "threshold_violation") == 2);
+  out = e.event("wovyn", "heartbeat", shared("temp-low-battery.json"));
+  CHECK(count(out, "battery_level_low") == 2);
+  CHECK(count(out, "threshold_violation") == 0);
+
+  // String numbers: "78.8" is under 80, "81.12" is over.
+  out = e.event("wovyn", "heartbeat", shared("msa-string-numbers.json"));
+  REQUIRE(out.ok);
+  CHECK(count(out, "threshold_violation") == 2);
+  bool saw = false;
+  for (const auto& r : out.raised) {
+    if (r.name == "threshold_violation") {
+      CHECK(J(*r.attrs.as_map().find("value")) == "81.12");
+      saw = true;
+    }
+  }
+  CHECK(saw);
+
+  // forwarding to collections goes out after commit
+  REQUIRE(e.event("esproto", "collection_added", json_map(R"({"eci":"COLL1"})")).ok);
+  out = e.event("wovyn", "heartbeat", shared("temp-hot.json"));
+  REQUIRE(out.outgoing.size() == 1);
+  CHECK(out.outgoing[0].eci == "COLL1");
+  CHECK(out.outgoing[0].name == "threshold_violation");
+}
+
+TEST_CASE("select-when state persists; ctx channels commit with the schedule", "[runtime]") {
+  Engine e;
+  e.add("mem://s", R"(ruleset s {
+    meta { shares chans }
+    global { chans = function() { ctx:channels.map(function(c) { c{"tags"} }) } }
+    rule both { select when t a before t b send_directive("both") }
+    rule chan { select when t chan
+      ctx:newChannel(tags = ["mine"]) setting(c)
+      always { ent:last := c{"id"}; x = event:attr("fail") => (3)(1) | 0 } }
+  })");
+  CHECK(e.event("t", "a").directives.empty());
+  e.reopen();
+  auto out = e.event("t", "b");
+  REQUIRE(out.directives.size() == 1);
+  CHECK(e.event("t", "b").directives.empty());
+
+  CHECK_FALSE(e.event("t", "chan", json_map(R"({"fail":true})")).ok);
+  CHECK(J(e.query("s", "chans").value) == R"([["system","self"]])");
+  REQUIRE(e.event("t", "chan").ok);
+  CHECK(J(e.query("s", "chans").value) == R"([["system","self"],["mine"]])");
+  e.reopen();
+  CHECK(J(e.query("s", "chans").value) == R"([["system","self"],["mine"]])");
+}
