@@ -16,8 +16,10 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
-// `spime krl <check|eval|bench> ...`
+// `spime krl <check|eval|bench|run> ...`
 int krl_command(const Args& args);
+// `spime krl run RULESET.krl --event DOMAIN:TYPE [--attrs JSON] [--state DIR]`
+int krl_run(const Args& args);
 
 // Reads a whole file; false with a message on error.
 bool read_file(const std::string& path, std::string* out, std::string* error);

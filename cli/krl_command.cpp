@@ -2,6 +2,8 @@
 //
 //   check FILE...           parse and statically check; `file:line:col: message` per problem
 //   eval 'EXPR'             evaluate one expression (no pico) and print it as JSON
+//   run RULESET.krl --event D:T [--attrs JSON] [--state DIR]
+//                           one event through a throw-away pico (krl_run.cpp)
 //   bench parse [--rules N] [--repeat R]
 //                           parse a generated ruleset of N rules R times; prints lines/s
 //   bench eval [--iterations N]
@@ -236,7 +238,9 @@ int krl_command(const Args& args) {
   if (!args.empty() && args[0] == "check") return check(rest);
   if (!args.empty() && args[0] == "eval") return eval(rest);
   if (!args.empty() && args[0] == "bench") return bench(rest);
-  std::fprintf(stderr, "usage: spime krl check FILE... | eval 'EXPR' | bench parse|eval\n");
+  if (!args.empty() && args[0] == "run") return krl_run(rest);
+  std::fprintf(stderr, "usage: spime krl check FILE... | eval 'EXPR' | run RULESET.krl ... | "
+               "bench parse|eval\n");
   return kExitUsage;
 }
 

@@ -20,7 +20,6 @@
 
 namespace spime::cli {
 
-int krl_run(const Args& args_in);
 
 namespace {
 

@@ -17,6 +17,8 @@ const Command kCommands[] = {
     {"krl", spime::cli::krl_command,
      "krl check FILE...        parse and statically check KRL rulesets\n"
      "  krl eval 'EXPR'          evaluate a KRL expression and print it as JSON\n"
+     "  krl run RULESET.krl --event DOMAIN:TYPE [--attrs JSON] [--state DIR]\n"
+     "                           run one event through a pico and print what it did\n"
      "  krl bench parse|eval ... measure parse and evaluation speed"},
 };
 

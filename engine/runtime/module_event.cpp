@@ -92,7 +92,6 @@ const krl::Module& event_module() {
                                  {"eci", {}, eci, K::Function, true},
                                  {"domain", {}, domain, K::Function, true},
                                  {"name", {}, name, K::Function, true},
-                                 {"type", {}, name, K::Function, true},
                                  {"attrs", {}, attrs, K::Function, true},
                                  {"attr", {"name"}, attr},
                                  {"eid", {}, eid, K::Function, true},

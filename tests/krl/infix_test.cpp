@@ -53,7 +53,7 @@ TEST_CASE("+ adds numbers and concatenates the rest", "[values]") {
   CHECK(op_add(Map{}, Array{}).as_string() == "[Map][Array]");
 }
 
-TEST_CASE("- * / % coerce to numbers or throw the reference's TypeError", "[values]") {
+TEST_CASE("arithmetic - * / % coerce to numbers or throw the reference's TypeError", "[values]") {
   CHECK(op_neg(2).as_number() == -2);
   CHECK(type_error_of([] { op_neg("zero"); }) == "Cannot negate zero");
   CHECK(op_neg(Array{0}).as_number() == -1);
