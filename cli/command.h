@@ -16,6 +16,9 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
+// `spime serve [--port N] [--host H] [--data DIR] [--rulesets DIR] ...`
+int serve_command(const Args& args);
+
 // `spime krl <check|eval|bench|run> ...`
 int krl_command(const Args& args);
 // `spime krl run RULESET.krl --event DOMAIN:TYPE [--attrs JSON] [--state DIR]`

@@ -14,6 +14,9 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"serve", spime::cli::serve_command,
+     "serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]\n"
+     "                           run the engine behind the sky HTTP API"},
     {"krl", spime::cli::krl_command,
      "krl check FILE...        parse and statically check KRL rulesets\n"
      "  krl eval 'EXPR'          evaluate a KRL expression and print it as JSON\n"

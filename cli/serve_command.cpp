@@ -1,0 +1,129 @@
+// `spime serve`: the engine (picos over RocksDB) behind the HTTP sky API.
+//
+//   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
+//               [--threads N] [--no-sync] [--log-requests]
+//
+// Prints the owner's ECI and a ready-to-use event URL, then serves until
+// SIGINT or SIGTERM: the listener closes, in-flight requests get their
+// answers, queued schedules drain and commit, RocksDB closes.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include "channels/http_server.h"
+#include "cli/command.h"
+#include "engine/runtime/engine.h"
+
+namespace spime::cli {
+namespace {
+
+struct ServeOptions {
+  runtime::EngineOptions engine;
+  channels::HttpServerOptions http;
+};
+
+void serve_usage() {
+  std::fprintf(stderr,
+               "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
+               "[--rulesets DIR]\n"
+               "                   [--threads N] [--no-sync] [--log-requests]\n");
+}
+
+bool parse_number(const std::string& s, long lo, long hi, long* out) {
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+// Returns false (after printing why) on bad usage.
+bool parse_serve_args(const Args& args, ServeOptions* o) {
+  o->http.port = 3000;
+  o->engine.data_dir = "data";
+  o->engine.rulesets_dir = SPIME_DEFAULT_RULESETS_DIR;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool has_value = i + 1 < args.size();
+    long n = 0;
+    if (a == "--port" && has_value && parse_number(args[i + 1], 0, 65535, &n)) {
+      o->http.port = static_cast<unsigned short>(n);
+      ++i;
+    } else if (a == "--host" && has_value) {
+      o->http.host = args[++i];
+    } else if (a == "--data" && has_value) {
+      o->engine.data_dir = args[++i];
+    } else if (a == "--rulesets" && has_value) {
+      o->engine.rulesets_dir = args[++i];
+    } else if (a == "--threads" && has_value && parse_number(args[i + 1], 1, 64, &n)) {
+      o->http.threads = static_cast<int>(n);
+      o->engine.threads = static_cast<int>(n);
+      ++i;
+    } else if (a == "--no-sync") {
+      o->engine.sync_commits = false;
+    } else if (a == "--log-requests") {
+      o->http.log_requests = true;
+    } else {
+      std::fprintf(stderr, "spime serve: unexpected argument '%s'\n", a.c_str());
+      serve_usage();
+      return false;
+    }
+  }
+  return true;
+}
+
+std::mutex log_mu;
+void log_line(const std::string& line) {
+  std::lock_guard<std::mutex> lock(log_mu);
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+}  // namespace
+
+int serve_command(const Args& args) {
+  ServeOptions o;
+  if (!parse_serve_args(args, &o)) return kExitUsage;
+  o.engine.log = log_line;
+  o.http.log = log_line;
+
+  // Block the stop signals in every thread (threads inherit the mask); the
+  // main thread then waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::string error;
+  std::unique_ptr<runtime::Engine> engine = runtime::Engine::open(o.engine, &error);
+  if (!engine) {
+    std::fprintf(stderr, "spime serve: %s\n", error.c_str());
+    return kExitFailed;
+  }
+  channels::HttpServer server(*engine, o.http);
+  std::optional<unsigned short> port = server.start(&error);
+  if (!port) {
+    std::fprintf(stderr, "spime serve: %s\n", error.c_str());
+    return kExitFailed;
+  }
+  std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
+  std::printf("spime %s listening on %s\n", runtime::Engine::version(), base.c_str());
+  std::printf("owner ECI: %s\n", engine->owner_eci().c_str());
+  std::printf("try: curl %s/sky/cloud/%s/io.picolabs.wrangler/installedRIDs\n", base.c_str(),
+              engine->owner_eci().c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log_line(std::string("spime serve: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+           ", shutting down");
+  server.stop();
+  engine->shutdown();
+  log_line("spime serve: stopped");
+  return kExitOk;
+}
+
+}  // namespace spime::cli

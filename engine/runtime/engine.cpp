@@ -1,0 +1,483 @@
+#include "engine/runtime/engine.h"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "engine/runtime/channel_policy.h"
+#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/ids.h"
+#include "engine/runtime/local_services.h"
+#include "engine/runtime/pico_state.h"
+#include "engine/runtime/records.h"
+#include "engine/runtime/ruleset_registry.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
+
+namespace spime::runtime {
+
+// Work for one pico's actor: run on the actor's thread, one at a time.
+struct PicoTask {
+  std::function<void()> run;
+};
+using PicoTaskPtr = std::shared_ptr<PicoTask>;
+
+}  // namespace spime::runtime
+
+// Tasks carry closures and never leave this process: no serialisation needed.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(spime::runtime::PicoTaskPtr)
+
+namespace spime::runtime {
+namespace {
+
+using channels::Done;
+using channels::EngineError;
+
+constexpr const char* kVersion = "0.1.0";
+const char* kWranglerRid = "io.picolabs.wrangler";
+
+EngineError error(int status, std::string message) {
+  return EngineError{status, "Error: " + std::move(message)};
+}
+
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// One pico as the engine hosts it: its actor, its admission counter and, on
+// the actor's thread only, its in-memory state.
+struct PicoSlot {
+  std::string id;
+  caf::actor actor;
+  std::atomic<size_t> queued{0};  // admitted tasks not yet started
+  std::atomic<size_t> commits_in_flight{0};
+  std::atomic<bool> stale{false};  // a commit failed: reload the state
+  // Actor thread only.
+  std::unique_ptr<PicoState> state;
+  std::uint64_t ruleset_generation = 0;
+};
+
+class EngineImpl {
+ public:
+  EngineOptions options;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<RulesetRegistry> registry;
+  std::unique_ptr<LocalServices> services;
+  std::unique_ptr<caf::actor_system_config> caf_config;
+  std::unique_ptr<caf::actor_system> system;
+  std::string root_pico_id, owner_eci;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> ruleset_generation{1};
+
+  // Requests admitted and not yet answered; shutdown waits for zero.
+  std::mutex drain_mu;
+  std::condition_variable drained;
+  size_t in_flight = 0;
+
+  std::mutex picos_mu;
+  std::unordered_map<std::string, std::shared_ptr<PicoSlot>> picos;
+
+  void log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+
+  // ---- admission -----------------------------------------------------------
+
+  // Wraps `done` so that shutdown can wait for every admitted request.
+  template <class T>
+  Done<T> track(Done<T> done) {
+    {
+      std::lock_guard<std::mutex> lock(drain_mu);
+      ++in_flight;
+    }
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    return [this, done = std::move(done), once](channels::Result<T> r) {
+      if (once->exchange(true)) return;
+      done(std::move(r));
+      std::lock_guard<std::mutex> lock(drain_mu);
+      if (--in_flight == 0) drained.notify_all();
+    };
+  }
+
+  std::optional<ChannelRecord> lookup_channel(const std::string& eci) {
+    if (!is_valid_id(eci)) return std::nullopt;
+    return services->channel(eci);
+  }
+
+  std::shared_ptr<PicoSlot> slot_for(const std::string& pico_id) {
+    std::lock_guard<std::mutex> lock(picos_mu);
+    auto it = picos.find(pico_id);
+    if (it != picos.end()) return it->second;
+    auto slot = std::make_shared<PicoSlot>();
+    slot->id = pico_id;
+    slot->actor = system->spawn([](caf::event_based_actor*) -> caf::behavior {
+      return {[](const PicoTaskPtr& task) { task->run(); }};
+    });
+    picos.emplace(pico_id, slot);
+    return slot;
+  }
+
+  // Queues `run` on the pico's actor unless its queue is full. False: refused.
+  bool enqueue(const std::shared_ptr<PicoSlot>& slot, std::function<void()> run) {
+    if (slot->queued.fetch_add(1) >= options.pico_queue_limit) {
+      slot->queued.fetch_sub(1);
+      return false;
+    }
+    auto task = std::make_shared<PicoTask>();
+    task->run = [slot, run = std::move(run)] {
+      slot->queued.fetch_sub(1);
+      run();
+    };
+    caf::anon_send(slot->actor, task);
+    return true;
+  }
+
+  // ---- on the pico's actor -------------------------------------------------
+
+  // The pico's state, loaded (or reloaded) as needed. nullptr + *err.
+  PicoState* state_of(PicoSlot& slot, std::string* err) {
+    if (slot.stale.exchange(false)) slot.state.reset();
+    std::uint64_t generation = ruleset_generation.load();
+    if (slot.state && slot.ruleset_generation != generation) {
+      refresh_instances(slot);
+      slot.ruleset_generation = generation;
+    }
+    if (!slot.state) {
+      slot.state = PicoState::load(*store, *services, slot.id, err);
+      slot.ruleset_generation = generation;
+    }
+    return slot.state.get();
+  }
+
+  // A ruleset was flushed: installations of an older version get a new
+  // instance of the registered one (entity variables are untouched).
+  void refresh_instances(PicoSlot& slot) {
+    for (const Installation& inst : std::vector<Installation>(slot.state->installations())) {
+      auto current = registry->get(inst.rid);
+      if (!current || current == inst.ruleset) continue;
+      std::string err;
+      if (!slot.state->install(current, inst.record, *services, &err)) {
+        log("pico " + slot.id + ": keeping the old " + inst.rid + ": " + err);
+      }
+    }
+  }
+
+  struct EventJob {
+    IncomingEvent event;
+    Done<channels::EventResult> done;  // null: fire and forget
+  };
+
+  void run_event_job(const std::shared_ptr<PicoSlot>& slot, EventJob& job) {
+    std::string err;
+    PicoState* state = state_of(*slot, &err);
+    if (!state) {
+      if (job.done) job.done(error(500, err));
+      return;
+    }
+    EventOutcome out = run_event(*state, job.event, *services);
+    if (!out.ok) {
+      if (job.done) job.done(EngineError{out.status, "Error: " + out.error});
+      return;
+    }
+    channels::EventResult result{job.event.eid, krl::Value(std::move(out.directives))};
+    if (out.batch.empty() && slot->commits_in_flight.load() == 0) {
+      // Nothing to make durable, nothing earlier of this pico still pending.
+      if (job.done) job.done(std::move(result));
+      deliver(std::move(out.outgoing));
+      return;
+    }
+    slot->commits_in_flight.fetch_add(1);
+    auto outgoing = std::make_shared<std::vector<OutgoingEvent>>(std::move(out.outgoing));
+    auto reply = std::make_shared<channels::EventResult>(std::move(result));
+    Done<channels::EventResult> done = job.done;
+    bool submitted = store->committer().try_submit(
+        std::move(out.batch), [this, slot, done, reply, outgoing](bool ok, const std::string& e) {
+          slot->commits_in_flight.fetch_sub(1);
+          if (!ok) {
+            slot->stale.store(true);
+            log("pico " + slot->id + ": commit failed: " + e);
+            if (done) done(error(500, "commit failed: " + e));
+            return;
+          }
+          if (done) done(std::move(*reply));
+          deliver(std::move(*outgoing));
+        });
+    if (!submitted) {
+      // The state already holds the schedule's writes: drop it so the next
+      // task reloads what is committed.
+      slot->commits_in_flight.fetch_sub(1);
+      slot->state.reset();
+      if (done) done(EngineError{503, "Error: engine overloaded, retry later"});
+    }
+  }
+
+  // event:send after the commit: fire and forget, as the reference.
+  void deliver(std::vector<OutgoingEvent> events) {
+    for (OutgoingEvent& e : events) {
+      if (!e.host.empty()) {
+        log("event:send to another engine (" + e.host + ") is not supported yet; dropped");
+        continue;
+      }
+      channels::EventRequest req{e.eci, e.domain, e.name, e.attrs};
+      signal(std::move(req), nullptr, [this, eci = e.eci](const EngineError& err) {
+        log("event:send to " + eci + " refused: " + err.message);
+      });
+    }
+  }
+
+  // ---- requests ------------------------------------------------------------
+
+  // Validates, checks the channel's event policy and queues the event on its
+  // pico. On refusal calls `refused` (and never `done`).
+  void signal(channels::EventRequest req, Done<channels::EventResult> done,
+              const std::function<void(EngineError)>& refused, std::string eid = "") {
+    if (stopping.load()) return refused(EngineError{503, "Error: engine shutting down"});
+    if (blank(req.eci)) return refused(error(400, "missing event.eci"));
+    if (blank(req.domain)) return refused(error(400, "missing event.domain"));
+    if (blank(req.name)) return refused(error(400, "missing event.name"));
+    if (!req.attrs.is_null() && !req.attrs.is_map()) {
+      return refused(error(400, "Expected a JSON map for event.data.attrs"));
+    }
+    std::string eci = trim(req.eci);
+    auto channel = lookup_channel(eci);
+    if (!channel) return refused(error(404, "ECI not found " + eci));
+    std::string domain = trim(req.domain), name = trim(req.name);
+    if (auto denied = check_event(channel->event_policy, domain, name)) {
+      return refused(error(403, *denied));
+    }
+    auto job = std::make_shared<EventJob>();
+    job->event.eci = eci;
+    job->event.eid = eid.empty() ? new_id() : std::move(eid);
+    job->event.domain = std::move(domain);
+    job->event.name = std::move(name);
+    if (req.attrs.is_map()) job->event.attrs = req.attrs.as_map();
+    job->event.time_ms = now_ms();
+    job->done = std::move(done);
+    auto slot = slot_for(channel->pico_id);
+    if (!enqueue(slot, [this, slot, job] { run_event_job(slot, *job); })) {
+      refused(EngineError{503, "Error: pico " + slot->id + " is busy, retry later"});
+    }
+  }
+
+  void run_query_job(const std::shared_ptr<PicoSlot>& slot, const channels::QueryRequest& q,
+                     const Done<krl::Value>& done) {
+    std::string err;
+    PicoState* state = state_of(*slot, &err);
+    if (!state) return done(error(500, err));
+    krl::Args args;
+    if (q.args.is_map()) {
+      for (const auto& [k, v] : q.args.as_map()) args.named.emplace_back(k, v);
+    }
+    QueryOutcome out = run_query(*state, trim(q.eci), q.rid, q.name, args, *services);
+    if (!out.ok) return done(EngineError{out.status, "Error: " + out.error});
+    done(std::move(out.value));
+  }
+
+  // Validates and checks the query policy; the channel's pico or an error.
+  std::optional<std::string> query_target(const channels::QueryRequest& q, EngineError* err) {
+    if (stopping.load()) {
+      *err = EngineError{503, "Error: engine shutting down"};
+      return std::nullopt;
+    }
+    if (blank(q.eci))
+      *err = error(400, "missing query.eci");
+    else if (blank(q.rid))
+      *err = error(400, "missing query.rid");
+    else if (blank(q.name))
+      *err = error(400, "missing query.name");
+    else if (!q.args.is_null() && !q.args.is_map()) {
+      *err = error(400, "Expected a JSON map for query.args");
+    } else {
+      std::string eci = trim(q.eci);
+      auto channel = lookup_channel(eci);
+      if (!channel) {
+        *err = error(404, "ECI not found " + eci);
+      } else if (auto denied = check_query(channel->query_policy, trim(q.rid), trim(q.name))) {
+        *err = error(403, *denied);
+      } else {
+        return channel->pico_id;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void submit_query(const std::string& pico_id, channels::QueryRequest q, Done<krl::Value> done) {
+    auto slot = slot_for(pico_id);
+    auto query = std::make_shared<channels::QueryRequest>(std::move(q));
+    auto d = std::make_shared<Done<krl::Value>>(done);
+    if (!enqueue(slot, [this, slot, query, d] { run_query_job(slot, *query, *d); })) {
+      done(EngineError{503, "Error: pico " + slot->id + " is busy, retry later"});
+    }
+  }
+};
+
+// ---- Engine ------------------------------------------------------------------
+
+Engine::Engine(std::unique_ptr<EngineImpl> impl) : impl_(std::move(impl)) {}
+
+Engine::~Engine() {
+  shutdown();
+}
+
+const char* Engine::version() {
+  return kVersion;
+}
+const std::string& Engine::owner_eci() const {
+  return impl_->owner_eci;
+}
+const std::string& Engine::root_pico_id() const {
+  return impl_->root_pico_id;
+}
+
+std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* error_out) {
+  auto impl = std::make_unique<EngineImpl>();
+  impl->options = options;
+  store::Store::Options so;
+  so.sync_commits = options.sync_commits;
+  so.max_pending_batches = options.max_pending_commits;
+  impl->store = store::Store::open(options.data_dir, so, error_out);
+  if (!impl->store) return nullptr;
+  impl->registry = std::make_unique<RulesetRegistry>(impl->store.get());
+  for (const std::string& e : impl->registry->load_from_store()) impl->log(e);
+  if (!options.rulesets_dir.empty()) {
+    for (const std::string& e : impl->registry->load_directory(options.rulesets_dir)) {
+      impl->log(e);
+    }
+  }
+  impl->services = std::make_unique<LocalServices>(*impl->store, *impl->registry);
+  impl->root_pico_id = impl->services->ensure_root_pico(error_out);
+  if (impl->root_pico_id.empty()) return nullptr;
+  impl->owner_eci = impl->services->first_eci(impl->root_pico_id);
+  if (impl->registry->get(kWranglerRid)) {
+    std::string err;
+    std::string install_key = store::keys::installation(impl->root_pico_id, kWranglerRid);
+    std::string ignored;
+    if (!impl->store->get(install_key, &ignored) &&
+        !impl->services->install(impl->root_pico_id, kWranglerRid, krl::Map{}, &err)) {
+      impl->log("could not install " + std::string(kWranglerRid) + " on the root pico: " + err);
+    }
+  }
+  impl->caf_config = std::make_unique<caf::actor_system_config>();
+  size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  impl->caf_config->set("scheduler.max-threads", threads);
+  impl->system = std::make_unique<caf::actor_system>(*impl->caf_config);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+void Engine::shutdown() {
+  EngineImpl& m = *impl_;
+  if (m.stopping.exchange(true)) return;
+  {
+    // Every admitted request gets its answer: schedules run, commits land.
+    std::unique_lock<std::mutex> lock(m.drain_mu);
+    m.drained.wait_for(lock, std::chrono::seconds(30), [&] { return m.in_flight == 0; });
+  }
+  {
+    std::lock_guard<std::mutex> lock(m.picos_mu);
+    for (auto& [id, slot] : m.picos)
+      caf::anon_send_exit(slot->actor, caf::exit_reason::user_shutdown);
+  }
+  m.system.reset();  // waits for the actors
+  {
+    std::lock_guard<std::mutex> lock(m.picos_mu);
+    m.picos.clear();
+  }
+  m.store.reset();  // drains the committer, closes RocksDB
+}
+
+void Engine::event_wait(channels::EventRequest event, channels::Done<channels::EventResult> done) {
+  auto tracked = impl_->track(std::move(done));
+  impl_->signal(std::move(event), tracked, [tracked](EngineError e) { tracked(std::move(e)); });
+}
+
+void Engine::event(channels::EventRequest event, channels::Done<std::string> done) {
+  auto tracked = impl_->track(std::move(done));
+  std::string eid = new_id();
+  bool refused = false;
+  // The event runs to completion even though nobody waits for its answer;
+  // shutdown still waits for it through the tracked no-op completion.
+  auto completion =
+      impl_->track<channels::EventResult>([](channels::Result<channels::EventResult>) {});
+  impl_->signal(
+      std::move(event), completion,
+      [&](EngineError e) {
+        refused = true;
+        completion(e);
+        tracked(std::move(e));
+      },
+      eid);
+  if (!refused) tracked(eid);
+}
+
+void Engine::event_query(channels::EventRequest event, channels::QueryRequest query,
+                         channels::Done<krl::Value> done) {
+  auto tracked = impl_->track(std::move(done));
+  if (trim(query.eci) != trim(event.eci)) {
+    return tracked(error(400, "eventQuery must use the same channel"));
+  }
+  EngineError err;
+  auto pico = impl_->query_target(query, &err);
+  if (!pico) return tracked(err);
+  EngineImpl* m = impl_.get();
+  auto q = std::make_shared<channels::QueryRequest>(std::move(query));
+  impl_->signal(
+      std::move(event),
+      [m, q, tracked, pico = *pico](channels::Result<channels::EventResult> r) {
+        if (!r.ok()) return tracked(r.error());
+        m->submit_query(pico, std::move(*q), tracked);
+      },
+      [tracked](EngineError e) { tracked(std::move(e)); });
+}
+
+void Engine::query(channels::QueryRequest query, channels::Done<krl::Value> done) {
+  auto tracked = impl_->track(std::move(done));
+  EngineError err;
+  auto pico = impl_->query_target(query, &err);
+  if (!pico) return tracked(err);
+  impl_->submit_query(*pico, std::move(query), tracked);
+}
+
+void Engine::flush(std::string url, channels::Done<krl::Value> done) {
+  auto tracked = impl_->track(std::move(done));
+  if (impl_->stopping.load()) return tracked(EngineError{503, "Error: engine shutting down"});
+  EngineImpl* m = impl_.get();
+  // Reading and compiling may take a while: off the caller's (I/O) thread.
+  m->system->spawn([m, url = std::move(url), tracked](caf::event_based_actor* self) {
+    RulesetRegistry::Result r = m->registry->flush(url);
+    self->quit();
+    if (!r.ruleset) return tracked(EngineError{400, "Error: " + r.error});
+    m->ruleset_generation.fetch_add(1);
+    krl::Map out{{"url", r.ruleset->url},
+                 {"rid", r.ruleset->rid},
+                 {"hash", r.ruleset->hash},
+                 {"flushed", true}};
+    tracked(krl::Value(std::move(out)));
+  });
+}
+
+void Engine::ui_context(channels::Done<channels::UiContext> done) {
+  done(channels::UiContext{kVersion, impl_->owner_eci});
+}
+
+}  // namespace spime::runtime
