@@ -1,5 +1,7 @@
 #include "engine/runtime/runtime_host.h"
 
+#include "engine/krl/stdlib/stdlib.h"
+
 #include <algorithm>
 
 #include "engine/krl/error.h"
@@ -119,9 +121,11 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
     rec.set("timespec", ev.timespec);
   } else {
     double at = 0;
+    // `at` is a time (time:add(time:now(), {...}) gives an ISO string) or
+    // milliseconds since the epoch, as the reference's new Date(at).
     if (ev.at.is_number()) {
       at = ev.at.as_number();
-    } else if (!krl::to_number(ev.at, &at)) {
+    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &at))) {
       throw KrlError("schedule at: expected a time, got " + krl::to_string(ev.at), "TypeError");
     }
     rec.set("time", Value(at));
