@@ -533,7 +533,8 @@ TEST_CASE("ctx: channel and pico actions as the reference", "[wrangler]") {
   CHECK_FALSE(out.ok);
   CHECK(out.error.find("TypeError: Expected string for rid but got Number") != std::string::npos);
 
-  // Structural actions are refused in queries.
+  // Structural actions cannot run in a query: an action is not a function
+  // (as the reference); the read-only host is a second guard.
   std::string qurl = e.write_krl("q.krl", R"(ruleset q {
     meta { shares make }
     global { make = function() { ctx:newChannel(["x"]) } }
@@ -542,4 +543,6 @@ TEST_CASE("ctx: channel and pico actions as the reference", "[wrangler]") {
       e.event("wrangler", "install_ruleset_request", json_map(R"({"url":")" + qurl + R"("})")).ok);
   auto qo = e.query_on(e.root, "make", {}, "q");
   CHECK_FALSE(qo.ok);
+  CHECK(qo.error == "q at 3:34: TypeError: [Action] is not a function");
+  CHECK(e.q("channels").as_array().size() == 3);
 }
