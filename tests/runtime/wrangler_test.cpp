@@ -219,6 +219,17 @@ TEST_CASE("wrangler: install relative to an absolute url", "[wrangler]") {
                                                 "wrangler:ruleset_installed"});
   CHECK(J(field(find_raised(out, "ruleset_installed")->attrs, "url")) == "\"" + url + "\"");
   CHECK(J(e.q("installedRIDs")) == R"(["io.picolabs.wrangler","counter"])");
+
+  // Flushing re-reads every installed ruleset's source; running picos keep
+  // their instance until reloaded.
+  std::ofstream(e.dir / "krl" / "counter.krl")
+      << "ruleset counter { meta { shares n } global { n = function() { 42 } } }";
+  out = e.event("wrangler", "rulesets_need_flushing");
+  INFO(out.error);
+  REQUIRE(out.ok);
+  CHECK(find_raised(out, "rulesets_flushed"));
+  e.reopen();
+  CHECK(J(e.query_on(e.root, "n", {}, "counter").value) == "42");
 }
 
 TEST_CASE("wrangler: install errors change nothing", "[wrangler]") {
