@@ -233,3 +233,26 @@ ruleset t.nm {
   CHECK_FALSE(e.args[1].args[0].needs_matcher);
   CHECK(e.args[1].args[1].needs_matcher);
 }
+
+TEST_CASE("doubling a string in a recursion stops at max_string_bytes", "[eval][limits]") {
+  auto program = compile_src(R"(
+ruleset t.big {
+  meta { shares f }
+  global { f = function(s, n) { n <= 0 => s | f(s + s, n - 1) } }
+})");
+  EvalContext ctx;
+  ctx.limits.max_string_bytes = 1000;
+  auto inst = RulesetInstance::create(program, {}, ctx);
+  Args args;
+  args.positional = {Value("ab"), Value(3)};
+  CHECK(encode_json(inst->query("f", args, ctx)) == R"("abababababababab")");
+  args.positional = {Value("ab"), Value(60)};
+  try {
+    inst->query("f", args, ctx);
+    FAIL("no error");
+  } catch (const KrlError& e) {
+    CHECK(e.kind() == "RangeError");
+    CHECK(e.message() == "String concatenation result exceeds max_string_bytes (1000 bytes)");
+    CHECK(e.loc().line == 4);
+  }
+}
