@@ -69,7 +69,7 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
     try {
       leaf.attrs.push_back({a.key, Value(make_regexp(a.regex_source, a.regex_flags))});
     } catch (const KrlError& err) {
-      error(a.loc, "Invalid regular expression: " + err.message());
+      error(a.loc, err.message());
     }
   }
   out->setting = e.setting;
