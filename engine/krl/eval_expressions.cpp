@@ -85,6 +85,22 @@ Value MapNode::eval(Env& env) const {
   return Value(std::move(m));
 }
 
+// `+` with the max_string_bytes limit. Kept out of line so that the hot
+// comparison paths of InfixNode::eval stay small. Checks before building the
+// string when both sides are strings; other operands stringify to short text,
+// so checking the result suffices.
+[[gnu::noinline]] static Value add_checked(const Value& a, const Value& b, EvalContext& ctx) {
+  const size_t max = ctx.limits.max_string_bytes;
+  if (a.is_string() && b.is_string() && a.as_string().size() + b.as_string().size() > max) {
+    string_too_long(Loc(), ctx, "String concatenation");
+  }
+  Value r = stdlib::op_add(a, b);
+  if (r.is_string() && r.as_string().size() > max) {
+    string_too_long(Loc(), ctx, "String concatenation");
+  }
+  return r;
+}
+
 Value InfixNode::eval(Env& env) const {
   env.ctx.step();
   Value a = left->eval(env);
@@ -111,19 +127,8 @@ Value InfixNode::eval(Env& env) const {
         return stdlib::op_spaceship(a, b);
       case InfixOp::Cmp:
         return stdlib::op_cmp(a, b);
-      case InfixOp::Add: {
-        // Check before building the string when both sides are strings; other
-        // operands stringify to short text, so checking the result suffices.
-        const size_t max = env.ctx.limits.max_string_bytes;
-        if (a.is_string() && b.is_string() && a.as_string().size() + b.as_string().size() > max) {
-          string_too_long(loc, env.ctx, "String concatenation");
-        }
-        Value r = stdlib::op_add(a, b);
-        if (r.is_string() && r.as_string().size() > max) {
-          string_too_long(loc, env.ctx, "String concatenation");
-        }
-        return r;
-      }
+      case InfixOp::Add:
+        return add_checked(a, b, env.ctx);
       case InfixOp::Sub:
         return stdlib::op_sub(a, b);
       case InfixOp::Mul:
