@@ -1,13 +1,41 @@
 #!/usr/bin/env bash
-# The run command: installs what is missing, builds, and starts spime.
-# Until the pico runtime lands, "starting" means checking the shipped rulesets
-# and evaluating a sample expression with the `spime krl` commands.
+# The run command: installs what is missing, builds, and starts the engine on
+# an embedded RocksDB under ./data, then runs the ESProto demo against it
+# (examples/esproto_demo.sh). The engine keeps serving until Ctrl-C.
+#   PORT (default 3000), DATA (default ./data), SHARED (default ../shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 BIN="${BUILD_DIR:-build}/spime"
+PORT="${PORT:-3000}"
+DATA="${DATA:-data}"
+SHARED="${SHARED:-$(cd .. && pwd)/shared}"
+
 echo "== spime krl check rulesets/*.krl"
 "$BIN" krl check rulesets/*.krl
-echo "== spime krl eval"
-"$BIN" krl eval '[72, "78.8", 91.5].filter(function(t){ t > 75 }).map(function(t){ t.as("Number") })'
+
+LOG="$(mktemp)"
+"$BIN" serve --port "$PORT" --data "$DATA" > >(tee "$LOG") &
+SERVER=$!
+stop_server() {
+  kill -TERM "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+  rm -f "$LOG"
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 100); do
+  grep -q '^owner ECI:' "$LOG" && break
+  kill -0 $SERVER 2>/dev/null || { echo "spime serve did not start" >&2; exit 1; }
+  sleep 0.1
+done
+OWNER="$(sed -n 's/^owner ECI: //p' "$LOG")"
+
+if [ -d "$SHARED/esproto" ]; then
+  examples/esproto_demo.sh "http://127.0.0.1:$PORT" "$OWNER" "$SHARED"
+else
+  echo "(no $SHARED/esproto: demo skipped; set SHARED to the folder with the ESProto payloads)"
+fi
+echo "== spime is serving on http://127.0.0.1:$PORT (owner ECI $OWNER); Ctrl-C stops it"
+wait $SERVER
