@@ -8,6 +8,7 @@
 #include "engine/runtime/ids.h"
 #include "engine/runtime/runtime_host.h"
 #include "engine/runtime/runtime_modules.h"
+#include "engine/runtime/select_bridge.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -90,6 +91,14 @@ Value rulesets(EvalContext& ctx, const BoundArgs&) {
     Map meta;
     meta.set("krl", i->ruleset->source);
     meta.set("hash", i->ruleset->hash);
+    // The ruleset's own meta (reference: the compiled ruleset's `meta`).
+    const auto& pm = i->ruleset->program->meta();
+    Map krl_meta;
+    if (pm.version) krl_meta.set("version", *pm.version);
+    if (pm.name) krl_meta.set("name", *pm.name);
+    if (pm.description) krl_meta.set("description", *pm.description);
+    if (pm.author) krl_meta.set("author", *pm.author);
+    meta.set("krlMeta", Value(std::move(krl_meta)));
     Map m;
     m.set("rid", r);
     m.set("url", i->record.url);
@@ -100,19 +109,27 @@ Value rulesets(EvalContext& ctx, const BoundArgs&) {
   return Value(std::move(out));
 }
 
-// A channel from (tags, eventPolicy, queryPolicy), validated as the reference.
-ChannelRecord make_channel(RuntimeHost& h, const BoundArgs& a, int first) {
-  ChannelRecord c;
+// JavaScript truthiness: the reference reads optional channel settings with `if (conf.x)`.
+bool given(const Value& v) {
+  if (v.is_null()) return false;
+  if (v.is_bool()) return v.as_bool();
+  if (v.is_string()) return !v.as_string().empty();
+  if (v.is_number()) return v.as_number() != 0 && v.as_number() == v.as_number();
+  return true;
+}
+
+// Applies the settings given in (tags, eventPolicy, queryPolicy) at a[first..]
+// to `c`, validated as the reference (pico-framework Channel.update): absent
+// ones keep their current value.
+void apply_settings(ChannelRecord* c, const BoundArgs& a, int first) {
   std::string err;
-  if (!clean_tags(a[first], &c.tags, &err)) throw KrlError(err, "TypeError");
-  if (a.has(first + 1) && !parse_event_policy(a[first + 1], &c.event_policy, &err)) {
+  if (given(a[first]) && !clean_tags(a[first], &c->tags, &err)) throw KrlError(err, "TypeError");
+  if (given(a[first + 1]) && !parse_event_policy(a[first + 1], &c->event_policy, &err)) {
     throw KrlError(err, "TypeError");
   }
-  if (a.has(first + 2) && !parse_query_policy(a[first + 2], &c.query_policy, &err)) {
+  if (given(a[first + 2]) && !parse_query_policy(a[first + 2], &c->query_policy, &err)) {
     throw KrlError(err, "TypeError");
   }
-  c.pico_id = h.pico().id();
-  return c;
 }
 
 std::int64_t next_order(RuntimeHost& h) {
@@ -121,61 +138,88 @@ std::int64_t next_order(RuntimeHost& h) {
   return n;
 }
 
-Value new_channel(EvalContext& ctx, const BoundArgs& a) {
-  RuntimeHost& h = H(ctx, "ctx:newChannel");
-  ChannelRecord c = make_channel(h, a, 0);
+// A new channel of this pico, settings validated before anything is written.
+ChannelRecord make_channel(RuntimeHost& h, const BoundArgs& a, int first) {
+  ChannelRecord c;
+  apply_settings(&c, a, first);
+  c.pico_id = h.pico().id();
   c.eci = h.services().new_id();
   c.order = next_order(h);
+  return c;
+}
+
+Value new_channel(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:newChannel");
+  h.throw_if_read_only("ctx:newChannel");
+  ChannelRecord c = make_channel(h, a, 0);
   Value v = channel_to_value(c);
   h.put_channel(std::move(c));
   return v;
 }
 
+// Updates channel `eci` (reference Pico.putChannel): family channels cannot
+// change (silently, as the reference), the self channel is refused.
+void update_channel(RuntimeHost& h, const std::string& eci, const BoundArgs& a, int first) {
+  auto c = h.channel(eci);
+  if (!c) throw KrlError("ECI not found " + eci);
+  if (c->family_pico_id && *c->family_pico_id == h.pico().id()) {
+    throw KrlError("Cannot edit the self channel.");
+  }
+  if (c->family_pico_id) return;
+  apply_settings(&*c, a, first);
+  h.put_channel(std::move(*c));
+}
+
 Value put_channel(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:putChannel");
-  std::string eci = krl::to_string(a[0]);
-  auto old = h.channel(eci);
-  if (!old) throw KrlError("ECI not found " + eci);
-  ChannelRecord c = make_channel(h, a, 1);
-  c.eci = eci;
-  c.order = old->order;
-  c.family_pico_id = old->family_pico_id;
-  h.put_channel(std::move(c));
+  h.throw_if_read_only("ctx:putChannel");
+  update_channel(h, krl::to_string(a[0]), a, 1);
   return Value();
 }
 
+// Updates the channel whose tags (cleaned, sorted) equal the given ones, or
+// creates it (reference ctx.ts upsertChannel).
 Value upsert_channel(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:upsertChannel");
-  ChannelRecord c = make_channel(h, a, 0);
-  std::vector<std::string> want = c.tags;
+  h.throw_if_read_only("ctx:upsertChannel");
+  std::vector<std::string> want;
+  std::string err;
+  if (!clean_tags(a[0], &want, &err)) throw KrlError(err, "TypeError");
   std::sort(want.begin(), want.end());
   for (const auto& old : h.channels()) {
     std::vector<std::string> have = old.tags;
     std::sort(have.begin(), have.end());
     if (have == want) {
-      c.eci = old.eci;
-      c.order = old.order;
-      c.family_pico_id = old.family_pico_id;
-      h.put_channel(std::move(c));
+      update_channel(h, old.eci, a, 0);
       return Value();
     }
   }
-  c.eci = h.services().new_id();
-  c.order = next_order(h);
-  h.put_channel(std::move(c));
+  h.put_channel(make_channel(h, a, 0));
   return Value();
 }
 
 Value del_channel(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:delChannel");
+  h.throw_if_read_only("ctx:delChannel");
   std::string eci = krl::to_string(a[0]);
   auto c = h.channel(eci);
   if (!c) throw KrlError("ECI not found " + eci);
-  if (c->family_pico_id) throw KrlError("Cannot delete a family channel " + eci);
+  if (c->family_pico_id) throw KrlError("Cannot delete family channels.");
   h.del_channel(eci);
   return Value();
 }
 
+// The registered ruleset of `url`, fetched and registered when unknown
+// (reference RulesetRegistry.load). Throws the fetch/compile error.
+std::shared_ptr<const LoadedRuleset> load_ruleset(Services& s, const std::string& url) {
+  if (auto rs = s.registry().get_by_url(url)) return rs;
+  auto r = s.registry().flush(url);
+  if (!r.ruleset) throw KrlError(r.error);
+  return r.ruleset;
+}
+
+// Installs (or re-installs, with the new config) a ruleset by url. Its
+// globals run now, as the reference's install, with ctx:rid being the new rid.
 Value install(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:install");
   h.throw_if_read_only("ctx:install");
@@ -183,13 +227,12 @@ Value install(EvalContext& ctx, const BoundArgs& a) {
     throw krl::type_error("Expected string for url but got " +
                           std::string(krl::type_name(a[0].type())));
   }
-  std::string url = a[0].as_string();
-  auto rs = h.services().registry().get_by_url(url);
-  if (!rs) {
-    auto r = h.services().registry().flush(url);
-    if (!r.ruleset) throw KrlError(r.error);
-    rs = r.ruleset;
+  if (!a[1].is_null() && !a[1].is_map()) {
+    throw krl::type_error("Expected a map for config but got " +
+                          std::string(krl::type_name(a[1].type())));
   }
+  std::string url = a[0].as_string();
+  auto rs = load_ruleset(h.services(), url);
   Installation inst;
   inst.rid = rs->rid;
   inst.record.url = url;
@@ -200,20 +243,59 @@ Value install(EvalContext& ctx, const BoundArgs& a) {
     for (const auto& r : h.installed_rids()) n = std::max(n, h.installation(r)->record.order + 1);
     return n;
   }();
-  inst.instance = make_instance(rs, inst.record.config, h.services(), ctx);
+  std::string caller_rid = h.current_rid(), caller_rule = h.current_rule();
+  h.set_current_rule(rs->rid, "");
+  try {
+    inst.instance = make_instance(rs, inst.record.config, h.services(), ctx);
+  } catch (...) {
+    h.set_current_rule(caller_rid, caller_rule);
+    throw;
+  }
+  h.set_current_rule(caller_rid, caller_rule);
+  // Rules whose `within` is an expression get a machine of their own.
   inst.select = rs->select;
+  const auto& rules = rs->program->rules();
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].within_is_dynamic || !rules[i].select) continue;
+    std::string err;
+    inst.select[i] = compile_rule_select(*rules[i].select, i, inst.instance->within_ms(i), &err);
+    if (!inst.select[i]) throw KrlError(rs->rid + " rule " + rules[i].name + ": " + err);
+  }
   inst.ruleset = rs;
   h.install(std::move(inst));
   return Value(rs->rid);
 }
 
+// The installed rulesets that `use module rid` (reference CorePico.whoUses).
+std::vector<std::string> who_uses(RuntimeHost& h, const std::string& rid) {
+  std::vector<std::string> users;
+  for (const auto& r : h.installed_rids()) {
+    if (r == rid) continue;
+    for (const auto& use : h.installation(r)->ruleset->program->meta().use) {
+      if (use.rid == rid) {
+        users.push_back(r);
+        break;
+      }
+    }
+  }
+  return users;
+}
+
 Value uninstall(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:uninstall");
+  h.throw_if_read_only("ctx:uninstall");
   if (!a[0].is_string()) {
     throw krl::type_error("Expected string for rid but got " +
                           std::string(krl::type_name(a[0].type())));
   }
-  h.uninstall(a[0].as_string());
+  const std::string& rid = a[0].as_string();
+  auto users = who_uses(h, rid);
+  if (!users.empty()) {
+    std::string list;
+    for (const auto& u : users) list += (list.empty() ? "" : " and ") + u;
+    throw KrlError("Cannot uninstall " + rid + " because " + list + " depends on it");
+  }
+  h.uninstall(rid);
   return Value();
 }
 
@@ -262,15 +344,42 @@ Value query(EvalContext& ctx, const BoundArgs& a) {
   return q.value;
 }
 
-// Creates a child pico: records for the child, its parent link channel on
-// this pico and its child link channel on the child, as the reference.
+// Creates a child pico (reference Pico.newPico): the child's records, a
+// "system","parent" channel here (the child's way to us), a "system","child"
+// channel on the child (our way to it, returned), the child's own
+// "system","self" channel, and the child's installations, in order. Every
+// url is loaded first, so a bad one fails the action before anything is
+// written. The child's rulesets start (globals run) when the child is loaded.
 Value new_pico(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:newPico");
   h.throw_if_read_only("ctx:newPico");
-  if (!a[0].is_null() && !a[0].is_array()) {
-    throw krl::type_error("ctx:newPico expects an array of {url, config}");
-  }
+  static const char* kExpects = "ctx:newPico expects an array of {url, config}";
+  if (!a[0].is_array()) throw krl::type_error(kExpects);
   Services& s = h.services();
+  std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>> installs;
+  for (const Value& r : a[0].as_array()) {
+    const Value* url = r.is_map() ? r.as_map().find("url") : nullptr;
+    if (!url || !url->is_string()) throw krl::type_error(kExpects);
+    InstallRecord ir;
+    ir.url = url->as_string();
+    const Value* cfg = r.as_map().find("config");
+    if (cfg && !cfg->is_null() && !cfg->is_map()) throw krl::type_error(kExpects);
+    ir.config = cfg && cfg->is_map() ? cfg->as_map() : Map();
+    auto rs = load_ruleset(s, ir.url);
+    // The same rid twice: the later config wins, the first position stays.
+    bool seen = false;
+    for (auto& [prev, prev_rec] : installs) {
+      if (prev->rid == rs->rid) {
+        prev_rec.config = ir.config;
+        prev_rec.url = ir.url;
+        seen = true;
+      }
+    }
+    if (!seen) {
+      ir.order = static_cast<std::int64_t>(installs.size());
+      installs.emplace_back(std::move(rs), std::move(ir));
+    }
+  }
   std::string child = s.new_id();
   ChannelRecord parent_link;  // on this pico, used by the child to reach us
   parent_link.eci = s.new_id();
@@ -278,32 +387,28 @@ Value new_pico(EvalContext& ctx, const BoundArgs& a) {
   parent_link.tags = {"system", "parent"};
   parent_link.family_pico_id = child;
   parent_link.order = next_order(h);
+  ChannelRecord self;  // the child's own channel
+  self.eci = s.new_id();
+  self.pico_id = child;
+  self.tags = {"system", "self"};
+  self.family_pico_id = child;
+  self.order = 0;
   ChannelRecord child_link;  // on the child, used by us
   child_link.eci = s.new_id();
   child_link.pico_id = child;
   child_link.tags = {"system", "child"};
   child_link.family_pico_id = h.pico().id();
+  child_link.order = 1;
   PicoRecord rec;
   rec.parent = parent_link.eci;
   rec.created_ms = s.now_ms();
   h.extra.put(keys::pico(child), encode_record(rec));
-  h.extra.put(keys::channel(child_link.eci), encode_record(child_link));
-  h.extra.put(keys::pico_channel(child, child_link.eci), "");
-  std::int64_t order = 0;
-  if (a[0].is_array()) {
-    for (const Value& r : a[0].as_array()) {
-      const Value* url = r.is_map() ? r.as_map().find("url") : nullptr;
-      if (!url || !url->is_string())
-        throw krl::type_error("ctx:newPico expects an array of {url, config}");
-      auto rs = s.registry().get_by_url(url->as_string());
-      if (!rs) throw KrlError("Ruleset not found: " + url->as_string());
-      InstallRecord ir;
-      ir.url = url->as_string();
-      const Value* cfg = r.as_map().find("config");
-      ir.config = cfg && cfg->is_map() ? cfg->as_map() : Map();
-      ir.order = order++;
-      h.extra.put(keys::installation(child, rs->rid), encode_record(ir));
-    }
+  for (const ChannelRecord* c : {&self, &child_link}) {
+    h.extra.put(keys::channel(c->eci), encode_record(*c));
+    h.extra.put(keys::pico_channel(child, c->eci), "");
+  }
+  for (const auto& [rs, ir] : installs) {
+    h.extra.put(keys::installation(child, rs->rid), encode_record(ir));
   }
   h.put_channel(std::move(parent_link));
   h.record_for_write().children.push_back(child_link.eci);
@@ -346,10 +451,10 @@ Value del_pico(EvalContext& ctx, const BoundArgs& a) {
   std::string eci = krl::to_string(a[0]);
   auto& children = h.record().children;
   if (std::find(children.begin(), children.end(), eci) == children.end()) {
-    throw KrlError("delPico(" + eci + ") not found");
+    throw KrlError("delPico(" + eci + ") - not found in children ECIs");
   }
   auto link = h.services().channel(eci);
-  if (!link) throw KrlError("delPico(" + eci + ") not found");
+  if (!link) throw KrlError("delPico(" + eci + ") - not found in children ECIs");
   erase_tree(h.services(), link->pico_id, &h.extra, 0);
   auto& kids = h.record_for_write().children;
   kids.erase(std::remove(kids.begin(), kids.end(), eci), kids.end());
