@@ -1,0 +1,213 @@
+// The ESProto path end to end: heartbeats POSTed as a sensor would, through
+// esproto_router and esproto_device on a child pico, thresholds set by event,
+// violations forwarded (event:send) to a collection pico; everything checked
+// through /sky/cloud queries, also after a restart. And the malformed
+// heartbeats of shared/esproto/bad.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "tests/integration/server_fixture.h"
+#include "tests/integration/sky.h"
+
+using namespace spime::integration;
+
+namespace {
+
+// Records, on the sensor pico itself, what the device and router raise.
+const char* kWatch = R"krl(
+ruleset it.esproto_watch {
+  meta {
+    shares violations, low_battery
+  }
+  global {
+    violations = function() { ent:violations.defaultsTo([]) }
+    low_battery = function() { ent:low_battery.defaultsTo([]) }
+  }
+  rule violation {
+    select when esproto threshold_violation
+    fired {
+      ent:violations := violations().append(event:attrs)
+    }
+  }
+  rule battery {
+    select when esproto battery_level_low
+    fired {
+      ent:low_battery := low_battery().append(event:attrs)
+    }
+  }
+}
+)krl";
+
+std::string esproto_file(const std::string& name) {
+  return std::string(SPIME_SHARED_DIR) + "/esproto/" + name;
+}
+
+// POSTs a heartbeat file's bytes as a sensor does.
+HttpResult heartbeat(const SpimeServer& s, const std::string& eci, const std::string& path) {
+  return s.post("/sky/event/" + eci + "/none/wovyn/heartbeat", read_file(path));
+}
+
+json router_query(const SpimeServer& s, const std::string& eci, const std::string& name) {
+  return must_query(s, eci, "esproto_router", name);
+}
+
+// Polls `probe` until it returns true, at most `limit`.
+template <class F>
+bool eventually(F probe, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("ESProto: heartbeats through router and device; violations, low battery, restart",
+          "[integration]") {
+  TempDir krl;
+  SpimeServer server;
+  const std::string root = server.owner_eci();
+  std::string sensor = new_child(server, root, "sensor");
+  std::string hallway = new_child(server, root, "hallway");
+  install_ruleset(server, sensor, shipped_ruleset_url("esproto_router"), "esproto_router");
+  install_ruleset(server, sensor, shipped_ruleset_url("esproto_device"), "esproto_device");
+  install_ruleset(server, sensor, file_url(krl.write("watch.krl", kWatch)), "it.esproto_watch");
+  install_ruleset(server, hallway, shipped_ruleset_url("esproto_collection"),
+                  "esproto_collection");
+  must_event(server, sensor, "esproto", "collection_added", {{"eci", hallway}});
+  CHECK(must_query(server, sensor, "esproto_device", "collections") == json::array({hallway}));
+
+  // Thresholds by event; a numeric string counts as its number.
+  must_event(server, sensor, "esproto", "new_threshold",
+             {{"threshold_type", "temperature"}, {"upper_limit", 80}, {"lower_limit", "50"}});
+  json thresholds = must_query(server, sensor, "esproto_device", "thresholds");
+  CHECK(thresholds == json{{"temperature", {{"upper_limit", 80}, {"lower_limit", 50}}}});
+
+  auto violations = [&] { return must_query(server, sensor, "it.esproto_watch", "violations"); };
+  auto low_battery = [&] { return must_query(server, sensor, "it.esproto_watch", "low_battery"); };
+  auto temperature_f = [&](size_t i) {
+    return router_query(server, sensor, "lastTemperature").at("readings").at(i).at("temperatureF");
+  };
+
+  // Expected after each heartbeat: violations so far, low-battery events so far.
+  struct Step {
+    const char* file;
+    size_t violations;
+    size_t low_battery;
+  };
+  const Step steps[] = {
+      {"temp-normal.json", 0, 0},      {"temp-hot.json", 1, 0}, {"temp-cold.json", 2, 0},
+      {"temp-low-battery.json", 2, 1}, {"msa.json", 3, 1},      {"msa-string-numbers.json", 4, 1},
+  };
+  for (const Step& step : steps) {
+    INFO("heartbeat " << step.file);
+    HttpResult r = heartbeat(server, sensor, esproto_file(step.file));
+    INFO(describe(r));
+    REQUIRE(r.status == 200);
+    CHECK(r.body.at("directives").empty());  // router and device answer nothing
+    CHECK(violations().size() == step.violations);
+    CHECK(low_battery().size() == step.low_battery);
+    // The router keeps the heartbeat as sent, plus the `_headers` attribute
+    // the sky API adds (as the reference's server.ts).
+    json kept = router_query(server, sensor, "lastHeartbeat");
+    CHECK(kept.at("_headers").at("content-type") == "application/json");
+    kept.erase("_headers");
+    CHECK(kept == json::parse(read_file(esproto_file(step.file))));
+  }
+
+  json v = violations();
+  CHECK(v[0].at("direction") == "above");
+  CHECK(v[0].at("value") == 90.5);
+  CHECK(v[1].at("direction") == "below");
+  CHECK(v[1].at("value") == 41);
+  CHECK(v[2].at("value") == 81.12);  // msa: only the enclosure probe is over 80
+  CHECK(v[3].at("value") == 81.12);  // the string "81.12" compared as a number
+  CHECK(v[3].at("sensor_type") == "temperature");
+  CHECK(v[3].at("sensor_id") == "5CCF7F0EC86F");
+  json low = low_battery();
+  CHECK(low[0].at("health_percent") == 12.5);
+  CHECK(low[0].at("threshold") == 20);
+
+  // The last readings per type, as sent (strings stay strings).
+  CHECK(temperature_f(0) == "78.8");
+  CHECK(temperature_f(1) == "81.12");
+  CHECK(router_query(server, sensor, "lastHumidity").at("readings").at(0).at("humidity") == "38.4");
+  CHECK(router_query(server, sensor, "lastPressure").at("readings").at(0).at("pressure") == "85.9");
+
+  // The collection gets the violations by event:send after each commit.
+  auto collected = [&] { return must_query(server, hallway, "esproto_collection", "violations"); };
+  CHECK(eventually([&] { return collected().size() == 4; }));
+  CHECK(collected()[0].at("value") == 81.12);  // newest first
+  CHECK(collected()[3].at("value") == 90.5);
+
+  // Everything survives a restart, and the path still works after it.
+  json heartbeat_before = router_query(server, sensor, "lastHeartbeat");
+  json temperature_before = router_query(server, sensor, "lastTemperature");
+  server.restart();
+  CHECK(must_query(server, sensor, "esproto_device", "thresholds") == thresholds);
+  CHECK(router_query(server, sensor, "lastHeartbeat") == heartbeat_before);
+  CHECK(router_query(server, sensor, "lastTemperature") == temperature_before);
+  CHECK(violations() == v);
+  CHECK(low_battery() == low);
+  CHECK(collected().size() == 4);
+  REQUIRE(heartbeat(server, sensor, esproto_file("temp-hot.json")).status == 200);
+  CHECK(violations().size() == 5);
+  CHECK(temperature_f(0) == 90.5);
+  CHECK(eventually([&] { return collected().size() == 5; }));
+}
+
+TEST_CASE("ESProto: malformed heartbeats from shared/esproto/bad", "[integration]") {
+  SpimeServer server;
+  std::string sensor = new_child(server, server.owner_eci(), "sensor");
+  install_ruleset(server, sensor, shipped_ruleset_url("esproto_router"), "esproto_router");
+  REQUIRE(heartbeat(server, sensor, esproto_file("temp-normal.json")).status == 200);
+
+  // What the engine answers today, per file. Not JSON objects: 400 from the
+  // body parser, nothing runs. JSON objects of the wrong shape: the router
+  // runs and answers 200 as the reference would (its rules ignore what they
+  // cannot use), but record_heartbeat still stores any heartbeat whose
+  // genericThing is a map. The issue asks 4xx for all of them: the lead
+  // decides; this table is the current behaviour.
+  struct Expected {
+    int status;
+    bool heartbeat_replaced;
+  };
+  const std::map<std::string, Expected> expected = {
+      {"deeply-nested.json", {400, false}},   {"invalid-utf8.json", {400, false}},
+      {"not-an-object.json", {400, false}},   {"truncated.json", {400, false}},
+      {"missing-genericThing.json", {200, false}},
+      {"data-not-a-map.json", {200, true}},   {"null-reading.json", {200, true}},
+      {"readings-not-a-list.json", {200, true}},
+  };
+  size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(esproto_file("bad"))) {
+    std::string name = entry.path().filename().string();
+    INFO("bad heartbeat " << name);
+    auto it = expected.find(name);
+    REQUIRE(it != expected.end());  // a new bad payload needs a decision here
+    ++seen;
+    // Start each from the same good state.
+    REQUIRE(heartbeat(server, sensor, esproto_file("temp-normal.json")).status == 200);
+    json before = router_query(server, sensor, "lastHeartbeat");
+    json temperature_before = router_query(server, sensor, "lastTemperature");
+
+    HttpResult r = heartbeat(server, sensor, entry.path().string());
+    INFO(describe(r));
+    CHECK(r.status == it->second.status);
+    if (r.status >= 400) {
+      CHECK(r.body.contains("error"));
+    }
+    json after = router_query(server, sensor, "lastHeartbeat");
+    CHECK((after != before) == it->second.heartbeat_replaced);
+    if (!it->second.heartbeat_replaced) {
+      CHECK(router_query(server, sensor, "lastTemperature") == temperature_before);
+    }
+  }
+  CHECK(seen == expected.size());
+}
