@@ -31,6 +31,35 @@ ruleset esproto_router {
     lastPressure = function() {
       lastReadings("pressure")
     }
+    // Which field of a reading holds its value, per sensor type (others: the type's name).
+    valueKeys = {"temperature": "temperatureF", "humidity": "humidity", "pressure": "pressure"}
+    isNumeric = function(v) {
+      t = v.typeof();
+      t == "Number" || (t == "String" && v.as("Number").typeof() == "Number")
+    }
+    readingProblem = function(reading, sensor_type) {
+      key = valueKeys{sensor_type}.defaultsTo(sensor_type);
+      reading.typeof() != "Map" => <<a #{sensor_type} reading is not a map>>
+        | not isNumeric(reading{key}) => <<a #{sensor_type} reading has no numeric #{key}>>
+        | null
+    }
+    readingsProblem = function(readings, sensor_type) {
+      readings.typeof() != "Array" => <<genericThing.data.#{sensor_type} is not a list>>
+        | readings.map(function(r) { readingProblem(r, sensor_type) })
+                  .filter(function(p) { not p.isnull() })
+                  .head()
+    }
+    // Why a heartbeat is malformed, or null when it has the expected shape:
+    // genericThing.data is a map of lists of readings, each with a numeric value.
+    heartbeatProblem = function(heartbeat) {
+      thing = heartbeat{"genericThing"};
+      data = thing.typeof() == "Map" => thing{"data"} | null;
+      thing.typeof() != "Map" => "the heartbeat has no genericThing map"
+        | data.typeof() != "Map" => "genericThing.data is not a map"
+        | data.keys().map(function(t) { readingsProblem(data{t}, t) })
+                     .filter(function(p) { not p.isnull() })
+                     .head()
+    }
     // genericThing.data when it has the expected shape (a map of arrays), else {}.
     sensorData = function(thing) {
       data = thing{"data"};
@@ -40,6 +69,19 @@ ruleset esproto_router {
     healthPercent = function(thing) {
       raw = thing{"healthPercent"};
       raw.isnull() => null | raw.as("Number")
+    }
+  }
+
+  // A malformed heartbeat ends the event here: nothing is recorded or raised
+  // and the sender gets a 400 with the reason (`error error`, see README).
+  rule validate_heartbeat {
+    select when wovyn heartbeat or wovynEmitter thingHeartbeat
+    pre {
+      problem = heartbeatProblem(event:attrs)
+    }
+    if problem then noop()
+    fired {
+      error error <<malformed heartbeat: #{problem}>>
     }
   }
 

@@ -97,6 +97,11 @@ class EngineImpl {
   std::mutex picos_mu;
   std::unordered_map<std::string, std::shared_ptr<PicoSlot>> picos;
 
+  // Fires `schedule ... at` events when due (see fire_due_schedules).
+  std::thread scheduler;
+  std::mutex scheduler_mu;
+  std::condition_variable scheduler_wake;
+
   void log(const std::string& line) const {
     if (options.log) options.log(line);
   }
@@ -321,6 +326,59 @@ class EngineImpl {
     return std::nullopt;
   }
 
+  // ---- scheduled events ------------------------------------------------------
+
+  // Sends every `schedule ... at` event that is due (at most `limit` per call)
+  // to its channel and removes its records. At least once: a crash between the
+  // two sends it again at the next start.
+  void fire_due_schedules(size_t limit) {
+    std::vector<std::pair<std::string, std::string>> due;  // (due key, id)
+    const auto now = static_cast<std::uint64_t>(now_ms());
+    store->scan(store::keys::schedule_due_prefix(), [&](std::string_view key, std::string_view) {
+      std::uint64_t at = 0;
+      std::string id;
+      if (!store::keys::parse_schedule_due(key, &at, &id) || at > now) return false;
+      due.emplace_back(std::string(key), std::move(id));
+      return due.size() < limit;
+    });
+    for (auto& [due_key, id] : due) {
+      std::string json;
+      krl::Value rec;
+      std::string err;
+      if (store->get(store::keys::schedule(id), &json) && krl::parse_json(json, &rec, &err, 512) &&
+          rec.is_map()) {
+        const krl::Value* ev = rec.as_map().find("event");
+        if (ev && ev->is_map()) {
+          auto field = [&](const char* k) {
+            const krl::Value* v = ev->as_map().find(k);
+            return v && v->is_string() ? v->as_string() : std::string();
+          };
+          const krl::Value* attrs = ev->as_map().find("attrs");
+          channels::EventRequest req{field("eci"), field("domain"), field("name"),
+                                     attrs ? *attrs : krl::Value(krl::Map())};
+          signal(std::move(req), nullptr, [this, id = id](const EngineError& e) {
+            log("scheduled event " + id + " refused: " + e.message);
+          });
+        }
+      }
+      store::WriteBatch batch;
+      batch.erase(due_key);
+      batch.erase(store::keys::schedule(id));
+      if (!store->write(batch, &err)) log("could not remove schedule " + id + ": " + err);
+    }
+  }
+
+  void run_scheduler() {
+    std::unique_lock<std::mutex> lock(scheduler_mu);
+    while (!stopping.load()) {
+      lock.unlock();
+      fire_due_schedules(256);
+      lock.lock();
+      scheduler_wake.wait_for(lock, std::chrono::milliseconds(250),
+                              [&] { return stopping.load(); });
+    }
+  }
+
   void submit_query(const std::string& pico_id, channels::QueryRequest q, Done<krl::Value> done) {
     auto slot = slot_for(pico_id);
     auto query = std::make_shared<channels::QueryRequest>(std::move(q));
@@ -382,12 +440,19 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
                                        : std::max(1u, std::thread::hardware_concurrency());
   impl->caf_config->set("scheduler.max-threads", threads);
   impl->system = std::make_unique<caf::actor_system>(*impl->caf_config);
+  EngineImpl* m = impl.get();
+  impl->scheduler = std::thread([m] { m->run_scheduler(); });
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 void Engine::shutdown() {
   EngineImpl& m = *impl_;
   if (m.stopping.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(m.scheduler_mu);
+    m.scheduler_wake.notify_all();
+  }
+  if (m.scheduler.joinable()) m.scheduler.join();
   {
     // Every admitted request gets its answer: schedules run, commits land.
     std::unique_lock<std::mutex> lock(m.drain_mu);

@@ -84,6 +84,14 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
     out.error = host.at_rid + ": internal error: " + e.what();
     return out;
   }
+  if (host.user_error) {
+    // Deviation from the reference (which answers 200): a ruleset that ends
+    // an event with `error error` has declared the input bad, so the sender
+    // gets a 400 and the whole schedule is rolled back.
+    out.status = 400;
+    out.error = *host.user_error;
+    return out;
+  }
   host.commit(&out.batch);
   out.ok = true;
   out.directives = std::move(host.directives);

@@ -18,6 +18,10 @@
 //    batch is empty. As the reference, an error does not raise system:error:
 //    it ends the schedule and the event answers with it (status 500, text
 //    "<rid> rule <rule> at <line>:<col>: <message>").
+//  * `error error <expr>` (KRL's user-level error) ends the schedule as the
+//    reference does (last, clear the schedule, raise system:error, which
+//    still runs); then, unlike the reference's 200, the event is refused:
+//    status 400, error = the expression's value as a string, nothing applied.
 //
 // run_query is read-only: it never writes the PicoState or the store.
 #pragma once

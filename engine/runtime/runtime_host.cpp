@@ -1,5 +1,7 @@
 #include "engine/runtime/runtime_host.h"
 
+#include "engine/krl/stdlib/stdlib.h"
+
 #include <algorithm>
 
 #include "engine/krl/error.h"
@@ -79,6 +81,15 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   // cleanEvent: attributes are a map (anything else becomes {}).
   e.attrs = ev.attrs.is_map() ? ev.attrs : Value(Map());
   e.time_ms = services_.now_ms();
+  if (!user_error && e.domain == "system" && e.type == "error" && e.attrs.is_map()) {
+    const Map& a = e.attrs.as_map();
+    const Value* level = a.find("level");
+    const Value* genus = a.find("genus");
+    if (level && genus && krl::equal(*level, Value("error")) && krl::equal(*genus, Value("user"))) {
+      const Value* data = a.find("data");
+      user_error = data ? krl::to_string(*data) : std::string("error");
+    }
+  }
   std::vector<std::string> rids;
   if (ev.for_rid) {
     rids.push_back(*ev.for_rid);
@@ -110,9 +121,11 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
     rec.set("timespec", ev.timespec);
   } else {
     double at = 0;
+    // `at` is a time (time:add(time:now(), {...}) gives an ISO string) or
+    // milliseconds since the epoch, as the reference's new Date(at).
     if (ev.at.is_number()) {
       at = ev.at.as_number();
-    } else if (!krl::to_number(ev.at, &at)) {
+    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &at))) {
       throw KrlError("schedule at: expected a time, got " + krl::to_string(ev.at), "TypeError");
     }
     rec.set("time", Value(at));

@@ -67,6 +67,10 @@ class RuntimeHost : public krl::Host {
     krl::CurrentEvent event;
   };
   std::deque<Entry> schedule;
+  // Set by KRL's `error error <expr>` (a user-level system:error): the
+  // ruleset declared the event bad. run_event then answers 400 with this
+  // message and commits nothing (see event_schedule.h).
+  std::optional<std::string> user_error;
   // Where the schedule is (for error messages; run_rule resets the current rule).
   std::string at_rid, at_rule;
   size_t scheduled_total = 0;  // entries ever added (bounded)

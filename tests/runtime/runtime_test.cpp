@@ -314,3 +314,65 @@ TEST_CASE("select-when state persists; ctx channels commit with the schedule", "
   e.reopen();
   CHECK(J(e.query("s", "chans").value) == R"([["system","self"],["mine"]])");
 }
+
+TEST_CASE("error error refuses the event with 400 and rolls everything back", "[runtime]") {
+  Engine e;
+  std::string rid = e.add("mem://u", R"(ruleset u {
+    meta { shares seen, errors }
+    global { seen = function() { ent:seen.defaultsTo(0) } errors = function() { ent:errors } }
+    rule count { select when t check
+      always { ent:seen := ent:seen.defaultsTo(0) + 1 } }
+    rule validate { select when t check
+      if event:attr("bad") then noop()
+      fired { error error <<bad input: #{event:attr("bad")}>> } }
+    rule after { select when t check
+      always { ent:after := true } }
+    rule on_error { select when system error
+      always { ent:errors := event:attr("data") } }
+  })");
+  auto good = e.event("t", "check");
+  REQUIRE(good.ok);
+  CHECK(J(e.query(rid, "seen").value) == "1");
+
+  auto bad = e.event("t", "check", Map{{"bad", "x"}});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.status == 400);
+  CHECK(bad.error == "bad input: x");
+  CHECK(bad.batch.empty());
+  // Nothing of the schedule stayed: not the counter written before the
+  // error, nor what the system:error handler wrote.
+  CHECK(J(e.query(rid, "seen").value) == "1");
+  CHECK(J(e.query(rid, "errors").value) == "null");
+  e.reload();
+  CHECK(J(e.query(rid, "seen").value) == "1");
+}
+
+TEST_CASE("the router refuses malformed heartbeats and records nothing", "[runtime]") {
+  Engine e;
+  std::string rid =
+      e.add("file://router", slurp(std::string(SPIME_SOURCE_DIR) + "/rulesets/esproto_router.krl"));
+  std::string dir = std::string(SPIME_SHARED_DIR) + "/esproto/bad/";
+  struct Case {
+    const char* file;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"data-not-a-map.json", "malformed heartbeat: genericThing.data is not a map"},
+      {"missing-genericThing.json", "malformed heartbeat: the heartbeat has no genericThing map"},
+      {"null-reading.json",
+       "malformed heartbeat: a temperature reading has no numeric temperatureF"},
+      {"readings-not-a-list.json",
+       "malformed heartbeat: genericThing.data.temperature is not a list"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    auto out = e.event("wovyn", "heartbeat", json_map(slurp(dir + c.file)));
+    CHECK(out.status == 400);
+    CHECK(out.error == c.reason);
+    CHECK(J(e.query(rid, "lastHeartbeat").value) == "null");
+  }
+  auto ok = e.event("wovyn", "heartbeat",
+                    json_map(slurp(std::string(SPIME_SHARED_DIR) + "/esproto/temp-normal.json")));
+  CHECK(ok.ok);
+  CHECK(J(e.query(rid, "lastHeartbeat").value) != "null");
+}

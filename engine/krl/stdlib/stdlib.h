@@ -7,6 +7,7 @@
 // Lookups are by name at compile time only: the evaluator keeps the Builtin*.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,14 +17,20 @@ namespace spime::krl::stdlib {
 
 // Operator tables, one per group file. The first parameter of every operator
 // is the receiver (`x` in `x.op(...)`).
-const std::vector<Builtin>& type_operators();        // types.cpp: as, isnull, typeof, klog, defaultsTo, ...
-const std::vector<Builtin>& number_operators();      // numbers.cpp: chr, range, sprintf (numbers), ...
-const std::vector<Builtin>& string_operators();      // strings.cpp: capitalize, decode, ..., contains
+const std::vector<Builtin>&
+type_operators();  // types.cpp: as, isnull, typeof, klog, defaultsTo, ...
+const std::vector<Builtin>& number_operators();  // numbers.cpp: chr, range, sprintf (numbers), ...
+const std::vector<Builtin>& string_operators();  // strings.cpp: capitalize, decode, ..., contains
 const std::vector<Builtin>& collection_operators();  // collections.cpp: all ... isEmpty, encode
 
 const Module& math_module();    // math.cpp
 const Module& time_module();    // time.cpp
 const Module& random_module();  // random.cpp
+
+// Parses a time as time:new does (ISO 8601, or a time of today) into
+// milliseconds since the epoch; false when it is not a time. For the runtime's
+// `schedule ... at` (time.cpp).
+bool parse_time(const std::string& text, double* ms_since_epoch);
 
 // Looks an operator up across all groups; nullptr when unknown.
 const Builtin* find_operator(std::string_view name);

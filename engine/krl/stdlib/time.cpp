@@ -605,3 +605,11 @@ const Module& time_module() {
 }
 
 }  // namespace spime::krl::stdlib
+
+namespace spime::krl::stdlib {
+
+bool parse_time(const std::string& text, double* ms_since_epoch) {
+  return new_date(text, ms_since_epoch);
+}
+
+}  // namespace spime::krl::stdlib
