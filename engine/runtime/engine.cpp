@@ -61,19 +61,6 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// CAF 0.17's spawn leaves a reference to the system's logger in a
-// thread_local of the calling thread, and ~actor_system waits until every
-// such reference is gone: a thread that outlives the system and once spawned
-// (the committer, delivering event:send to a pico not yet active) made
-// shutdown hang forever. Drop the reference at once; logging is compiled out
-// (CAF_LOG_LEVEL_QUIET) so nothing needs it.
-template <class F>
-caf::actor spawn_from_any_thread(caf::actor_system& system, F fun) {
-  caf::actor actor = system.spawn(std::move(fun));
-  caf::logger::set_current_actor_system(nullptr);
-  return actor;
-}
-
 }  // namespace
 
 // One pico as the engine hosts it: its actor, its admission counter and, on
@@ -148,7 +135,7 @@ class EngineImpl {
     if (it != picos.end()) return it->second;
     auto slot = std::make_shared<PicoSlot>();
     slot->id = pico_id;
-    slot->actor = spawn_from_any_thread(*system, [](caf::event_based_actor*) -> caf::behavior {
+    slot->actor = system->spawn([](caf::event_based_actor*) -> caf::behavior {
       return {[](const PicoTaskPtr& task) { task->run(); }};
     });
     picos.emplace(pico_id, slot);
@@ -541,7 +528,7 @@ void Engine::flush(std::string url, channels::Done<krl::Value> done) {
   if (impl_->stopping.load()) return tracked(EngineError{503, "Error: engine shutting down"});
   EngineImpl* m = impl_.get();
   // Reading and compiling may take a while: off the caller's (I/O) thread.
-  auto job = [m, url = std::move(url), tracked](caf::event_based_actor* self) {
+  m->system->spawn([m, url = std::move(url), tracked](caf::event_based_actor* self) {
     RulesetRegistry::Result r = m->registry->flush(url);
     self->quit();
     if (!r.ruleset) return tracked(EngineError{400, "Error: " + r.error});
@@ -551,8 +538,7 @@ void Engine::flush(std::string url, channels::Done<krl::Value> done) {
                  {"hash", r.ruleset->hash},
                  {"flushed", true}};
     tracked(krl::Value(std::move(out)));
-  };
-  spawn_from_any_thread(*m->system, std::move(job));
+  });
 }
 
 void Engine::ui_context(channels::Done<channels::UiContext> done) {
