@@ -7,8 +7,9 @@ ruleset esproto_device {
       events are forwarded to the collections the device belongs to.
     >>
     author "spime"
-    provides thresholds, collections
-    shares thresholds, collections
+    configure using max_violations = 100
+    provides thresholds, collections, violations, lastBatteryLow
+    shares thresholds, collections, violations, lastBatteryLow
   }
 
   global {
@@ -21,6 +22,14 @@ ruleset esproto_device {
     // The collections this device reports to (ECIs of their event channels).
     collections = function() {
       ent:collections.defaultsTo([])
+    }
+    // This device's recent violations, newest first (at most max_violations).
+    violations = function() {
+      ent:violations.defaultsTo([])
+    }
+    // The last esproto:battery_level_low event's attributes, or null.
+    lastBatteryLow = function() {
+      ent:lastBatteryLow
     }
     // Which field of a reading holds its value, per sensor type.
     valueKeys = {"temperature": "temperatureF", "humidity": "humidity", "pressure": "pressure"}
@@ -64,7 +73,8 @@ ruleset esproto_device {
       message = over => <<#{name} reads #{value}, above its upper limit #{upper}>>
                       | <<#{name} reads #{value}, below its lower limit #{lower}>>
     }
-    if threshold.typeof() == "Map" && value.typeof() == "Number" && (over || under) then noop()
+    if threshold.typeof() == "Map" && value.typeof() == "Number" && (over || under) then
+      send_directive("threshold_violation", {"sensor_type": sensor_type, "message": message})
     fired {
       raise esproto event "threshold_violation" attributes {
         "reading": reading,
@@ -76,6 +86,22 @@ ruleset esproto_device {
         "sensor_id": event:attr("sensor_id"),
         "timestamp": event:attr("timestamp")
       }
+    }
+  }
+
+  rule record_violation {
+    select when esproto threshold_violation
+    always {
+      ent:violations := [event:attrs].append(violations())
+                                     .filter(function(v, i) { i < max_violations })
+    }
+  }
+
+  rule record_battery_low {
+    select when esproto battery_level_low
+    send_directive("battery_level_low", {"health_percent": event:attr("health_percent")})
+    always {
+      ent:lastBatteryLow := event:attrs
     }
   }
 

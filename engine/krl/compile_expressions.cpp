@@ -57,7 +57,7 @@ NodePtr Compiler::expr(const ast::Expr& e) {
       try {
         return std::make_unique<ConstNode>(e.loc, Value(make_regexp(r.source, r.flags)));
       } catch (const KrlError& err) {
-        error(e.loc, "Invalid regular expression: " + err.message());
+        error(e.loc, err.message());  // "Invalid regular expression: /(/: ..."
         return std::make_unique<ConstNode>(e.loc, Value());
       }
     }

@@ -30,7 +30,8 @@ LogLevel log_level(const std::string& l) {
 
 }  // namespace
 
-void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out) {
+void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
+                      const ast::EventAggregator* aggregator) {
   out->kind = e.kind;
   out->loc = e.loc;
   out->n = e.n;
@@ -39,17 +40,24 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out) 
     code->select_vars.emplace_back(name, slot);
     return slot;
   };
-  if (e.aggregator) {
-    out->aggregator = SelectTree::Aggregator{e.aggregator->op, e.aggregator->args};
-  }
   if (e.kind != ast::EventExpr::Kind::Event) {
+    // The parser keeps a count/repeat aggregator on the group; the reference
+    // compiles it into the grouped event, which must be a single leaf.
+    const ast::EventAggregator* group_agg = nullptr;
+    if (e.aggregator) {
+      out->aggregator = SelectTree::Aggregator{e.aggregator->op, e.aggregator->args};
+      if (e.args.size() != 1 || e.args[0]->kind != ast::EventExpr::Kind::Event ||
+          e.args[0]->aggregator) {
+        error(e.aggregator->loc, "An aggregator needs a single event expression");
+      } else {
+        group_agg = &*e.aggregator;
+      }
+    }
     for (const auto& a : e.args) {
       out->args.emplace_back();
-      select(*a, code, &out->args.back());
+      select(*a, code, &out->args.back(), group_agg);
     }
-    if (e.aggregator) {
-      for (const auto& name : e.aggregator->args) add_var(name);
-    }
+    if (group_agg) out->aggregator_leaf = out->args[0].leaf;
     return;
   }
   out->domain = e.domain;
@@ -61,16 +69,34 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out) 
     try {
       leaf.attrs.push_back({a.key, Value(make_regexp(a.regex_source, a.regex_flags))});
     } catch (const KrlError& err) {
-      error(a.loc, "Invalid regular expression: " + err.message());
+      error(a.loc, err.message());
     }
   }
   out->setting = e.setting;
   for (const auto& s : e.setting) leaf.setting.emplace_back(s, add_var(s));
-  if (e.aggregator) {
-    for (const auto& name : e.aggregator->args) leaf.aggregate.emplace_back(name, add_var(name));
-  }
+  // As the reference: `where` sees the setting vars, not the aggregator's.
   if (e.where) leaf.where = expr(*e.where);
+  if (e.aggregator) {
+    out->aggregator = SelectTree::Aggregator{e.aggregator->op, e.aggregator->args};
+    aggregator = &*e.aggregator;
+  }
+  if (aggregator) {
+    for (const auto& name : aggregator->args) leaf.aggregate.emplace_back(name, add_var(name));
+  }
+  out->needs_matcher =
+      !e.attrs.empty() || !e.setting.empty() || e.where != nullptr || aggregator != nullptr;
   code->leaves[static_cast<size_t>(out->leaf)] = std::move(leaf);
+}
+
+void Compiler::select_where(const ast::Expr& where, RuleCode* code, SelectTree* out) {
+  out->kind = ast::EventExpr::Kind::Event;
+  out->loc = where.loc;
+  out->domain = "*";
+  out->type = "*";
+  out->leaf = static_cast<int>(code->leaves.size());
+  out->needs_matcher = true;
+  code->leaves.emplace_back();
+  code->leaves.back().where = expr(where);
 }
 
 StmtPtr Compiler::statement(const ast::Statement& s) {
@@ -147,13 +173,17 @@ void Compiler::rule(const ast::Rule& r, RuleInfo* info, RuleCode* code) {
   info->active = r.active;
   code->name = r.name;
   if (!r.active) return;  // the reference compiles nothing of an inactive rule
-  if (!r.select) {
+  if (!r.select && !r.select_where) {
     error(r.loc, "rule " + r.name + " is missing a `select`");
     return;
   }
   push_frame();
   info->select.emplace();
-  select(*r.select, code, &*info->select);
+  if (r.select) {
+    select(*r.select, code, &*info->select);
+  } else {
+    select_where(*r.select_where, code, &*info->select);
+  }
   if (r.within) {
     double mult = within_multiplier(r.within->unit);
     NodePtr amount = expr(*r.within->amount);

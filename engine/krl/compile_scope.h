@@ -67,7 +67,10 @@ class Compiler {
  private:
   void params(const std::vector<ast::Parameter>& ps, FunctionCode* code);
   StmtPtr statement(const ast::Statement& s);
-  void select(const ast::EventExpr& e, RuleCode* code, SelectTree* out);
+  // `aggregator`: a count/repeat group's aggregator, read by this leaf.
+  void select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
+              const ast::EventAggregator* aggregator = nullptr);
+  void select_where(const ast::Expr& where, RuleCode* code, SelectTree* out);
 
   struct Entry {
     int slot;

@@ -11,6 +11,22 @@ void throw_at(Loc loc, std::string message, std::string kind) {
   throw KrlError(std::move(message), std::move(kind), loc);
 }
 
+void string_too_long(Loc loc, const EvalContext& ctx, const char* what) {
+  throw_at(loc,
+           std::string(what) + " result exceeds max_string_bytes (" +
+               std::to_string(ctx.limits.max_string_bytes) + " bytes)",
+           "RangeError");
+}
+
+void collection_too_large(Loc loc, const EvalContext& ctx, size_t n, const char* what) {
+  if (n <= ctx.limits.max_collection_size) return;
+  throw_at(loc,
+           std::string(what) + " of " + std::to_string(n) +
+               " elements exceeds max_collection_size (" +
+               std::to_string(ctx.limits.max_collection_size) + " elements)",
+           "RangeError");
+}
+
 static const Frame* up(const Env& env, int hops) {
   const Frame* f = env.frame.get();
   for (int i = 0; i < hops; ++i) f = f->parent.get();
@@ -47,17 +63,14 @@ Value ChevronNode::eval(Env& env) const {
     } else {
       out += to_string(v);
     }
-    if (out.size() > env.ctx.limits.max_string_bytes) {
-      throw_at(
-          loc,
-          "string too long (over " + std::to_string(env.ctx.limits.max_string_bytes) + " bytes)",
-          "RangeError");
-    }
+    if (out.size() > env.ctx.limits.max_string_bytes)
+      string_too_long(loc, env.ctx, "A chevron string");
   }
   return Value(std::move(out));
 }
 
 Value ArrayNode::eval(Env& env) const {
+  collection_too_large(loc, env.ctx, items.size(), "An array literal");
   Array a;
   a.reserve(items.size());
   for (const auto& i : items) a.push_back(i->eval(env));
@@ -65,10 +78,27 @@ Value ArrayNode::eval(Env& env) const {
 }
 
 Value MapNode::eval(Env& env) const {
+  collection_too_large(loc, env.ctx, entries.size(), "A map literal");
   Map m;
   m.reserve(entries.size());
   for (const auto& [k, v] : entries) m.set(k, v->eval(env));
   return Value(std::move(m));
+}
+
+// `+` with the max_string_bytes limit. Kept out of line so that the hot
+// comparison paths of InfixNode::eval stay small. Checks before building the
+// string when both sides are strings; other operands stringify to short text,
+// so checking the result suffices.
+[[gnu::noinline]] static Value add_checked(const Value& a, const Value& b, EvalContext& ctx) {
+  const size_t max = ctx.limits.max_string_bytes;
+  if (a.is_string() && b.is_string() && a.as_string().size() + b.as_string().size() > max) {
+    string_too_long(Loc(), ctx, "String concatenation");
+  }
+  Value r = stdlib::op_add(a, b);
+  if (r.is_string() && r.as_string().size() > max) {
+    string_too_long(Loc(), ctx, "String concatenation");
+  }
+  return r;
 }
 
 Value InfixNode::eval(Env& env) const {
@@ -98,7 +128,7 @@ Value InfixNode::eval(Env& env) const {
       case InfixOp::Cmp:
         return stdlib::op_cmp(a, b);
       case InfixOp::Add:
-        return stdlib::op_add(a, b);
+        return add_checked(a, b, env.ctx);
       case InfixOp::Sub:
         return stdlib::op_sub(a, b);
       case InfixOp::Mul:

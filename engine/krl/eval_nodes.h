@@ -187,6 +187,10 @@ Value call_value(EvalContext& ctx, const Value& f, const Args& args);
 Value call_builtin(EvalContext& ctx, const Builtin* b, const Args& args);
 // Raises a KrlError with `loc` for a runtime failure.
 [[noreturn]] void throw_at(Loc loc, std::string message, std::string kind = "Error");
+// Limit errors (RangeError naming the limit, at loc). `what` starts the message.
+[[noreturn]] void string_too_long(Loc loc, const EvalContext& ctx, const char* what);
+// Throws when n is over max_collection_size.
+void collection_too_large(Loc loc, const EvalContext& ctx, size_t n, const char* what);
 
 // Paths as the reference's stdlib get/set/delete (`x{path}`, `ent:x{path} := v`).
 std::vector<std::string> path_keys(const Value& path);

@@ -68,6 +68,8 @@ struct ProgramMeta {
 
 // A rule's `select when` tree, neutral for the runtime's select-when engine.
 // Leaves (Kind::Event) are matched by RulesetInstance::match_leaf.
+// `select where <expr>` is one leaf on "*" "*" whose `where` is expr (the
+// reference's RuleSelect kind "where").
 struct SelectTree {
   ast::EventExpr::Kind kind = ast::EventExpr::Kind::Event;
   Loc loc;
@@ -75,6 +77,10 @@ struct SelectTree {
   std::string domain, type;
   int leaf = -1;                     // leaf number for match_leaf (within the rule)
   std::vector<std::string> setting;  // names this leaf binds (attribute captures, in order)
+  // False when the leaf has no attribute regexps, no where, no setting and
+  // reads no aggregator: domain and type alone decide, so the runtime may
+  // skip match_leaf (it would bind nothing and always match).
+  bool needs_matcher = true;
   // Operators
   std::vector<SelectTree> args;
   int n = 0;  // any/count/repeat
@@ -82,7 +88,12 @@ struct SelectTree {
     std::string op;                 // max, min, sum, avg, push
     std::vector<std::string> args;  // variable names; a leaf binds each to its i-th capture
   };
+  // Count/Repeat: the aggregator (the parser keeps it on the group; the
+  // reference on the grouped event) and the leaf whose captures it reads.
+  // match_leaf on that leaf binds aggregator.args[i] to its i-th capture
+  // (null when there is none), with or without a `setting(...)`.
   std::optional<Aggregator> aggregator;
+  int aggregator_leaf = -1;
 };
 
 struct RuleInfo {

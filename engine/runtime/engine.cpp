@@ -459,16 +459,22 @@ void Engine::shutdown() {
     m.drained.wait_for(lock, std::chrono::seconds(30), [&] { return m.in_flight == 0; });
   }
   {
+    // Drop our handles too: the actor system's destructor waits for every
+    // actor, and a handle kept here would keep one alive.
     std::lock_guard<std::mutex> lock(m.picos_mu);
-    for (auto& [id, slot] : m.picos)
+    for (auto& [id, slot] : m.picos) {
       caf::anon_send_exit(slot->actor, caf::exit_reason::user_shutdown);
-  }
-  m.system.reset();  // waits for the actors
-  {
-    std::lock_guard<std::mutex> lock(m.picos_mu);
+      slot->actor = caf::actor();
+    }
     m.picos.clear();
   }
-  m.store.reset();  // drains the committer, closes RocksDB
+  m.system->await_all_actors_done();
+  // Close the store (its committer thread drains and exits) before the actor
+  // system: CAF's destructor waits until every thread that ever spawned an
+  // actor has released its thread-local logger, and the committer thread
+  // spawns picos when it delivers event:send messages.
+  m.store.reset();
+  m.system.reset();
 }
 
 void Engine::event_wait(channels::EventRequest event, channels::Done<channels::EventResult> done) {

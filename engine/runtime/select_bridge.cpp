@@ -75,7 +75,10 @@ SelectSpec to_spec(const krl::SelectTree& t, size_t rule_index,
       s.aggregator = Aggregator{agg->op, agg->args};
       agg_vars = agg->args;
     }
-    s.matcher = leaf_matcher(rule_index, t.leaf, t.setting, std::move(agg_vars));
+    // A plain `domain type` leaf binds nothing and always matches: no matcher.
+    if (t.needs_matcher) {
+      s.matcher = leaf_matcher(rule_index, t.leaf, t.setting, std::move(agg_vars));
+    }
     return s;
   }
   std::vector<SelectSpec> args;

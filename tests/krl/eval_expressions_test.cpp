@@ -61,3 +61,55 @@ TEST_CASE("runtime errors carry a location", "[eval]") {
     CHECK(e.loc().line == 2);
   }
 }
+
+namespace {
+
+// "Kind: message" of evaluating `src` under small limits; "<no error>" when it succeeds.
+std::string limited_error(const std::string& src, size_t max_string, size_t max_collection) {
+  EvalContext ctx;
+  ctx.limits.max_string_bytes = max_string;
+  ctx.limits.max_collection_size = max_collection;
+  try {
+    eval(src, nullptr, &ctx);
+  } catch (const KrlError& e) {
+    CHECK(e.loc().line == 1);
+    return e.kind() + ": " + e.message();
+  }
+  return "<no error>";
+}
+
+}  // namespace
+
+TEST_CASE("string building respects max_string_bytes", "[eval][limits]") {
+  CHECK(limited_error(R"("abcd" + "efgh")", 8, 100) == "<no error>");
+  CHECK(limited_error(R"("abcd" + "efgh")", 7, 100) ==
+        "RangeError: String concatenation result exceeds max_string_bytes (7 bytes)");
+  // Mixed operands are stringified first; the result is checked.
+  CHECK(limited_error(R"("abcdef" + 12)", 7, 100) ==
+        "RangeError: String concatenation result exceeds max_string_bytes (7 bytes)");
+  CHECK(limited_error(R"(12 + [1])", 9, 100) == "<no error>");  // "12[Array]": 9 bytes
+  CHECK(limited_error(R"(12 + [1])", 8, 100) ==
+        "RangeError: String concatenation result exceeds max_string_bytes (8 bytes)");
+  CHECK(limited_error(R"(1 + 2)", 0, 100) == "<no error>");  // numbers are not strings
+  CHECK(limited_error(R"(<<abcd#{"efgh"}>>)", 7, 100) ==
+        "RangeError: A chevron string result exceeds max_string_bytes (7 bytes)");
+  // regexp replace (string and function replacements) checks its result too.
+  CHECK(limited_error(R"("aaaa".replace(re#a#g, "bb"))", 8, 100) == "<no error>");
+  CHECK_THAT(limited_error(R"("aaaa".replace(re#a#g, "bb"))", 7, 100),
+             Catch::Contains("max_string_bytes (7 bytes)"));
+  CHECK_THAT(limited_error(R"("aaaa".replace(re#a#g, function(m) { "bbb" }))", 7, 100),
+             Catch::Contains("max_string_bytes (7 bytes)"));
+}
+
+TEST_CASE("collection literals and append respect max_collection_size", "[eval][limits]") {
+  CHECK(limited_error("[1, 2, 3, 4]", 100, 4) == "<no error>");
+  CHECK(limited_error("[1, 2, 3, 4, 5]", 100, 4) ==
+        "RangeError: An array literal of 5 elements exceeds max_collection_size (4 elements)");
+  CHECK(limited_error(R"({"a": 1, "b": 2, "c": 3})", 100, 2) ==
+        "RangeError: A map literal of 3 elements exceeds max_collection_size (2 elements)");
+  CHECK(limited_error("[1, 2].append([3, 4])", 100, 4) == "<no error>");
+  CHECK_THAT(limited_error("[1, 2, 3].append([4, 5])", 100, 4),
+             Catch::Contains("max_collection_size"));
+  CHECK_THAT(limited_error("[1, 2, 3].append(4, 5)", 100, 4),
+             Catch::Contains("max_collection_size"));
+}
