@@ -94,24 +94,40 @@ TEST_CASE("ESProto: heartbeats through router and device; violations, low batter
     return router_query(server, sensor, "lastTemperature").at("readings").at(i).at("temperatureF");
   };
 
-  // Expected after each heartbeat: violations so far, low-battery events so far.
+  // Expected after each heartbeat: its directives, violations and
+  // low-battery events so far.
+  using Names = std::vector<std::string>;
+  const Names violation{"threshold_violation"};
   struct Step {
     const char* file;
+    Names directives;
     size_t violations;
     size_t low_battery;
   };
   const Step steps[] = {
-      {"temp-normal.json", 0, 0},      {"temp-hot.json", 1, 0}, {"temp-cold.json", 2, 0},
-      {"temp-low-battery.json", 2, 1}, {"msa.json", 3, 1},      {"msa-string-numbers.json", 4, 1},
+      {"temp-normal.json", {}, 0, 0},
+      {"temp-hot.json", violation, 1, 0},
+      {"temp-cold.json", violation, 2, 0},
+      {"temp-low-battery.json", {"battery_level_low"}, 2, 1},
+      {"msa.json", violation, 3, 1},  // only the enclosure probe (81.12) is over 80
+      {"msa-string-numbers.json", violation, 4, 1},
   };
   for (const Step& step : steps) {
     INFO("heartbeat " << step.file);
     HttpResult r = heartbeat(server, sensor, esproto_file(step.file));
     INFO(describe(r));
     REQUIRE(r.status == 200);
-    CHECK(r.body.at("directives").empty());  // router and device answer nothing
+    CHECK(directive_names(r.body) == step.directives);
+    if (std::string(step.file) == "temp-hot.json") {
+      CHECK(r.body.at("directives")[0].at("options").at("message") ==
+            "enclosure temperature reads 90.5, above its upper limit 80");
+    }
     CHECK(violations().size() == step.violations);
     CHECK(low_battery().size() == step.low_battery);
+    // The device keeps its own log too, newest first.
+    json own = must_query(server, sensor, "esproto_device", "violations");
+    CHECK(own.size() == step.violations);
+    if (step.violations > 0) CHECK(own[0] == violations().back());
     // The router keeps the heartbeat as sent, plus the `_headers` attribute
     // the sky API adds (as the reference's server.ts).
     json kept = router_query(server, sensor, "lastHeartbeat");
@@ -119,7 +135,8 @@ TEST_CASE("ESProto: heartbeats through router and device; violations, low batter
     kept.erase("_headers");
     CHECK(kept == json::parse(read_file(esproto_file(step.file))));
   }
-
+  CHECK(must_query(server, sensor, "esproto_device", "lastBatteryLow").at("health_percent") ==
+        12.5);
   json v = violations();
   CHECK(v[0].at("direction") == "above");
   CHECK(v[0].at("value") == 90.5);
