@@ -168,6 +168,7 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
   parser.body_limit(64 * 1024 * 1024);
   parser.eager(true);
   std::string pending;  // received, not yet consumed by the parser
+  bool received_any = false;
   char buf[16384];
   while (!parser.is_done()) {
     if (!wait_for(sock.fd, POLLIN, deadline)) {
@@ -182,6 +183,10 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
     }
     boost::beast::error_code ec;
     if (n == 0) {
+      if (!received_any) {  // put_eof requires some input
+        result.error = "connection closed without an answer";
+        return result;
+      }
       parser.put_eof(ec);
       if (ec || !parser.is_done()) {
         result.error = "connection closed before a complete answer";
@@ -189,6 +194,7 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
       }
       break;
     }
+    received_any = true;
     pending.append(buf, static_cast<size_t>(n));
     while (!pending.empty() && !parser.is_done()) {
       size_t used = parser.put(boost::asio::buffer(pending), ec);
