@@ -68,7 +68,7 @@ bool eventually(F probe, std::chrono::milliseconds limit = std::chrono::seconds(
 
 }  // namespace
 
-TEST_CASE("ESProto: heartbeats through router and device; violations, low battery, restart",
+TEST_CASE("ESProto: heartbeats through router and device, violations, low battery, restart",
           "[integration]") {
   TempDir krl;
   SpimeServer server;

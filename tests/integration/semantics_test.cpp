@@ -116,7 +116,7 @@ struct SemanticsPico {
 
 }  // namespace
 
-TEST_CASE("raise: raised events run after the current event's rules; `for` targets one rid",
+TEST_CASE("raise: raised events run after the current event's rules, `for` targets one rid",
           "[integration]") {
   SemanticsPico p;
   json answer = must_event(p.server, p.eci, "sem", "start");
@@ -159,7 +159,7 @@ TEST_CASE("last: stops the ruleset's remaining rules for this event only when it
         Names{"second_of_two"});
 }
 
-TEST_CASE("choose: runs the action labelled with the value; the rule fires even without a match",
+TEST_CASE("choose: runs the action labelled with the value, the rule fires even without a match",
           "[integration]") {
   SemanticsPico p;
   CHECK(directive_names(must_event(p.server, p.eci, "sem", "choose", {{"c", "a"}})) ==

@@ -28,7 +28,7 @@ TEST_CASE("an unknown ECI is a 404 for events and queries", "[integration]") {
   CHECK(q.status == 404);
 }
 
-TEST_CASE("SIGTERM stops the server cleanly; a restart keeps the owner ECI", "[integration]") {
+TEST_CASE("SIGTERM stops the server cleanly, a restart keeps the owner ECI", "[integration]") {
   SpimeServer server;
   std::string eci = server.owner_eci();
   int status = server.stop();
