@@ -1,0 +1,139 @@
+// SpimeServer: the real `spime serve` binary as a child process, for tests
+// that drive the engine over HTTP exactly as a client would.
+//
+// The server listens on 127.0.0.1 with an ephemeral port (--port 0) and keeps
+// its state in a fresh temporary data directory that lives as long as the
+// SpimeServer object (restarts reuse it). Its stdout and stderr are drained
+// by a reader thread into output(), so a chatty server never blocks on a full
+// pipe, and failures can show what the server said.
+//
+// Everything is bounded: startup waits at most kStartTimeout for the
+// "listening" and "owner ECI" lines, stop() at most kStopTimeout for the
+// process to exit after SIGTERM (then SIGKILL), and every HTTP exchange at
+// most its timeout (connect, send, receive). Failures throw
+// std::runtime_error with the server's captured output.
+//
+// The child gets PR_SET_PDEATHSIG(SIGKILL): a crashed test never leaves a
+// server behind.
+//
+// Thread-safety: the HTTP helpers (get/post/event/query) may be called from
+// several threads at once; start/stop/kill9/restart from one thread only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace spime::integration {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kStartTimeout = 15s;
+constexpr auto kStopTimeout = 15s;
+constexpr auto kHttpTimeout = 10s;
+
+// A temporary directory, removed (recursively) with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/name and returns the file's absolute path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// Reads a whole file (test data); throws when it cannot.
+std::string read_file(const std::string& path);
+
+struct HttpResult {
+  int status = 0;  // 0: no answer (connection refused, reset, timed out)
+  std::string text;
+  json body;  // the parsed body; discarded (is_discarded()) when not JSON
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string error;  // why status is 0
+  std::string header(const std::string& name) const;
+};
+
+// One HTTP/1.1 exchange on a fresh loopback connection (Connection: close).
+HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
+                        const std::string& body = "", const std::string& content_type = "",
+                        std::chrono::milliseconds timeout = kHttpTimeout);
+
+// Percent-encodes one path segment or query value.
+std::string url_encode(const std::string& s);
+
+struct ServerOptions {
+  // --rulesets DIR; empty: the binary's default (the source tree's rulesets/).
+  std::string rulesets_dir;
+  std::vector<std::string> extra_args;
+};
+
+class SpimeServer {
+ public:
+  explicit SpimeServer(ServerOptions options = {});  // starts the server
+  ~SpimeServer();                                    // stops it, removes the data dir
+  SpimeServer(const SpimeServer&) = delete;
+  SpimeServer& operator=(const SpimeServer&) = delete;
+
+  void start();
+  // SIGTERM and wait; returns the exit status (waitpid's), or -1 when it had
+  // to be killed. No-op (returns 0) when not running.
+  int stop();
+  void kill9();
+  void restart() {
+    stop();
+    start();
+  }
+  bool running() const { return pid_ > 0; }
+
+  unsigned short port() const { return port_; }
+  const std::string& owner_eci() const { return owner_eci_; }
+  const std::string& data_dir() const { return data_.path(); }
+  std::string output() const;  // everything the server printed so far
+
+  // ---- HTTP ----------------------------------------------------------------
+  HttpResult get(const std::string& target) const;
+  HttpResult post(const std::string& target, const std::string& body,
+                  const std::string& content_type = "application/json") const;
+  HttpResult post_json(const std::string& target, const json& body) const {
+    return post(target, body.dump());
+  }
+  // POST /sky/event/<eci>/none/<domain>/<type> with `attrs` as the JSON body.
+  HttpResult event(const std::string& eci, const std::string& domain, const std::string& type,
+                   const json& attrs = json::object()) const;
+  // POST /sky/cloud/<eci>/<rid>/<name> with `args` as the JSON body.
+  HttpResult query(const std::string& eci, const std::string& rid, const std::string& name,
+                   const json& args = json::object()) const;
+
+ private:
+  void reader_loop(int fd);
+  [[noreturn]] void fail(const std::string& why);
+
+  ServerOptions options_;
+  TempDir data_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+  std::string owner_eci_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::string output_;
+  bool eof_ = true;
+  std::thread reader_;
+};
+
+}  // namespace spime::integration

@@ -1,0 +1,117 @@
+// Helpers for driving picos through the wrangler over the sky API, on top of
+// SpimeServer. Each REQUIREs what it needs (status 200, expected shapes), so a
+// failing step stops the test case with the server's answer in the message.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tests/integration/server_fixture.h"
+
+namespace spime::integration {
+
+inline const char* kWrangler = "io.picolabs.wrangler";
+
+// "file://" + an absolute path.
+inline std::string file_url(const std::string& path) {
+  return "file://" + path;
+}
+
+// A shipped ruleset of the source tree (rulesets/<name>.krl) as a file:// url.
+inline std::string shipped_ruleset_url(const std::string& name) {
+  return file_url(std::string(SPIME_SOURCE_DIR) + "/rulesets/" + name + ".krl");
+}
+
+// Describes an answer for failure messages.
+inline std::string describe(const HttpResult& r) {
+  return "status " + std::to_string(r.status) + ": " + (r.status ? r.text : r.error);
+}
+
+// Sends an event and requires a 200; returns the parsed body.
+inline json must_event(const SpimeServer& s, const std::string& eci, const std::string& domain,
+                       const std::string& type, const json& attrs = json::object()) {
+  HttpResult r = s.event(eci, domain, type, attrs);
+  INFO(domain << ":" << type << " -> " << describe(r));
+  REQUIRE(r.status == 200);
+  REQUIRE(r.body.is_object());
+  return r.body;
+}
+
+// Runs a query and requires a 200; returns the parsed value.
+inline json must_query(const SpimeServer& s, const std::string& eci, const std::string& rid,
+                       const std::string& name, const json& args = json::object()) {
+  HttpResult r = s.query(eci, rid, name, args);
+  INFO(rid << "/" << name << " -> " << describe(r));
+  REQUIRE(r.status == 200);
+  REQUIRE(!r.body.is_discarded());
+  return r.body;
+}
+
+// The names of the directives of an event answer, in order.
+inline std::vector<std::string> directive_names(const json& answer) {
+  std::vector<std::string> names;
+  for (const auto& d : answer.at("directives")) names.push_back(d.at("name").get<std::string>());
+  return names;
+}
+
+inline std::vector<std::string> installed_rids(const SpimeServer& s, const std::string& eci) {
+  return must_query(s, eci, kWrangler, "installedRIDs").get<std::vector<std::string>>();
+}
+
+inline bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Installs the ruleset at `url` on the pico behind `eci` through
+// wrangler:install_ruleset_request and checks that `rid` is then installed.
+inline void install_ruleset(const SpimeServer& s, const std::string& eci, const std::string& url,
+                            const std::string& rid, const json& config = json::object()) {
+  must_event(s, eci, "wrangler", "install_ruleset_request", {{"url", url}, {"config", config}});
+  INFO("installing " << url);
+  REQUIRE(contains(installed_rids(s, eci), rid));
+}
+
+// The ECIs of the children of the pico behind `eci` (wrangler:children).
+inline std::vector<std::string> child_ecis(const SpimeServer& s, const std::string& eci) {
+  std::vector<std::string> out;
+  for (const auto& c : must_query(s, eci, kWrangler, "children")) {
+    out.push_back(c.at("eci").get<std::string>());
+  }
+  return out;
+}
+
+// Creates a child pico through wrangler:new_child_request; returns its ECI.
+inline std::string new_child(const SpimeServer& s, const std::string& parent_eci,
+                             const std::string& name) {
+  std::vector<std::string> before = child_ecis(s, parent_eci);
+  must_event(s, parent_eci, "wrangler", "new_child_request", {{"name", name}});
+  std::vector<std::string> after = child_ecis(s, parent_eci);
+  REQUIRE(after.size() == before.size() + 1);
+  for (const auto& e : after) {
+    if (!contains(before, e)) return e;
+  }
+  FAIL("the new child's ECI is not among the children");
+  return "";
+}
+
+// The channels of the pico behind `eci` whose tags are exactly `tags`.
+inline json channels_tagged(const SpimeServer& s, const std::string& eci, const std::string& tags) {
+  return must_query(s, eci, kWrangler, "channels", {{"tags", tags}});
+}
+
+// Creates a channel through wrangler:new_channel_request; returns its ECI.
+// `tag` must be unique on the pico.
+inline std::string new_channel(const SpimeServer& s, const std::string& eci, const std::string& tag,
+                               const json& event_policy, const json& query_policy) {
+  must_event(
+      s, eci, "wrangler", "new_channel_request",
+      {{"tags", json::array({tag})}, {"eventPolicy", event_policy}, {"queryPolicy", query_policy}});
+  json found = channels_tagged(s, eci, tag);
+  REQUIRE(found.size() == 1);
+  return found[0].at("id").get<std::string>();
+}
+
+}  // namespace spime::integration
