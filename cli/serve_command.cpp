@@ -1,7 +1,7 @@
 // `spime serve`: the engine (picos over RocksDB) behind the HTTP sky API.
 //
 //   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
-//               [--threads N] [--no-sync] [--log-requests]
+//               [--threads N] [--pico-queue-limit N] [--no-sync] [--log-requests]
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -29,7 +29,8 @@ void serve_usage() {
   std::fprintf(stderr,
                "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
                "[--rulesets DIR]\n"
-               "                   [--threads N] [--no-sync] [--log-requests]\n");
+               "                   [--threads N] [--pico-queue-limit N] [--no-sync] "
+               "[--log-requests]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -61,6 +62,10 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
     } else if (a == "--threads" && has_value && parse_number(args[i + 1], 1, 64, &n)) {
       o->http.threads = static_cast<int>(n);
       o->engine.threads = static_cast<int>(n);
+      ++i;
+    } else if (a == "--pico-queue-limit" && has_value &&
+               parse_number(args[i + 1], 1, 1 << 20, &n)) {
+      o->engine.pico_queue_limit = static_cast<size_t>(n);
       ++i;
     } else if (a == "--no-sync") {
       o->engine.sync_commits = false;

@@ -32,18 +32,19 @@ ruleset it.slow {
 
 TEST_CASE("a flooded pico answers 503 with Retry-After once its queue is full", "[integration]") {
   TempDir krl;
-  SpimeServer server;
+  ServerOptions options;
+  options.extra_args = {"--pico-queue-limit", "16"};
+  SpimeServer server(options);
   std::string busy = new_child(server, server.owner_eci(), "busy");
   install_ruleset(server, busy, file_url(krl.write("it.slow.krl", kSlow)), "it.slow");
   // The rule really works (and what it costs is bounded by the step limit).
   CHECK(directive_names(must_event(server, busy, "slow", "work", {{"n", 10}})) ==
         std::vector<std::string>{"worked"});
 
-  // The engine's per-pico queue holds 1024 requests (EngineOptions::
-  // pico_queue_limit; `spime serve` has no flag for it yet): 4 senders with
-  // at most 6000 requests between them are enough to overflow it.
+  // The pico's queue holds 16 requests (--pico-queue-limit 16); each event
+  // takes milliseconds, so 4 senders overflow it quickly.
   constexpr int kSenders = 4;
-  constexpr int kMaxRequests = 1500;  // per sender
+  constexpr int kMaxRequests = 500;  // per sender
   std::atomic<bool> refused{false};
   std::atomic<int> queued{0};
   std::mutex mu;
@@ -57,7 +58,7 @@ TEST_CASE("a flooded pico answers 503 with Retry-After once its queue is full", 
       for (int i = 0; i < kMaxRequests && !refused.load(); ++i) {
         auto started = std::chrono::steady_clock::now();
         HttpResult r = http_request(port, "POST", "/c/" + busy + "/event/slow/work",
-                                    R"({"n": 5000})", "application/json", std::chrono::seconds(5));
+                                    R"({"n": 50000})", "application/json", std::chrono::seconds(5));
         auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started);
         std::lock_guard<std::mutex> lock(mu);
@@ -80,10 +81,14 @@ TEST_CASE("a flooded pico answers 503 with Retry-After once its queue is full", 
   REQUIRE(refused.load());
   CHECK(first_refusal.header("Retry-After") == "1");
   CHECK(first_refusal.body.value("error", "").find("busy") != std::string::npos);
-  CHECK(queued.load() >= 1024);              // the queue held its 1024 before refusing
+  CHECK(queued.load() >= 16);                // the queue held its 16 before refusing
   CHECK(slowest < std::chrono::seconds(2));  // refusals come at once, nothing hangs
 
-  // Waiting routes are refused the same way (the queue takes seconds to drain).
+  // Waiting routes are refused the same way: fill the queue again, then wait.
+  for (int i = 0; i < 32; ++i) {
+    http_request(port, "POST", "/c/" + busy + "/event/slow/work", R"({"n": 50000})",
+                 "application/json", std::chrono::seconds(5));
+  }
   HttpResult wait = server.event(busy, "slow", "work", {{"n", 1}});
   CHECK(wait.status == 503);
   CHECK(wait.header("Retry-After") == "1");
@@ -93,6 +98,6 @@ TEST_CASE("a flooded pico answers 503 with Retry-After once its queue is full", 
   CHECK(must_query(server, server.owner_eci(), kWrangler, "installedRIDs").size() >= 1);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
 
-  // A thousand slow events are still queued: do not wait for them.
+  // Slow events are still queued: do not wait for them.
   server.kill9();
 }
