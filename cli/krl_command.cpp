@@ -239,7 +239,8 @@ int krl_command(const Args& args) {
   if (!args.empty() && args[0] == "eval") return eval(rest);
   if (!args.empty() && args[0] == "bench") return bench(rest);
   if (!args.empty() && args[0] == "run") return krl_run(rest);
-  std::fprintf(stderr, "usage: spime krl check FILE... | eval 'EXPR' | run RULESET.krl ... | "
+  std::fprintf(stderr,
+               "usage: spime krl check FILE... | eval 'EXPR' | run RULESET.krl ... | "
                "bench parse|eval\n");
   return kExitUsage;
 }

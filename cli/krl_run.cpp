@@ -20,7 +20,6 @@
 
 namespace spime::cli {
 
-
 namespace {
 
 int usage(const std::string& why) {

@@ -112,12 +112,15 @@ struct Infix : Expr {
 struct Unary : Expr {
   std::string op;
   ExprPtr arg;
-  Unary(Loc l, std::string o, ExprPtr a) : Expr(ExprKind::Unary, l), op(std::move(o)), arg(std::move(a)) {}
+  Unary(Loc l, std::string o, ExprPtr a)
+      : Expr(ExprKind::Unary, l), op(std::move(o)), arg(std::move(a)) {}
 };
 struct Conditional : Expr {
   ExprPtr test, consequent, alternate;
   Conditional(Loc l, ExprPtr t, ExprPtr c, ExprPtr a)
-      : Expr(ExprKind::Conditional, l), test(std::move(t)), consequent(std::move(c)),
+      : Expr(ExprKind::Conditional, l),
+        test(std::move(t)),
+        consequent(std::move(c)),
         alternate(std::move(a)) {}
 };
 // object{property} (Path), object[property] (Index), object.name (Dot: the
@@ -205,8 +208,8 @@ struct EventAggregator {
 
 struct EventExpr {
   enum class Kind {
-    Event,       // domain type [attr re#..#]* [where expr] [setting(...)]
-    Or,          // args: 2 (left-assoc chains nest)
+    Event,  // domain type [attr re#..#]* [where expr] [setting(...)]
+    Or,     // args: 2 (left-assoc chains nest)
     And,
     Before,
     Then,

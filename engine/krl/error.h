@@ -22,7 +22,9 @@ struct Loc {
 class KrlError : public std::runtime_error {
  public:
   KrlError(std::string message, std::string kind = "Error", Loc loc = {})
-      : std::runtime_error(message), message_(std::move(message)), kind_(std::move(kind)),
+      : std::runtime_error(message),
+        message_(std::move(message)),
+        kind_(std::move(kind)),
         loc_(loc) {}
 
   const std::string& message() const { return message_; }
@@ -38,6 +40,8 @@ class KrlError : public std::runtime_error {
   Loc loc_;
 };
 
-inline KrlError type_error(std::string message) { return KrlError(std::move(message), "TypeError"); }
+inline KrlError type_error(std::string message) {
+  return KrlError(std::move(message), "TypeError");
+}
 
 }  // namespace spime::krl

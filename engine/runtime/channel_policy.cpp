@@ -44,8 +44,8 @@ bool has_exactly(const krl::Value& v, const char* a, const char* b) {
 
 // Parses {allow: [...], deny: [...]} where each rule is a map of key1/key2.
 template <typename Rule>
-bool parse_policy(const krl::Value& v, const char* key1, const char* key2,
-                  std::vector<Rule>* allow, std::vector<Rule>* deny, const std::string& policy_msg,
+bool parse_policy(const krl::Value& v, const char* key1, const char* key2, std::vector<Rule>* allow,
+                  std::vector<Rule>* deny, const std::string& policy_msg,
                   const std::string& rule_msg, std::string* error) {
   if (!has_exactly(v, "allow", "deny") || !v.as_map().find("allow")->is_array() ||
       !v.as_map().find("deny")->is_array()) {
@@ -60,8 +60,8 @@ bool parse_policy(const krl::Value& v, const char* key1, const char* key2,
         *error = rule_msg;
         return false;
       }
-      out->push_back(Rule{trim(r.as_map().find(key1)->as_string()),
-                          trim(r.as_map().find(key2)->as_string())});
+      out->push_back(
+          Rule{trim(r.as_map().find(key1)->as_string()), trim(r.as_map().find(key2)->as_string())});
     }
     return true;
   };

@@ -456,7 +456,8 @@ TEST_CASE("parser: speed on a large ruleset", "[parser]") {
   CHECK(rs->global.size() == 20000);
   CHECK(rs->rules.size() == 5000);
   const double lines_per_sec = lines / secs;
-  UNSCOPED_INFO("parsed " << lines << " lines in " << secs << " s: " << lines_per_sec << " lines/s");
+  UNSCOPED_INFO("parsed " << lines << " lines in " << secs << " s: " << lines_per_sec
+                          << " lines/s");
   // A floor against accidental quadratic work only: Debug builds on a loaded
   // 2-core machine run ~20x slower than Release (which does > 1M lines/s).
   CHECK(lines_per_sec > 10000);

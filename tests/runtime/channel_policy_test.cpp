@@ -30,7 +30,8 @@ TEST_CASE("event policy: allow list, wildcards and deny winning", "[policy]") {
       &p, &err));
   CHECK_FALSE(check_event(p, "wovyn", "heartbeat"));
   CHECK_FALSE(check_event(p, "esproto", "new_threshold"));
-  CHECK(check_event(p, "esproto", "threshold_violation") == std::string("Not allowed by channel policy"));
+  CHECK(check_event(p, "esproto", "threshold_violation") ==
+        std::string("Not allowed by channel policy"));
   CHECK(check_event(p, "wovyn", "reset") == std::string("Denied by channel policy"));
 }
 
@@ -38,7 +39,8 @@ TEST_CASE("query policy: deny by rid wildcard name", "[policy]") {
   QueryPolicy p;
   std::string err;
   REQUIRE(parse_query_policy(
-      parse(R"({"allow":[{"rid":"*","name":"*"}],"deny":[{"rid":"secret","name":"*"}]})"), &p, &err));
+      parse(R"({"allow":[{"rid":"*","name":"*"}],"deny":[{"rid":"secret","name":"*"}]})"), &p,
+      &err));
   CHECK_FALSE(check_query(p, "esproto_collection", "violations"));
   CHECK(check_query(p, "secret", "anything") == std::string("Denied by channel policy"));
 }
@@ -49,7 +51,8 @@ TEST_CASE("malformed policies are refused with the reference's messages", "[poli
   std::string err;
   CHECK_FALSE(parse_event_policy(parse(R"({"allow":[]})"), &ep, &err));
   CHECK(err == "EventPolicy expects {allow: EventPolicyRule[], deny: EventPolicyRule[]}");
-  CHECK_FALSE(parse_event_policy(parse(R"({"allow":[{"domain":" ","name":"x"}],"deny":[]})"), &ep, &err));
+  CHECK_FALSE(
+      parse_event_policy(parse(R"({"allow":[{"domain":" ","name":"x"}],"deny":[]})"), &ep, &err));
   CHECK(err == "EventPolicyRule expects {domain: string, name: string}");
   CHECK_FALSE(parse_query_policy(parse(R"({"allow":[{"rid":"a"}],"deny":[]})"), &qp, &err));
   CHECK(err == "QueryPolicyRule expects {rid: string, name: string}");
@@ -62,8 +65,8 @@ TEST_CASE("malformed policies are refused with the reference's messages", "[poli
 TEST_CASE("policy rules are trimmed and round-trip through values", "[policy]") {
   EventPolicy p;
   std::string err;
-  REQUIRE(parse_event_policy(parse(R"({"allow":[{"domain":" wovyn ","name":"heartbeat "}],"deny":[]})"),
-                             &p, &err));
+  REQUIRE(parse_event_policy(
+      parse(R"({"allow":[{"domain":" wovyn ","name":"heartbeat "}],"deny":[]})"), &p, &err));
   CHECK(p.allow[0].domain == "wovyn");
   CHECK(krl::encode_json(to_value(p)) ==
         R"({"allow":[{"domain":"wovyn","name":"heartbeat"}],"deny":[]})");
