@@ -12,6 +12,7 @@
 #include "engine/runtime/records.h"
 #include "engine/runtime/runtime_modules.h"
 #include "engine/runtime/select_bridge.h"
+#include "engine/runtime/url_fetch.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -38,8 +39,9 @@ class RegistryResolver : public krl::ModuleResolver {
 }  // namespace
 
 bool read_url(const std::string& url, std::string* source, std::string* error) {
+  if (is_http_url(url)) return fetch_url(url, source, error);
   if (url.rfind(kFileScheme, 0) != 0) {
-    *error = "fetching " + url + " is not supported yet (only file:// urls)";
+    *error = "cannot fetch " + url + " (only file://, http:// and https:// urls)";
     return false;
   }
   std::string path = url.substr(kFileScheme.size());

@@ -54,8 +54,8 @@ class RulesetRegistry {
 
   // Compiles and registers `source` as fetched from `url`.
   Result register_source(const std::string& url, const std::string& source);
-  // Re-reads a file:// url and registers it again. http(s) urls:
-  // "flushing http(s) urls is not supported yet".
+  // Re-reads a file://, http:// or https:// url (read_url) and registers it
+  // again. An http(s) fetch blocks this thread (up to 10 s, url_fetch.h).
   Result flush(const std::string& url);
   // Registers every *.krl file of `dir` (url file://<absolute path>), in
   // name order; returns the errors (one entry per failed file).
@@ -77,7 +77,8 @@ class RulesetRegistry {
   std::unordered_map<std::string, std::string> rid_by_url_;
 };
 
-// Reads a file:// url's file. False + message otherwise.
+// Reads a file:// url's file, or GETs an http(s) url (fetch_url, default
+// options). False + message otherwise.
 bool read_url(const std::string& url, std::string* source, std::string* error);
 
 }  // namespace spime::runtime
