@@ -15,24 +15,65 @@ namespace keys = store::keys;
 using krl::Map;
 using krl::Value;
 
-std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
-                                                    const Map& config, Services& services,
-                                                    krl::EvalContext& ctx) {
+namespace {
+
+// `chain`: the rids being instantiated, outermost first. A `use module` of a
+// rid already in it is a dependency cycle: refused with the cycle named
+// (reference CorePico.use, "Dependency Cycle Found: ..."), before the nesting
+// limit would stop it. The registry refuses registering cycles; this catches
+// any that reach an instance anyway (e.g. records persisted before that check).
+std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const LoadedRuleset>& rs,
+                                                  const Map& config, Services& services,
+                                                  krl::EvalContext& ctx,
+                                                  std::vector<std::string>& chain) {
+  chain.push_back(rs->rid);
+  struct Pop {
+    std::vector<std::string>& chain;
+    ~Pop() { chain.pop_back(); }
+  } pop{chain};
+  // The used modules' instances must live as long as this one: a
+  // RulesetInstance clears its globals when destroyed (closure cycles), and
+  // the functions a module provides read its globals (and its own modules)
+  // whenever they are called. The returned pointer owns them (aliasing).
+  struct WithModules {
+    std::vector<std::shared_ptr<krl::RulesetInstance>> modules;
+    std::shared_ptr<krl::RulesetInstance> instance;
+  };
+  auto owner = std::make_shared<WithModules>();
   krl::InstanceOptions options;
   options.config = config;
-  options.use_module = [&services](const krl::UseModuleSpec& use, const Map& with,
-                                   krl::EvalContext& c) -> Map {
+  options.use_module = [&services, &chain, &owner](const krl::UseModuleSpec& use, const Map& with,
+                                                   krl::EvalContext& c) -> Map {
+    auto seen = std::find(chain.begin(), chain.end(), use.rid);
+    if (seen != chain.end()) {
+      std::string cycle;
+      for (auto it = seen; it != chain.end(); ++it) cycle += *it + " -> ";
+      // No location: it would be in the used ruleset, reported under the user's url.
+      throw krl::KrlError("Dependency Cycle Found: " + cycle + use.rid);
+    }
     auto used = services.registry().get(use.rid);
     if (!used) throw krl::KrlError("Module not found: " + use.rid, "Error", use.loc);
     if (c.depth > c.limits.max_call_depth) {
       throw krl::KrlError("use module nesting is too deep (" + use.rid + ")");
     }
     ++c.depth;
-    auto inst = make_instance(used, with, services, c);
+    auto inst = instantiate(used, with, services, c, chain);
     --c.depth;
+    owner->modules.push_back(inst);
     return inst->provides();
   };
-  return krl::RulesetInstance::create(rs->program, options, ctx);
+  owner->instance = krl::RulesetInstance::create(rs->program, options, ctx);
+  krl::RulesetInstance* raw = owner->instance.get();
+  return std::shared_ptr<krl::RulesetInstance>(std::move(owner), raw);
+}
+
+}  // namespace
+
+std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
+                                                    const Map& config, Services& services,
+                                                    krl::EvalContext& ctx) {
+  std::vector<std::string> chain;
+  return instantiate(rs, config, services, ctx, chain);
 }
 
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,

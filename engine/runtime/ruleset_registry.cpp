@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -12,6 +13,7 @@
 #include "engine/runtime/records.h"
 #include "engine/runtime/runtime_modules.h"
 #include "engine/runtime/select_bridge.h"
+#include "engine/runtime/url_fetch.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -35,11 +37,71 @@ class RegistryResolver : public krl::ModuleResolver {
   const RulesetRegistry& registry_;
 };
 
+// The rids `program` uses as modules.
+std::vector<std::string> module_uses(const krl::Program& program) {
+  std::vector<std::string> out;
+  for (const auto& u : program.meta().use) out.push_back(u.rid);
+  return out;
+}
+
+// The first cycle in `graph` (rid -> used rids), as a path that ends where it
+// starts ("a", "b", "a"); empty when there is none. Depth-first with an
+// explicit stack: no recursion however long the chains.
+std::vector<std::string> find_cycle(const std::map<std::string, std::vector<std::string>>& graph) {
+  enum class Mark { kNew, kOnPath, kDone };
+  std::map<std::string, Mark> mark;
+  for (const auto& [start, unused] : graph) {
+    if (mark[start] != Mark::kNew) continue;
+    std::vector<std::pair<std::string, size_t>> path{{start, 0}};  // node, next dep
+    mark[start] = Mark::kOnPath;
+    while (!path.empty()) {
+      std::string node = path.back().first;
+      auto deps = graph.find(node);
+      size_t next = path.back().second++;
+      if (deps == graph.end() || next >= deps->second.size()) {
+        mark[node] = Mark::kDone;
+        path.pop_back();
+        continue;
+      }
+      const std::string& dep = deps->second[next];
+      Mark m = mark[dep];
+      if (m == Mark::kOnPath) {
+        std::vector<std::string> cycle;
+        bool in = false;
+        for (const auto& p : path) {
+          in = in || p.first == dep;
+          if (in) cycle.push_back(p.first);
+        }
+        cycle.push_back(dep);
+        return cycle;
+      }
+      if (m == Mark::kNew) {
+        mark[dep] = Mark::kOnPath;
+        path.emplace_back(dep, 0);
+      }
+    }
+  }
+  return {};
+}
+
+// "a -> b -> a", rotated to start at `prefer` when it is on the cycle (as
+// the reference's formatCycle).
+std::string format_cycle(const std::vector<std::string>& cycle, const std::string& prefer) {
+  std::vector<std::string> nodes(cycle.begin(), cycle.end() - 1);
+  auto at = std::find(nodes.begin(), nodes.end(), prefer);
+  if (at != nodes.end()) std::rotate(nodes.begin(), at, nodes.end());
+  nodes.push_back(nodes.front());
+  std::string out;
+  for (const auto& n : nodes) out += (out.empty() ? "" : " -> ") + n;
+  return out;
+}
+
 }  // namespace
 
 bool read_url(const std::string& url, std::string* source, std::string* error) {
+  if (is_http_url(url)) return fetch_url(url, source, error);
   if (url.rfind(kFileScheme, 0) != 0) {
-    *error = "fetching " + url + " is not supported yet (only file:// urls)";
+    *error = "cannot fetch " + url + " (only file://, http:// and https:// urls)";
     return false;
   }
   std::string path = url.substr(kFileScheme.size());
@@ -109,6 +171,17 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
   return out;
 }
 
+std::string RulesetRegistry::dependency_cycle(const LoadedRuleset& rs) const {
+  std::map<std::string, std::vector<std::string>> graph;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [rid, other] : by_rid_) graph[rid] = module_uses(*other->program);
+  }
+  graph[rs.rid] = module_uses(*rs.program);
+  auto cycle = find_cycle(graph);
+  return cycle.empty() ? "" : "Dependency Cycle Found: " + format_cycle(cycle, rs.rid);
+}
+
 void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
   std::unique_lock lock(mu_);
   auto old = by_rid_.find(rs->rid);
@@ -121,6 +194,13 @@ RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
                                                          const std::string& source) {
   Result r = compile(url, source);
   if (!r.ruleset) return r;
+  // One registration at a time, so two cannot close a cycle between them.
+  std::lock_guard registering(register_mu_);
+  r.error = dependency_cycle(*r.ruleset);
+  if (!r.error.empty()) {
+    r.ruleset.reset();
+    return r;
+  }
   if (store_) {
     store::WriteBatch batch;
     auto old = get(r.ruleset->rid);

@@ -9,12 +9,17 @@
 // and keys::rid_by_url(url). A syntax or compile error returns every problem
 // as "file:line:col: message" lines and leaves the registered version (if any)
 // in place. One url registers one rid; registering the same rid from another
-// url moves it (the old url index entry is removed).
+// url moves it (the old url index entry is removed). A ruleset whose `use
+// module`s would close a cycle with the registered ones is refused:
+// "Dependency Cycle Found: a -> b -> a" (starting at the new ruleset's rid).
+// load_from_store() restores what was persisted without that check (a cycle
+// there is refused when an instance is created, make_instance).
 //
 // Reads are thread-safe (shared_mutex); writes serialise on the same mutex.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -54,8 +59,8 @@ class RulesetRegistry {
 
   // Compiles and registers `source` as fetched from `url`.
   Result register_source(const std::string& url, const std::string& source);
-  // Re-reads a file:// url and registers it again. http(s) urls:
-  // "flushing http(s) urls is not supported yet".
+  // Re-reads a file://, http:// or https:// url (read_url) and registers it
+  // again. An http(s) fetch blocks this thread (up to 10 s, url_fetch.h).
   Result flush(const std::string& url);
   // Registers every *.krl file of `dir` (url file://<absolute path>), in
   // name order; returns the errors (one entry per failed file).
@@ -70,14 +75,19 @@ class RulesetRegistry {
  private:
   Result compile(const std::string& url, const std::string& source) const;
   void put(std::shared_ptr<const LoadedRuleset> rs);
+  // "Dependency Cycle Found: ..." if registering `rs` would close a module
+  // dependency cycle; empty otherwise.
+  std::string dependency_cycle(const LoadedRuleset& rs) const;
 
   store::Store* store_;
   mutable std::shared_mutex mu_;
+  std::mutex register_mu_;  // serialises register_source (check, persist, put)
   std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_;
   std::unordered_map<std::string, std::string> rid_by_url_;
 };
 
-// Reads a file:// url's file. False + message otherwise.
+// Reads a file:// url's file, or GETs an http(s) url (fetch_url, default
+// options). False + message otherwise.
 bool read_url(const std::string& url, std::string* source, std::string* error);
 
 }  // namespace spime::runtime
