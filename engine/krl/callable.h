@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -45,8 +46,14 @@ struct EvalContext {
   Host* host = nullptr;  // null when evaluating without a pico (krl eval, tests)
   // Where klog and log statements go; null discards.
   std::function<void(LogLevel, const std::string&)> log;
-  // Source of randomness for math:random / random:*; seeded per context.
-  std::mt19937_64 rng{std::random_device{}()};
+  // Source of randomness for `sample`, random:* and math functions. Seeded
+  // from the OS on first use only: most evaluations never need it, and
+  // seeding costs microseconds (a trap to the hypervisor on VMs).
+  std::optional<std::mt19937_64> rng_state;
+  std::mt19937_64& rng() {
+    if (!rng_state) rng_state.emplace(std::random_device{}());
+    return *rng_state;
+  }
 
   // Counts one evaluation step; throws KrlError when the budget is spent.
   void step() {

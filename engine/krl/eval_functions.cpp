@@ -147,7 +147,7 @@ bool ActionBlockCode::exec(Env& env) const {
     case ast::ActionBlock::Type::Sample:
       if (!actions.empty()) {
         std::uniform_int_distribution<size_t> pick(0, actions.size() - 1);
-        actions[pick(env.ctx.rng)].exec(env);
+        actions[pick(env.ctx.rng())].exec(env);
       }
       break;
     case ast::ActionBlock::Type::Choose: {

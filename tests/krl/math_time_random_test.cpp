@@ -304,7 +304,7 @@ TEST_CASE("time: strftime", "[time]") {
 
 TEST_CASE("random", "[random]") {
   Mod random(random_module());
-  random.ctx.rng.seed(42);
+  random.ctx.rng_state.emplace(42);
   const std::regex cuid(R"(^c[0-9a-z]{24}$)");
   const std::regex word(R"(^[^\s]+$)");
   std::string last;

@@ -21,7 +21,7 @@ namespace {
 
 // A uniform double in [0, 1), as Math.random().
 double unit_random(EvalContext& ctx) {
-  return static_cast<double>(ctx.rng() >> 11) * (1.0 / 9007199254740992.0);
+  return static_cast<double>(ctx.rng()() >> 11) * (1.0 / 9007199254740992.0);
 }
 
 std::string base36(std::uint64_t n) {
