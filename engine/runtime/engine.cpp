@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -439,6 +440,14 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
   impl->caf_config->set("scheduler.max-threads", threads);
+  // Idle workers: spin briefly, then sleep. CAF's default polling keeps idle
+  // workers busy for long stretches, which on a small machine takes CPU from
+  // the HTTP and committer threads (SPIME_CAF_POLL=default keeps CAF's).
+  const char* poll = std::getenv("SPIME_CAF_POLL");
+  if (!poll || std::string(poll) != "default") {
+    impl->caf_config->set("work-stealing.aggressive-poll-attempts", size_t{10});
+    impl->caf_config->set("work-stealing.moderate-poll-attempts", size_t{10});
+  }
   impl->system = std::make_unique<caf::actor_system>(*impl->caf_config);
   EngineImpl* m = impl.get();
   impl->scheduler = std::thread([m] { m->run_scheduler(); });
