@@ -1,0 +1,76 @@
+// `schedule ... at`: the event is stored with the schedule's commit and sent
+// to the pico when due, also across a restart of the engine.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/integration/server_fixture.h"
+#include "tests/integration/sky.h"
+
+using namespace spime::integration;
+
+namespace {
+
+const char* kScheduler = R"krl(
+ruleset it.scheduler {
+  meta { shares fired, scheduled }
+  global {
+    fired = function() { ent:fired.defaultsTo([]) }
+    scheduled = function() { ent:id }
+  }
+  rule plan {
+    select when sched plan
+    pre { at = time:add(time:now(), {"seconds": event:attr("in").as("Number")}) }
+    always {
+      schedule sched event "wake" at at attributes {"n": event:attr("n")} setting(id);
+      ent:id := id
+    }
+  }
+  rule wake {
+    select when sched wake
+    always { ent:fired := fired().append(event:attr("n")) }
+  }
+}
+)krl";
+
+// Polls `fired` until it has `n` entries or `limit` passes.
+json wait_for_fired(const SpimeServer& server, const std::string& eci, size_t n,
+                    std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  json fired = must_query(server, eci, "it.scheduler", "fired");
+  while (fired.size() < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    fired = must_query(server, eci, "it.scheduler", "fired");
+  }
+  return fired;
+}
+
+}  // namespace
+
+TEST_CASE("schedule at: the event arrives when due", "[integration]") {
+  TempDir krl;
+  SpimeServer server;
+  std::string eci = new_child(server, server.owner_eci(), "sleeper");
+  install_ruleset(server, eci, file_url(krl.write("it.scheduler.krl", kScheduler)), "it.scheduler");
+
+  must_event(server, eci, "sched", "plan", {{"in", 1}, {"n", 7}});
+  CHECK(must_query(server, eci, "it.scheduler", "scheduled").is_string());
+  // Not before its time...
+  CHECK(must_query(server, eci, "it.scheduler", "fired") == json::array());
+  // ...and once it is due (the scheduler looks every 250 ms).
+  CHECK(wait_for_fired(server, eci, 1, std::chrono::seconds(10)) == json::array({7}));
+}
+
+TEST_CASE("schedule at: a schedule survives a restart and fires once", "[integration]") {
+  TempDir krl;
+  SpimeServer server;
+  std::string eci = new_child(server, server.owner_eci(), "sleeper");
+  install_ruleset(server, eci, file_url(krl.write("it.scheduler.krl", kScheduler)), "it.scheduler");
+  must_event(server, eci, "sched", "plan", {{"in", 2}, {"n", 9}});
+  server.restart();
+  CHECK(wait_for_fired(server, eci, 1, std::chrono::seconds(10)) == json::array({9}));
+  // Fired once: nothing more arrives.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK(must_query(server, eci, "it.scheduler", "fired") == json::array({9}));
+}
