@@ -8,6 +8,7 @@ PACKAGES=(
   libcaf-dev            # actors (CAF 0.17)
   libboost-all-dev      # Beast (HTTP), Asio, Boost.Regex
   librocksdb-dev        # storage
+  libjemalloc-dev       # the server's allocator
   libssl-dev            # https ruleset urls (OpenSSL)
   nlohmann-json3-dev    # JSON
   libyaml-cpp-dev       # prototypes
