@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "engine/runtime/pico_state.h"
 #include "engine/runtime/records.h"
 #include "engine/runtime/ruleset_registry.h"
+#include "engine/store/committer.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -478,6 +480,18 @@ void Engine::shutdown() {
     m.picos.clear();
   }
   m.system->await_all_actors_done();
+  {
+    store::Committer::Stats st = m.store->committer().stats();
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "commits: %llu batches in %llu groups (average group %.1f, %llu fsyncs, "
+                  "%llu refused)",
+                  static_cast<unsigned long long>(st.batches),
+                  static_cast<unsigned long long>(st.groups), st.average_group_size(),
+                  static_cast<unsigned long long>(st.fsyncs),
+                  static_cast<unsigned long long>(st.refused));
+    m.log(line);
+  }
   // Close the store (its committer thread drains and exits) before the actor
   // system: CAF's destructor waits until every thread that ever spawned an
   // actor has released its thread-local logger, and the committer thread
