@@ -28,7 +28,7 @@ TempDir::~TempDir() {
 pid_t spawn_child(const std::string& mode, const std::string& dir, int keep_fd) {
   // Everything the child needs is prepared before fork: after it, only exec-safe calls.
   std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> args = {exe, "[store_child]"};
+  std::vector<std::string> args = {exe};  // child_process.cpp takes over before main()
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
   env.push_back(std::string(kChildModeEnv) + "=" + mode);

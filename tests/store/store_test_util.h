@@ -43,7 +43,7 @@ class Latch {
   size_t count_;
 };
 
-// Environment variables read by the hidden "[store_child]" test case.
+// Environment variables that make a copy of the test binary run as a child (child_process.cpp).
 inline constexpr const char* kChildModeEnv = "SPIME_STORE_CHILD_MODE";
 inline constexpr const char* kChildDirEnv = "SPIME_STORE_CHILD_DIR";
 inline constexpr const char* kChildFdEnv = "SPIME_STORE_CHILD_FD";
