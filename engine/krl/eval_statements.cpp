@@ -124,6 +124,7 @@ void ErrorStmt::exec(Env& env) const {
     host.clear_schedule();
   }
   host.raise_event(RaisedEvent{"system", "error", Value(std::move(attrs)), rid});
+  if (level == "error") host.declare_event_error(to_string(data));
   if (level == "error" && env.rule) {
     env.rule->stop = true;
     env.rule->last = true;

@@ -72,6 +72,11 @@ class Host {
   // Map {"type":"directive","name":..,"options":..,"meta":{rid,rule_name,txnId}}.
   virtual Value send_directive(std::string_view name, const Value& options) = 0;
 
+  // `error error <expr>`: after raising system:error (as the reference), the
+  // ruleset declares the current event bad. What that means is the runtime's
+  // choice (spime refuses the event, see event_schedule.h); ignored by default.
+  virtual void declare_event_error(const std::string& message) {}
+
   // `last`: no further rules of this ruleset are selected for this event.
   virtual void stop_rule_selection() = 0;
 

@@ -81,15 +81,6 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   // cleanEvent: attributes are a map (anything else becomes {}).
   e.attrs = ev.attrs.is_map() ? ev.attrs : Value(Map());
   e.time_ms = services_.now_ms();
-  if (!user_error && e.domain == "system" && e.type == "error" && e.attrs.is_map()) {
-    const Map& a = e.attrs.as_map();
-    const Value* level = a.find("level");
-    const Value* genus = a.find("genus");
-    if (level && genus && krl::equal(*level, Value("error")) && krl::equal(*genus, Value("user"))) {
-      const Value* data = a.find("data");
-      user_error = data ? krl::to_string(*data) : std::string("error");
-    }
-  }
   std::vector<std::string> rids;
   if (ev.for_rid) {
     rids.push_back(*ev.for_rid);
@@ -100,6 +91,10 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
     raised.push_back(ScheduledEntry{rid, e.domain, e.type, e.attrs});
     add_to_schedule(std::move(rid), e);
   }
+}
+
+void RuntimeHost::declare_event_error(const std::string& message) {
+  if (!user_error) user_error = message;
 }
 
 void RuntimeHost::clear_schedule() {

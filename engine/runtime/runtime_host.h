@@ -47,6 +47,7 @@ class RuntimeHost : public krl::Host {
   void del_ent(std::string_view rid, std::string_view name) override;
   void raise_event(krl::RaisedEvent event) override;
   void clear_schedule() override;
+  void declare_event_error(const std::string& message) override;
   krl::Value schedule_event(krl::ScheduledEvent event) override;
   krl::Value send_directive(std::string_view name, const krl::Value& options) override;
   void stop_rule_selection() override { last_ = true; }
