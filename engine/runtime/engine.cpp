@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -74,7 +75,10 @@ struct PicoSlot {
   std::atomic<size_t> queued{0};  // admitted tasks not yet started
   std::atomic<size_t> commits_in_flight{0};
   std::atomic<bool> stale{false};  // a commit failed: reload the state
-  // Actor thread only.
+  // Held while the pico runs anything: by its actor for each task, and by
+  // another pico's actor that runs a ctx:eventWait/eventQuery here inline.
+  std::timed_mutex run_mu;
+  // Under run_mu only.
   std::unique_ptr<PicoState> state;
   std::uint64_t ruleset_generation = 0;
 };
@@ -154,13 +158,14 @@ class EngineImpl {
     auto task = std::make_shared<PicoTask>();
     task->run = [slot, run = std::move(run)] {
       slot->queued.fetch_sub(1);
+      std::lock_guard<std::timed_mutex> lock(slot->run_mu);
       run();
     };
     caf::anon_send(slot->actor, task);
     return true;
   }
 
-  // ---- on the pico's actor -------------------------------------------------
+  // ---- under the pico's run_mu (on its actor, or inline for eventWait) -------
 
   // The pico's state, loaded (or reloaded) as needed. nullptr + *err.
   PicoState* state_of(PicoSlot& slot, std::string* err) {
@@ -392,6 +397,75 @@ class EngineImpl {
   }
 };
 
+// ---- Services for the engine's picos ----------------------------------------
+
+// LocalServices, with ctx:eventWait/eventQuery run on the target pico's
+// in-memory state: the calling actor takes the target's run_mu (bounded
+// wait, so two picos waiting for each other fail instead of hanging), runs
+// the schedule and the query inline, and waits for the group commit.
+class EngineServices : public LocalServices {
+ public:
+  explicit EngineServices(EngineImpl& m) : LocalServices(*m.store, *m.registry), m_(m) {}
+
+  WaitOutcome event_wait(const std::string& from_pico_id, const WaitedEvent& ev) override {
+    constexpr auto kLockWait = std::chrono::seconds(5);
+    constexpr auto kCommitWait = std::chrono::seconds(30);
+    WaitOutcome out;
+    auto c = check_wait(from_pico_id, ev, &out);
+    if (!c) return out;
+    if (m_.stopping.load()) return fail(&out, 503, "engine shutting down");
+    auto slot = m_.slot_for(c->pico_id);
+    std::unique_lock<std::timed_mutex> lock(slot->run_mu, std::defer_lock);
+    if (!lock.try_lock_for(kLockWait)) {
+      return fail(&out, 503, "pico " + slot->id + " stayed busy for 5 s");
+    }
+    auto answer = std::make_shared<std::promise<channels::Result<channels::EventResult>>>();
+    std::shared_future<channels::Result<channels::EventResult>> answered = answer->get_future();
+    EngineImpl::EventJob job{incoming(ev), [answer](channels::Result<channels::EventResult> r) {
+                               answer->set_value(std::move(r));
+                             }};
+    out.eid = job.event.eid;
+    m_.run_event_job(slot, job);
+    // The event's writes are in the pico's state now (committed or on their
+    // way): the query sees them, as the reference's query queued after it.
+    bool refused = answered.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+                   !answered.get().ok();
+    if (ev.with_query && !refused) {
+      std::string err;
+      PicoState* state = m_.state_of(*slot, &err);
+      if (!state) return fail(&out, 500, err);
+      krl::Args args;
+      for (const auto& [k, v] : ev.query_args) args.named.emplace_back(k, v);
+      QueryOutcome q = run_query(*state, ev.eci, ev.query_rid, ev.query_name, args, *this);
+      if (!q.ok) return fail(&out, q.status, q.error);
+      out.query_value = std::move(q.value);
+    }
+    lock.unlock();
+    if (answered.wait_for(kCommitWait) != std::future_status::ready) {
+      return fail(&out, 503, "the event on pico " + slot->id + " was not committed within 30 s");
+    }
+    const channels::Result<channels::EventResult>& r = answered.get();
+    if (!r.ok()) return fail(&out, r.error().status, without_prefix(r.error().message));
+    out.directives =
+        r.value().directives.is_array() ? r.value().directives.as_array() : krl::Array();
+    out.ok = true;
+    return out;
+  }
+
+ private:
+  static std::string without_prefix(const std::string& message) {
+    return message.rfind("Error: ", 0) == 0 ? message.substr(7) : message;
+  }
+
+  static WaitOutcome fail(WaitOutcome* out, int status, std::string message) {
+    out->status = status;
+    out->error = std::move(message);
+    return std::move(*out);
+  }
+
+  EngineImpl& m_;
+};
+
 // ---- Engine ------------------------------------------------------------------
 
 Engine::Engine(std::unique_ptr<EngineImpl> impl) : impl_(std::move(impl)) {}
@@ -425,7 +499,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
       impl->log(e);
     }
   }
-  impl->services = std::make_unique<LocalServices>(*impl->store, *impl->registry);
+  impl->services = std::make_unique<EngineServices>(*impl);
   impl->root_pico_id = impl->services->ensure_root_pico(error_out);
   if (impl->root_pico_id.empty()) return nullptr;
   impl->owner_eci = impl->services->first_eci(impl->root_pico_id);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "engine/runtime/channel_policy.h"
 #include "engine/runtime/event_schedule.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/pico_state.h"
@@ -58,6 +59,75 @@ QueryOutcome LocalServices::query(const std::string& eci, const std::string& rid
   krl::Args a;
   for (const auto& [k, v] : args) a.named.emplace_back(k, v);
   return run_query(*pico, eci, rid, name, a, *this);
+}
+
+std::optional<ChannelRecord> LocalServices::check_wait(const std::string& from_pico_id,
+                                                       const WaitedEvent& ev, WaitOutcome* out) {
+  auto c = channel(ev.eci);
+  if (!c) {
+    out->status = 404;
+    out->error = "ECI not found: " + ev.eci;
+  } else if (c->pico_id == from_pico_id) {
+    out->status = 409;
+    out->error = "an event to the calling pico cannot be waited for (use ctx:raiseEvent)";
+  } else if (auto denied = check_event(c->event_policy, ev.domain, ev.name)) {
+    out->status = 403;
+    out->error = *denied;
+  } else if (ev.with_query) {
+    if (auto denied_q = check_query(c->query_policy, ev.query_rid, ev.query_name)) {
+      out->status = 403;
+      out->error = *denied_q;
+    } else {
+      return c;
+    }
+  } else {
+    return c;
+  }
+  return std::nullopt;
+}
+
+IncomingEvent LocalServices::incoming(const WaitedEvent& ev) {
+  return IncomingEvent{ev.eci, new_id(), ev.domain, ev.name, ev.attrs, now_ms()};
+}
+
+WaitOutcome LocalServices::event_wait(const std::string& from_pico_id, const WaitedEvent& ev) {
+  WaitOutcome out;
+  auto c = check_wait(from_pico_id, ev, &out);
+  if (!c) return out;
+  std::string err;
+  auto pico = PicoState::load(store_, *this, c->pico_id, &err);
+  if (!pico) {
+    out.status = 404;
+    out.error = err;
+    return out;
+  }
+  IncomingEvent in = incoming(ev);
+  EventOutcome eo = run_event(*pico, in, *this);
+  if (!eo.ok) {
+    out.status = eo.status;
+    out.error = eo.error;
+    return out;
+  }
+  if (!eo.batch.empty() && !store_.write(eo.batch, &err)) {
+    out.status = 500;
+    out.error = "commit failed: " + err;
+    return out;
+  }
+  out.eid = in.eid;
+  out.directives = std::move(eo.directives);
+  if (ev.with_query) {
+    krl::Args a;
+    for (const auto& [k, v] : ev.query_args) a.named.emplace_back(k, v);
+    QueryOutcome q = run_query(*pico, ev.eci, ev.query_rid, ev.query_name, a, *this);
+    if (!q.ok) {
+      out.status = q.status;
+      out.error = q.error;
+      return out;
+    }
+    out.query_value = std::move(q.value);
+  }
+  out.ok = true;
+  return out;
 }
 
 std::string LocalServices::ensure_root_pico(std::string* error) {

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "engine/runtime/event_schedule.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/runtime/services.h"
 
@@ -23,6 +24,9 @@ class LocalServices : public Services {
   std::optional<ChannelRecord> channel(const std::string& eci) override;
   QueryOutcome query(const std::string& eci, const std::string& rid, const std::string& name,
                      const krl::Map& args) override;
+  // Offline: loads the target pico from the store, runs the event, writes
+  // its batch, runs the query. Events it sends on (event:send) are dropped.
+  WaitOutcome event_wait(const std::string& from_pico_id, const WaitedEvent& ev) override;
 
   // The root pico's id (m/root_pico), creating the root pico with one
   // channel tagged "system","self" (allow-all policies) when absent.
@@ -33,6 +37,15 @@ class LocalServices : public Services {
   // Installs `rid` (registered) on pico `pico_id` directly (outside an event).
   bool install(const std::string& pico_id, const std::string& rid, const krl::Map& config,
                std::string* error);
+
+ protected:
+  // What every event_wait checks first: the channel exists, is not the
+  // caller's own, and its policies allow the event (and the query). The
+  // channel, or nullopt with out->status and out->error set.
+  std::optional<ChannelRecord> check_wait(const std::string& from_pico_id, const WaitedEvent& ev,
+                                          WaitOutcome* out);
+  // The incoming event for `ev` (fresh eid, time now).
+  IncomingEvent incoming(const WaitedEvent& ev);
 
  private:
   store::Store& store_;

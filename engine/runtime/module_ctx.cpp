@@ -344,6 +344,43 @@ Value query(EvalContext& ctx, const BoundArgs& a) {
   return q.value;
 }
 
+// ctx:eventWait / ctx:eventQuery: run an event on another (committed) pico
+// and wait for its schedule to commit; eventQuery then queries it.
+WaitedEvent waited(const char* what, RuntimeHost& h, const BoundArgs& a) {
+  h.throw_if_read_only(what);
+  WaitedEvent ev;
+  ev.eci = krl::to_string(a[0]);
+  ev.domain = krl::to_string(a[1]);
+  ev.name = krl::to_string(a[2]);
+  if (!a[3].is_null() && !a[3].is_map()) {
+    throw krl::type_error(std::string(what) + ": attrs must be a Map");
+  }
+  if (a[3].is_map()) ev.attrs = a[3].as_map();
+  check_storable(a[3], what);
+  return ev;
+}
+
+Value event_wait(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:eventWait");
+  WaitOutcome out = h.services().event_wait(h.pico().id(), waited("ctx:eventWait", h, a));
+  if (!out.ok) throw KrlError("ctx:eventWait: " + out.error);
+  return Value(Map{{"eid", out.eid}, {"directives", Value(std::move(out.directives))}});
+}
+
+Value event_query(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:eventQuery");
+  WaitedEvent ev = waited("ctx:eventQuery", h, a);
+  ev.with_query = true;
+  ev.query_rid = krl::to_string(a[4]);
+  ev.query_name = krl::to_string(a[5]);
+  if (!a[6].is_null() && !a[6].is_map())
+    throw krl::type_error("ctx:eventQuery: args must be a Map");
+  if (a[6].is_map()) ev.query_args = a[6].as_map();
+  WaitOutcome out = h.services().event_wait(h.pico().id(), ev);
+  if (!out.ok) throw KrlError("ctx:eventQuery: " + out.error);
+  return std::move(out.query_value);
+}
+
 // Creates a child pico (reference Pico.newPico): the child's records, a
 // "system","parent" channel here (the child's way to us), a "system","child"
 // channel on the child (our way to it, returned), the child's own
@@ -534,6 +571,11 @@ const krl::Module& ctx_module() {
           {"raiseEvent", {"domain", "name", "attrs", "forRid"}, raise_event, K::Action},
           {"event", {"eci", "domain", "name", "attrs", "host"}, event, K::Action},
           {"query", {"eci", "rid", "name", "args"}, query},
+          {"eventWait", {"eci", "domain", "name", "attrs"}, event_wait, K::Action},
+          {"eventQuery",
+           {"eci", "domain", "name", "attrs", "rid", "queryName", "args"},
+           event_query,
+           K::Action},
       }};
   return m;
 }

@@ -31,6 +31,28 @@ struct QueryOutcome {
   std::string error;
 };
 
+// ctx:eventWait / ctx:eventQuery: an event for another pico, and for
+// eventQuery the query to run on that pico once the event's schedule is done.
+struct WaitedEvent {
+  std::string eci;
+  std::string domain;
+  std::string name;
+  krl::Map attrs;
+  bool with_query = false;
+  std::string query_rid;
+  std::string query_name;
+  krl::Map query_args;
+};
+
+struct WaitOutcome {
+  bool ok = false;
+  int status = 200;  // as QueryOutcome; 409: the target is the calling pico
+  std::string error;
+  std::string eid;
+  krl::Array directives;
+  krl::Value query_value;  // with_query only
+};
+
 class Services {
  public:
   virtual ~Services() = default;
@@ -54,6 +76,14 @@ class Services {
   // Read-only; sees committed state.
   virtual QueryOutcome query(const std::string& eci, const std::string& rid,
                              const std::string& name, const krl::Map& args) = 0;
+
+  // ctx:eventWait / ctx:eventQuery from pico `from_pico_id`: checks the
+  // channel's event (and query) policy, runs the event's schedule on the
+  // channel's pico, waits until its writes are committed, then runs the
+  // query there. An event for the calling pico itself is refused (409): it
+  // would wait for the schedule that is waiting. Picos created by the
+  // calling schedule do not exist until it commits.
+  virtual WaitOutcome event_wait(const std::string& from_pico_id, const WaitedEvent& ev) = 0;
 };
 
 }  // namespace spime::runtime

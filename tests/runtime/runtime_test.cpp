@@ -376,3 +376,37 @@ TEST_CASE("the router refuses malformed heartbeats and records nothing", "[runti
   CHECK(ok.ok);
   CHECK(J(e.query(rid, "lastHeartbeat").value) != "null");
 }
+
+TEST_CASE("ctx:eventQuery runs an event on a committed child and reads it back", "[runtime]") {
+  Engine e;
+  auto child = e.registry->register_source("mem://c", R"(ruleset c {
+    meta { shares n }
+    global { n = function() { ent:n.defaultsTo(0) } }
+    rule inc { select when c inc fired { ent:n := n() + 1 } }
+  })");
+  REQUIRE(child.ruleset);
+  e.add("mem://p", R"(ruleset p {
+    meta { shares got }
+    global { got = function() { ent:got } }
+    rule make { select when t make ctx:newPico(rulesets = [{"url": "mem://c"}]) }
+    rule ask { select when t ask
+      ctx:eventQuery(eci = ctx:children.head(), domain = "c", name = "inc",
+                     rid = "c", queryName = "n") setting(v)
+      fired { ent:got := v } }
+    rule itself { select when t itself
+      ctx:eventWait(eci = event:eci, domain = "t", name = "make") }
+  })");
+  REQUIRE(e.event("t", "make").ok);
+  e.reload();
+  REQUIRE(e.event("t", "ask").ok);
+  REQUIRE(e.event("t", "ask").ok);
+  e.reload();
+  CHECK(J(e.query("p", "got").value) == "2");
+
+  // An event for the calling pico itself would wait for itself: refused.
+  EventOutcome self = e.event("t", "itself");
+  CHECK_FALSE(self.ok);
+  CHECK_THAT(self.error, Catch::Contains("calling pico"));
+  e.reload();
+  CHECK(e.pico->record().children.size() == 1);
+}
