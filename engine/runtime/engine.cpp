@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "engine/runtime/channel_cache.h"
 #include "engine/runtime/channel_policy.h"
 #include "engine/runtime/event_schedule.h"
 #include "engine/runtime/ids.h"
@@ -103,6 +104,9 @@ class EngineImpl {
 
   std::mutex picos_mu;
   std::unordered_map<std::string, std::shared_ptr<PicoSlot>> picos;
+
+  // Committed channels by ECI (EngineServices::channel fills it).
+  ChannelCache channel_cache;
 
   // Fires `schedule ... at` events when due (see fire_due_schedules).
   std::thread scheduler;
@@ -219,13 +223,17 @@ class EngineImpl {
       deliver(std::move(out.outgoing));
       return;
     }
+    const bool changes_channels = touches_channels(out.batch);
     slot->commits_in_flight.fetch_add(1);
     auto outgoing = std::make_shared<std::vector<OutgoingEvent>>(std::move(out.outgoing));
     auto reply = std::make_shared<channels::EventResult>(std::move(result));
     Done<channels::EventResult> done = job.done;
     bool submitted = store->committer().try_submit(
-        std::move(out.batch), [this, slot, done, reply, outgoing](bool ok, const std::string& e) {
+        std::move(out.batch),
+        [this, slot, done, reply, outgoing, changes_channels](bool ok, const std::string& e) {
           slot->commits_in_flight.fetch_sub(1);
+          // Before anyone hears of the commit: no later request sees the old channel.
+          if (ok && changes_channels) channel_cache.invalidate();
           if (!ok) {
             slot->stale.store(true);
             log("pico " + slot->id + ": commit failed: " + e);
@@ -242,6 +250,14 @@ class EngineImpl {
       slot->state.reset();
       if (done) done(EngineError{503, "Error: engine overloaded, retry later"});
     }
+  }
+
+  static bool touches_channels(const store::WriteBatch& batch) {
+    static const std::string prefix = store::keys::channel_prefix();
+    for (const auto& op : batch.ops()) {
+      if (op.key.compare(0, prefix.size(), prefix) == 0) return true;
+    }
+    return false;
   }
 
   // event:send after the commit: fire and forget, as the reference.
@@ -406,6 +422,14 @@ class EngineImpl {
 class EngineServices : public LocalServices {
  public:
   explicit EngineServices(EngineImpl& m) : LocalServices(*m.store, *m.registry), m_(m) {}
+
+  std::optional<ChannelRecord> channel(const std::string& eci) override {
+    if (auto cached = m_.channel_cache.get(eci)) return *cached;
+    std::uint64_t generation = m_.channel_cache.generation();
+    auto c = LocalServices::channel(eci);
+    if (c) m_.channel_cache.put(std::make_shared<const ChannelRecord>(*c), generation);
+    return c;
+  }
 
   WaitOutcome event_wait(const std::string& from_pico_id, const WaitedEvent& ev) override {
     constexpr auto kLockWait = std::chrono::seconds(5);

@@ -142,6 +142,23 @@ TEST_CASE("query policy: allow list and deny rules per rid and function", "[inte
   CHECK(must_query(p.server, p.eci, "it.probe", "secret") == "s3cret");
 }
 
+TEST_CASE("a deleted channel stops working as soon as its deletion is acknowledged",
+          "[integration]") {
+  ProbePico p;
+  json all_events = {{"allow", json::array({{{"domain", "*"}, {"name", "*"}}})},
+                     {"deny", json::array()}};
+  std::string doomed = new_channel(p.server, p.eci, "doomed", all_events, kAllowAll);
+  // Used once for events and queries (the engine keeps channels in memory).
+  must_event(p.server, doomed, "test", "ping");
+  CHECK(p.server.query(doomed, "it.probe", "hits").status == 200);
+  must_event(p.server, p.eci, "wrangler", "channel_deletion_request", {{"eci", doomed}});
+  HttpResult gone = p.server.event(doomed, "test", "ping");
+  CHECK(gone.status == 404);
+  CHECK(mentions(gone, "ECI not found"));
+  CHECK(p.server.query(doomed, "it.probe", "hits").status == 404);
+  CHECK(p.count() == 1);
+}
+
 TEST_CASE("a malformed channel policy is refused and creates no channel", "[integration]") {
   ProbePico p;
   size_t before = must_query(p.server, p.eci, kWrangler, "channels").size();
