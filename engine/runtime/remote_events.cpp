@@ -12,7 +12,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <type_traits>
 
@@ -212,9 +214,13 @@ class Poster {
         ioc_, deadline_, [&](auto done) { http::async_write(stream, req, done); }, cancel);
     if (ec) return fail("cannot send the request", ec, error);
 
+    // buffer_body: the body streams through a small chunk and is discarded,
+    // so no Content-Length can make us allocate; we count and cap it ourselves.
     beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(RemoteEventSender::kMaxResponseBytes);
+    http::response_parser<http::buffer_body> parser;
+    // Not boost::none: Boost 1.74 compares Content-Length against the optional
+    // and treats none as smaller than any length.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     ec = run_until(
         ioc_, deadline_, [&](auto done) { http::async_read_header(stream, buffer, parser, done); },
         cancel);
@@ -227,13 +233,18 @@ class Poster {
       tcp.close();
       return false;
     }
-    // The event was accepted; drain the (capped) body so the peer sees an
-    // orderly close, but a long or broken body is no failure of ours.
-    while (!parser.is_done()) {
+    // The event was accepted; drain up to the cap so the peer sees an orderly
+    // exchange, but a long or broken body is no failure of ours.
+    char chunk[8192];
+    std::size_t seen = 0;
+    while (!parser.is_done() && seen <= RemoteEventSender::kMaxResponseBytes) {
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof chunk;
       ec = run_until(
-          ioc_, deadline_, [&](auto done) { http::async_read_some(stream, buffer, parser, done); },
+          ioc_, deadline_, [&](auto done) { http::async_read(stream, buffer, parser, done); },
           cancel);
-      if (ec || parser.get().body().size() > RemoteEventSender::kMaxResponseBytes) break;
+      if (ec && ec != http::error::need_buffer) break;
+      seen += sizeof chunk - parser.get().body().size;
     }
     tcp.close();
     return true;

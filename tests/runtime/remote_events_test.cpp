@@ -35,8 +35,9 @@ struct Received {
 // `status`. Serial handling is enough: the sender posts one at a time.
 class RecordingServer {
  public:
-  explicit RecordingServer(unsigned status = 200, std::chrono::milliseconds delay = 0ms)
-      : status_(status), delay_(delay), acceptor_(ioc_) {
+  explicit RecordingServer(unsigned status = 200, std::chrono::milliseconds delay = 0ms,
+                           size_t body_bytes = 0)
+      : status_(status), delay_(delay), body_bytes_(body_bytes), acceptor_(ioc_) {
     tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(ep.protocol());
     acceptor_.bind(ep);
@@ -96,7 +97,7 @@ class RecordingServer {
     }
     http::response<http::string_body> res{static_cast<http::status>(status_), 11};
     res.set(http::field::content_type, "application/json");
-    res.body() = R"({"directives":[]})";
+    res.body() = body_bytes_ ? std::string(body_bytes_, 'x') : R"({"directives":[]})";
     res.prepare_payload();
     http::write(s, res, ec);
     s.shutdown(tcp::socket::shutdown_both, ec);
@@ -104,6 +105,7 @@ class RecordingServer {
 
   unsigned status_;
   std::chrono::milliseconds delay_;
+  size_t body_bytes_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   unsigned short port_ = 0;
@@ -173,7 +175,7 @@ TEST_CASE("events are POSTed as JSON to the reference URL, in order", "[remote]"
   CHECK(got[1].method == "POST");
   CHECK(got[1].target == "/c/eci2/event/dom%3Fain/ty%23pe");
   CHECK(got[1].body == "{}");
-  CHECK(log.get().empty());
+  CHECK(log.get() == std::vector<std::string>{});
 }
 
 TEST_CASE("a non-2xx answer is logged with the URL and status", "[remote]") {
@@ -254,7 +256,7 @@ TEST_CASE("submit returns false when the queue is full", "[remote]") {
   REQUIRE(got.size() == 2);
   CHECK(got[0].target == "/c/first/event/test/ping");
   CHECK(got[1].target == "/c/second/event/test/ping");
-  CHECK(log.get().empty());
+  CHECK(log.get() == std::vector<std::string>{});
   CHECK(sender.submit(event(server.host(), "fourth")));  // room again
   REQUIRE(sender.wait_idle(10s));
 }
@@ -287,5 +289,31 @@ TEST_CASE("the destructor delivers what is queued when the peer answers", "[remo
   REQUIRE(got.size() == 5);
   for (int i = 0; i < 5; ++i)
     CHECK(got[i].target == "/c/" + std::to_string(i) + "/event/test/ping");
-  CHECK(log.get().empty());
+  CHECK(log.get() == std::vector<std::string>{});
+}
+
+TEST_CASE("a 2xx answer with a body over the cap is still a delivery", "[remote]") {
+  RecordingServer server(200, 0ms, RemoteEventSender::kMaxResponseBytes * 4);
+  LogLines log;
+  RemoteEventSender sender({}, log.sink());
+  CHECK(sender.wait_idle(0ms));  // nothing queued yet
+  REQUIRE(sender.submit(event(server.host())));
+  REQUIRE(sender.wait_idle(5s));
+  CHECK(server.received().size() == 1);
+  CHECK(log.get() == std::vector<std::string>{});
+}
+
+TEST_CASE("https to a peer that does not speak TLS is logged", "[remote]") {
+  RecordingServer server;
+  std::string host = "https://127.0.0.1:" + server.host().substr(server.host().rfind(':') + 1);
+  LogLines log;
+  RemoteEventSender sender({1024, 2000ms}, log.sink());
+  REQUIRE(sender.submit(event(host)));
+  REQUIRE(sender.wait_idle(5s));
+  auto lines = log.get();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].rfind("event:send POST " + host + "/c/eci1/event/test/ping: ", 0) == 0);
+  CHECK((lines[0].find("TLS handshake") != std::string::npos ||
+         lines[0].find("timed out") != std::string::npos));
+  CHECK(server.received().empty());
 }
