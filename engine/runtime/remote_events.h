@@ -21,9 +21,9 @@
 //  - Response bodies are read up to kMaxResponseBytes and discarded; only the
 //    status matters. https verifies the peer against the system store.
 //  - The destructor refuses new events, keeps delivering what is queued for at
-//    most one `timeout` (the grace), logs how many it abandons after that, and
-//    joins the worker. So it returns within about 2 x timeout in the worst case
-//    (an in-flight POST plus the grace overlap), plus any blocking DNS lookup.
+//    most one `timeout` (the grace: no POST runs past it), logs how many it
+//    abandons after that, and joins the worker. So it returns within about one
+//    timeout, plus a blocking DNS lookup that cannot be cancelled.
 //  - All members are thread-safe.
 #pragma once
 
