@@ -402,6 +402,12 @@ class CronParser {
         if (d <= month_days) kept.push_back(d);
       }
       days.numbers = std::move(kept);
+      // cron-parser's filter compares the atoms as numbers: only a bare "L" stays.
+      std::vector<std::string> kept_last;
+      for (const std::string& atom : days.last_atoms) {
+        if (atom == "L") kept_last.push_back(atom);
+      }
+      days.last_atoms = std::move(kept_last);
     }
 
     CronSpec spec;

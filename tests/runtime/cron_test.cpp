@@ -146,6 +146,11 @@ TEST_CASE("cron: L, # and the predefined names", "[cron]") {
   CHECK(next("0 0 L * *", utc(2023, 2, 1)) == utc(2023, 2, 28));
   CHECK(next("0 0 L * *", utc(2024, 4, 30)) == utc(2024, 5, 31));
   // Last Friday of January 2024 is the 26th; second Monday the 8th.
+  // Any day-of-month atom with L means the last day; with a single month
+  // cron-parser keeps only a bare "L".
+  CHECK(next("0 5 5L * *", utc(2024, 4, 1)) == utc(2024, 4, 30, 5));
+  CHECK(next("0 5 L AUG *", utc(2024, 1, 1)) == utc(2024, 8, 31, 5));
+  CHECK_FALSE(spec("0 5 5L AUG *").next_after(utc(2024, 1, 1)).has_value());
   CHECK(next("0 0 * * 5L", utc(2024, 1, 1)) == utc(2024, 1, 26));
   CHECK(next("0 0 * * 1#2", utc(2024, 1, 1)) == utc(2024, 1, 8));
   CHECK(next("0 0 * * MON#2", utc(2024, 1, 8)) == utc(2024, 2, 12));
