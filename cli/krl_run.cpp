@@ -103,8 +103,12 @@ int krl_run(const Args& args_in) {
       std::cerr << "spime krl run: " << err << "\n";
       rc = kExitFailed;
     } else {
-      runtime::IncomingEvent ev{services.first_eci(root), services.new_id(), event.substr(0, colon),
-                                event.substr(colon + 1),  attrs.as_map(),    services.now_ms()};
+      runtime::IncomingEvent ev{services.first_eci(root),
+                                services.new_id(),
+                                event.substr(0, colon),
+                                event.substr(colon + 1),
+                                attrs,
+                                services.now_ms()};
       runtime::EventOutcome out = runtime::run_event(*pico, ev, services);
       if (!out.ok) {
         std::cerr << "spime krl run: " << out.error << "\n";

@@ -14,11 +14,13 @@
 
 #include "engine/runtime/channel_cache.h"
 #include "engine/runtime/channel_policy.h"
+#include "engine/runtime/cron.h"
 #include "engine/runtime/event_schedule.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/local_services.h"
 #include "engine/runtime/pico_state.h"
 #include "engine/runtime/records.h"
+#include "engine/runtime/remote_events.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
@@ -107,6 +109,9 @@ class EngineImpl {
 
   // Committed channels by ECI (EngineServices::channel fills it).
   ChannelCache channel_cache;
+
+  // event:send to other engines (a host given): POSTed off our threads.
+  std::unique_ptr<RemoteEventSender> remote;
 
   // Fires `schedule ... at` events when due (see fire_due_schedules).
   std::thread scheduler;
@@ -264,7 +269,11 @@ class EngineImpl {
   void deliver(std::vector<OutgoingEvent> events) {
     for (OutgoingEvent& e : events) {
       if (!e.host.empty()) {
-        log("event:send to another engine (" + e.host + ") is not supported yet; dropped");
+        RemoteEvent r{e.host, e.eci, e.domain, e.name,
+                      krl::encode_json(e.attrs.is_map() ? e.attrs : krl::Value(krl::Map()))};
+        if (!remote->submit(std::move(r))) {
+          log("event:send to " + e.host + ": the outgoing queue is full; dropped");
+        }
         continue;
       }
       channels::EventRequest req{e.eci, e.domain, e.name, e.attrs};
@@ -299,7 +308,7 @@ class EngineImpl {
     job->event.eid = eid.empty() ? new_id() : std::move(eid);
     job->event.domain = std::move(domain);
     job->event.name = std::move(name);
-    if (req.attrs.is_map()) job->event.attrs = req.attrs.as_map();
+    job->event.attrs = req.attrs.is_map() ? std::move(req.attrs) : krl::Value(krl::Map());
     job->event.time_ms = now_ms();
     job->done = std::move(done);
     auto slot = slot_for(channel->pico_id);
@@ -387,9 +396,30 @@ class EngineImpl {
       }
       store::WriteBatch batch;
       batch.erase(due_key);
-      batch.erase(store::keys::schedule(id));
-      if (!store->write(batch, &err)) log("could not remove schedule " + id + ": " + err);
+      std::optional<std::int64_t> next = next_repeat(rec, now);
+      if (next) {
+        // A repeat keeps its record; only its due key moves. A schedule:remove
+        // racing with this leaves a due key without a record, dropped when due.
+        batch.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");
+      } else {
+        batch.erase(store::keys::schedule(id));
+      }
+      if (!store->write(batch, &err)) log("could not update schedule " + id + ": " + err);
     }
+  }
+
+  // The next firing of a `repeat` schedule record after `now_ms`; nullopt
+  // for `at` records, removed records (null) and timespecs with no next time.
+  std::optional<std::int64_t> next_repeat(const krl::Value& rec, std::uint64_t now_ms_value) {
+    const krl::Value* ts = rec.is_map() ? rec.as_map().find("timespec") : nullptr;
+    if (!ts || !ts->is_string()) return std::nullopt;
+    std::string why;
+    auto spec = CronSpec::parse(ts->as_string(), &why);
+    if (!spec) {
+      log("schedule with a bad timespec dropped: " + why);
+      return std::nullopt;
+    }
+    return spec->next_after(static_cast<std::int64_t>(now_ms_value));
   }
 
   void run_scheduler() {
@@ -549,6 +579,8 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
     impl->caf_config->set("work-stealing.moderate-poll-attempts", size_t{10});
   }
   impl->system = std::make_unique<caf::actor_system>(*impl->caf_config);
+  impl->remote = std::make_unique<RemoteEventSender>(
+      RemoteEventSender::Options{}, [m = impl.get()](const std::string& line) { m->log(line); });
   EngineImpl* m = impl.get();
   impl->scheduler = std::thread([m] { m->run_scheduler(); });
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -595,6 +627,9 @@ void Engine::shutdown() {
   // actor has released its thread-local logger, and the committer thread
   // spawns picos when it delivers event:send messages.
   m.store.reset();
+  // After the committer (which hands it events): what event:send still has
+  // for other engines leaves, within the sender's bounded grace.
+  m.remote.reset();
   m.system.reset();
 }
 

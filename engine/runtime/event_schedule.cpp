@@ -66,7 +66,7 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
   first.eid = event.eid;
   first.domain = event.domain;
   first.type = event.name;
-  first.attrs = Value(event.attrs);
+  first.attrs = event.attrs.is_map() ? event.attrs : Value(krl::Map());
   first.time_ms = event.time_ms;
   try {
     for (std::string& rid : host.installed_rids()) host.add_to_schedule(std::move(rid), first);

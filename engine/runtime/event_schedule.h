@@ -45,7 +45,7 @@ struct IncomingEvent {
   std::string eid;
   std::string domain;
   std::string name;
-  krl::Map attrs;
+  krl::Value attrs;  // a Map (shared with the request: not copied)
   std::int64_t time_ms = 0;
 };
 

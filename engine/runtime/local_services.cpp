@@ -87,7 +87,7 @@ std::optional<ChannelRecord> LocalServices::check_wait(const std::string& from_p
 }
 
 IncomingEvent LocalServices::incoming(const WaitedEvent& ev) {
-  return IncomingEvent{ev.eci, new_id(), ev.domain, ev.name, ev.attrs, now_ms()};
+  return IncomingEvent{ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), now_ms()};
 }
 
 WaitOutcome LocalServices::event_wait(const std::string& from_pico_id, const WaitedEvent& ev) {

@@ -61,10 +61,13 @@ Value send(EvalContext& ctx, const BoundArgs& a) {
     return v ? *v : Value();
   };
   Value eci_v = get("eci");
+  Value host_v = a.has(1) ? a[1] : Value();
   if (eci_v.is_null()) {
+    // A subscription: its Tx channel, on its Tx_host when it has one.
     const Value sub = get("sub");
     if (sub.is_map()) {
       if (const Value* tx = sub.as_map().find("Tx")) eci_v = *tx;
+      if (const Value* tx_host = sub.as_map().find("Tx_host")) host_v = *tx_host;
     }
   }
   if (!eci_v.is_string()) {
@@ -78,7 +81,7 @@ Value send(EvalContext& ctx, const BoundArgs& a) {
   out.name = krl::to_string(name_v);
   out.attrs = get("attrs");
   check_storable(out.attrs, "event:send attrs");
-  if (a.has(1)) out.host = krl::to_string(a[1]);
+  if (krl::truthy(host_v)) out.host = krl::to_string(host_v);
   host.outgoing.push_back(std::move(out));
   return Value();
 }

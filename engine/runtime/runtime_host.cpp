@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/krl/error.h"
+#include "engine/runtime/cron.h"
 #include "engine/runtime/select_when.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
@@ -113,8 +114,18 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
                              {"name", ev.type},
                              {"attrs", ev.attrs.is_map() ? ev.attrs : Value(Map())}}));
   if (ev.repeat) {
+    // Checked now, not when it first fires: a bad timespec fails the rule.
+    std::string why;
+    auto spec = CronSpec::parse(krl::to_string(ev.timespec), &why);
+    if (!spec) throw KrlError(why, "TypeError");
+    rec.set("type", "repeat");
     rec.set("timespec", ev.timespec);
+    // The first firing; the engine's scheduler moves this key on each firing.
+    if (auto next = spec->next_after(services_.now_ms())) {
+      extra.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");
+    }
   } else {
+    rec.set("type", "at");
     double at = 0;
     // `at` is a time (time:add(time:now(), {...}) gives an ISO string) or
     // milliseconds since the epoch, as the reference's new Date(at).

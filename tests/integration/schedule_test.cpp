@@ -1,5 +1,7 @@
-// `schedule ... at`: the event is stored with the schedule's commit and sent
-// to the pico when due, also across a restart of the engine.
+// `schedule ... at` and `schedule ... repeat`: the event is stored with the
+// schedule's commit and sent to the pico when due, also across a restart of
+// the engine; a repeat fires on every tick of its cron timespec until
+// schedule:remove.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -30,6 +32,17 @@ ruleset it.scheduler {
   rule wake {
     select when sched wake
     always { ent:fired := fired().append(event:attr("n")) }
+  }
+  rule every_second {
+    select when sched repeat
+    always {
+      schedule sched event "wake" repeat event:attr("timespec") attributes {"n": 1} setting(id);
+      ent:id := id
+    }
+  }
+  rule stop {
+    select when sched stop
+    schedule:remove(ent:id)
   }
 }
 )krl";
@@ -73,4 +86,32 @@ TEST_CASE("schedule at: a schedule survives a restart and fires once", "[integra
   // Fired once: nothing more arrives.
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   CHECK(must_query(server, eci, "it.scheduler", "fired") == json::array({9}));
+}
+
+TEST_CASE("schedule repeat: fires on every tick until removed, also after a restart",
+          "[integration]") {
+  TempDir krl;
+  SpimeServer server;
+  std::string eci = new_child(server, server.owner_eci(), "ticker");
+  install_ruleset(server, eci, file_url(krl.write("it.scheduler.krl", kScheduler)), "it.scheduler");
+
+  // A bad timespec fails the rule and schedules nothing.
+  HttpResult bad = server.event(eci, "sched", "repeat", {{"timespec", "every second"}});
+  CHECK(bad.status == 500);
+  CHECK_THAT(bad.text, Catch::Contains("cron"));
+  CHECK(must_query(server, eci, "it.scheduler", "scheduled").is_null());
+
+  must_event(server, eci, "sched", "repeat", {{"timespec", "* * * * * *"}});  // every second
+  CHECK(wait_for_fired(server, eci, 2, std::chrono::seconds(10)).size() >= 2);
+
+  server.restart();
+  size_t before = must_query(server, eci, "it.scheduler", "fired").size();
+  CHECK(wait_for_fired(server, eci, before + 2, std::chrono::seconds(10)).size() >= before + 2);
+
+  must_event(server, eci, "sched", "stop");
+  // At most one tick already on its way when it was removed; then nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  size_t after_stop = must_query(server, eci, "it.scheduler", "fired").size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(must_query(server, eci, "it.scheduler", "fired").size() == after_stop);
 }
