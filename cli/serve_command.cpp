@@ -1,7 +1,8 @@
 // `spime serve`: the engine (picos over RocksDB) behind the HTTP sky API.
 //
 //   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
-//               [--threads N] [--pico-queue-limit N] [--no-sync] [--log-requests]
+//               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
+//               [--no-sync] [--log-requests]
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -29,8 +30,8 @@ void serve_usage() {
   std::fprintf(stderr,
                "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
                "[--rulesets DIR]\n"
-               "                   [--threads N] [--pico-queue-limit N] [--no-sync] "
-               "[--log-requests]\n");
+               "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
+               "                   [--no-sync] [--log-requests]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -66,6 +67,10 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
     } else if (a == "--pico-queue-limit" && has_value &&
                parse_number(args[i + 1], 1, 1 << 20, &n)) {
       o->engine.pico_queue_limit = static_cast<size_t>(n);
+      ++i;
+    } else if (a == "--max-active-picos" && has_value &&
+               parse_number(args[i + 1], 1, 100000000, &n)) {
+      o->engine.max_active_picos = static_cast<size_t>(n);
       ++i;
     } else if (a == "--no-sync") {
       o->engine.sync_commits = false;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -75,7 +76,8 @@ std::int64_t now_ms() {
 struct PicoSlot {
   std::string id;
   caf::actor actor;
-  std::atomic<size_t> queued{0};  // admitted tasks not yet started
+  std::list<std::string>::iterator lru_position;  // under EngineImpl::picos_mu
+  std::atomic<size_t> queued{0};                  // admitted tasks not yet started
   std::atomic<size_t> commits_in_flight{0};
   std::atomic<bool> stale{false};  // a commit failed: reload the state
   // Held while the pico runs anything: by its actor for each task, and by
@@ -106,6 +108,7 @@ class EngineImpl {
 
   std::mutex picos_mu;
   std::unordered_map<std::string, std::shared_ptr<PicoSlot>> picos;
+  std::list<std::string> recently_used;  // pico ids, most recent first
 
   // Committed channels by ECI (EngineServices::channel fills it).
   ChannelCache channel_cache;
@@ -146,16 +149,48 @@ class EngineImpl {
   }
 
   std::shared_ptr<PicoSlot> slot_for(const std::string& pico_id) {
+    std::vector<std::shared_ptr<PicoSlot>> evicted;  // destroyed after the lock
     std::lock_guard<std::mutex> lock(picos_mu);
     auto it = picos.find(pico_id);
-    if (it != picos.end()) return it->second;
+    if (it != picos.end()) {
+      recently_used.splice(recently_used.begin(), recently_used, it->second->lru_position);
+      return it->second;
+    }
     auto slot = std::make_shared<PicoSlot>();
     slot->id = pico_id;
     slot->actor = system->spawn([](caf::event_based_actor*) -> caf::behavior {
       return {[](const PicoTaskPtr& task) { task->run(); }};
     });
+    recently_used.push_front(pico_id);
+    slot->lru_position = recently_used.begin();
     picos.emplace(pico_id, slot);
+    evict_idle_locked(&evicted);
     return slot;
+  }
+
+  // Under picos_mu: evicts least recently used idle picos while more than
+  // max_active_picos are active. Idle: no one but the table holds the slot
+  // (every task, commit callback and inline eventWait holds a reference, and
+  // new references are only handed out under picos_mu), so nothing is queued,
+  // running or being committed for it. Looks at a bounded number of
+  // candidates per call: busy picos may keep the table over the limit for a
+  // while, never unboundedly (each holds an admitted request).
+  void evict_idle_locked(std::vector<std::shared_ptr<PicoSlot>>* evicted) {
+    constexpr int kCandidates = 8;
+    auto pos = recently_used.end();
+    for (int looked = 0; picos.size() > options.max_active_picos && looked < kCandidates &&
+                         pos != recently_used.begin();
+         ++looked) {
+      --pos;
+      auto it = picos.find(*pos);
+      if (it == picos.end() || it->second.use_count() != 1) continue;
+      std::shared_ptr<PicoSlot> slot = std::move(it->second);
+      picos.erase(it);
+      pos = recently_used.erase(pos);
+      caf::anon_send_exit(slot->actor, caf::exit_reason::user_shutdown);
+      slot->actor = caf::actor();
+      evicted->push_back(std::move(slot));
+    }
   }
 
   // Queues `run` on the pico's actor unless its queue is full. False: refused.
@@ -537,6 +572,10 @@ const std::string& Engine::owner_eci() const {
 const std::string& Engine::root_pico_id() const {
   return impl_->root_pico_id;
 }
+size_t Engine::active_picos() const {
+  std::lock_guard<std::mutex> lock(impl_->picos_mu);
+  return impl_->picos.size();
+}
 
 std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* error_out) {
   auto impl = std::make_unique<EngineImpl>();
@@ -608,6 +647,7 @@ void Engine::shutdown() {
       slot->actor = caf::actor();
     }
     m.picos.clear();
+    m.recently_used.clear();
   }
   m.system->await_all_actors_done();
   {

@@ -19,7 +19,11 @@
 // is refused with 503 at once. Nothing waits without end.
 //
 // Picos are activated on demand (state loaded from the store at the first
-// request) and stay active until shutdown.
+// request). At most `max_active_picos` stay active: beyond that, the least
+// recently used idle picos (nothing queued, running or being committed) are
+// evicted: their actor exits and their in-memory state is dropped, to be
+// loaded again from the store by their next request. Memory is bounded by
+// the recently active picos, not by all picos of the data directory.
 //
 // Thread-safety: every EngineApi method may be called from any thread; each
 // `done` is called exactly once, from an engine thread.
@@ -40,6 +44,7 @@ struct EngineOptions {
   // fsync the WAL before acknowledging (off only for benchmarks that say so).
   bool sync_commits = true;
   size_t pico_queue_limit = 1024;
+  size_t max_active_picos = 10000;
   size_t max_pending_commits = 16384;
   // CAF scheduler threads; 0 = one per core.
   int threads = 0;
@@ -62,6 +67,8 @@ class Engine final : public channels::EngineApi {
   // The owner's channel on the root pico (see /api/ui-context).
   const std::string& owner_eci() const;
   const std::string& root_pico_id() const;
+  // Picos with an actor (and usually their state) in memory right now.
+  size_t active_picos() const;
 
   // Refuses new requests (503), finishes every admitted schedule and commit,
   // stops the actors and closes the store. Idempotent.

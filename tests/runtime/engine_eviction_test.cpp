@@ -1,0 +1,125 @@
+// The engine in-process (no HTTP): at most max_active_picos picos stay in
+// memory; an evicted pico comes back from the store with its state intact.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <random>
+
+#include "engine/runtime/engine.h"
+
+namespace fs = std::filesystem;
+using spime::channels::EventRequest;
+using spime::channels::EventResult;
+using spime::channels::QueryRequest;
+using spime::channels::Result;
+using spime::krl::Map;
+using spime::krl::Value;
+using spime::runtime::Engine;
+using spime::runtime::EngineOptions;
+
+namespace {
+
+const char* kCounter = R"krl(
+ruleset it.counter {
+  meta { shares hits }
+  global { hits = function() { ent:hits.defaultsTo(0) } }
+  rule inc {
+    select when counter inc
+    always { ent:hits := hits() + 1 }
+  }
+}
+)krl";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("spime_evict_" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+// Waits (bounded) for an engine answer.
+template <class T, class Call>
+Result<T> await(Call call) {
+  auto answer = std::make_shared<std::promise<Result<T>>>();
+  auto future = answer->get_future();
+  call([answer](Result<T> r) { answer->set_value(std::move(r)); });
+  REQUIRE(future.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  return future.get();
+}
+
+Value must_event(Engine& e, const std::string& eci, const std::string& domain,
+                 const std::string& name, Map attrs = {}) {
+  auto r = await<EventResult>([&](auto done) {
+    e.event_wait(EventRequest{eci, domain, name, Value(std::move(attrs))}, done);
+  });
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  return r.value().directives;
+}
+
+Value must_query(Engine& e, const std::string& eci, const std::string& rid,
+                 const std::string& name) {
+  auto r = await<Value>([&](auto done) {
+    e.query(QueryRequest{eci, rid, name, Value(Map())}, done);
+  });
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+}  // namespace
+
+TEST_CASE("engine: at most max_active_picos picos stay active, evicted ones keep their state",
+          "[runtime][engine]") {
+  TempDir dir;
+  std::string counter_path = (dir.path / "it.counter.krl").string();
+  std::ofstream(counter_path) << kCounter;
+
+  EngineOptions options;
+  options.data_dir = (dir.path / "data").string();
+  options.rulesets_dir = SPIME_SOURCE_DIR "/rulesets";
+  options.max_active_picos = 3;
+  std::string err;
+  auto engine = Engine::open(options, &err);
+  INFO(err);
+  REQUIRE(engine);
+  const std::string owner = engine->owner_eci();
+
+  constexpr int kChildren = 6;
+  for (int i = 0; i < kChildren; ++i) {
+    must_event(*engine, owner, "wrangler", "new_child_request",
+               Map{{"name", "c" + std::to_string(i)}});
+  }
+  Value children = must_query(*engine, owner, "io.picolabs.wrangler", "children");
+  REQUIRE(children.is_array());
+  REQUIRE(children.as_array().size() == kChildren);
+  std::vector<std::string> ecis;
+  for (const Value& c : children.as_array()) {
+    ecis.push_back(c.as_map().find("eci")->as_string());
+  }
+  for (const std::string& eci : ecis) {
+    must_event(*engine, eci, "wrangler", "install_ruleset_request",
+               Map{{"url", "file://" + counter_path}});
+  }
+
+  // Three rounds over every child: each round reactivates evicted picos.
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& eci : ecis) {
+      must_event(*engine, eci, "counter", "inc");
+      CHECK(engine->active_picos() <= options.max_active_picos);
+    }
+  }
+  for (const std::string& eci : ecis) {
+    CHECK(spime::krl::equal(must_query(*engine, eci, "it.counter", "hits"), Value(3)));
+  }
+  CHECK(engine->active_picos() <= options.max_active_picos);
+}
