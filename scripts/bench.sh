@@ -10,7 +10,9 @@
 # (default 10) against the bare Beast responder and against `spime serve`
 # with the heartbeats spread over 1,000 picos and sent to 1 pico, each spime
 # run right after the responder run it is compared with. Prints a Markdown
-# table (rate, p50, p99, ratios to the responder, server RSS after the run).
+# table (rate, p50, p99, ratios to the responder, the server's CPU time per
+# request -- user + system, from /proc, less sensitive to a noisy machine
+# than the rate -- and its RSS after the run).
 #
 # Loopback only; every wait is bounded. Durable (fsync group commit) unless
 # SPIME_ARGS adds --no-sync.
@@ -59,6 +61,10 @@ stop_server() {
 
 rss_mb() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
 
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+hz="$(getconf CLK_TCK)"
+
 # run_wrk PORT C ECIS: one wrk run; prints "rate p50 p99" (ms).
 run_wrk() {
   local threads=2
@@ -70,12 +76,14 @@ run_wrk() {
     echo "bench: non-2xx answers:" >&2
     cat "$work/wrk.txt" >&2
   fi
-  awk '
+  local requests
+  requests="$(awk '/requests in/ {print $1}' "$work/wrk.txt")"
+  awk -v requests="${requests:-0}" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rate = $2 }
     / 50%/ { p50 = ms($2) }
     / 99%/ { p99 = ms($2) }
-    END { printf "%d %.3f %.3f\n", rate, p50, p99 }' "$work/wrk.txt"
+    END { printf "%d %.3f %.3f %d\n", rate, p50, p99, requests }' "$work/wrk.txt"
 }
 
 if [ ! -s "$work/ecis1000.txt" ]; then
@@ -87,23 +95,32 @@ if [ ! -s "$work/ecis1000.txt" ]; then
 fi
 head -1 "$work/ecis1000.txt" > "$work/ecis1.txt"
 
-echo "| target | C | req/s | p50 | p99 | vs bare: rate | vs bare: p99 | RSS after |"
-echo "| --- | --: | --: | --: | --: | --: | --: | --: |"
+echo "| target | C | req/s | p50 | p99 | vs bare: rate | vs bare: p99 | CPU per request | RSS after |"
+echo "| --- | --: | --: | --: | --: | --: | --: | --: | --: |"
 for c in 1 8 64; do
-  "$bin/bare_responder" --port "$bare_port" > /dev/null 2>&1 &
+  "$bin/bare_responder" --port "$bare_port" > "$work/bare.log" 2>&1 &
   server_pid=$!
-  sleep 0.5
-  read -r b_rate b_p50 b_p99 < <(run_wrk "$bare_port" "$c" "$work/ecis1000.txt")
+  for _ in $(seq 50); do
+    grep -q listening "$work/bare.log" && break
+    sleep 0.1
+  done
+  kill -0 "$server_pid" 2> /dev/null || { echo "bench: bare_responder did not start:" >&2; cat "$work/bare.log" >&2; exit 1; }
+  t0="$(cpu_ticks "$server_pid")"
+  read -r b_rate b_p50 b_p99 b_n < <(run_wrk "$bare_port" "$c" "$work/ecis1000.txt")
+  b_cpu="$(awk -v t="$(($(cpu_ticks "$server_pid") - t0))" -v n="$b_n" -v hz="$hz" \
+    'BEGIN { printf "%.0f", n ? t * 1e6 / hz / n : 0 }')"
   stop_server
-  echo "| bare_responder | $c | $b_rate | $b_p50 ms | $b_p99 ms | 1 | 1 | |"
+  echo "| bare_responder | $c | $b_rate | $b_p50 ms | $b_p99 ms | 1 | 1 | $b_cpu µs | |"
   for picos in 1000 1; do
     start_spime
-    read -r rate p50 p99 < <(run_wrk "$spime_port" "$c" "$work/ecis$picos.txt")
+    t0="$(cpu_ticks "$server_pid")"
+    read -r rate p50 p99 n < <(run_wrk "$spime_port" "$c" "$work/ecis$picos.txt")
+    ticks=$(($(cpu_ticks "$server_pid") - t0))
     rss="$(rss_mb "$server_pid")"
     stop_server
     awk -v t="spime, $picos picos" -v c="$c" -v r="$rate" -v a="$p50" -v b="$p99" \
-      -v br="$b_rate" -v bb="$b_p99" -v rss="$rss" 'BEGIN {
-        printf "| %s | %d | %d | %.3f ms | %.3f ms | %.0f %% | %.1fx | %s |\n",
-               t, c, r, a, b, 100 * r / br, b / bb, rss }'
+      -v br="$b_rate" -v bb="$b_p99" -v rss="$rss" -v ticks="$ticks" -v n="$n" -v hz="$hz" 'BEGIN {
+        printf "| %s | %d | %d | %.3f ms | %.3f ms | %.0f %% | %.1fx | %.0f µs | %s |\n",
+               t, c, r, a, b, 100 * r / br, b / bb, n ? ticks * 1e6 / hz / n : 0, rss }'
   done
 done
