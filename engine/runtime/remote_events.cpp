@@ -1,22 +1,15 @@
 #include "engine/runtime/remote_events.h"
 
-#include <openssl/ssl.h>
-
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <cstdint>
 #include <exception>
 #include <limits>
 #include <optional>
 #include <type_traits>
+
+#include "engine/runtime/http_client.h"
 
 namespace spime::runtime {
 
@@ -25,9 +18,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using Clock = http_client::Clock;
+using http_client::run_until;
+using http_client::Url;
 
 bool is_unreserved(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
@@ -49,23 +42,9 @@ std::string percent_encode(const std::string& segment) {
   return out;
 }
 
-// An http(s) URL split for one request. The event path is percent-encoded,
-// so a '?' or '#' can only come from the host, which must not have them.
-struct Target {
-  bool tls = false;
-  std::string host;       // without IPv6 brackets
-  std::string authority;  // as written (Host header)
-  std::string port;
-  std::string path;
-};
-
-bool parse_target(const std::string& url, Target* t, std::string* error) {
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c == 0x7f) {
-      *error = "host is not a valid url (spaces or control characters)";
-      return false;
-    }
-  }
+// Splits the event's URL. The event path is percent-encoded, so a '?' or
+// '#' can only come from the host, which must not have them.
+bool parse_target(const std::string& url, Url* t, std::string* error) {
   size_t sep = url.find("://");
   if (sep == std::string::npos) {
     *error = "host is not an http:// or https:// url";
@@ -81,67 +60,7 @@ bool parse_target(const std::string& url, Target* t, std::string* error) {
     *error = "host must not have a query or fragment";
     return false;
   }
-  t->tls = scheme == "https";
-  size_t start = sep + 3;
-  size_t end = url.find('/', start);
-  if (end == std::string::npos) end = url.size();
-  t->authority = url.substr(start, end - start);
-  t->path = url.substr(end);
-  if (t->path.empty()) t->path = "/";
-  if (t->authority.find('@') != std::string::npos) {
-    *error = "credentials in urls are not supported";
-    return false;
-  }
-  std::string port;
-  if (!t->authority.empty() && t->authority[0] == '[') {
-    size_t close = t->authority.find(']');
-    std::string rest = close == std::string::npos ? "" : t->authority.substr(close + 1);
-    if (close == std::string::npos || (!rest.empty() && rest[0] != ':')) {
-      *error = "invalid url host " + t->authority;
-      return false;
-    }
-    t->host = t->authority.substr(1, close - 1);
-    if (!rest.empty()) port = rest.substr(1);
-  } else {
-    size_t colon = t->authority.find(':');
-    t->host = t->authority.substr(0, colon);
-    if (colon != std::string::npos) port = t->authority.substr(colon + 1);
-  }
-  if (t->host.empty()) {
-    *error = "url has no host";
-    return false;
-  }
-  if (port.empty()) {
-    t->port = t->tls ? "443" : "80";
-    return true;
-  }
-  bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(),
-                                                [](unsigned char c) { return std::isdigit(c); });
-  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
-    *error = "invalid url port " + port;
-    return false;
-  }
-  t->port = port;
-  return true;
-}
-
-// Runs `ioc` until the operation `start` begins completes or the deadline
-// passes; then `cancel` aborts it and its handler is drained (nothing outlives
-// the caller's frame) and the result is timed_out.
-template <class Start, class Cancel>
-beast::error_code run_until(asio::io_context& ioc, Clock::time_point deadline, Start&& start,
-                            Cancel&& cancel) {
-  std::optional<beast::error_code> result;
-  start([&result](beast::error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run_until(deadline);
-  if (!result) {
-    cancel();
-    ioc.restart();
-    ioc.run();
-    return asio::error::timed_out;
-  }
-  return *result;
+  return http_client::parse_url(url, t, error);
 }
 
 // One POST of a JSON body; the status line on success, false + *error otherwise.
@@ -150,34 +69,17 @@ class Poster {
   Poster(Clock::time_point deadline, std::chrono::milliseconds timeout)
       : deadline_(deadline), timeout_(timeout) {}
 
-  bool post(const Target& t, const std::string& body, std::string* error) {
-    tcp::resolver resolver(ioc_);
-    tcp::resolver::results_type endpoints;
-    auto ec = run_until(
-        ioc_, deadline_,
-        [&](auto done) {
-          resolver.async_resolve(
-              t.host, t.port,
-              [&endpoints, done](beast::error_code e, tcp::resolver::results_type r) mutable {
-                endpoints = std::move(r);
-                done(e);
-              });
-        },
-        [&] { resolver.cancel(); });
-    if (ec) return fail("cannot resolve " + t.host, ec, error);
-    if (!t.tls) {
-      beast::tcp_stream stream(ioc_);
-      return exchange(stream, stream, endpoints, t, body, error);
+  bool post(const Url& t, const std::string& body, std::string* error) {
+    beast::error_code ec;
+    std::string what;
+    if (http_client::connect(ioc_, t, deadline_, /*verify=*/true, &ec, &what,
+                             [&](auto& stream, beast::tcp_stream& tcp) {
+                               return exchange(stream, tcp, t, body, error);
+                             })) {
+      return true;
     }
-    ssl::context ctx(ssl::context::tls_client);
-    ctx.set_default_verify_paths();
-    ctx.set_verify_mode(ssl::verify_peer);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc_, ctx);
-    stream.set_verify_callback(ssl::host_name_verification(t.host));
-    boost::system::error_code addr_ec;
-    asio::ip::make_address(t.host, addr_ec);
-    if (addr_ec) SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str());  // names only
-    return exchange(stream, beast::get_lowest_layer(stream), endpoints, t, body, error);
+    // `what` is empty when the exchange failed (it said why in *error).
+    return what.empty() ? false : fail(what, ec, error);
   }
 
  private:
@@ -191,26 +93,17 @@ class Poster {
   }
 
   template <class Stream>
-  bool exchange(Stream& stream, beast::tcp_stream& tcp, const tcp::resolver::results_type& eps,
-                const Target& t, const std::string& body, std::string* error) {
+  bool exchange(Stream& stream, beast::tcp_stream& tcp, const Url& t, const std::string& body,
+                std::string* error) {
     auto cancel = [&tcp] { tcp.close(); };
-    auto ec = run_until(
-        ioc_, deadline_, [&](auto done) { tcp.async_connect(eps, done); }, cancel);
-    if (ec) return fail("cannot connect to " + t.authority, ec, error);
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      ec = run_until(
-          ioc_, deadline_,
-          [&](auto done) { stream.async_handshake(ssl::stream_base::client, done); }, cancel);
-      if (ec) return fail("TLS handshake with " + t.authority, ec, error);
-    }
-    http::request<http::string_body> req{http::verb::post, t.path, 11};
+    http::request<http::string_body> req{http::verb::post, t.target, 11};
     req.set(http::field::host, t.authority);
     req.set(http::field::user_agent, "spime");
     req.set(http::field::content_type, "application/json");
     req.set(http::field::connection, "close");
     req.body() = body;
     req.prepare_payload();
-    ec = run_until(
+    beast::error_code ec = run_until(
         ioc_, deadline_, [&](auto done) { http::async_write(stream, req, done); }, cancel);
     if (ec) return fail("cannot send the request", ec, error);
 
@@ -324,7 +217,7 @@ void RemoteEventSender::deliver(const RemoteEvent& e, Clock::time_point deadline
   std::string url = remote_event_url(e);
   std::string error;
   try {
-    Target t;
+    Url t;
     if (parse_target(url, &t, &error) &&
         Poster(deadline, options_.timeout).post(t, e.attrs_json, &error)) {
       return;

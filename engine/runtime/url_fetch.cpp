@@ -1,18 +1,10 @@
 #include "engine/runtime/url_fetch.h"
 
-#include <openssl/ssl.h>
-
-#include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cctype>
-#include <optional>
+#include <type_traits>
+
+#include "engine/runtime/http_client.h"
 
 namespace spime::runtime {
 
@@ -21,90 +13,14 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-
-struct Url {
-  bool tls = false;
-  std::string scheme;     // "http" or "https"
-  std::string host;       // without IPv6 brackets
-  std::string authority;  // as written (Host header)
-  std::string port;
-  std::string target;  // path + query, never empty
-};
+using Clock = http_client::Clock;
+using http_client::parse_url;
+using http_client::run_until;
+using http_client::Url;
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-bool parse_url(const std::string& url, Url* u, std::string* error) {
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c == 0x7f) {
-      *error = "invalid url (spaces or control characters)";
-      return false;
-    }
-  }
-  size_t sep = url.find("://");
-  if (sep == std::string::npos) {
-    *error = "invalid url";
-    return false;
-  }
-  u->scheme = lower(url.substr(0, sep));
-  if (u->scheme != "http" && u->scheme != "https") {
-    *error = "unsupported url scheme " + u->scheme;
-    return false;
-  }
-  u->tls = u->scheme == "https";
-  size_t start = sep + 3;
-  size_t end = url.find_first_of("/?#", start);
-  if (end == std::string::npos) end = url.size();
-  u->authority = url.substr(start, end - start);
-  u->target = url.substr(end);
-  u->target = u->target.substr(0, u->target.find('#'));
-  if (u->target.empty() || u->target[0] != '/') u->target = "/" + u->target;
-  if (u->authority.find('@') != std::string::npos) {
-    *error = "credentials in urls are not supported";
-    return false;
-  }
-  std::string port;
-  if (!u->authority.empty() && u->authority[0] == '[') {
-    size_t close = u->authority.find(']');
-    if (close == std::string::npos) {
-      *error = "invalid url host";
-      return false;
-    }
-    u->host = u->authority.substr(1, close - 1);
-    std::string rest = u->authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') {
-        *error = "invalid url host";
-        return false;
-      }
-      port = rest.substr(1);
-    }
-  } else {
-    size_t colon = u->authority.find(':');
-    u->host = u->authority.substr(0, colon);
-    if (colon != std::string::npos) port = u->authority.substr(colon + 1);
-  }
-  if (u->host.empty()) {
-    *error = "url has no host";
-    return false;
-  }
-  if (port.empty()) {
-    u->port = u->tls ? "443" : "80";
-  } else {
-    bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(),
-                                                  [](unsigned char c) { return std::isdigit(c); });
-    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
-      *error = "invalid url port " + port;
-      return false;
-    }
-    u->port = port;
-  }
-  return true;
 }
 
 // A redirect's Location, absolute or relative to `base`.
@@ -126,25 +42,6 @@ bool is_redirect(unsigned status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// Runs `ioc` until the operation `start` begins completes, or until the
-// deadline; then `cancel` aborts it and its handler is drained (so nothing
-// outlives this frame) and the result is timed_out.
-template <class Start, class Cancel>
-beast::error_code run_until(asio::io_context& ioc, Clock::time_point deadline, Start&& start,
-                            Cancel&& cancel) {
-  std::optional<beast::error_code> result;
-  start([&result](beast::error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run_until(deadline);
-  if (!result) {
-    cancel();
-    ioc.restart();
-    ioc.run();
-    return asio::error::timed_out;
-  }
-  return *result;
-}
-
 struct Response {
   unsigned status = 0;
   std::string reason;
@@ -159,41 +56,16 @@ class Fetcher {
 
   // One GET of `u`; false + *error (without the "GET <url>: " prefix).
   bool get(const Url& u, Response* out, std::string* error) {
-    tcp::resolver resolver(ioc_);
-    tcp::resolver::results_type endpoints;
-    auto ec = run_until(
-        ioc_, deadline_,
-        [&](auto done) {
-          resolver.async_resolve(
-              u.host, u.port,
-              [&endpoints, done](beast::error_code e, tcp::resolver::results_type r) mutable {
-                endpoints = std::move(r);
-                done(e);
-              });
-        },
-        [&] { resolver.cancel(); });
-    if (ec) return fail("cannot resolve " + u.host, ec, error);
-    if (!u.tls) {
-      beast::tcp_stream stream(ioc_);
-      return exchange(stream, stream, endpoints, u, out, error);
+    beast::error_code ec;
+    std::string what;
+    if (http_client::connect(ioc_, u, deadline_, options_.verify_certificates, &ec, &what,
+                             [&](auto& stream, beast::tcp_stream& tcp) {
+                               return exchange(stream, tcp, u, out, error);
+                             })) {
+      return true;
     }
-    ssl::context ctx(ssl::context::tls_client);
-    if (options_.verify_certificates) {
-      ctx.set_default_verify_paths();
-      ctx.set_verify_mode(ssl::verify_peer);
-    } else {
-      ctx.set_verify_mode(ssl::verify_none);
-    }
-    beast::ssl_stream<beast::tcp_stream> stream(ioc_, ctx);
-    if (options_.verify_certificates) {
-      stream.set_verify_callback(ssl::host_name_verification(u.host));
-    }
-    boost::system::error_code addr_ec;
-    asio::ip::make_address(u.host, addr_ec);
-    if (addr_ec) {  // SNI is for names only
-      SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());
-    }
-    return exchange(stream, beast::get_lowest_layer(stream), endpoints, u, out, error);
+    // `what` is empty when the exchange failed (it said why in *error).
+    return what.empty() ? false : fail(what, ec, error);
   }
 
  private:
@@ -209,24 +81,15 @@ class Fetcher {
   }
 
   template <class Stream>
-  bool exchange(Stream& stream, beast::tcp_stream& tcp, const tcp::resolver::results_type& eps,
-                const Url& u, Response* out, std::string* error) {
+  bool exchange(Stream& stream, beast::tcp_stream& tcp, const Url& u, Response* out,
+                std::string* error) {
     auto cancel = [&tcp] { tcp.close(); };
-    auto ec = run_until(
-        ioc_, deadline_, [&](auto done) { tcp.async_connect(eps, done); }, cancel);
-    if (ec) return fail("cannot connect to " + u.authority, ec, error);
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      ec = run_until(
-          ioc_, deadline_,
-          [&](auto done) { stream.async_handshake(ssl::stream_base::client, done); }, cancel);
-      if (ec) return fail("TLS handshake with " + u.authority, ec, error);
-    }
     http::request<http::empty_body> req{http::verb::get, u.target, 11};
     req.set(http::field::host, u.authority);
     req.set(http::field::user_agent, "spime");
     req.set(http::field::accept, "*/*");
     req.set(http::field::connection, "close");
-    ec = run_until(
+    beast::error_code ec = run_until(
         ioc_, deadline_, [&](auto done) { http::async_write(stream, req, done); }, cancel);
     if (ec) return fail("cannot send the request", ec, error);
     beast::flat_buffer buffer;

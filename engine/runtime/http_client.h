@@ -1,0 +1,133 @@
+// http_client: what our two outbound HTTP clients share -- url_fetch (GET of
+// rulesets) and remote_events (POST of events to other engines): splitting
+// an http(s) URL, running one Asio operation against a deadline, and opening
+// a connection (resolve, connect, TLS handshake) before that deadline.
+//
+// Everything here is blocking on purpose: a caller drives its own
+// io_context on its own thread (never an HTTP I/O thread or a CAF worker
+// that must stay responsive), and every step is bounded by the deadline.
+// A DNS lookup that the resolver cannot cancel may outlast it.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace spime::runtime::http_client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using Clock = std::chrono::steady_clock;
+
+struct Url {
+  bool tls = false;
+  std::string scheme;     // "http" or "https" (lower case)
+  std::string host;       // without IPv6 brackets
+  std::string authority;  // host[:port] as written (the Host header)
+  std::string port;       // "80"/"443" when not written
+  std::string target;     // path + query, "/" when empty; the fragment dropped
+};
+
+// Splits an http:// or https:// URL. false + *error ("unsupported url scheme
+// ftp", "url has no host", "invalid url port 99999", "credentials in urls
+// are not supported", ...) for anything else.
+bool parse_url(const std::string& url, Url* u, std::string* error);
+
+// Runs `ioc` until the operation that `start(handler)` begins completes, or
+// until `deadline`; then `cancel()` aborts it and its handler is drained (so
+// nothing outlives the caller's frame) and the result is timed_out.
+template <class Start, class Cancel>
+beast::error_code run_until(asio::io_context& ioc, Clock::time_point deadline, Start&& start,
+                            Cancel&& cancel) {
+  std::optional<beast::error_code> result;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run_until(deadline);
+  if (!result) {
+    cancel();
+    ioc.restart();
+    ioc.run();
+    return asio::error::timed_out;
+  }
+  return *result;
+}
+
+// Resolves, connects and (https) handshakes -- verifying the peer's chain
+// against the system store and its host name unless `verify` is false (tests
+// only) -- all before `deadline`. Then returns use(stream, tcp): `stream` is
+// a beast::tcp_stream or a beast::ssl_stream<beast::tcp_stream>, `tcp` its
+// TCP layer (close it to cancel a pending operation). On failure returns
+// false with *ec (timed_out when the deadline passed) and *what: "cannot
+// resolve <host>", "cannot connect to <authority>", "TLS handshake with
+// <authority>".
+template <class Use>
+bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bool verify,
+             beast::error_code* ec, std::string* what, Use&& use) {
+  using Resolver = asio::ip::tcp::resolver;
+  Resolver resolver(ioc);
+  Resolver::results_type endpoints;
+  *ec = run_until(
+      ioc, deadline,
+      [&](auto done) {
+        resolver.async_resolve(
+            u.host, u.port,
+            [&endpoints, done](beast::error_code e, Resolver::results_type r) mutable {
+              endpoints = std::move(r);
+              done(e);
+            });
+      },
+      [&] { resolver.cancel(); });
+  if (*ec) {
+    *what = "cannot resolve " + u.host;
+    return false;
+  }
+  auto open = [&](beast::tcp_stream& socket) -> bool {
+    *ec = run_until(
+        ioc, deadline, [&](auto done) { socket.async_connect(endpoints, done); },
+        [&socket] { socket.close(); });
+    if (*ec) {
+      *what = "cannot connect to " + u.authority;
+      return false;
+    }
+    return true;
+  };
+  if (!u.tls) {
+    beast::tcp_stream stream(ioc);
+    if (!open(stream)) return false;
+    return use(stream, stream);
+  }
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  if (verify) {
+    ctx.set_default_verify_paths();
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+  } else {
+    ctx.set_verify_mode(asio::ssl::verify_none);
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  if (verify) stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(u.host, not_an_address);
+  if (not_an_address) SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());  // SNI
+  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  if (!open(tcp)) return false;
+  *ec = run_until(
+      ioc, deadline,
+      [&](auto done) { stream.async_handshake(asio::ssl::stream_base::client, done); },
+      [&tcp] { tcp.close(); });
+  if (*ec) {
+    *what = "TLS handshake with " + u.authority;
+    return false;
+  }
+  return use(stream, tcp);
+}
+
+}  // namespace spime::runtime::http_client
