@@ -410,6 +410,7 @@ class EngineImpl {
       return due.size() < limit;
     });
     for (auto& [due_key, id] : due) {
+      bool channel_gone = false;
       std::string json;
       krl::Value rec;
       std::string err;
@@ -424,14 +425,17 @@ class EngineImpl {
           const krl::Value* attrs = ev->as_map().find("attrs");
           channels::EventRequest req{field("eci"), field("domain"), field("name"),
                                      attrs ? *attrs : krl::Value(krl::Map())};
-          signal(std::move(req), nullptr, [this, id = id](const EngineError& e) {
+          // `refused` runs before signal returns. As the reference, a
+          // schedule whose channel (or pico) is gone is dropped, repeats too.
+          signal(std::move(req), nullptr, [this, &channel_gone, id = id](const EngineError& e) {
+            if (e.status == 404) channel_gone = true;
             log("scheduled event " + id + " refused: " + e.message);
           });
         }
       }
       store::WriteBatch batch;
       batch.erase(due_key);
-      std::optional<std::int64_t> next = next_repeat(rec, now);
+      std::optional<std::int64_t> next = channel_gone ? std::nullopt : next_repeat(rec, now);
       if (next) {
         // A repeat keeps its record; only its due key moves. A schedule:remove
         // racing with this leaves a due key without a record, dropped when due.

@@ -16,8 +16,9 @@ namespace {
 
 const char* kScheduler = R"krl(
 ruleset it.scheduler {
-  meta { shares fired, scheduled }
+  meta { shares fired, scheduled, schedules }
   global {
+    schedules = function() { schedule:list() }
     fired = function() { ent:fired.defaultsTo([]) }
     scheduled = function() { ent:id }
   }
@@ -114,4 +115,30 @@ TEST_CASE("schedule repeat: fires on every tick until removed, also after a rest
   size_t after_stop = must_query(server, eci, "it.scheduler", "fired").size();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   CHECK(must_query(server, eci, "it.scheduler", "fired").size() == after_stop);
+}
+
+TEST_CASE("schedule repeat: dropped once the channel it sends to is deleted", "[integration]") {
+  TempDir krl;
+  SpimeServer server;
+  std::string eci = new_child(server, server.owner_eci(), "ticker");
+  install_ruleset(server, eci, file_url(krl.write("it.scheduler.krl", kScheduler)), "it.scheduler");
+  json open_events = {{"allow", json::array({{{"domain", "*"}, {"name", "*"}}})},
+                      {"deny", json::array()}};
+  json open_queries = {{"allow", json::array({{{"rid", "*"}, {"name", "*"}}})},
+                       {"deny", json::array()}};
+  std::string ticks = new_channel(server, eci, "ticks", open_events, open_queries);
+
+  // The schedule sends to the channel its scheduling event came in on.
+  must_event(server, ticks, "sched", "repeat", {{"timespec", "* * * * * *"}});
+  CHECK(must_query(server, eci, "it.scheduler", "schedules").size() == 1);
+  REQUIRE(wait_for_fired(server, eci, 1, std::chrono::seconds(10)).size() >= 1);
+
+  must_event(server, eci, "wrangler", "channel_deletion_request", {{"eci", ticks}});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  json left = must_query(server, eci, "it.scheduler", "schedules");
+  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = must_query(server, eci, "it.scheduler", "schedules");
+  }
+  CHECK(left == json::array());
 }
