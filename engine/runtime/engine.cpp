@@ -613,13 +613,17 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
   impl->caf_config->set("scheduler.max-threads", threads);
-  // Idle workers: spin briefly, then sleep. CAF's default polling keeps idle
-  // workers busy for long stretches, which on a small machine takes CPU from
-  // the HTTP and committer threads (SPIME_CAF_POLL=default keeps CAF's).
+  // Idle workers: spin briefly, then wait on their condition variable (an
+  // enqueue wakes them). CAF's default polling keeps idle workers busy for
+  // long stretches, and its "moderate" phase sleeps 50 us at a time: each of
+  // those sleeps costs a timer and a wake-up, which on a small VM took more
+  // CPU than it saved (BENCHMARKS.md: with the moderate phase off, 8
+  // connections went from 3,507-4,632 to 4,961-5,340 heartbeats/s).
+  // SPIME_CAF_POLL=default keeps CAF's settings.
   const char* poll = std::getenv("SPIME_CAF_POLL");
   if (!poll || std::string(poll) != "default") {
     impl->caf_config->set("work-stealing.aggressive-poll-attempts", size_t{10});
-    impl->caf_config->set("work-stealing.moderate-poll-attempts", size_t{10});
+    impl->caf_config->set("work-stealing.moderate-poll-attempts", size_t{0});
   }
   impl->system = std::make_unique<caf::actor_system>(*impl->caf_config);
   impl->remote = std::make_unique<RemoteEventSender>(
