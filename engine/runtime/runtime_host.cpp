@@ -116,10 +116,11 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
   if (ev.repeat) {
     // Checked now, not when it first fires: a bad timespec fails the rule.
     std::string why;
-    auto spec = CronSpec::parse(krl::to_string(ev.timespec), &why);
+    std::string timespec = krl::to_string(ev.timespec);
+    auto spec = CronSpec::parse(timespec, &why);
     if (!spec) throw KrlError(why, "TypeError");
     rec.set("type", "repeat");
-    rec.set("timespec", ev.timespec);
+    rec.set("timespec", std::move(timespec));  // as parsed: the scheduler parses it again
     // The first firing; the engine's scheduler moves this key on each firing.
     if (auto next = spec->next_after(services_.now_ms())) {
       extra.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");

@@ -410,3 +410,21 @@ TEST_CASE("ctx:eventQuery runs an event on a committed child and reads it back",
   e.reload();
   CHECK(e.pico->record().children.size() == 1);
 }
+
+TEST_CASE("schedule repeat: the timespec is checked and stored as the text it was parsed as",
+          "[runtime]") {
+  Engine e;
+  e.add("mem://r", R"(ruleset r {
+    meta { shares list }
+    global { list = function() { schedule:list().map(function(s) { s{"timespec"} }) } }
+    rule every { select when t every
+      always { schedule t event "tick" repeat event:attr("spec") } }
+  })");
+  // A number is a cron field too ("5": every minute of Fridays); kept as text.
+  REQUIRE(e.event("t", "every", json_map(R"({"spec": 5})")).ok);
+  EventOutcome bad = e.event("t", "every", json_map(R"({"spec": "every second"})"));
+  CHECK_FALSE(bad.ok);
+  CHECK_THAT(bad.error, Catch::Contains("bad cron timespec"));
+  e.reload();
+  CHECK(J(e.query("r", "list").value) == R"(["5"])");
+}
