@@ -15,7 +15,6 @@
 
 #include "engine/runtime/channel_cache.h"
 #include "engine/runtime/channel_policy.h"
-#include "engine/runtime/cron.h"
 #include "engine/runtime/event_schedule.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/local_services.h"
@@ -23,6 +22,7 @@
 #include "engine/runtime/records.h"
 #include "engine/runtime/remote_events.h"
 #include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/schedule_timer.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
@@ -116,10 +116,8 @@ class EngineImpl {
   // event:send to other engines (a host given): POSTed off our threads.
   std::unique_ptr<RemoteEventSender> remote;
 
-  // Fires `schedule ... at` events when due (see fire_due_schedules).
-  std::thread scheduler;
-  std::mutex scheduler_mu;
-  std::condition_variable scheduler_wake;
+  // Sends `schedule ... at/repeat` events when due.
+  std::unique_ptr<ScheduleTimer> timer;
 
   void log(const std::string& line) const {
     if (options.log) options.log(line);
@@ -357,11 +355,8 @@ class EngineImpl {
     std::string err;
     PicoState* state = state_of(*slot, &err);
     if (!state) return done(error(500, err));
-    krl::Args args;
-    if (q.args.is_map()) {
-      for (const auto& [k, v] : q.args.as_map()) args.named.emplace_back(k, v);
-    }
-    QueryOutcome out = run_query(*state, trim(q.eci), q.rid, q.name, args, *services);
+    QueryOutcome out = run_query(*state, trim(q.eci), q.rid, q.name,
+                                 q.args.is_map() ? q.args.as_map() : krl::Map(), *services);
     if (!out.ok) return done(EngineError{out.status, "Error: " + out.error});
     done(std::move(out.value));
   }
@@ -392,84 +387,6 @@ class EngineImpl {
       }
     }
     return std::nullopt;
-  }
-
-  // ---- scheduled events ------------------------------------------------------
-
-  // Sends every `schedule ... at` event that is due (at most `limit` per call)
-  // to its channel and removes its records. At least once: a crash between the
-  // two sends it again at the next start.
-  void fire_due_schedules(size_t limit) {
-    std::vector<std::pair<std::string, std::string>> due;  // (due key, id)
-    const auto now = static_cast<std::uint64_t>(now_ms());
-    store->scan(store::keys::schedule_due_prefix(), [&](std::string_view key, std::string_view) {
-      std::uint64_t at = 0;
-      std::string id;
-      if (!store::keys::parse_schedule_due(key, &at, &id) || at > now) return false;
-      due.emplace_back(std::string(key), std::move(id));
-      return due.size() < limit;
-    });
-    for (auto& [due_key, id] : due) {
-      bool channel_gone = false;
-      std::string json;
-      krl::Value rec;
-      std::string err;
-      if (store->get(store::keys::schedule(id), &json) && krl::parse_json(json, &rec, &err, 512) &&
-          rec.is_map()) {
-        const krl::Value* ev = rec.as_map().find("event");
-        if (ev && ev->is_map()) {
-          auto field = [&](const char* k) {
-            const krl::Value* v = ev->as_map().find(k);
-            return v && v->is_string() ? v->as_string() : std::string();
-          };
-          const krl::Value* attrs = ev->as_map().find("attrs");
-          channels::EventRequest req{field("eci"), field("domain"), field("name"),
-                                     attrs ? *attrs : krl::Value(krl::Map())};
-          // `refused` runs before signal returns. As the reference, a
-          // schedule whose channel (or pico) is gone is dropped, repeats too.
-          signal(std::move(req), nullptr, [this, &channel_gone, id = id](const EngineError& e) {
-            if (e.status == 404) channel_gone = true;
-            log("scheduled event " + id + " refused: " + e.message);
-          });
-        }
-      }
-      store::WriteBatch batch;
-      batch.erase(due_key);
-      std::optional<std::int64_t> next = channel_gone ? std::nullopt : next_repeat(rec, now);
-      if (next) {
-        // A repeat keeps its record; only its due key moves. A schedule:remove
-        // racing with this leaves a due key without a record, dropped when due.
-        batch.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");
-      } else {
-        batch.erase(store::keys::schedule(id));
-      }
-      if (!store->write(batch, &err)) log("could not update schedule " + id + ": " + err);
-    }
-  }
-
-  // The next firing of a `repeat` schedule record after `now_ms`; nullopt
-  // for `at` records, removed records (null) and timespecs with no next time.
-  std::optional<std::int64_t> next_repeat(const krl::Value& rec, std::uint64_t now_ms_value) {
-    const krl::Value* ts = rec.is_map() ? rec.as_map().find("timespec") : nullptr;
-    if (!ts || !ts->is_string()) return std::nullopt;
-    std::string why;
-    auto spec = CronSpec::parse(ts->as_string(), &why);
-    if (!spec) {
-      log("schedule with a bad timespec dropped: " + why);
-      return std::nullopt;
-    }
-    return spec->next_after(static_cast<std::int64_t>(now_ms_value));
-  }
-
-  void run_scheduler() {
-    std::unique_lock<std::mutex> lock(scheduler_mu);
-    while (!stopping.load()) {
-      lock.unlock();
-      fire_due_schedules(256);
-      lock.lock();
-      scheduler_wake.wait_for(lock, std::chrono::milliseconds(250),
-                              [&] { return stopping.load(); });
-    }
   }
 
   void submit_query(const std::string& pico_id, channels::QueryRequest q, Done<krl::Value> done) {
@@ -527,9 +444,7 @@ class EngineServices : public LocalServices {
       std::string err;
       PicoState* state = m_.state_of(*slot, &err);
       if (!state) return fail(&out, 500, err);
-      krl::Args args;
-      for (const auto& [k, v] : ev.query_args) args.named.emplace_back(k, v);
-      QueryOutcome q = run_query(*state, ev.eci, ev.query_rid, ev.query_name, args, *this);
+      QueryOutcome q = run_query(*state, ev.eci, ev.query_rid, ev.query_name, ev.query_args, *this);
       if (!q.ok) return fail(&out, q.status, q.error);
       out.query_value = std::move(q.value);
     }
@@ -629,18 +544,24 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   impl->remote = std::make_unique<RemoteEventSender>(
       RemoteEventSender::Options{}, [m = impl.get()](const std::string& line) { m->log(line); });
   EngineImpl* m = impl.get();
-  impl->scheduler = std::thread([m] { m->run_scheduler(); });
+  impl->timer = std::make_unique<ScheduleTimer>(
+      *impl->store,
+      [m](channels::EventRequest req, const std::string& id) {
+        int refused = 0;  // signal calls `refused` before it returns
+        m->signal(std::move(req), nullptr, [m, &refused, &id](const EngineError& e) {
+          refused = e.status;
+          m->log("scheduled event " + id + " refused: " + e.message);
+        });
+        return refused;
+      },
+      [m](const std::string& line) { m->log(line); });
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 void Engine::shutdown() {
   EngineImpl& m = *impl_;
   if (m.stopping.exchange(true)) return;
-  {
-    std::lock_guard<std::mutex> lock(m.scheduler_mu);
-    m.scheduler_wake.notify_all();
-  }
-  if (m.scheduler.joinable()) m.scheduler.join();
+  if (m.timer) m.timer->stop();
   {
     // Every admitted request gets its answer: schedules run, commits land.
     std::unique_lock<std::mutex> lock(m.drain_mu);

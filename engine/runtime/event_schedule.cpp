@@ -102,10 +102,9 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
 }
 
 QueryOutcome run_query(PicoState& pico, const std::string& eci, const std::string& rid,
-                       const std::string& name, const krl::Args& args, Services& services) {
+                       const std::string& name, const krl::Map& args, Services& services) {
   QueryOutcome out;
-  QueryInfo q{eci, rid, name, {}};
-  for (const auto& [k, v] : args.named) q.args.set(k, v);
+  QueryInfo q{eci, rid, name, args};
   RuntimeHost host(pico, services, &q);
   const Installation* inst = pico.installation(rid);
   if (!inst) {
@@ -124,7 +123,9 @@ QueryOutcome run_query(PicoState& pico, const std::string& eci, const std::strin
   ctx.host = &host;
   host.set_current_rule(rid, "");
   try {
-    out.value = inst->instance->query(name, args, ctx);
+    krl::Args named;
+    for (const auto& [k, v] : args) named.named.emplace_back(k, v);
+    out.value = inst->instance->query(name, named, ctx);
     out.ok = true;
   } catch (const KrlError& e) {
     out.status = 500;

@@ -84,7 +84,8 @@ struct EventOutcome {
 
 EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services);
 
+// `args`: the query's arguments by name (from the request or ctx:query).
 QueryOutcome run_query(PicoState& pico, const std::string& eci, const std::string& rid,
-                       const std::string& name, const krl::Args& args, Services& services);
+                       const std::string& name, const krl::Map& args, Services& services);
 
 }  // namespace spime::runtime

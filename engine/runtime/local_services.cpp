@@ -56,9 +56,7 @@ QueryOutcome LocalServices::query(const std::string& eci, const std::string& rid
     out.error = err;
     return out;
   }
-  krl::Args a;
-  for (const auto& [k, v] : args) a.named.emplace_back(k, v);
-  return run_query(*pico, eci, rid, name, a, *this);
+  return run_query(*pico, eci, rid, name, args, *this);
 }
 
 std::optional<ChannelRecord> LocalServices::check_wait(const std::string& from_pico_id,
@@ -116,9 +114,7 @@ WaitOutcome LocalServices::event_wait(const std::string& from_pico_id, const Wai
   out.eid = in.eid;
   out.directives = std::move(eo.directives);
   if (ev.with_query) {
-    krl::Args a;
-    for (const auto& [k, v] : ev.query_args) a.named.emplace_back(k, v);
-    QueryOutcome q = run_query(*pico, ev.eci, ev.query_rid, ev.query_name, a, *this);
+    QueryOutcome q = run_query(*pico, ev.eci, ev.query_rid, ev.query_name, ev.query_args, *this);
     if (!q.ok) {
       out.status = q.status;
       out.error = q.error;

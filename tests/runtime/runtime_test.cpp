@@ -100,7 +100,7 @@ struct Engine {
     }
     return out;
   }
-  QueryOutcome query(const std::string& rid, const std::string& name, spime::krl::Args args = {}) {
+  QueryOutcome query(const std::string& rid, const std::string& name, Map args = {}) {
     return run_query(*pico, "", rid, name, args, *services);
   }
 };

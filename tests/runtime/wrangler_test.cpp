@@ -128,9 +128,7 @@ struct Engine {
   }
   QueryOutcome query_on(const std::string& pico_id, const std::string& name, Map args = {},
                         const std::string& rid = kWrangler) {
-    spime::krl::Args a;
-    for (const auto& [k, v] : args) a.named.emplace_back(k, v);
-    return run_query(pico(pico_id), "", rid, name, a, *services);
+    return run_query(pico(pico_id), "", rid, name, args, *services);
   }
   Value q(const std::string& name, Map args = {}) {
     auto out = query_on(root, name, std::move(args));

@@ -1,0 +1,62 @@
+// ScheduleTimer: turns the stored `schedule ... at` and `schedule ... repeat`
+// records (engine/store/keys.h: schedule and schedule_due families) into
+// events when they are due.
+//
+// One thread wakes every 250 ms and scans the due index from its start up to
+// now (a prefix scan that stops at the first future key: idle schedules cost
+// nothing). For each due entry it reads the record and hands its event to
+// `send`; then, in one write, it removes the due key and either moves it to
+// the repeat's next firing (the record stays) or removes the record. At least
+// once: a crash between the send and the write sends it again after restart.
+// A record that is gone (schedule:remove) sends nothing; a send refused with
+// 404 (the channel or its pico is gone) drops the schedule, repeats included,
+// as the reference does.
+//
+// Thread-safety: send and log are called on the timer's thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "channels/engine_api.h"
+
+namespace spime::store {
+class Store;
+}
+
+namespace spime::runtime {
+
+class ScheduleTimer {
+ public:
+  // Queues one scheduled event; returns 0 when admitted, else the HTTP
+  // status of the refusal (the callee logs why).
+  using Send = std::function<int(channels::EventRequest, const std::string& schedule_id)>;
+
+  // Starts the thread.
+  ScheduleTimer(store::Store& store, Send send, std::function<void(const std::string&)> log);
+  ~ScheduleTimer();  // stop()
+  ScheduleTimer(const ScheduleTimer&) = delete;
+  ScheduleTimer& operator=(const ScheduleTimer&) = delete;
+
+  // Wakes and joins the thread; nothing is sent after it returns. Idempotent.
+  void stop();
+
+ private:
+  void run();
+  // Fires at most `limit` due entries.
+  void fire_due(size_t limit);
+
+  store::Store& store_;
+  Send send_;
+  std::function<void(const std::string&)> log_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace spime::runtime
