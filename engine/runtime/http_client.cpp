@@ -82,4 +82,12 @@ bool parse_url(const std::string& url, Url* u, std::string* error) {
   return true;
 }
 
+std::string describe(const beast::error_code& ec, const std::string& what,
+                     std::chrono::milliseconds timeout) {
+  if (ec == asio::error::timed_out) {
+    return "timed out after " + std::to_string(timeout.count()) + " ms";
+  }
+  return what + ": " + ec.message();
+}
+
 }  // namespace spime::runtime::http_client

@@ -61,21 +61,31 @@ beast::error_code run_until(asio::io_context& ioc, Clock::time_point deadline, S
   return *result;
 }
 
+// The text of a failed step: "timed out after <timeout> ms" when the
+// deadline passed, else "<what>: <ec's message>".
+std::string describe(const beast::error_code& ec, const std::string& what,
+                     std::chrono::milliseconds timeout);
+
 // Resolves, connects and (https) handshakes -- verifying the peer's chain
 // against the system store and its host name unless `verify` is false (tests
 // only) -- all before `deadline`. Then returns use(stream, tcp): `stream` is
 // a beast::tcp_stream or a beast::ssl_stream<beast::tcp_stream>, `tcp` its
-// TCP layer (close it to cancel a pending operation). On failure returns
-// false with *ec (timed_out when the deadline passed) and *what: "cannot
-// resolve <host>", "cannot connect to <authority>", "TLS handshake with
-// <authority>".
+// TCP layer (close it to cancel a pending operation); `use` reports its own
+// failures. When a step here fails, returns false with *error as describe()
+// gives it: "cannot resolve <host>: ...", "cannot connect to <authority>:
+// ...", "TLS handshake with <authority>: ...", or "timed out after
+// <timeout> ms" (`timeout` is only for that message).
 template <class Use>
 bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bool verify,
-             beast::error_code* ec, std::string* what, Use&& use) {
+             std::chrono::milliseconds timeout, std::string* error, Use&& use) {
   using Resolver = asio::ip::tcp::resolver;
+  auto failed = [&](const beast::error_code& ec, const std::string& what) {
+    *error = describe(ec, what, timeout);
+    return false;
+  };
   Resolver resolver(ioc);
   Resolver::results_type endpoints;
-  *ec = run_until(
+  beast::error_code ec = run_until(
       ioc, deadline,
       [&](auto done) {
         resolver.async_resolve(
@@ -86,19 +96,12 @@ bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bo
             });
       },
       [&] { resolver.cancel(); });
-  if (*ec) {
-    *what = "cannot resolve " + u.host;
-    return false;
-  }
-  auto open = [&](beast::tcp_stream& socket) -> bool {
-    *ec = run_until(
+  if (ec) return failed(ec, "cannot resolve " + u.host);
+  auto open = [&](beast::tcp_stream& socket) {
+    ec = run_until(
         ioc, deadline, [&](auto done) { socket.async_connect(endpoints, done); },
         [&socket] { socket.close(); });
-    if (*ec) {
-      *what = "cannot connect to " + u.authority;
-      return false;
-    }
-    return true;
+    return ec ? failed(ec, "cannot connect to " + u.authority) : true;
   };
   if (!u.tls) {
     beast::tcp_stream stream(ioc);
@@ -119,14 +122,11 @@ bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bo
   if (not_an_address) SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());  // SNI
   beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
   if (!open(tcp)) return false;
-  *ec = run_until(
+  ec = run_until(
       ioc, deadline,
       [&](auto done) { stream.async_handshake(asio::ssl::stream_base::client, done); },
       [&tcp] { tcp.close(); });
-  if (*ec) {
-    *what = "TLS handshake with " + u.authority;
-    return false;
-  }
+  if (ec) return failed(ec, "TLS handshake with " + u.authority);
   return use(stream, tcp);
 }
 

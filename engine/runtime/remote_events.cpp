@@ -70,25 +70,15 @@ class Poster {
       : deadline_(deadline), timeout_(timeout) {}
 
   bool post(const Url& t, const std::string& body, std::string* error) {
-    beast::error_code ec;
-    std::string what;
-    if (http_client::connect(ioc_, t, deadline_, /*verify=*/true, &ec, &what,
-                             [&](auto& stream, beast::tcp_stream& tcp) {
-                               return exchange(stream, tcp, t, body, error);
-                             })) {
-      return true;
-    }
-    // `what` is empty when the exchange failed (it said why in *error).
-    return what.empty() ? false : fail(what, ec, error);
+    return http_client::connect(ioc_, t, deadline_, /*verify=*/true, timeout_, error,
+                                [&](auto& stream, beast::tcp_stream& tcp) {
+                                  return exchange(stream, tcp, t, body, error);
+                                });
   }
 
  private:
   bool fail(const std::string& what, const beast::error_code& ec, std::string* error) {
-    if (ec == asio::error::timed_out) {
-      *error = "timed out after " + std::to_string(timeout_.count()) + " ms";
-    } else {
-      *error = what + ": " + ec.message();
-    }
+    *error = http_client::describe(ec, what, timeout_);
     return false;
   }
 

@@ -56,27 +56,16 @@ class Fetcher {
 
   // One GET of `u`; false + *error (without the "GET <url>: " prefix).
   bool get(const Url& u, Response* out, std::string* error) {
-    beast::error_code ec;
-    std::string what;
-    if (http_client::connect(ioc_, u, deadline_, options_.verify_certificates, &ec, &what,
-                             [&](auto& stream, beast::tcp_stream& tcp) {
-                               return exchange(stream, tcp, u, out, error);
-                             })) {
-      return true;
-    }
-    // `what` is empty when the exchange failed (it said why in *error).
-    return what.empty() ? false : fail(what, ec, error);
+    return http_client::connect(
+        ioc_, u, deadline_, options_.verify_certificates, options_.timeout, error,
+        [&](auto& stream, beast::tcp_stream& tcp) { return exchange(stream, tcp, u, out, error); });
   }
 
  private:
   bool fail(const std::string& what, const beast::error_code& ec, std::string* error) {
-    if (ec == asio::error::timed_out) {
-      *error = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
-    } else if (ec == http::error::body_limit) {
-      *error = "body over " + std::to_string(options_.max_body_bytes) + " bytes";
-    } else {
-      *error = what + ": " + ec.message();
-    }
+    *error = ec == http::error::body_limit
+                 ? "body over " + std::to_string(options_.max_body_bytes) + " bytes"
+                 : http_client::describe(ec, what, options_.timeout);
     return false;
   }
 

@@ -55,17 +55,6 @@ json router_query(const SpimeServer& s, const std::string& eci, const std::strin
   return must_query(s, eci, "esproto_router", name);
 }
 
-// Polls `probe` until it returns true, at most `limit`.
-template <class F>
-bool eventually(F probe, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
 }  // namespace
 
 TEST_CASE("ESProto: heartbeats through router and device, violations, low battery, restart",

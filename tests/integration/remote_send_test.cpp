@@ -36,12 +36,13 @@ ruleset it.receiver {
 )krl";
 
 json wait_for_got(const SpimeServer& s, const std::string& eci, size_t n) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  json got = must_query(s, eci, "it.receiver", "got");
-  while (got.size() < n && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    got = must_query(s, eci, "it.receiver", "got");
-  }
+  json got;
+  eventually(
+      [&] {
+        got = must_query(s, eci, "it.receiver", "got");
+        return got.size() >= n;
+      },
+      std::chrono::seconds(10));
   return got;
 }
 
@@ -68,10 +69,7 @@ TEST_CASE("event:send with a host reaches a pico of another engine", "[integrati
   // forget, as the reference) and the failure is logged.
   b.stop();
   must_event(a, sender, "remote", "forward", {{"eci", receiver}, {"n", 3}, {"host", host}});
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (a.output().find(receiver) == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  eventually([&] { return a.output().find(receiver) != std::string::npos; },
+             std::chrono::seconds(10));
   CHECK_THAT(a.output(), Catch::Contains(receiver));
 }

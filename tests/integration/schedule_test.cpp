@@ -51,12 +51,13 @@ ruleset it.scheduler {
 // Polls `fired` until it has `n` entries or `limit` passes.
 json wait_for_fired(const SpimeServer& server, const std::string& eci, size_t n,
                     std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  json fired = must_query(server, eci, "it.scheduler", "fired");
-  while (fired.size() < n && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    fired = must_query(server, eci, "it.scheduler", "fired");
-  }
+  json fired;
+  eventually(
+      [&] {
+        fired = must_query(server, eci, "it.scheduler", "fired");
+        return fired.size() >= n;
+      },
+      limit);
   return fired;
 }
 
@@ -134,11 +135,12 @@ TEST_CASE("schedule repeat: dropped once the channel it sends to is deleted", "[
   REQUIRE(wait_for_fired(server, eci, 1, std::chrono::seconds(10)).size() >= 1);
 
   must_event(server, eci, "wrangler", "channel_deletion_request", {{"eci", ticks}});
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  json left = must_query(server, eci, "it.scheduler", "schedules");
-  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    left = must_query(server, eci, "it.scheduler", "schedules");
-  }
+  json left;
+  eventually(
+      [&] {
+        left = must_query(server, eci, "it.scheduler", "schedules");
+        return left.empty();
+      },
+      std::chrono::seconds(10));
   CHECK(left == json::array());
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -112,6 +114,17 @@ inline std::string new_channel(const SpimeServer& s, const std::string& eci, con
   json found = channels_tagged(s, eci, tag);
   REQUIRE(found.size() == 1);
   return found[0].at("id").get<std::string>();
+}
+
+// Polls `probe` until it returns true, at most `limit`.
+template <class F>
+bool eventually(F probe, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace spime::integration
