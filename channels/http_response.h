@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "channels/engine_api.h"
+#include "engine/api/engine_api.h"
 #include "engine/krl/value.h"
 
 namespace spime::channels {

@@ -24,7 +24,7 @@
 #include <optional>
 #include <string>
 
-#include "channels/engine_api.h"
+#include "engine/api/engine_api.h"
 
 namespace spime::channels {
 

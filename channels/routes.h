@@ -29,8 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "channels/engine_api.h"
 #include "channels/http_response.h"
+#include "engine/api/engine_api.h"
 
 namespace spime::channels {
 

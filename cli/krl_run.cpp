@@ -12,9 +12,9 @@
 
 #include "cli/command.h"
 #include "engine/krl/value.h"
-#include "engine/runtime/event_schedule.h"
 #include "engine/runtime/local_services.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/store.h"
 

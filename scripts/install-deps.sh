@@ -12,6 +12,7 @@ PACKAGES=(
   libssl-dev            # https ruleset urls (OpenSSL)
   nlohmann-json3-dev    # JSON
   libyaml-cpp-dev       # prototypes
+  libvalijson-dev       # JSON Schema (channel attribute schemas)
   catch2                # tests (Catch2 v2)
   clang-format          # formatting
   wrk                   # benchmarks

@@ -13,16 +13,16 @@
 #include <thread>
 #include <unordered_map>
 
-#include "engine/runtime/channel_cache.h"
-#include "engine/runtime/channel_policy.h"
-#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/channel/channel_cache.h"
+#include "engine/runtime/channel/channel_policy.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/local_services.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/outbound/remote_events.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/records.h"
-#include "engine/runtime/remote_events.h"
 #include "engine/runtime/ruleset_registry.h"
-#include "engine/runtime/schedule_timer.h"
+#include "engine/runtime/timers/schedule_timer.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
@@ -46,7 +46,7 @@ namespace {
 using channels::Done;
 using channels::EngineError;
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = SPIME_VERSION;  // CMake: project(VERSION)
 const char* kWranglerRid = "io.picolabs.wrangler";
 
 EngineError error(int status, std::string message) {

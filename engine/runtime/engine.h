@@ -33,7 +33,7 @@
 #include <memory>
 #include <string>
 
-#include "channels/engine_api.h"
+#include "engine/api/engine_api.h"
 
 namespace spime::runtime {
 

@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include "engine/runtime/channel_policy.h"
-#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/channel/channel_policy.h"
 #include "engine/runtime/ids.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/runtime/services.h"
 

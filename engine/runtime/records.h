@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "engine/krl/value.h"
-#include "engine/runtime/channel_policy.h"
+#include "engine/runtime/channel/channel_policy.h"
 
 namespace spime::runtime {
 

@@ -10,10 +10,10 @@
 #include "engine/krl/compiler.h"
 #include "engine/krl/parser.h"
 #include "engine/krl/stdlib/digest.h"
+#include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/outbound/url_fetch.h"
 #include "engine/runtime/records.h"
-#include "engine/runtime/runtime_modules.h"
-#include "engine/runtime/select_bridge.h"
-#include "engine/runtime/url_fetch.h"
+#include "engine/runtime/select_when/select_bridge.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "engine/krl/program.h"
-#include "engine/runtime/select_when.h"
+#include "engine/runtime/select_when/select_when.h"
 
 namespace spime::store {
 class Store;

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "channels/engine_api.h"
+#include "engine/api/engine_api.h"
 
 namespace spime::channels::testing {
 

@@ -1,7 +1,7 @@
 // ChannelCache: hits, invalidation, and a read that raced a commit is not kept.
 #include <catch2/catch.hpp>
 
-#include "engine/runtime/channel_cache.h"
+#include "engine/runtime/channel/channel_cache.h"
 
 using spime::runtime::ChannelCache;
 using spime::runtime::ChannelRecord;

@@ -2,7 +2,7 @@
 // reference (pico-framework's Channel).
 #include <catch2/catch.hpp>
 
-#include "engine/runtime/channel_policy.h"
+#include "engine/runtime/channel/channel_policy.h"
 
 using namespace spime;
 using namespace spime::runtime;

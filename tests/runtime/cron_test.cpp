@@ -1,4 +1,4 @@
-#include "engine/runtime/cron.h"
+#include "engine/runtime/timers/cron.h"
 
 #include <catch2/catch.hpp>
 

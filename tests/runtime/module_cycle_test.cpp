@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <random>
 
-#include "engine/runtime/event_schedule.h"
 #include "engine/runtime/local_services.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/records.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/keys.h"

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/runtime/remote_events.h"
+#include "engine/runtime/outbound/remote_events.h"
 
 using namespace spime::runtime;
 namespace asio = boost::asio;

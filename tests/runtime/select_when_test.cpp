@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "engine/runtime/select_when.h"
+#include "engine/runtime/select_when/select_when.h"
 
 using namespace spime;
 using namespace spime::runtime;

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/runtime/outbound/url_fetch.h"
 #include "engine/runtime/ruleset_registry.h"
-#include "engine/runtime/url_fetch.h"
 
 using namespace spime::runtime;
 namespace asio = boost::asio;

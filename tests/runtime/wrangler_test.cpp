@@ -7,9 +7,9 @@
 #include <random>
 #include <sstream>
 
-#include "engine/runtime/event_schedule.h"
 #include "engine/runtime/local_services.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"

@@ -1,12 +1,12 @@
-#include "engine/runtime/runtime_host.h"
+#include "engine/runtime/pico/runtime_host.h"
 
 #include "engine/krl/stdlib/stdlib.h"
 
 #include <algorithm>
 
 #include "engine/krl/error.h"
-#include "engine/runtime/cron.h"
-#include "engine/runtime/select_when.h"
+#include "engine/runtime/select_when/select_when.h"
+#include "engine/runtime/timers/cron.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 

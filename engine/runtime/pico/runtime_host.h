@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "engine/krl/host.h"
-#include "engine/runtime/event_schedule.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/services.h"
 #include "engine/store/write_batch.h"
 

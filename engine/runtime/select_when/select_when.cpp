@@ -7,12 +7,12 @@
 //   {"states": [names...], "setting": {var: value}, "aggregates": {var: [values]},
 //    "starttime": ms}
 // or null (JavaScript `undefined`: the initial state).
-#include "engine/runtime/select_when.h"
+#include "engine/runtime/select_when/select_when.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "engine/runtime/select_when_program.h"
+#include "engine/runtime/select_when/select_when_program.h"
 
 namespace spime::runtime {
 

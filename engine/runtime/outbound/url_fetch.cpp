@@ -1,10 +1,10 @@
-#include "engine/runtime/url_fetch.h"
+#include "engine/runtime/outbound/url_fetch.h"
 
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <type_traits>
 
-#include "engine/runtime/http_client.h"
+#include "engine/runtime/outbound/http_client.h"
 
 namespace spime::runtime {
 

@@ -1,4 +1,4 @@
-#include "engine/runtime/select_bridge.h"
+#include "engine/runtime/select_when/select_bridge.h"
 
 #include <utility>
 #include <vector>

@@ -21,7 +21,7 @@
 
 #include "engine/krl/callable.h"
 #include "engine/krl/program.h"
-#include "engine/runtime/select_when.h"
+#include "engine/runtime/select_when/select_when.h"
 
 namespace spime::runtime {
 

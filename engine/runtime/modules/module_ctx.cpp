@@ -6,9 +6,9 @@
 
 #include "engine/krl/error.h"
 #include "engine/runtime/ids.h"
-#include "engine/runtime/runtime_host.h"
-#include "engine/runtime/runtime_modules.h"
-#include "engine/runtime/select_bridge.h"
+#include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/select_when/select_bridge.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 

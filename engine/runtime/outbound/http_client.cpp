@@ -1,4 +1,4 @@
-#include "engine/runtime/http_client.h"
+#include "engine/runtime/outbound/http_client.h"
 
 #include <algorithm>
 #include <cctype>

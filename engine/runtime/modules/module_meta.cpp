@@ -1,7 +1,7 @@
 // The `meta` module (reference: pico-engine-core/src/modules/meta.ts).
 #include "engine/krl/error.h"
-#include "engine/runtime/runtime_host.h"
-#include "engine/runtime/runtime_modules.h"
+#include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/pico/runtime_host.h"
 
 namespace spime::runtime {
 

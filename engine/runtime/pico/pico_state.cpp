@@ -1,10 +1,10 @@
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/pico_state.h"
 
 #include <algorithm>
 
 #include "engine/krl/error.h"
-#include "engine/runtime/runtime_host.h"
-#include "engine/runtime/select_bridge.h"
+#include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/select_when/select_bridge.h"
 #include "engine/runtime/services.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/runtime/select_when.h"
+#include "engine/runtime/select_when/select_when.h"
 
 namespace spime::runtime::select_when_detail {
 

@@ -32,7 +32,7 @@
 
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
-#include "engine/runtime/pico_state.h"
+#include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/services.h"
 #include "engine/store/write_batch.h"
 

@@ -2,8 +2,8 @@
 // `type` is not in the 1.x reference: it is kept as an alias of `name`
 // because shipped rulesets (0.x style) read event:type.
 #include "engine/krl/error.h"
-#include "engine/runtime/runtime_host.h"
-#include "engine/runtime/runtime_modules.h"
+#include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/pico/runtime_host.h"
 
 namespace spime::runtime {
 

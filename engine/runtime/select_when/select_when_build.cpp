@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "engine/runtime/select_when_program.h"
+#include "engine/runtime/select_when/select_when_program.h"
 
 namespace spime::runtime::select_when_detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/runtime/channel_policy.h"
+#include "engine/runtime/channel/channel_policy.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "engine/runtime/channel_cache.h"
+#include "engine/runtime/channel/channel_cache.h"
 
 namespace spime::runtime {
 

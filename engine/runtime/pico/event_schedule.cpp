@@ -1,8 +1,8 @@
-#include "engine/runtime/event_schedule.h"
+#include "engine/runtime/pico/event_schedule.h"
 
 #include "engine/krl/error.h"
-#include "engine/runtime/runtime_host.h"
-#include "engine/runtime/select_bridge.h"
+#include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/select_when/select_bridge.h"
 
 namespace spime::runtime {
 

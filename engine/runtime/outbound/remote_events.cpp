@@ -1,4 +1,4 @@
-#include "engine/runtime/remote_events.h"
+#include "engine/runtime/outbound/remote_events.h"
 
 #include <algorithm>
 #include <boost/beast/http.hpp>
@@ -9,7 +9,7 @@
 #include <optional>
 #include <type_traits>
 
-#include "engine/runtime/http_client.h"
+#include "engine/runtime/outbound/http_client.h"
 
 namespace spime::runtime {
 

@@ -22,7 +22,7 @@
 #include <string>
 #include <thread>
 
-#include "channels/engine_api.h"
+#include "engine/api/engine_api.h"
 
 namespace spime::store {
 class Store;

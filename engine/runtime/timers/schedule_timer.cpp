@@ -1,4 +1,4 @@
-#include "engine/runtime/schedule_timer.h"
+#include "engine/runtime/timers/schedule_timer.h"
 
 #include <chrono>
 #include <optional>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engine/krl/value.h"
-#include "engine/runtime/cron.h"
+#include "engine/runtime/timers/cron.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
