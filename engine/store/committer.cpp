@@ -4,6 +4,19 @@
 
 namespace spime::store {
 
+namespace {
+
+// Runs a callback; one that throws must not cost the others their acknowledgement.
+void call(const Committer::Done& done, bool ok, const std::string& error) {
+  if (!done) return;
+  try {
+    done(ok, error);
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
 Committer::Committer(GroupWriter writer, bool sync, size_t max_pending)
     : writer_(std::move(writer)),
       sync_(sync),
@@ -14,17 +27,37 @@ Committer::~Committer() {
   shutdown();
 }
 
-bool Committer::try_submit(WriteBatch batch, Done done) {
+uint64_t Committer::try_submit(WriteBatch batch, Done done) {
+  uint64_t seq = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queue_.size() >= max_pending_) {
       refused_.fetch_add(1, std::memory_order_relaxed);
-      return false;
+      return 0;
     }
-    queue_.push_back(Pending{std::move(batch), std::move(done)});
+    seq = next_seq_++;
+    queue_.push_back(Pending{std::move(batch), std::move(done), seq});
   }
   wake_.notify_one();
-  return true;
+  return seq;
+}
+
+void Committer::when_durable(uint64_t seq, Done done) {
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (seq > durable_seq_.load(std::memory_order_relaxed) && fatal_error_.empty()) {
+      waiters_.emplace(seq, std::move(done));
+      return;
+    }
+    if (seq > durable_seq_.load(std::memory_order_relaxed)) error = fatal_error_;
+  }
+  call(done, error.empty(), error);
+}
+
+uint64_t Committer::last_seq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return next_seq_ - 1;
 }
 
 void Committer::shutdown() {
@@ -35,6 +68,14 @@ void Committer::shutdown() {
   wake_.notify_all();
   std::lock_guard<std::mutex> join_lock(join_mu_);
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  // Waiters for numbers that were never written (none can remain after the drain, but a
+  // when_durable for a number past the last batch would): answer them rather than drop them.
+  std::multimap<uint64_t, Done> left;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    left.swap(waiters_);
+  }
+  for (auto& [seq, done] : left) call(done, false, "the store is shut down");
 }
 
 void Committer::pause() {
@@ -68,40 +109,60 @@ size_t Committer::pending() const {
 void Committer::run() {
   std::deque<Pending> group;
   std::vector<const WriteBatch*> batches;
+  std::vector<std::pair<uint64_t, Done>> released;  // in seq order
   while (true) {
+    std::string error;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || (!paused_ && !queue_.empty()); });
       if (queue_.empty()) return;  // stopping and drained
       group.swap(queue_);          // take everything waiting: that is the group
+      error = fatal_error_;
     }
 
-    batches.clear();
-    for (const Pending& p : group) batches.push_back(&p.batch);
-    std::string error;
     bool ok = false;
-    try {
-      ok = writer_(batches, &error);
-    } catch (const std::exception& e) {
-      error = e.what();
-    } catch (...) {
-      error = "unknown error while writing";
-    }
-    if (!ok && error.empty()) error = "write failed";
-
-    batches_.fetch_add(group.size(), std::memory_order_relaxed);
-    groups_.fetch_add(1, std::memory_order_relaxed);
-    if (ok && sync_) fsyncs_.fetch_add(1, std::memory_order_relaxed);
-    if (!ok) failed_groups_.fetch_add(1, std::memory_order_relaxed);
-
-    for (Pending& p : group) {
-      if (!p.done) continue;
+    if (error.empty()) {
+      batches.clear();
+      for (const Pending& p : group) batches.push_back(&p.batch);
       try {
-        p.done(ok, ok ? std::string() : error);
+        ok = writer_(batches, &error);
+      } catch (const std::exception& e) {
+        error = e.what();
       } catch (...) {
-        // A throwing callback must not cost the others their acknowledgement.
+        error = "unknown error while writing";
+      }
+      if (!ok && error.empty()) error = "write failed";
+      groups_.fetch_add(1, std::memory_order_relaxed);
+      if (ok && sync_) fsyncs_.fetch_add(1, std::memory_order_relaxed);
+      if (!ok) failed_groups_.fetch_add(1, std::memory_order_relaxed);
+    }
+    batches_.fetch_add(group.size(), std::memory_order_relaxed);
+
+    const uint64_t last = group.back().seq;
+    released.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ok) {
+        durable_seq_.store(last, std::memory_order_release);
+        auto end = waiters_.upper_bound(last);
+        for (auto it = waiters_.begin(); it != end; ++it) {
+          released.emplace_back(it->first, std::move(it->second));
+        }
+        waiters_.erase(waiters_.begin(), end);
+      } else {
+        if (fatal_error_.empty()) fatal_error_ = error;
+        for (auto& [seq, done] : waiters_) released.emplace_back(seq, std::move(done));
+        waiters_.clear();
       }
     }
+    // In sequence order: each batch's callback, then the waiters of its number.
+    const std::string& outcome = ok ? std::string() : error;
+    auto w = released.begin();
+    for (Pending& p : group) {
+      for (; w != released.end() && w->first < p.seq; ++w) call(w->second, ok, outcome);
+      call(p.done, ok, outcome);
+    }
+    for (; w != released.end(); ++w) call(w->second, ok, outcome);
     group.clear();
   }
 }

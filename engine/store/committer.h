@@ -6,13 +6,26 @@
 // ONE storage write (one fsync for the whole group), then calls each submitter's callback with
 // the shared outcome. Batches of a group are applied in submission order.
 //
-// Callbacks run on the committer thread, exactly once each, in submission order. They must be
-// quick and must not block on the committer (post onward to your own executor); they may call
-// try_submit. An exception escaping a callback is swallowed so the other callbacks still run.
+// Sequence numbers: every accepted batch gets the next number (1, 2, ...), in submission order,
+// and batches become durable in that order. durable_seq() is the highest number such that it
+// and every batch before it are durable. when_durable(seq, cb) calls cb once durable_seq() >=
+// seq (at once, on the caller's thread, when it already is): the way to hold an answer until
+// the writes it read from are durable, without a batch of its own.
 //
-// Bounded: try_submit refuses at once (returns false, callback not called, batch untouched by
-// the store) when max_pending batches are already waiting, or after shutdown began. The HTTP
-// layer answers 503 then.
+// A failed write is fatal (as LevelDB's background error): its group and every later batch fail
+// with the same error, nothing more is written, and durable_seq() stops. The in-memory state of
+// the engine is then ahead of the store; only a restart recovers.
+//
+// Callbacks (a batch's `done`, when_durable's) run on the committer thread, exactly once each,
+// in sequence order (a batch's `done` before the when_durable callbacks of the same number).
+// They must be quick and must not block on the committer (post onward to your own executor);
+// they may call try_submit and when_durable. An exception escaping a callback is swallowed so
+// the other callbacks still run.
+//
+// Bounded: try_submit refuses at once (returns 0, callback not called, batch untouched by the
+// store) when max_pending batches are already waiting, or after shutdown began. The HTTP layer
+// answers 503 then. when_durable callbacks are held only for sequence numbers already handed
+// out, so they are bounded by the callers' own admitted requests.
 //
 // shutdown() (also run by the destructor) stops accepting, drains everything already queued
 // (even while paused), then joins the thread. Thread-safe throughout.
@@ -24,6 +37,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -57,7 +71,13 @@ class Committer {
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
-  bool try_submit(WriteBatch batch, Done done);
+  // The batch's sequence number, or 0 when refused. `done` may be empty.
+  uint64_t try_submit(WriteBatch batch, Done done = nullptr);
+  // Calls `done` once every batch up to `seq` is durable (or has failed). seq 0: at once.
+  void when_durable(uint64_t seq, Done done);
+  uint64_t durable_seq() const { return durable_seq_.load(std::memory_order_acquire); }
+  // The last sequence number handed out by try_submit.
+  uint64_t last_seq() const;
   void shutdown();
 
   Stats stats() const;
@@ -73,6 +93,7 @@ class Committer {
   struct Pending {
     WriteBatch batch;
     Done done;
+    uint64_t seq = 0;
   };
 
   void run();
@@ -86,6 +107,10 @@ class Committer {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   bool paused_ = false;
+  uint64_t next_seq_ = 1;                  // under mu_
+  std::multimap<uint64_t, Done> waiters_;  // under mu_: when_durable callbacks by seq
+  std::string fatal_error_;                // under mu_: set by the first failed write
+  std::atomic<uint64_t> durable_seq_{0};   // written under mu_
 
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> groups_{0};

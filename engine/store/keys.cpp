@@ -12,6 +12,7 @@ constexpr std::string_view kCounter = "m/counter/";
 constexpr std::string_view kPico = "p/";
 constexpr std::string_view kChannel = "c/";
 constexpr std::string_view kPicoChannel = "h/";
+constexpr std::string_view kChild = "k/";
 constexpr std::string_view kRuleset = "r/";
 constexpr std::string_view kRidByUrl = "u/";
 constexpr std::string_view kInstallation = "i/";
@@ -116,6 +117,21 @@ std::string pico_channel_prefix(std::string_view pico_id) {
 }
 bool parse_pico_channel(std::string_view key, std::string* pico_id, std::string* eci) {
   return split(key, kPicoChannel, 2, {pico_id, eci});
+}
+
+std::string child(std::string_view pico_id, std::string_view child_eci) {
+  return build(kChild, {pico_id, child_eci}, {"pico id", "child eci"}, false);
+}
+std::string child_prefix(std::string_view pico_id) {
+  return build(kChild, {pico_id}, {"pico id"}, true);
+}
+bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci) {
+  return split(key, kChild, 2, {pico_id, child_eci});
+}
+
+std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
+  return {pico_channel_prefix(pico_id), child_prefix(pico_id), installation_prefix(pico_id),
+          entvar_prefix(pico_id), rule_state_prefix(pico_id)};
 }
 
 std::string ruleset(std::string_view rid) {

@@ -15,9 +15,12 @@
 //   m/schema_version              decimal schema version (see Store::kSchemaVersion)
 //   m/root_pico                   the root pico's id
 //   m/counter/<name>              an engine counter (runtime-defined encoding)
-//   p/<pico>                      pico record: parent, children order, created
+//   p/<pico>                      pico record: parent, created
 //   c/<eci>                       channel: owning pico id, tags, policies
 //   h/<pico><sep><eci>            channel index per pico (value empty)
+//   k/<pico><sep><child eci>      one child of a pico (value: its creation order, decimal): a
+//                                 child is its own key, so adding or removing one costs the
+//                                 same with 10 or 100,000 siblings
 //   r/<rid>                       ruleset registry entry: url, source, hash
 //   u/<url>                       rid registered from url (value: the rid)
 //   i/<pico><sep><rid>            installation: config, install order
@@ -33,6 +36,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace spime::store::keys {
 
@@ -56,6 +60,16 @@ bool parse_channel(std::string_view key, std::string* eci);
 std::string pico_channel(std::string_view pico_id, std::string_view eci);
 std::string pico_channel_prefix(std::string_view pico_id);  // all channels of one pico
 bool parse_pico_channel(std::string_view key, std::string* pico_id, std::string* eci);
+
+// ---- children ------------------------------------------------------------------------------
+std::string child(std::string_view pico_id, std::string_view child_eci);
+std::string child_prefix(std::string_view pico_id);  // all children of one pico
+bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci);
+
+// Every prefix whose keys belong to one pico alone (channel index, children, installations,
+// entity variables, select-when states): erasing them and p/<pico> and the pico's c/<eci>
+// records removes the pico.
+std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id);
 
 // ---- ruleset registry ---------------------------------------------------------------------
 std::string ruleset(std::string_view rid);

@@ -39,10 +39,18 @@ std::string in_use_message(const std::string& dir) {
 
 void append_to(rocksdb::WriteBatch* out, const WriteBatch& batch) {
   for (const WriteBatch::Op& op : batch.ops()) {
-    if (op.kind == WriteBatch::Op::Kind::kPut) {
-      out->Put(op.key, op.value).PermitUncheckedError();
-    } else {
-      out->Delete(op.key).PermitUncheckedError();
+    switch (op.kind) {
+      case WriteBatch::Op::Kind::kPut:
+        out->Put(op.key, op.value).PermitUncheckedError();
+        break;
+      case WriteBatch::Op::Kind::kErase:
+        out->Delete(op.key).PermitUncheckedError();
+        break;
+      case WriteBatch::Op::Kind::kErasePrefix: {
+        std::string end = keys::prefix_end(op.key);
+        if (!op.key.empty() && !end.empty()) out->DeleteRange(op.key, end).PermitUncheckedError();
+        break;
+      }
     }
   }
 }
@@ -145,6 +153,7 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
       *error = "data directory " + dir + " has an unreadable schema version";
       return nullptr;
     }
+    store->opened_version_ = static_cast<int>(version);
     if (version > kSchemaVersion) {
       *error = "data directory " + dir + " has schema version " + std::to_string(version) +
                "; this spime reads up to " + std::to_string(kSchemaVersion);

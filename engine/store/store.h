@@ -7,7 +7,8 @@
 // own LOCK) and fails with "data directory DIR is in use by another spime process" when another
 // Store, in this process or another, holds it. The lock is released when the Store is destroyed.
 //
-// Schema: a fresh directory gets m/schema_version = kSchemaVersion. A directory written by a
+// Schema: a fresh directory gets m/schema_version = kSchemaVersion. An older version opens
+// (opened_schema_version() says which: the runtime upgrades its records). A directory written by a
 // newer spime is refused ("data directory DIR has schema version N; this spime reads up to M"),
 // as is a non-empty database with no schema version.
 //
@@ -29,7 +30,8 @@ namespace spime::store {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  // 2: a pico's children are their own keys (k/), no longer a list in its p/ record.
+  static constexpr int kSchemaVersion = 2;
 
   struct Options {
     bool sync_commits = true;           // fsync the WAL before acknowledging
@@ -54,6 +56,10 @@ class Store {
 
   Committer& committer() { return *committer_; }
   bool is_fresh() const { return fresh_; }  // created by this open
+  // The schema version the directory had when opened (kSchemaVersion when fresh). An older one
+  // is upgraded by the runtime, which knows the records (runtime/pico/pico_records.h), and then
+  // recorded with set_schema_version in the upgrade's own batch.
+  int opened_schema_version() const { return opened_version_; }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -62,6 +68,7 @@ class Store {
 
   std::string dir_;
   bool fresh_ = false;
+  int opened_version_ = kSchemaVersion;
   bool sync_ = true;
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<Committer> committer_;  // declared after impl_: destroyed (drained) first

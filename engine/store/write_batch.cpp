@@ -12,6 +12,11 @@ void WriteBatch::erase(std::string_view key) {
   bytes_ += key.size() + kOpOverhead;
 }
 
+void WriteBatch::erase_prefix(std::string_view prefix) {
+  ops_.push_back(Op{Op::Kind::kErasePrefix, std::string(prefix), std::string()});
+  bytes_ += prefix.size() + kOpOverhead;
+}
+
 void WriteBatch::clear() {
   ops_.clear();
   bytes_ = 0;

@@ -1,4 +1,4 @@
-// WriteBatch: an ordered list of puts and erases applied atomically.
+// WriteBatch: an ordered list of puts, erases and prefix erases applied atomically.
 //
 // Built by the runtime (no RocksDB types here); Store::write and the Committer convert it into
 // one RocksDB write, so either every op of a batch is durable or none is. Ops apply in order: a
@@ -15,14 +15,18 @@ namespace spime::store {
 class WriteBatch {
  public:
   struct Op {
-    enum class Kind { kPut, kErase };
+    enum class Kind { kPut, kErase, kErasePrefix };
     Kind kind;
-    std::string key;
-    std::string value;  // empty for kErase
+    std::string key;    // kErasePrefix: the prefix
+    std::string value;  // empty unless kPut
   };
 
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
+  // Erases every key that starts with `prefix` (a range deletion), including keys written by
+  // batches committed before this one that no reader of the store has seen yet. A later op of
+  // the same batch on a key in the range still applies. `prefix` must not be empty.
+  void erase_prefix(std::string_view prefix);
   void clear();
 
   const std::vector<Op>& ops() const { return ops_; }

@@ -242,3 +242,82 @@ TEST_CASE("committer: callbacks may resubmit and a throwing callback spoils noth
   REQUIRE(chained.wait_for(30s));
   CHECK(store->get("k/chained", nullptr));
 }
+
+TEST_CASE("committer: sequence numbers and when_durable", "[store]") {
+  st::TempDir tmp;
+  auto store = open_ok(tmp.path());
+  Committer& committer = store->committer();
+  CHECK(committer.durable_seq() == 0);
+
+  // Already durable (or seq 0): the callback runs at once, on this thread.
+  bool now = false;
+  committer.when_durable(0, [&](bool ok, const std::string&) { now = ok; });
+  CHECK(now);
+
+  committer.pause();
+  uint64_t a = committer.try_submit(one_put("k/a"));
+  uint64_t b = committer.try_submit(one_put("k/b"));
+  REQUIRE(a > 0);
+  CHECK(b == a + 1);
+  CHECK(committer.last_seq() == b);
+  // Held while b is not durable; released after b's own callback.
+  std::mutex mu;
+  std::vector<std::string> order;
+  st::Latch released(2);
+  committer.when_durable(b, [&](bool ok, const std::string&) {
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(ok ? "waiter-b" : "failed");
+    released.count_down();
+  });
+  uint64_t c = committer.try_submit(one_put("k/c"), [&](bool ok, const std::string&) {
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(ok ? "batch-c" : "failed");
+    released.count_down();
+  });
+  REQUIRE(c == b + 1);
+  CHECK(committer.durable_seq() < b);
+  committer.resume();
+  REQUIRE(released.wait_for(30s));
+  CHECK(committer.durable_seq() >= c);
+  std::lock_guard<std::mutex> lock(mu);
+  // Callbacks go in sequence order: the waiter for b before c's batch callback.
+  CHECK(order == std::vector<std::string>{"waiter-b", "batch-c"});
+}
+
+TEST_CASE("committer: a failed write fails every later batch and waiter", "[store]") {
+  std::atomic<int> writes{0};
+  Committer committer(
+      [&](const std::vector<const WriteBatch*>&, std::string* error) {
+        if (writes.fetch_add(1) == 0) return true;
+        *error = "disk full";
+        return false;
+      },
+      /*sync=*/false, 100);
+  st::Latch first(1);
+  uint64_t ok_seq = committer.try_submit(one_put("1"), [&](bool ok, const std::string&) {
+    CHECK(ok);
+    first.count_down();
+  });
+  REQUIRE(first.wait_for(30s));
+  CHECK(committer.durable_seq() == ok_seq);
+
+  st::Latch failed(3);
+  std::atomic<int> errors{0};
+  auto expect_failure = [&](bool ok, const std::string& error) {
+    if (!ok && error == "disk full") errors++;
+    failed.count_down();
+  };
+  uint64_t bad = committer.try_submit(one_put("2"), expect_failure);
+  REQUIRE(failed.wait_for(100ms) == false);  // still one to go: not all three yet
+  uint64_t later = committer.try_submit(one_put("3"), expect_failure);
+  REQUIRE(later == bad + 1);
+  committer.when_durable(later, expect_failure);
+  REQUIRE(failed.wait_for(30s));
+  CHECK(errors == 3);
+  CHECK(committer.durable_seq() == ok_seq);  // stops at the last good batch
+  CHECK(writes == 2);                        // nothing is written after the failure
+  // A waiter for a number already durable still succeeds.
+  bool ok_before = false;
+  committer.when_durable(ok_seq, [&](bool ok, const std::string&) { ok_before = ok; });
+  CHECK(ok_before);
+}

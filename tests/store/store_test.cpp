@@ -251,3 +251,52 @@ TEST_CASE("store: a WriteBatch applies its puts and erases in order as one write
   CHECK(b.approximate_bytes() == 0);
   REQUIRE(store->write(b, &error));  // an empty batch is a no-op, not an error
 }
+
+TEST_CASE("store: erase_prefix removes a key family, later ops of the batch still apply",
+          "[store]") {
+  st::TempDir tmp;
+  auto store = open_ok(tmp.path());
+  WriteBatch fill;
+  for (const char* k : {"e/p1\x1f"
+                        "a",
+                        "e/p1\x1f"
+                        "b",
+                        "e/p10\x1f"
+                        "a",
+                        "e/p2\x1f"
+                        "a"}) {
+    fill.put(k, "v");
+  }
+  std::string error;
+  REQUIRE(store->write(fill, &error));
+  // Not yet visible to any reader when the erase is built: the range still covers it.
+  WriteBatch pending;
+  pending.put(
+      "e/p1\x1f"
+      "c",
+      "v");
+  REQUIRE(store->committer().try_submit(std::move(pending)));
+  WriteBatch del;
+  del.erase_prefix("e/p1\x1f");
+  del.put(
+      "e/p1\x1f"
+      "z",
+      "after");
+  st::Latch done(1);
+  REQUIRE(store->committer().try_submit(std::move(del), [&](bool ok, const std::string&) {
+    CHECK(ok);
+    done.count_down();
+  }));
+  REQUIRE(done.wait_for(std::chrono::seconds(30)));
+  auto left = scan_all(*store, "e/");
+  REQUIRE(left.size() == 3);
+  CHECK(left[0].first ==
+        "e/p1\x1f"
+        "z");
+  CHECK(left[1].first ==
+        "e/p10\x1f"
+        "a");  // a longer id is not in the range
+  CHECK(left[2].first ==
+        "e/p2\x1f"
+        "a");
+}
