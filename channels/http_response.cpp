@@ -24,9 +24,35 @@ Response error_response(int status, std::string_view message) {
   return r;
 }
 
-Response engine_error_response(const EngineError& error) {
-  const int status = error.status >= 400 && error.status <= 599 ? error.status : 500;
-  return error_response(status, error.message);
+int http_status(api::Status::Code code) {
+  using Code = api::Status::Code;
+  switch (code) {
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kConflict:
+      return 409;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kRuleError:
+    case Code::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+Response status_response(const api::Status& status) {
+  // The reference prints a JavaScript Error: "Error: ECI not found abc".
+  krl::Map body{{"error", krl::Value("Error: " + status.message())}};
+  if (!status.pointer().empty()) body.set("path", status.pointer());
+  Response r = json_response(krl::Value(std::move(body)), http_status(status.code()));
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 Response options_response() {

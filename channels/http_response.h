@@ -35,8 +35,13 @@ Response json_response(const krl::Value& value, int status = 200);
 // `status` with {"error": message}. A 503 also carries `Retry-After: 1`.
 Response error_response(int status, std::string_view message);
 
-// An engine's error as a response (its status; 500 when out of 400..599).
-Response engine_error_response(const EngineError& error);
+// The HTTP status of an engine Status code (the table in engine/api/status.h).
+int http_status(api::Status::Code code);
+
+// An engine's refusal as a response: its code's HTTP status and
+// {"error": "Error: <message>"} (plus "path" for an attribute-schema refusal).
+// The one place where the engine's Status meets HTTP.
+Response status_response(const api::Status& status);
 
 // The answer to OPTIONS on any path.
 Response options_response();

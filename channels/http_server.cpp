@@ -45,7 +45,7 @@ class Session;
 
 class ServerImpl {
  public:
-  ServerImpl(EngineApi& engine, HttpServerOptions options)
+  ServerImpl(api::EngineApi& engine, HttpServerOptions options)
       : engine_(engine), options_(std::move(options)), gate_(std::make_shared<Gate>()) {}
 
   std::optional<unsigned short> start(std::string* error);
@@ -59,7 +59,7 @@ class ServerImpl {
     if (options_.log) options_.log(line);
   }
 
-  EngineApi& engine_;
+  api::EngineApi& engine_;
   const HttpServerOptions options_;
   std::shared_ptr<Gate> gate_;
   std::atomic<bool> stopping_{false};
@@ -364,7 +364,7 @@ void detail::ServerImpl::stop() {
   left.clear();
 }
 
-HttpServer::HttpServer(EngineApi& engine, HttpServerOptions options)
+HttpServer::HttpServer(api::EngineApi& engine, HttpServerOptions options)
     : impl_(std::make_unique<detail::ServerImpl>(engine, std::move(options))) {}
 
 HttpServer::~HttpServer() {

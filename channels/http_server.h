@@ -54,7 +54,7 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(EngineApi& engine, HttpServerOptions options);
+  HttpServer(api::EngineApi& engine, HttpServerOptions options);
   ~HttpServer();  // stop()s
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

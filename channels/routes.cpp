@@ -9,6 +9,12 @@
 namespace spime::channels {
 namespace {
 
+using api::EventRequest;
+using api::EventResult;
+using api::QueryRequest;
+using api::Result;
+using api::UiContext;
+
 using krl::Map;
 using krl::Value;
 
@@ -38,7 +44,7 @@ using ReplyPtr = std::shared_ptr<ReplyOnce>;
 struct Call {
   std::vector<std::string> params;
   Value attrs;  // Map
-  EngineApi& engine;
+  api::EngineApi& engine;
   ReplyPtr reply;
 };
 
@@ -54,7 +60,7 @@ struct Route {
 
 void ui_context(Call& call) {
   call.engine.ui_context([reply = call.reply](Result<UiContext> r) {
-    if (!r.ok()) return (*reply)(engine_error_response(r.error()));
+    if (!r.ok()) return (*reply)(status_response(r.status()));
     (*reply)(json_response(
         Value(Map{{"version", Value(r.value().version)}, {"eci", Value(r.value().eci)}})));
   });
@@ -66,7 +72,7 @@ void flush(Call& call) {
     return (*call.reply)(error_response(400, "TypeError: Expected `url`"));
   }
   call.engine.flush(url->as_string(), [reply = call.reply](Result<Value> r) {
-    (*reply)(r.ok() ? json_response(r.value()) : engine_error_response(r.error()));
+    (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
   });
 }
 
@@ -82,14 +88,13 @@ Value event_result_value(const EventResult& e) {
 
 void event(Call& call) {
   call.engine.event(event_request(call, 1), [reply = call.reply](Result<std::string> r) {
-    (*reply)(r.ok() ? json_response(Value(r.value())) : engine_error_response(r.error()));
+    (*reply)(r.ok() ? json_response(Value(r.value())) : status_response(r.status()));
   });
 }
 
 void event_wait(Call& call) {
   call.engine.event_wait(event_request(call, 1), [reply = call.reply](Result<EventResult> r) {
-    (*reply)(r.ok() ? json_response(event_result_value(r.value()))
-                    : engine_error_response(r.error()));
+    (*reply)(r.ok() ? json_response(event_result_value(r.value())) : status_response(r.status()));
   });
 }
 
@@ -97,7 +102,7 @@ void event_query(Call& call) {
   QueryRequest query{call.params[0], call.params[3], call.params[4], call.attrs};
   call.engine.event_query(
       event_request(call, 1), std::move(query), [reply = call.reply](Result<Value> r) {
-        (*reply)(r.ok() ? json_response(r.value()) : engine_error_response(r.error()));
+        (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
       });
 }
 
@@ -147,7 +152,7 @@ void sky_event(Call& call) {
     call.attrs = Value(std::move(attrs));
   }
   call.engine.event_wait(event_request(call, 2), [reply = call.reply](Result<EventResult> r) {
-    (*reply)(r.ok() ? sky_event_response(r.value()) : engine_error_response(r.error()));
+    (*reply)(r.ok() ? sky_event_response(r.value()) : status_response(r.status()));
   });
 }
 
@@ -177,7 +182,7 @@ void query(Call& call) {
   split_function(call.params[2], &name, &ext);
   QueryRequest q{call.params[0], call.params[1], std::move(name), call.attrs};
   call.engine.query(std::move(q), [reply = call.reply, ext](Result<Value> r) {
-    (*reply)(r.ok() ? query_response(r.value(), ext) : engine_error_response(r.error()));
+    (*reply)(r.ok() ? query_response(r.value(), ext) : status_response(r.status()));
   });
 }
 
@@ -238,7 +243,7 @@ bool match(const char* pattern, const std::vector<std::string_view>& segments,
 
 }  // namespace
 
-void dispatch(const Request& request, EngineApi& engine, Reply reply_fn) {
+void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
   auto reply = std::make_shared<ReplyOnce>(std::move(reply_fn));
   if (request.method == "OPTIONS") return (*reply)(options_response());
 

@@ -50,6 +50,6 @@ using Reply = std::function<void(Response)>;
 // Routes `request`: answers through `reply` exactly once, either inline or
 // later from an engine thread. If the engine drops its callback without
 // calling it, `reply` gets a 500.
-void dispatch(const Request& request, EngineApi& engine, Reply reply);
+void dispatch(const Request& request, api::EngineApi& engine, Reply reply);
 
 }  // namespace spime::channels

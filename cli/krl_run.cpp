@@ -109,11 +109,12 @@ int krl_run(const Args& args_in) {
                                 event.substr(colon + 1),
                                 attrs,
                                 services.now_ms()};
-      runtime::EventOutcome out = runtime::run_event(*pico, ev, services);
-      if (!out.ok) {
-        std::cerr << "spime krl run: " << out.error << "\n";
+      runtime::Transaction txn;
+      runtime::EventOutcome out = runtime::run_event(*pico, ev, services, txn);
+      if (!out.status.is_ok()) {
+        std::cerr << "spime krl run: " << out.status.message() << "\n";
         rc = kExitFailed;
-      } else if (!store->write(out.batch, &err)) {
+      } else if (!store->write(txn.batch, &err)) {
         std::cerr << "spime krl run: " << err << "\n";
         rc = kExitFailed;
       } else {

@@ -10,11 +10,15 @@ ruleset esproto_router {
     author "spime"
     configure using low_battery_percent = 20
     provides lastHeartbeat, lastTemperature, lastHumidity, lastPressure
-    shares lastHeartbeat, lastTemperature, lastHumidity, lastPressure
+    shares lastHeartbeat, lastTemperature, lastHumidity, lastPressure, lastProblem
   }
 
   global {
     // The last heartbeat exactly as the sensor sent it.
+    // Why the last malformed heartbeat was refused (null when none was).
+    lastProblem = function() {
+      ent:lastProblem
+    }
     lastHeartbeat = function() {
       ent:lastHeartbeat
     }
@@ -72,8 +76,10 @@ ruleset esproto_router {
     }
   }
 
-  // A malformed heartbeat ends the event here: nothing is recorded or raised
-  // and the sender gets a 400 with the reason (`error error`, see README).
+  // A malformed heartbeat ends the event here (`error error`, as the
+  // reference: the schedule stops, nothing is recorded or raised, and
+  // system:error carries the reason). A device channel with the ESProto
+  // attribute schema refuses such a heartbeat before it gets here (400).
   rule validate_heartbeat {
     select when wovyn heartbeat or wovynEmitter thingHeartbeat
     pre {
@@ -82,6 +88,14 @@ ruleset esproto_router {
     if problem then noop()
     fired {
       error error <<malformed heartbeat: #{problem}>>
+    }
+  }
+
+  // The last refusal, for whoever asks (lastProblem).
+  rule note_problem {
+    select when system error
+    fired {
+      ent:lastProblem := event:attr("data")
     }
   }
 

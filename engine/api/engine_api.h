@@ -1,14 +1,18 @@
-// The engine as the HTTP layer sees it.
+// EngineApi: the engine as its clients (the HTTP layer, the CLI, tests) see it.
 //
-// channels/ knows nothing of actors or storage: every route turns into one
-// call on an EngineApi. Each method returns at once (it must never block the
-// calling I/O thread) and later calls its `done` callback EXACTLY ONCE, from
-// any thread (its own, or inline on the caller's), with either a value or an
-// EngineError. The HTTP layer posts the reply back to the connection's strand.
+// Every method returns at once (it never blocks the calling thread, which may
+// be an HTTP I/O thread) and later calls its `done` callback EXACTLY ONCE, from
+// any thread (an engine thread, or inline on the caller's), with a value or a
+// non-ok Status (status.h). The HTTP layer posts the reply back to the
+// connection's strand and maps the Status to an HTTP status there.
 //
 // If every copy of a `done` callback is destroyed without being called, the
 // HTTP layer answers 500 {"error": "Error: engine dropped the request"}, so a
 // lost request never leaves a connection hanging.
+//
+// What an answer promises (the engine's contract; engine/runtime/engine.h):
+// when `done` is called with a value, everything the request did is durable
+// and visible to every later request on any channel.
 //
 // Requests carry what the reference server (pico-engine/src/server.ts) hands
 // to pico-engine-core: ECI, domain and name exactly as decoded from the URL
@@ -20,37 +24,11 @@
 #include <functional>
 #include <string>
 #include <utility>
-#include <variant>
 
+#include "engine/api/status.h"
 #include "engine/krl/value.h"
 
-namespace spime::channels {
-
-// An error the engine answers with. `status` is the HTTP status to send
-// (400 bad input, 403 denied by policy, 404 unknown ECI/rid/function,
-// 500 rule error, 503 overloaded: the reply then carries `Retry-After: 1`).
-// `message` goes out verbatim as {"error": message}; the reference prints a
-// JS error as "Error: ECI not found abc", so include that prefix.
-struct EngineError {
-  int status = 500;
-  std::string message;
-};
-
-// A value or an EngineError.
-template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  Result(EngineError error) : v_(std::in_place_index<1>, std::move(error)) {}
-
-  bool ok() const { return v_.index() == 0; }
-  const T& value() const { return std::get<0>(v_); }
-  T& value() { return std::get<0>(v_); }
-  const EngineError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, EngineError> v_;
-};
+namespace spime::api {
 
 template <class T>
 using Done = std::function<void(Result<T>)>;
@@ -111,4 +89,4 @@ class EngineApi {
   virtual void ui_context(Done<UiContext> done) = 0;
 };
 
-}  // namespace spime::channels
+}  // namespace spime::api

@@ -1,32 +1,46 @@
-// Engine: picos as CAF actors over one RocksDB store, behind the async API the
-// HTTP layer calls (channels/engine_api.h).
+// Engine: picos as CAF actors over one RocksDB store, behind the engine's
+// public API (engine/api/engine_api.h).
 //
 // The path of one event (see ../shared/DESIGN.md):
-//   caller thread (HTTP I/O): ECI -> channel (cached) -> policy check ->
-//     admission (the pico's queue bound) -> message to the pico's actor;
+//   caller thread (HTTP I/O): admission (channel/admission.h: ECI -> channel
+//     in the channel index -> policy -> attribute schema) -> the pico's slot
+//     (pico/pico_table.h) -> its inbox, bounded (pico/pico_actor.h);
 //   pico actor (CAF scheduler): runs the whole event schedule on the pico's
-//     in-memory state, producing directives and ONE WriteBatch;
-//   committer thread: group commit (WAL, fsync) -> the reply, then the
-//     event:send messages to other picos.
-// A pico runs one event at a time, in arrival order; different picos run in
-// parallel. The next event of a pico may run while the previous one's batch
-// is still being committed (commits are FIFO, so it can only ever be
-// acknowledged after it); if a commit fails the pico's state is reloaded from
-// the store and the events that depended on it fail too.
+//     in-memory state as ONE transaction (pico/transaction.h) and submits
+//     its batch to the committer; the picos it created and the channels it
+//     changed become visible to later requests at that moment, marked with
+//     the batch's commit sequence number;
+//   committer thread: group commit (WAL, fsync) -> post-commit observers
+//     (post_commit.h: events for local picos are queued at their targets,
+//     events for other engines handed to the outbound sender) -> the answer.
 //
-// Bounded: each pico admits at most `pico_queue_limit` waiting requests, the
+// What an answer promises: when it leaves, everything the request wrote and
+// everything it read (its own pico's earlier writes, channels, other picos
+// it queried) is durable, and the events it sent to local picos are queued
+// ahead of anything that arrives later. So every later request on any
+// channel sees it, and no answer shows a write a crash could lose. A pico's
+// next message may run while the previous one's batch is being committed:
+// it reads the pending state and its answer waits too (no answer leaves
+// before the writes it depends on). A failed commit is fatal (the store
+// refuses every later write; restart the engine).
+//
+// Each pico has one FIFO for events and queries (as the reference). A
+// schedule that calls another pico (ctx:query, ctx:eventQuery, ...) runs the
+// call behind that pico's queue, with a bounded wait; a pico created by the
+// schedule (ctx:newPico) is usable in it, and its creation and the nested
+// runs on it commit with the schedule, or not at all.
+//
+// Bounded: each pico admits at most `pico_queue_limit` waiting messages, the
 // committer at most `max_pending_commits` batches; beyond either the request
-// is refused with 503 at once. Nothing waits without end.
+// is refused with kUnavailable (503) at once. Nothing waits without end.
 //
 // Picos are activated on demand (state loaded from the store at the first
 // request). At most `max_active_picos` stay active: beyond that, the least
-// recently used idle picos (nothing queued, running or being committed) are
-// evicted: their actor exits and their in-memory state is dropped, to be
-// loaded again from the store by their next request. Memory is bounded by
+// recently used idle picos are evicted (pico_table.h). Memory is bounded by
 // the recently active picos, not by all picos of the data directory.
 //
 // Thread-safety: every EngineApi method may be called from any thread; each
-// `done` is called exactly once, from an engine thread.
+// `done` is called exactly once, from an engine thread or inline.
 #pragma once
 
 #include <functional>
@@ -48,13 +62,17 @@ struct EngineOptions {
   size_t max_pending_commits = 16384;
   // CAF scheduler threads; 0 = one per core.
   int threads = 0;
+  // Idle CAF workers: spin briefly, then sleep on their condition variable
+  // (an enqueue wakes them). false keeps CAF's own polling, whose "moderate"
+  // phase sleeps 50 us at a time (BENCHMARKS.md: costlier on a small VM).
+  bool quick_idle_workers = true;
   // Informational and debug lines; may be called from any engine thread.
   std::function<void(const std::string&)> log;
 };
 
 class EngineImpl;
 
-class Engine final : public channels::EngineApi {
+class Engine final : public api::EngineApi {
  public:
   // Opens (or creates, with a root pico and its owner channel) the data
   // directory and registers the rulesets. nullptr + *error when the store
@@ -74,15 +92,14 @@ class Engine final : public channels::EngineApi {
   // stops the actors and closes the store. Idempotent.
   void shutdown();
 
-  // channels::EngineApi
-  void event_wait(channels::EventRequest event,
-                  channels::Done<channels::EventResult> done) override;
-  void event(channels::EventRequest event, channels::Done<std::string> done) override;
-  void event_query(channels::EventRequest event, channels::QueryRequest query,
-                   channels::Done<krl::Value> done) override;
-  void query(channels::QueryRequest query, channels::Done<krl::Value> done) override;
-  void flush(std::string url, channels::Done<krl::Value> done) override;
-  void ui_context(channels::Done<channels::UiContext> done) override;
+  // api::EngineApi
+  void event_wait(api::EventRequest event, api::Done<api::EventResult> done) override;
+  void event(api::EventRequest event, api::Done<std::string> done) override;
+  void event_query(api::EventRequest event, api::QueryRequest query,
+                   api::Done<krl::Value> done) override;
+  void query(api::QueryRequest query, api::Done<krl::Value> done) override;
+  void flush(std::string url, api::Done<krl::Value> done) override;
+  void ui_context(api::Done<api::UiContext> done) override;
 
  private:
   explicit Engine(std::unique_ptr<EngineImpl> impl);

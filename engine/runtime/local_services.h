@@ -1,10 +1,16 @@
 // LocalServices: Services (services.h) in-process, over one Store and one
-// RulesetRegistry. Other picos are loaded from the store for each cross-pico
-// query (committed state only); nothing is cached, so it is simple rather
-// than fast: for the offline runner and tests. The engine wraps it with its
-// actors. Also creates the root pico of a fresh data directory.
+// RulesetRegistry, without actors: for the offline runner (`spime krl run`)
+// and the runtime's tests. Existing picos are loaded from the store for each
+// cross-pico call (committed state only) and a nested event's batch is
+// written synchronously; events it sends on (event:send) are dropped. Picos
+// created by a schedule work as in the engine (services.h).
+//
+// Also the bootstrap every data directory needs: the root pico.
+//
+// Not thread-safe beyond what the store is: one caller at a time.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/runtime/pico/event_schedule.h"
@@ -19,14 +25,10 @@ class LocalServices : public Services {
 
   RulesetRegistry& registry() override { return registry_; }
   store::Store& store() override { return store_; }
-  std::int64_t now_ms() override;
-  std::string new_id() override;
-  std::optional<ChannelRecord> channel(const std::string& eci) override;
-  QueryOutcome query(const std::string& eci, const std::string& rid, const std::string& name,
-                     const krl::Map& args) override;
-  // Offline: loads the target pico from the store, runs the event, writes
-  // its batch, runs the query. Events it sends on (event:send) are dropped.
-  WaitOutcome event_wait(const std::string& from_pico_id, const WaitedEvent& ev) override;
+
+  using Services::channel;
+  // A committed channel (nullopt when unknown).
+  std::optional<ChannelRecord> channel(const std::string& eci);
 
   // The root pico's id (m/root_pico), creating the root pico with one
   // channel tagged "system","self" (allow-all policies) when absent.
@@ -39,13 +41,12 @@ class LocalServices : public Services {
                std::string* error);
 
  protected:
-  // What every event_wait checks first: the channel exists, is not the
-  // caller's own, and its policies allow the event (and the query). The
-  // channel, or nullopt with out->status and out->error set.
-  std::optional<ChannelRecord> check_wait(const std::string& from_pico_id, const WaitedEvent& ev,
-                                          WaitOutcome* out);
-  // The incoming event for `ev` (fresh eid, time now).
-  IncomingEvent incoming(const WaitedEvent& ev);
+  std::optional<ChannelRecord> existing_channel(Transaction& txn, const std::string& eci) override;
+  api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
+                                         const QueryCall& query) override;
+  api::Result<WaitAnswer> event_wait_existing(Transaction& txn, const ChannelRecord& channel,
+                                              const WaitedEvent& event) override;
+  api::Result<PicoState*> hold_for_deletion(Transaction& txn, const std::string& pico_id) override;
 
  private:
   store::Store& store_;

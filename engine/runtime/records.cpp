@@ -70,7 +70,6 @@ std::optional<std::string> read_opt_string(const Map& m, const char* field) {
 std::string encode_record(const PicoRecord& r) {
   Map m;
   m.set("parent", r.parent ? Value(*r.parent) : Value());
-  m.set("children", strings_value(r.children));
   m.set("created", Value(static_cast<double>(r.created_ms)));
   return krl::encode_json(Value(std::move(m)));
 }
@@ -83,6 +82,7 @@ std::string encode_record(const ChannelRecord& r) {
   m.set("queryPolicy", to_value(r.query_policy));
   m.set("familyChannelPicoID", r.family_pico_id ? Value(*r.family_pico_id) : Value());
   m.set("order", Value(static_cast<double>(r.order)));
+  if (!r.attrs_schema.is_null()) m.set("attrsSchema", r.attrs_schema);
   return krl::encode_json(Value(std::move(m)));
 }
 
@@ -108,7 +108,7 @@ bool decode_record(const std::string& json, PicoRecord* out, std::string* error)
   const Map& m = v.as_map();
   out->parent = read_opt_string(m, "parent");
   out->created_ms = read_int(m, "created");
-  return read_strings(m.find("children"), &out->children, "children", error);
+  return read_strings(m.find("children"), &out->legacy_children, "children", error);
 }
 
 bool decode_record(const std::string& json, ChannelRecord* out, std::string* error) {
@@ -123,6 +123,8 @@ bool decode_record(const std::string& json, ChannelRecord* out, std::string* err
   if (qp && !parse_query_policy(*qp, &out->query_policy, error)) return false;
   out->family_pico_id = read_opt_string(m, "familyChannelPicoID");
   out->order = read_int(m, "order");
+  const Value* schema = m.find("attrsSchema");
+  out->attrs_schema = schema ? *schema : Value();
   return true;
 }
 
@@ -153,6 +155,7 @@ krl::Value channel_to_value(const ChannelRecord& c) {
   m.set("eventPolicy", to_value(c.event_policy));
   m.set("queryPolicy", to_value(c.query_policy));
   m.set("familyChannelPicoID", c.family_pico_id ? Value(*c.family_pico_id) : Value());
+  if (!c.attrs_schema.is_null()) m.set("attrsSchema", c.attrs_schema);
   return Value(std::move(m));
 }
 

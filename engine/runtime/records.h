@@ -3,14 +3,18 @@
 // krl::encode_json and read with krl::parse_json; unknown fields are ignored
 // so later versions may add fields.
 //
-//   p/<pico>          {"parent": <ECI or null>, "children": [<ECI>...], "created": <ms>}
+//   p/<pico>          {"parent": <ECI or null>, "created": <ms>}
 //                     As the reference: `parent` is the ECI (a channel on the parent
-//                     pico) this pico uses to reach its parent; each child is the ECI
-//                     of a channel on that child, owned by this pico's family link.
+//                     pico) this pico uses to reach its parent. (Schema 1 also kept
+//                     "children" here; pico_records.h upgrades that to k/ keys.)
+//   k/<pico><sep><child ECI>  the child's creation order, decimal text (not JSON):
+//                     each child is the ECI of a channel on that child, owned by
+//                     this pico's family link.
 //   c/<eci>           {"pico": <pico id>, "tags": [<tag>...],
 //                      "eventPolicy": {"allow":[{"domain","name"}..],"deny":[..]},
 //                      "queryPolicy": {"allow":[{"rid","name"}..],"deny":[..]},
-//                      "familyChannelPicoID": <pico id or null>, "order": <sequence>}
+//                      "familyChannelPicoID": <pico id or null>, "order": <sequence>,
+//                      "attrsSchema": <JSON Schema of accepted event attributes, absent when none>}
 //   h/<pico><sep><eci> ""  (index of a pico's channels)
 //   r/<rid>           {"url": <url>, "source": <KRL text>, "hash": <hex digest>}
 //   u/<url>           the rid, as plain text (not JSON)
@@ -34,8 +38,9 @@ namespace spime::runtime {
 
 struct PicoRecord {
   std::optional<std::string> parent;
-  std::vector<std::string> children;
   std::int64_t created_ms = 0;
+  // Read from a schema-1 record only (children lived here); never written.
+  std::vector<std::string> legacy_children;
 };
 
 struct ChannelRecord {
@@ -46,6 +51,7 @@ struct ChannelRecord {
   QueryPolicy query_policy;
   std::optional<std::string> family_pico_id;  // parent/child link channels
   std::int64_t order = 0;
+  krl::Value attrs_schema;  // null: no schema (any attributes)
 };
 
 struct RulesetRecord {

@@ -1,17 +1,32 @@
 // Services: what the pico runtime needs from the engine around it while it
-// processes one event or query on one pico.
+// runs one event schedule or one query on one pico.
 //
-// The runtime never reaches another pico's in-memory state directly: it goes
-// through this interface, which the engine implements over its actors and
-// LocalServices (local_services.h) implements in-process over the store and
-// the registry (offline runner, tests). Implementations must be safe to call
-// from the pico's thread while other picos run on other threads.
+// The runtime never reaches another pico's state directly: cross-pico calls
+// from KRL (ctx:query, ctx:eventWait, ctx:eventQuery, ctx:delPico, channel
+// lookups) go through the non-virtual entry points below, always within the
+// calling schedule's Transaction. They
+//  * resolve the ECI: a pico created in this transaction first (its state is
+//    in the Transaction), then an existing pico;
+//  * check the channel's policy (as an HTTP request would be checked);
+//  * refuse a call to the calling pico itself (kConflict: it would wait for
+//    the schedule that is waiting; use raise);
+//  * run on a created pico inline, inside the transaction (its writes commit
+//    with the caller's, or not at all);
+//  * hand existing picos to the implementation: the engine runs the call on
+//    the target pico's state behind its queue (engine_services.h), the
+//    offline LocalServices over the store.
+// Whatever they read that is not yet durable is recorded in
+// Transaction::depends_on, so the caller's answer can wait for it.
+//
+// Implementations must be safe to call from the pico's thread while other
+// picos run on other threads.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
 #include "engine/runtime/records.h"
@@ -22,13 +37,16 @@ class Store;
 
 namespace spime::runtime {
 
+class PicoState;
 class RulesetRegistry;
+struct Transaction;
 
-struct QueryOutcome {
-  bool ok = false;
-  int status = 200;  // 200, 400 (bad request), 403 (policy), 404 (unknown), 500 (KRL error)
-  krl::Value value;
-  std::string error;
+// A query: by channel, ruleset and shared function name.
+struct QueryCall {
+  std::string eci;
+  std::string rid;
+  std::string name;
+  krl::Map args;
 };
 
 // ctx:eventWait / ctx:eventQuery: an event for another pico, and for
@@ -44,10 +62,7 @@ struct WaitedEvent {
   krl::Map query_args;
 };
 
-struct WaitOutcome {
-  bool ok = false;
-  int status = 200;  // as QueryOutcome; 409: the target is the calling pico
-  std::string error;
+struct WaitAnswer {
   std::string eid;
   krl::Array directives;
   krl::Value query_value;  // with_query only
@@ -61,29 +76,51 @@ class Services {
   virtual store::Store& store() = 0;
 
   // Milliseconds since the epoch (event time of raised events).
-  virtual std::int64_t now_ms() = 0;
+  virtual std::int64_t now_ms();
   // The engine's base url for meta:host ("" offline).
   virtual std::string host_url() { return ""; }
   // Fresh ids (pico ids, ECIs, eids).
-  virtual std::string new_id() = 0;
+  virtual std::string new_id();
   // Limits for each evaluation.
   virtual krl::Limits limits() { return {}; }
 
-  // A committed channel (nullopt when unknown).
-  virtual std::optional<ChannelRecord> channel(const std::string& eci) = 0;
+  // The channel `eci` as `txn` sees it (created in it, or existing), or nullopt.
+  std::optional<ChannelRecord> channel(Transaction& txn, const std::string& eci);
 
-  // ctx:query to another pico, by ECI, with that channel's query policy.
-  // Read-only; sees committed state.
-  virtual QueryOutcome query(const std::string& eci, const std::string& rid,
-                             const std::string& name, const krl::Map& args) = 0;
+  // ctx:query from pico `from_pico_id`: the channel's query policy applies.
+  api::Result<krl::Value> query(Transaction& txn, const std::string& from_pico_id,
+                                const QueryCall& query);
 
-  // ctx:eventWait / ctx:eventQuery from pico `from_pico_id`: checks the
-  // channel's event (and query) policy, runs the event's schedule on the
-  // channel's pico, waits until its writes are committed, then runs the
-  // query there. An event for the calling pico itself is refused (409): it
-  // would wait for the schedule that is waiting. Picos created by the
-  // calling schedule do not exist until it commits.
-  virtual WaitOutcome event_wait(const std::string& from_pico_id, const WaitedEvent& ev) = 0;
+  // ctx:eventWait / ctx:eventQuery from pico `from_pico_id`: the channel's
+  // event (and query) policy apply; runs the event's schedule on the
+  // channel's pico, then the query there.
+  api::Result<WaitAnswer> event_wait(Transaction& txn, const std::string& from_pico_id,
+                                     const WaitedEvent& event);
+
+  // ctx:delPico: erases pico `pico_id` and its descendants in `txn` (records,
+  // channels, state, children). Answers the ECI of the pico's parent link
+  // (the channel on its parent that the pico used to reach it), if any.
+  api::Result<std::optional<std::string>> delete_pico_tree(Transaction& txn,
+                                                           const std::string& pico_id);
+
+ protected:
+  // ---- existing picos (not created in the calling transaction) ----
+  virtual std::optional<ChannelRecord> existing_channel(Transaction& txn,
+                                                        const std::string& eci) = 0;
+  // Policies are checked, the target is not the caller.
+  virtual api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
+                                                 const QueryCall& query) = 0;
+  virtual api::Result<WaitAnswer> event_wait_existing(Transaction& txn,
+                                                      const ChannelRecord& channel,
+                                                      const WaitedEvent& event) = 0;
+  // The pico's current state, held (no other schedule runs on it) until the
+  // transaction ends, for ctx:delPico.
+  virtual api::Result<PicoState*> hold_for_deletion(Transaction& txn,
+                                                    const std::string& pico_id) = 0;
+
+ private:
+  api::Status delete_tree(Transaction& txn, const std::string& pico_id, int depth,
+                          std::optional<std::string>* parent_link);
 };
 
 }  // namespace spime::runtime

@@ -222,18 +222,26 @@ TEST_CASE("errors: 404, 400, 413, engine statuses, 503 with Retry-After", "[http
   CHECK(c.closed_by_server());
 
   HttpClient c2(f.port);
-  f.engine.fail = EngineError{403, "Error: Not allowed by channel policy"};
+  f.engine.fail = Status::permission_denied("Not allowed by channel policy");
   r = c2.get("/sky/cloud/E/r/f");
   CHECK(r.status == 403);
   CHECK(r.body == R"({"error":"Error: Not allowed by channel policy"})");
-  f.engine.fail = EngineError{503, "Error: pico is busy"};
+  f.engine.fail = Status::unavailable("pico is busy");
   r = c2.get("/sky/event/E/none/a/b");
   CHECK(r.status == 503);
   CHECK(r.header("Retry-After") == "1");
   CHECK(r.body == R"({"error":"Error: pico is busy"})");
-  f.engine.fail = EngineError{42, "Error: odd"};
+  f.engine.fail = Status::rule_error("r rule x at 1:2: odd");
   r = c2.get("/c/E/event/a/b");
   CHECK(r.status == 500);
+  CHECK(r.body == R"({"error":"Error: r rule x at 1:2: odd"})");
+  f.engine.fail = Status::invalid_argument("attribute /a: expected a number").with_pointer("/a");
+  r = c2.get("/c/E/event/a/b");
+  CHECK(r.status == 400);
+  CHECK(r.body == R"({"error":"Error: attribute /a: expected a number","path":"/a"})");
+  f.engine.fail = Status::conflict("an event to the calling pico");
+  r = c2.get("/c/E/event/a/b");
+  CHECK(r.status == 409);
 }
 
 TEST_CASE("a dropped engine callback still gets a reply", "[http]") {

@@ -14,6 +14,14 @@
 
 namespace spime::channels::testing {
 
+using api::Done;
+using api::EngineApi;
+using api::EventRequest;
+using api::EventResult;
+using api::QueryRequest;
+using api::Status;
+using api::UiContext;
+
 class TestEngine : public EngineApi {
  public:
   TestEngine() : worker_([this] { run(); }) {}
@@ -27,7 +35,7 @@ class TestEngine : public EngineApi {
   }
 
   // ---- knobs (set before requests arrive) ----
-  std::optional<EngineError> fail;                      // answer every call with this
+  std::optional<Status> fail;                           // answer every call with this
   krl::Value query_value = krl::Value("query-result");  // query / event_query answer
   krl::Value directives = krl::Value(krl::Array{});     // event_wait answer
   bool hold = false;                                    // keep answers until release()

@@ -11,10 +11,10 @@
 #include "engine/runtime/engine.h"
 
 namespace fs = std::filesystem;
-using spime::channels::EventRequest;
-using spime::channels::EventResult;
-using spime::channels::QueryRequest;
-using spime::channels::Result;
+using spime::api::EventRequest;
+using spime::api::EventResult;
+using spime::api::QueryRequest;
+using spime::api::Result;
 using spime::krl::Map;
 using spime::krl::Value;
 using spime::runtime::Engine;
@@ -61,7 +61,7 @@ Value must_event(Engine& e, const std::string& eci, const std::string& domain,
   auto r = await<EventResult>([&](auto done) {
     e.event_wait(EventRequest{eci, domain, name, Value(std::move(attrs))}, done);
   });
-  INFO((r.ok() ? "" : r.error().message));
+  INFO((r.ok() ? "" : r.status().to_string()));
   REQUIRE(r.ok());
   return r.value().directives;
 }
@@ -71,7 +71,7 @@ Value must_query(Engine& e, const std::string& eci, const std::string& rid,
   auto r = await<Value>([&](auto done) {
     e.query(QueryRequest{eci, rid, name, Value(Map())}, done);
   });
-  INFO((r.ok() ? "" : r.error().message));
+  INFO((r.ok() ? "" : r.status().to_string()));
   REQUIRE(r.ok());
   return r.value();
 }

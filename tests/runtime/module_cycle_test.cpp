@@ -11,6 +11,7 @@
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
+#include "tests/runtime/runtime_fixture.h"
 
 namespace fs = std::filesystem;
 using namespace spime::runtime;
@@ -63,7 +64,7 @@ struct World {
     auto pico = PicoState::load(*store, *services, root, &err);
     INFO(err);
     REQUIRE(pico);
-    auto q = run_query(*pico, "", rid, name, {}, *services);
+    auto q = spime::runtime::testing::query_pico(*pico, rid, name, {}, *services);
     INFO(q.error);
     CHECK(q.status == 200);
     return q.value;

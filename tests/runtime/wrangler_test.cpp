@@ -13,9 +13,11 @@
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
+#include "tests/runtime/runtime_fixture.h"
 
 namespace fs = std::filesystem;
 using namespace spime::runtime;
+using namespace spime::runtime::testing;
 using spime::krl::Map;
 using spime::krl::Value;
 
@@ -106,29 +108,24 @@ struct Engine {
     std::ofstream(p) << src;
     return "file://" + p.string();
   }
-  EventOutcome event_to(const std::string& pico_id, const std::string& eci,
-                        const std::string& domain, const std::string& name, Map attrs = {}) {
+  Ran event_to(const std::string& pico_id, const std::string& eci, const std::string& domain,
+               const std::string& name, Map attrs = {}) {
     IncomingEvent e{eci, "eid" + std::to_string(++eid), domain, name, std::move(attrs), 1000};
-    EventOutcome out = run_event(pico(pico_id), e, *services);
-    if (out.ok) {
-      std::string err;
-      REQUIRE(store->write(out.batch, &err));
-    }
-    return out;
+    return run_and_write(pico(pico_id), e, *services, *store);
   }
-  EventOutcome event(const std::string& domain, const std::string& name, Map attrs = {}) {
+  Ran event(const std::string& domain, const std::string& name, Map attrs = {}) {
     return event_to(root, services->first_eci(root), domain, name, std::move(attrs));
   }
   // Delivers an event:send / ctx:event as the engine would (by ECI).
-  EventOutcome deliver(const OutgoingEvent& o) {
+  Ran deliver(const OutgoingEvent& o) {
     auto c = services->channel(o.eci);
     REQUIRE(c);
     return event_to(c->pico_id, o.eci, o.domain, o.name,
                     o.attrs.is_map() ? o.attrs.as_map() : Map());
   }
-  QueryOutcome query_on(const std::string& pico_id, const std::string& name, Map args = {},
-                        const std::string& rid = kWrangler) {
-    return run_query(pico(pico_id), "", rid, name, args, *services);
+  Answer query_on(const std::string& pico_id, const std::string& name, Map args = {},
+                  const std::string& rid = kWrangler) {
+    return query_pico(pico(pico_id), rid, name, args, *services);
   }
   Value q(const std::string& name, Map args = {}) {
     auto out = query_on(root, name, std::move(args));
@@ -139,13 +136,13 @@ struct Engine {
 };
 
 // The raised events of one outcome, "domain:name" in order.
-std::vector<std::string> raised(const EventOutcome& o) {
+std::vector<std::string> raised(const Ran& o) {
   std::vector<std::string> out;
   for (const auto& r : o.raised) out.push_back(r.domain + ":" + r.name);
   return out;
 }
 
-const ScheduledEntry* find_raised(const EventOutcome& o, const std::string& name) {
+const ScheduledEntry* find_raised(const Ran& o, const std::string& name) {
   for (const auto& r : o.raised) {
     if (r.name == name) return &r;
   }
@@ -533,7 +530,7 @@ TEST_CASE("ctx: channel and pico actions as the reference", "[wrangler]") {
   CHECK(J(e.q("children")) == "[]");
   // An empty ruleset list is a pico with nothing installed.
   REQUIRE(e.event("t", "newpico", json_map(R"({"rs":[]})")).ok);
-  REQUIRE(e.pico(e.root).record().children.size() == 1);
+  REQUIRE(e.pico(e.root).children_in_order().size() == 1);
 
   out = e.event("t", "install", json_map(R"({"url":3})"));
   CHECK_FALSE(out.ok);

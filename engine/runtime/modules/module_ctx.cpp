@@ -1,20 +1,19 @@
-// The `ctx` module (reference: pico-engine-core/src/modules/ctx.ts) and a
-// minimal `schedule` module. Structural changes go to the schedule's overlay
-// (RuntimeHost) and reach the PicoState and the store only on commit.
+// The `ctx` module (reference: pico-engine-core/src/modules/ctx.ts).
+// Structural changes go to the schedule's overlay (RuntimeHost) or its
+// Transaction and reach the PicoState and the store only on commit.
 #include <algorithm>
 #include <functional>
 
 #include "engine/krl/error.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/select_when/select_bridge.h"
-#include "engine/store/keys.h"
-#include "engine/store/store.h"
 
 namespace spime::runtime {
 
-namespace keys = store::keys;
 using krl::Array;
 using krl::BoundArgs;
 using krl::EvalContext;
@@ -76,7 +75,7 @@ Value parent(EvalContext& ctx, const BoundArgs&) {
   return p ? Value(*p) : Value();
 }
 Value children(EvalContext& ctx, const BoundArgs&) {
-  return strings(H(ctx, "ctx:children").record().children);
+  return strings(H(ctx, "ctx:children").children());
 }
 Value channels(EvalContext& ctx, const BoundArgs&) {
   Array out;
@@ -133,9 +132,7 @@ void apply_settings(ChannelRecord* c, const BoundArgs& a, int first) {
 }
 
 std::int64_t next_order(RuntimeHost& h) {
-  std::int64_t n = 0;
-  for (const auto& c : h.channels()) n = std::max(n, c.order + 1);
-  return n;
+  return h.next_channel_order();
 }
 
 // A new channel of this pico, settings validated before anything is written.
@@ -331,7 +328,7 @@ Value event(EvalContext& ctx, const BoundArgs& a) {
   out.attrs = a[3].is_null() ? Value(Map()) : a[3];
   check_storable(out.attrs, "ctx:event attrs");
   if (a.has(4)) out.host = krl::to_string(a[4]);
-  h.outgoing.push_back(std::move(out));
+  h.txn().outgoing.push_back(std::move(out));
   return Value();
 }
 
@@ -339,13 +336,15 @@ Value query(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:query");
   std::string eci = krl::to_string(a[0]);
   Map args = a[3].is_map() ? a[3].as_map() : Map();
-  QueryOutcome q = h.services().query(eci, krl::to_string(a[1]), krl::to_string(a[2]), args);
-  if (!q.ok) throw KrlError(q.error);
-  return q.value;
+  auto q = h.services().query(h.txn(), h.pico().id(),
+                              QueryCall{eci, krl::to_string(a[1]), krl::to_string(a[2]), args});
+  if (!q.ok()) throw KrlError(q.status().message());
+  return std::move(q.value());
 }
 
-// ctx:eventWait / ctx:eventQuery: run an event on another (committed) pico
-// and wait for its schedule to commit; eventQuery then queries it.
+// ctx:eventWait / ctx:eventQuery: run an event on another pico (one this
+// schedule created included) and answer its directives; eventQuery then
+// queries it. The caller's own answer waits until that event is durable.
 WaitedEvent waited(const char* what, RuntimeHost& h, const BoundArgs& a) {
   h.throw_if_read_only(what);
   WaitedEvent ev;
@@ -362,9 +361,10 @@ WaitedEvent waited(const char* what, RuntimeHost& h, const BoundArgs& a) {
 
 Value event_wait(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:eventWait");
-  WaitOutcome out = h.services().event_wait(h.pico().id(), waited("ctx:eventWait", h, a));
-  if (!out.ok) throw KrlError("ctx:eventWait: " + out.error);
-  return Value(Map{{"eid", out.eid}, {"directives", Value(std::move(out.directives))}});
+  auto out = h.services().event_wait(h.txn(), h.pico().id(), waited("ctx:eventWait", h, a));
+  if (!out.ok()) throw KrlError("ctx:eventWait: " + out.status().message());
+  return Value(
+      Map{{"eid", out.value().eid}, {"directives", Value(std::move(out.value().directives))}});
 }
 
 Value event_query(EvalContext& ctx, const BoundArgs& a) {
@@ -376,9 +376,9 @@ Value event_query(EvalContext& ctx, const BoundArgs& a) {
   if (!a[6].is_null() && !a[6].is_map())
     throw krl::type_error("ctx:eventQuery: args must be a Map");
   if (a[6].is_map()) ev.query_args = a[6].as_map();
-  WaitOutcome out = h.services().event_wait(h.pico().id(), ev);
-  if (!out.ok) throw KrlError("ctx:eventQuery: " + out.error);
-  return std::move(out.query_value);
+  auto out = h.services().event_wait(h.txn(), h.pico().id(), ev);
+  if (!out.ok()) throw KrlError("ctx:eventQuery: " + out.status().message());
+  return std::move(out.value().query_value);
 }
 
 // Creates a child pico (reference Pico.newPico): the child's records, a
@@ -439,105 +439,40 @@ Value new_pico(EvalContext& ctx, const BoundArgs& a) {
   PicoRecord rec;
   rec.parent = parent_link.eci;
   rec.created_ms = s.now_ms();
-  h.extra.put(keys::pico(child), encode_record(rec));
+  // The child exists at once for this schedule (ctx:eventQuery on it runs its
+  // rules inside this transaction); its globals run now.
+  std::string err;
+  auto state = PicoState::create(s.store(), s, child, rec, {self, child_link}, installs, &err);
+  if (!state) throw KrlError("ctx:newPico: " + err);
+  Transaction& txn = h.txn();
+  pico_records::put_pico(&txn.batch, child, rec);
   for (const ChannelRecord* c : {&self, &child_link}) {
-    h.extra.put(keys::channel(c->eci), encode_record(*c));
-    h.extra.put(keys::pico_channel(child, c->eci), "");
+    pico_records::put_channel(&txn.batch, *c);
+    txn.channel_changes.emplace_back(c->eci, *c);
   }
   for (const auto& [rs, ir] : installs) {
-    h.extra.put(keys::installation(child, rs->rid), encode_record(ir));
+    pico_records::put_installation(&txn.batch, child, rs->rid, ir);
   }
+  txn.created.emplace(child, std::move(state));
   h.put_channel(std::move(parent_link));
-  h.record_for_write().children.push_back(child_link.eci);
+  h.add_child(child_link.eci);
   return Value(child_link.eci);
 }
 
-// Erases pico `id` and its descendants (committed state) into `batch`.
-void erase_tree(Services& s, const std::string& id, store::WriteBatch* batch, int depth) {
-  if (depth > 10000) throw KrlError("ctx:delPico: pico tree too deep");
-  store::Store& st = s.store();
-  std::string raw;
-  PicoRecord rec;
-  std::string err;
-  if (st.get(keys::pico(id), &raw) && decode_record(raw, &rec, &err)) {
-    for (const auto& ceci : rec.children) {
-      if (auto c = s.channel(ceci)) erase_tree(s, c->pico_id, batch, depth + 1);
-    }
-  }
-  auto erase_all = [&](const std::string& prefix) {
-    st.scan(prefix, [&](std::string_view k, std::string_view) {
-      batch->erase(k);
-      return true;
-    });
-  };
-  st.scan(keys::pico_channel_prefix(id), [&](std::string_view k, std::string_view) {
-    std::string pid, eci;
-    if (keys::parse_pico_channel(k, &pid, &eci)) batch->erase(keys::channel(eci));
-    batch->erase(k);
-    return true;
-  });
-  erase_all(keys::installation_prefix(id));
-  erase_all(keys::entvar_prefix(id));
-  erase_all(keys::rule_state_prefix(id));
-  batch->erase(keys::pico(id));
-}
-
+// Deletes the child behind child link `eci` and its whole subtree
+// (reference Pico.delPico), with the family channel it used to reach us.
 Value del_pico(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:delPico");
   h.throw_if_read_only("ctx:delPico");
   std::string eci = krl::to_string(a[0]);
-  auto& children = h.record().children;
-  if (std::find(children.begin(), children.end(), eci) == children.end()) {
-    throw KrlError("delPico(" + eci + ") - not found in children ECIs");
-  }
-  auto link = h.services().channel(eci);
+  if (!h.has_child(eci)) throw KrlError("delPico(" + eci + ") - not found in children ECIs");
+  auto link = h.services().channel(h.txn(), eci);
   if (!link) throw KrlError("delPico(" + eci + ") - not found in children ECIs");
-  erase_tree(h.services(), link->pico_id, &h.extra, 0);
-  auto& kids = h.record_for_write().children;
-  kids.erase(std::remove(kids.begin(), kids.end(), eci), kids.end());
-  for (const auto& c : h.channels()) {
-    if (c.family_pico_id && *c.family_pico_id == link->pico_id) h.del_channel(c.eci);
-  }
+  auto parent_link = h.services().delete_pico_tree(h.txn(), link->pico_id);
+  if (!parent_link.ok()) throw KrlError("delPico(" + eci + "): " + parent_link.status().message());
+  h.remove_child(eci);
+  if (parent_link.value() && h.channel(*parent_link.value())) h.del_channel(*parent_link.value());
   return Value();
-}
-
-// ---- schedule (minimal) ---------------------------------------------------------------------
-
-Value schedule_list(EvalContext& ctx, const BoundArgs&) {
-  RuntimeHost& h = H(ctx, "schedule:list");
-  Array out;
-  h.pico().store().scan(keys::schedule_prefix(), [&](std::string_view, std::string_view v) {
-    Value rec;
-    std::string err;
-    if (krl::parse_json(v, &rec, &err) && rec.is_map()) {
-      const Value* p = rec.as_map().find("picoId");
-      if (p && p->is_string() && p->as_string() == h.pico().id()) out.push_back(rec);
-    }
-    return true;
-  });
-  return Value(std::move(out));
-}
-
-Value schedule_remove(EvalContext& ctx, const BoundArgs& a) {
-  RuntimeHost& h = H(ctx, "schedule:remove");
-  h.throw_if_read_only("schedule:remove");
-  std::string id = krl::to_string(a[0]);
-  std::string raw;
-  Value rec;
-  std::string err;
-  if (!h.pico().store().get(keys::schedule(id), &raw) || !krl::parse_json(raw, &rec, &err) ||
-      !rec.is_map()) {
-    throw KrlError("NotFound: " + id);
-  }
-  const Value* p = rec.as_map().find("picoId");
-  if (!p || !p->is_string() || p->as_string() != h.pico().id()) throw KrlError("NotFound: " + id);
-  h.extra.erase(keys::schedule(id));
-  const Value* t = rec.as_map().find("time");
-  if (t && t->is_number()) {
-    h.extra.erase(
-        keys::schedule_due(static_cast<std::uint64_t>(std::max(0.0, t->as_number())), id));
-  }
-  return Value(true);
 }
 
 }  // namespace
@@ -577,15 +512,6 @@ const krl::Module& ctx_module() {
            event_query,
            K::Action},
       }};
-  return m;
-}
-
-const krl::Module& schedule_module() {
-  static const krl::Module m{"schedule",
-                             {
-                                 {"list", {}, schedule_list},
-                                 {"remove", {"id"}, schedule_remove, krl::Function::Kind::Action},
-                             }};
   return m;
 }
 

@@ -82,7 +82,7 @@ Value send(EvalContext& ctx, const BoundArgs& a) {
   out.attrs = get("attrs");
   check_storable(out.attrs, "event:send attrs");
   if (krl::truthy(host_v)) out.host = krl::to_string(host_v);
-  host.outgoing.push_back(std::move(out));
+  host.txn().outgoing.push_back(std::move(out));
   return Value();
 }
 

@@ -15,7 +15,7 @@ namespace spime::runtime {
 const krl::Module& event_module();     // module_event.cpp
 const krl::Module& meta_module();      // module_meta.cpp
 const krl::Module& ctx_module();       // module_ctx.cpp
-const krl::Module& schedule_module();  // module_ctx.cpp (list/remove, minimal)
+const krl::Module& schedule_module();  // module_schedule.cpp (list, remove)
 
 // All of them, for CompileOptions::host_modules.
 const std::vector<const krl::Module*>& runtime_modules();

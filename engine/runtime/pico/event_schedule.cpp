@@ -1,5 +1,7 @@
 #include "engine/runtime/pico/event_schedule.h"
 
+#include <algorithm>
+
 #include "engine/krl/error.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/select_when/select_bridge.h"
@@ -55,9 +57,10 @@ void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalCont
 
 }  // namespace
 
-EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services) {
+EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services,
+                       Transaction& txn) {
   EventOutcome out;
-  RuntimeHost host(pico, services, nullptr);
+  RuntimeHost host(pico, services, txn, nullptr);
   krl::EvalContext ctx;
   ctx.limits = services.limits();
   ctx.host = &host;
@@ -76,65 +79,43 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
       run_entry(host, entry, ctx);
     }
   } catch (const KrlError& e) {
-    out.status = 500;
-    out.error = where(host.at_rid, host.at_rule, e);
+    out.status = api::Status::rule_error(where(host.at_rid, host.at_rule, e));
     return out;
   } catch (const std::exception& e) {
-    out.status = 500;
-    out.error = host.at_rid + ": internal error: " + e.what();
+    out.status = api::Status::internal(host.at_rid + ": internal error: " + e.what());
     return out;
   }
-  if (host.user_error) {
-    // Deviation from the reference (which answers 200): a ruleset that ends
-    // an event with `error error` has declared the input bad, so the sender
-    // gets a 400 and the whole schedule is rolled back.
-    out.status = 400;
-    out.error = *host.user_error;
-    return out;
-  }
-  host.commit(&out.batch);
-  out.ok = true;
+  host.commit();
   out.directives = std::move(host.directives);
-  out.outgoing = std::move(host.outgoing);
   out.raised = std::move(host.raised);
   out.entvars = host.ent_log();
   return out;
 }
 
-QueryOutcome run_query(PicoState& pico, const std::string& eci, const std::string& rid,
-                       const std::string& name, const krl::Map& args, Services& services) {
-  QueryOutcome out;
-  QueryInfo q{eci, rid, name, args};
-  RuntimeHost host(pico, services, &q);
-  const Installation* inst = pico.installation(rid);
-  if (!inst) {
-    out.status = 404;
-    out.error = "Pico doesn't have " + rid + " installed.";
-    return out;
-  }
+api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& services,
+                             Transaction& txn) {
+  QueryInfo info{q.eci, q.rid, q.name, q.args};
+  RuntimeHost host(pico, services, txn, &info);
+  const Installation* inst = pico.installation(q.rid);
+  if (!inst) return api::Status::not_found("Pico doesn't have " + q.rid + " installed.");
   const auto& shares = inst->ruleset->program->meta().shares;
-  if (std::find(shares.begin(), shares.end(), name) == shares.end()) {
-    out.status = 404;
-    out.error = "Ruleset " + rid + " does not have query function \"" + name + "\"";
-    return out;
+  if (std::find(shares.begin(), shares.end(), q.name) == shares.end()) {
+    return api::Status::not_found("Ruleset " + q.rid + " does not have query function \"" + q.name +
+                                  "\"");
   }
   krl::EvalContext ctx;
   ctx.limits = services.limits();
   ctx.host = &host;
-  host.set_current_rule(rid, "");
+  host.set_current_rule(q.rid, "");
   try {
     krl::Args named;
-    for (const auto& [k, v] : args) named.named.emplace_back(k, v);
-    out.value = inst->instance->query(name, named, ctx);
-    out.ok = true;
+    for (const auto& [k, v] : q.args) named.named.emplace_back(k, v);
+    return inst->instance->query(q.name, named, ctx);
   } catch (const KrlError& e) {
-    out.status = 500;
-    out.error = where(rid, "", e);
+    return api::Status::rule_error(where(q.rid, "", e));
   } catch (const std::exception& e) {
-    out.status = 500;
-    out.error = rid + ": internal error: " + e.what();
+    return api::Status::internal(q.rid + ": internal error: " + e.what());
   }
-  return out;
 }
 
 }  // namespace spime::runtime

@@ -13,28 +13,32 @@
 //    error ("event schedule exceeded N entries ...");
 //  * atomic: entity writes, select-when states and structural changes
 //    (ctx:newChannel, install, newPico, ...) go to an overlay; on success they
-//    are applied to the PicoState and encoded into ONE WriteBatch (outcome.
-//    batch) for the caller to commit; on any error nothing is applied and the
-//    batch is empty. As the reference, an error does not raise system:error:
-//    it ends the schedule and the event answers with it (status 500, text
+//    are applied to the PicoState and appended to the Transaction (ONE batch
+//    for the caller to commit, with the nested runs on created picos); on any
+//    error nothing is applied and the caller drops the Transaction. As the
+//    reference, an error does not raise system:error: it ends the schedule
+//    and the event answers with it (Status kRuleError, text
 //    "<rid> rule <rule> at <line>:<col>: <message>").
 //  * `error error <expr>` (KRL's user-level error) ends the schedule as the
-//    reference does (last, clear the schedule, raise system:error, which
-//    still runs); then, unlike the reference's 200, the event is refused:
-//    status 400, error = the expression's value as a string, nothing applied.
+//    reference does: the rule stops, the schedule is cleared, system:error
+//    is raised (and runs), and the event succeeds with the directives so far
+//    and every write of its handlers. `error info|warn|debug` raise
+//    system:error and go on.
 //
-// run_query is read-only: it never writes the PicoState or the store.
+// run_query is read-only: it never writes the PicoState or the store; what
+// it reads of other picos (ctx:query) is recorded in the Transaction.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
 #include "engine/runtime/pico/pico_state.h"
+#include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/services.h"
-#include "engine/store/write_batch.h"
 
 namespace spime::runtime {
 
@@ -49,16 +53,6 @@ struct IncomingEvent {
   std::int64_t time_ms = 0;
 };
 
-// event:send / ctx:event to another pico, delivered by the caller after the
-// batch commits (fire and forget, as the reference).
-struct OutgoingEvent {
-  std::string eci;
-  std::string domain;
-  std::string name;
-  krl::Value attrs;
-  std::string host;  // non-empty: an external engine (sky API); not delivered offline
-};
-
 // One entry the schedule ran (for the offline runner and tests).
 struct ScheduledEntry {
   std::string rid;
@@ -68,12 +62,8 @@ struct ScheduledEntry {
 };
 
 struct EventOutcome {
-  bool ok = false;
-  int status = 200;
-  std::string error;
+  api::Status status;  // ok, or why the schedule failed (then drop the Transaction)
   krl::Array directives;
-  store::WriteBatch batch;
-  std::vector<OutgoingEvent> outgoing;
   // What ran: the incoming event and every raised event, per rid. Raised
   // events only (not the incoming one) are in `raised`.
   std::vector<ScheduledEntry> raised;
@@ -82,10 +72,11 @@ struct EventOutcome {
   std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> entvars;
 };
 
-EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services);
+EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services,
+                       Transaction& txn);
 
-// `args`: the query's arguments by name (from the request or ctx:query).
-QueryOutcome run_query(PicoState& pico, const std::string& eci, const std::string& rid,
-                       const std::string& name, const krl::Map& args, Services& services);
+// `query.args`: the query's arguments by name (from the request or ctx:query).
+api::Result<krl::Value> run_query(PicoState& pico, const QueryCall& query, Services& services,
+                                  Transaction& txn);
 
 }  // namespace spime::runtime

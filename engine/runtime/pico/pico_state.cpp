@@ -3,15 +3,15 @@
 #include <algorithm>
 
 #include "engine/krl/error.h"
+#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/select_when/select_bridge.h"
 #include "engine/runtime/services.h"
-#include "engine/store/keys.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime {
 
-namespace keys = store::keys;
 using krl::Map;
 using krl::Value;
 
@@ -78,59 +78,62 @@ std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const Loaded
 
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,
                                            const std::string& pico_id, std::string* error) {
-  std::unique_ptr<PicoState> p(new PicoState());
-  p->id_ = pico_id;
-  p->store_ = &store;
-  std::string raw;
-  if (!store.get(keys::pico(pico_id), &raw)) {
-    *error = "Pico not found: " + pico_id;
-    return nullptr;
-  }
-  if (!decode_record(raw, &p->record_, error)) {
-    *error = "pico " + pico_id + ": " + *error;
-    return nullptr;
-  }
-  std::vector<std::string> ecis;
-  store.scan(keys::pico_channel_prefix(pico_id), [&](std::string_view key, std::string_view) {
-    std::string pid, eci;
-    if (keys::parse_pico_channel(key, &pid, &eci)) ecis.push_back(eci);
-    return true;
-  });
-  for (const auto& eci : ecis) {
-    ChannelRecord c;
-    if (!store.get(keys::channel(eci), &raw) || !decode_record(raw, &c, error)) {
-      *error = "channel " + eci + " of pico " + pico_id + " is missing or corrupt";
-      return nullptr;
-    }
-    c.eci = eci;
-    p->channels_[eci] = std::move(c);
-  }
-  std::vector<std::pair<std::string, InstallRecord>> installs;
-  bool ok = true;
-  store.scan(keys::installation_prefix(pico_id), [&](std::string_view key, std::string_view value) {
-    std::string pid, rid;
-    InstallRecord rec;
-    if (!keys::parse_installation(key, &pid, &rid) ||
-        !decode_record(std::string(value), &rec, error)) {
-      *error = "installation record of pico " + pico_id + " is corrupt";
-      ok = false;
-      return false;
-    }
-    installs.emplace_back(rid, std::move(rec));
-    return true;
-  });
-  if (!ok) return nullptr;
-  std::stable_sort(installs.begin(), installs.end(),
-                   [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
-  for (auto& [rid, rec] : installs) {
+  pico_records::LoadedPico loaded;
+  if (!pico_records::load(store, pico_id, &loaded, error)) return nullptr;
+  std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>> installs;
+  for (auto& [rid, rec] : loaded.installs) {
     auto rs = services.registry().get(rid);
     if (!rs) {
       *error = "pico " + pico_id + " has " + rid + " installed but it is not registered";
       return nullptr;
     }
-    if (!p->install(rs, std::move(rec), services, error)) return nullptr;
+    installs.emplace_back(std::move(rs), std::move(rec));
+  }
+  auto p = create(store, services, pico_id, std::move(loaded.record), std::move(loaded.channels),
+                  installs, error);
+  if (!p) return nullptr;
+  for (const auto& [eci, order] : loaded.children) p->add_child(eci, order);
+  return p;
+}
+
+std::unique_ptr<PicoState> PicoState::create(
+    store::Store& store, Services& services, const std::string& pico_id, PicoRecord record,
+    std::vector<ChannelRecord> channels,
+    const std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>>& installs,
+    std::string* error) {
+  std::unique_ptr<PicoState> p(new PicoState());
+  p->id_ = pico_id;
+  p->store_ = &store;
+  p->record_ = std::move(record);
+  p->record_.legacy_children.clear();
+  for (ChannelRecord& c : channels) p->put_channel(std::move(c));
+  for (const auto& [rs, rec] : installs) {
+    if (!p->install(rs, rec, services, error)) return nullptr;
   }
   return p;
+}
+
+void PicoState::put_channel(ChannelRecord c) {
+  next_channel_order_ = std::max(next_channel_order_, c.order + 1);
+  std::string eci = c.eci;
+  channels_[eci] = std::move(c);
+}
+
+std::vector<std::string> PicoState::children_in_order() const {
+  std::vector<std::pair<std::int64_t, const std::string*>> by_order;
+  by_order.reserve(children_.size());
+  for (const auto& [eci, order] : children_) by_order.emplace_back(order, &eci);
+  std::sort(by_order.begin(), by_order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  out.reserve(by_order.size());
+  for (const auto& [order, eci] : by_order) out.push_back(*eci);
+  return out;
+}
+
+void PicoState::add_child(const std::string& eci, std::int64_t order) {
+  children_[eci] = order;
+  next_child_order_ = std::max(next_child_order_, order + 1);
 }
 
 std::vector<const ChannelRecord*> PicoState::channels_in_order() const {
@@ -153,7 +156,9 @@ bool PicoState::install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord r
                         Services& services, std::string* error) {
   krl::EvalContext ctx;
   ctx.limits = services.limits();
-  RuntimeHost host(*this, services, nullptr);
+  // Globals run outside any event: what they might write goes nowhere.
+  Transaction scratch;
+  RuntimeHost host(*this, services, scratch, nullptr);
   host.set_current_rule(rs->rid, "");
   ctx.host = &host;
   Installation inst;
@@ -217,9 +222,7 @@ std::int64_t PicoState::next_install_order() const {
 }
 
 std::int64_t PicoState::next_channel_order() const {
-  std::int64_t n = 0;
-  for (const auto& [eci, c] : channels_) n = std::max(n, c.order + 1);
-  return n;
+  return next_channel_order_;
 }
 
 const Value& PicoState::ent(const std::string& rid, const std::string& name) {
@@ -228,7 +231,7 @@ const Value& PicoState::ent(const std::string& rid, const std::string& name) {
   if (it != ents_.end()) return it->second;
   Value v;
   std::string raw;
-  if (store_->get(keys::entvar(id_, rid, name), &raw)) {
+  if (pico_records::load_entvar(*store_, id_, rid, name, &raw)) {
     std::string err;
     // Written by us with encode_json; deeper nesting than reads allow is still ours.
     if (!krl::parse_json(raw, &v, &err, 1 << 16)) v = Value();
@@ -246,7 +249,8 @@ const Value& PicoState::rule_state(const std::string& rid, const std::string& ru
   if (it != rule_states_.end()) return it->second;
   Value v;
   std::string raw;
-  if (store_->get(keys::rule_state(id_, rid, rule), &raw)) v = SelectWhen::state_from_json(raw);
+  if (pico_records::load_rule_state(*store_, id_, rid, rule, &raw))
+    v = SelectWhen::state_from_json(raw);
   return rule_states_.emplace(std::move(key), std::move(v)).first->second;
 }
 

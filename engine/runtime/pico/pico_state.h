@@ -2,9 +2,11 @@
 // by whoever runs the pico (the pico actor; the offline runner).
 //
 // It holds what every event needs without a store read: the pico record
-// (parent, children), its channels, its installations in install order (each
-// with its RulesetInstance and per-rule SelectWhen), and caches of entity
-// variables and select-when states, filled lazily from the store.
+// (parent), its children, its channels, its installations in install order
+// (each with its RulesetInstance and per-rule SelectWhen), and caches of
+// entity variables and select-when states, filled lazily from the store.
+// Adding or removing a child or a channel costs the same however many the
+// pico has (only listing them is proportional).
 //
 // Not thread-safe: one pico is driven by one thread at a time (its actor).
 // Mutated only by the runtime: run_event applies a successful schedule's
@@ -54,6 +56,13 @@ class PicoState {
   // error too (the pico cannot run correctly without it).
   static std::unique_ptr<PicoState> load(store::Store& store, Services& services,
                                          const std::string& pico_id, std::string* error);
+  // A pico that is not in the store yet (ctx:newPico): its record, channels and installations
+  // (rulesets' globals run now). nullptr + *error as load().
+  static std::unique_ptr<PicoState> create(
+      store::Store& store, Services& services, const std::string& pico_id, PicoRecord record,
+      std::vector<ChannelRecord> channels,
+      const std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>>& installs,
+      std::string* error);
 
   const std::string& id() const { return id_; }
   const PicoRecord& record() const { return record_; }
@@ -63,8 +72,15 @@ class PicoState {
   // Channels by ECI, and the ECIs in creation order.
   const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
   std::vector<const ChannelRecord*> channels_in_order() const;
-  void put_channel(ChannelRecord c) { channels_[c.eci] = std::move(c); }
+  void put_channel(ChannelRecord c);
   void erase_channel(const std::string& eci) { channels_.erase(eci); }
+
+  // Children: ECIs of the child links, each with its creation order.
+  std::vector<std::string> children_in_order() const;
+  bool has_child(const std::string& eci) const { return children_.count(eci) != 0; }
+  void add_child(const std::string& eci, std::int64_t order);
+  void remove_child(const std::string& eci) { children_.erase(eci); }
+  std::int64_t next_child_order() const { return next_child_order_; }
 
   const std::vector<Installation>& installations() const { return installs_; }
   const Installation* installation(std::string_view rid) const;
@@ -91,6 +107,9 @@ class PicoState {
   store::Store* store_ = nullptr;
   PicoRecord record_;
   std::map<std::string, ChannelRecord> channels_;
+  std::int64_t next_channel_order_ = 0;
+  std::map<std::string, std::int64_t> children_;  // child eci -> order
+  std::int64_t next_child_order_ = 0;
   std::vector<Installation> installs_;
   std::map<std::pair<std::string, std::string>, krl::Value> ents_;
   std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;

@@ -5,10 +5,10 @@
 #include <algorithm>
 
 #include "engine/krl/error.h"
+#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/select_when/select_when.h"
 #include "engine/runtime/timers/cron.h"
 #include "engine/store/keys.h"
-#include "engine/store/store.h"
 
 namespace spime::runtime {
 
@@ -29,8 +29,9 @@ void check_storable(const Value& v, std::string_view what) {
   }
 }
 
-RuntimeHost::RuntimeHost(PicoState& pico, Services& services, const QueryInfo* query)
-    : pico_(pico), services_(services), query_(query) {}
+RuntimeHost::RuntimeHost(PicoState& pico, Services& services, Transaction& txn,
+                         const QueryInfo* query)
+    : pico_(pico), services_(services), txn_(txn), query_(query) {}
 
 RuntimeHost& RuntimeHost::from(krl::EvalContext& ctx, const char* what) {
   auto* h = dynamic_cast<RuntimeHost*>(ctx.host);
@@ -94,8 +95,9 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   }
 }
 
-void RuntimeHost::declare_event_error(const std::string& message) {
-  if (!user_error) user_error = message;
+void RuntimeHost::declare_event_error(const std::string&) {
+  // As the reference: the schedule stops (the evaluator cleared it) and the
+  // raised system:error runs; the event still succeeds with what it did.
 }
 
 void RuntimeHost::clear_schedule() {
@@ -123,7 +125,7 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
     rec.set("timespec", std::move(timespec));  // as parsed: the scheduler parses it again
     // The first firing; the engine's scheduler moves this key on each firing.
     if (auto next = spec->next_after(services_.now_ms())) {
-      extra.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");
+      txn_.batch.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");
     }
   } else {
     rec.set("type", "at");
@@ -136,10 +138,11 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
       throw KrlError("schedule at: expected a time, got " + krl::to_string(ev.at), "TypeError");
     }
     rec.set("time", Value(at));
-    extra.put(store::keys::schedule_due(static_cast<std::uint64_t>(std::max(0.0, at)), id), "");
+    txn_.batch.put(store::keys::schedule_due(static_cast<std::uint64_t>(std::max(0.0, at)), id),
+                   "");
   }
   check_storable(Value(rec), "schedule");
-  extra.put(store::keys::schedule(id), krl::encode_json(Value(std::move(rec))));
+  txn_.batch.put(store::keys::schedule(id), krl::encode_json(Value(std::move(rec))));
   return Value(id);
 }
 
@@ -214,6 +217,47 @@ std::vector<ChannelRecord> RuntimeHost::channels() const {
   return out;
 }
 
+std::int64_t RuntimeHost::next_channel_order() const {
+  std::int64_t n = pico_.next_channel_order();
+  for (const auto& [eci, c] : channel_writes_) {
+    if (c) n = std::max(n, c->order + 1);
+  }
+  return n;
+}
+
+std::vector<std::string> RuntimeHost::children() const {
+  std::vector<std::string> out;
+  for (std::string& eci : pico_.children_in_order()) {
+    if (!removed_children_.count(eci)) out.push_back(std::move(eci));
+  }
+  for (const auto& [eci, order] : added_children_) {
+    if (!removed_children_.count(eci)) out.push_back(eci);
+  }
+  return out;
+}
+
+bool RuntimeHost::has_child(const std::string& eci) const {
+  if (removed_children_.count(eci)) return false;
+  if (pico_.has_child(eci)) return true;
+  for (const auto& [e, order] : added_children_) {
+    if (e == eci) return true;
+  }
+  return false;
+}
+
+void RuntimeHost::add_child(const std::string& eci) {
+  throw_if_read_only("adding a child");
+  std::int64_t order = pico_.next_child_order();
+  if (!added_children_.empty()) order = std::max(order, added_children_.back().second + 1);
+  removed_children_.erase(eci);
+  added_children_.emplace_back(eci, order);
+}
+
+void RuntimeHost::remove_child(const std::string& eci) {
+  throw_if_read_only("removing a child");
+  removed_children_.insert(eci);
+}
+
 std::optional<ChannelRecord> RuntimeHost::channel(const std::string& eci) const {
   auto w = channel_writes_.find(eci);
   if (w != channel_writes_.end()) return w->second;
@@ -250,12 +294,6 @@ void RuntimeHost::uninstall(const std::string& rid) {
   uninstalled_.insert(rid);
 }
 
-PicoRecord& RuntimeHost::record_for_write() {
-  throw_if_read_only("changing the pico");
-  if (!record_) record_ = pico_.record();
-  return *record_;
-}
-
 std::vector<std::pair<std::pair<std::string, std::string>, Value>> RuntimeHost::ent_log() const {
   std::vector<std::pair<std::pair<std::string, std::string>, Value>> out;
   for (const auto& key : ent_order_) {
@@ -265,70 +303,58 @@ std::vector<std::pair<std::pair<std::string, std::string>, Value>> RuntimeHost::
   return out;
 }
 
-void RuntimeHost::commit(store::WriteBatch* batch) {
-  namespace keys = store::keys;
+void RuntimeHost::commit() {
+  namespace records = pico_records;
+  store::WriteBatch* batch = &txn_.batch;
   const std::string& pid = pico_.id();
   // Structure first, so an uninstall's cleanup below wins over earlier writes.
-  if (record_) {
-    batch->put(keys::pico(pid), encode_record(*record_));
-    pico_.mutable_record() = *record_;
-  }
   for (auto& [eci, c] : channel_writes_) {
     if (c) {
-      batch->put(keys::channel(eci), encode_record(*c));
-      batch->put(keys::pico_channel(pid, eci), "");
+      records::put_channel(batch, *c);
+      txn_.channel_changes.emplace_back(eci, *c);
       pico_.put_channel(*c);
     } else {
-      batch->erase(keys::channel(eci));
-      batch->erase(keys::pico_channel(pid, eci));
+      records::erase_channel(batch, pid, eci);
+      txn_.channel_changes.emplace_back(eci, std::nullopt);
       pico_.erase_channel(eci);
     }
   }
+  for (const auto& [eci, order] : added_children_) {
+    if (removed_children_.count(eci)) continue;
+    records::put_child(batch, pid, eci, order);
+    pico_.add_child(eci, order);
+  }
+  for (const std::string& eci : removed_children_) {
+    records::erase_child(batch, pid, eci);
+    pico_.remove_child(eci);
+  }
   for (const auto& [key, v] : ents_) {
     if (uninstalled_.count(key.first)) continue;
-    std::string k = keys::entvar(pid, key.first, key.second);
     if (v) {
-      batch->put(k, krl::encode_json(*v));
+      records::put_entvar(batch, pid, key.first, key.second, krl::encode_json(*v));
       pico_.set_ent_cache(key.first, key.second, *v);
     } else {
-      batch->erase(k);
+      records::erase_entvar(batch, pid, key.first, key.second);
       pico_.set_ent_cache(key.first, key.second, Value());
     }
   }
   for (const auto& [key, state] : rule_states_) {
     if (uninstalled_.count(key.first)) continue;
-    std::string k = keys::rule_state(pid, key.first, key.second);
     if (state.is_null()) {
-      batch->erase(k);
+      records::erase_rule_state(batch, pid, key.first, key.second);
     } else {
-      batch->put(k, SelectWhen::state_to_json(state));
+      records::put_rule_state(batch, pid, key.first, key.second, SelectWhen::state_to_json(state));
     }
     pico_.set_rule_state_cache(key.first, key.second, state);
   }
   for (const std::string& rid : uninstalled_) {
-    batch->erase(keys::installation(pid, rid));
     // Entity variables and rule states go with the ruleset, as the reference.
-    pico_.store().scan(keys::entvar_prefix(pid, rid), [&](std::string_view k, std::string_view) {
-      batch->erase(k);
-      return true;
-    });
-    pico_.store().scan(keys::rule_state_prefix(pid, rid),
-                       [&](std::string_view k, std::string_view) {
-                         batch->erase(k);
-                         return true;
-                       });
+    records::erase_installation(batch, pid, rid);
     pico_.uninstall(rid);
   }
   for (auto& inst : installs_) {
-    batch->put(keys::installation(pid, inst.rid), encode_record(inst.record));
+    records::put_installation(batch, pid, inst.rid, inst.record);
     pico_.install_ready(std::move(inst));
-  }
-  for (const auto& op : extra.ops()) {
-    if (op.kind == store::WriteBatch::Op::Kind::kPut) {
-      batch->put(op.key, op.value);
-    } else {
-      batch->erase(op.key);
-    }
   }
 }
 

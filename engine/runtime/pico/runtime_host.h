@@ -1,11 +1,13 @@
 // RuntimeHost: the krl::Host of one event schedule or one query on one pico.
 //
-// It is the schedule's overlay: entity writes, select-when states, channel and
-// installation changes and extra records are held here, on top of the
-// committed PicoState, until run_event either applies them (success) or drops
-// the host (error). Reads see the overlay first, so a rule sees what earlier
-// rules of the same schedule wrote. A query host is read-only: any write
-// throws KrlError.
+// It is the schedule's overlay on its own pico: entity writes, select-when
+// states, channel, child and installation changes are held here, on top of
+// the PicoState, until run_event either applies them to the PicoState and
+// the schedule's Transaction (success) or drops the host (error). Reads see
+// the overlay first, so a rule sees what earlier rules of the same schedule
+// wrote. Writes that concern other picos (ctx:newPico, ctx:delPico) and
+// scheduled events go to the Transaction directly. A query host is
+// read-only: any write throws KrlError.
 //
 // The runtime modules (runtime_modules.h) reach the pico through
 // RuntimeHost::from(ctx).
@@ -22,8 +24,8 @@
 #include "engine/krl/host.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
+#include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/services.h"
-#include "engine/store/write_batch.h"
 
 namespace spime::runtime {
 
@@ -34,8 +36,8 @@ struct QueryInfo {
 
 class RuntimeHost : public krl::Host {
  public:
-  // `query` null: an event schedule.
-  RuntimeHost(PicoState& pico, Services& services, const QueryInfo* query);
+  // `query` null: an event schedule. `txn` outlives the host.
+  RuntimeHost(PicoState& pico, Services& services, Transaction& txn, const QueryInfo* query);
 
   // The RuntimeHost behind ctx.host; throws KrlError "<what> needs a pico"
   // when the evaluation has no RuntimeHost.
@@ -57,6 +59,7 @@ class RuntimeHost : public krl::Host {
 
   PicoState& pico() { return pico_; }
   Services& services() { return services_; }
+  Transaction& txn() { return txn_; }
   const QueryInfo* query() const { return query_; }
   const std::string& current_rid() const { return rid_; }
   const std::string& current_rule() const { return rule_; }
@@ -68,10 +71,6 @@ class RuntimeHost : public krl::Host {
     krl::CurrentEvent event;
   };
   std::deque<Entry> schedule;
-  // Set by KRL's `error error <expr>` (a user-level system:error): the
-  // ruleset declared the event bad. run_event then answers 400 with this
-  // message and commits nothing (see event_schedule.h).
-  std::optional<std::string> user_error;
   // Where the schedule is (for error messages; run_rule resets the current rule).
   std::string at_rid, at_rule;
   size_t scheduled_total = 0;  // entries ever added (bounded)
@@ -89,26 +88,33 @@ class RuntimeHost : public krl::Host {
   const Installation* installation(std::string_view rid) const;
   krl::Value rule_state(const std::string& rid, const std::string& rule);
   void set_rule_state(const std::string& rid, const std::string& rule, krl::Value state);
-  // Channels of this pico as this schedule sees them, in creation order.
+  // Channels of this pico as this schedule sees them, in creation order
+  // (proportional to their number: for ctx:channels).
   std::vector<ChannelRecord> channels() const;
+  std::int64_t next_channel_order() const;
+  // Children (child-link ECIs) as this schedule sees them.
+  std::vector<std::string> children() const;  // in creation order
+  bool has_child(const std::string& eci) const;
+  void add_child(const std::string& eci);
+  void remove_child(const std::string& eci);
   std::optional<ChannelRecord> channel(const std::string& eci) const;
   void put_channel(ChannelRecord c);
   void del_channel(const std::string& eci);
   void install(Installation inst);
   void uninstall(const std::string& rid);
 
-  // Applies the overlay to the PicoState and encodes it into `batch`.
-  void commit(store::WriteBatch* batch);
+  // Applies the overlay to the PicoState and appends it to the transaction
+  // (its batch and channel changes).
+  void commit();
 
   krl::Array directives;
-  std::vector<OutgoingEvent> outgoing;
   std::vector<ScheduledEntry> raised;
-  store::WriteBatch extra;  // records of other picos (ctx:newPico, delPico)
   std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> ent_log() const;
 
  private:
   PicoState& pico_;
   Services& services_;
+  Transaction& txn_;
   const QueryInfo* query_;
   const krl::CurrentEvent* event_ = nullptr;
   std::string rid_, rule_;
@@ -119,10 +125,11 @@ class RuntimeHost : public krl::Host {
   std::map<std::string, std::optional<ChannelRecord>> channel_writes_;
   std::vector<Installation> installs_;  // installed during this schedule
   std::set<std::string> uninstalled_;
-  std::optional<PicoRecord> record_;  // a changed pico record (children)
+  std::vector<std::pair<std::string, std::int64_t>> added_children_;  // (eci, order)
+  std::set<std::string> removed_children_;
+
  public:
-  PicoRecord& record_for_write();
-  const PicoRecord& record() const { return record_ ? *record_ : pico_.record(); }
+  const PicoRecord& record() const { return pico_.record(); }
 };
 
 // Throws KrlError when `v` holds a function, action or regexp anywhere

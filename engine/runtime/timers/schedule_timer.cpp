@@ -21,7 +21,7 @@ std::uint64_t now_ms() {
 }
 
 // The event a schedule record sends; nullopt when the record has none.
-std::optional<channels::EventRequest> event_of(const krl::Value& rec) {
+std::optional<api::EventRequest> event_of(const krl::Value& rec) {
   const krl::Value* ev = rec.is_map() ? rec.as_map().find("event") : nullptr;
   if (!ev || !ev->is_map()) return std::nullopt;
   auto field = [&](const char* k) {
@@ -29,8 +29,8 @@ std::optional<channels::EventRequest> event_of(const krl::Value& rec) {
     return v && v->is_string() ? v->as_string() : std::string();
   };
   const krl::Value* attrs = ev->as_map().find("attrs");
-  return channels::EventRequest{field("eci"), field("domain"), field("name"),
-                                attrs ? *attrs : krl::Value(krl::Map())};
+  return api::EventRequest{field("eci"), field("domain"), field("name"),
+                           attrs ? *attrs : krl::Value(krl::Map())};
 }
 
 }  // namespace
@@ -79,7 +79,8 @@ void ScheduleTimer::fire_due(size_t limit) {
       rec = krl::Value();  // removed (or unreadable): nothing to send, drop the due key
     }
     bool channel_gone = false;
-    if (auto event = event_of(rec)) channel_gone = send_(std::move(*event), id) == 404;
+    if (auto event = event_of(rec))
+      channel_gone = send_(std::move(*event), id).code() == api::Status::Code::kNotFound;
 
     std::optional<std::int64_t> next;
     const krl::Value* ts = rec.is_map() ? rec.as_map().find("timespec") : nullptr;

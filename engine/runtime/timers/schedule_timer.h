@@ -9,7 +9,7 @@
 // the repeat's next firing (the record stays) or removes the record. At least
 // once: a crash between the send and the write sends it again after restart.
 // A record that is gone (schedule:remove) sends nothing; a send refused with
-// 404 (the channel or its pico is gone) drops the schedule, repeats included,
+// kNotFound (the channel or its pico is gone) drops the schedule, repeats included,
 // as the reference does.
 //
 // Thread-safety: send and log are called on the timer's thread.
@@ -32,9 +32,8 @@ namespace spime::runtime {
 
 class ScheduleTimer {
  public:
-  // Queues one scheduled event; returns 0 when admitted, else the HTTP
-  // status of the refusal (the callee logs why).
-  using Send = std::function<int(channels::EventRequest, const std::string& schedule_id)>;
+  // Queues one scheduled event; ok when admitted, else why not (the callee logs it).
+  using Send = std::function<api::Status(api::EventRequest, const std::string& schedule_id)>;
 
   // Starts the thread.
   ScheduleTimer(store::Store& store, Send send, std::function<void(const std::string&)> log);

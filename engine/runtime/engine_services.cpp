@@ -1,0 +1,34 @@
+#include "engine/runtime/engine_services.h"
+
+#include "engine/runtime/channel/channel_index.h"
+#include "engine/runtime/pico/pico_actor.h"
+#include "engine/runtime/pico/transaction.h"
+
+namespace spime::runtime {
+
+std::optional<ChannelRecord> EngineServices::existing_channel(Transaction& txn,
+                                                              const std::string& eci) {
+  ChannelIndex::Found found = channels_.lookup(store_, eci);
+  txn.depend_on(found.depends_on);
+  if (!found.channel) return std::nullopt;
+  return *found.channel;
+}
+
+api::Result<krl::Value> EngineServices::query_existing(Transaction& txn,
+                                                       const ChannelRecord& channel,
+                                                       const QueryCall& query) {
+  return actors_->nested_query(txn, channel, query);
+}
+
+api::Result<WaitAnswer> EngineServices::event_wait_existing(Transaction& txn,
+                                                            const ChannelRecord& channel,
+                                                            const WaitedEvent& event) {
+  return actors_->nested_event(txn, channel, event);
+}
+
+api::Result<PicoState*> EngineServices::hold_for_deletion(Transaction& txn,
+                                                          const std::string& pico_id) {
+  return actors_->hold(txn, pico_id);
+}
+
+}  // namespace spime::runtime

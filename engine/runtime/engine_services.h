@@ -1,0 +1,44 @@
+// EngineServices: the engine's Services (services.h). Channels come from the
+// engine's channel index (pending changes included, their commit sequence
+// numbers recorded in the calling transaction); calls into existing picos
+// run through the pico actors' nested calls (pico_actor.h), behind the
+// target's FIFO.
+//
+// Thread-safety: any number of picos call it at once from their threads.
+#pragma once
+
+#include <string>
+
+#include "engine/runtime/services.h"
+
+namespace spime::runtime {
+
+class ChannelIndex;
+class PicoActors;
+
+class EngineServices : public Services {
+ public:
+  EngineServices(store::Store& store, RulesetRegistry& registry, ChannelIndex& channels)
+      : store_(store), registry_(registry), channels_(channels) {}
+  // Set once, before any pico runs (the actors are built on these services).
+  void set_actors(PicoActors* actors) { actors_ = actors; }
+
+  RulesetRegistry& registry() override { return registry_; }
+  store::Store& store() override { return store_; }
+
+ protected:
+  std::optional<ChannelRecord> existing_channel(Transaction& txn, const std::string& eci) override;
+  api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
+                                         const QueryCall& query) override;
+  api::Result<WaitAnswer> event_wait_existing(Transaction& txn, const ChannelRecord& channel,
+                                              const WaitedEvent& event) override;
+  api::Result<PicoState*> hold_for_deletion(Transaction& txn, const std::string& pico_id) override;
+
+ private:
+  store::Store& store_;
+  RulesetRegistry& registry_;
+  ChannelIndex& channels_;
+  PicoActors* actors_ = nullptr;
+};
+
+}  // namespace spime::runtime

@@ -1,0 +1,373 @@
+#include "engine/runtime/pico/pico_actor.h"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+
+#include "engine/runtime/channel/channel_index.h"
+#include "engine/runtime/ids.h"
+#include "engine/runtime/pico/pico_table.h"
+#include "engine/runtime/post_commit.h"
+#include "engine/runtime/ruleset_registry.h"
+#include "engine/store/committer.h"
+#include "engine/store/store.h"
+
+// Drain requests carry the slot and never leave this process: no serialisation.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<spime::runtime::PicoSlot>)
+
+namespace spime::runtime {
+
+using api::Result;
+using api::Status;
+
+// ---- the executor ------------------------------------------------------------------------------
+
+struct PicoExecutor::Impl {
+  caf::actor actor;
+};
+
+void PicoExecutor::kick(const std::shared_ptr<PicoSlot>& slot) const {
+  caf::anon_send(impl_->actor, slot);
+}
+
+void PicoExecutor::stop() const {
+  caf::anon_send_exit(impl_->actor, caf::exit_reason::user_shutdown);
+}
+
+PicoExecutor spawn_pico_executor(caf::actor_system& system, PicoActors& actors) {
+  auto impl = std::make_shared<PicoExecutor::Impl>();
+  impl->actor = system.spawn([&actors](caf::event_based_actor*) -> caf::behavior {
+    return {[&actors](const std::shared_ptr<PicoSlot>& slot) { actors.drain(slot); }};
+  });
+  return PicoExecutor(std::move(impl));
+}
+
+// ---- run locks -----------------------------------------------------------------------------
+
+namespace {
+
+// The slots whose run lock this thread holds: a nested call into one of them
+// would wait for itself.
+thread_local std::vector<const PicoSlot*> t_running;
+
+}  // namespace
+
+class PicoActors::RunLock {
+ public:
+  // Waits as long as it takes: the pico's own actor (holders are bounded).
+  explicit RunLock(std::shared_ptr<PicoSlot> slot) : slot_(std::move(slot)) {
+    slot_->run_mu.lock();
+    locked_ = true;
+    t_running.push_back(slot_.get());
+  }
+  // At most `wait`; status() says why not.
+  RunLock(std::shared_ptr<PicoSlot> slot, std::chrono::milliseconds wait) : slot_(std::move(slot)) {
+    if (std::find(t_running.begin(), t_running.end(), slot_.get()) != t_running.end()) {
+      status_ = Status::conflict("pico " + slot_->id +
+                                 " is already running this call's caller (a call cycle)");
+      return;
+    }
+    if (!slot_->run_mu.try_lock_for(wait)) {
+      status_ = Status::unavailable("pico " + slot_->id + " stayed busy for " +
+                                    std::to_string(wait.count() / 1000) + " s");
+      return;
+    }
+    locked_ = true;
+    t_running.push_back(slot_.get());
+  }
+  ~RunLock() {
+    if (!locked_) return;
+    auto it = std::find(t_running.begin(), t_running.end(), slot_.get());
+    if (it != t_running.end()) t_running.erase(it);
+    slot_->run_mu.unlock();
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+  bool ok() const { return locked_; }
+  const Status& status() const { return status_; }
+
+ private:
+  std::shared_ptr<PicoSlot> slot_;
+  bool locked_ = false;
+  Status status_;
+};
+
+// ---- the inbox ------------------------------------------------------------------------------
+
+Status PicoActors::post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message) {
+  std::lock_guard<std::mutex> lock(slot->inbox_mu);
+  if (slot->deleted) return Status::not_found("Pico not found: " + slot->id);
+  if (slot->inbox.size() >= rt_.inbox_limit) {
+    return Status::unavailable("pico " + slot->id + " is busy, retry later");
+  }
+  slot->inbox.push_back(std::move(message));
+  slot->queued.store(slot->inbox.size(), std::memory_order_relaxed);
+  if (!slot->kicked) {
+    slot->kicked = true;
+    slot->executor.kick(slot);
+  }
+  return Status::ok();
+}
+
+namespace {
+
+// The next message, or nullopt (then the slot is no longer kicked when `unkick`).
+std::optional<PicoMessage> pop(PicoSlot& slot, bool unkick) {
+  std::lock_guard<std::mutex> lock(slot.inbox_mu);
+  if (slot.inbox.empty()) {
+    if (unkick) slot.kicked = false;
+    return std::nullopt;
+  }
+  PicoMessage m = std::move(slot.inbox.front());
+  slot.inbox.pop_front();
+  slot.queued.store(slot.inbox.size(), std::memory_order_relaxed);
+  return m;
+}
+
+void fail(PicoMessage& m, const Status& s) {
+  if (auto* e = std::get_if<RunEvent>(&m)) {
+    if (e->done) e->done(s);
+    if (e->query_done) e->query_done(s);
+  } else if (auto* q = std::get_if<RunQuery>(&m)) {
+    if (q->done) q->done(s);
+  }
+}
+
+}  // namespace
+
+void PicoActors::drain(const std::shared_ptr<PicoSlot>& slot) {
+  for (int i = 0; i < kDrainBatch; ++i) {
+    RunLock lock(slot);
+    std::optional<PicoMessage> m = pop(*slot, /*unkick=*/true);
+    if (!m) return;
+    run(*slot, *m);
+  }
+  // More may wait: give the scheduler thread to other picos, then come back.
+  std::lock_guard<std::mutex> lock(slot->inbox_mu);
+  if (slot->inbox.empty()) {
+    slot->kicked = false;
+  } else {
+    slot->executor.kick(slot);
+  }
+}
+
+void PicoActors::run_waiting(PicoSlot& slot) {
+  // Only what is queued now: the call takes its place behind it, not behind later arrivals.
+  size_t n = slot.queued.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    std::optional<PicoMessage> m = pop(slot, /*unkick=*/false);
+    if (!m) return;
+    run(slot, *m);
+  }
+}
+
+void PicoActors::run(PicoSlot& slot, PicoMessage& message) {
+  if (auto* e = std::get_if<RunEvent>(&message)) {
+    run_event(slot, *e);
+  } else {
+    run_query(slot, std::get<RunQuery>(message));
+  }
+}
+
+// ---- state ----------------------------------------------------------------------------------
+
+PicoState* PicoActors::state_of(PicoSlot& slot, Status* error) {
+  std::uint64_t generation = rt_.ruleset_generation.load();
+  if (slot.state && slot.ruleset_generation != generation) {
+    refresh_instances(slot);
+    slot.ruleset_generation = generation;
+  }
+  if (!slot.state) {
+    std::string err;
+    slot.state = PicoState::load(rt_.store, rt_.services, slot.id, &err);
+    slot.ruleset_generation = generation;
+    if (!slot.state) {
+      *error = Status::internal(err);
+      return nullptr;
+    }
+  }
+  return slot.state.get();
+}
+
+// A ruleset was flushed: installations of an older version get a new
+// instance of the registered one (entity variables are untouched).
+void PicoActors::refresh_instances(PicoSlot& slot) {
+  for (const Installation& inst : std::vector<Installation>(slot.state->installations())) {
+    auto current = rt_.registry.get(inst.rid);
+    if (!current || current == inst.ruleset) continue;
+    std::string err;
+    if (!slot.state->install(current, inst.record, rt_.services, &err)) {
+      rt_.log("pico " + slot.id + ": keeping the old " + inst.rid + ": " + err);
+    }
+  }
+}
+
+// ---- running messages -----------------------------------------------------------------------
+
+void PicoActors::finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
+                        std::function<void(const Status&)> reply) {
+  rt_.store.committer().when_durable(
+      seq, [this, outgoing = std::move(outgoing), reply = std::move(reply)](
+               bool ok, const std::string& error) mutable {
+        if (ok && !outgoing.empty()) rt_.post_commit.run(outgoing);
+        if (reply) reply(ok ? Status::ok() : Status::internal("commit failed: " + error));
+      });
+}
+
+Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
+  if (txn.batch.empty()) {
+    txn.held.clear();
+    return Status::ok();
+  }
+  store::Committer& committer = rt_.store.committer();
+  std::uint64_t seq = committer.try_submit(std::move(txn.batch));
+  if (seq == 0) {
+    // The state already holds the transaction's writes: drop it, reload what is committed.
+    slot.state.reset();
+    txn.held.clear();
+    return Status::unavailable("engine overloaded, retry later");
+  }
+  // Before anyone can learn of them (this pico's run lock is still held): the new picos'
+  // slots, then the deleted ones, then the channels that lead there.
+  for (auto& [id, state] : txn.created) rt_.picos.adopt(id, std::move(state), seq);
+  txn.created.clear();
+  for (const std::string& id : txn.deleted_picos) {
+    std::shared_ptr<PicoSlot> gone = rt_.picos.remove(id);
+    if (!gone) continue;
+    std::deque<PicoMessage> refused;
+    {
+      std::lock_guard<std::mutex> lock(gone->inbox_mu);
+      gone->deleted = true;
+      refused.swap(gone->inbox);
+      gone->queued.store(0);
+    }
+    gone->state.reset();  // we hold its run lock (Transaction::held)
+    gone->last_seq.store(seq);
+    gone->executor.stop();
+    for (PicoMessage& m : refused) {
+      auto answer = std::make_shared<PicoMessage>(std::move(m));
+      finish(seq, {},
+             [answer](const Status&) { fail(*answer, Status::not_found("Pico deleted")); });
+    }
+  }
+  rt_.channels.stage(txn.channel_changes, seq, committer.durable_seq());
+  slot.last_seq.store(seq);
+  txn.depend_on(seq);
+  txn.held.clear();
+  return Status::ok();
+}
+
+void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
+  Transaction txn;
+  txn.depend_on(m.depends_on);
+  txn.depend_on(slot.last_seq.load());
+  Status s = slot.deleted ? Status::not_found("Pico not found: " + slot.id) : Status::ok();
+  PicoState* state = s.is_ok() ? state_of(slot, &s) : nullptr;
+  EventOutcome out;
+  if (state) {
+    out = runtime::run_event(*state, m.event, rt_.services, txn);
+    s = out.status.is_ok() ? submit(slot, txn) : out.status;
+  }
+  std::optional<Result<krl::Value>> value;
+  if (s.is_ok() && m.then_query) {
+    value = runtime::run_query(*state, *m.then_query, rt_.services, txn);
+  }
+  auto result = std::make_shared<api::EventResult>(
+      api::EventResult{m.event.eid, krl::Value(std::move(out.directives))});
+  // A failed schedule's transaction is dropped (created picos and all); its
+  // answer still waits for what it read.
+  finish(txn.depends_on, s.is_ok() ? std::move(txn.outgoing) : std::vector<OutgoingEvent>{},
+         [s, result, value = std::move(value), done = std::move(m.done),
+          query_done = std::move(m.query_done)](const Status& durable) {
+           const Status& failed = !s.is_ok() ? s : durable;
+           if (!failed.is_ok()) {
+             if (done) done(failed);
+             if (query_done) query_done(failed);
+             return;
+           }
+           if (done) done(std::move(*result));
+           if (query_done && value) query_done(*value);
+         });
+}
+
+void PicoActors::run_query(PicoSlot& slot, RunQuery& m) {
+  Transaction txn;
+  txn.depend_on(m.depends_on);
+  txn.depend_on(slot.last_seq.load());
+  Status s = slot.deleted ? Status::not_found("Pico not found: " + slot.id) : Status::ok();
+  PicoState* state = s.is_ok() ? state_of(slot, &s) : nullptr;
+  std::optional<Result<krl::Value>> value;
+  if (state) value = runtime::run_query(*state, m.query, rt_.services, txn);
+  finish(txn.depends_on, {},
+         [s, value = std::move(value), done = std::move(m.done)](const Status& durable) {
+           if (!done) return;
+           if (!value) return done(s);
+           if (!durable.is_ok()) return done(durable);
+           done(*value);
+         });
+}
+
+// ---- nested calls -----------------------------------------------------------------------------
+
+Result<krl::Value> PicoActors::nested_query(Transaction& caller, const ChannelRecord& channel,
+                                            const QueryCall& q) {
+  auto slot = rt_.picos.acquire(channel.pico_id);
+  RunLock lock(slot, kNestedLockWait);
+  if (!lock.ok()) return lock.status();
+  run_waiting(*slot);
+  if (slot->deleted) return Status::not_found("ECI not found " + q.eci);
+  Status error;
+  PicoState* state = state_of(*slot, &error);
+  if (!state) return error;
+  caller.depend_on(slot->last_seq.load());
+  return runtime::run_query(*state, q, rt_.services, caller);
+}
+
+Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRecord& channel,
+                                            const WaitedEvent& ev) {
+  auto slot = rt_.picos.acquire(channel.pico_id);
+  RunLock lock(slot, kNestedLockWait);
+  if (!lock.ok()) return lock.status();
+  run_waiting(*slot);
+  if (slot->deleted) return Status::not_found("ECI not found " + ev.eci);
+  Status error;
+  PicoState* state = state_of(*slot, &error);
+  if (!state) return error;
+  // The target's own transaction: it commits on its own, the caller's answer waits for it.
+  Transaction own;
+  own.depend_on(slot->last_seq.load());
+  IncomingEvent in{
+      ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), rt_.services.now_ms()};
+  EventOutcome out = runtime::run_event(*state, in, rt_.services, own);
+  caller.depend_on(own.depends_on);
+  if (!out.status.is_ok()) return out.status;
+  Status s = submit(*slot, own);
+  if (!s.is_ok()) return s;
+  caller.depend_on(own.depends_on);
+  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
+  finish(own.depends_on, std::move(own.outgoing), nullptr);
+  if (ev.with_query) {
+    auto v =
+        runtime::run_query(*state, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args},
+                           rt_.services, caller);
+    if (!v.ok()) return v.status();
+    answer.query_value = std::move(v.value());
+  }
+  return answer;
+}
+
+Result<PicoState*> PicoActors::hold(Transaction& caller, const std::string& pico_id) {
+  auto slot = rt_.picos.acquire(pico_id);
+  auto lock = std::make_shared<RunLock>(slot, kNestedLockWait);
+  if (!lock->ok()) return lock->status();
+  if (slot->deleted) return Status::not_found("Pico not found: " + pico_id);
+  Status error;
+  PicoState* state = state_of(*slot, &error);
+  if (!state) return error;
+  caller.depend_on(slot->last_seq.load());
+  caller.held.push_back(std::move(lock));
+  return state;
+}
+
+}  // namespace spime::runtime

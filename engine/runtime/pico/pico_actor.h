@@ -1,0 +1,164 @@
+// The pico actor: how the engine runs one pico, one message at a time.
+//
+// Every pico has ONE FIFO, its inbox, for the events and queries sent to it
+// (as the reference's PicoQueue): a query queued after an event sees that
+// event's effects. Messages:
+//
+//   RunEvent  one event with its whole schedule (raise included), as ONE
+//             transaction: its writes and the picos it creates commit in one
+//             batch, or nothing does. Sent by admission (HTTP, scheduled
+//             events, event:send from other picos). `done` (optional) gets
+//             {eid, directives} or the Status of the failure; with
+//             `then_query`, the query runs right after the event in the same
+//             turn and `query_done` gets its value (the event's failure
+//             fails it).
+//   RunQuery  one shared function, read-only. `done` gets its value.
+//
+// post() is bounded: a full inbox refuses with kUnavailable (503), a deleted
+// pico with kNotFound; the message is dropped, its callbacks uncalled.
+//
+// An answer is a promise (DESIGN.md): `done` is called only once everything
+// the message wrote, and everything it read that others wrote, is durable
+// (the transaction's batch and its Transaction::depends_on, through the
+// committer's when_durable), and after the events it sent to local picos
+// are queued at their targets (post-commit observers, post_commit.h). So a
+// request that arrives after an answer sees all of it, and no answer shows
+// a write a crash could lose.
+//
+// Nested calls: a schedule on pico A that calls ctx:query, ctx:eventWait or
+// ctx:eventQuery on an existing pico B runs the call on A's thread, under
+// B's run lock, after running everything already waiting in B's inbox (so
+// the call takes its place at the end of B's FIFO, as in the reference) but
+// without blocking a scheduler thread on a message that has not run. The
+// lock wait is bounded (kNestedLockWait): two picos calling each other fail
+// instead of hanging, and a call into a pico this thread already runs fails
+// at once (kConflict). A nested event is B's own transaction (committed on
+// its own; A's answer waits for it); a pico created by A's transaction is
+// not reached here but inside it (services.h).
+//
+// Who may call: post() from any thread; drain() only from the pico's
+// executor; nested_*() and hold() only from a thread running a schedule.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/api/engine_api.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/services.h"
+
+namespace caf {
+class actor_system;
+}
+
+namespace spime::store {
+class Store;
+}
+
+namespace spime::runtime {
+
+class ChannelIndex;
+class PicoTable;
+class PostCommit;
+class RulesetRegistry;
+struct PicoSlot;
+
+struct RunEvent {
+  IncomingEvent event;
+  std::uint64_t depends_on = 0;  // what admission read
+  api::Done<api::EventResult> done;
+  std::optional<QueryCall> then_query;
+  api::Done<krl::Value> query_done;
+};
+
+struct RunQuery {
+  QueryCall query;
+  std::uint64_t depends_on = 0;
+  api::Done<krl::Value> done;
+};
+
+using PicoMessage = std::variant<RunEvent, RunQuery>;
+
+// A pico's executor: a CAF actor whose only behaviour is "drain the inbox".
+// CAF schedules it on its worker threads; the inbox is ours (not CAF's
+// mailbox) so that a nested call can run what waits in it, in order.
+class PicoExecutor {
+ public:
+  PicoExecutor() = default;
+  bool valid() const { return impl_ != nullptr; }
+  // Queues one drain of `slot` on the actor (the slot's inbox_mu guards when).
+  void kick(const std::shared_ptr<PicoSlot>& slot) const;
+  // The actor exits once its queued drains are done.
+  void stop() const;
+
+  struct Impl;
+  explicit PicoExecutor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// What running picos needs from the engine around it.
+struct PicoRuntime {
+  store::Store& store;
+  RulesetRegistry& registry;
+  Services& services;
+  ChannelIndex& channels;
+  PicoTable& picos;
+  PostCommit& post_commit;
+  const std::atomic<std::uint64_t>& ruleset_generation;
+  size_t inbox_limit;
+  std::function<void(const std::string&)> log;
+};
+
+class PicoActors {
+ public:
+  static constexpr auto kNestedLockWait = std::chrono::seconds(5);
+  // Messages one drain runs before it yields its scheduler thread.
+  static constexpr int kDrainBatch = 32;
+
+  explicit PicoActors(PicoRuntime runtime) : rt_(std::move(runtime)) {}
+
+  api::Status post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message);
+  void drain(const std::shared_ptr<PicoSlot>& slot);
+
+  api::Result<WaitAnswer> nested_event(Transaction& caller, const ChannelRecord& channel,
+                                       const WaitedEvent& event);
+  api::Result<krl::Value> nested_query(Transaction& caller, const ChannelRecord& channel,
+                                       const QueryCall& query);
+  // Holds pico `pico_id` (its run lock, in `caller`) until the caller's transaction ends, and
+  // answers its current state: for ctx:delPico.
+  api::Result<PicoState*> hold(Transaction& caller, const std::string& pico_id);
+
+  // Answers `reply` once `seq` is durable, after delivering `outgoing` (post-commit).
+  void finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
+              std::function<void(const api::Status&)> reply);
+
+ private:
+  class RunLock;
+  void run(PicoSlot& slot, PicoMessage& message);
+  void run_event(PicoSlot& slot, RunEvent& message);
+  void run_query(PicoSlot& slot, RunQuery& message);
+  // Runs what waits in the inbox now (the caller holds run_mu).
+  void run_waiting(PicoSlot& slot);
+  PicoState* state_of(PicoSlot& slot, api::Status* error);
+  void refresh_instances(PicoSlot& slot);
+  // Submits `txn` written by a schedule on `slot`; hands its created picos, deletions and
+  // channel changes to the table and the index. kUnavailable when the committer is full (the
+  // slot's state, which holds the transaction's writes, is dropped).
+  api::Status submit(PicoSlot& slot, Transaction& txn);
+
+  PicoRuntime rt_;
+};
+
+// A new pico executor on `system` that drains through `actors` (which must outlive it).
+PicoExecutor spawn_pico_executor(caf::actor_system& system, PicoActors& actors);
+
+}  // namespace spime::runtime

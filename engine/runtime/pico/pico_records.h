@@ -1,0 +1,87 @@
+// pico_records: the one owner of how a pico lives in the store.
+//
+// Every write of a pico's structure (the pico record, its channels, its
+// children, its installations, its entity variables and select-when states)
+// and every read that loads a pico goes through these functions; no other
+// runtime code builds a p/, c/, h/, k/, i/, e/ or w/ key (engine/store/keys.h
+// documents the families, records.h the values).
+//
+// Writers append to a WriteBatch and never touch the store: the caller
+// commits the batch (group commit) or drops it. Deleting a pico uses range
+// deletions over its key families, so keys written by batches that are
+// committed before the deleting one, but not yet visible to any reader, go
+// too. Readers see committed state only.
+//
+// Thread-safety: free functions; the store is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/runtime/records.h"
+#include "engine/store/write_batch.h"
+
+namespace spime::store {
+class Store;
+}
+
+namespace spime::runtime::pico_records {
+
+// ---- writes -----------------------------------------------------------------------------------
+
+void put_pico(store::WriteBatch* b, const std::string& pico_id, const PicoRecord& r);
+// The channel record (c/<eci>) and its entry in the owner's index (h/<pico><sep><eci>).
+void put_channel(store::WriteBatch* b, const ChannelRecord& c);
+void erase_channel(store::WriteBatch* b, const std::string& pico_id, const std::string& eci);
+void put_child(store::WriteBatch* b, const std::string& pico_id, const std::string& child_eci,
+               std::int64_t order);
+void erase_child(store::WriteBatch* b, const std::string& pico_id, const std::string& child_eci);
+void put_installation(store::WriteBatch* b, const std::string& pico_id, const std::string& rid,
+                      const InstallRecord& r);
+// The installation and everything the ruleset kept on the pico (entity variables, select-when
+// states), as the reference's uninstall.
+void erase_installation(store::WriteBatch* b, const std::string& pico_id, const std::string& rid);
+void put_entvar(store::WriteBatch* b, const std::string& pico_id, const std::string& rid,
+                const std::string& name, const std::string& json);
+void erase_entvar(store::WriteBatch* b, const std::string& pico_id, const std::string& rid,
+                  const std::string& name);
+void put_rule_state(store::WriteBatch* b, const std::string& pico_id, const std::string& rid,
+                    const std::string& rule, const std::string& state);
+void erase_rule_state(store::WriteBatch* b, const std::string& pico_id, const std::string& rid,
+                      const std::string& rule);
+// Everything of the pico: its record, the given channels (c/ records are keyed by ECI, so the
+// caller names them) and every key family scoped to the pico. Its children are not touched:
+// erase each of them too.
+void erase_pico(store::WriteBatch* b, const std::string& pico_id,
+                const std::vector<std::string>& channel_ecis);
+
+// ---- reads (committed state) ------------------------------------------------------------------
+
+struct LoadedPico {
+  PicoRecord record;
+  std::vector<ChannelRecord> channels;                          // any order
+  std::vector<std::pair<std::string, std::int64_t>> children;   // (child eci, order), any order
+  std::vector<std::pair<std::string, InstallRecord>> installs;  // (rid, record), install order
+};
+// False + *error when the pico does not exist ("Pico not found: <id>") or a record is corrupt.
+bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error);
+
+// One committed entity variable / select-when state, as stored (false when absent).
+bool load_entvar(const store::Store& s, const std::string& pico_id, const std::string& rid,
+                 const std::string& name, std::string* json);
+bool load_rule_state(const store::Store& s, const std::string& pico_id, const std::string& rid,
+                     const std::string& rule, std::string* state);
+
+// A committed channel (false when unknown or unreadable).
+bool load_channel(const store::Store& s, const std::string& eci, ChannelRecord* out);
+
+// ---- schema ---------------------------------------------------------------------------------
+
+// Brings a data directory opened at an older schema version up to the current one, in one
+// batch that also records the new version: schema 1 -> 2 moves each pico's children list into
+// k/ keys. Nothing to do on a current directory. False + *error on a store error.
+bool upgrade(store::Store& s, std::string* error);
+
+}  // namespace spime::runtime::pico_records

@@ -1,0 +1,146 @@
+#include "engine/runtime/services.h"
+
+#include <chrono>
+
+#include "engine/runtime/channel/channel_policy.h"
+#include "engine/runtime/ids.h"
+#include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/pico/pico_state.h"
+#include "engine/runtime/pico/transaction.h"
+
+namespace spime::runtime {
+
+using api::Result;
+using api::Status;
+
+namespace {
+
+constexpr int kMaxTreeDepth = 10000;
+
+// Counts one level of nested runs on created picos for as long as it lives.
+class Nesting {
+ public:
+  explicit Nesting(Transaction& txn) : txn_(txn) { ++txn_.nesting; }
+  ~Nesting() { --txn_.nesting; }
+  Nesting(const Nesting&) = delete;
+  Nesting& operator=(const Nesting&) = delete;
+  bool too_deep() const { return txn_.nesting > Transaction::kMaxNesting; }
+
+ private:
+  Transaction& txn_;
+};
+
+}  // namespace
+
+std::int64_t Services::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Services::new_id() {
+  return runtime::new_id();
+}
+
+std::optional<ChannelRecord> Services::channel(Transaction& txn, const std::string& eci) {
+  if (PicoState* created = txn.created_pico_of(eci)) return created->channels().at(eci);
+  if (!is_valid_id(eci)) return std::nullopt;
+  return existing_channel(txn, eci);
+}
+
+Result<krl::Value> Services::query(Transaction& txn, const std::string& from_pico_id,
+                                   const QueryCall& q) {
+  auto c = channel(txn, q.eci);
+  if (!c) return Status::not_found("ECI not found " + q.eci);
+  if (auto denied = check_query(c->query_policy, q.rid, q.name)) {
+    return Status::permission_denied(*denied);
+  }
+  if (c->pico_id == from_pico_id) {
+    return Status::conflict("a pico cannot query itself with ctx:query (call the function)");
+  }
+  auto created = txn.created.find(c->pico_id);
+  if (created == txn.created.end()) return query_existing(txn, *c, q);
+  return run_query(*created->second, q, *this, txn);
+}
+
+Result<WaitAnswer> Services::event_wait(Transaction& txn, const std::string& from_pico_id,
+                                        const WaitedEvent& ev) {
+  auto c = channel(txn, ev.eci);
+  if (!c) return Status::not_found("ECI not found " + ev.eci);
+  if (auto denied = check_event(c->event_policy, ev.domain, ev.name)) {
+    return Status::permission_denied(*denied);
+  }
+  if (ev.with_query) {
+    if (auto denied = check_query(c->query_policy, ev.query_rid, ev.query_name)) {
+      return Status::permission_denied(*denied);
+    }
+  }
+  if (c->pico_id == from_pico_id) {
+    return Status::conflict("an event to the calling pico cannot be waited for (use raise)");
+  }
+  auto created = txn.created.find(c->pico_id);
+  if (created == txn.created.end()) return event_wait_existing(txn, *c, ev);
+
+  // A pico made by this transaction: its schedule runs here, inside it.
+  Nesting nesting(txn);
+  if (nesting.too_deep()) {
+    return Status::rule_error("nested runs on new picos are too deep (more than " +
+                              std::to_string(Transaction::kMaxNesting) + ")");
+  }
+  PicoState& target = *created->second;
+  IncomingEvent in{ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), now_ms()};
+  EventOutcome out = run_event(target, in, *this, txn);
+  if (!out.status.is_ok()) return out.status;
+  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
+  if (ev.with_query) {
+    auto v = run_query(target, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args}, *this,
+                       txn);
+    if (!v.ok()) return v.status();
+    answer.query_value = std::move(v.value());
+  }
+  return answer;
+}
+
+Result<std::optional<std::string>> Services::delete_pico_tree(Transaction& txn,
+                                                              const std::string& pico_id) {
+  std::optional<std::string> parent_link;
+  Status s = delete_tree(txn, pico_id, 0, &parent_link);
+  if (!s.is_ok()) return s;
+  return parent_link;
+}
+
+Status Services::delete_tree(Transaction& txn, const std::string& pico_id, int depth,
+                             std::optional<std::string>* parent_link) {
+  if (depth > kMaxTreeDepth) return Status::rule_error("ctx:delPico: pico tree too deep");
+  auto created = txn.created.find(pico_id);
+  PicoState* state = nullptr;
+  if (created != txn.created.end()) {
+    state = created->second.get();
+  } else {
+    auto held = hold_for_deletion(txn, pico_id);
+    if (!held.ok()) return held.status();
+    state = held.value();
+  }
+  if (parent_link) *parent_link = state->record().parent;
+  for (const std::string& child_eci : state->children_in_order()) {
+    auto link = channel(txn, child_eci);
+    if (!link) continue;  // already gone
+    Status s = delete_tree(txn, link->pico_id, depth + 1, nullptr);
+    if (!s.is_ok()) return s;
+  }
+  std::vector<std::string> ecis;
+  for (const auto& [eci, c] : state->channels()) {
+    ecis.push_back(eci);
+    txn.channel_changes.emplace_back(eci, std::nullopt);
+  }
+  pico_records::erase_pico(&txn.batch, pico_id, ecis);
+  if (created != txn.created.end()) {
+    txn.created.erase(created);
+  } else {
+    txn.deleted_picos.push_back(pico_id);
+  }
+  return Status::ok();
+}
+
+}  // namespace spime::runtime
