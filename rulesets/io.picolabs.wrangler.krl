@@ -211,15 +211,20 @@ ruleset io.picolabs.wrangler {
 
   // ---- picos: the parent's side --------------------------------------------------------------
 
-  // {name, backgroundColor?}: a child pico carrying this wrangler; the child
-  // learns its name from wrangler:pico_created, sent once this event commits.
+  // {name, backgroundColor?}: a child pico carrying this wrangler. As the
+  // reference, the new pico is set up in the same schedule (ctx:eventQuery
+  // on its fresh ECI): here its wrangler:pico_created runs inside this
+  // transaction, so the child exists, named, when the answer leaves, or
+  // not at all.
   rule createChild {
     select when wrangler new_child_request
       name re#.+#
       backgroundColor re#.*#
     every {
       ctx:newPico(rulesets = [{ "url": ctx:rid_url, "config": {} }]) setting(newEci)
-      ctx:event(eci = newEci, domain = "wrangler", name = "pico_created", attrs = event:attrs)
+      ctx:eventQuery(eci = newEci, domain = "wrangler", name = "pico_created",
+                     attrs = event:attrs, rid = "io.picolabs.wrangler", queryName = "name")
+        setting(childName)
     }
     fired {
       raise wrangler event "new_child_created" attributes event:attrs.put({ "eci": newEci })
