@@ -5,6 +5,7 @@
 //                           [--rulesets DIR]
 //   esproto-fleet heartbeat --url http://127.0.0.1:P --ecis ecis.txt --count K
 //                           [--payload FILE]... [--connections C]
+//   esproto-fleet children  --url http://127.0.0.1:P --eci PARENT --count N [--report R]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/children.h"
 #include "devices/heartbeat.h"
 #include "devices/provision.h"
 
@@ -26,7 +28,9 @@ const char kUsage[] =
     "  esproto-fleet provision --url http://127.0.0.1:PORT --eci OWNER_ECI --count N\n"
     "                          --out ecis.txt [--rulesets DIR]\n"
     "  esproto-fleet heartbeat --url http://127.0.0.1:PORT --ecis ecis.txt --count K\n"
-    "                          [--payload FILE]... [--connections C]\n";
+    "                          [--payload FILE]... [--connections C]\n"
+    "  esproto-fleet children  --url http://127.0.0.1:PORT --eci PARENT_ECI --count N\n"
+    "                          [--report R]\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "esproto-fleet: %s\n%s", message.c_str(), kUsage);
@@ -131,6 +135,23 @@ int heartbeat(int argc, char** argv) {
   return spime::devices::run_heartbeat(o);
 }
 
+int children(int argc, char** argv) {
+  std::multimap<std::string, std::string> flags;
+  std::string error;
+  if (!parse_flags(argc, argv, {"--url", "--eci", "--count", "--report"}, &flags, &error))
+    return usage_error(error);
+  spime::devices::ChildrenOptions o;
+  if (!spime::devices::parse_loopback_url(one(flags, "--url"), &o.url, &error))
+    return usage_error(error);
+  o.parent_eci = one(flags, "--eci");
+  if (o.parent_eci.empty()) return usage_error("--eci is required");
+  if (!parse_int(one(flags, "--count"), 1, 1000000, &o.count))
+    return usage_error("--count must be 1..1000000");
+  if (flags.count("--report") && !parse_int(one(flags, "--report"), 1, 1000000, &o.report_every))
+    return usage_error("--report must be 1..1000000");
+  return spime::devices::run_children(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,6 +159,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "provision") return provision(argc, argv);
   if (command == "heartbeat") return heartbeat(argc, argv);
+  if (command == "children") return children(argc, argv);
   if (command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;
