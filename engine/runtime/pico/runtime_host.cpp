@@ -8,7 +8,7 @@
 #include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/select_when/select_when.h"
 #include "engine/runtime/timers/cron.h"
-#include "engine/store/keys.h"
+#include "engine/runtime/timers/schedule_records.h"
 
 namespace spime::runtime {
 
@@ -106,44 +106,40 @@ void RuntimeHost::clear_schedule() {
 
 Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
   throw_if_read_only("schedule");
-  std::string id = services_.new_id();
-  Map rec;
-  rec.set("id", id);
-  rec.set("picoId", pico_.id());
-  rec.set("rid", rid_);
-  rec.set("event", Value(Map{{"eci", ev.eci.empty() && event_ ? event_->eci : ev.eci},
-                             {"domain", ev.domain},
-                             {"name", ev.type},
-                             {"attrs", ev.attrs.is_map() ? ev.attrs : Value(Map())}}));
+  ScheduleRecord rec;
+  rec.id = services_.new_id();
+  rec.pico_id = pico_.id();
+  rec.rid = rid_;
+  rec.eci = ev.eci.empty() && event_ ? event_->eci : ev.eci;
+  rec.domain = ev.domain;
+  rec.name = ev.type;
+  rec.attrs = ev.attrs.is_map() ? ev.attrs : Value(Map());
+  std::optional<std::uint64_t> first_due;
   if (ev.repeat) {
     // Checked now, not when it first fires: a bad timespec fails the rule.
     std::string why;
-    std::string timespec = krl::to_string(ev.timespec);
-    auto spec = CronSpec::parse(timespec, &why);
+    rec.kind = ScheduleRecord::Kind::kRepeat;
+    rec.timespec = krl::to_string(ev.timespec);  // as parsed: the timer parses it again
+    auto spec = CronSpec::parse(rec.timespec, &why);
     if (!spec) throw KrlError(why, "TypeError");
-    rec.set("type", "repeat");
-    rec.set("timespec", std::move(timespec));  // as parsed: the scheduler parses it again
-    // The first firing; the engine's scheduler moves this key on each firing.
+    // The first firing; the timer moves the due key on each firing.
     if (auto next = spec->next_after(services_.now_ms())) {
-      txn_.batch.put(store::keys::schedule_due(static_cast<std::uint64_t>(*next), id), "");
+      first_due = static_cast<std::uint64_t>(*next);
     }
   } else {
-    rec.set("type", "at");
-    double at = 0;
+    rec.kind = ScheduleRecord::Kind::kAt;
     // `at` is a time (time:add(time:now(), {...}) gives an ISO string) or
     // milliseconds since the epoch, as the reference's new Date(at).
     if (ev.at.is_number()) {
-      at = ev.at.as_number();
-    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &at))) {
+      rec.at_ms = ev.at.as_number();
+    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &rec.at_ms))) {
       throw KrlError("schedule at: expected a time, got " + krl::to_string(ev.at), "TypeError");
     }
-    rec.set("time", Value(at));
-    txn_.batch.put(store::keys::schedule_due(static_cast<std::uint64_t>(std::max(0.0, at)), id),
-                   "");
+    first_due = static_cast<std::uint64_t>(std::max(0.0, rec.at_ms));
   }
-  check_storable(Value(rec), "schedule");
-  txn_.batch.put(store::keys::schedule(id), krl::encode_json(Value(std::move(rec))));
-  return Value(id);
+  check_storable(rec.attrs, "schedule");
+  schedule_records::put(&txn_.batch, rec, first_due);
+  return Value(rec.id);
 }
 
 Value RuntimeHost::send_directive(std::string_view name, const Value& options) {
