@@ -10,7 +10,6 @@
 #include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/pico/transaction.h"
-#include "engine/runtime/select_when/select_bridge.h"
 
 namespace spime::runtime {
 
@@ -249,16 +248,9 @@ Value install(EvalContext& ctx, const BoundArgs& a) {
     throw;
   }
   h.set_current_rule(caller_rid, caller_rule);
-  // Rules whose `within` is an expression get a machine of their own.
-  inst.select = rs->select;
-  const auto& rules = rs->program->rules();
-  for (size_t i = 0; i < rules.size(); ++i) {
-    if (!rules[i].within_is_dynamic || !rules[i].select) continue;
-    std::string err;
-    inst.select[i] = compile_rule_select(*rules[i].select, i, inst.instance->within_ms(i), &err);
-    if (!inst.select[i]) throw KrlError(rs->rid + " rule " + rules[i].name + ": " + err);
-  }
   inst.ruleset = rs;
+  std::string err;
+  if (!build_selects(&inst, &err)) throw KrlError(err);
   h.install(std::move(inst));
   return Value(rs->rid);
 }

@@ -69,6 +69,21 @@ std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const Lo
 
 }  // namespace
 
+bool build_selects(Installation* inst, std::string* error) {
+  inst->select = inst->ruleset->select;
+  const auto& rules = inst->ruleset->program->rules();
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].within_is_dynamic || !rules[i].select) continue;
+    std::string err;
+    inst->select[i] = compile_rule_select(*rules[i].select, i, inst->instance->within_ms(i), &err);
+    if (!inst->select[i]) {
+      *error = inst->rid + " rule " + rules[i].name + ": " + err;
+      return false;
+    }
+  }
+  return true;
+}
+
 std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
                                                     const Map& config, Services& services,
                                                     krl::EvalContext& ctx) {
@@ -173,20 +188,9 @@ bool PicoState::install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord r
     }
     return false;
   }
-  // Rules with a dynamic `within` get a machine of their own.
-  inst.select = rs->select;
-  const auto& rules = rs->program->rules();
-  for (size_t i = 0; i < rules.size(); ++i) {
-    if (!rules[i].within_is_dynamic || !rules[i].select) continue;
-    std::string err;
-    inst.select[i] = compile_rule_select(*rules[i].select, i, inst.instance->within_ms(i), &err);
-    if (!inst.select[i]) {
-      *error = rs->rid + " rule " + rules[i].name + ": " + err;
-      return false;
-    }
-  }
   inst.record = std::move(record);
   inst.ruleset = std::move(rs);
+  if (!build_selects(&inst, error)) return false;
   install_ready(std::move(inst));
   return true;
 }

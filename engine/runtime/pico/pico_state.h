@@ -115,6 +115,11 @@ class PicoState {
   std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;
 };
 
+// The per-rule select-when machines of an installation whose `instance` and
+// `ruleset` are set: the registry's, or one compiled for this instance when a
+// rule's `within` is an expression. False + *error ("<rid> rule <name>: ...").
+bool build_selects(Installation* inst, std::string* error);
+
 // Creates a RulesetInstance of `rs` with `config`, resolving `use module`
 // through the registry (each used module gets its own instance, configured by
 // `with`). Errors are thrown as KrlError.
