@@ -107,6 +107,7 @@ std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& servic
   auto p = create(store, services, pico_id, std::move(loaded.record), std::move(loaded.channels),
                   installs, error);
   if (!p) return nullptr;
+  p->fresh_ = false;
   for (const auto& [eci, order] : loaded.children) p->add_child(eci, order);
   return p;
 }
@@ -119,6 +120,7 @@ std::unique_ptr<PicoState> PicoState::create(
   std::unique_ptr<PicoState> p(new PicoState());
   p->id_ = pico_id;
   p->store_ = &store;
+  p->fresh_ = true;  // load() says otherwise
   p->record_ = std::move(record);
   p->record_.legacy_children.clear();
   for (ChannelRecord& c : channels) p->put_channel(std::move(c));
@@ -217,6 +219,9 @@ void PicoState::uninstall(std::string_view rid) {
   for (auto it = rule_states_.begin(); it != rule_states_.end();) {
     it = it->first.first == rid ? rule_states_.erase(it) : std::next(it);
   }
+  // The erasure may not be durable yet: the store could still answer the
+  // old values, so nothing of this rid is read from it again.
+  cleared_rids_.emplace(rid);
 }
 
 std::int64_t PicoState::next_install_order() const {
@@ -235,7 +240,8 @@ const Value& PicoState::ent(const std::string& rid, const std::string& name) {
   if (it != ents_.end()) return it->second;
   Value v;
   std::string raw;
-  if (pico_records::load_entvar(*store_, id_, rid, name, &raw)) {
+  if (!fresh_ && !cleared_rids_.count(rid) &&
+      pico_records::load_entvar(*store_, id_, rid, name, &raw)) {
     std::string err;
     // Written by us with encode_json; deeper nesting than reads allow is still ours.
     if (!krl::parse_json(raw, &v, &err, 1 << 16)) v = Value();
@@ -253,7 +259,8 @@ const Value& PicoState::rule_state(const std::string& rid, const std::string& ru
   if (it != rule_states_.end()) return it->second;
   Value v;
   std::string raw;
-  if (pico_records::load_rule_state(*store_, id_, rid, rule, &raw))
+  if (!fresh_ && !cleared_rids_.count(rid) &&
+      pico_records::load_rule_state(*store_, id_, rid, rule, &raw))
     v = SelectWhen::state_from_json(raw);
   return rule_states_.emplace(std::move(key), std::move(v)).first->second;
 }

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -113,6 +114,11 @@ class PicoState {
   std::vector<Installation> installs_;
   std::map<std::pair<std::string, std::string>, krl::Value> ents_;
   std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;
+  // Nothing of this pico is in the store yet (made by create(), not load()):
+  // no entity or select-when state to read.
+  bool fresh_ = false;
+  // Rids uninstalled since the load: their variables are known to be empty.
+  std::set<std::string, std::less<>> cleared_rids_;
 };
 
 // The per-rule select-when machines of an installation whose `instance` and
