@@ -37,7 +37,7 @@ ruleset io.picolabs.wrangler {
                               { "domain": "wrangler", "name": "child_deletion_request",
                                 "attrs": ["eci"] },
                               { "domain": "wrangler", "name": "new_channel_request",
-                                "attrs": ["tags", "eventPolicy", "queryPolicy"] },
+                                "attrs": ["tags", "eventPolicy", "queryPolicy", "attrsSchema"] },
                               { "domain": "wrangler", "name": "channel_deletion_request",
                                 "attrs": ["eci"] },
                               { "domain": "wrangler", "name": "install_ruleset_request",
@@ -94,8 +94,12 @@ ruleset io.picolabs.wrangler {
       ctx:delChannel(eci)
     }
 
-    createChannel = defaction(tags, eventPolicy, queryPolicy) {
-      ctx:newChannel(tags = tags, eventPolicy = eventPolicy, queryPolicy = queryPolicy)
+    // attrsSchema (optional, ours): a JSON Schema the attributes of every
+    // event sent through the channel must satisfy, or the event is refused
+    // (400) before the pico sees it.
+    createChannel = defaction(tags, eventPolicy, queryPolicy, attrsSchema) {
+      ctx:newChannel(tags = tags, eventPolicy = eventPolicy, queryPolicy = queryPolicy,
+                     attrsSchema = attrsSchema)
         setting(channel)
       return channel
     }
@@ -191,9 +195,10 @@ ruleset io.picolabs.wrangler {
       tags = event:attrs{"tags"}
       eventPolicy = event:attrs{"eventPolicy"}
       queryPolicy = event:attrs{"queryPolicy"}
+      attrsSchema = event:attrs{"attrsSchema"}
     }
     if tags && eventPolicy && queryPolicy then
-      createChannel(tags, eventPolicy, queryPolicy) setting(channel)
+      createChannel(tags, eventPolicy, queryPolicy, attrsSchema) setting(channel)
     fired {
       raise wrangler event "channel_created" attributes event:attrs.put({ "channel": channel })
     }

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@
 #include "engine/runtime/channel/channel_policy.h"
 
 namespace spime::runtime {
+
+class AttrsSchema;
 
 struct PicoRecord {
   std::optional<std::string> parent;
@@ -52,6 +55,9 @@ struct ChannelRecord {
   std::optional<std::string> family_pico_id;  // parent/child link channels
   std::int64_t order = 0;
   krl::Value attrs_schema;  // null: no schema (any attributes)
+  // attrs_schema compiled (in memory only; set by whoever builds the record:
+  // pico_records::load_channel, ctx:newChannel).
+  std::shared_ptr<const AttrsSchema> schema;
 };
 
 struct RulesetRecord {

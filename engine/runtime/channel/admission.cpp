@@ -1,5 +1,6 @@
 #include "engine/runtime/channel/admission.h"
 
+#include "engine/runtime/channel/attrs_schema.h"
 #include "engine/runtime/channel/channel_index.h"
 #include "engine/runtime/channel/channel_policy.h"
 #include "engine/runtime/ids.h"
@@ -57,6 +58,12 @@ Admission admit_event(ChannelIndex& index, const store::Store& store,
   a.second = std::move(name);
   if (auto denied = check_event(a.channel->event_policy, a.first, a.second)) {
     a.status = Status::permission_denied(*denied);
+  } else if (a.channel->schema) {
+    // On the caller's thread, once, on the request's own attributes (no copy).
+    static const krl::Value kNoAttrs{krl::Map()};
+    if (auto failed = a.channel->schema->validate(req.attrs.is_map() ? req.attrs : kNoAttrs)) {
+      a.status = Status::invalid_argument(failed->message).with_pointer(failed->path);
+    }
   }
   return a;
 }

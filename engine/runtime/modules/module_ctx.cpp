@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "engine/krl/error.h"
+#include "engine/runtime/channel/attrs_schema.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/modules/runtime_modules.h"
 #include "engine/runtime/pico/pico_records.h"
@@ -116,9 +117,11 @@ bool given(const Value& v) {
   return true;
 }
 
-// Applies the settings given in (tags, eventPolicy, queryPolicy) at a[first..]
-// to `c`, validated as the reference (pico-framework Channel.update): absent
-// ones keep their current value.
+// Applies the settings given in (tags, eventPolicy, queryPolicy, attrsSchema)
+// at a[first..] to `c`, validated as the reference (pico-framework
+// Channel.update): absent ones keep their current value. attrsSchema (ours:
+// a JSON Schema for the attributes of the events the channel admits) must
+// compile; an empty map removes it.
 void apply_settings(ChannelRecord* c, const BoundArgs& a, int first) {
   std::string err;
   if (given(a[first]) && !clean_tags(a[first], &c->tags, &err)) throw KrlError(err, "TypeError");
@@ -127,6 +130,19 @@ void apply_settings(ChannelRecord* c, const BoundArgs& a, int first) {
   }
   if (given(a[first + 2]) && !parse_query_policy(a[first + 2], &c->query_policy, &err)) {
     throw KrlError(err, "TypeError");
+  }
+  if (a.has(first + 3) && given(a[first + 3])) {
+    const Value& schema = a[first + 3];
+    if (schema.is_map() && schema.as_map().size() == 0) {
+      c->attrs_schema = Value();
+      c->schema = nullptr;
+    } else {
+      check_storable(schema, "attrsSchema");
+      auto compiled = AttrsSchema::compile(schema, &err);
+      if (!compiled) throw KrlError(err, "TypeError");
+      c->attrs_schema = schema;
+      c->schema = std::move(compiled);
+    }
   }
 }
 
@@ -488,9 +504,18 @@ const krl::Module& ctx_module() {
           {"rulesets", {}, rulesets, K::Function, true},
           {"newPico", {"rulesets"}, new_pico, K::Action},
           {"delPico", {"eci"}, del_pico, K::Action},
-          {"newChannel", {"tags", "eventPolicy", "queryPolicy"}, new_channel, K::Action},
-          {"putChannel", {"eci", "tags", "eventPolicy", "queryPolicy"}, put_channel, K::Action},
-          {"upsertChannel", {"tags", "eventPolicy", "queryPolicy"}, upsert_channel, K::Action},
+          {"newChannel",
+           {"tags", "eventPolicy", "queryPolicy", "attrsSchema"},
+           new_channel,
+           K::Action},
+          {"putChannel",
+           {"eci", "tags", "eventPolicy", "queryPolicy", "attrsSchema"},
+           put_channel,
+           K::Action},
+          {"upsertChannel",
+           {"tags", "eventPolicy", "queryPolicy", "attrsSchema"},
+           upsert_channel,
+           K::Action},
           {"delChannel", {"eci"}, del_channel, K::Action},
           {"install", {"url", "config"}, install, K::Action},
           {"uninstall", {"rid"}, uninstall, K::Action},

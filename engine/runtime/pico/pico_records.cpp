@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "engine/runtime/channel/attrs_schema.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -85,6 +86,11 @@ bool load_channel(const store::Store& s, const std::string& eci, ChannelRecord* 
   std::string raw, err;
   if (!s.get(keys::channel(eci), &raw) || !decode_record(raw, out, &err)) return false;
   out->eci = eci;
+  if (!out->attrs_schema.is_null()) {
+    // It compiled when it was set; one that no longer does fails closed.
+    out->schema = AttrsSchema::compile(out->attrs_schema, &err);
+    if (!out->schema) return false;
+  }
   return true;
 }
 

@@ -74,7 +74,8 @@ bool load_entvar(const store::Store& s, const std::string& pico_id, const std::s
 bool load_rule_state(const store::Store& s, const std::string& pico_id, const std::string& rid,
                      const std::string& rule, std::string* state);
 
-// A committed channel (false when unknown or unreadable).
+// A committed channel, its attribute schema compiled (false when unknown or
+// unreadable, or when its stored schema no longer compiles: fail closed).
 bool load_channel(const store::Store& s, const std::string& eci, ChannelRecord* out);
 
 // ---- schema ---------------------------------------------------------------------------------
