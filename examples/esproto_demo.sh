@@ -4,8 +4,10 @@
 #   1. a child pico "hallway-sensor" of the root pico (wrangler:new_child_request),
 #   2. the router and device rulesets installed on it,
 #   3. a temperature threshold set by event,
-#   4. the heartbeats of ../shared/esproto/ posted as a sensor would,
-#   5. the device's violations and last readings queried back.
+#   4. a device channel for the sensor: only wovyn:heartbeat events, whose
+#      attributes must match rulesets/schemas/esproto-heartbeat.json,
+#   5. the heartbeats of ../shared/esproto/ posted to it as a sensor would,
+#   6. the device's violations and last readings queried back.
 # Usage: examples/esproto_demo.sh http://127.0.0.1:3000 OWNER_ECI [SHARED_DIR]
 # Safe to run again: it reuses the child pico when it exists.
 set -euo pipefail
@@ -50,14 +52,30 @@ post "$ECI" esproto new_threshold \
   '{"threshold_type": "temperature", "upper_limit": 80, "lower_limit": 60}' >/dev/null
 query "$ECI" esproto_device thresholds; echo
 
+echo "== device channel (heartbeats only, ESProto attribute schema)"
+device_eci() {
+  query "$ECI" io.picolabs.wrangler "channels?tags=device" |
+    sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1 || true
+}
+DEVICE="$(device_eci)"
+if [ -z "$DEVICE" ]; then
+  post "$ECI" wrangler new_channel_request "{\"tags\": [\"device\"],
+    \"eventPolicy\": {\"allow\": [{\"domain\": \"wovyn\", \"name\": \"heartbeat\"}], \"deny\": []},
+    \"queryPolicy\": {\"allow\": [{\"rid\": \"esproto_router\", \"name\": \"*\"}], \"deny\": []},
+    \"attrsSchema\": $(cat "$ROOT/rulesets/schemas/esproto-heartbeat.json")}" >/dev/null
+  DEVICE="$(device_eci)"
+fi
+[ -n "$DEVICE" ] || { echo "could not create the device channel" >&2; exit 1; }
+echo "   eci $DEVICE (give this one to the sensor)"
+
 for f in temp-normal temp-hot temp-cold temp-low-battery msa-string-numbers; do
   echo "== heartbeat $f.json"
-  post "$ECI" wovyn heartbeat "$(cat "$SHARED/esproto/$f.json")"; echo
+  post "$DEVICE" wovyn heartbeat "$(cat "$SHARED/esproto/$f.json")"; echo
 done
 
-echo "== a malformed heartbeat is refused (and changes nothing)"
+echo "== a malformed heartbeat is refused by the channel's schema (and changes nothing)"
 curl -sS --max-time 10 -o /dev/stdout -w ' (HTTP %{http_code})\n' -X POST \
-  "$BASE/sky/event/$ECI/none/wovyn/heartbeat" -H 'Content-Type: application/json' \
+  "$BASE/sky/event/$DEVICE/none/wovyn/heartbeat" -H 'Content-Type: application/json' \
   --data-binary @"$SHARED/esproto/bad/null-reading.json"
 
 echo "== last temperature readings"
