@@ -106,6 +106,7 @@ void encode_value(const Value& v, int indent, int level, std::string& out) {
       out += '{';
       bool first = true;
       for (const auto& [k, val] : m) {
+        if (val.is_undefined()) continue;  // as JSON.stringify
         if (!first) out += ',';
         first = false;
         if (indent) newline(out, indent, level + 1);
@@ -406,6 +407,50 @@ class Parser {
 };
 
 }  // namespace
+
+namespace {
+
+bool is_json(const Value& v) {
+  if (v.is_callable() || v.is_regexp() || v.is_undefined()) return false;
+  if (v.is_number()) return std::isfinite(v.as_number());
+  if (v.is_array()) {
+    for (const Value& x : v.as_array()) {
+      if (!is_json(x)) return false;
+    }
+  } else if (v.is_map()) {
+    for (const auto& [k, x] : v.as_map()) {
+      if (!is_json(x)) return false;
+    }
+  }
+  return true;
+}
+
+Value clean(const Value& v) {
+  if (v.is_regexp()) return Value(Map());
+  if (v.is_callable() || v.is_undefined()) return Value();
+  if (v.is_number() && !std::isfinite(v.as_number())) return Value();
+  if (v.is_array()) {
+    Array out;
+    out.reserve(v.as_array().size());
+    for (const Value& x : v.as_array()) out.push_back(is_json(x) ? x : clean(x));
+    return Value(std::move(out));
+  }
+  if (v.is_map()) {
+    Map out;
+    for (const auto& [k, x] : v.as_map()) {
+      if (x.is_callable() || x.is_undefined()) continue;
+      out.set(k, is_json(x) ? x : clean(x));
+    }
+    return Value(std::move(out));
+  }
+  return v;
+}
+
+}  // namespace
+
+Value json_clean(const Value& v) {
+  return is_json(v) ? v : clean(v);
+}
 
 std::string encode_json(const Value& v, int indent) {
   // JSON.stringify takes at most 10 spaces of indentation.

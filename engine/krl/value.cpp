@@ -178,6 +178,8 @@ Type Value::type() const {
       return Type::Map;
     case 6:
       return Type::RegExp;
+    case 8:
+      return Type::Null;  // undefined
     default:
       switch (as_function().kind()) {
         case Function::Kind::Function:

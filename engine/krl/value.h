@@ -10,7 +10,11 @@
 //    ("0", "1", ... up to 2^32-2) come first in ascending numeric order, then
 //    every other key in insertion order;
 //  * numbers print as JavaScript prints them (3, not 3.0; 1e+21; 1e-7);
-//  * NaN is never stored: a NaN result becomes null (krl isNull(NaN) is true).
+//  * NaN is never stored: a NaN result becomes null (krl isNull(NaN) is true);
+//  * JavaScript's `undefined` exists in one place, a `setting()` variable of a
+//    select-when branch that did not match: Value::undefined() is null in
+//    every respect (is_null, typeof "Null", ==) except that a map entry
+//    holding it is left out of JSON, as JSON.stringify leaves it out.
 //
 // Thread-safety: a Value may be read from many threads at once; it is never
 // modified after construction.
@@ -72,10 +76,17 @@ class Value {
   Value(std::shared_ptr<const Map> m) : v_(std::move(m)) {}
   Value(std::shared_ptr<const RegExp> r) : v_(std::move(r)) {}
   Value(std::shared_ptr<const Function> f) : v_(std::move(f)) {}
+  // JavaScript's undefined (see the top of this file).
+  static Value undefined() {
+    Value v;
+    v.v_ = Undefined{};
+    return v;
+  }
 
   Type type() const;
 
-  bool is_null() const { return v_.index() == 0; }
+  bool is_null() const { return v_.index() == 0 || v_.index() == 8; }
+  bool is_undefined() const { return v_.index() == 8; }
   bool is_bool() const { return v_.index() == 1; }
   bool is_number() const { return v_.index() == 2; }
   bool is_string() const { return v_.index() == 3; }
@@ -103,9 +114,10 @@ class Value {
   const std::shared_ptr<const Function>& function_ptr() const { return std::get<7>(v_); }
 
  private:
+  struct Undefined {};
   std::variant<std::monostate, bool, double, std::shared_ptr<const std::string>,
                std::shared_ptr<const Array>, std::shared_ptr<const Map>,
-               std::shared_ptr<const RegExp>, std::shared_ptr<const Function>>
+               std::shared_ptr<const RegExp>, std::shared_ptr<const Function>, Undefined>
       v_;
 };
 
@@ -176,6 +188,13 @@ bool to_number(const Value& v, double* out);
 // JSON. Functions/regexps/actions encode as their to_string() (as the
 // reference's encode). `indent` 0 means compact.
 std::string encode_json(const Value& v, int indent = 0);
+// `v` as JSON.parse(JSON.stringify(v)) leaves it (pico-framework's cleanEvent
+// does this to event attributes): a regexp becomes {}, a function or action
+// (or undefined) is dropped from a map and becomes null in an array (and at the top),
+// non-finite numbers become null. Values that are JSON already are returned
+// as they are (shared, not copied).
+Value json_clean(const Value& v);
+
 // Parses JSON text into a Value. Returns false and sets *error (a short
 // message with the byte offset) on malformed input, invalid UTF-8 or nesting
 // deeper than max_depth.

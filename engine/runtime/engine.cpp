@@ -21,6 +21,7 @@
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/post_commit.h"
 #include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/schema_upgrade.h"
 #include "engine/runtime/timers/schedule_timer.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
@@ -111,7 +112,8 @@ class EngineImpl {
   }
 
   // Queues an event (admission first); ok, or why it was refused. `done` may be empty.
-  Status signal(const api::EventRequest& req, Done<api::EventResult> done, std::string eid = "") {
+  Status signal(const api::EventRequest& req, Done<api::EventResult> done, std::string eid = "",
+                std::optional<ScheduleFiring> firing = std::nullopt) {
     if (stopping.load()) return Status::unavailable("engine shutting down");
     Admission a = admit_event(channels, *store, req);
     if (!a.status.is_ok()) {
@@ -119,6 +121,7 @@ class EngineImpl {
       return a.status;
     }
     RunEvent m{incoming(a, req.attrs, std::move(eid)), a.depends_on, done, std::nullopt, nullptr};
+    m.event.firing = std::move(firing);
     Status posted = actors->post(picos->acquire(a.channel->pico_id), std::move(m));
     if (!posted.is_ok() && done) done(posted);
     return posted;
@@ -224,7 +227,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   so.max_pending_batches = options.max_pending_commits;
   m->store = store::Store::open(options.data_dir, so, error_out);
   if (!m->store) return nullptr;
-  if (!pico_records::upgrade(*m->store, error_out)) return nullptr;
+  if (!upgrade_schema(*m->store, error_out)) return nullptr;
   m->registry = std::make_unique<RulesetRegistry>(m->store.get());
   for (const std::string& e : m->registry->load_from_store()) m->log(e);
   if (!options.rulesets_dir.empty()) {
@@ -262,10 +265,10 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
 
   m->timer = std::make_unique<ScheduleTimer>(
       *m->store,
-      [m](api::EventRequest req, const std::string& id) {
+      [m](api::EventRequest req, const ScheduleFiring& firing) {
         auto completion = m->track<api::EventResult>(nullptr);
-        Status s = m->signal(req, completion);
-        if (!s.is_ok()) m->log("scheduled event " + id + " refused: " + s.message());
+        Status s = m->signal(req, completion, "", firing);
+        if (!s.is_ok()) m->log("scheduled event " + firing.id + " refused: " + s.message());
         return s;
       },
       [m](const std::string& line) { m->log(line); });

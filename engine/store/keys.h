@@ -27,10 +27,11 @@
 //   e/<pico><sep><rid><sep><name> entity variable
 //   a/<rid><sep><name>            app variable
 //   w/<pico><sep><rid><sep><rule> select-when state of one rule
-//   s/<id>                        schedule record
-//   t/<due><sep><id>              schedule by due time; <due> is 20 zero-padded decimal digits
-//                                 of milliseconds since the epoch, so keys sort by time
-//                                 (value empty)
+//   s/<id>                        schedule record of schema 1 (upgraded away: the runtime keeps
+//                                 scheduled events in entity variables now)
+//   t/<due><sep><id>              scheduled event by due time; <due> is 20 zero-padded decimal
+//                                 digits of milliseconds since the epoch, so keys sort by time
+//                                 (value: its owner, runtime-defined)
 #pragma once
 
 #include <cstdint>

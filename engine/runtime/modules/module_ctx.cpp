@@ -333,8 +333,8 @@ Value event(EvalContext& ctx, const BoundArgs& a) {
   out.eci = krl::to_string(a[0]);
   out.domain = krl::to_string(a[1]);
   out.name = krl::to_string(a[2]);
-  out.attrs = a[3].is_null() ? Value(Map()) : a[3];
-  check_storable(out.attrs, "ctx:event attrs");
+  // As the reference's cleanEvent: only what JSON can carry.
+  out.attrs = a[3].is_null() ? Value(Map()) : krl::json_clean(a[3]);
   if (a.has(4)) out.host = krl::to_string(a[4]);
   h.txn().outgoing.push_back(std::move(out));
   return Value();
@@ -362,8 +362,7 @@ WaitedEvent waited(const char* what, RuntimeHost& h, const BoundArgs& a) {
   if (!a[3].is_null() && !a[3].is_map()) {
     throw krl::type_error(std::string(what) + ": attrs must be a Map");
   }
-  if (a[3].is_map()) ev.attrs = a[3].as_map();
-  check_storable(a[3], what);
+  if (a[3].is_map()) ev.attrs = krl::json_clean(a[3]).as_map();
   return ev;
 }
 

@@ -79,8 +79,7 @@ Value send(EvalContext& ctx, const BoundArgs& a) {
   out.eci = eci_v.as_string();
   out.domain = krl::to_string(get("domain"));
   out.name = krl::to_string(name_v);
-  out.attrs = get("attrs");
-  check_storable(out.attrs, "event:send attrs");
+  out.attrs = krl::json_clean(get("attrs"));  // as the reference's cleanEvent
   if (krl::truthy(host_v)) out.host = krl::to_string(host_v);
   host.txn().outgoing.push_back(std::move(out));
   return Value();

@@ -1,6 +1,7 @@
 // The `schedule` module (reference: pico-engine-core/src/modules/schedule.ts):
-// list and remove this pico's scheduled events. Scheduling itself is the
-// KRL `schedule` statement (RuntimeHost::schedule_event).
+// list, get, remove and clear the calling ruleset's scheduled events (its
+// `_schedule` entity variable, timers/schedule_records.h). Scheduling itself
+// is the KRL `schedule` statement (RuntimeHost::schedule_event).
 #include <algorithm>
 
 #include "engine/krl/error.h"
@@ -14,6 +15,7 @@ using krl::Array;
 using krl::BoundArgs;
 using krl::EvalContext;
 using krl::KrlError;
+using krl::Map;
 using krl::Value;
 
 namespace {
@@ -22,25 +24,40 @@ RuntimeHost& H(EvalContext& ctx, const char* what) {
   return RuntimeHost::from(ctx, what);
 }
 
+// This ruleset's scheduled events, oldest first (reference: Object.values of `_schedule`).
 Value schedule_list(EvalContext& ctx, const BoundArgs&) {
   RuntimeHost& h = H(ctx, "schedule:list");
+  Value all = h.get_ent(h.current_rid(), kScheduleVar);
   Array out;
-  schedule_records::for_pico(h.pico().store(), h.pico().id(), [&](const ScheduleRecord& r) {
-    out.push_back(schedule_records::to_value(r));
-  });
+  if (all.is_map()) {
+    for (const auto& [id, entry] : all.as_map()) out.push_back(entry);
+  }
   return Value(std::move(out));
 }
 
+Value schedule_get(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "schedule:get");
+  Value all = h.get_ent(h.current_rid(), kScheduleVar);
+  const Value* entry = all.is_map() ? all.as_map().find(krl::to_string(a[0])) : nullptr;
+  return entry ? *entry : Value();
+}
+
+// The entry goes; its due key is dropped by the timer when it comes due.
 Value schedule_remove(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "schedule:remove");
   h.throw_if_read_only("schedule:remove");
-  std::string id = krl::to_string(a[0]);
-  ScheduleRecord rec;
-  if (!schedule_records::load(h.pico().store(), id, &rec) || rec.pico_id != h.pico().id()) {
-    throw KrlError("NotFound: " + id);
-  }
-  schedule_records::erase(&h.txn().batch, rec);
-  return Value(true);
+  Value all = h.get_ent(h.current_rid(), kScheduleVar);
+  Map rest = all.is_map() ? all.as_map() : Map();
+  rest.erase(krl::to_string(a[0]));
+  h.put_ent(h.current_rid(), kScheduleVar, Value(std::move(rest)));
+  return Value();
+}
+
+Value schedule_clear(EvalContext& ctx, const BoundArgs&) {
+  RuntimeHost& h = H(ctx, "schedule:clear");
+  h.throw_if_read_only("schedule:clear");
+  h.del_ent(h.current_rid(), kScheduleVar);
+  return Value();
 }
 
 }  // namespace
@@ -49,7 +66,9 @@ const krl::Module& schedule_module() {
   static const krl::Module m{"schedule",
                              {
                                  {"list", {}, schedule_list},
+                                 {"get", {"id"}, schedule_get},
                                  {"remove", {"id"}, schedule_remove, krl::Function::Kind::Action},
+                                 {"clear", {}, schedule_clear, krl::Function::Kind::Action},
                              }};
   return m;
 }

@@ -5,6 +5,7 @@
 #include "engine/krl/error.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/select_when/select_bridge.h"
+#include "engine/runtime/timers/schedule_records.h"
 
 namespace spime::runtime {
 
@@ -55,6 +56,20 @@ void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalCont
   host.at_rule.clear();
 }
 
+// A scheduled event fires only while its entry exists (schedule:remove may
+// have run since the timer saw it due); an "at" entry goes as it fires.
+bool take_schedule_entry(RuntimeHost& host, const ScheduleFiring& f) {
+  Value all = host.get_ent(f.rid, kScheduleVar);
+  const Value* entry = all.is_map() ? all.as_map().find(f.id) : nullptr;
+  if (!entry) return false;
+  if (!schedule_records::is_repeat(*entry)) {
+    Map rest = all.as_map();
+    rest.erase(f.id);
+    host.put_ent(f.rid, kScheduleVar, Value(std::move(rest)));
+  }
+  return true;
+}
+
 }  // namespace
 
 EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services,
@@ -72,6 +87,7 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
   first.attrs = event.attrs.is_map() ? event.attrs : Value(krl::Map());
   first.time_ms = event.time_ms;
   try {
+    if (event.firing && !take_schedule_entry(host, *event.firing)) return out;  // removed
     for (std::string& rid : host.installed_rids()) host.add_to_schedule(std::move(rid), first);
     while (!host.schedule.empty()) {
       RuntimeHost::Entry entry = std::move(host.schedule.front());

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/services.h"
+#include "engine/runtime/timers/schedule_records.h"
 
 namespace spime::runtime {
 
@@ -51,6 +53,7 @@ struct IncomingEvent {
   std::string name;
   krl::Value attrs;  // a Map (shared with the request: not copied)
   std::int64_t time_ms = 0;
+  std::optional<ScheduleFiring> firing = std::nullopt;  // a scheduled event coming due
 };
 
 // One entry the schedule ran (for the offline runner and tests).

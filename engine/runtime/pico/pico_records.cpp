@@ -151,9 +151,7 @@ bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, st
   return true;
 }
 
-bool upgrade(store::Store& s, std::string* error) {
-  if (s.opened_schema_version() >= store::Store::kSchemaVersion) return true;
-  store::WriteBatch b;
+bool upgrade(const store::Store& s, store::WriteBatch* b, std::string* error) {
   bool ok = true;
   s.scan(keys::pico_prefix(), [&](std::string_view key, std::string_view value) {
     std::string id;
@@ -164,13 +162,11 @@ bool upgrade(store::Store& s, std::string* error) {
       return false;
     }
     std::int64_t order = 0;
-    for (const std::string& eci : r.legacy_children) put_child(&b, id, eci, order++);
-    put_pico(&b, id, r);  // rewritten without the children list
+    for (const std::string& eci : r.legacy_children) put_child(b, id, eci, order++);
+    put_pico(b, id, r);  // rewritten without the children list
     return true;
   });
-  if (!ok) return false;
-  b.put(keys::schema_version(), std::to_string(store::Store::kSchemaVersion));
-  return s.write(b, error);
+  return ok;
 }
 
 }  // namespace spime::runtime::pico_records

@@ -80,9 +80,8 @@ bool load_channel(const store::Store& s, const std::string& eci, ChannelRecord* 
 
 // ---- schema ---------------------------------------------------------------------------------
 
-// Brings a data directory opened at an older schema version up to the current one, in one
-// batch that also records the new version: schema 1 -> 2 moves each pico's children list into
-// k/ keys. Nothing to do on a current directory. False + *error on a store error.
-bool upgrade(store::Store& s, std::string* error);
+// Schema 1 -> 2: each pico's children list moves into k/ keys (schema_upgrade.h).
+// False + *error on a corrupt record.
+bool upgrade(const store::Store& s, store::WriteBatch* b, std::string* error);
 
 }  // namespace spime::runtime::pico_records

@@ -52,7 +52,8 @@ std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const Lo
       throw krl::KrlError("Dependency Cycle Found: " + cycle + use.rid);
     }
     auto used = services.registry().get(use.rid);
-    if (!used) throw krl::KrlError("Module not found: " + use.rid, "Error", use.loc);
+    // The reference's words (CorePico.use).
+    if (!used) throw krl::KrlError("Dependant module not loaded: " + use.rid, "Error", use.loc);
     if (c.depth > c.limits.max_call_depth) {
       throw krl::KrlError("use module nesting is too deep (" + use.rid + ")");
     }

@@ -80,8 +80,8 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   e.eid = event_ ? event_->eid : "";
   e.domain = std::move(ev.domain);
   e.type = std::move(ev.type);
-  // cleanEvent: attributes are a map (anything else becomes {}).
-  e.attrs = ev.attrs.is_map() ? ev.attrs : Value(Map());
+  // cleanEvent: attributes are a map (anything else becomes {}), of what JSON can carry.
+  e.attrs = ev.attrs.is_map() ? krl::json_clean(ev.attrs) : Value(Map());
   e.time_ms = services_.now_ms();
   std::vector<std::string> rids;
   if (ev.for_rid) {
@@ -106,40 +106,41 @@ void RuntimeHost::clear_schedule() {
 
 Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
   throw_if_read_only("schedule");
-  ScheduleRecord rec;
-  rec.id = services_.new_id();
-  rec.pico_id = pico_.id();
-  rec.rid = rid_;
-  rec.eci = ev.eci.empty() && event_ ? event_->eci : ev.eci;
-  rec.domain = ev.domain;
-  rec.name = ev.type;
-  rec.attrs = ev.attrs.is_map() ? ev.attrs : Value(Map());
-  std::optional<std::uint64_t> first_due;
+  std::string id = services_.new_id();
+  std::string eci = ev.eci.empty() && event_ ? event_->eci : ev.eci;
+  Value attrs = ev.attrs.is_map() ? krl::json_clean(ev.attrs) : Value(Map());
+  Value entry;
+  std::optional<std::uint64_t> due;
   if (ev.repeat) {
     // Checked now, not when it first fires: a bad timespec fails the rule.
     std::string why;
-    rec.kind = ScheduleRecord::Kind::kRepeat;
-    rec.timespec = krl::to_string(ev.timespec);  // as parsed: the timer parses it again
-    auto spec = CronSpec::parse(rec.timespec, &why);
+    std::string timespec = krl::to_string(ev.timespec);  // as parsed: the timer parses it again
+    auto spec = CronSpec::parse(timespec, &why);
     if (!spec) throw KrlError(why, "TypeError");
-    // The first firing; the timer moves the due key on each firing.
-    if (auto next = spec->next_after(services_.now_ms())) {
-      first_due = static_cast<std::uint64_t>(*next);
-    }
+    if (auto next = spec->next_after(services_.now_ms())) due = static_cast<std::uint64_t>(*next);
+    entry = schedule_records::repeat_entry(id, timespec, eci, ev.domain, ev.type, attrs);
   } else {
-    rec.kind = ScheduleRecord::Kind::kAt;
     // `at` is a time (time:add(time:now(), {...}) gives an ISO string) or
     // milliseconds since the epoch, as the reference's new Date(at).
+    double at = 0;
     if (ev.at.is_number()) {
-      rec.at_ms = ev.at.as_number();
-    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &rec.at_ms))) {
-      throw KrlError("schedule at: expected a time, got " + krl::to_string(ev.at), "TypeError");
+      at = ev.at.as_number();
+    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &at))) {
+      throw KrlError("schedule .. at expected a timestamp but got " +
+                         std::string(krl::type_name(ev.at.type())),
+                     "TypeError");
     }
-    first_due = static_cast<std::uint64_t>(std::max(0.0, rec.at_ms));
+    due = static_cast<std::uint64_t>(std::max(0.0, at));
+    entry = schedule_records::at_entry(id, at, eci, ev.domain, ev.type, attrs);
   }
-  check_storable(rec.attrs, "schedule");
-  schedule_records::put(&txn_.batch, rec, first_due);
-  return Value(rec.id);
+  // As the reference: the entry joins the ruleset's `_schedule` variable (in
+  // this transaction, like any entity write), and `setting` binds it.
+  Value all = get_ent(rid_, kScheduleVar);
+  Map updated = all.is_map() ? all.as_map() : Map();
+  updated.set(id, entry);
+  put_ent(rid_, kScheduleVar, Value(std::move(updated)));
+  if (due) schedule_records::put_due(&txn_.batch, *due, id, pico_.id(), rid_);
+  return entry;
 }
 
 Value RuntimeHost::send_directive(std::string_view name, const Value& options) {

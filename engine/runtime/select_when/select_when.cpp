@@ -334,7 +334,8 @@ SelectWhen::Result SelectWhen::feed(const SelectEvent& event, const krl::Value& 
     // The rule body reads its select vars from state.setting, then clears it.
     for (const std::string& v : p.select_vars) {
       const krl::Value* value = st.setting.find(v);
-      r.bindings.set(v, value != nullptr ? *value : krl::Value());
+      // A branch that did not match leaves its variables undefined (as JS).
+      r.bindings.set(v, value != nullptr ? *value : krl::Value::undefined());
     }
     st.defined = true;
     st.setting = krl::Map();

@@ -1,8 +1,9 @@
 #include "engine/runtime/timers/schedule_records.h"
 
-#include <algorithm>
+#include <map>
 #include <vector>
 
+#include "engine/runtime/pico/pico_records.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -14,117 +15,148 @@ using krl::Value;
 
 namespace {
 
-std::uint64_t due_of(double ms) {
-  return static_cast<std::uint64_t>(std::max(0.0, ms));
+const Value* field(const Value& m, const char* name) {
+  return m.is_map() ? m.as_map().find(name) : nullptr;
 }
 
-std::string text(const Map& m, const char* field) {
-  const Value* v = m.find(field);
+std::string text(const Value& m, const char* name) {
+  const Value* v = field(m, name);
   return v && v->is_string() ? v->as_string() : std::string();
+}
+
+Value event_value(const std::string& eci, const std::string& domain, const std::string& name,
+                  const Value& attrs) {
+  return Value(Map{{"eci", eci},
+                   {"domain", domain},
+                   {"name", name},
+                   {"data", Value(Map{{"attrs", attrs.is_map() ? attrs : Value(Map())}})},
+                   {"time", 0}});
 }
 
 }  // namespace
 
-Value to_value(const ScheduleRecord& r) {
-  Map m;
-  m.set("id", r.id);
-  m.set("picoId", r.pico_id);
-  m.set("rid", r.rid);
-  m.set("event", Value(Map{{"eci", r.eci},
-                           {"domain", r.domain},
-                           {"name", r.name},
-                           {"attrs", r.attrs.is_map() ? r.attrs : Value(Map())}}));
-  if (r.kind == ScheduleRecord::Kind::kRepeat) {
-    m.set("type", "repeat");
-    m.set("timespec", r.timespec);
-  } else {
-    m.set("type", "at");
-    m.set("time", Value(r.at_ms));
-  }
-  return Value(std::move(m));
+Value at_entry(const std::string& id, double time_ms, const std::string& eci,
+               const std::string& domain, const std::string& name, const Value& attrs) {
+  return Value(Map{{"id", id},
+                   {"type", "at"},
+                   {"time", Value(time_ms)},
+                   {"event", event_value(eci, domain, name, attrs)}});
 }
 
-bool decode(const std::string& json, ScheduleRecord* out, std::string* error) {
-  Value v;
-  // Written by us; the attributes may nest deeper than requests are allowed to.
-  if (!krl::parse_json(json, &v, error, 1 << 16)) return false;
-  if (!v.is_map()) {
-    *error = "schedule record is not a JSON object";
-    return false;
-  }
-  const Map& m = v.as_map();
-  out->id = text(m, "id");
-  out->pico_id = text(m, "picoId");
-  out->rid = text(m, "rid");
-  const Value* ev = m.find("event");
-  if (!ev || !ev->is_map()) {
-    *error = "schedule record has no event";
-    return false;
-  }
-  out->eci = text(ev->as_map(), "eci");
-  out->domain = text(ev->as_map(), "domain");
-  out->name = text(ev->as_map(), "name");
-  const Value* attrs = ev->as_map().find("attrs");
-  out->attrs = attrs && attrs->is_map() ? *attrs : Value(Map());
-  if (text(m, "type") == "repeat") {
-    out->kind = ScheduleRecord::Kind::kRepeat;
-    out->timespec = text(m, "timespec");
-  } else {
-    out->kind = ScheduleRecord::Kind::kAt;
-    const Value* t = m.find("time");
-    out->at_ms = t && t->is_number() ? t->as_number() : 0;
-  }
-  return true;
+Value repeat_entry(const std::string& id, const std::string& timespec, const std::string& eci,
+                   const std::string& domain, const std::string& name, const Value& attrs) {
+  return Value(Map{{"id", id},
+                   {"type", "repeat"},
+                   {"timespec", timespec},
+                   {"event", event_value(eci, domain, name, attrs)}});
 }
 
-void put(store::WriteBatch* b, const ScheduleRecord& r, std::optional<std::uint64_t> first_due_ms) {
-  if (first_due_ms) b->put(keys::schedule_due(*first_due_ms, r.id), "");
-  b->put(keys::schedule(r.id), krl::encode_json(to_value(r)));
+std::string id_of(const Value& entry) {
+  return text(entry, "id");
 }
 
-void erase(store::WriteBatch* b, const ScheduleRecord& r) {
-  b->erase(keys::schedule(r.id));
-  if (r.kind == ScheduleRecord::Kind::kAt) b->erase(keys::schedule_due(due_of(r.at_ms), r.id));
+bool is_repeat(const Value& entry) {
+  return text(entry, "type") == "repeat";
 }
 
-void fired(store::WriteBatch* b, const std::string& due_key, const std::string& id,
-           std::optional<std::uint64_t> next_ms) {
-  b->erase(due_key);
-  if (next_ms) {
-    // A repeat keeps its record; only its due key moves. A schedule:remove
-    // racing with this leaves a due key without a record, dropped when due.
-    b->put(keys::schedule_due(*next_ms, id), "");
-  } else {
-    b->erase(keys::schedule(id));
-  }
+std::string timespec_of(const Value& entry) {
+  return text(entry, "timespec");
 }
 
-bool load(const store::Store& s, const std::string& id, ScheduleRecord* out) {
+EntryEvent event_of(const Value& entry) {
+  EntryEvent e;
+  const Value* ev = field(entry, "event");
+  if (!ev) return e;
+  e.eci = text(*ev, "eci");
+  e.domain = text(*ev, "domain");
+  e.name = text(*ev, "name");
+  const Value* data = field(*ev, "data");
+  const Value* attrs = data ? field(*data, "attrs") : nullptr;
+  e.attrs = attrs && attrs->is_map() ? *attrs : Value(Map());
+  return e;
+}
+
+void put_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id,
+             const std::string& pico_id, const std::string& rid) {
+  b->put(keys::schedule_due(due_ms, id),
+         krl::encode_json(Value(Map{{"pico", pico_id}, {"rid", rid}})));
+}
+
+Value load_entry(const store::Store& s, const std::string& pico_id, const std::string& rid,
+                 const std::string& id) {
   std::string json, err;
-  return s.get(keys::schedule(id), &json) && decode(json, out, &err);
-}
-
-void for_pico(const store::Store& s, const std::string& pico_id,
-              const std::function<void(const ScheduleRecord&)>& visit) {
-  // Every schedule of the engine: a per-pico index would make this cost
-  // proportional to the pico's own schedules.
-  s.scan(keys::schedule_prefix(), [&](std::string_view, std::string_view v) {
-    ScheduleRecord r;
-    std::string err;
-    if (decode(std::string(v), &r, &err) && r.pico_id == pico_id) visit(r);
-    return true;
-  });
+  Value all;
+  if (!pico_records::load_entvar(s, pico_id, rid, kScheduleVar, &json) ||
+      !krl::parse_json(json, &all, &err, 1 << 16)) {
+    return Value();
+  }
+  const Value* entry = field(all, id.c_str());
+  return entry ? *entry : Value();
 }
 
 void due(const store::Store& s, std::uint64_t now_ms, size_t limit,
-         const std::function<void(const std::string& due_key, const std::string& id)>& visit) {
-  size_t n = 0;
-  s.scan(keys::schedule_due_prefix(), [&](std::string_view key, std::string_view) {
+         const std::function<void(const std::string&, const std::string&, const std::string&,
+                                  const std::string&)>& visit) {
+  struct Due {
+    std::string key, id, pico, rid;
+  };
+  std::vector<Due> found;
+  s.scan(keys::schedule_due_prefix(), [&](std::string_view key, std::string_view value) {
     std::uint64_t at = 0;
     std::string id;
     if (!keys::parse_schedule_due(key, &at, &id) || at > now_ms) return false;
-    visit(std::string(key), id);
-    return ++n < limit;
+    Value owner;
+    std::string err;
+    if (!krl::parse_json(value, &owner, &err)) owner = Value();
+    found.push_back(Due{std::string(key), std::move(id), text(owner, "pico"), text(owner, "rid")});
+    return found.size() < limit;
+  });
+  for (const Due& d : found) visit(d.key, d.id, d.pico, d.rid);
+}
+
+void upgrade(const store::Store& s, store::WriteBatch* b) {
+  // Schema 1: s/<id> {"id","picoId","rid","event":{"eci","domain","name","attrs"},
+  // "type":"at","time"|"type":"repeat","timespec"}; t/ keys with empty values.
+  std::map<std::pair<std::string, std::string>, Map> vars;           // (pico, rid) -> _schedule
+  std::map<std::string, std::pair<std::string, std::string>> owner;  // id -> (pico, rid)
+  s.scan(keys::schedule_prefix(), [&](std::string_view key, std::string_view value) {
+    Value rec;
+    std::string err;
+    b->erase(key);
+    if (!krl::parse_json(value, &rec, &err, 1 << 16) || !rec.is_map()) return true;  // dropped
+    std::string id = text(rec, "id"), pico = text(rec, "picoId"), rid = text(rec, "rid");
+    const Value* ev = field(rec, "event");
+    if (id.empty() || pico.empty() || rid.empty() || !ev) return true;
+    const Value* attrs = field(*ev, "attrs");
+    Value entry =
+        text(rec, "type") == "repeat"
+            ? repeat_entry(id, text(rec, "timespec"), text(*ev, "eci"), text(*ev, "domain"),
+                           text(*ev, "name"), attrs ? *attrs : Value(Map()))
+            : at_entry(id,
+                       field(rec, "time") && field(rec, "time")->is_number()
+                           ? field(rec, "time")->as_number()
+                           : 0,
+                       text(*ev, "eci"), text(*ev, "domain"), text(*ev, "name"),
+                       attrs ? *attrs : Value(Map()));
+    vars[{pico, rid}].set(id, std::move(entry));
+    owner[id] = {pico, rid};
+    return true;
+  });
+  for (auto& [key, map] : vars) {
+    pico_records::put_entvar(b, key.first, key.second, kScheduleVar,
+                             krl::encode_json(Value(std::move(map))));
+  }
+  s.scan(keys::schedule_due_prefix(), [&](std::string_view key, std::string_view) {
+    std::uint64_t at = 0;
+    std::string id;
+    if (!keys::parse_schedule_due(key, &at, &id)) return true;
+    auto o = owner.find(id);
+    if (o == owner.end()) {
+      b->erase(key);
+    } else {
+      put_due(b, at, id, o->second.first, o->second.second);
+    }
+    return true;
   });
 }
 

@@ -1,14 +1,22 @@
-// Scheduled events in the store: the one owner of the s/ and t/ key families
-// (engine/store/keys.h) and of the schedule record's format.
+// Scheduled events: the one owner of their format, as the reference keeps them.
 //
-//   s/<id>  {"id", "picoId", "rid",
-//            "event": {"eci", "domain", "name", "attrs"},
-//            "type": "at", "time": <ms since the epoch>}
-//        or {..., "type": "repeat", "timespec": <cron text, as parsed>}
-//   t/<due><sep><id>  ""  (when it fires next)
+// As pico-engine-core's schedule module, a pico's scheduled events live in an
+// entity variable of the ruleset that scheduled them, `_schedule`: a map from
+// id to the entry
+//   {"id", "type": "at", "time": <ms since the epoch>,
+//    "event": {"eci", "domain", "name", "data": {"attrs"}, "time": 0}}
+//   {"id", "type": "repeat", "timespec": <cron text, as parsed>, "event": ...}
+// which is also what `schedule ... setting(x)` binds and schedule:list,
+// schedule:get answer. Being an entity variable, it is written in the
+// scheduling schedule's transaction, read through the pico's state (a
+// schedule:list sees what the same schedule just scheduled), and erased with
+// the ruleset or the pico.
 //
-// The record is also what schedule:list answers (the reference's shape).
-// Writers append to a WriteBatch; readers see committed state.
+// The timer finds what is due through its own key family (engine/store/keys.h):
+//   t/<due><sep><id>  {"pico": <pico id>, "rid": <rid>}
+// Firing re-reads the entry: one that was removed fires nothing and its due
+// key goes; an "at" entry is removed from `_schedule` by the event it fires,
+// inside that event's transaction (fire()).
 //
 // Thread-safety: free functions; the store is thread-safe.
 #pragma once
@@ -27,39 +35,53 @@ class Store;
 
 namespace spime::runtime {
 
-struct ScheduleRecord {
-  enum class Kind { kAt, kRepeat };
-  std::string id;
-  std::string pico_id;
+// The entity variable that holds a ruleset's scheduled events.
+inline constexpr const char* kScheduleVar = "_schedule";
+
+// A scheduled event coming due: the entry `id` in the `_schedule` variable
+// of ruleset `rid`. The event runs only if the entry is still there; an "at"
+// entry is removed by the event it fires (in that event's transaction).
+struct ScheduleFiring {
   std::string rid;
-  std::string eci, domain, name;
-  krl::Value attrs;  // a Map
-  Kind kind = Kind::kAt;
-  double at_ms = 0;      // kAt
-  std::string timespec;  // kRepeat
+  std::string id;
 };
 
 namespace schedule_records {
 
-krl::Value to_value(const ScheduleRecord& r);
-// False + *error when `json` is not a schedule record.
-bool decode(const std::string& json, ScheduleRecord* out, std::string* error);
+// A new entry (its id fresh, `event_attrs` a Map).
+krl::Value at_entry(const std::string& id, double time_ms, const std::string& eci,
+                    const std::string& domain, const std::string& name,
+                    const krl::Value& event_attrs);
+krl::Value repeat_entry(const std::string& id, const std::string& timespec, const std::string& eci,
+                        const std::string& domain, const std::string& name,
+                        const krl::Value& event_attrs);
 
-// The record and its first due key (`first_due_ms`; none: a repeat with no next firing).
-void put(store::WriteBatch* b, const ScheduleRecord& r, std::optional<std::uint64_t> first_due_ms);
-// The record and, for an `at`, its due key (a repeat's due key is dropped when it comes due).
-void erase(store::WriteBatch* b, const ScheduleRecord& r);
-// A firing: the due key goes; a repeat's next one comes (`next_ms`), or the record goes.
-void fired(store::WriteBatch* b, const std::string& due_key, const std::string& id,
-           std::optional<std::uint64_t> next_ms);
+// Fields of an entry (empty / null when absent).
+std::string id_of(const krl::Value& entry);
+bool is_repeat(const krl::Value& entry);
+std::string timespec_of(const krl::Value& entry);
+struct EntryEvent {
+  std::string eci, domain, name;
+  krl::Value attrs;  // a Map
+};
+EntryEvent event_of(const krl::Value& entry);
 
-bool load(const store::Store& s, const std::string& id, ScheduleRecord* out);
-// Every record of pico `pico_id`, in id order.
-void for_pico(const store::Store& s, const std::string& pico_id,
-              const std::function<void(const ScheduleRecord&)>& visit);
-// Due keys up to `now_ms`, earliest first, at most `limit`: (due key, id).
+// The due key of `id` (for `pico_id`'s ruleset `rid`), firing at `due_ms`.
+void put_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id,
+             const std::string& pico_id, const std::string& rid);
+
+// The committed entry `id` of (pico, rid), or null.
+krl::Value load_entry(const store::Store& s, const std::string& pico_id, const std::string& rid,
+                      const std::string& id);
+
+// Due keys up to `now_ms`, earliest first, at most `limit`: (due key, id, pico id, rid).
 void due(const store::Store& s, std::uint64_t now_ms, size_t limit,
-         const std::function<void(const std::string& due_key, const std::string& id)>& visit);
+         const std::function<void(const std::string& due_key, const std::string& id,
+                                  const std::string& pico_id, const std::string& rid)>& visit);
+
+// Schema 1 -> 2: s/<id> records become `_schedule` entity variables and the due keys
+// name their owner (schema_upgrade.h).
+void upgrade(const store::Store& s, store::WriteBatch* b);
 
 }  // namespace schedule_records
 }  // namespace spime::runtime

@@ -50,34 +50,41 @@ void ScheduleTimer::run() {
 }
 
 void ScheduleTimer::fire_due(size_t limit) {
-  std::vector<std::pair<std::string, std::string>> due;  // (due key, id)
+  struct Due {
+    std::string key, id, pico, rid;
+  };
+  std::vector<Due> due;
   const std::uint64_t now = now_ms();
-  schedule_records::due(store_, now, limit, [&](const std::string& key, const std::string& id) {
-    due.emplace_back(key, id);
-  });
-  for (auto& [due_key, id] : due) {
-    ScheduleRecord rec;
-    bool channel_gone = false;
-    std::optional<std::uint64_t> next;
-    // Removed (or unreadable): nothing to send, the due key goes.
-    if (schedule_records::load(store_, id, &rec)) {
-      api::EventRequest event{rec.eci, rec.domain, rec.name, rec.attrs};
-      channel_gone = send_(std::move(event), id).code() == api::Status::Code::kNotFound;
-      if (!channel_gone && rec.kind == ScheduleRecord::Kind::kRepeat) {
+  schedule_records::due(store_, now, limit,
+                        [&](const std::string& key, const std::string& id, const std::string& pico,
+                            const std::string& rid) {
+                          due.push_back(Due{key, id, pico, rid});
+                        });
+  for (const Due& d : due) {
+    store::WriteBatch batch;
+    batch.erase(d.key);
+    // Removed (schedule:remove, the ruleset or the pico gone) or unreadable:
+    // nothing to send, the due key goes.
+    krl::Value entry = schedule_records::load_entry(store_, d.pico, d.rid, d.id);
+    if (!entry.is_null()) {
+      schedule_records::EntryEvent ev = schedule_records::event_of(entry);
+      api::Status sent = send_(api::EventRequest{ev.eci, ev.domain, ev.name, ev.attrs},
+                               ScheduleFiring{d.rid, d.id});
+      bool channel_gone = sent.code() == api::Status::Code::kNotFound;
+      if (!channel_gone && schedule_records::is_repeat(entry)) {
         std::string why;
-        if (auto spec = CronSpec::parse(rec.timespec, &why)) {
-          if (auto n = spec->next_after(static_cast<std::int64_t>(now))) {
-            next = static_cast<std::uint64_t>(*n);
+        if (auto spec = CronSpec::parse(schedule_records::timespec_of(entry), &why)) {
+          if (auto next = spec->next_after(static_cast<std::int64_t>(now))) {
+            schedule_records::put_due(&batch, static_cast<std::uint64_t>(*next), d.id, d.pico,
+                                      d.rid);
           }
         } else if (log_) {
-          log_("schedule " + id + " with a bad timespec dropped: " + why);
+          log_("schedule " + d.id + " with a bad timespec dropped: " + why);
         }
       }
     }
-    store::WriteBatch batch;
-    schedule_records::fired(&batch, due_key, id, next);
     std::string err;
-    if (!store_.write(batch, &err) && log_) log_("could not update schedule " + id + ": " + err);
+    if (!store_.write(batch, &err) && log_) log_("could not update schedule " + d.id + ": " + err);
   }
 }
 

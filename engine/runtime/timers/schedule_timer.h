@@ -1,16 +1,16 @@
 // ScheduleTimer: turns the stored `schedule ... at` and `schedule ... repeat`
-// records (engine/store/keys.h: schedule and schedule_due families) into
-// events when they are due.
+// entries (timers/schedule_records.h) into events when they are due.
 //
-// One thread wakes every 250 ms and scans the due index from its start up to
+// One thread wakes every 250 ms and scans the due keys from their start up to
 // now (a prefix scan that stops at the first future key: idle schedules cost
-// nothing). For each due entry it reads the record and hands its event to
-// `send`; then, in one write, it removes the due key and either moves it to
-// the repeat's next firing (the record stays) or removes the record. At least
-// once: a crash between the send and the write sends it again after restart.
-// A record that is gone (schedule:remove) sends nothing; a send refused with
-// kNotFound (the channel or its pico is gone) drops the schedule, repeats included,
-// as the reference does.
+// nothing). For each due key it reads the committed entry and hands its event
+// to `send` with the entry's name (the pico checks it still exists when the
+// event runs, and removes an "at" entry then); then, in one write, it removes
+// the due key and, for a repeat, puts its next firing. At least once: a crash
+// between the send and the write sends it again after restart. An entry that
+// is gone (schedule:remove, its ruleset or pico deleted) sends nothing; a
+// send refused with kNotFound (the channel is gone) drops the schedule,
+// repeats included, as the reference does.
 //
 // Thread-safety: send and log are called on the timer's thread.
 #pragma once
@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "engine/api/engine_api.h"
+#include "engine/runtime/timers/schedule_records.h"
 
 namespace spime::store {
 class Store;
@@ -32,8 +33,10 @@ namespace spime::runtime {
 
 class ScheduleTimer {
  public:
-  // Queues one scheduled event; ok when admitted, else why not (the callee logs it).
-  using Send = std::function<api::Status(api::EventRequest, const std::string& schedule_id)>;
+  // Queues one scheduled event (`firing` names its entry, for the pico to
+  // check and, for an "at", remove); ok when admitted, else why not (the
+  // callee logs it).
+  using Send = std::function<api::Status(api::EventRequest, const ScheduleFiring& firing)>;
 
   // Starts the thread.
   ScheduleTimer(store::Store& store, Send send, std::function<void(const std::string&)> log);
