@@ -10,7 +10,9 @@
 // between the send and the write sends it again after restart. An entry that
 // is gone (schedule:remove, its ruleset or pico deleted) sends nothing; a
 // send refused with kNotFound (the channel is gone) drops the schedule,
-// repeats included, as the reference does.
+// repeats included, as the reference does; one refused with kUnavailable
+// (the pico's queue is full, the engine is stopping) stays due and is tried
+// again at the next tick.
 //
 // Thread-safety: send and log are called on the timer's thread.
 #pragma once
