@@ -1,6 +1,8 @@
 // `spime krl check|eval|bench`: the KRL language from the command line.
 //
-//   check FILE...           parse and statically check; `file:line:col: message` per problem
+//   check FILE...           parse and statically check, as the reference compiler;
+//                           `file:line:col: message` per problem (`warning: ` for what
+//                           compiles but will fail when run); fails on errors only
 //   eval 'EXPR'             evaluate one expression (no pico) and print it as JSON
 //   run RULESET.krl --event D:T [--attrs JSON] [--state DIR]
 //                           one event through a throw-away pico (krl_run.cpp)
@@ -17,6 +19,7 @@
 #include "engine/krl/compiler.h"
 #include "engine/krl/parser.h"
 #include "engine/krl/program.h"
+#include "engine/runtime/modules/runtime_modules.h"
 
 namespace spime::cli {
 namespace {
@@ -32,6 +35,10 @@ int check(const Args& files) {
     std::fprintf(stderr, "usage: spime krl check FILE...\n");
     return kExitUsage;
   }
+  // The modules a pico provides, so that `event:`, `ctx:`, ... members are
+  // checked as they will be found at installation.
+  CompileOptions options;
+  options.host_modules = runtime::runtime_modules();
   int problems = 0;
   for (const std::string& file : files) {
     std::string source, error;
@@ -40,9 +47,10 @@ int check(const Args& files) {
       ++problems;
       continue;
     }
-    for (const CompileError& e : krl::check_ruleset_source(source, file)) {
+    // Warnings (what compiles but fails when run) are printed, not counted.
+    for (const CompileError& e : krl::check_ruleset_source(source, file, &options)) {
       std::fprintf(stderr, "%s\n", e.format().c_str());
-      ++problems;
+      if (!e.warning) ++problems;
     }
   }
   if (problems == 0) {

@@ -108,7 +108,8 @@ int krl_run(const Args& args_in) {
                                 event.substr(0, colon),
                                 event.substr(colon + 1),
                                 attrs,
-                                services.now_ms()};
+                                services.now_ms(),
+                                {}};
       runtime::Transaction txn;
       runtime::EventOutcome out = runtime::run_event(*pico, ev, services, txn);
       if (!out.status.is_ok()) {

@@ -23,17 +23,21 @@ std::optional<InfixOp> infix_op(const std::string& op) {
   return std::nullopt;
 }
 
-const char* annotation_name(Annotation a) {
-  return a == Annotation::Action ? "Action" : a == Annotation::Function ? "Function" : "Unknown";
+bool is_string_literal(const std::vector<ast::Argument>& args) {
+  return !args.empty() && !args[0].name && args[0].value->kind == ast::ExprKind::String;
+}
+
+const std::string& string_value(const ast::Expr& e) {
+  return static_cast<const ast::StringLit&>(e).value;
+}
+
+bool is_domain_id(const ast::Expr& e, const char* domain, const char* name) {
+  if (e.kind != ast::ExprKind::DomainIdentifier) return false;
+  const auto& d = static_cast<const ast::DomainIdentifier&>(e);
+  return d.domain == domain && d.name == name;
 }
 
 }  // namespace
-
-const std::vector<std::string>& runtime_module_names_list() {
-  static const std::vector<std::string> names = {"event", "ctx",      "meta", "schedule",
-                                                 "http",  "wrangler", "keys", "engine"};
-  return names;
-}
 
 NodePtr Compiler::expr(const ast::Expr& e) {
   using K = ast::ExprKind;
@@ -117,6 +121,10 @@ NodePtr Compiler::expr(const ast::Expr& e) {
     }
     case K::Member: {
       const auto& m = static_cast<const ast::Member&>(e);
+      if (m.method == ast::Member::Method::Path && is_domain_id(*m.object, "event", "attrs") &&
+          m.property->kind == ast::ExprKind::String) {
+        testing.add_attr(string_value(*m.property));
+      }
       NodePtr obj = expr(*m.object);
       if (m.method == ast::Member::Method::Dot && m.property->kind == ast::ExprKind::Identifier) {
         // Deprecated `x.y`: the key "y".
@@ -174,6 +182,32 @@ static NodePtr value_call(Compiler& c, Loc loc, NodePtr callee, const ast::Expr*
   return call;
 }
 
+const Module* Compiler::find_module(const std::string& domain) const {
+  for (const Module* m : options_.host_modules) {
+    if (m && m->name == domain) return m;
+  }
+  return stdlib::find_module(domain);
+}
+
+NodePtr Compiler::unknown_domain(const ast::DomainIdentifier& d) {
+  std::string message = "Undefined domain: " + d.domain;
+  if (lone_expression) {
+    error(d.loc, message);
+    return std::make_unique<ConstNode>(d.loc, Value());
+  }
+  // The reference compiles any domain and looks the module up when the
+  // member is used (a module may be given to its engine in JavaScript).
+  warning(d.loc, message);
+  return std::make_unique<FailNode>(d.loc, message, "TypeError");
+}
+
+// The `stdlib` domain: the operators and the built-in actions by name (the
+// reference's stdlib module), `stdlib:length([1])`.
+static const Builtin* stdlib_member(const std::string& name) {
+  if (const Builtin* b = stdlib::find_operator(name)) return b;
+  return find_builtin_action(name);
+}
+
 NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::Expr* receiver,
                                     const std::vector<ast::Argument>* args) {
   static const std::vector<ast::Argument> kNoArgs;
@@ -183,13 +217,15 @@ NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::E
     if (!args && !receiver) return get;
     return value_call(*this, d.loc, std::move(get), receiver, call_args);
   }
-  // A used module's alias comes first (as the reference's getModule).
+  // A used module's alias comes first (as the reference's getModule). Its
+  // members are looked up when called: one it does not provide is null there
+  // ("null is not a function").
   auto alias = aliases.find(d.domain);
   if (alias != aliases.end()) {
     if (options_.modules) {
       auto names = options_.modules->provided_names(alias->second.second);
       if (names && std::find(names->begin(), names->end(), d.name) == names->end()) {
-        error(d.loc, "Module " + d.domain + " does not provide " + d.name);
+        warning(d.loc, "Module " + d.domain + " does not provide " + d.name);
       }
     }
     auto g = lookup_global("$module:" + d.domain);
@@ -198,34 +234,39 @@ NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::E
     // Read without arguments, a module member is called with none (as the reference).
     return value_call(*this, d.loc, std::move(member), receiver, call_args);
   }
-  const Module* mod = nullptr;
-  for (const Module* m : options_.host_modules) {
-    if (m && m->name == d.domain) mod = m;
-  }
-  if (!mod) mod = stdlib::find_module(d.domain);
-  if (mod) {
-    if (const Builtin* b = mod->find(d.name)) {
-      if (b->kind == Function::Kind::Action && args) {
-        // The reference checks this at run time: "[Action] is not a function".
-        return value_call(*this, d.loc,
-                          std::make_unique<ConstNode>(d.loc, make_builtin_function(b)), receiver,
-                          call_args);
-      }
-      return builtin_call(*this, d.loc, b, receiver, call_args);
+  const Module* mod = find_module(d.domain);
+  const Builtin* b = mod                    ? mod->find(d.name)
+                     : d.domain == "stdlib" ? stdlib_member(d.name)
+                                            : nullptr;
+  if (b) {
+    if (b->kind == Function::Kind::Action && args) {
+      // The reference checks this at run time: "[Action] is not a function".
+      return value_call(*this, d.loc, std::make_unique<ConstNode>(d.loc, make_builtin_function(b)),
+                        receiver, call_args);
     }
-    return std::make_unique<FailNode>(d.loc, d.domain + ":" + d.name + " is not defined",
-                                      "TypeError");
+    return builtin_call(*this, d.loc, b, receiver, call_args);
   }
-  const auto& rt = runtime_module_names_list();
-  if (std::find(rt.begin(), rt.end(), d.domain) != rt.end()) {
-    return std::make_unique<FailNode>(d.loc, "Module not available here: " + d.domain);
+  NodePtr fail;
+  if (mod || d.domain == "stdlib") {
+    std::string message = d.domain + ":" + d.name + " is not defined";
+    warning(d.loc, message);
+    fail = std::make_unique<FailNode>(d.loc, message, "TypeError");
+  } else {
+    fail = unknown_domain(d);
   }
-  error(d.loc, "Undefined domain: " + d.domain);
-  return std::make_unique<ConstNode>(d.loc, Value());
+  // The arguments are compiled (and checked) all the same.
+  if (!args && !receiver) return fail;
+  return value_call(*this, d.loc, std::move(fail), receiver, call_args);
 }
 
 NodePtr Compiler::application(const ast::Application& app) {
   const ast::Expr& callee = *app.callee;
+  if (is_domain_id(callee, "event", "attrs")) {
+    error(callee.loc, "`event:attrs` is a Map, not a Function. Use `event:attrs{key}` instead");
+  }
+  if (is_domain_id(callee, "event", "attr") && is_string_literal(app.args)) {
+    testing.add_attr(string_value(*app.args[0].value));
+  }
   const ast::Expr* receiver = nullptr;
   const ast::Expr* fn = &callee;
   if (callee.kind == ast::ExprKind::Member) {
@@ -235,33 +276,35 @@ NodePtr Compiler::application(const ast::Application& app) {
          m.property->kind == ast::ExprKind::DomainIdentifier)) {
       receiver = m.object.get();  // "foo".bar(baz) is bar("foo", baz)
       fn = m.property.get();
+      // event:attrs.get("x")
+      if (is_domain_id(*m.object, "event", "attrs") &&
+          m.property->kind == ast::ExprKind::Identifier &&
+          static_cast<const ast::Identifier&>(*m.property).name == "get" &&
+          is_string_literal(app.args)) {
+        testing.add_attr(string_value(*app.args[0].value));
+      }
     }
   }
   if (fn->kind == ast::ExprKind::DomainIdentifier) {
-    const auto& d = static_cast<const ast::DomainIdentifier&>(*fn);
-    if (d.domain == "event" && d.name == "attrs") {
-      error(d.loc, "`event:attrs` is a Map, not a Function. Use `event:attrs{key}` instead");
-    }
-    return domain_identifier(d, receiver, &app.args);
+    return domain_identifier(static_cast<const ast::DomainIdentifier&>(*fn), receiver, &app.args);
   }
   if (fn->kind == ast::ExprKind::Identifier) {
     const auto& id = static_cast<const ast::Identifier&>(*fn);
+    auto type = identifier_type(id.name);
+    if (!type) {
+      error(fn->loc, "Undefined id: " + id.name);
+      return std::make_unique<ConstNode>(app.loc, Value());
+    }
+    if (*type != Annotation::Function && *type != Annotation::Unknown) {
+      error(fn->loc, std::string("Not a function: ") + annotation_name(*type));
+    }
     if (auto r = lookup(id.name)) {
-      if (r->annotation == Annotation::Action) {
-        error(fn->loc, std::string("Not a function: ") + annotation_name(r->annotation));
-      }
       return value_call(*this, app.loc, std::make_unique<LoadSlot>(fn->loc, r->hops, r->slot),
                         receiver, app.args);
     }
-    if (const Builtin* b = stdlib::find_operator(id.name)) {
-      return builtin_call(*this, app.loc, b, receiver, app.args);
-    }
-    if (const Builtin* b = find_builtin_action(id.name)) {
-      if (b->kind == Function::Kind::Action) error(fn->loc, "Not a function: Action");
-      return builtin_call(*this, app.loc, b, receiver, app.args);
-    }
-    error(fn->loc, "Undefined id: " + id.name);
-    return std::make_unique<ConstNode>(app.loc, Value());
+    const Builtin* b = stdlib::find_operator(id.name);
+    if (!b) b = find_builtin_action(id.name);
+    return builtin_call(*this, app.loc, b, receiver, app.args);
   }
   return value_call(*this, app.loc, expr(callee), nullptr, app.args);
 }
@@ -269,47 +312,46 @@ NodePtr Compiler::application(const ast::Application& app) {
 NodePtr Compiler::action_callee(const ast::Expr& callee) {
   if (callee.kind == ast::ExprKind::Identifier) {
     const auto& id = static_cast<const ast::Identifier&>(callee);
-    if (auto r = lookup(id.name)) {
-      if (r->annotation == Annotation::Function) error(callee.loc, "Not an action: Function");
-      return std::make_unique<LoadSlot>(callee.loc, r->hops, r->slot);
+    auto type = identifier_type(id.name);
+    if (!type) {
+      error(callee.loc, "Undefined id: " + id.name);
+      return std::make_unique<ConstNode>(callee.loc, Value());
     }
+    if (*type == Annotation::Function || *type == Annotation::String || *type == Annotation::Map) {
+      error(callee.loc, std::string("Not an action: ") + annotation_name(*type));
+    }
+    if (auto r = lookup(id.name)) return std::make_unique<LoadSlot>(callee.loc, r->hops, r->slot);
     if (const Builtin* b = find_builtin_action(id.name)) {
       return std::make_unique<ConstNode>(callee.loc, make_builtin_function(b));
     }
-    if (stdlib::find_operator(id.name)) {
-      error(callee.loc, "Not an action: Function");
-      return std::make_unique<ConstNode>(callee.loc, Value());
-    }
-    error(callee.loc, "Undefined id: " + id.name);
-    return std::make_unique<ConstNode>(callee.loc, Value());
+    return std::make_unique<ConstNode>(callee.loc, Value());  // an operator: refused above
   }
   if (callee.kind == ast::ExprKind::DomainIdentifier) {
     const auto& d = static_cast<const ast::DomainIdentifier&>(callee);
     if (d.domain == "ent") return std::make_unique<EntGet>(d.loc, d.name);
     auto alias = aliases.find(d.domain);
     if (alias != aliases.end()) {
+      if (options_.modules) {
+        auto names = options_.modules->provided_names(alias->second.second);
+        if (names && std::find(names->begin(), names->end(), d.name) == names->end()) {
+          warning(d.loc, "Module " + d.domain + " does not provide " + d.name);
+        }
+      }
       auto g = lookup_global("$module:" + d.domain);
       return std::make_unique<ModuleMember>(d.loc, g ? g->hops : 0, alias->second.first, d.domain,
                                             d.name);
     }
-    const Module* mod = nullptr;
-    for (const Module* m : options_.host_modules) {
-      if (m && m->name == d.domain) mod = m;
+    const Module* mod = find_module(d.domain);
+    const Builtin* b = mod                    ? mod->find(d.name)
+                       : d.domain == "stdlib" ? stdlib_member(d.name)
+                                              : nullptr;
+    if (b) return std::make_unique<ConstNode>(d.loc, make_builtin_function(b));
+    if (mod || d.domain == "stdlib") {
+      std::string message = d.domain + ":" + d.name + " is not defined";
+      warning(d.loc, message);
+      return std::make_unique<FailNode>(d.loc, message, "TypeError");
     }
-    if (!mod) mod = stdlib::find_module(d.domain);
-    if (mod) {
-      if (const Builtin* b = mod->find(d.name)) {
-        return std::make_unique<ConstNode>(d.loc, make_builtin_function(b));
-      }
-      return std::make_unique<FailNode>(d.loc, d.domain + ":" + d.name + " is not defined",
-                                        "TypeError");
-    }
-    const auto& rt = runtime_module_names_list();
-    if (std::find(rt.begin(), rt.end(), d.domain) != rt.end()) {
-      return std::make_unique<FailNode>(d.loc, "Module not available here: " + d.domain);
-    }
-    error(d.loc, "Undefined domain: " + d.domain);
-    return std::make_unique<ConstNode>(d.loc, Value());
+    return unknown_domain(d);
   }
   error(callee.loc, "Unsuported RuleAction.action");
   return std::make_unique<ConstNode>(callee.loc, Value());

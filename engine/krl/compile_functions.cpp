@@ -10,7 +10,9 @@ void Compiler::params(const std::vector<ast::Parameter>& ps, FunctionCode* code)
   std::set<std::string> seen;
   bool seen_default = false;
   for (const auto& p : ps) {
-    bool dup = !seen.insert(p.name).second;
+    // The reference keeps the names seen in a plain object (see
+    // is_object_prototype_name).
+    bool dup = !seen.insert(p.name).second || is_object_prototype_name(p.name);
     if (dup) error(p.loc, "Duplicate parameter: " + p.name);
     if (p.default_value) {
       seen_default = true;
@@ -19,10 +21,16 @@ void Compiler::params(const std::vector<ast::Parameter>& ps, FunctionCode* code)
     }
     // Parameter i is slot i of a fresh frame; declared before its default is
     // compiled, so a default sees the parameters before it (as the reference).
-    declare(dup ? "$dup" + std::to_string(code->params.size()) : p.name);
+    std::string name = dup ? "$dup" + std::to_string(code->params.size()) : p.name;
+    declare(name);
     ParamCode pc;
     pc.name = p.name;
-    if (p.default_value) pc.default_value = expr(*p.default_value);
+    if (p.default_value) {
+      pc.default_value = expr(*p.default_value);
+      // `f = g` gives f what is known of g (as a declaration would).
+      TypeInfo t = type_of(*p.default_value);
+      if (t.type != Annotation::Unknown) annotate(name, std::move(t));
+    }
     code->params.push_back(std::move(pc));
   }
 }
@@ -60,9 +68,12 @@ NodePtr Compiler::defaction(const ast::DefAction& f, const std::string& name) {
 std::vector<DeclCode> Compiler::declarations(const std::vector<ast::Declaration>& decls) {
   std::vector<DeclCode> out(decls.size());
   std::set<std::string> seen;
+  // Only functions: the reference's check (`type === "Action"`) never matches
+  // a defaction (its parser's node type is "DefAction"), so a defaction is
+  // compiled in order as any value, seeing only what is declared before it
+  // (not itself).
   auto is_fn = [](const ast::Declaration& d) {
-    return d.value &&
-           (d.value->kind == ast::ExprKind::Function || d.value->kind == ast::ExprKind::DefAction);
+    return d.value && d.value->kind == ast::ExprKind::Function;
   };
   auto compile_value = [&](const ast::Declaration& d) -> NodePtr {
     if (d.value->kind == ast::ExprKind::Function) {
@@ -73,23 +84,31 @@ std::vector<DeclCode> Compiler::declarations(const std::vector<ast::Declaration>
     }
     return expr(*d.value);
   };
-  // First pass: functions/defactions are named (for recursion and forward
-  // use); other declarations compile in order, each seeing those before it.
+  // As the reference's declarationBlock: a first pass names the functions
+  // (type Unknown until compiled, for recursion and forward use) and compiles
+  // the other declarations in order, each seeing those before it; the second
+  // pass compiles the functions, in order.
   for (size_t i = 0; i < decls.size(); ++i) {
     const auto& d = decls[i];
     if (!seen.insert(d.name).second) error(d.loc, "Duplicate declaration: " + d.name);
     if (d.name == "null") error(d.loc, "Cannot declare: null");
     if (is_fn(d)) {
-      declare(d.name,
-              d.value->kind == ast::ExprKind::Function ? Annotation::Function : Annotation::Action);
+      // The reference finds such a name already "compiled" (an inherited
+      // property of its plain object), never compiles the function, and
+      // then fails generating code.
+      if (is_object_prototype_name(d.name))
+        error(d.loc, "Cannot declare a function named " + d.name);
+      declare(d.name);
     } else {
       NodePtr v = compile_value(d);
-      out[i] = DeclCode{declare(d.name), std::move(v)};
+      out[i] = DeclCode{declare(d.name, type_of(*d.value)), std::move(v)};
     }
   }
   for (size_t i = 0; i < decls.size(); ++i) {
     if (!is_fn(decls[i])) continue;
+    annotate(decls[i].name, TypeInfo{});
     NodePtr v = compile_value(decls[i]);
+    annotate(decls[i].name, type_of(*decls[i].value));
     out[i] = DeclCode{lookup(decls[i].name)->slot, std::move(v)};
   }
   return out;

@@ -35,8 +35,8 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
   out->kind = e.kind;
   out->loc = e.loc;
   out->n = e.n;
-  auto add_var = [&](const std::string& name) {
-    int slot = declare(name);
+  auto add_var = [&](const std::string& name, Annotation a) {
+    int slot = declare(name, TypeInfo{a, {}});
     code->select_vars.emplace_back(name, slot);
     return slot;
   };
@@ -64,8 +64,10 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
   out->type = e.type;
   out->leaf = static_cast<int>(code->leaves.size());
   code->leaves.emplace_back();
+  testing.add(e.domain, e.type);
   LeafCode leaf;
   for (const auto& a : e.attrs) {
+    testing.add_attr(a.key);
     try {
       leaf.attrs.push_back({a.key, Value(make_regexp(a.regex_source, a.regex_flags))});
     } catch (const KrlError& err) {
@@ -73,7 +75,8 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
     }
   }
   out->setting = e.setting;
-  for (const auto& s : e.setting) leaf.setting.emplace_back(s, add_var(s));
+  // The reference types setting variables as strings: `v()` is "Not a function: String".
+  for (const auto& s : e.setting) leaf.setting.emplace_back(s, add_var(s, Annotation::String));
   // As the reference: `where` sees the setting vars, not the aggregator's.
   if (e.where) leaf.where = expr(*e.where);
   if (e.aggregator) {
@@ -81,7 +84,9 @@ void Compiler::select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
     aggregator = &*e.aggregator;
   }
   if (aggregator) {
-    for (const auto& name : aggregator->args) leaf.aggregate.emplace_back(name, add_var(name));
+    for (const auto& name : aggregator->args) {
+      leaf.aggregate.emplace_back(name, add_var(name, Annotation::Unknown));
+    }
   }
   out->needs_matcher =
       !e.attrs.empty() || !e.setting.empty() || e.where != nullptr || aggregator != nullptr;
@@ -103,8 +108,13 @@ StmtPtr Compiler::statement(const ast::Statement& s) {
   using K = ast::Statement::Kind;
   switch (s.kind) {
     case K::Declaration: {
-      NodePtr v = expr(*s.value);
-      return std::make_unique<DeclStmt>(s.loc, declare(s.name), std::move(v));
+      if (s.name == "null") error(s.loc, "Cannot declare: null");
+      // A function is named before its body compiles (for recursion).
+      if (s.value->kind == ast::ExprKind::Function) declare(s.name);
+      NodePtr v = s.value->kind == ast::ExprKind::Function
+                      ? function(static_cast<const ast::Function&>(*s.value), s.name)
+                      : expr(*s.value);
+      return std::make_unique<DeclStmt>(s.loc, declare(s.name, type_of(*s.value)), std::move(v));
     }
     case K::Expression:
       return std::make_unique<ExprStmt>(s.loc, expr(*s.value));
@@ -132,7 +142,15 @@ StmtPtr Compiler::statement(const ast::Statement& s) {
       st->domain = s.event_domain;
       if (s.event_domain_and_type) st->domain_and_type = expr(*s.event_domain_and_type);
       if (s.event_type) st->type = expr(*s.event_type);
-      if (s.for_rid) st->for_rid = expr(*s.for_rid);
+      if (s.for_rid) {
+        // The reference compiles nothing of `for <rids>` (and ignores it):
+        // a problem there fails the raise when it runs, not the ruleset.
+        std::string problem = quietly([&] { st->for_rid = expr(*s.for_rid); });
+        if (!problem.empty()) {
+          warning(s.for_rid->loc, problem);
+          st->for_rid = std::make_unique<FailNode>(s.for_rid->loc, problem);
+        }
+      }
       if (s.value) st->attrs = expr(*s.value);
       if (!st->domain_and_type && !st->type) error(s.loc, "raise needs an event type");
       return st;
@@ -178,6 +196,7 @@ void Compiler::rule(const ast::Rule& r, RuleInfo* info, RuleCode* code) {
     return;
   }
   push_frame();
+  testing.rule = &r.name;
   info->select.emplace();
   if (r.select) {
     select(*r.select, code, &*info->select);
@@ -195,10 +214,17 @@ void Compiler::rule(const ast::Rule& r, RuleInfo* info, RuleCode* code) {
       code->within_multiplier = mult;
     }
   }
-  for (const auto& f : r.foreach) {
+  // The reference compiles the foreach expressions last, when the whole rule
+  // body (pre, actions, postlude) is in scope. So the checks are made there;
+  // but where an expression compiles in its own place, before its setting
+  // variables, that code is kept (what it names exists when it runs).
+  std::vector<NodePtr> in_place(r.foreach.size());
+  std::vector<bool> clean(r.foreach.size());
+  for (size_t i = 0; i < r.foreach.size(); ++i) {
+    const ast::ForEach& f = r.foreach[i];
+    clean[i] = quietly([&] { in_place[i] = expr(*f.expression); }).empty();
     ForEachCode fc;
     fc.loc = f.loc;
-    fc.expression = expr(*f.expression);
     for (const auto& s : f.setting) fc.setting_slots.push_back(declare(s));
     code->foreach.push_back(std::move(fc));
   }
@@ -209,6 +235,11 @@ void Compiler::rule(const ast::Rule& r, RuleInfo* info, RuleCode* code) {
     for (const auto& s : r.postlude->notfired) code->notfired.push_back(statement(*s));
     for (const auto& s : r.postlude->always) code->always.push_back(statement(*s));
   }
+  for (size_t i = 0; i < r.foreach.size(); ++i) {
+    NodePtr last = expr(*r.foreach[i].expression);
+    code->foreach[i].expression = clean[i] ? std::move(in_place[i]) : std::move(last);
+  }
+  testing.rule = nullptr;
   code->nslots = pop_frame();
 }
 

@@ -16,8 +16,38 @@
 namespace spime::krl::detail {
 
 // What the compiler knows of a name's value, for the reference's static
-// "Not a function" / "Not an action" checks.
-enum class Annotation { Unknown, Function, Action };
+// "Not a function: <type>" / "Not an action: <type>" checks: a function or
+// defaction declared as such (or an identifier naming one), the stdlib's
+// operators (Function), send_directive (Action) and noop (ActionFunction),
+// select-when setting variables (String) and `__testing` (Map).
+enum class Annotation { Unknown, Function, Action, ActionFunction, String, Map };
+const char* annotation_name(Annotation a);
+
+// The names every JavaScript object has (Object.prototype's properties). The
+// reference compiler keeps rule and parameter names, and declarations, in
+// plain objects, so these names behave as already present there: a rule or
+// parameter so named is a "Duplicate", a function so named is never compiled.
+bool is_object_prototype_name(const std::string& name);
+
+// An annotation with, for functions and actions, the parameter names (for
+// `__testing`'s queries).
+struct TypeInfo {
+  Annotation type = Annotation::Unknown;
+  std::vector<std::string> params;
+};
+
+// The reference's testing description (`__testing`): for each rule, the
+// events it selects and the attributes it reads.
+struct TestingEvents {
+  struct Event {
+    std::string rule, domain, type;
+    std::vector<std::string> attrs;
+  };
+  std::vector<Event> events;
+  const std::string* rule = nullptr;  // the rule being compiled, if any
+  void add(const std::string& domain, const std::string& type);
+  void add_attr(const std::string& key);
+};
 
 class Compiler {
  public:
@@ -25,21 +55,50 @@ class Compiler {
       : options_(options), errors_(errors) {}
 
   void error(Loc loc, std::string message);
+  void warning(Loc loc, std::string message);
   bool failed() const { return failed_; }
+  // Compiles with `fn` as if the reference did not see it: its errors,
+  // warnings and `__testing` attributes are kept out. Returns the first
+  // error ("" when none).
+  template <typename F>
+  std::string quietly(F&& fn) {
+    std::vector<CompileError> local;
+    std::vector<CompileError>* saved = errors_;
+    bool saved_failed = failed_;
+    std::vector<TestingEvents::Event> saved_events = testing.events;
+    errors_ = &local;
+    ++quiet_;
+    fn();
+    --quiet_;
+    errors_ = saved;
+    failed_ = saved_failed;
+    testing.events = std::move(saved_events);
+    return local.empty() ? std::string() : local.front().message;
+  }
 
   // ---- scopes (compile_scope.cpp) ----
   void push_frame();
   int pop_frame();  // returns the frame's slot count
-  int declare(const std::string& name, Annotation a = Annotation::Unknown);
-  void annotate(const std::string& name, Annotation a);
+  int declare(const std::string& name, TypeInfo t = {});
+  void annotate(const std::string& name, TypeInfo t);
   struct Resolved {
     int hops, slot;
-    Annotation annotation;
+    const TypeInfo* type;
   };
   std::optional<Resolved> lookup(const std::string& name) const;
   // Only the outermost frame (the ruleset's globals).
   std::optional<Resolved> lookup_global(const std::string& name) const;
   int frame_depth() const { return static_cast<int>(frames_.size()); }
+  // What an identifier names, as the reference sees it: a declared name, else
+  // the root scope (stdlib operators and actions); nullopt when undefined.
+  std::optional<Annotation> identifier_type(const std::string& name) const;
+  // The annotation the reference gives a declaration (or parameter default)
+  // whose value is `e`: a function or defaction, or an identifier's own.
+  TypeInfo type_of(const ast::Expr& e) const;
+
+  // A lone expression (compile_expression): an unknown domain is an error.
+  bool lone_expression = false;
+  TestingEvents testing;
 
   // ---- expressions (compile_expressions.cpp) ----
   NodePtr expr(const ast::Expr& e);
@@ -60,13 +119,16 @@ class Compiler {
 
   // ---- rules (compile_rules.cpp) ----
   void rule(const ast::Rule& r, RuleInfo* info, RuleCode* code);
+  StmtPtr statement(const ast::Statement& s);
 
   // Used-module aliases: alias -> (global slot, rid).
   std::map<std::string, std::pair<int, std::string>> aliases;
 
  private:
   void params(const std::vector<ast::Parameter>& ps, FunctionCode* code);
-  StmtPtr statement(const ast::Statement& s);
+  // `domain:name` that is neither `ent`, a used module nor a known module.
+  NodePtr unknown_domain(const ast::DomainIdentifier& d);
+  const Module* find_module(const std::string& domain) const;
   // `aggregator`: a count/repeat group's aggregator, read by this leaf.
   void select(const ast::EventExpr& e, RuleCode* code, SelectTree* out,
               const ast::EventAggregator* aggregator = nullptr);
@@ -74,7 +136,7 @@ class Compiler {
 
   struct Entry {
     int slot;
-    Annotation annotation;
+    TypeInfo type;
   };
   struct FrameScope {
     std::unordered_map<std::string, Entry> names;
@@ -83,6 +145,7 @@ class Compiler {
   const CompileOptions& options_;
   std::vector<CompileError>* errors_;
   bool failed_ = false;
+  int quiet_ = 0;  // > 0 inside quietly(): warnings are dropped
   std::vector<FrameScope> frames_;
 };
 

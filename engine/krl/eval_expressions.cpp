@@ -42,11 +42,12 @@ Value EntGet::eval(Env& env) const {
   return env.ctx.host->get_ent(env.unit->rid, name);
 }
 
+// As the reference, a member the module does not provide is null: calling it
+// fails there ("null is not a function", "null is not an action").
 Value ModuleMember::eval(Env& env) const {
   const Value& mod = up(env, hops)->slots[static_cast<size_t>(slot)];
   const Value* v = mod.is_map() ? mod.as_map().find(name) : nullptr;
-  if (!v) throw_at(loc, "Module " + alias + " does not provide " + name, "TypeError");
-  return *v;
+  return v ? *v : Value();
 }
 
 Value FailNode::eval(Env&) const {

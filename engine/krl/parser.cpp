@@ -573,4 +573,19 @@ ast::ExprPtr parse_expression(std::string_view source, std::string_view file, Pa
   return run<ast::ExprPtr>(source, file, error, [](detail::Parser& p) { return p.expression(); });
 }
 
+std::unique_ptr<std::vector<ast::StatementPtr>> parse_statement_list(std::string_view source,
+                                                                     std::string_view file,
+                                                                     ParseError* error) {
+  return run<std::unique_ptr<std::vector<ast::StatementPtr>>>(
+      source, file, error, [](detail::Parser& p) { return p.statement_list(); });
+}
+
+bool starts_with_ruleset(std::string_view source) {
+  if (source.size() > kMaxSourceBytes) return true;  // parse_ruleset says why not
+  Lexer lexer(source);
+  Token t = lexer.next();
+  if (t.is(Tok::End)) return false;
+  return !t.is(Tok::Symbol) || t.text == "ruleset";
+}
+
 }  // namespace spime::krl

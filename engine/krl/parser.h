@@ -24,12 +24,16 @@
 //    "Expected a declaration" (Statement::Kind::Expression is never built),
 //    and a defaction returns at most one value (`return e`; `returns` and
 //    `return a, b` are "defaction can only return one value").
-//  - Accepted beyond the reference: `use module <rid> version "<v>"` and `and`
-//    between `configure using` declarations.
+//  - `use module <rid> version "<v>"` sets UseModule::version (for the
+//    reference, that `version` is the meta block's own: the compiler counts
+//    it as such).
+//  - Accepted beyond the reference: `and` between `configure using`
+//    declarations.
 #pragma once
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "engine/krl/ast.h"
 #include "engine/krl/parse_error.h"
@@ -43,5 +47,17 @@ std::unique_ptr<ast::Ruleset> parse_ruleset(std::string_view source, std::string
 // Parses a single expression (for `spime krl eval`); the whole input must be
 // one expression.
 ast::ExprPtr parse_expression(std::string_view source, std::string_view file, ParseError* error);
+
+// The reference parser's other form: a source whose first token is not
+// `ruleset` is a list of declarations (Statement::Kind::Declaration) and
+// expressions (Kind::Expression), each optionally followed by `;`; nothing
+// at all (only comments) is an empty list. For `spime krl check`.
+std::unique_ptr<std::vector<ast::StatementPtr>> parse_statement_list(std::string_view source,
+                                                                     std::string_view file,
+                                                                     ParseError* error);
+
+// True unless the first token of `source` is something other than the word
+// `ruleset`, or there is none (then parse_statement_list applies).
+bool starts_with_ruleset(std::string_view source);
 
 }  // namespace spime::krl

@@ -62,6 +62,8 @@ class Parser {
   // ---- rulesets, rules, actions, postludes (parser_ruleset.cpp) ----
   std::unique_ptr<ast::Ruleset> ruleset();
   ast::ActionBlock action_block();
+  // A source that is not a ruleset: declarations and expressions.
+  std::unique_ptr<std::vector<ast::StatementPtr>> statement_list();
 
   // Counts nesting (recursion and operator chains) against kMaxParseDepth.
   class Depth {

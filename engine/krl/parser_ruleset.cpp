@@ -57,6 +57,29 @@ std::unique_ptr<ast::Ruleset> Parser::ruleset() {
   return rs;
 }
 
+// As the reference's parse() when the first token is not `ruleset`: until
+// the end, a declaration (`name =` ...) or an expression, each optionally
+// followed by `;`.
+std::unique_ptr<std::vector<ast::StatementPtr>> Parser::statement_list() {
+  auto out = std::make_unique<std::vector<ast::StatementPtr>>();
+  while (!cur().is(Tok::End)) {
+    const Loc loc = cur().loc;
+    if (rule_id(cur()) == "SYMBOL" && peek(1).is(Tok::Assign)) {
+      ast::Declaration d = declaration();
+      auto st = make_statement(ast::Statement::Kind::Declaration, loc);
+      st->name = std::move(d.name);
+      st->value = std::move(d.value);
+      out->push_back(std::move(st));
+    } else {
+      auto st = make_statement(ast::Statement::Kind::Expression, loc);
+      st->value = expression();
+      out->push_back(std::move(st));
+    }
+    accept(Tok::Semicolon);
+  }
+  return out;
+}
+
 // ---- meta ---------------------------------------------------------------------------
 
 void Parser::meta(ast::Ruleset& rs) {
@@ -100,7 +123,7 @@ bool Parser::meta_property(ast::Meta& m) {
     advance();
   } else if (k == "key" || k == "keys") {
     if (!cur().is(Tok::Symbol)) fail(cur(), "Expected key name");
-    auto map = std::make_unique<ast::MapLit>(cur().loc);
+    auto map = std::make_unique<ast::MapLit>(key.loc);  // at the key, as the reference's errors
     ast::MapEntry entry;
     entry.loc = cur().loc;
     entry.key = std::string(cur().text);
@@ -119,20 +142,13 @@ bool Parser::meta_property(ast::Meta& m) {
     m.use.push_back(std::move(use));
   } else if (k == "errors") {
     expect_symbol("to");
-    const Loc loc = cur().loc;
-    m.other.emplace_back("errors", std::make_unique<ast::StringLit>(loc, ruleset_id()));
+    m.other.emplace_back("errors", std::make_unique<ast::StringLit>(key.loc, ruleset_id()));
   } else if (k == "configure") {
     expect_symbol("using");
-    while (true) {
-      for (ast::Declaration& d : declaration_list()) m.configure.push_back(std::move(d));
-      // `and` between declarations, as `with` has it (not in the 1.x reference).
-      if (!accept_symbol("and")) break;
-      m.configure.push_back(declaration());
-      accept(Tok::Semicolon);
-    }
+    // Declarations only: unlike `with`, the reference takes no `and` here.
+    for (ast::Declaration& d : declaration_list()) m.configure.push_back(std::move(d));
   } else if (k == "provide" || k == "provides") {
     if (cur().is_symbol("keys")) {
-      const Loc loc = cur().loc;
       advance();
       auto ids = std::make_unique<ast::ArrayLit>(cur().loc);
       for (auto& [l, id] : identifier_list_with_locs()) {
@@ -144,7 +160,7 @@ bool Parser::meta_property(ast::Meta& m) {
         const Loc rl = cur().loc;
         rids->items.push_back(std::make_unique<ast::StringLit>(rl, ruleset_id()));
       } while (accept(Tok::Comma));
-      auto both = std::make_unique<ast::ArrayLit>(loc);
+      auto both = std::make_unique<ast::ArrayLit>(key.loc);
       both->items.push_back(std::move(ids));
       both->items.push_back(std::move(rids));
       m.other.emplace_back("provides_keys", std::move(both));

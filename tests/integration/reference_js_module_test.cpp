@@ -14,9 +14,9 @@ TEST_CASE("reference js-module.krl: host modules", "[reference]") {
   //   step 1: qFn(3) would be myJsModule:fun0(3, b = 2) = 6
   //   step 2: js_module:action would answer [resp {val: 0.3}]
   // What can be said without the module, in both engines: neither step
-  // answers as it would with it (the reference installs the ruleset and fails
-  // both steps at run time, "Cannot read properties of null"; spime refuses
-  // the ruleset at install, "Undefined domain: myJsModule").
+  // answers as it would with it (both engines install the ruleset and fail
+  // both steps at run time: the reference with "Cannot read properties of
+  // null", spime with "Undefined domain: myJsModule").
   TestEngine e;
   HttpResult install = e.install_raw("js-module.krl");
   INFO("install: " << describe(install));

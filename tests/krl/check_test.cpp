@@ -51,6 +51,23 @@ struct TempFile {
   ~TempFile() { std::filesystem::remove(path); }
 };
 
+// A host with an `event` module of one member, for checks of host domains.
+const Module& fake_event_module() {
+  static const Module m{"event",
+                        {{"attrs",
+                          {},
+                          [](EvalContext&, const BoundArgs&) { return Value(); },
+                          Function::Kind::Function,
+                          true}}};
+  return m;
+}
+
+CompileOptions with_event_module() {
+  CompileOptions options;
+  options.host_modules = {&fake_event_module()};
+  return options;
+}
+
 class FixedModules : public ModuleResolver {
  public:
   std::optional<std::vector<std::string>> provided_names(std::string_view rid) override {
@@ -70,8 +87,9 @@ TEST_CASE("check: identifiers and domains", "[check]") {
   rule w { select where missing }
 })") == Lines{
             "t.krl:3:22: Undefined id: nope",
-            "t.krl:3:29: Undefined domain: zz",
-            "t.krl:5:29: Undefined domain: yy",
+            // The reference compiles any domain: a warning (and an error when run).
+            "t.krl:3:29: warning: Undefined domain: zz",
+            "t.krl:5:29: warning: Undefined domain: yy",
             "t.krl:6:25: Undefined id: missing",
         });
   // Rule scope: pre declarations, setting vars and select vars are defined;
@@ -80,10 +98,18 @@ TEST_CASE("check: identifiers and domains", "[check]") {
   rule r { select when t a x re#(.)# setting(v) pre { y = v } send_directive(y) }
   rule s { select when t b send_directive(y) }
 })") == Lines{"t.krl:3:43: Undefined id: y"});
-  // Runtime modules compile without a runtime; ent, math and time are known.
+  // Host modules come from the options; ent, math, time, random and stdlib are known.
+  const CompileOptions host = with_event_module();
   CHECK(
-      check(R"(ruleset a { global { x = event:attrs{"a"} + math:abs(-1) + time:now() + ent:v } })")
+      check(R"(ruleset a { global { x = event:attrs{"a"} + math:abs(-1) + time:now() + ent:v } })",
+            &host)
           .empty());
+  CHECK(check(R"(ruleset a { global { x = event:nothing() + math:nothing() } })", &host) ==
+        Lines{"t.krl:1:26: warning: event:nothing is not defined",
+              "t.krl:1:44: warning: math:nothing is not defined"});
+  // Without the host, its domains are unknown too.
+  CHECK(check(R"(ruleset a { global { x = event:attrs{"a"} } })") ==
+        Lines{"t.krl:1:26: warning: Undefined domain: event"});
 }
 
 TEST_CASE("check: meta shares and provides", "[check]") {
@@ -116,6 +142,7 @@ TEST_CASE("check: rules and persistent variables", "[check]") {
 }
 
 TEST_CASE("check: functions, declarations and arguments", "[check]") {
+  const CompileOptions host = with_event_module();
   CHECK(check(R"(ruleset a {
   global {
     f = function(a, a) { a }
@@ -125,7 +152,9 @@ TEST_CASE("check: functions, declarations and arguments", "[check]") {
     m = event:attrs("a")
     n = f(a = 1, 2)
   }
-})") == Lines{
+})",
+              &host) ==
+        Lines{
             "t.krl:3:21: Duplicate parameter: a",
             "t.krl:4:25: Cannot have a non-default parameter after a defaulted one",
             "t.krl:6:5: Duplicate declaration: x",
@@ -170,8 +199,9 @@ TEST_CASE("check: used modules", "[check]") {
   meta { use module lib.known alias k  use module lib.other alias o }
   global { x = k:present() + k:absent() + o:anything() }
 })";
-  CHECK(check(src, &options) == Lines{"t.krl:3:30: Module k does not provide absent"});
-  // Without a resolver every alias:name is accepted (checked when installed).
+  // The reference resolves a module's members when they are called: a warning.
+  CHECK(check(src, &options) == Lines{"t.krl:3:30: warning: Module k does not provide absent"});
+  // Without a resolver nothing is known of what a module provides.
   CHECK(check(src).empty());
 }
 
@@ -198,6 +228,14 @@ TEST_CASE("spime krl check prints file:line:col: message and exits 1", "[check][
   out.clear();
   CHECK(run_spime("krl check '" + good.path.string() + "'", &out) == 0);
   CHECK(out == "1 file ok\n");
+
+  // Warnings are printed but pass; the runtime's modules (event, ...) are known.
+  TempFile warned(R"(ruleset warned {
+  rule r { select when t a  email:connect(x = event:attrs{"x"}) }
+})");
+  out.clear();
+  CHECK(run_spime("krl check '" + warned.path.string() + "'", &out) == 0);
+  CHECK(out == warned.path.string() + ":2:29: warning: Undefined domain: email\n1 file ok\n");
 }
 
 TEST_CASE("spime krl check passes the shipped rulesets", "[check][cli]") {

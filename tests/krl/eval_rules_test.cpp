@@ -108,7 +108,7 @@ ruleset t.sel {
 TEST_CASE("configure defaults and overrides", "[eval]") {
   auto program = compile_src(R"(
 ruleset t.cfg {
-  meta { configure using a = 1 and b = 2  shares sum }
+  meta { configure using a = 1 b = 2  shares sum }
   global { sum = a + b }
 })");
   EvalContext ctx;

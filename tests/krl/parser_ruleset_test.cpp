@@ -153,7 +153,9 @@ TEST_CASE("parser: meta", "[parser]") {
   CHECK(print(m.other[3].second.get()) == "[[\"k1\" \"k2\"] [\"r.one\" \"r.two\"]]");
 
   CHECK(parse_ok("ruleset a{meta{logging off}}")->meta.logging == false);
-  CHECK(parse_ok("ruleset a{meta{configure using a = 1 and b = 2}}")->meta.configure.size() == 2);
+  CHECK(parse_ok("ruleset a{meta{configure using a = 1 b = 2}}")->meta.configure.size() == 2);
+  // As the reference: `and` joins `with` declarations, not `configure` ones.
+  CHECK(error_of("ruleset a{meta{configure using a = 1 and b = 2}}") == "Expected `}`|37");
   CHECK(error_of("ruleset a{meta{foo bar}}") == "Unsupported meta key: foo|15");
   CHECK(error_of("ruleset a{meta{logging yes}}") == "Expected `on` or `off`|23");
   CHECK(error_of("ruleset a{meta{name \"a\" name \"b\"}}") == "only 1 meta.name allowed|24");

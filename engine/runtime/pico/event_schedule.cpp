@@ -115,7 +115,8 @@ api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& serv
   const Installation* inst = pico.installation(q.rid);
   if (!inst) return api::Status::not_found("Pico doesn't have " + q.rid + " installed.");
   const auto& shares = inst->ruleset->program->meta().shares;
-  if (std::find(shares.begin(), shares.end(), q.name) == shares.end()) {
+  // The reference answers `__testing` whether it is shared or not.
+  if (q.name != "__testing" && std::find(shares.begin(), shares.end(), q.name) == shares.end()) {
     return api::Status::not_found("Ruleset " + q.rid + " does not have query function \"" + q.name +
                                   "\"");
   }
