@@ -251,3 +251,21 @@ TEST_CASE("spime krl check passes the shipped rulesets", "[check][cli]") {
   CHECK(run_spime("krl check" + files, &out) == 0);
   CHECK(out == std::to_string(n) + (n == 1 ? " file ok\n" : " files ok\n"));
 }
+
+// The reference compiler (packages/krl-compiler --verify) accepts every one of
+// its own test rulesets; so must we (the verdicts were compared file by file).
+TEST_CASE("spime krl check accepts every reference test ruleset", "[check][cli][reference]") {
+  std::string files;
+  int n = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(SPIME_SHARED_DIR "/reference/test-rulesets")) {
+    if (entry.path().extension() != ".krl") continue;
+    files += " '" + entry.path().string() + "'";
+    ++n;
+  }
+  REQUIRE(n == 28);
+  std::string out;
+  INFO(out);
+  CHECK(run_spime("krl check" + files, &out) == 0);
+  CHECK(out.find(std::to_string(n) + " files ok") != std::string::npos);
+}
