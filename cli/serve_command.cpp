@@ -2,7 +2,7 @@
 //
 //   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
 //               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
-//               [--no-sync] [--log-requests]
+//               [--no-sync] [--log-requests] [--caf-default-polling]
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -31,7 +31,7 @@ void serve_usage() {
                "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
                "[--rulesets DIR]\n"
                "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
-               "                   [--no-sync] [--log-requests]\n");
+               "                   [--no-sync] [--log-requests] [--caf-default-polling]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -76,6 +76,9 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
       o->engine.sync_commits = false;
     } else if (a == "--log-requests") {
       o->http.log_requests = true;
+    } else if (a == "--caf-default-polling") {
+      // CAF's own idle polling, for comparisons (BENCHMARKS.md).
+      o->engine.quick_idle_workers = false;
     } else {
       std::fprintf(stderr, "spime serve: unexpected argument '%s'\n", a.c_str());
       serve_usage();

@@ -64,7 +64,7 @@ class PicoActors::RunLock {
   RunLock(std::shared_ptr<PicoSlot> slot, std::chrono::milliseconds wait) : slot_(std::move(slot)) {
     if (std::find(t_running.begin(), t_running.end(), slot_.get()) != t_running.end()) {
       status_ = Status::conflict("pico " + slot_->id +
-                                 " is already running this call's caller (a call cycle)");
+                                 " is already in this chain of calls (a call cycle)");
       return;
     }
     if (!slot_->run_mu.try_lock_for(wait)) {
