@@ -10,14 +10,13 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/runtime/bootstrap.h"
 #include "engine/runtime/channel/admission.h"
 #include "engine/runtime/channel/channel_index.h"
 #include "engine/runtime/engine_services.h"
 #include "engine/runtime/ids.h"
-#include "engine/runtime/local_services.h"
 #include "engine/runtime/outbound/remote_events.h"
 #include "engine/runtime/pico/pico_actor.h"
-#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/post_commit.h"
 #include "engine/runtime/ruleset_registry.h"
@@ -36,7 +35,6 @@ using api::Status;
 namespace {
 
 constexpr const char* kVersion = SPIME_VERSION;  // CMake: project(VERSION)
-constexpr const char* kWranglerRid = "io.picolabs.wrangler";
 
 std::string trimmed(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -195,29 +193,6 @@ size_t Engine::active_picos() const {
   return impl_->picos->size();
 }
 
-namespace {
-
-// The root pico and its owner channel, with the wrangler installed (first start).
-bool bootstrap(EngineImpl& m, std::string* error) {
-  LocalServices boot(*m.store, *m.registry);
-  m.root_pico_id = boot.ensure_root_pico(error);
-  if (m.root_pico_id.empty()) return false;
-  m.owner_eci = boot.first_eci(m.root_pico_id);
-  if (m.registry->get(kWranglerRid)) {
-    pico_records::LoadedPico root;
-    std::string err;
-    bool installed = pico_records::load(*m.store, m.root_pico_id, &root, &err) &&
-                     std::any_of(root.installs.begin(), root.installs.end(),
-                                 [](const auto& i) { return i.first == kWranglerRid; });
-    if (!installed && !boot.install(m.root_pico_id, kWranglerRid, krl::Map{}, &err)) {
-      m.log("could not install " + std::string(kWranglerRid) + " on the root pico: " + err);
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* error_out) {
   auto impl = std::make_unique<EngineImpl>();
   EngineImpl* m = impl.get();
@@ -233,7 +208,13 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   if (!options.rulesets_dir.empty()) {
     for (const std::string& e : m->registry->load_directory(options.rulesets_dir)) m->log(e);
   }
-  if (!bootstrap(*m, error_out)) return nullptr;
+  BootstrapResult boot;
+  if (!bootstrap(
+          *m->store, *m->registry, [m](const std::string& l) { m->log(l); }, &boot, error_out)) {
+    return nullptr;
+  }
+  m->root_pico_id = boot.root_pico_id;
+  m->owner_eci = boot.owner_eci;
 
   m->caf_config = std::make_unique<caf::actor_system_config>();
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)

@@ -103,10 +103,4 @@ const krl::Module& event_module() {
   return m;
 }
 
-const std::vector<const krl::Module*>& runtime_modules() {
-  static const std::vector<const krl::Module*> all{&event_module(), &meta_module(), &ctx_module(),
-                                                   &schedule_module()};
-  return all;
-}
-
 }  // namespace spime::runtime

@@ -1,0 +1,13 @@
+// The table of the runtime's modules: add a module here to make it callable
+// from KRL and known to the compile gate.
+#include "engine/runtime/modules/runtime_modules.h"
+
+namespace spime::runtime {
+
+const std::vector<const krl::Module*>& runtime_modules() {
+  static const std::vector<const krl::Module*> all{&event_module(), &meta_module(), &ctx_module(),
+                                                   &schedule_module()};
+  return all;
+}
+
+}  // namespace spime::runtime
