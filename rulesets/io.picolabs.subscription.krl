@@ -1,0 +1,627 @@
+/* spime's subscriptions: relationships between two picos that route events.
+   Our own version of the pico-engine 1.x io.picolabs.subscription: the same
+   rid, events, attributes, raised events, entity shapes and queries, so that
+   client rulesets (`use module io.picolabs.subscription alias subs`) and
+   clients that raise its events run unchanged, across engines too.
+
+   The protocol, for pico A asking pico B (B's wellKnown_Rx ECI known to A):
+     A  wrangler:subscription {wellKnown_Tx, Rx_role?, Tx_role?, name?,
+        channel_type?, Tx_host?, Rx_host?, password?, ...}
+        -> A makes its Rx channel, keeps the request in ent:outbound and sends
+           wrangler:new_subscription_request to B's wellKnown_Rx (on Tx_host
+           when given), roles swapped, Tx = A's Rx, every other attribute
+           carried along.
+     B  wrangler:new_subscription_request (on its wellKnown_Rx)
+        -> B makes its Rx channel and keeps the request in ent:inbound
+           (auto-accepted when an autoAcceptConfig entry matches).
+     B  wrangler:pending_subscription_approval {Id}
+        -> B moves it to ent:established and sends
+           wrangler:outbound_pending_subscription_approved (Tx = B's Rx) to
+           A's Rx; A moves it to ent:established.
+     Either side: wrangler:subscription_cancellation {Id} (established),
+        B: wrangler:inbound_rejection {Id}, A: wrangler:outbound_cancellation
+        {Id}: the entry goes on both sides, each side deleting its Rx channel.
+   An entry ("bus") is {Rx_role?, Tx_role?, Tx_host?, Id, Rx, Tx} (outbound
+   entries carry wellKnown_Tx instead of Tx until approved); Tx_host is there
+   only when the other pico is on another engine.
+
+   A peer-originated event that arrives on a subscription's Rx channel acts
+   on that subscription only (the one whose Rx is meta:eci), whatever Id it
+   names: a peer cannot approve, end or reject another pico's subscription.
+
+   Channel policies (least privilege; the reference uses allow-all here):
+   - wellKnown_Rx (tags wellKnown_Rx, Tx_Rx): events wrangler:
+     new_subscription_request and wrangler:inbound_removal (a requester
+     withdrawing its request), nothing else; queries
+     io.picolabs.subscription/wellKnown_Rx only.
+   - each subscription's Rx channel (tags [name, channel_type]): events: every
+     event (the application's events travel here) except the pico-management
+     events of the wrangler, of the engine UI and of this ruleset; the
+     protocol's own events that a peer sends here (wrangler:
+     outbound_pending_subscription_approved, established_removal,
+     outbound_removal) stay allowed. Queries: every query except the
+     wrangler's functions that reveal channels, children, configuration or
+     query on our behalf (picoQuery, channels, children, parent_eci, myself,
+     rulesetConfig), this ruleset's established/inbound/outbound (they name
+     the other subscriptions' channels) and the engine UI's.
+
+   Health (ours; the reference has none, its issue #196): health(key, value)
+   answers, for each established subscription (filtered as established()),
+   the entry with "status" and, when not valid, "reason":
+   - same engine (no Tx_host): ctx:query(Tx, io.picolabs.subscription, ping)
+     answers -> "valid";
+   - another engine (Tx_host): http:get <Tx_host>/c/<Tx>/query/
+     io.picolabs.subscription/ping?Id=<Id>:
+       status_code 200 and content not an {"error"} map -> "valid";
+       status_code 4xx, or 200 with an {"error"} map (the reference answers
+       its errors with 200) -> "refused" (the engine answered: unknown ECI,
+       pico deleted, denied by policy);
+       no status_code (connection refused, reset, timed out) or any other
+       status (5xx: a failing or overloaded engine) -> "unreachable".
+   The same rule holds on one engine: an unknown or deleted channel, a policy
+   that denies ping -> "refused".
+*/
+ruleset io.picolabs.subscription {
+  meta {
+    name "subscription "
+    description <<
+      Tx/Rx ruleset: subscriptions between picos, on one engine or across engines.
+    >>
+    author "spime"
+    provides established, outbound, inbound, wellKnown_Rx, autoAcceptConfig, health
+    shares established, outbound, inbound, wellKnown_Rx, autoAcceptConfig, health, ping
+  }
+
+  global {
+    __testing = { "queries": [ { "name": "established" }, { "name": "outbound" },
+                               { "name": "inbound" }, { "name": "wellKnown_Rx" },
+                               { "name": "autoAcceptConfig" }, { "name": "health" } ],
+                  "events": [ { "domain": "wrangler", "name": "subscription",
+                                "attrs": [ "wellKnown_Tx", "Rx_role", "Tx_role", "name",
+                                           "channel_type", "Tx_host", "password" ] },
+                              { "domain": "wrangler", "name": "subscription",
+                                "attrs": [ "wellKnown_Tx", "password" ] },
+                              { "domain": "wrangler", "name": "pending_subscription_approval",
+                                "attrs": [ "Id" ] },
+                              { "domain": "wrangler", "name": "subscription_cancellation",
+                                "attrs": [ "Id" ] },
+                              { "domain": "wrangler", "name": "inbound_rejection",
+                                "attrs": [ "Id" ] },
+                              { "domain": "wrangler", "name": "outbound_cancellation",
+                                "attrs": [ "Id" ] },
+                              { "domain": "wrangler", "name": "autoAcceptConfigUpdate",
+                                "attrs": [ "configName", "password", "regexMap", "delete" ] },
+                              { "domain": "wrangler", "name": "intent_to_delete",
+                                "attrs": [ "Id" ] } ] }
+
+    // Written out (not ctx:rid): these are also read when the ruleset is used as a module.
+    RID = "io.picolabs.subscription"
+    WELL_KNOWN_TAGS = ["wellKnown_Rx", "Tx_Rx"]
+
+    // ---- channel policies (see the header) -----------------------------------------------------
+
+    wellKnown_eventPolicy = {
+      "allow": [ { "domain": "wrangler", "name": "new_subscription_request" },
+                 { "domain": "wrangler", "name": "inbound_removal" } ],
+      "deny": []
+    }
+    wellKnown_queryPolicy = {
+      "allow": [ { "rid": RID, "name": "wellKnown_Rx" } ],
+      "deny": []
+    }
+    // Events a peer may never raise through a subscription.
+    management_events = [
+      // the wrangler's
+      "install_ruleset_request", "uninstall_ruleset_request", "rulesets_need_flushing",
+      "new_channel_request", "channel_deletion_request", "new_child_request",
+      "child_deletion_request", "pico_created", "pico_initialized", "child_initialized",
+      "root_created", "name_changed", "ready_for_deletion", "ruleset_installed",
+      "ruleset_added", "rulesets_need_to_cleanup",
+      // this ruleset's own entry points and internal events
+      "subscription", "subscription_request_needed", "new_subscription_request",
+      "pending_subscription_approval", "inbound_pending_subscription_approved",
+      "subscription_cancellation", "inbound_rejection", "inbound_removal",
+      "outbound_cancellation", "cancel_subscriptions", "cancel_relationships",
+      "send_event_on_subs", "send_event_to_subs", "autoAcceptConfigUpdate",
+      "intent_to_delete", "need_wellKnown_Rx"
+    ]
+    Rx_eventPolicy = {
+      "allow": [ { "domain": "*", "name": "*" } ],
+      "deny": management_events.map(function(n) { { "domain": "wrangler", "name": n } })
+                .append([ { "domain": "engine_ui", "name": "*" },
+                          { "domain": "engine", "name": "*" } ])
+    }
+    Rx_queryPolicy = {
+      "allow": [ { "rid": "*", "name": "*" } ],
+      "deny": [ { "rid": "io.picolabs.wrangler", "name": "picoQuery" },
+                { "rid": "io.picolabs.wrangler", "name": "channels" },
+                { "rid": "io.picolabs.wrangler", "name": "children" },
+                { "rid": "io.picolabs.wrangler", "name": "parent_eci" },
+                { "rid": "io.picolabs.wrangler", "name": "myself" },
+                { "rid": "io.picolabs.wrangler", "name": "rulesetConfig" },
+                { "rid": RID, "name": "established" },
+                { "rid": RID, "name": "inbound" },
+                { "rid": RID, "name": "outbound" },
+                { "rid": "io.picolabs.pico-engine-ui", "name": "*" } ]
+    }
+
+    // ---- queries -------------------------------------------------------------------------------
+
+    // Each answers its list, or the entries whose `key` is `value` when both are given.
+    established = function(key, value) {
+      filterOn(ent:established, key, value)
+    }
+    outbound = function(key, value) {
+      filterOn(ent:outbound, key, value)
+    }
+    inbound = function(key, value) {
+      filterOn(ent:inbound, key, value)
+    }
+    autoAcceptConfig = function() {
+      ent:autoAcceptConfig.defaultsTo({})
+    }
+    // The channel other picos send subscription requests to.
+    wellKnown_Rx = function() {
+      wanted = WELL_KNOWN_TAGS.map(function(t) { t.lc() }).sort().join(",");
+      ctx:channels.filter(function(c) { c{"tags"}.sort().join(",") == wanted }).head()
+    }
+    filterOn = function(list, key, value) {
+      all = list.defaultsTo([]);
+      key && value => all.filter(function(bus) { bus{key} == value }) | all
+    }
+
+    // What a peer asks to know that this side still answers (see health).
+    ping = function(Id) {
+      { "Id": Id, "established": established("Id", Id).length() > 0 }
+    }
+
+    // ---- health (see the header for the exact rule) ------------------------------------------
+
+    // {status, reason?} from an answer shaped as http:get's ({status_code, content, error?}).
+    classify = function(response) {
+      code = response{"status_code"};
+      content = response{"content"};
+      said_error = content.typeof() == "Map" && not content{"error"}.isnull();
+      code == 200 && not said_error => { "status": "valid" }
+      | (code >= 400 && code < 500) || (code == 200 && said_error)
+          => { "status": "refused", "reason": <<#{code}: #{content.encode()}>> }
+      | { "status": "unreachable",
+          "reason": code.isnull() || code == 0 => response{"error"}.defaultsTo("no answer")
+                                                | <<#{code}: #{content.encode()}>> }
+    }
+    remote_status = function(bus) {
+      url = <<#{bus{"Tx_host"}}/c/#{bus{"Tx"}}/query/#{RID}/ping>>;
+      classify(http:get(url, qs = { "Id": bus{"Id"} }, parseJSON = true))
+    }
+    // ctx:query answers or fails the whole query: an answer is "valid".
+    local_status = function(bus) {
+      classify({ "status_code": 200,
+                 "content": ctx:query(bus{"Tx"}, RID, "ping", { "Id": bus{"Id"} }) })
+    }
+    health = function(key, value) {
+      established(key, value).map(function(bus) {
+        bus.put(bus{"Tx_host"} => remote_status(bus) | local_status(bus))
+      })
+    }
+
+    // ---- helpers for the rules -----------------------------------------------------------------
+
+    // The index of the entry with `Id` in `buses`, -1 when none.
+    indexOfId = function(buses, Id) {
+      buses.map(function(bus) { bus{"Id"} }).index(Id)
+    }
+    // The entry this event is about: on a subscription's own Rx channel that
+    // subscription (a peer speaks for its own subscription only); otherwise
+    // the one named by Id, else by Rx, else by Tx.
+    findBus = function(buses) {
+      own = buses.filter(function(bus) { bus{"Rx"} == meta:eci }).head();
+      Id = event:attr("Id");
+      Rx = event:attr("Rx");
+      Tx = event:attr("Tx");
+      own => own
+      | Id => buses.filter(function(bus) { bus{"Id"} == Id }).head()
+      | Rx => buses.filter(function(bus) { bus{"Rx"} == Rx }).head()
+      | Tx => buses.filter(function(bus) { bus{"Tx"} == Tx }).head()
+      | null
+    }
+    // What travels to the other side: the event's attributes without what
+    // the HTTP request added here (its headers may carry credentials).
+    carried = function() {
+      event:attrs.delete("_headers").delete("__eid")
+    }
+    // A new pending entry from this event: roles, host (only when another
+    // engine), Id (the request's, or a new one).
+    pending_entry = function() {
+      host = event:attr("Tx_host");
+      roles = event:attr("Rx_role") => { "Rx_role": event:attr("Rx_role"),
+                                         "Tx_role": event:attr("Tx_role") }
+                                    | {};
+      with_host = host && host != meta:host => roles.put({ "Tx_host": host }) | roles;
+      with_host.put({ "Id": event:attr("Id").defaultsTo(random:uuid()) })
+    }
+
+    // ---- auto-accept -------------------------------------------------------------------------
+
+    // A config {configName, password?, entries: {attrName: [regex, ...]}}
+    // matches when some attribute of the request matches one of its regexes.
+    configMatches = function(config) {
+      entries = config{"entries"};
+      entries.typeof() == "Map" && entries.map(function(regexes, attr_name) {
+        given = event:attr(attr_name);
+        not given.isnull() && regexes.typeof() == "Array"
+          && regexes.any(function(r) { given.as("String").match(r.as("RegExp")) })
+      }).values().any(function(b) { b })
+    }
+  }
+
+  // ---- the well-known channel ------------------------------------------------------------------
+
+  // Installed by wrangler:install_ruleset_request, by a new child's setup,
+  // or on the root at boot (the engine's start or engine_ui:setup).
+  rule initialize {
+    select when wrangler ruleset_installed where event:attr("rids") >< "io.picolabs.subscription"
+             or wrangler pico_initialized
+             or engine started
+             or engine_ui setup
+             or wrangler root_created
+    if wellKnown_Rx().isnull() then noop()
+    fired {
+      raise wrangler event "need_wellKnown_Rx" attributes event:attrs
+    }
+  }
+
+  rule create_wellKnown_Rx {
+    select when wrangler need_wellKnown_Rx
+    ctx:newChannel(WELL_KNOWN_TAGS, wellKnown_eventPolicy, wellKnown_queryPolicy)
+    fired {
+      raise wrangler event "wellKnown_Rx_created" attributes event:attrs
+    }
+  }
+
+  // ---- cleanup: cancel every relationship, telling each other side -----------------------------
+
+  rule register_for_cleanup {
+    select when wrangler ruleset_added where event:attr("rids") >< "io.picolabs.subscription"
+    always {
+      raise wrangler event "ruleset_needs_cleanup_period" attributes { "domain": RID }
+    }
+  }
+
+  rule cleanup_subscriptions {
+    select when wrangler rulesets_need_to_cleanup
+    always {
+      raise wrangler event "cancel_subscriptions" attributes event:attrs
+    }
+  }
+
+  rule cancel_all_subscriptions {
+    select when wrangler cancel_subscriptions
+    pre {
+      ids = function(buses) { buses.defaultsTo([]).map(function(bus) { bus{"Id"} }) }
+    }
+    always {
+      raise wrangler event "cancel_relationships" attributes event:attrs.put({
+        "establishedIDs": ids(ent:established),
+        "inboundIDs": ids(ent:inbound),
+        "outboundIDs": ids(ent:outbound)
+      })
+    }
+  }
+
+  rule cancel_established {
+    select when wrangler cancel_relationships
+    foreach event:attr("establishedIDs") setting(subID)
+    always {
+      raise wrangler event "subscription_cancellation" attributes
+        event:attrs.delete("establishedIDs").delete("inboundIDs").delete("outboundIDs")
+          .put({ "Id": subID })
+    }
+  }
+
+  rule cancel_inbound {
+    select when wrangler cancel_relationships
+    foreach event:attr("inboundIDs") setting(subID)
+    always {
+      raise wrangler event "inbound_rejection" attributes
+        event:attrs.delete("establishedIDs").delete("inboundIDs").delete("outboundIDs")
+          .put({ "Id": subID })
+    }
+  }
+
+  rule cancel_outbound {
+    select when wrangler cancel_relationships
+    foreach event:attr("outboundIDs") setting(subID)
+    always {
+      raise wrangler event "outbound_cancellation" attributes
+        event:attrs.delete("establishedIDs").delete("inboundIDs").delete("outboundIDs")
+          .put({ "Id": subID })
+    }
+  }
+
+  // ---- request (A's side) ----------------------------------------------------------------------
+
+  rule createRxBus {
+    select when wrangler subscription
+    pre {
+      channel_name = event:attr("name").defaultsTo(random:word())
+      channel_type = event:attr("channel_type").defaultsTo("Tx_Rx")
+      entry = pending_entry().put({ "wellKnown_Tx": event:attr("wellKnown_Tx") })
+    }
+    if entry{"wellKnown_Tx"} then
+      ctx:newChannel([channel_name, channel_type], Rx_eventPolicy, Rx_queryPolicy) setting(channel)
+    fired {
+      bus = entry.put({ "Rx": channel{"id"} });
+      full = bus.put({ "channel_name": channel_name, "channel_type": channel_type });
+      ent:outbound := outbound().append(bus);
+      raise wrangler event "subscription_request_needed" attributes event:attrs.put(full);
+      raise wrangler event "outbound_pending_subscription_added" attributes event:attrs.put(full)
+    } else {
+      raise wrangler event "wellKnown_Tx_format_failure" attributes event:attrs
+    }
+  }
+
+  rule requestSubscription {
+    select when wrangler subscription_request_needed
+    pre {
+      // How the other side reaches us back: Rx_host when given, else this engine's host.
+      my_host = event:attr("Rx_host") == "localhost" => null
+              | event:attr("Rx_host") => event:attr("Rx_host")
+              | meta:host
+    }
+    event:send({ "eci": event:attr("wellKnown_Tx"),
+                 "domain": "wrangler", "type": "new_subscription_request",
+                 "attrs": carried().put({ "Rx_role": event:attr("Tx_role"),
+                                          "Tx_role": event:attr("Rx_role"),
+                                          "Tx": event:attr("Rx"),
+                                          "Tx_host": my_host }) },
+               event:attr("Tx_host"))
+  }
+
+  // ---- request (B's side) ----------------------------------------------------------------------
+
+  rule addInboundPendingSubscription {
+    select when wrangler new_subscription_request
+    pre {
+      entry = pending_entry().put({ "Tx": event:attr("Tx") })
+      channel_name = event:attr("channel_name").defaultsTo(random:word())
+      channel_type = event:attr("channel_type").defaultsTo("Tx_Rx")
+    }
+    if entry{"Tx"} then
+      ctx:newChannel([channel_name, channel_type], Rx_eventPolicy, Rx_queryPolicy) setting(channel)
+    fired {
+      ent:inbound := inbound().append(entry.put({ "Rx": channel{"id"} }));
+      raise wrangler event "inbound_pending_subscription_added" attributes
+        event:attrs.put({ "Rx": channel{"id"} })
+    } else {
+      raise wrangler event "no_Tx_failure" attributes event:attrs
+    }
+  }
+
+  // ---- approval --------------------------------------------------------------------------------
+
+  rule approveInboundPendingSubscription {
+    select when wrangler pending_subscription_approval
+    pre {
+      bus = findBus(inbound())
+    }
+    if bus then
+      event:send({ "eci": bus{"Tx"},
+                   "domain": "wrangler", "type": "outbound_pending_subscription_approved",
+                   "attrs": carried().put({ "Id": bus{"Id"}, "Tx": bus{"Rx"} }) },
+                 bus{"Tx_host"})
+    fired {
+      raise wrangler event "inbound_pending_subscription_approved" attributes
+        event:attrs.put({ "Id": bus{"Id"}, "bus": bus })
+    }
+  }
+
+  rule addOutboundSubscription {
+    select when wrangler outbound_pending_subscription_approved
+    pre {
+      buses = outbound()
+      found = findBus(buses)
+      index = found => indexOfId(buses, found{"Id"}) | -1
+      bus = found => found.delete("wellKnown_Tx").put({ "Tx": event:attr("Tx") }) | null
+    }
+    if index >= 0 && event:attr("Tx") then noop()
+    fired {
+      ent:established := established().append(bus);
+      ent:outbound := buses.splice(index, 1);
+      raise wrangler event "subscription_added" attributes event:attrs.put({ "bus": bus })
+    }
+  }
+
+  rule addInboundSubscription {
+    select when wrangler inbound_pending_subscription_approved
+    pre {
+      buses = inbound()
+      index = indexOfId(buses, event:attr("Id"))
+    }
+    if index >= 0 then noop()
+    fired {
+      ent:established := established().append(buses[index]);
+      ent:inbound := buses.splice(index, 1);
+      raise wrangler event "subscription_added" attributes event:attrs
+    }
+  }
+
+  // ---- ending an established subscription (either side) ----------------------------------------
+
+  rule cancelEstablished {
+    select when wrangler subscription_cancellation
+    pre {
+      bus = findBus(established())
+    }
+    if bus then
+      event:send({ "eci": bus{"Tx"},
+                   "domain": "wrangler", "type": "established_removal",
+                   "attrs": carried().put({ "Rx": bus{"Tx"}, "Tx": bus{"Rx"}, "Id": bus{"Id"} }) },
+                 bus{"Tx_host"})
+    fired {
+      raise wrangler event "established_removal" attributes
+        event:attrs.put({ "Id": bus{"Id"}, "Rx": bus{"Rx"}, "Tx": bus{"Tx"} })
+    }
+  }
+
+  rule removeEstablished {
+    select when wrangler established_removal
+    pre {
+      buses = established()
+      bus = findBus(buses)
+      index = bus => indexOfId(buses, bus{"Id"}) | -1
+    }
+    if index >= 0 then ctx:delChannel(bus{"Rx"})
+    fired {
+      ent:established := buses.splice(index, 1);
+      raise wrangler event "subscription_removed" attributes event:attrs.put({ "bus": bus })
+    }
+  }
+
+  // ---- rejecting a request (B's side) ----------------------------------------------------------
+
+  rule cancelInbound {
+    select when wrangler inbound_rejection
+    pre {
+      bus = findBus(inbound())
+    }
+    if bus then
+      event:send({ "eci": bus{"Tx"},
+                   "domain": "wrangler", "type": "outbound_removal",
+                   "attrs": carried().put({ "Id": bus{"Id"} }) },
+                 bus{"Tx_host"})
+    fired {
+      raise wrangler event "inbound_removal" attributes
+        event:attrs.put({ "Id": bus{"Id"}, "Rx": bus{"Rx"} })
+    }
+  }
+
+  rule removeInbound {
+    select when wrangler inbound_removal
+    pre {
+      buses = inbound()
+      bus = findBus(buses)
+      index = bus => indexOfId(buses, bus{"Id"}) | -1
+    }
+    if index >= 0 then ctx:delChannel(bus{"Rx"})
+    fired {
+      ent:inbound := buses.splice(index, 1);
+      raise wrangler event "inbound_subscription_cancelled" attributes
+        event:attrs.put({ "bus": bus })
+    }
+  }
+
+  // ---- withdrawing a request (A's side) --------------------------------------------------------
+
+  rule cancelOutbound {
+    select when wrangler outbound_cancellation
+    pre {
+      bus = findBus(outbound())
+    }
+    if bus then
+      event:send({ "eci": bus{"wellKnown_Tx"},
+                   "domain": "wrangler", "type": "inbound_removal",
+                   "attrs": carried().put({ "Id": bus{"Id"}, "Tx": bus{"Rx"} }) },
+                 bus{"Tx_host"})
+    fired {
+      raise wrangler event "outbound_removal" attributes
+        event:attrs.put({ "Id": bus{"Id"}, "Rx": bus{"Rx"} })
+    }
+  }
+
+  rule removeOutbound {
+    select when wrangler outbound_removal
+    pre {
+      buses = outbound()
+      bus = findBus(buses)
+      index = bus => indexOfId(buses, bus{"Id"}) | -1
+    }
+    if index >= 0 then ctx:delChannel(bus{"Rx"})
+    fired {
+      ent:outbound := buses.splice(index, 1);
+      raise wrangler event "outbound_subscription_cancelled" attributes
+        event:attrs.put({ "bus": bus })
+    }
+  }
+
+  // ---- sending over subscriptions --------------------------------------------------------------
+
+  // {subID?, Tx_role?, Rx_role?, domain, type, attrs?}: the event to every
+  // established subscription with that Id or those roles.
+  rule sendEventToSubCheck {
+    select when wrangler send_event_on_subs
+    pre {
+      subID = event:attr("subID")
+      Tx_role = event:attr("Tx_role")
+      Rx_role = event:attr("Rx_role")
+      subs = (subID => established("Id", subID) | [])
+               .append(Tx_role => established("Tx_role", Tx_role) | [])
+               .append(Rx_role => established("Rx_role", Rx_role) | [])
+    }
+    if subs.length() > 0 && event:attr("domain") && event:attr("type") then noop()
+    fired {
+      raise wrangler event "send_event_to_subs" attributes event:attrs.put({ "subs": subs })
+    } else {
+      raise wrangler event "failed_to_send_event_to_sub" attributes event:attrs.put({
+        "foundSubsToSendTo": subs.length() > 0,
+        "domainGiven": event:attr("domain").as("Boolean"),
+        "typeGiven": event:attr("type").as("Boolean")
+      })
+    }
+  }
+
+  rule send_event_to_subs {
+    select when wrangler send_event_to_subs
+    foreach event:attr("subs") setting(sub)
+    event:send({ "eci": sub{"Tx"}, "domain": event:attr("domain"), "type": event:attr("type"),
+                 "attrs": event:attr("attrs").defaultsTo({}) },
+               sub{"Tx_host"})
+  }
+
+  // ---- auto-accept -----------------------------------------------------------------------------
+
+  rule autoAccept {
+    select when wrangler inbound_pending_subscription_added
+    pre {
+      matches = autoAcceptConfig().values().any(function(config) { configMatches(config) })
+    }
+    if matches then noop()
+    fired {
+      raise wrangler event "pending_subscription_approval" attributes event:attrs;
+      raise wrangler event "auto_accepted_subscription_request" attributes event:attrs
+    }
+  }
+
+  // {config: {configName, password?, entries}} or {configName, password?,
+  // regexMap (JSON text of entries), delete?}: adds, replaces or deletes one
+  // auto-accept config.
+  rule autoAcceptConfigUpdate {
+    select when wrangler autoAcceptConfigUpdate
+    pre {
+      given = event:attr("config").defaultsTo({
+        "configName": event:attr("configName"),
+        "password": event:attr("password"),
+        "entries": event:attr("regexMap").decode()
+      })
+      configName = given{"configName"}
+    }
+    if configName then noop()
+    fired {
+      ent:autoAcceptConfig := event:attr("delete") => autoAcceptConfig().delete(configName)
+                                                  | autoAcceptConfig().put([configName], given);
+      raise wrangler event "auto_accept_config_updated" attributes event:attrs
+    } else {
+      raise wrangler event "autoAcceptConfigUpdate_failure" attributes event:attrs
+    }
+  }
+
+  // {Id}: cancel that subscription, then ask the parent to delete this pico.
+  rule prepare_to_delete {
+    select when wrangler intent_to_delete
+      Id re#^(.+)$# setting(Id)
+    if established("Id", Id).length() > 0 then noop()
+    fired {
+      raise wrangler event "subscription_cancellation" attributes event:attrs;
+      raise wrangler event "ready_for_deletion"
+    }
+  }
+}
