@@ -255,6 +255,12 @@ TEST_CASE("subscriptions: bad requests change nothing", "[integration][subs]") {
   must_event(s, t.a, "wrangler", "subscription", {{"Rx_role", "node"}});
   CHECK(outbound(s, t.a) == json::array());
   CHECK(all_channels(s, t.a).size() == channels_a);
+  // A wellKnown_Tx that is not an ECI: a clear error, nothing kept.
+  HttpResult r = s.event(t.a, "wrangler", "subscription", {{"wellKnown_Tx", 42}});
+  CHECK(r.status == 500);
+  CHECK_THAT(r.text, Catch::Contains("eci was 42 instead of a string"));
+  CHECK(outbound(s, t.a) == json::array());
+  CHECK(all_channels(s, t.a).size() == channels_a);
   // A request without Tx on the well-known channel: refused quietly, nothing kept.
   size_t channels_b = all_channels(s, t.b).size();
   must_event(s, well_known(s, t.b), "wrangler", "new_subscription_request", {{"Id", "x"}});
