@@ -58,8 +58,13 @@
        pico deleted, denied by policy);
        no status_code (connection refused, reset, timed out) or any other
        status (5xx: a failing or overloaded engine) -> "unreachable".
-   The same rule holds on one engine: an unknown or deleted channel, a policy
-   that denies ping -> "refused".
+   The same rule is meant for one engine (an unknown or deleted channel, a
+   policy that denies ping -> "refused"), but ctx:query throws on a refusal
+   today, so one refused local peer fails the whole health query (500) until
+   the engine has a non-throwing call answering http:get's map; local_status
+   then passes that map to classify.
+   The remote branch needs the http module, and http:get answering (not
+   throwing) when the connection fails, for "unreachable".
 */
 ruleset io.picolabs.subscription {
   meta {
