@@ -30,6 +30,19 @@ ruleset it.outbox.sender {
                event:attr("host"))
     always { ent:sent := sent().append(event:attr("n")) }
   }
+  // Sends, then fails in a raised event: the whole schedule rolls back.
+  rule forward_then_fail {
+    select when outbox forward_then_fail
+    event:send({"eci": event:attr("eci"), "domain": "outbox", "name": "arrived",
+                "attrs": {"n": event:attr("n")}},
+               event:attr("host"))
+    fired { raise outbox event "boom" }
+  }
+  rule boom {
+    select when outbox boom
+    pre { result = event:attr("not_a_function")(1) }
+    send_directive("unreachable", {"result": result})
+  }
 }
 )krl";
 
@@ -184,14 +197,20 @@ TEST_CASE("outbox: kill -9 with events waiting loses and duplicates nothing",
   CHECK(p.wait_delivered(8) == numbers(1, 8));
 }
 
-TEST_CASE("outbox: a 4xx from the other engine drops that event only", "[integration][outbox]") {
+TEST_CASE("outbox: a 4xx drops that event only; a rolled-back schedule sends nothing",
+          "[integration][outbox]") {
   Pair p;
   p.must_send(1, "no-such-eci");
   p.must_send(2);
+  HttpResult failed = p.a.event(p.sender, "outbox", "forward_then_fail",
+                                {{"eci", p.receiver}, {"n", 99}, {"host", p.host}});
+  INFO(describe(failed));
+  CHECK(failed.status == 500);
   p.must_send(3, "no-such-eci");
   p.must_send(4);
   CHECK(p.wait_delivered(2) == json::array({2, 4}));
   CHECK(p.outbox().at("dropped") == 2);
+  CHECK(p.outbox().at("delivered") == 2);
   CHECK_THAT(
       p.a.output(),
       Catch::Contains("/c/no-such-eci/event/outbox/arrived: dropped, refused for good: 404"));
