@@ -197,7 +197,7 @@ TEST_CASE("outbox: kill -9 with events waiting loses and duplicates nothing",
   CHECK(p.wait_delivered(8) == numbers(1, 8));
 }
 
-TEST_CASE("outbox: a 4xx drops that event only; a rolled-back schedule sends nothing",
+TEST_CASE("outbox: a 4xx drops that event only, a rolled-back schedule sends nothing",
           "[integration][outbox]") {
   Pair p;
   p.must_send(1, "no-such-eci");
