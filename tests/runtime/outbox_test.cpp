@@ -320,7 +320,7 @@ TEST_CASE("hosts that can never be posted to get no record, only a log line", "[
   LogLines log;
   Outbox outbox(*s, fast(), log.sink());
   std::vector<OutgoingEvent> events = {remote("ftp://h", "e", 1), remote("http://h", "", 2),
-                                       remote("http://h\x1f", "e", 3)};
+                                       remote("http://h\x1f", "e", 3), remote("//", "e", 4)};
   store::WriteBatch batch;
   Outbox::Staged staged;
   REQUIRE(outbox.stage(events, &batch, &staged).is_ok());
@@ -329,10 +329,13 @@ TEST_CASE("hosts that can never be posted to get no record, only a log line", "[
   CHECK(log.get().empty());  // not before the batch is accepted
   outbox.submitted(staged);
   auto lines = log.get();
-  REQUIRE(lines.size() == 3);
+  REQUIRE(lines.size() == 4);
   CHECK(lines[0].find("unsupported url scheme ftp") != std::string::npos);
   CHECK(lines[1].find("eci is empty") != std::string::npos);
   CHECK(lines[2].find("control characters") != std::string::npos);
+  CHECK(lines[3].find("host is empty") != std::string::npos);
+  CHECK(events[3].host == "//");  // still not a local event
+  for (const OutgoingEvent& e : events) CHECK(e.outbox_seq == 0);
 }
 
 TEST_CASE("a new outbox on the same store delivers what was stored, in order", "[outbox]") {

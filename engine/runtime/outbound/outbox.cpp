@@ -96,14 +96,17 @@ Status Outbox::stage(std::vector<OutgoingEvent>& events, store::WriteBatch* batc
   std::vector<OutgoingEvent*> remote;
   for (OutgoingEvent& e : events) {
     if (e.host.empty()) continue;
-    e.host = outbox_records::normalize_host(e.host);
-    std::string why = outbox_records::invalid_destination(e.host, e.eci);
-    if (why.empty()) why = remote_host_error(e.host);
+    // The host stays as it was when it is refused: an event with a host is
+    // never mistaken for a local one (not even a host of only '/').
+    std::string host = outbox_records::normalize_host(e.host);
+    std::string why = outbox_records::invalid_destination(host, e.eci);
+    if (why.empty()) why = remote_host_error(host);
     if (!why.empty()) {
       staged->dropped.push_back("outbox: event:send to " + e.host + " (eci " + e.eci +
                                 ") dropped: " + why);
       continue;
     }
+    e.host = std::move(host);
     remote.push_back(&e);
   }
   if (remote.empty()) return Status::ok();

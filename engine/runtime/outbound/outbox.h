@@ -14,7 +14,11 @@
 //                   by Options::timeout. Different destinations proceed
 //                   independently on a small fixed set of threads of our own
 //                   (never a CAF worker or an HTTP I/O thread): one engine
-//                   that is down delays only its own destinations.
+//                   that is down delays only its own destinations. (An engine
+//                   that refuses connections costs a worker nothing; one that
+//                   swallows them holds a worker for a timeout per try, which
+//                   its back-off spaces out, so Options::workers such
+//                   engines would slow the others, never stop them.)
 //   4. outcome      2xx: the record is deleted (a batch through the group
 //                   committer) and the next event of that destination goes.
 //                   No answer, timeout, 408, 429, 5xx: the same event is tried
@@ -26,8 +30,14 @@
 //                   http(s) URL: the event is dropped with one log line and
 //                   its record deleted.
 //
-// Restart: open() loads every record from the store and delivery resumes, in
-// order, destination by destination. Nothing that was committed is lost, by
+// Order: sequence numbers are handed out as transactions are submitted (a
+// pico submits its schedules one after another, under its run lock), and a
+// destination's queue is ordered by them, so the events one pico sends to one
+// destination leave in the order it sent them. Events of different picos to
+// the same destination interleave in the order their senders submitted.
+//
+// Restart: the constructor loads every record from the store and delivery
+// resumes, in order, destination by destination. Nothing that was committed is lost, by
 // a graceful stop or by kill -9.
 //
 // Duplicates: a record is deleted right after its 2xx, by a batch handed to
@@ -45,7 +55,9 @@
 // schedule's writes commit). Memory follows the waiting events.
 //
 // What the other engine's 2xx means is its business: spime's (and the
-// reference's) /c/<eci>/event/... answers once the event is queued there.
+// reference's) /c/<eci>/event/... answers once the event is queued there,
+// so an event accepted by an engine that is then killed before it ran the
+// event is lost there (a graceful stop runs what it queued).
 //
 // Thread-safety: every member may be called from any thread. stage() and
 // unstage() / submitted() are called by the thread submitting a transaction,
