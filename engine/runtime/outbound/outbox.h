@@ -34,7 +34,7 @@
 // pico submits its schedules one after another, under its run lock), and a
 // destination's queue is ordered by them, so the events one pico sends to one
 // destination leave in the order it sent them. Events of different picos to
-// the same destination interleave in the order their senders submitted.
+// the same destination interleave (two senders racing have no order).
 //
 // Restart: the constructor loads every record from the store and delivery
 // resumes, in order, destination by destination. Nothing that was committed is lost, by
