@@ -66,6 +66,32 @@ void ui_context(Call& call) {
   });
 }
 
+Value outbox_value(const api::OutboxStatus& s) {
+  krl::Array destinations;
+  for (const api::OutboxDestination& d : s.destinations) {
+    destinations.push_back(
+        Value(Map{{"host", d.host},
+                  {"eci", d.eci},
+                  {"waiting", Value(static_cast<double>(d.waiting))},
+                  {"oldestAgeMs", Value(static_cast<double>(d.oldest_age_ms))},
+                  {"attempts", Value(static_cast<double>(d.attempts))},
+                  {"lastError", d.last_error},
+                  {"nextAttemptMs", Value(static_cast<double>(d.next_attempt_ms))},
+                  {"inFlight", Value(d.in_flight)}}));
+  }
+  return Value(Map{{"capacity", Value(static_cast<double>(s.capacity))},
+                   {"waiting", Value(static_cast<double>(s.waiting))},
+                   {"delivered", Value(static_cast<double>(s.delivered))},
+                   {"dropped", Value(static_cast<double>(s.dropped))},
+                   {"destinations", Value(std::move(destinations))}});
+}
+
+void outbox(Call& call) {
+  call.engine.outbox([reply = call.reply](Result<api::OutboxStatus> r) {
+    (*reply)(r.ok() ? json_response(outbox_value(r.value())) : status_response(r.status()));
+  });
+}
+
 void flush(Call& call) {
   const Value* url = call.attrs.as_map().find("url");
   if (!url || !url->is_string()) {
@@ -189,6 +215,7 @@ void query(Call& call) {
 // In server.ts order.
 const Route kRoutes[] = {
     {"/api/ui-context", true, ui_context},
+    {"/api/outbox", true, outbox},
     {"/api/flush", false, flush},
     {"/c/:eci/event/:domain/:name", false, event},
     {"/c/:eci/event-wait/:domain/:name", false, event_wait},

@@ -1,8 +1,12 @@
 // The route table: an HTTP request → one EngineApi call → one Response.
 //
 // Routes, as the reference server (pico-engine/src/server.ts); every one
-// answers any method except /api/ui-context (GET only):
+// answers any method except /api/ui-context and /api/outbox (GET only):
 //   GET  /api/ui-context                         → {"version", "eci"}
+//   GET  /api/outbox (spime's own)               → what waits for other engines:
+//        {"capacity", "waiting", "delivered", "dropped", "destinations": [
+//         {"host", "eci", "waiting", "oldestAgeMs", "attempts", "lastError",
+//          "nextAttemptMs", "inFlight"}]}, destinations by host then eci
 //   ANY  /api/flush?url=                         → the flushed ruleset
 //   ANY  /c/:eci/event/:domain/:name             → "<eid>" once queued
 //   ANY  /c/:eci/event-wait/:domain/:name        → {"eid", "directives"}

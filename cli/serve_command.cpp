@@ -3,12 +3,14 @@
 //   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
 //               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
 //               [--no-sync] [--log-requests] [--caf-default-polling]
+//               [--outbox-capacity N] [--outbox-max-retry-ms MS]
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
 // answers, queued schedules drain and commit, RocksDB closes.
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -31,7 +33,8 @@ void serve_usage() {
                "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
                "[--rulesets DIR]\n"
                "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
-               "                   [--no-sync] [--log-requests] [--caf-default-polling]\n");
+               "                   [--no-sync] [--log-requests] [--caf-default-polling]\n"
+               "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -71,6 +74,14 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
     } else if (a == "--max-active-picos" && has_value &&
                parse_number(args[i + 1], 1, 100000000, &n)) {
       o->engine.max_active_picos = static_cast<size_t>(n);
+      ++i;
+    } else if (a == "--outbox-capacity" && has_value &&
+               parse_number(args[i + 1], 1, 100000000, &n)) {
+      o->engine.outbox_capacity = static_cast<size_t>(n);
+      ++i;
+    } else if (a == "--outbox-max-retry-ms" && has_value &&
+               parse_number(args[i + 1], 1, 3600000, &n)) {
+      o->engine.outbox_max_retry = std::chrono::milliseconds(n);
       ++i;
     } else if (a == "--no-sync") {
       o->engine.sync_commits = false;

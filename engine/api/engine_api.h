@@ -21,9 +21,12 @@
 // built by channels/attributes.h (query string, body and `_headers` merged).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "engine/api/status.h"
 #include "engine/krl/value.h"
@@ -62,6 +65,26 @@ struct UiContext {
   std::string eci;
 };
 
+// What waits in the outbox for one destination (a pico of another engine).
+struct OutboxDestination {
+  std::string host;  // as event:send named it, trailing '/' trimmed
+  std::string eci;
+  std::size_t waiting = 0;           // events, the one in flight included
+  std::int64_t oldest_age_ms = 0;    // since the first waiting one was sent
+  unsigned attempts = 0;             // failed tries of the first waiting one
+  std::string last_error;            // why the last try failed ("" if none)
+  std::int64_t next_attempt_ms = 0;  // from now; 0 when due or in flight
+  bool in_flight = false;            // a POST to it runs now
+};
+
+// The outbox of events for other engines: /api/outbox.
+struct OutboxStatus {
+  std::size_t capacity = 0;  // events it holds at most (then sending events get 503)
+  std::size_t waiting = 0;   // events held now (those of schedules not yet durable included)
+  std::uint64_t delivered = 0, dropped = 0;     // since the engine started
+  std::vector<OutboxDestination> destinations;  // by host, then eci
+};
+
 class EngineApi {
  public:
   virtual ~EngineApi() = default;
@@ -87,6 +110,12 @@ class EngineApi {
 
   // The engine version and the owner's (UI) ECI. /api/ui-context
   virtual void ui_context(Done<UiContext> done) = 0;
+
+  // What waits in the outbox for other engines, per destination. /api/outbox
+  // An engine without one answers kUnavailable.
+  virtual void outbox(Done<OutboxStatus> done) {
+    done(Status::unavailable("this engine has no outbox"));
+  }
 };
 
 }  // namespace spime::api

@@ -15,7 +15,7 @@
 #include "engine/runtime/channel/channel_index.h"
 #include "engine/runtime/engine_services.h"
 #include "engine/runtime/ids.h"
-#include "engine/runtime/outbound/remote_events.h"
+#include "engine/runtime/outbound/outbox.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/post_commit.h"
@@ -65,7 +65,8 @@ class EngineImpl {
   std::unique_ptr<PicoActors> actors;
   PostCommit post_commit;
   std::vector<std::unique_ptr<CommitObserver>> observers;  // in post_commit, in order
-  std::unique_ptr<RemoteEventSender> remote;
+  // After the store (destroyed before it: its workers delete records).
+  std::unique_ptr<Outbox> outbox;
   std::unique_ptr<ScheduleTimer> timer;
   std::string root_pico_id, owner_eci;
 
@@ -152,18 +153,12 @@ class LocalDelivery final : public CommitObserver {
   EngineImpl& m_;
 };
 
+// Events for other engines: their records are durable now, delivery starts.
 class RemoteDelivery final : public CommitObserver {
  public:
   explicit RemoteDelivery(EngineImpl& m) : m_(m) {}
   void committed(std::vector<OutgoingEvent>& events) override {
-    for (const OutgoingEvent& e : events) {
-      if (e.host.empty()) continue;
-      RemoteEvent r{e.host, e.eci, e.domain, e.name,
-                    krl::encode_json(e.attrs.is_map() ? e.attrs : krl::Value(krl::Map()))};
-      if (!m_.remote->submit(std::move(r))) {
-        m_.log("event:send to " + e.host + " dropped: the outbound queue is full");
-      }
-    }
+    if (m_.outbox) m_.outbox->committed(events);
   }
 
  private:
@@ -216,6 +211,13 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   m->root_pico_id = boot.root_pico_id;
   m->owner_eci = boot.owner_eci;
 
+  Outbox::Options outbox_options;
+  outbox_options.capacity = options.outbox_capacity;
+  outbox_options.max_retry = options.outbox_max_retry;
+  outbox_options.timeout = options.outbox_timeout;
+  m->outbox = std::make_unique<Outbox>(*m->store, outbox_options,
+                                       [m](const std::string& line) { m->log(line); });
+
   m->caf_config = std::make_unique<caf::actor_system_config>();
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
@@ -233,13 +235,12 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
       options.max_active_picos,
       [m](const std::shared_ptr<PicoSlot>&) { return spawn_pico_executor(*m->system, *m->actors); },
       [m] { return m->store->committer().durable_seq(); });
-  m->actors = std::make_unique<PicoActors>(PicoRuntime{
-      *m->store, *m->registry, *m->services, m->channels, *m->picos, m->post_commit,
-      m->ruleset_generation, options.pico_queue_limit, [m](const std::string& l) { m->log(l); }});
+  m->actors = std::make_unique<PicoActors>(
+      PicoRuntime{*m->store, *m->registry, *m->services, m->channels, *m->picos, m->post_commit,
+                  m->ruleset_generation, options.pico_queue_limit,
+                  [m](const std::string& l) { m->log(l); }, m->outbox.get()});
   m->services->set_actors(m->actors.get());
 
-  m->remote = std::make_unique<RemoteEventSender>(RemoteEventSender::Options{},
-                                                  [m](const std::string& line) { m->log(line); });
   m->observers.push_back(std::make_unique<LocalDelivery>(*m));
   m->observers.push_back(std::make_unique<RemoteDelivery>(*m));
   for (const auto& o : m->observers) m->post_commit.add(o.get());
@@ -268,6 +269,10 @@ void Engine::shutdown() {
   // Stop the actors: the actor system's destructor waits for every one.
   for (const auto& slot : m.picos->take_all()) slot->executor.stop();
   m.system->await_all_actors_done();
+  // The POSTs in flight finish and their deletes reach the committer, which
+  // the store drains below: no accepted event stays in the outbox. What still
+  // waits is in the store for the next start.
+  m.outbox->stop();
   {
     store::Committer::Stats st = m.store->committer().stats();
     char line[200];
@@ -285,9 +290,12 @@ void Engine::shutdown() {
   // actor has released its thread-local logger, and the committer thread
   // spawns pico executors when it delivers event:send messages.
   m.store.reset();
-  // After the committer (which hands it events): what event:send still has
-  // for other engines leaves, within the sender's bounded grace.
-  m.remote.reset();
+  // After the committer, which hands it events.
+  if (m.outbox->size() > 0) {
+    m.log("outbox: " + std::to_string(m.outbox->size()) +
+          " event(s) for other engines wait for the next start");
+  }
+  m.outbox.reset();
   m.system.reset();
 }
 
@@ -361,6 +369,12 @@ void Engine::flush(std::string url, Done<krl::Value> done) {
 
 void Engine::ui_context(Done<api::UiContext> done) {
   done(api::UiContext{kVersion, impl_->owner_eci});
+}
+
+void Engine::outbox(Done<api::OutboxStatus> done) {
+  EngineImpl& m = *impl_;
+  if (m.stopping.load() || !m.outbox) return done(Status::unavailable("engine shutting down"));
+  done(m.outbox->status());
 }
 
 }  // namespace spime::runtime

@@ -12,7 +12,8 @@
 //     the batch's commit sequence number;
 //   committer thread: group commit (WAL, fsync) -> post-commit observers
 //     (post_commit.h: events for local picos are queued at their targets,
-//     events for other engines handed to the outbound sender) -> the answer.
+//     events for other engines, whose records the batch holds, start their
+//     delivery by the outbox, outbound/outbox.h) -> the answer.
 //
 // What an answer promises: when it leaves, everything the request wrote and
 // everything it read (its own pico's earlier writes, channels, other picos
@@ -31,7 +32,8 @@
 // runs on it commit with the schedule, or not at all.
 //
 // Bounded: each pico admits at most `pico_queue_limit` waiting messages, the
-// committer at most `max_pending_commits` batches; beyond either the request
+// committer at most `max_pending_commits` batches, the outbox at most
+// `outbox_capacity` events for other engines; beyond any of them the request
 // is refused with kUnavailable (503) at once. Nothing waits without end.
 //
 // Picos are activated on demand (state loaded from the store at the first
@@ -43,6 +45,7 @@
 // `done` is called exactly once, from an engine thread or inline.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -66,6 +69,13 @@ struct EngineOptions {
   // (an enqueue wakes them). false keeps CAF's own polling, whose "moderate"
   // phase sleeps 50 us at a time (BENCHMARKS.md: costlier on a small VM).
   bool quick_idle_workers = true;
+  // Events for other engines (outbound/outbox.h): at most this many wait;
+  // beyond, the sending event is refused with kUnavailable (503).
+  size_t outbox_capacity = 10000;
+  // Back-off between tries to an engine that is down: 100 ms doubling up to this.
+  std::chrono::milliseconds outbox_max_retry{10000};
+  // One POST to another engine, connect to answer.
+  std::chrono::milliseconds outbox_timeout{5000};
   // Informational and debug lines; may be called from any engine thread.
   std::function<void(const std::string&)> log;
 };
@@ -100,6 +110,7 @@ class Engine final : public api::EngineApi {
   void query(api::QueryRequest query, api::Done<krl::Value> done) override;
   void flush(std::string url, api::Done<krl::Value> done) override;
   void ui_context(api::Done<api::UiContext> done) override;
+  void outbox(api::Done<api::OutboxStatus> done) override;
 
  private:
   explicit Engine(std::unique_ptr<EngineImpl> impl);

@@ -4,9 +4,11 @@
 //   local delivery   event:send / ctx:event to picos of this engine: queued at
 //                    the target's inbox (so a request after the answer finds
 //                    them ahead of it);
-//   remote delivery  events for other engines (a host given), handed to the
-//                    outbound sender;
-//   later            subscriptions' outbox, live streams.
+//   remote delivery  events for other engines (a host given): their outbox
+//                    records were written in the same batch (outbound/outbox.h,
+//                    staged by PicoActors::submit), so they are durable now and
+//                    the outbox starts posting them;
+//   later            live streams.
 //
 // Every observer sees every event and handles the ones that are its own
 // (local: no host; remote: a host). Observers run on the committer thread (or inline, on the

@@ -21,7 +21,29 @@ constexpr std::string_view kAppvar = "a/";
 constexpr std::string_view kRuleState = "w/";
 constexpr std::string_view kSchedule = "s/";
 constexpr std::string_view kScheduleDue = "t/";
+constexpr std::string_view kOutbox = "o/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
+
+// kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
+void append_padded(std::string* key, uint64_t n) {
+  std::string digits = std::to_string(n);
+  key->append(kDueDigits - digits.size(), '0');
+  *key += digits;
+}
+
+// The inverse of append_padded; false for anything append_padded cannot write.
+bool parse_padded(std::string_view text, uint64_t* out) {
+  if (text.size() != kDueDigits) return false;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return false;  // overflow: not a key we built
+    value = value * 10 + digit;
+  }
+  if (out) *out = value;
+  return true;
+}
 
 // Appends one separated field, refusing the separator byte (it would alias other keys).
 void append_field(std::string* out, std::string_view field, const char* what) {
@@ -212,10 +234,8 @@ bool parse_schedule(std::string_view key, std::string* id) {
 }
 
 std::string schedule_due(uint64_t due_ms, std::string_view id) {
-  std::string digits = std::to_string(due_ms);
   std::string key(kScheduleDue);
-  key.append(kDueDigits - digits.size(), '0');
-  key += digits;
+  append_padded(&key, due_ms);
   key.push_back(kSep);
   append_field(&key, id, "schedule id");
   return key;
@@ -226,16 +246,25 @@ std::string schedule_due_prefix() {
 bool parse_schedule_due(std::string_view key, uint64_t* due_ms, std::string* id) {
   std::string due, sched_id;
   if (!split(key, kScheduleDue, 2, {&due, &sched_id})) return false;
-  if (due.size() != kDueDigits) return false;
-  uint64_t value = 0;
-  for (char c : due) {
-    if (c < '0' || c > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;  // overflow: not a key we built
-    value = value * 10 + digit;
-  }
-  if (due_ms) *due_ms = value;
+  if (!parse_padded(due, due_ms)) return false;
   if (id) *id = std::move(sched_id);
+  return true;
+}
+
+std::string outbox(std::string_view host, std::string_view eci, uint64_t seq) {
+  std::string key = build(kOutbox, {host, eci}, {"outbox host", "outbox eci"}, true);
+  append_padded(&key, seq);
+  return key;
+}
+std::string outbox_prefix() {
+  return std::string(kOutbox);
+}
+bool parse_outbox(std::string_view key, std::string* host, std::string* eci, uint64_t* seq) {
+  std::string h, e, s;
+  if (!split(key, kOutbox, 3, {&h, &e, &s})) return false;
+  if (!parse_padded(s, seq)) return false;
+  if (host) *host = std::move(h);
+  if (eci) *eci = std::move(e);
   return true;
 }
 

@@ -32,6 +32,12 @@
 //   t/<due><sep><id>              scheduled event by due time; <due> is 20 zero-padded decimal
 //                                 digits of milliseconds since the epoch, so keys sort by time
 //                                 (value: its owner, runtime-defined)
+//   o/<host><sep><eci><sep><seq>  an event waiting in the outbox for another engine: <host> as
+//                                 event:send named it (trailing '/' trimmed), <eci> the target
+//                                 channel there, <seq> 20 zero-padded decimal digits of the
+//                                 outbox's own sequence number; so a scan visits one destination
+//                                 after another, each in sending order (value: the event,
+//                                 runtime/outbound/outbox_records.h)
 #pragma once
 
 #include <cstdint>
@@ -111,6 +117,11 @@ bool parse_schedule(std::string_view key, std::string* id);
 std::string schedule_due(uint64_t due_ms, std::string_view id);
 std::string schedule_due_prefix();  // all schedules, earliest first
 bool parse_schedule_due(std::string_view key, uint64_t* due_ms, std::string* id);
+
+// ---- outbox (events for other engines) -----------------------------------------------------
+std::string outbox(std::string_view host, std::string_view eci, uint64_t seq);
+std::string outbox_prefix();  // every waiting event, destination by destination
+bool parse_outbox(std::string_view key, std::string* host, std::string* eci, uint64_t* seq);
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no

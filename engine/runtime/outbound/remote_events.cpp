@@ -1,13 +1,10 @@
 #include "engine/runtime/outbound/remote_events.h"
 
-#include <algorithm>
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <cstdint>
 #include <exception>
 #include <limits>
-#include <optional>
-#include <type_traits>
 
 #include "engine/runtime/outbound/http_client.h"
 
@@ -63,28 +60,31 @@ bool parse_target(const std::string& url, Url* t, std::string* error) {
   return http_client::parse_url(url, t, error);
 }
 
-// One POST of a JSON body; the status line on success, false + *error otherwise.
+// One POST of a JSON body: the answer's status, or 0 + *error when none came.
 class Poster {
  public:
   Poster(Clock::time_point deadline, std::chrono::milliseconds timeout)
       : deadline_(deadline), timeout_(timeout) {}
 
-  bool post(const Url& t, const std::string& body, std::string* error) {
-    return http_client::connect(ioc_, t, deadline_, /*verify=*/true, timeout_, error,
-                                [&](auto& stream, beast::tcp_stream& tcp) {
-                                  return exchange(stream, tcp, t, body, error);
-                                });
+  unsigned post(const Url& t, const std::string& body, std::string* error) {
+    unsigned status = 0;
+    http_client::connect(ioc_, t, deadline_, /*verify=*/true, timeout_, error,
+                         [&](auto& stream, beast::tcp_stream& tcp) {
+                           status = exchange(stream, tcp, t, body, error);
+                           return status != 0;
+                         });
+    return status;
   }
 
  private:
-  bool fail(const std::string& what, const beast::error_code& ec, std::string* error) {
+  unsigned fail(const std::string& what, const beast::error_code& ec, std::string* error) {
     *error = http_client::describe(ec, what, timeout_);
-    return false;
+    return 0;
   }
 
   template <class Stream>
-  bool exchange(Stream& stream, beast::tcp_stream& tcp, const Url& t, const std::string& body,
-                std::string* error) {
+  unsigned exchange(Stream& stream, beast::tcp_stream& tcp, const Url& t, const std::string& body,
+                    std::string* error) {
     auto cancel = [&tcp] { tcp.close(); };
     http::request<http::string_body> req{http::verb::post, t.target, 11};
     req.set(http::field::host, t.authority);
@@ -114,13 +114,13 @@ class Poster {
       if (reason.empty()) reason = std::string(http::obsolete_reason(parser.get().result()));
       *error = std::to_string(status) + " " + reason;
       tcp.close();
-      return false;
+      return status;
     }
     // The event was accepted; drain up to the cap so the peer sees an orderly
     // exchange, but a long or broken body is no failure of ours.
     char chunk[8192];
     std::size_t seen = 0;
-    while (!parser.is_done() && seen <= RemoteEventSender::kMaxResponseBytes) {
+    while (!parser.is_done() && seen <= kMaxResponseBytes) {
       parser.get().body().data = chunk;
       parser.get().body().size = sizeof chunk;
       ec = run_until(
@@ -130,7 +130,7 @@ class Poster {
       seen += sizeof chunk - parser.get().body().size;
     }
     tcp.close();
-    return true;
+    return status;
   }
 
   Clock::time_point deadline_;
@@ -147,83 +147,38 @@ std::string remote_event_url(const RemoteEvent& e) {
          percent_encode(e.name);
 }
 
-RemoteEventSender::RemoteEventSender(Options options, std::function<void(const std::string&)> log)
-    : options_(options), log_(std::move(log)), worker_([this] { run(); }) {}
-
-RemoteEventSender::~RemoteEventSender() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    grace_deadline_ = Clock::now() + options_.timeout;
+PostOutcome::Kind classify_status(unsigned status) {
+  if (status >= 200 && status < 300) return PostOutcome::Kind::kAccepted;
+  if (status == 408 || status == 429 || (status >= 500 && status < 600)) {
+    return PostOutcome::Kind::kRetry;
   }
-  work_cv_.notify_all();
-  worker_.join();
+  return PostOutcome::Kind::kRefused;
 }
 
-bool RemoteEventSender::submit(RemoteEvent e) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || queue_.size() >= options_.capacity) return false;
-    queue_.push_back(std::move(e));
-  }
-  work_cv_.notify_one();
-  return true;
-}
-
-bool RemoteEventSender::wait_idle(std::chrono::milliseconds max_wait) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return idle_cv_.wait_for(lock, max_wait, [this] { return queue_.empty() && !busy_; });
-}
-
-void RemoteEventSender::run() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) break;  // stopping, and everything was delivered
-    auto now = Clock::now();
-    if (stopping_ && now >= grace_deadline_) {
-      size_t dropped = queue_.size();
-      queue_.clear();
-      idle_cv_.notify_all();
-      lock.unlock();
-      emit("event:send: shutting down, abandoned " + std::to_string(dropped) +
-           " queued remote event(s)");
-      return;
-    }
-    RemoteEvent e = std::move(queue_.front());
-    queue_.pop_front();
-    busy_ = true;
-    auto deadline = now + options_.timeout;
-    if (stopping_) deadline = std::min(deadline, grace_deadline_);
-    lock.unlock();
-    deliver(e, deadline);
-    lock.lock();
-    busy_ = false;
-    idle_cv_.notify_all();
-  }
-}
-
-void RemoteEventSender::deliver(const RemoteEvent& e, Clock::time_point deadline) {
-  std::string url = remote_event_url(e);
+std::string remote_host_error(const std::string& host) {
+  Url t;
   std::string error;
+  if (parse_target(remote_event_url(RemoteEvent{host, "e", "d", "n", ""}), &t, &error)) return "";
+  return error;
+}
+
+PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout) {
+  PostOutcome out;
+  std::string url = remote_event_url(e);
   try {
     Url t;
-    if (parse_target(url, &t, &error) &&
-        Poster(deadline, options_.timeout).post(t, e.attrs_json, &error)) {
-      return;
+    if (!parse_target(url, &t, &out.error)) {
+      out.kind = PostOutcome::Kind::kRefused;
+      return out;
     }
+    out.status = Poster(Clock::now() + timeout, timeout).post(t, e.attrs_json, &out.error);
   } catch (const std::exception& ex) {  // e.g. an SSL context that cannot be made
-    error = ex.what();
+    out.status = 0;
+    out.error = ex.what();
   }
-  emit("event:send POST " + url + ": " + error);
-}
-
-void RemoteEventSender::emit(const std::string& line) {
-  if (!log_) return;
-  try {
-    log_(line);
-  } catch (...) {  // a throwing logger must not kill the worker
-  }
+  out.kind = out.status == 0 ? PostOutcome::Kind::kRetry : classify_status(out.status);
+  if (out.kind == PostOutcome::Kind::kAccepted) out.error.clear();
+  return out;
 }
 
 }  // namespace spime::runtime

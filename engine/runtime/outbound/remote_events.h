@@ -1,42 +1,34 @@
-// RemoteEventSender: event:send to a pico on another engine (a `host` given).
-//
-// The reference (pico-engine-core modules/event.ts, send) POSTs
+// Remote events: one POST of an event to a pico on another engine, the way
+// the reference (pico-engine-core modules/event.ts, send) does it:
 //   ${host}/c/${eci}/event/${domain}/${name}
-// with `content-type: application/json` and the attrs as KRL-encoded JSON,
-// fire and forget: the sending rule never waits for nor sees the outcome;
-// failures are only logged. The engine submits AFTER the sending schedule
-// committed, so an event never leaves for a schedule that was rolled back.
+// with `content-type: application/json` and the attrs as KRL-encoded JSON.
+// The outbox (outbox.h) decides when to post and what to do with the
+// outcome; this file only knows how to post once and how to read the answer.
 //
-// Contract:
-//  - One worker thread delivers the events in submission order, one POST at a
-//    time, each bounded by `Options::timeout` (resolve, connect, TLS, write and
-//    read together). The caller's thread never does network I/O.
-//  - submit() never blocks on the network: it returns false, changing
-//    nothing, when `capacity` events already wait (the in-flight one is not
-//    counted) or the sender is shutting down. The caller logs the drop.
-//  - Every failure reaches `log` as one line "event:send POST <url>: <reason>"
-//    (connection refused, non-2xx status, timeout, host that is not an
-//    http(s) URL, ...). `log` runs on the worker thread; it must not call back
-//    into this sender's destructor.
+// Contract of post_remote_event():
+//  - Blocking, on the caller's thread (the outbox's own workers: never a CAF
+//    worker or an HTTP I/O thread), bounded by `timeout` for resolve,
+//    connect, TLS, write and read together (a blocking DNS lookup that the
+//    resolver cannot cancel may outlast it).
+//  - The outcome is one of: accepted (2xx); retry (no answer: connection
+//    refused or reset, timeout, TLS failure; or 408, 429, 5xx); refused
+//    (every other status, and a host that is not an http(s) URL: sending it
+//    again cannot succeed). `error` says why in one line ("503 Service
+//    Unavailable", "cannot connect to h:1: Connection refused", "timed out
+//    after 5000 ms", "unsupported url scheme ftp (host must be http:// or
+//    https://)").
 //  - Response bodies are read up to kMaxResponseBytes and discarded; only the
 //    status matters. https verifies the peer against the system store.
-//  - The destructor refuses new events, keeps delivering what is queued for at
-//    most one `timeout` (the grace: no POST runs past it), logs how many it
-//    abandons after that, and joins the worker. So it returns within about one
-//    timeout, plus a blocking DNS lookup that cannot be cancelled.
-//  - All members are thread-safe.
+//  - Never throws (an SSL context that cannot be made is a retry).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace spime::runtime {
+
+inline constexpr std::size_t kMaxResponseBytes = 64 * 1024;
 
 struct RemoteEvent {
   std::string host;  // "http(s)://host[:port][/base/path]", trailing '/' allowed
@@ -50,46 +42,22 @@ struct RemoteEvent {
 // name stays one path segment.
 std::string remote_event_url(const RemoteEvent& e);
 
-class RemoteEventSender {
- public:
-  static constexpr std::size_t kMaxResponseBytes = 64 * 1024;
-
-  struct Options {
-    std::size_t capacity = 1024;
-    std::chrono::milliseconds timeout{5000};
-  };
-
-  RemoteEventSender(Options options, std::function<void(const std::string&)> log);
-  ~RemoteEventSender();
-  RemoteEventSender(const RemoteEventSender&) = delete;
-  RemoteEventSender& operator=(const RemoteEventSender&) = delete;
-
-  // Queues `e` for delivery; false (and nothing queued) when full or stopping.
-  bool submit(RemoteEvent e);
-
-  // For tests and shutdown: waits up to `max_wait` until nothing is queued and
-  // no POST runs. True when idle.
-  bool wait_idle(std::chrono::milliseconds max_wait);
-
- private:
-  using Clock = std::chrono::steady_clock;
-
-  void run();
-  void deliver(const RemoteEvent& e, Clock::time_point deadline);
-  void emit(const std::string& line);
-
-  const Options options_;
-  const std::function<void(const std::string&)> log_;
-
-  std::mutex mu_;
-  std::condition_variable work_cv_;  // queue_ gained an event, or stopping_
-  std::condition_variable idle_cv_;  // a delivery finished
-  std::deque<RemoteEvent> queue_;
-  bool busy_ = false;      // a POST runs
-  bool stopping_ = false;  // destructor started; no more submits
-  Clock::time_point grace_deadline_;
-
-  std::thread worker_;  // last: starts after everything above exists
+struct PostOutcome {
+  enum class Kind { kAccepted, kRetry, kRefused };
+  Kind kind = Kind::kRetry;
+  unsigned status = 0;  // the HTTP status; 0 when there was no answer
+  std::string error;    // empty when accepted
 };
+
+// What an HTTP status means for an event: 2xx accepted; 408, 429 and 5xx
+// retry; anything else refused.
+PostOutcome::Kind classify_status(unsigned status);
+
+// Why `host` cannot be posted to ("" when it can): not an http(s) URL, a
+// query or fragment, a bad port, credentials, no host. A host refused here
+// is refused by post_remote_event too.
+std::string remote_host_error(const std::string& host);
+
+PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout);
 
 }  // namespace spime::runtime

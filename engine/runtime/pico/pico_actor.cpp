@@ -6,6 +6,7 @@
 
 #include "engine/runtime/channel/channel_index.h"
 #include "engine/runtime/ids.h"
+#include "engine/runtime/outbound/outbox.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/post_commit.h"
 #include "engine/runtime/ruleset_registry.h"
@@ -216,18 +217,32 @@ void PicoActors::finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
 }
 
 Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
+  // Events for other engines: their outbox records join this batch (or the outbox is full).
+  Outbox::Staged staged;
+  if (rt_.outbox) {
+    Status room = rt_.outbox->stage(txn.outgoing, &txn.batch, &staged);
+    if (!room.is_ok()) {
+      // The state already holds the transaction's writes: drop it, reload what is committed.
+      slot.state.reset();
+      txn.held.clear();
+      return room;
+    }
+  }
   if (txn.batch.empty()) {
+    if (rt_.outbox) rt_.outbox->submitted(staged);
     txn.held.clear();
     return Status::ok();
   }
   store::Committer& committer = rt_.store.committer();
   std::uint64_t seq = committer.try_submit(std::move(txn.batch));
   if (seq == 0) {
+    if (rt_.outbox) rt_.outbox->unstage(staged);
     // The state already holds the transaction's writes: drop it, reload what is committed.
     slot.state.reset();
     txn.held.clear();
     return Status::unavailable("engine overloaded, retry later");
   }
+  if (rt_.outbox) rt_.outbox->submitted(staged);
   // Before anyone can learn of them (this pico's run lock is still held): the new picos'
   // slots, then the deleted ones, then the channels that lead there.
   for (auto& [id, state] : txn.created) rt_.picos.adopt(id, std::move(state), seq);

@@ -116,6 +116,8 @@ struct PicoRuntime {
   const std::atomic<std::uint64_t>& ruleset_generation;
   size_t inbox_limit;
   std::function<void(const std::string&)> log;
+  // Events for other engines: their records go into the sending batch (submit()).
+  class Outbox* outbox = nullptr;
 };
 
 class PicoActors {

@@ -35,13 +35,19 @@
 namespace spime::runtime {
 
 // event:send / ctx:event to another pico, delivered once the transaction is
-// durable (fire and forget, as the reference).
+// durable. To a pico of this engine (no host): queued at its inbox after the
+// commit. To another engine (a host): a record in the outbox
+// (outbound/outbox.h), written in this transaction's batch when it is
+// submitted, and posted after the commit until that engine accepts it.
 struct OutgoingEvent {
   std::string eci;
   std::string domain;
   std::string name;
   krl::Value attrs;
   std::string host;  // non-empty: an external engine (sky API); not delivered offline
+  // Set by the outbox when it wrote the event's record (0: none was written).
+  std::uint64_t outbox_seq = 0;
+  std::int64_t outbox_created_ms = 0;
 };
 
 struct Transaction {

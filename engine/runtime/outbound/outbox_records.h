@@ -1,0 +1,63 @@
+// Outbox records: the one owner of how an event waiting for another engine
+// is kept in the store (the key family o/ is in engine/store/keys.h).
+//
+//   key    o/<host><sep><eci><sep><seq>   (keys::outbox)
+//   value  {"domain": <text>, "name": <text>, "created": <ms since the epoch>,
+//           "body": <the POST body: the attrs as KRL-encoded JSON, as text>}
+//
+// The body is kept as the exact bytes that will be POSTed, so a restart
+// sends what the sending schedule encoded, byte for byte. A scan of the
+// family visits destination (host + eci) after destination, each in sending
+// order (seq), which is the delivery order.
+//
+// Thread-safety: free functions; the store is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/store/write_batch.h"
+
+namespace spime::store {
+class Store;
+}
+
+namespace spime::runtime {
+
+// One event for a pico of another engine.
+struct OutboxRecord {
+  std::string host;  // "http(s)://host[:port][/base]", trailing '/' trimmed
+  std::string eci;   // the channel on that engine
+  std::uint64_t seq = 0;
+  std::string domain, name;
+  std::int64_t created_ms = 0;
+  std::string body;  // the POST body (JSON object)
+};
+
+namespace outbox_records {
+
+// The host as keys and URLs use it: trailing '/' trimmed.
+std::string normalize_host(std::string host);
+
+// Why (host, eci) cannot be a record's destination ("" when it can): the key
+// fields must be non-empty and free of control bytes (which no http(s) URL or
+// ECI has anyway).
+std::string invalid_destination(const std::string& host, const std::string& eci);
+
+std::string key(const OutboxRecord& r);
+std::string encode_value(const OutboxRecord& r);
+// Fills r's value fields from a stored value; false (r unspecified) when it is
+// not a value encode_value wrote.
+bool decode_value(const std::string& value, OutboxRecord* r);
+
+void put(store::WriteBatch* b, const OutboxRecord& r);
+void erase(store::WriteBatch* b, const OutboxRecord& r);
+
+// Every stored record in key order (destination, then seq). Keys or values
+// that do not parse are reported through `bad` (key) and skipped.
+void scan(const store::Store& s, const std::function<void(OutboxRecord&&)>& visit,
+          const std::function<void(const std::string& key)>& bad);
+
+}  // namespace outbox_records
+}  // namespace spime::runtime
