@@ -163,6 +163,15 @@ ArgsCode Compiler::arguments(const std::vector<ast::Argument>& args) {
 }
 
 // A call of a built-in known now; `receiver` is the left of a dot, if any.
+// A module member that is a property whose value is an action (or an
+// action-function) is called through that value, which binds its own
+// arguments: a Builtin binds at most kMaxBuiltinParams, and http:* take
+// eleven (url ... dontFollowRedirect). Plain properties (event:attrs) are
+// functions and keep their calls.
+static bool callable_property(const Builtin& b) {
+  return b.is_property && b.kind != Function::Kind::Function;
+}
+
 static NodePtr builtin_call(Compiler& c, Loc loc, const Builtin* b, const ast::Expr* receiver,
                             const std::vector<ast::Argument>& args) {
   auto call = std::make_unique<BuiltinCall>(loc, b);
@@ -184,7 +193,12 @@ static NodePtr value_call(Compiler& c, Loc loc, NodePtr callee, const ast::Expr*
 
 const Module* Compiler::find_module(const std::string& domain) const {
   for (const Module* m : options_.host_modules) {
-    if (m && m->name == domain) return m;
+    if (m && m->name == domain) {
+      if (auto* used = options_.used_host_modules) {
+        if (std::find(used->begin(), used->end(), domain) == used->end()) used->push_back(domain);
+      }
+      return m;
+    }
   }
   return stdlib::find_module(domain);
 }
@@ -238,6 +252,10 @@ NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::E
   const Builtin* b = mod                    ? mod->find(d.name)
                      : d.domain == "stdlib" ? stdlib_member(d.name)
                                             : nullptr;
+  if (b && callable_property(*b)) {
+    return value_call(*this, d.loc, std::make_unique<BuiltinProperty>(d.loc, b), receiver,
+                      call_args);
+  }
   if (b) {
     if (b->kind == Function::Kind::Action && args) {
       // The reference checks this at run time: "[Action] is not a function".
@@ -345,6 +363,7 @@ NodePtr Compiler::action_callee(const ast::Expr& callee) {
     const Builtin* b = mod                    ? mod->find(d.name)
                        : d.domain == "stdlib" ? stdlib_member(d.name)
                                               : nullptr;
+    if (b && callable_property(*b)) return std::make_unique<BuiltinProperty>(d.loc, b);
     if (b) return std::make_unique<ConstNode>(d.loc, make_builtin_function(b));
     if (mod || d.domain == "stdlib") {
       std::string message = d.domain + ":" + d.name + " is not defined";

@@ -54,6 +54,10 @@ struct CompileOptions {
   ModuleResolver* modules = nullptr;  // may be null
   // When set, warnings are appended here (in source order); otherwise dropped.
   std::vector<CompileError>* warnings = nullptr;
+  // When set, the names of the host_modules the source refers to are added
+  // here, once each, in first-use order (the runtime marks rulesets that call
+  // a blocking module, pico/io_pool.h).
+  std::vector<std::string>* used_host_modules = nullptr;
 };
 
 // Returns nullptr (and fills *errors) when the ruleset has problems.

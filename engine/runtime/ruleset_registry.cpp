@@ -137,6 +137,8 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
   options.file = url;
   options.host_modules = runtime_modules();
   options.modules = &resolver;
+  std::vector<std::string> used_host_modules;
+  options.used_host_modules = &used_host_modules;
   std::vector<krl::CompileError> errors;
   auto program = krl::compile_ruleset(*ast, options, &errors);
   if (!program) {
@@ -153,6 +155,9 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
   rs->source = source;
   rs->hash = krl::stdlib::digest("sha256", source);
   rs->hash = krl::stdlib::hex_encode(rs->hash);
+  rs->calls_blocking_module =
+      std::any_of(used_host_modules.begin(), used_host_modules.end(),
+                  [](const std::string& m) { return is_blocking_module(m); });
   const auto& rules = program->rules();
   rs->select.resize(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
@@ -294,6 +299,26 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
     records = std::move(failed);
   }
   return errors;
+}
+
+bool RulesetRegistry::needs_io_thread(const LoadedRuleset& rs) const {
+  if (rs.calls_blocking_module) return true;
+  // The modules it uses, as registered now; each rid once (a cycle cannot be registered, but a
+  // visited set keeps the walk finite whatever the store held).
+  std::vector<std::string> pending = module_uses(*rs.program);
+  std::vector<std::string> seen{rs.rid};
+  std::shared_lock lock(mu_);
+  while (!pending.empty()) {
+    std::string rid = std::move(pending.back());
+    pending.pop_back();
+    if (std::find(seen.begin(), seen.end(), rid) != seen.end()) continue;
+    seen.push_back(rid);
+    auto it = by_rid_.find(rid);
+    if (it == by_rid_.end()) continue;
+    if (it->second->calls_blocking_module) return true;
+    for (auto& used : module_uses(*it->second->program)) pending.push_back(std::move(used));
+  }
+  return false;
 }
 
 std::shared_ptr<const LoadedRuleset> RulesetRegistry::get(std::string_view rid) const {

@@ -13,7 +13,9 @@
 // module`s would close a cycle with the registered ones is refused:
 // "Dependency Cycle Found: a -> b -> a" (starting at the new ruleset's rid).
 // load_from_store() restores what was persisted without that check (a cycle
-// there is refused when an instance is created, make_instance).
+// there is refused when an instance is created, make_instance). A ruleset
+// whose program refers to a blocking module (http) is marked so
+// (LoadedRuleset::calls_blocking_module, needs_io_thread).
 //
 // Reads are thread-safe (shared_mutex); writes serialise on the same mutex.
 #pragma once
@@ -42,6 +44,8 @@ struct LoadedRuleset {
   std::string hash;  // sha256 hex of source
   std::string source;
   std::shared_ptr<const krl::Program> program;
+  // The program refers to a blocking module (http; runtime_modules.h).
+  bool calls_blocking_module = false;
   // One per rule (same index as program->rules()); null for an inactive rule.
   // Compiled with the rule's literal `within` (see PicoState for dynamic ones).
   std::vector<std::shared_ptr<const SelectWhen>> select;
@@ -71,6 +75,11 @@ class RulesetRegistry {
   std::shared_ptr<const LoadedRuleset> get(std::string_view rid) const;
   std::shared_ptr<const LoadedRuleset> get_by_url(std::string_view url) const;
   std::vector<std::string> rids() const;
+
+  // Whether a pico with `rs` installed must run on the I/O pool (pico/io_pool.h): `rs` calls a
+  // blocking module, or one of the modules it uses does (transitively, as registered now;
+  // a used rid that is not registered counts for nothing).
+  bool needs_io_thread(const LoadedRuleset& rs) const;
 
  private:
   Result compile(const std::string& url, const std::string& source) const;

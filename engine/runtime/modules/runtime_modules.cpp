@@ -6,8 +6,12 @@ namespace spime::runtime {
 
 const std::vector<const krl::Module*>& runtime_modules() {
   static const std::vector<const krl::Module*> all{&event_module(), &meta_module(), &ctx_module(),
-                                                   &schedule_module()};
+                                                   &schedule_module(), &http_module()};
   return all;
+}
+
+bool is_blocking_module(std::string_view name) {
+  return name == "http";
 }
 
 }  // namespace spime::runtime

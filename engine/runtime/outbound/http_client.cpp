@@ -82,6 +82,20 @@ bool parse_url(const std::string& url, Url* u, std::string* error) {
   return true;
 }
 
+std::string resolve_location(const Url& base, const std::string& location) {
+  size_t scheme_end = location.find("://");
+  if (scheme_end != std::string::npos &&
+      location.find_first_of("/?#") > scheme_end) {  // "scheme://..."
+    return location;
+  }
+  std::string origin = base.scheme + "://" + base.authority;
+  if (location.rfind("//", 0) == 0) return base.scheme + ":" + location;
+  if (!location.empty() && location[0] == '/') return origin + location;
+  std::string path = base.target.substr(0, base.target.find('?'));
+  if (!location.empty() && location[0] == '?') return origin + path + location;
+  return origin + path.substr(0, path.rfind('/') + 1) + location;
+}
+
 std::string describe(const beast::error_code& ec, const std::string& what,
                      std::chrono::milliseconds timeout) {
   if (ec == asio::error::timed_out) {

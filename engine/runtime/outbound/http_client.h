@@ -1,5 +1,6 @@
-// http_client: what our two outbound HTTP clients share -- url_fetch (GET of
-// rulesets) and remote_events (POST of events to other engines): splitting
+// http_client: what our outbound HTTP clients share -- url_fetch (GET of
+// rulesets), remote_events (POST of events to other engines) and
+// http_request (the KRL http module): splitting
 // an http(s) URL, running one Asio operation against a deadline, and opening
 // a connection (resolve, connect, TLS handshake) before that deadline.
 //
@@ -41,6 +42,10 @@ struct Url {
 // ftp", "url has no host", "invalid url port 99999", "credentials in urls
 // are not supported", ...) for anything else.
 bool parse_url(const std::string& url, Url* u, std::string* error);
+
+// A redirect's Location, absolute as written or resolved against `base`
+// ("/x", "x", "?q", "//host/x").
+std::string resolve_location(const Url& base, const std::string& location);
 
 // Runs `ioc` until the operation that `start(handler)` begins completes, or
 // until `deadline`; then `cancel()` aborts it and its handler is drained (so

@@ -15,27 +15,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using Clock = http_client::Clock;
 using http_client::parse_url;
+using http_client::resolve_location;
 using http_client::run_until;
 using http_client::Url;
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// A redirect's Location, absolute or relative to `base`.
-std::string resolve_location(const Url& base, const std::string& location) {
-  size_t scheme_end = location.find("://");
-  if (scheme_end != std::string::npos &&
-      location.find_first_of("/?#") > scheme_end) {  // "scheme://..."
-    return location;
-  }
-  std::string origin = base.scheme + "://" + base.authority;
-  if (location.rfind("//", 0) == 0) return base.scheme + ":" + location;
-  if (!location.empty() && location[0] == '/') return origin + location;
-  std::string path = base.target.substr(0, base.target.find('?'));
-  if (!location.empty() && location[0] == '?') return origin + path + location;
-  return origin + path.substr(0, path.rfind('/') + 1) + location;
 }
 
 bool is_redirect(unsigned status) {

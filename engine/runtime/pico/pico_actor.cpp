@@ -137,23 +137,67 @@ void fail(PicoMessage& m, const Status& s) {
 
 }  // namespace
 
+PicoActors::PicoActors(PicoRuntime runtime, IoPool::Options io)
+    : rt_(std::move(runtime)), io_(io) {}
+
 void PicoActors::drain(const std::shared_ptr<PicoSlot>& slot) {
+  const bool on_pool = io_.on_pool_thread();
+  ThreadRoleScope role(on_pool ? ThreadRole::kIo : ThreadRole::kScheduler, &slot->wants_io);
   for (int i = 0; i < kDrainBatch; ++i) {
     RunLock lock(slot);
+    if (!on_pool && needs_io(*slot)) {
+      // The slot stays kicked: nothing else drains it until the pool has.
+      io_.submit([this, slot] { drain(slot); });
+      return;
+    }
     std::optional<PicoMessage> m = pop(*slot, /*unkick=*/true);
     if (!m) return;
     run(*slot, *m);
   }
-  // More may wait: give the scheduler thread to other picos, then come back.
+  // More may wait: give the thread to other picos, then come back.
   std::lock_guard<std::mutex> lock(slot->inbox_mu);
   if (slot->inbox.empty()) {
     slot->kicked = false;
+  } else if (on_pool) {
+    io_.submit([this, slot] { drain(slot); });
   } else {
     slot->executor.kick(slot);
   }
 }
 
+bool PicoActors::needs_io(PicoSlot& slot) {
+  if (slot.wants_io.load(std::memory_order_relaxed)) return true;
+  if (slot.deleted) return false;
+  if (!slot.state) {
+    if (slot.queued.load(std::memory_order_relaxed) == 0) return false;
+    Status error;
+    // A failed load is the message's to report; it may have failed on a refused blocking call
+    // (a global calling http), which flags the slot: then the pool loads it again.
+    if (!state_of(slot, &error)) return slot.wants_io.load(std::memory_order_relaxed);
+  }
+  std::uint64_t generation = rt_.ruleset_generation.load();
+  if (slot.io_installs_version != slot.state->installs_version() ||
+      slot.io_generation != generation) {
+    bool io = false;
+    for (const Installation& inst : slot.state->installations()) {
+      if (inst.ruleset && rt_.registry.needs_io_thread(*inst.ruleset)) {
+        io = true;
+        break;
+      }
+    }
+    slot.io_bound = io;
+    slot.io_installs_version = slot.state->installs_version();
+    slot.io_generation = generation;
+  }
+  return slot.io_bound;
+}
+
 void PicoActors::run_waiting(PicoSlot& slot) {
+  // A thread that may not block leaves a pool pico's messages to its own drain (pico_actor.h).
+  if (current_thread_role() == ThreadRole::kScheduler && needs_io(slot)) {
+    blocking_allowed();  // false here: flags the calling pico for the pool
+    return;
+  }
   // Only what is queued now: the call takes its place behind it, not behind later arrivals.
   size_t n = slot.queued.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {

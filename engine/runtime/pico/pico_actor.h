@@ -36,8 +36,23 @@
 // its own; A's answer waits for it); a pico created by A's transaction is
 // not reached here but inside it (services.h).
 //
+// Where a pico runs: on its CAF executor, unless its installed rulesets call
+// a blocking module (http; RulesetRegistry::needs_io_thread) or a blocking
+// call was refused while it ran on a CAF worker (PicoSlot::wants_io). Such a
+// pico is drained on the I/O pool (io_pool.h): drain() on a CAF worker hands
+// the drain over and returns, the slot staying kicked, so its FIFO keeps its
+// order. Its queries (HTTP /sky/cloud included) run there too.
+//
+// A nested call from a thread that may not block (a CAF worker draining a
+// pico without http) into a pico that runs on the pool does not run that
+// pico's waiting messages (they may block; its own drain runs them on the
+// pool), so the call goes ahead of them; an http call inside it is refused
+// with a KrlError (it never blocks the worker), and the calling pico is moved
+// to the pool for its next messages, where the same call succeeds.
+//
 // Who may call: post() from any thread; drain() only from the pico's
-// executor; nested_*() and hold() only from a thread running a schedule.
+// executor or the I/O pool; nested_*() and hold() only from a thread running
+// a schedule.
 #pragma once
 
 #include <atomic>
@@ -52,6 +67,7 @@
 
 #include "engine/api/engine_api.h"
 #include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/io_pool.h"
 #include "engine/runtime/services.h"
 
 namespace caf {
@@ -126,7 +142,10 @@ class PicoActors {
   // Messages one drain runs before it yields its scheduler thread.
   static constexpr int kDrainBatch = 32;
 
-  explicit PicoActors(PicoRuntime runtime) : rt_(std::move(runtime)) {}
+  // `io`: the I/O pool's threads and the limits of the calls made there.
+  explicit PicoActors(PicoRuntime runtime, IoPool::Options io = IoPool::Options());
+
+  const IoPool& io_pool() const { return io_; }
 
   api::Status post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message);
   void drain(const std::shared_ptr<PicoSlot>& slot);
@@ -150,6 +169,9 @@ class PicoActors {
   void run_query(PicoSlot& slot, RunQuery& message);
   // Runs what waits in the inbox now (the caller holds run_mu).
   void run_waiting(PicoSlot& slot);
+  // Whether `slot` must run on the I/O pool (the caller holds run_mu; loads the state when
+  // something waits and it is not loaded yet).
+  bool needs_io(PicoSlot& slot);
   PicoState* state_of(PicoSlot& slot, api::Status* error);
   void refresh_instances(PicoSlot& slot);
   // Submits `txn` written by a schedule on `slot`; hands its created picos, deletions and
@@ -158,6 +180,7 @@ class PicoActors {
   api::Status submit(PicoSlot& slot, Transaction& txn);
 
   PicoRuntime rt_;
+  IoPool io_;  // last: its threads stop first
 };
 
 // A new pico executor on `system` that drains through `actors` (which must outlive it).

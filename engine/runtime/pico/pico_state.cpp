@@ -1,6 +1,7 @@
 #include "engine/runtime/pico/pico_state.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "engine/krl/error.h"
 #include "engine/runtime/pico/pico_records.h"
@@ -198,7 +199,13 @@ bool PicoState::install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord r
   return true;
 }
 
+std::uint64_t PicoState::next_installs_version() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 void PicoState::install_ready(Installation inst) {
+  installs_version_ = next_installs_version();
   for (auto& i : installs_) {
     if (i.rid == inst.rid) {
       // Reinstalling keeps the install position, as the reference's map keeps key order.
@@ -211,6 +218,7 @@ void PicoState::install_ready(Installation inst) {
 }
 
 void PicoState::uninstall(std::string_view rid) {
+  installs_version_ = next_installs_version();
   installs_.erase(std::remove_if(installs_.begin(), installs_.end(),
                                  [&](const Installation& i) { return i.rid == rid; }),
                   installs_.end());

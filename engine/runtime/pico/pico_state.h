@@ -93,6 +93,9 @@ class PicoState {
   void install_ready(Installation inst);
   void uninstall(std::string_view rid);
   std::int64_t next_install_order() const;
+  // Changes whenever the installations change, and differs between any two
+  // PicoStates (a cache key: PicoSlot's I/O marking).
+  std::uint64_t installs_version() const { return installs_version_; }
   std::int64_t next_channel_order() const;
 
   // Committed entity value (null when absent); reads the store once per name.
@@ -112,6 +115,8 @@ class PicoState {
   std::map<std::string, std::int64_t> children_;  // child eci -> order
   std::int64_t next_child_order_ = 0;
   std::vector<Installation> installs_;
+  static std::uint64_t next_installs_version();
+  std::uint64_t installs_version_ = next_installs_version();
   std::map<std::pair<std::string, std::string>, krl::Value> ents_;
   std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;
   // Nothing of this pico is in the store yet (made by create(), not load()):

@@ -62,6 +62,16 @@ struct PicoSlot {
   // this pico (written under run_mu; read anywhere).
   std::atomic<std::uint64_t> last_seq{0};
 
+  // ---- where it runs (pico/io_pool.h) ----
+  // Whether its installed rulesets need the I/O pool, as computed for the
+  // state's installs_version() and the registry generation below (under run_mu).
+  bool io_bound = false;
+  std::uint64_t io_installs_version = 0;
+  std::uint64_t io_generation = 0;
+  // Set (from any thread) when a blocking call was refused while this pico was
+  // drained on a scheduler thread: it runs on the I/O pool from then on.
+  std::atomic<bool> wants_io{false};
+
   // The pico's executor (pico_actor.h); set by the table.
   PicoExecutor executor;
   std::list<std::string>::iterator lru_position;  // under PicoTable's mutex
