@@ -4,6 +4,7 @@
 //               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
 //               [--no-sync] [--log-requests] [--caf-default-polling]
 //               [--outbox-capacity N] [--outbox-max-retry-ms MS]
+//               [--io-threads N] [--http-timeout-ms MS] [--http-max-response-bytes N]
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -34,7 +35,9 @@ void serve_usage() {
                "[--rulesets DIR]\n"
                "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
                "                   [--no-sync] [--log-requests] [--caf-default-polling]\n"
-               "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n");
+               "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n"
+               "                   [--io-threads N] [--http-timeout-ms MS]\n"
+               "                   [--http-max-response-bytes N]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -82,6 +85,16 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
     } else if (a == "--outbox-max-retry-ms" && has_value &&
                parse_number(args[i + 1], 1, 3600000, &n)) {
       o->engine.outbox_max_retry = std::chrono::milliseconds(n);
+      ++i;
+    } else if (a == "--io-threads" && has_value && parse_number(args[i + 1], 1, 256, &n)) {
+      o->engine.io_threads = static_cast<int>(n);
+      ++i;
+    } else if (a == "--http-timeout-ms" && has_value && parse_number(args[i + 1], 1, 600000, &n)) {
+      o->engine.http_timeout = std::chrono::milliseconds(n);
+      ++i;
+    } else if (a == "--http-max-response-bytes" && has_value &&
+               parse_number(args[i + 1], 1, 1 << 30, &n)) {
+      o->engine.http_max_response_bytes = static_cast<size_t>(n);
       ++i;
     } else if (a == "--no-sync") {
       o->engine.sync_commits = false;

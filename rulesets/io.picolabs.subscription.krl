@@ -196,7 +196,7 @@ ruleset io.picolabs.subscription {
     }
     remote_status = function(bus) {
       url = <<#{bus{"Tx_host"}}/c/#{bus{"Tx"}}/query/#{RID}/ping>>;
-      classify(http:get(url, qs = { "Id": bus{"Id"} }, parseJSON = true))
+      classify(http:get(url, qs = { "Id": bus{"Id"} }, parseJSON = true, errorResponse = true))
     }
     // ctx:query answers or fails the whole query: an answer is "valid".
     local_status = function(bus) {

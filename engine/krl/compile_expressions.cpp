@@ -194,7 +194,7 @@ static NodePtr value_call(Compiler& c, Loc loc, NodePtr callee, const ast::Expr*
 const Module* Compiler::find_module(const std::string& domain) const {
   for (const Module* m : options_.host_modules) {
     if (m && m->name == domain) {
-      if (auto* used = options_.used_host_modules) {
+      if (auto* used = options_.used_host_modules; used && function_depth_ == 0) {
         if (std::find(used->begin(), used->end(), domain) == used->end()) used->push_back(domain);
       }
       return m;

@@ -39,6 +39,7 @@ NodePtr Compiler::function(const ast::Function& f, const std::string& name) {
   auto code = std::make_unique<FunctionCode>();
   code->loc = f.loc;
   code->name = name;
+  FunctionBody in_body(&function_depth_);
   push_frame();
   params(f.params, code.get());
   code->body = declarations(f.body);
@@ -54,6 +55,7 @@ NodePtr Compiler::defaction(const ast::DefAction& f, const std::string& name) {
   code->loc = f.loc;
   code->name = name;
   code->is_action = true;
+  FunctionBody in_body(&function_depth_);
   push_frame();
   params(f.params, code.get());
   code->body = declarations(f.body);

@@ -146,6 +146,16 @@ class Compiler {
   std::vector<CompileError>* errors_;
   bool failed_ = false;
   int quiet_ = 0;  // > 0 inside quietly(): warnings are dropped
+  // > 0 while compiling a function or defaction body: host modules used only
+  // there are not reported in CompileOptions::used_host_modules.
+  int function_depth_ = 0;
+  struct FunctionBody {
+    explicit FunctionBody(int* depth) : depth_(depth) { ++*depth_; }
+    ~FunctionBody() { --*depth_; }
+    FunctionBody(const FunctionBody&) = delete;
+    FunctionBody& operator=(const FunctionBody&) = delete;
+    int* depth_;
+  };
   std::vector<FrameScope> frames_;
 };
 

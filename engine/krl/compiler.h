@@ -54,9 +54,11 @@ struct CompileOptions {
   ModuleResolver* modules = nullptr;  // may be null
   // When set, warnings are appended here (in source order); otherwise dropped.
   std::vector<CompileError>* warnings = nullptr;
-  // When set, the names of the host_modules the source refers to are added
-  // here, once each, in first-use order (the runtime marks rulesets that call
-  // a blocking module, pico/io_pool.h).
+  // When set, the names of the host_modules the source refers to outside
+  // function and defaction bodies (in rules and plain global values) are
+  // added here, once each, in first-use order: the runtime sends picos with
+  // such rulesets to its I/O pool before they run (pico/io_pool.h). Uses
+  // inside functions are found when they run (a refused call moves the pico).
   std::vector<std::string>* used_host_modules = nullptr;
 };
 

@@ -238,7 +238,8 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   m->actors = std::make_unique<PicoActors>(
       PicoRuntime{*m->store, *m->registry, *m->services, m->channels, *m->picos, m->post_commit,
                   m->ruleset_generation, options.pico_queue_limit,
-                  [m](const std::string& l) { m->log(l); }, m->outbox.get()});
+                  [m](const std::string& l) { m->log(l); }, m->outbox.get()},
+      IoPool::Options{options.io_threads, options.http_timeout, options.http_max_response_bytes});
   m->services->set_actors(m->actors.get());
 
   m->observers.push_back(std::make_unique<LocalDelivery>(*m));

@@ -76,6 +76,11 @@ struct EngineOptions {
   std::chrono::milliseconds outbox_max_retry{10000};
   // One POST to another engine, connect to answer.
   std::chrono::milliseconds outbox_timeout{5000};
+  // The I/O pool (pico/io_pool.h): threads for picos that use the http
+  // module, and the limits of one http call.
+  int io_threads = 4;
+  std::chrono::milliseconds http_timeout{10000};
+  size_t http_max_response_bytes = 1024 * 1024;
   // Informational and debug lines; may be called from any engine thread.
   std::function<void(const std::string&)> log;
 };

@@ -302,23 +302,7 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
 }
 
 bool RulesetRegistry::needs_io_thread(const LoadedRuleset& rs) const {
-  if (rs.calls_blocking_module) return true;
-  // The modules it uses, as registered now; each rid once (a cycle cannot be registered, but a
-  // visited set keeps the walk finite whatever the store held).
-  std::vector<std::string> pending = module_uses(*rs.program);
-  std::vector<std::string> seen{rs.rid};
-  std::shared_lock lock(mu_);
-  while (!pending.empty()) {
-    std::string rid = std::move(pending.back());
-    pending.pop_back();
-    if (std::find(seen.begin(), seen.end(), rid) != seen.end()) continue;
-    seen.push_back(rid);
-    auto it = by_rid_.find(rid);
-    if (it == by_rid_.end()) continue;
-    if (it->second->calls_blocking_module) return true;
-    for (auto& used : module_uses(*it->second->program)) pending.push_back(std::move(used));
-  }
-  return false;
+  return rs.calls_blocking_module;
 }
 
 std::shared_ptr<const LoadedRuleset> RulesetRegistry::get(std::string_view rid) const {

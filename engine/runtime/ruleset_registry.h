@@ -44,7 +44,7 @@ struct LoadedRuleset {
   std::string hash;  // sha256 hex of source
   std::string source;
   std::shared_ptr<const krl::Program> program;
-  // The program refers to a blocking module (http; runtime_modules.h).
+  // The program's rules or plain globals refer to a blocking module (http; runtime_modules.h).
   bool calls_blocking_module = false;
   // One per rule (same index as program->rules()); null for an inactive rule.
   // Compiled with the rule's literal `within` (see PicoState for dynamic ones).
@@ -76,9 +76,9 @@ class RulesetRegistry {
   std::shared_ptr<const LoadedRuleset> get_by_url(std::string_view url) const;
   std::vector<std::string> rids() const;
 
-  // Whether a pico with `rs` installed must run on the I/O pool (pico/io_pool.h): `rs` calls a
-  // blocking module, or one of the modules it uses does (transitively, as registered now;
-  // a used rid that is not registered counts for nothing).
+  // Whether a pico with `rs` installed must run on the I/O pool (pico/io_pool.h) before anything
+  // runs: its rules or plain globals call a blocking module. A use inside a function (its own or
+  // a used module's) is found when it runs: the pico moves to the pool then (pico_actor.h).
   bool needs_io_thread(const LoadedRuleset& rs) const;
 
  private:

@@ -532,10 +532,10 @@ TEST_CASE("subscriptions: health says refused when the other side's channel is g
   CHECK(find_id(h, id2).at("status") == "refused");
 }
 
-// NEEDS THE http MODULE (another helper's branch): the remote branch of the
-// health query is http:get. [!mayfail] until it is merged; then drop the tag.
+// The remote branch of the health query is http:get (errorResponse: a
+// stopped engine is "unreachable", not a failed query).
 TEST_CASE("subscriptions: health across two engines: valid, refused, unreachable",
-          "[integration][subs][!mayfail]") {
+          "[integration][subs]") {
   SpimeServer ea, eb;
   std::string host_a = "http://127.0.0.1:" + std::to_string(ea.port());
   std::string host_b = "http://127.0.0.1:" + std::to_string(eb.port());

@@ -2,9 +2,10 @@
 // http:get, head (actions that may also be used as functions), post, put,
 // patch, delete (actions). Each takes, positionally in this order or by
 // name: url, qs, headers, body, auth, json, form, parseJSON, autoraise,
-// autosend, dontFollowRedirect; and answers the response map
-// {content, content_type, content_length, headers, status_code,
-// status_line} for every status (a 404 is an answer, not an error).
+// autosend, dontFollowRedirect (and ours, errorResponse); and answers the
+// response map {content, content_type, content_length, headers,
+// status_code, status_line} for every status (a 404 is an answer, not an
+// error).
 //
 // As the reference:
 //  - `qs` (any truthy value) is appended as "?" + its encoding, `form` is the
@@ -70,10 +71,13 @@ using krl::Value;
 
 namespace {
 
-// The reference's parameter order ("order is significant").
-constexpr std::array<std::string_view, 11> kParams{
-    "url",       "qs",       "headers",           "body", "auth", "json", "form", "parseJSON",
-    "autoraise", "autosend", "dontFollowRedirect"};
+// The reference's parameter order ("order is significant"), then ours:
+// errorResponse (true: a transport failure answers {"status_code": null,
+// "error": <why>, ...} instead of failing the rule, for callers that must
+// tell "no answer" from an answer, such as a subscription's health).
+constexpr std::array<std::string_view, 12> kParams{
+    "url",       "qs",       "headers",           "body",         "auth", "json", "form",
+    "parseJSON", "autoraise", "autosend", "dontFollowRedirect", "errorResponse"};
 enum Param {
   kUrl,
   kQs,
@@ -85,7 +89,8 @@ enum Param {
   kParseJson,
   kAutoraise,
   kAutosend,
-  kDontFollow
+  kDontFollow,
+  kErrorResponse
 };
 
 // The arguments bound to kParams as the reference's krlNamedArgs does (a named one wins over
@@ -337,7 +342,8 @@ Value call_http(EvalContext& ctx, const std::string& method, const Args& args) {
   if (!blocking_allowed()) {
     throw KrlError(who + " " + req.url +
                    ": not run on a scheduler thread (a call from a pico whose rulesets do not "
-                   "use http); that pico runs on the I/O pool from its next message on, retry");
+                   "use http); that pico runs on the I/O pool from now on, and the message "
+                   "runs again there when nothing of it has lasted");
   }
   HttpRequestOptions options;
   if (const IoPool* pool = IoPool::current()) {
@@ -364,6 +370,15 @@ Value call_http(EvalContext& ctx, const std::string& method, const Args& args) {
     host.txn().outgoing.push_back(std::move(*autosend));
     return Value();
   }
+  if (!ok && krl::truthy(a[kErrorResponse])) {
+    return Value(Map{{"content", Value()},
+                     {"content_type", Value()},
+                     {"content_length", Value(0.0)},
+                     {"headers", Value(Map())},
+                     {"status_code", Value()},
+                     {"status_line", Value()},
+                     {"error", Value(who + " " + req.url + ": " + error)}});
+  }
   if (!ok) throw KrlError(who + " " + req.url + ": " + error);
   Map r = response_map(res, a[kParseJson].is_bool() && a[kParseJson].as_bool());
   if (krl::truthy(a[kAutoraise]) && ctx.host) {
@@ -374,7 +389,7 @@ Value call_http(EvalContext& ctx, const std::string& method, const Args& args) {
   return Value(std::move(r));
 }
 
-// http:<method> as a KRL value: it binds its own eleven parameters (callable.h's Builtin binds
+// http:<method> as a KRL value: it binds its own twelve parameters (callable.h's Builtin binds
 // at most kMaxBuiltinParams), so the module's rows are properties whose value is this.
 class HttpMethod final : public krl::Function {
  public:

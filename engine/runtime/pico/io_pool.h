@@ -7,10 +7,11 @@
 // outbound `http:get` there would hold that worker for as long as the far
 // end takes, and with `--threads 1` stall every pico of the engine.
 //
-// How: a ruleset whose program calls a blocking module (the `http` module;
-// runtime_modules.h) is marked when it is compiled (RulesetRegistry::
-// needs_io_thread, counting the modules it uses, transitively). A pico with
-// such a ruleset installed is drained here instead: PicoActors::drain, on a
+// How: a ruleset whose rules or plain globals call a blocking module (the
+// `http` module; runtime_modules.h) is marked when it is compiled
+// (RulesetRegistry::needs_io_thread); a call inside a function is found when
+// it runs (see kScheduler below). A pico with such a ruleset installed, or
+// flagged, is drained here instead: PicoActors::drain, on a
 // CAF worker, hands the drain to this pool and returns (the slot stays
 // kicked, so its FIFO order is untouched); the pool's thread drains it and
 // the request blocks that thread only, bounded by the per-call timeout. The
@@ -25,7 +26,8 @@
 //   kScheduler a CAF worker draining a pico that is not marked: refused
 //             (the call fails with a clear KrlError, it never blocks), and
 //             the pico being drained is flagged (PicoSlot::wants_io) so that
-//             its next drains run on the pool, where a retry succeeds. This
+//             its next drains run on the pool, where the message that
+//             failed runs again when it can (pico_actor.h). This
 //             is what a nested call (ctx:query, ctx:eventQuery, ...) from a
 //             pico without http into an http-using function of another pico
 //             meets, and a ruleset installed and used within one schedule.

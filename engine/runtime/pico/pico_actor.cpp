@@ -198,13 +198,36 @@ void PicoActors::run_waiting(PicoSlot& slot) {
     blocking_allowed();  // false here: flags the calling pico for the pool
     return;
   }
+  // A blocking call refused in one of them flags this pico, not the caller's: that message goes
+  // back to the head of this FIFO (run_event/run_query) for the pool, and so does the rest.
+  const bool scheduler = current_thread_role() == ThreadRole::kScheduler;
+  std::optional<ThreadRoleScope> role;
+  if (scheduler) role.emplace(ThreadRole::kScheduler, &slot.wants_io);
   // Only what is queued now: the call takes its place behind it, not behind later arrivals.
   size_t n = slot.queued.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
+    if (scheduler && slot.wants_io.load(std::memory_order_relaxed)) return;
     std::optional<PicoMessage> m = pop(slot, /*unkick=*/false);
     if (!m) return;
     run(slot, *m);
   }
+}
+
+// A blocking call refused on a CAF worker flags the drained pico (wants_io).
+// When that made the message fail and nothing of the failed run outlives it
+// (the transaction is dropped; no nested event committed elsewhere), the
+// message is run again from the start on the I/O pool, in its place at the
+// head of the FIFO: what the first run did is as if it never happened.
+bool PicoActors::retry_on_pool(PicoSlot& slot, bool flagged_before, const Transaction& txn) const {
+  return current_thread_role() == ThreadRole::kScheduler && !flagged_before &&
+         slot.wants_io.load(std::memory_order_relaxed) && !txn.has_lasting_effects;
+}
+
+void PicoActors::requeue(PicoSlot& slot, PicoMessage message) {
+  std::lock_guard<std::mutex> lock(slot.inbox_mu);
+  slot.inbox.push_front(std::move(message));
+  slot.queued.store(slot.inbox.size(), std::memory_order_relaxed);
+  // Still kicked: the drain that ran it sees wants_io and hands the slot to the pool.
 }
 
 void PicoActors::run(PicoSlot& slot, PicoMessage& message) {
@@ -325,7 +348,11 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
   PicoState* state = s.is_ok() ? state_of(slot, &s) : nullptr;
   EventOutcome out;
   if (state) {
+    const bool flagged = slot.wants_io.load(std::memory_order_relaxed);
     out = runtime::run_event(*state, m.event, rt_.services, txn);
+    if (!out.status.is_ok() && retry_on_pool(slot, flagged, txn)) {
+      return requeue(slot, PicoMessage(std::move(m)));
+    }
     s = out.status.is_ok() ? submit(slot, txn) : out.status;
   }
   std::optional<Result<krl::Value>> value;
@@ -357,7 +384,13 @@ void PicoActors::run_query(PicoSlot& slot, RunQuery& m) {
   Status s = slot.deleted ? Status::not_found("Pico not found: " + slot.id) : Status::ok();
   PicoState* state = s.is_ok() ? state_of(slot, &s) : nullptr;
   std::optional<Result<krl::Value>> value;
-  if (state) value = runtime::run_query(*state, m.query, rt_.services, txn);
+  if (state) {
+    const bool flagged = slot.wants_io.load(std::memory_order_relaxed);
+    value = runtime::run_query(*state, m.query, rt_.services, txn);
+    if (!value->ok() && retry_on_pool(slot, flagged, txn)) {
+      return requeue(slot, PicoMessage(std::move(m)));
+    }
+  }
   finish(txn.depends_on, {},
          [s, value = std::move(value), done = std::move(m.done)](const Status& durable) {
            if (!done) return;
@@ -403,6 +436,7 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   if (!out.status.is_ok()) return out.status;
   Status s = submit(*slot, own);
   if (!s.is_ok()) return s;
+  caller.has_lasting_effects = true;
   caller.depend_on(own.depends_on);
   WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
   finish(own.depends_on, std::move(own.outgoing), nullptr);

@@ -37,18 +37,27 @@
 // not reached here but inside it (services.h).
 //
 // Where a pico runs: on its CAF executor, unless its installed rulesets call
-// a blocking module (http; RulesetRegistry::needs_io_thread) or a blocking
-// call was refused while it ran on a CAF worker (PicoSlot::wants_io). Such a
-// pico is drained on the I/O pool (io_pool.h): drain() on a CAF worker hands
-// the drain over and returns, the slot staying kicked, so its FIFO keeps its
-// order. Its queries (HTTP /sky/cloud included) run there too.
+// a blocking module (http) in their rules or plain globals
+// (RulesetRegistry::needs_io_thread) or a blocking call was refused while it
+// ran on a CAF worker (PicoSlot::wants_io). Such a pico is drained on the I/O
+// pool (io_pool.h): drain() on a CAF worker hands the drain over and returns,
+// the slot staying kicked, so its FIFO keeps its order. Its queries (HTTP
+// /sky/cloud included) run there too.
+//
+// A refused blocking call (http inside a function, found only when it runs:
+// wrangler:skyQuery, a subscription's health) fails the message that made
+// it; when nothing of that failed run outlives it (no nested event committed
+// on another pico), the message goes back to the head of the pico's FIFO and
+// runs again on the pool, so the client sees one answer, as if it had run
+// there from the start. Otherwise the failure is the answer, and the pico
+// is on the pool for its next messages.
 //
 // A nested call from a thread that may not block (a CAF worker draining a
 // pico without http) into a pico that runs on the pool does not run that
 // pico's waiting messages (they may block; its own drain runs them on the
 // pool), so the call goes ahead of them; an http call inside it is refused
-// with a KrlError (it never blocks the worker), and the calling pico is moved
-// to the pool for its next messages, where the same call succeeds.
+// (it never blocks the worker) and the calling pico's message is retried on
+// the pool as above.
 //
 // Who may call: post() from any thread; drain() only from the pico's
 // executor or the I/O pool; nested_*() and hold() only from a thread running
@@ -165,6 +174,8 @@ class PicoActors {
  private:
   class RunLock;
   void run(PicoSlot& slot, PicoMessage& message);
+  bool retry_on_pool(PicoSlot& slot, bool flagged_before, const Transaction& txn) const;
+  void requeue(PicoSlot& slot, PicoMessage message);
   void run_event(PicoSlot& slot, RunEvent& message);
   void run_query(PicoSlot& slot, RunQuery& message);
   // Runs what waits in the inbox now (the caller holds run_mu).

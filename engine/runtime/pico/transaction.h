@@ -77,6 +77,10 @@ struct Transaction {
 
   int nesting = 0;
 
+  // Something this transaction did outlives its rollback (a nested event on
+  // an existing pico, which commits on its own): it cannot be run again.
+  bool has_lasting_effects = false;
+
   // The created pico that owns channel `eci`, or nullptr.
   PicoState* created_pico_of(const std::string& eci) const {
     for (const auto& [id, state] : created) {
