@@ -38,7 +38,7 @@ class Closure final : public Function {
     // A module's function (or a closure of another ruleset passed in) runs
     // as its own ruleset: ctx:rid & co. name the ruleset that wrote it.
     Host* host = ctx.host;
-    if (host && !unit_->rid.empty() && host->running_rid() != unit_->rid) {
+    if (host && unit_ && !unit_->rid.empty() && host->running_rid() != unit_->rid) {
       RunAs as(*host, unit_->rid);
       return run(ctx, args);
     }

@@ -116,8 +116,10 @@ inline std::string new_channel_via_ui(const SpimeServer& s, const std::string& u
   must_event(
       s, ui_eci, "engine_ui", "new_channel",
       {{"tags", json::array({tag})}, {"eventPolicy", event_policy}, {"queryPolicy", query_policy}});
-  for (const auto& c : must_query(s, ui_eci, kEngineUi, "pico").at("channels")) {
-    if (c.at("tags") == json::array({tag})) return c.at("id").get<std::string>();
+  json pico = must_query(s, ui_eci, kEngineUi, "pico");
+  for (const auto& c : pico.at("channels")) {
+    const json& tags = c.at("tags");
+    if (tags.size() == 1 && tags[0] == tag) return c.at("id").get<std::string>();
   }
   FAIL("no channel tagged " << tag << " after engine_ui:new_channel");
   return "";
