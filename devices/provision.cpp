@@ -72,9 +72,8 @@ std::string fleet_channel_of(const nlohmann::json& channels) {
 std::string fleet_channel(FleetApi& api, const std::string& owner, const std::string& family,
                           std::string* eci) {
   auto ask = [&](const char* rid, const char* func, nlohmann::json* reply) {
-    return api.query(owner, "io.picolabs.wrangler",
-                     std::string("picoQuery?eci=") + family + "&mod=" + rid + "&func=" + func,
-                     reply);
+    return api.query(owner, "io.picolabs.wrangler", "picoQuery",
+                     {{"eci", family}, {"mod", rid}, {"func", func}}, reply);
   };
   nlohmann::json channels;
   if (auto err = ask("io.picolabs.wrangler", "channels", &channels); !err.empty()) return err;

@@ -183,7 +183,7 @@ TEST_CASE("wrangler: a tree of depth 3 is made, queried and deleted, nothing of 
   CHECK(due_of_tree == 0);
 }
 
-TEST_CASE("wrangler: child_deletion_request by eci; an unknown eci is refused",
+TEST_CASE("wrangler: child_deletion_request by eci, and an unknown eci is refused",
           "[integration][wrangler]") {
   SpimeServer server;
   const std::string root = server.owner_eci();
