@@ -48,6 +48,14 @@ std::string FleetApi::query(const std::string& eci, const std::string& rid,
   return call("GET", "/sky/cloud/" + eci + "/" + rid + "/" + function, "", reply);
 }
 
+std::string FleetApi::query(const std::string& eci, const std::string& rid,
+                            const std::string& function, const nlohmann::json& args,
+                            nlohmann::json* reply) {
+  if (!path_safe(eci) || !path_safe(rid) || !path_safe(function))
+    return "refusing unsafe path segment in query " + eci + "/" + rid + "/" + function;
+  return call("POST", "/sky/cloud/" + eci + "/" + rid + "/" + function, args.dump(), reply);
+}
+
 std::string FleetApi::children(const std::string& owner_eci,
                                std::map<std::string, std::string>* by_name) {
   nlohmann::json list;

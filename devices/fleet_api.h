@@ -25,6 +25,9 @@ class FleetApi {
   // GET /sky/cloud/<eci>/<rid>/<function>; *reply gets the parsed answer.
   std::string query(const std::string& eci, const std::string& rid, const std::string& function,
                     nlohmann::json* reply);
+  // POST /sky/cloud/<eci>/<rid>/<function> with `args` (a JSON map) as the body.
+  std::string query(const std::string& eci, const std::string& rid, const std::string& function,
+                    const nlohmann::json& args, nlohmann::json* reply);
 
   // The owner's children by name (children whose name is not set yet are
   // left out).

@@ -54,6 +54,57 @@ std::string configure(FleetApi& api, const std::string& eci, const std::string& 
   return {};
 }
 
+// The id of the channel tagged "fleet" among `channels` ("" when none).
+std::string fleet_channel_of(const nlohmann::json& channels) {
+  if (!channels.is_array()) return "";
+  for (const auto& c : channels) {
+    if (c.is_object() && c.value("tags", nlohmann::json()) == nlohmann::json::array({"fleet"}))
+      return c.value("id", "");
+  }
+  return "";
+}
+
+// A child's family ECI is its parent's alone (as the reference), so the
+// fleet reaches each device through a channel of its own, tagged "fleet",
+// made through the child's engine UI channel (engine_ui:new_channel). It
+// admits the device's events and queries, nothing else. The owner asks the
+// child (wrangler:picoQuery, the owner being the family channel's owner).
+std::string fleet_channel(FleetApi& api, const std::string& owner, const std::string& family,
+                          std::string* eci) {
+  auto ask = [&](const char* rid, const char* func, nlohmann::json* reply) {
+    return api.query(owner, "io.picolabs.wrangler", "picoQuery",
+                     {{"eci", family}, {"mod", rid}, {"func", func}}, reply);
+  };
+  nlohmann::json channels;
+  if (auto err = ask("io.picolabs.wrangler", "channels", &channels); !err.empty()) return err;
+  *eci = fleet_channel_of(channels);
+  if (!eci->empty()) return {};
+  nlohmann::json ui;
+  if (auto err = ask("io.picolabs.pico-engine-ui", "uiECI", &ui); !err.empty()) return err;
+  if (!ui.is_string()) return "the device has no engine UI channel: " + ui.dump();
+  nlohmann::json attrs = {{"tags", {"fleet"}},
+                          {"eventPolicy",
+                           {{"allow",
+                             {{{"domain", "wovyn"}, {"name", "*"}},
+                              {{"domain", "wovynEmitter"}, {"name", "*"}},
+                              {{"domain", "esproto"}, {"name", "*"}},
+                              {{"domain", "wrangler"}, {"name", "install_ruleset_request"}}}},
+                            {"deny", nlohmann::json::array()}}},
+                          {"queryPolicy",
+                           {{"allow",
+                             {{{"rid", "esproto_router"}, {"name", "*"}},
+                              {{"rid", "esproto_device"}, {"name", "*"}},
+                              {{"rid", "io.picolabs.wrangler"}, {"name", "installedRIDs"}}}},
+                            {"deny", nlohmann::json::array()}}}};
+  if (auto err =
+          api.event(ui.get<std::string>(), "engine_ui", "new_channel", attrs.dump(), nullptr);
+      !err.empty())
+    return err;
+  if (auto err = ask("io.picolabs.wrangler", "channels", &channels); !err.empty()) return err;
+  *eci = fleet_channel_of(channels);
+  return eci->empty() ? "no fleet channel after engine_ui:new_channel" : "";
+}
+
 }  // namespace
 
 std::string device_name(int index) {
@@ -112,6 +163,15 @@ int run_provision(const ProvisionOptions& options) {
       return 1;
     }
     std::this_thread::sleep_for(kNamePollInterval);
+  }
+
+  for (int i = 0; i < options.count; ++i) {
+    const std::string family = ecis[i];
+    if (auto err = fleet_channel(api, options.owner_eci, family, &ecis[i]); !err.empty()) {
+      std::fprintf(stderr, "esproto-fleet: a channel for %s: %s\n", device_name(i + 1).c_str(),
+                   err.c_str());
+      return 1;
+    }
   }
 
   int configured = 0;

@@ -39,7 +39,34 @@ if [ -z "$ECI" ]; then
   ECI="$(child_eci)"
 fi
 [ -n "$ECI" ] || { echo "could not create the child pico" >&2; exit 1; }
-echo "   eci $ECI"
+FAMILY="$ECI"
+echo "   family eci $FAMILY (the root pico's alone)"
+
+# A family ECI is usable by its parent pico only (as the reference), so the
+# demo reaches the child through a channel of its own, "demo", made through
+# the child's engine UI channel; the owner asks the child with picoQuery.
+ask_child() {  # ask_child RID FUNCTION
+  query "$OWNER" io.picolabs.wrangler "picoQuery?eci=$FAMILY&mod=$1&func=$2"
+}
+demo_eci() {
+  ask_child io.picolabs.wrangler channels |
+    grep -o '"id":"[^"]*","picoId":"[^"]*","tags":\["demo"\]' | head -1 |
+    sed -n 's/^"id":"\([^"]*\)".*/\1/p' || true
+}
+ECI="$(demo_eci)"
+if [ -z "$ECI" ]; then
+  UI="$(ask_child io.picolabs.pico-engine-ui uiECI | tr -d '"')"
+  post "$UI" engine_ui new_channel '{"tags": ["demo"],
+    "eventPolicy": {"allow": [{"domain": "wrangler", "name": "install_ruleset_request"},
+                              {"domain": "wrangler", "name": "new_channel_request"},
+                              {"domain": "esproto", "name": "*"}], "deny": []},
+    "queryPolicy": {"allow": [{"rid": "io.picolabs.wrangler", "name": "*"},
+                              {"rid": "esproto_router", "name": "*"},
+                              {"rid": "esproto_device", "name": "*"}], "deny": []}}' >/dev/null
+  ECI="$(demo_eci)"
+fi
+[ -n "$ECI" ] || { echo "could not make the demo channel" >&2; exit 1; }
+echo "   eci $ECI (the demo's channel)"
 
 echo "== rulesets"
 for rs in esproto_router esproto_device; do

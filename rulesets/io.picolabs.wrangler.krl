@@ -1,10 +1,15 @@
 /* spime's wrangler: the developer interface every pico carries.
    Our own version of the pico-engine 1.x wrangler (io.picolabs.wrangler):
    same rid, event names, attributes, raised events and query shapes for
-   rulesets, channels and children. Not here (yet): skyQuery over HTTP, the
-   engine UI ruleset, and the subscription/pds/did-o rulesets a new child
-   installs in the reference. Public entry points are camelCase, internal
-   rules snake_case, as the reference.
+   rulesets, channels and children, skyQuery and picoQuery. A new child gets
+   the engine UI ruleset (when its parent has it), this wrangler and
+   io.picolabs.subscription (when registered). Deleting a child deletes its
+   subtree, after every pico of it has heard wrangler:rulesets_need_to_cleanup
+   (children first). Not here: the reference's io.picolabs.pds and
+   io.picolabs.did-o installs and its did: branch of picoQuery (spime ships
+   neither ruleset), and system:online (unused in the reference 1.x).
+   Public entry points are camelCase, internal rules snake_case, as the
+   reference.
 */
 ruleset io.picolabs.wrangler {
   meta {
@@ -16,12 +21,12 @@ ruleset io.picolabs.wrangler {
     >>
     author "spime"
 
-    provides picoQuery,
+    provides skyQuery, picoQuery,
     channels, createChannel, deleteChannel,
     rulesetConfig, rulesetMeta, installedRIDs,
     children, parent_eci, name, myself
 
-    shares picoQuery,
+    shares skyQuery, picoQuery,
     channels,
     rulesetConfig, rulesetMeta, installedRIDs,
     children, parent_eci, name, myself, id
@@ -31,11 +36,15 @@ ruleset io.picolabs.wrangler {
                                { "name": "myself" },
                                { "name": "channels", "args": ["tags"] },
                                { "name": "installedRIDs" },
+                               { "name": "skyQuery",
+                                 "args": ["eci", "mod", "func", "params", "_host", "_path", "_root_url"] },
                                { "name": "children", "args": [] } ],
                   "events": [ { "domain": "wrangler", "name": "new_child_request",
                                 "attrs": ["name", "backgroundColor"] },
                               { "domain": "wrangler", "name": "child_deletion_request",
                                 "attrs": ["eci"] },
+                              { "domain": "wrangler", "name": "child_deletion_request",
+                                "attrs": ["name"] },
                               { "domain": "wrangler", "name": "new_channel_request",
                                 "attrs": ["tags", "eventPolicy", "queryPolicy", "attrsSchema"] },
                               { "domain": "wrangler", "name": "channel_deletion_request",
@@ -47,6 +56,9 @@ ruleset io.picolabs.wrangler {
                               { "domain": "wrangler", "name": "uninstall_ruleset_request",
                                 "attrs": ["rid"] } ] }
 
+    ENGINE_UI_RID = "io.picolabs.pico-engine-ui"
+    SUBSCRIPTION_RID = "io.picolabs.subscription"
+
     // What a pico gets when it asks itself (the reference's HTTP-shaped answer).
     QUERY_SELF_INVALID_HTTP_MAP = { "status_code": 400,
                                     "status_line": "HTTP/1.1 400 Pico should not query itself",
@@ -54,10 +66,50 @@ ruleset io.picolabs.wrangler {
 
     // ---- queries to other picos --------------------------------------------------------------
 
-    // Calls `func` of ruleset `mod` on the pico behind `eci` (same engine).
-    picoQuery = function(eci, mod, func, params) {
+    // <root_url><eci>/<mod>/<func>, root_url defaulting to <_host or meta:host>/sky/cloud/.
+    buildWebHook = function(eci, mod, func, _host, _path, _root_url) {
+      root_url = _root_url || (_host || meta:host) + (_path || "/sky/cloud/")
+      root_url + eci + "/" + mod + "/" + func
+    }
+
+    // An http:get answer ({status_code, status_line, content, ...}): the
+    // decoded content when the status is 200 and the content is a value
+    // without "error"/"error_str"; otherwise a map saying what went wrong.
+    processHTTPResponse = function(response) {
+      status = response{"status_code"}
+      content = response{"content"}.decode()
+      is_map = content.typeof() == "Map"
+      content_error = is_map && not content{"error"}.isnull() => content{"error"} | 0
+      content_error_str = is_map && not content{"error_str"}.isnull() => content{"error_str"} | 0
+      failure = { "error": "sky query request was unsuccesful.",
+                  "httpStatus": { "code": status, "message": response{"status_line"} },
+                  "picoQueryError": content_error,
+                  "picoQueryErrorMsg": content_error_str,
+                  "picoQueryReturnValue": content }
+      bad = content.isnull() || content == "null" || content_error || content_error_str
+      status == 200 && not bad => content | failure
+    }
+
+    // `func` of ruleset `mod` on the pico behind `eci`, over HTTP (the sky
+    // API of the engine at _host, meta:host by default). The http module
+    // bounds the time it waits.
+    skyQuery = function(eci, mod, func, params, _host, _path, _root_url) {
       this_pico = ctx:channels.any(function(c) { c{"id"} == eci })
-      this_pico => QUERY_SELF_INVALID_HTTP_MAP | ctx:query(eci, mod, func, {}.put(params))
+      web_hook = buildWebHook(eci, mod, func, _host, _path, _root_url)
+      response = this_pico => QUERY_SELF_INVALID_HTTP_MAP
+                            | http:get(web_hook, {}.put(params))
+      processHTTPResponse(response)
+    }
+
+    // As skyQuery, but a pico of this engine (no _host, or _host is
+    // meta:host) is asked directly with ctx:query.
+    picoQuery = function(eci, mod, func, params, _host, _path, _root_url) {
+      this_pico = ctx:channels.any(function(c) { c{"id"} == eci })
+      this_host = _host.isnull() || _host == meta:host
+      this_pico => QUERY_SELF_INVALID_HTTP_MAP
+                 | this_host => ctx:query(eci, mod, func, {}.put(params))
+                 | processHTTPResponse(http:get(buildWebHook(eci, mod, func, _host, _path, _root_url),
+                                                {}.put(params)))
     }
 
     // ---- rulesets ----------------------------------------------------------------------------
@@ -216,33 +268,94 @@ ruleset io.picolabs.wrangler {
 
   // ---- picos: the parent's side --------------------------------------------------------------
 
-  // {name, backgroundColor?}: a child pico carrying this wrangler. As the
-  // reference, the new pico is set up in the same schedule (ctx:eventQuery
-  // on its fresh ECI): here its wrangler:pico_created runs inside this
-  // transaction, so the child exists, named, when the answer leaves, or
-  // not at all.
+  // {name, backgroundColor?, ...}: a child pico carrying the engine UI
+  // ruleset (when this pico has it, with its config), this wrangler and
+  // io.picolabs.subscription (when registered). As the reference, the new
+  // pico is set up in the same schedule (ctx:eventQuery on its fresh ECI):
+  // its wrangler:pico_created, then its engine_ui:setup and engine_ui:box,
+  // run inside this transaction, so the child exists, named, with its UI
+  // channel, when the answer leaves, or not at all.
   rule createChild {
     select when wrangler new_child_request
       name re#.+#
       backgroundColor re#.*#
+    pre {
+      ui = rulesetByRID(ENGINE_UI_RID)
+      subscription_url = ctx:registeredURL(SUBSCRIPTION_RID)
+      rulesets = (ui => [{ "url": ui{"url"}, "config": ui{"config"} }] | [])
+        .append([{ "url": ctx:rid_url, "config": {} }])
+        .append(subscription_url => [{ "url": subscription_url, "config": {} }] | [])
+    }
     every {
-      ctx:newPico(rulesets = [{ "url": ctx:rid_url, "config": {} }]) setting(newEci)
+      ctx:newPico(rulesets = rulesets) setting(newEci)
       ctx:eventQuery(eci = newEci, domain = "wrangler", name = "pico_created",
                      attrs = event:attrs, rid = "io.picolabs.wrangler", queryName = "name")
         setting(childName)
     }
     fired {
+      raise wrangler event "child_ui_setup_needed" attributes event:attrs.put({ "eci": newEci })
+        if ui;
       raise wrangler event "new_child_created" attributes event:attrs.put({ "eci": newEci })
+        if not ui
     }
   }
 
+  // Internal (raised by createChild): the new child's UI channel and box,
+  // as the reference (engine_ui:setup, then engine_ui:box on the UI channel).
+  rule setup_child_ui {
+    select when wrangler child_ui_setup_needed
+      eci re#(.+)#
+      setting(newEci)
+    pre {
+      parentUiEci = channels("engine,ui").head(){"id"}
+      box = { "name": event:attr("name"),
+              "backgroundColor": event:attr("backgroundColor") || "#87CEFA",
+              "parentUiEci": parentUiEci }
+    }
+    every {
+      ctx:eventQuery(eci = newEci, domain = "engine_ui", name = "setup",
+                     rid = ENGINE_UI_RID, queryName = "uiECI") setting(newUiEci)
+      ctx:eventWait(eci = newUiEci, domain = "engine_ui", name = "box", attrs = box)
+    }
+    fired {
+      raise wrangler event "new_child_created"
+        attributes event:attrs.put({ "eci": newEci, "uiEci": newUiEci })
+    }
+  }
+
+  // An eci that is not a child's: ctx:delPico's error, as the reference
+  // (before deleteOneChild, which removes the child).
+  rule refuse_unknown_child {
+    select when wrangler child_deletion_request
+      eci re#(.+)#
+      setting(eci)
+    if not (ctx:children >< eci) then ctx:delPico(eci)
+  }
+
+  // {eci} (a child's family ECI, as `children` lists it) or {name} (the
+  // oldest child of that name): deletes that child and its whole subtree.
+  // First every pico of the subtree hears wrangler:rulesets_need_to_cleanup,
+  // children before parents (see pass_cleanup_on), so that its rulesets
+  // (subscriptions) can let others know; then ctx:delPico erases the picos,
+  // their channels, state and schedules. An unknown eci is an error (as the
+  // reference); an unknown name deletes nothing.
   rule deleteOneChild {
     select when wrangler child_deletion_request
-      eci re#^(.+)$#
-      setting(eci)
-    ctx:delPico(eci)
+    pre {
+      given_eci = event:attr("eci")
+      given_name = event:attr("name")
+      by_name = function(name) {
+        children().filter(function(c) { c{"name"} == name }).head(){"eci"}
+      }
+      eci = given_eci => given_eci | given_name => by_name(given_name) | null
+      known = ctx:children >< eci
+    }
+    if known then every {
+      ctx:eventWait(eci = eci, domain = "wrangler", name = "rulesets_need_to_cleanup", attrs = {})
+      ctx:delPico(eci)
+    }
     fired {
-      raise wrangler event "child_deleted" attributes event:attrs
+      raise wrangler event "child_deleted" attributes event:attrs.put({ "eci": eci })
     }
   }
 
@@ -284,6 +397,16 @@ ruleset io.picolabs.wrangler {
     fired {
       ent:name := name
     }
+  }
+
+  // Before this pico is deleted: its children clean up first (each passes it
+  // on to its own), then this pico's other rulesets hear the same event
+  // (this ruleset is installed before them, so its rule runs first).
+  rule pass_cleanup_on {
+    select when wrangler rulesets_need_to_cleanup
+    foreach ctx:children setting(child_eci)
+      ctx:eventWait(eci = child_eci, domain = "wrangler", name = "rulesets_need_to_cleanup",
+                    attrs = event:attrs)
   }
 
   rule child_initiates_deletion {

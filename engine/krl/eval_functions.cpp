@@ -35,6 +35,33 @@ class Closure final : public Function {
   Value call(EvalContext& ctx, const Args& args) const override {
     DepthGuard guard(ctx);
     ctx.step();
+    // A module's function (or a closure of another ruleset passed in) runs
+    // as its own ruleset: ctx:rid & co. name the ruleset that wrote it.
+    Host* host = ctx.host;
+    if (host && unit_ && !unit_->rid.empty() && host->running_rid() != unit_->rid) {
+      RunAs as(*host, unit_->rid);
+      return run(ctx, args);
+    }
+    return run(ctx, args);
+  }
+
+ private:
+  // Switches the host's running ruleset for as long as it lives.
+  class RunAs {
+   public:
+    RunAs(Host& host, const std::string& rid) : host_(host), previous_(host.running_rid()) {
+      host_.set_running_rid(rid);
+    }
+    ~RunAs() { host_.set_running_rid(previous_); }
+    RunAs(const RunAs&) = delete;
+    RunAs& operator=(const RunAs&) = delete;
+
+   private:
+    Host& host_;
+    std::string previous_;
+  };
+
+  Value run(EvalContext& ctx, const Args& args) const {
     Env env{ctx, std::make_shared<Frame>(frame_, code_->nslots), unit_, nullptr};
     bind_params(env, args);
     for (const auto& d : code_->body)
@@ -48,7 +75,6 @@ class Closure final : public Function {
     return Value(std::move(out));
   }
 
- private:
   // The reference's krlNamedArgs, then defaults (evaluated in the call's
   // frame, so a default may use earlier parameters) for missing/null ones.
   void bind_params(Env& env, const Args& args) const {

@@ -83,6 +83,17 @@ class Host {
   // Which rule runs now (empty rule_name: none), for directive meta and logs.
   virtual void set_current_rule(std::string_view rid, std::string_view rule_name) = 0;
 
+  // The ruleset whose code runs now: what ctx:rid, meta:rid, ctx:rid_config
+  // and schedule: refer to. A module's function runs as its own ruleset, as
+  // in the reference (its closures keep their ruleset's context): the
+  // evaluator switches to the function's rid for the length of the call and
+  // back after it, whatever the call throws. Hosts without rulesets ignore it.
+  virtual const std::string& running_rid() const {
+    static const std::string kNone;
+    return kNone;
+  }
+  virtual void set_running_rid(const std::string& rid) {}
+
   // The current event; nullptr during a query.
   virtual const CurrentEvent* current_event() const = 0;
 

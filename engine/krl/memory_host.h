@@ -29,6 +29,8 @@ class MemoryHost : public Host {
   Value send_directive(std::string_view name, const Value& options) override;
   void stop_rule_selection() override { last = true; }
   void set_current_rule(std::string_view rid, std::string_view rule_name) override;
+  const std::string& running_rid() const override { return current_rid; }
+  void set_running_rid(const std::string& rid) override { current_rid = rid; }
   const CurrentEvent* current_event() const override { return event ? &*event : nullptr; }
   void log(LogLevel level, std::string_view rid, const std::string& message) override;
 

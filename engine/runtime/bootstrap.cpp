@@ -4,13 +4,69 @@
 
 #include "engine/runtime/local_services.h"
 #include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/ruleset_registry.h"
+#include "engine/store/store.h"
 
 namespace spime::runtime {
 
 namespace {
-// Installed on the root pico, in this order.
-const char* const kRootRulesets[] = {"io.picolabs.wrangler"};
+
+constexpr const char* kUiRid = "io.picolabs.pico-engine-ui";
+
+// Installed on the root pico, in this order (as the reference's start).
+const char* const kRootRulesets[] = {kUiRid, "io.picolabs.wrangler", "io.picolabs.subscription"};
+
+bool is_ui_channel(const ChannelRecord& c) {
+  std::vector<std::string> tags = c.tags;
+  std::sort(tags.begin(), tags.end());
+  return tags == std::vector<std::string>{"engine", "ui"};
+}
+
+// The root's "engine","ui" channel ("" when none).
+std::string ui_channel(store::Store& store, const std::string& root) {
+  pico_records::LoadedPico p;
+  std::string err;
+  if (!pico_records::load(store, root, &p, &err)) return "";
+  for (const ChannelRecord& c : p.channels) {
+    if (is_ui_channel(c)) return c.eci;
+  }
+  return "";
+}
+
+// Makes the UI channel (admitting engine_ui:setup alone) and raises
+// engine_ui:setup on it, as the reference; "" and a log line on failure.
+std::string make_ui_channel(LocalServices& boot, store::Store& store, const std::string& root,
+                            const std::function<void(const std::string&)>& log) {
+  pico_records::LoadedPico p;
+  std::string err;
+  if (!pico_records::load(store, root, &p, &err)) {
+    log("could not load the root pico: " + err);
+    return "";
+  }
+  ChannelRecord c;
+  c.eci = boot.new_id();
+  c.pico_id = root;
+  c.tags = {"engine", "ui"};
+  c.event_policy.allow = {{"engine_ui", "setup"}};
+  c.query_policy.allow.clear();
+  for (const ChannelRecord& other : p.channels) c.order = std::max(c.order, other.order + 1);
+  store::WriteBatch b;
+  pico_records::put_channel(&b, c);
+  if (!store.write(b, &err)) {
+    log("could not create the engine UI channel: " + err);
+    return "";
+  }
+  Transaction txn;
+  WaitedEvent setup;
+  setup.eci = c.eci;
+  setup.domain = "engine_ui";
+  setup.name = "setup";
+  auto r = boot.event_wait(txn, "", setup);
+  if (!r.ok()) log("engine_ui:setup on the root pico failed: " + r.status().message());
+  return c.eci;
+}
+
 }  // namespace
 
 bool bootstrap(store::Store& store, RulesetRegistry& registry,
@@ -30,6 +86,10 @@ bool bootstrap(store::Store& store, RulesetRegistry& registry,
     if (!installed && !boot.install(out->root_pico_id, rid, krl::Map{}, &err)) {
       log("could not install " + std::string(rid) + " on the root pico: " + err);
     }
+  }
+  if (registry.get(kUiRid)) {
+    out->ui_eci = ui_channel(store, out->root_pico_id);
+    if (out->ui_eci.empty()) out->ui_eci = make_ui_channel(boot, store, out->root_pico_id, log);
   }
   return true;
 }

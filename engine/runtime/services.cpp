@@ -1,5 +1,6 @@
 #include "engine/runtime/services.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "engine/runtime/channel/channel_policy.h"
@@ -8,6 +9,8 @@
 #include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/timers/schedule_records.h"
+#include "engine/store/keys.h"
 
 namespace spime::runtime {
 
@@ -31,6 +34,23 @@ class Nesting {
   Transaction& txn_;
 };
 
+// The due keys of the pico's "at" scheduled events (their time is in the
+// entry). A repeat's due key is dropped by the timer when it comes due and
+// finds its entry gone (timers/schedule_records.h).
+void erase_due_keys(Transaction& txn, PicoState& state) {
+  for (const Installation& inst : state.installations()) {
+    const krl::Value& all = state.ent(inst.rid, kScheduleVar);
+    if (!all.is_map()) continue;
+    for (const auto& [id, entry] : all.as_map()) {
+      if (!entry.is_map() || schedule_records::is_repeat(entry)) continue;
+      const krl::Value* time = entry.as_map().find("time");
+      if (!time || !time->is_number()) continue;
+      auto due = static_cast<std::uint64_t>(std::max(0.0, time->as_number()));
+      txn.batch.erase(store::keys::schedule_due(due, id));
+    }
+  }
+}
+
 }  // namespace
 
 std::int64_t Services::now_ms() {
@@ -53,6 +73,9 @@ Result<krl::Value> Services::query(Transaction& txn, const std::string& from_pic
                                    const QueryCall& q) {
   auto c = channel(txn, q.eci);
   if (!c) return Status::not_found("ECI not found " + q.eci);
+  if (auto family = check_family(c->family_pico_id, from_pico_id)) {
+    return Status::permission_denied(*family);
+  }
   if (auto denied = check_query(c->query_policy, q.rid, q.name)) {
     return Status::permission_denied(*denied);
   }
@@ -68,6 +91,9 @@ Result<WaitAnswer> Services::event_wait(Transaction& txn, const std::string& fro
                                         const WaitedEvent& ev) {
   auto c = channel(txn, ev.eci);
   if (!c) return Status::not_found("ECI not found " + ev.eci);
+  if (auto family = check_family(c->family_pico_id, from_pico_id)) {
+    return Status::permission_denied(*family);
+  }
   if (auto denied = check_event(c->event_policy, ev.domain, ev.name)) {
     return Status::permission_denied(*denied);
   }
@@ -129,6 +155,7 @@ Status Services::delete_tree(Transaction& txn, const std::string& pico_id, int d
     Status s = delete_tree(txn, link->pico_id, depth + 1, nullptr);
     if (!s.is_ok()) return s;
   }
+  erase_due_keys(txn, *state);
   std::vector<std::string> ecis;
   for (const auto& [eci, c] : state->channels()) {
     ecis.push_back(eci);

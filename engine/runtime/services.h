@@ -7,7 +7,8 @@
 // calling schedule's Transaction. They
 //  * resolve the ECI: a pico created in this transaction first (its state is
 //    in the Transaction), then an existing pico;
-//  * check the channel's policy (as an HTTP request would be checked);
+//  * refuse a family channel to any pico but its owner (check_family in
+//    channel_policy.h), then check the channel's policy (as for HTTP);
 //  * refuse a call to the calling pico itself (kConflict: it would wait for
 //    the schedule that is waiting; use raise);
 //  * run on a created pico inline, inside the transaction (its writes commit

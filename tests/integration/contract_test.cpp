@@ -23,17 +23,28 @@ namespace {
 
 // A child ruleset that a schedule installs on the pico it creates.
 const char* kChild = R"(ruleset contract.child {
-  meta { shares x, later }
-  global { x = function() { ent:x } later = function() { ent:later.defaultsTo(0) } }
+  meta { shares x, later, open }
+  global {
+    x = function() { ent:x }
+    later = function() { ent:later.defaultsTo(0) }
+    open = function() { ent:open }
+  }
   rule setup { select when contract setup
-    send_directive("set up", {"v": event:attr("v")})
-    always { ent:x := event:attr("v") } }
+    every {
+      send_directive("set up", {"v": event:attr("v")})
+      ctx:newChannel(tags = ["open"],
+                     eventPolicy = {"allow": [{"domain": "*", "name": "*"}], "deny": []},
+                     queryPolicy = {"allow": [{"rid": "*", "name": "*"}], "deny": []})
+        setting(channel)
+    }
+    always { ent:x := event:attr("v"); ent:open := channel{"id"} } }
   rule later { select when contract later
     always { ent:later := ent:later.defaultsTo(0) + 1 } }
 })";
 
-// Creates a pico, installs contract.child on it, runs an eventQuery on it,
-// sends it an event, and then fails when asked to.
+// Creates a pico, installs contract.child on it, runs an eventQuery on it
+// (which gives the pico a channel of its own: its family channel is the
+// maker's alone), sends it an event there, and then fails when asked to.
 const char* kMaker = R"(ruleset contract.maker {
   meta { shares made, kids }
   global {
@@ -47,10 +58,12 @@ const char* kMaker = R"(ruleset contract.maker {
       ctx:newPico(rulesets = [{"url": url, "config": {}}]) setting(eci)
       ctx:eventQuery(eci = eci, domain = "contract", name = "setup", attrs = {"v": 42},
                      rid = "contract.child", queryName = "x") setting(x)
-      ctx:event(eci = eci, domain = "contract", name = "later")
+      ctx:event(eci = ctx:query(eci, "contract.child", "open"), domain = "contract",
+                name = "later")
     }
     fired {
-      ent:made := event:attr("fail") => boom() | {"eci": eci, "x": x}
+      ent:made := event:attr("fail") => boom()
+                | {"eci": eci, "x": x, "open": ctx:query(eci, "contract.child", "open")}
     }
   }
 })";
@@ -191,8 +204,10 @@ TEST_CASE("contract: a pico created in a schedule is usable in it, all or nothin
     json answer = must_event(server, eci, "contract", "make", {{"child_url", child_url}});
     json made = must_query(server, eci, "contract.maker", "made");
     CHECK(made.at("x") == 42);
-    std::string child = made.at("eci").get<std::string>();
+    std::string child = made.at("open").get<std::string>();
     CHECK(must_query(server, child, "contract.child", "x") == 42);
+    // Its family channel is the maker's alone.
+    CHECK(server.query(made.at("eci").get<std::string>(), "contract.child", "x").status == 403);
     // ctx:event to the new pico was queued at it before the answer left.
     CHECK(must_query(server, child, "contract.child", "later") == 1);
     server.restart();

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -54,16 +55,19 @@ ruleset it.log {
 }
 )krl";
 
-// Everything a client can see of a pico (and, recursively, its children).
-json snapshot(const SpimeServer& s, const std::string& eci, bool with_state) {
+// Everything a client can see of a pico (and, recursively, its children,
+// reached through the client channels of `reach`: family ECI -> channel).
+json snapshot(const SpimeServer& s, const std::string& eci, bool with_state,
+              const std::map<std::string, std::string>& reach) {
   json out;
   out["rids"] = must_query(s, eci, kWrangler, "installedRIDs");
   out["channels"] = must_query(s, eci, kWrangler, "channels");
   out["children"] = must_query(s, eci, kWrangler, "children");
   if (with_state) out["state"] = must_query(s, eci, "it.state", "all");
   for (const auto& c : out["children"]) {
-    out["child:" + c.at("eci").get<std::string>()] =
-        snapshot(s, c.at("eci").get<std::string>(), true);
+    std::string family = c.at("eci").get<std::string>();
+    REQUIRE(reach.count(family));
+    out["child:" + family] = snapshot(s, reach.at(family), true, reach);
   }
   return out;
 }
@@ -76,9 +80,12 @@ TEST_CASE("restart: picos, channels, rulesets and entity variables are identical
   SpimeServer server;
   const std::string root = server.owner_eci();
   std::string url = file_url(krl.write("it.state.krl", kState));
-  std::string a = new_child(server, root, "a");
-  std::string b = new_child(server, root, "b");
-  std::string grandchild = new_child(server, a, "a1");
+  ChildPico pa = new_child_pico(server, root, "a");
+  ChildPico pb = new_child_pico(server, root, "b");
+  ChildPico pg = new_child_pico(server, pa.eci, "a1");
+  std::map<std::string, std::string> reach{
+      {pa.family_eci, pa.eci}, {pb.family_eci, pb.eci}, {pg.family_eci, pg.eci}};
+  std::string a = pa.eci, b = pb.eci, grandchild = pg.eci;
   for (const std::string& eci : {a, b, grandchild}) {
     install_ruleset(server, eci, url, "it.state");
   }
@@ -90,9 +97,9 @@ TEST_CASE("restart: picos, channels, rulesets and entity variables are identical
                        {"deny", json::array()}};
   std::string extra = new_channel(server, b, "extra", open_events, open_queries);
 
-  json before = snapshot(server, root, false);
+  json before = snapshot(server, root, false, reach);
   REQUIRE(before["children"].size() == 2);
-  REQUIRE(before["child:" + a]["state"]["n"] == 42);
+  REQUIRE(before["child:" + pa.family_eci]["state"]["n"] == 42);
 
   int status = server.stop();
   REQUIRE(status != -1);  // stopped by SIGTERM within the bound, not killed
@@ -101,12 +108,12 @@ TEST_CASE("restart: picos, channels, rulesets and entity variables are identical
   server.start();
 
   CHECK(server.owner_eci() == root);
-  json after = snapshot(server, root, false);
+  json after = snapshot(server, root, false, reach);
   CHECK(after == before);
   // The extra channel's policies still apply.
   CHECK(server.event(extra, "x", "y").status == 403);
   CHECK(server.query(extra, kWrangler, "installedRIDs").status == 403);
-  CHECK(must_query(server, extra, "it.state", "all") == before["child:" + b]["state"]);
+  CHECK(must_query(server, extra, "it.state", "all") == before["child:" + pb.family_eci]["state"]);
   // And the picos still work.
   must_event(server, b, "state", "set", {{"n", 7}, {"s", "after"}});
   CHECK(must_query(server, b, "it.state", "all")["n"] == 7);

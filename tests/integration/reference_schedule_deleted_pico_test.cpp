@@ -13,9 +13,10 @@ TEST_CASE("reference schedule-deleted-pico: deleting a pico with a repeat keeps 
   // step 1: a child pico with schedule.krl and an allow-all channel of its own
   // (the reference: rootPico.newPico with the ruleset, then newChannel; here
   // wrangler:new_child_request, then the same two wrangler events as on the
-  // root pico, on the child's ECI)
-  std::string family_eci = new_child(e.server, e.server.owner_eci(), "scheduled");
-  std::string child_eci = allow_all_channel(e.server, family_eci);
+  // root pico, on a channel made through the child's UI channel)
+  ChildPico kid = new_child_pico(e.server, e.server.owner_eci(), "scheduled");
+  std::string family_eci = kid.family_eci;  // the root's way to it, for the deletion
+  std::string child_eci = allow_all_channel(e.server, kid.eci);
   install_test_file(e.server, child_eci, "schedule.krl");
   // steps 2-3: a repeat on the child: listed
   CHECK(signal(e.server, child_eci, "schedule", "every_1min", {{"name", "orphan"}}) ==

@@ -85,18 +85,75 @@ inline std::vector<std::string> child_ecis(const SpimeServer& s, const std::stri
   return out;
 }
 
-// Creates a child pico through wrangler:new_child_request; returns its ECI.
-inline std::string new_child(const SpimeServer& s, const std::string& parent_eci,
-                             const std::string& name) {
+inline const char* kEngineUi = "io.picolabs.pico-engine-ui";
+
+inline json allow_all_events() {
+  return {{"allow", {{{"domain", "*"}, {"name", "*"}}}}, {"deny", json::array()}};
+}
+inline json allow_all_queries() {
+  return {{"allow", {{{"rid", "*"}, {"name", "*"}}}}, {"deny", json::array()}};
+}
+
+// The UI ECIs of the children of the pico behind `eci` (its engine UI `pico`).
+inline std::vector<std::string> child_ui_ecis(const SpimeServer& s, const std::string& eci) {
+  return must_query(s, eci, kEngineUi, "pico").at("children").get<std::vector<std::string>>();
+}
+
+// A child pico as a client reaches it: its family ECI (what `children`
+// lists and child_deletion_request takes; usable by its parent pico only),
+// its engine UI channel, and `eci`, a channel allowing every event and
+// query made through that UI channel (engine_ui:new_channel), as a client of
+// the reference does.
+struct ChildPico {
+  std::string family_eci, ui_eci, eci;
+};
+
+// Through the UI channel `ui_eci`: a new channel tagged `tag` (unique on
+// the pico) with the given policies; returns its ECI.
+inline std::string new_channel_via_ui(const SpimeServer& s, const std::string& ui_eci,
+                                      const std::string& tag, const json& event_policy,
+                                      const json& query_policy) {
+  must_event(
+      s, ui_eci, "engine_ui", "new_channel",
+      {{"tags", json::array({tag})}, {"eventPolicy", event_policy}, {"queryPolicy", query_policy}});
+  json pico = must_query(s, ui_eci, kEngineUi, "pico");
+  for (const auto& c : pico.at("channels")) {
+    const json& tags = c.at("tags");
+    if (tags.size() == 1 && tags[0] == tag) return c.at("id").get<std::string>();
+  }
+  FAIL("no channel tagged " << tag << " after engine_ui:new_channel");
+  return "";
+}
+
+// Creates a child pico through wrangler:new_child_request on the pico behind
+// `parent_eci` (a channel allowing wrangler events and every query).
+inline ChildPico new_child_pico(const SpimeServer& s, const std::string& parent_eci,
+                                const std::string& name) {
   std::vector<std::string> before = child_ecis(s, parent_eci);
+  std::vector<std::string> ui_before = child_ui_ecis(s, parent_eci);
   must_event(s, parent_eci, "wrangler", "new_child_request", {{"name", name}});
   std::vector<std::string> after = child_ecis(s, parent_eci);
+  std::vector<std::string> ui_after = child_ui_ecis(s, parent_eci);
   REQUIRE(after.size() == before.size() + 1);
+  REQUIRE(ui_after.size() == ui_before.size() + 1);
+  ChildPico child;
   for (const auto& e : after) {
-    if (!contains(before, e)) return e;
+    if (!contains(before, e)) child.family_eci = e;
   }
-  FAIL("the new child's ECI is not among the children");
-  return "";
+  for (const auto& e : ui_after) {
+    if (!contains(ui_before, e)) child.ui_eci = e;
+  }
+  REQUIRE(!child.family_eci.empty());
+  REQUIRE(!child.ui_eci.empty());
+  child.eci =
+      new_channel_via_ui(s, child.ui_eci, "client", allow_all_events(), allow_all_queries());
+  return child;
+}
+
+// As new_child_pico; returns the child's allow-all channel.
+inline std::string new_child(const SpimeServer& s, const std::string& parent_eci,
+                             const std::string& name) {
+  return new_child_pico(s, parent_eci, name).eci;
 }
 
 // The channels of the pico behind `eci` whose tags are exactly `tags`.

@@ -15,6 +15,7 @@ using spime::api::EventRequest;
 using spime::api::EventResult;
 using spime::api::QueryRequest;
 using spime::api::Result;
+using spime::krl::Array;
 using spime::krl::Map;
 using spime::krl::Value;
 using spime::runtime::Engine;
@@ -102,9 +103,31 @@ TEST_CASE("engine: at most max_active_picos picos stay active, evicted ones keep
   Value children = must_query(*engine, owner, "io.picolabs.wrangler", "children");
   REQUIRE(children.is_array());
   REQUIRE(children.as_array().size() == kChildren);
+  // A family ECI is its parent's alone: each child is reached through a
+  // channel made on its engine UI channel.
+  Value ui_children =
+      *must_query(*engine, owner, "io.picolabs.pico-engine-ui", "pico").as_map().find("children");
+  REQUIRE(ui_children.as_array().size() == kChildren);
   std::vector<std::string> ecis;
-  for (const Value& c : children.as_array()) {
-    ecis.push_back(c.as_map().find("eci")->as_string());
+  Map allow_events{{"allow", Value(Array{Value(Map{{"domain", "*"}, {"name", "*"}})})},
+                   {"deny", Value(Array{})}};
+  Map allow_queries{{"allow", Value(Array{Value(Map{{"rid", "*"}, {"name", "*"}})})},
+                    {"deny", Value(Array{})}};
+  for (const Value& ui : ui_children.as_array()) {
+    must_event(*engine, ui.as_string(), "engine_ui", "new_channel",
+               Map{{"tags", Value(Array{Value("test")})},
+                   {"eventPolicy", Value(allow_events)},
+                   {"queryPolicy", Value(allow_queries)}});
+    Value pico = must_query(*engine, ui.as_string(), "io.picolabs.pico-engine-ui", "pico");
+    std::string eci;
+    for (const Value& c : pico.as_map().find("channels")->as_array()) {
+      const Value* tags = c.as_map().find("tags");
+      if (tags->as_array().size() == 1 && tags->as_array()[0].as_string() == "test") {
+        eci = c.as_map().find("id")->as_string();
+      }
+    }
+    REQUIRE(!eci.empty());
+    ecis.push_back(eci);
   }
   for (const std::string& eci : ecis) {
     must_event(*engine, eci, "wrangler", "install_ruleset_request",

@@ -43,8 +43,8 @@ Admission find_channel(ChannelIndex& index, const store::Store& store, std::stri
 
 }  // namespace
 
-Admission admit_event(ChannelIndex& index, const store::Store& store,
-                      const api::EventRequest& req) {
+Admission admit_event(ChannelIndex& index, const store::Store& store, const api::EventRequest& req,
+                      std::string_view from_pico_id) {
   std::string eci = trim(req.eci), domain = trim(req.domain), name = trim(req.name);
   if (eci.empty()) return refuse(Status::invalid_argument("missing event.eci"));
   if (domain.empty()) return refuse(Status::invalid_argument("missing event.domain"));
@@ -56,7 +56,9 @@ Admission admit_event(ChannelIndex& index, const store::Store& store,
   if (!a.status.is_ok()) return a;
   a.first = std::move(domain);
   a.second = std::move(name);
-  if (auto denied = check_event(a.channel->event_policy, a.first, a.second)) {
+  if (auto family = check_family(a.channel->family_pico_id, from_pico_id)) {
+    a.status = Status::permission_denied(*family);
+  } else if (auto denied = check_event(a.channel->event_policy, a.first, a.second)) {
     a.status = Status::permission_denied(*denied);
   } else if (a.channel->schema) {
     // On the caller's thread, once, on the request's own attributes (no copy).
@@ -68,8 +70,8 @@ Admission admit_event(ChannelIndex& index, const store::Store& store,
   return a;
 }
 
-Admission admit_query(ChannelIndex& index, const store::Store& store,
-                      const api::QueryRequest& req) {
+Admission admit_query(ChannelIndex& index, const store::Store& store, const api::QueryRequest& req,
+                      std::string_view from_pico_id) {
   std::string eci = trim(req.eci), rid = trim(req.rid), name = trim(req.name);
   if (eci.empty()) return refuse(Status::invalid_argument("missing query.eci"));
   if (rid.empty()) return refuse(Status::invalid_argument("missing query.rid"));
@@ -81,7 +83,9 @@ Admission admit_query(ChannelIndex& index, const store::Store& store,
   if (!a.status.is_ok()) return a;
   a.first = std::move(rid);
   a.second = std::move(name);
-  if (auto denied = check_query(a.channel->query_policy, a.first, a.second)) {
+  if (auto family = check_family(a.channel->family_pico_id, from_pico_id)) {
+    a.status = Status::permission_denied(*family);
+  } else if (auto denied = check_query(a.channel->query_policy, a.first, a.second)) {
     a.status = Status::permission_denied(*denied);
   }
   return a;

@@ -7,6 +7,9 @@
 // an attribute schema, the attributes must conform (refused with the JSON
 // Pointer of the first offending attribute, before the pico sees anything).
 // For a query: the same with rid and name and the query policy (cleanQuery).
+// A family channel admits only its owning pico: `from_pico_id` names the
+// sending pico (empty: an HTTP client, or a sender that is no pico), and
+// anyone else is refused (kPermissionDenied, the reference's message).
 //
 // An admission names the commit sequence number its channel lookup rests on
 // (channel_index.h): the answer to the request, refusal included, must not
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/api/engine_api.h"
 #include "engine/runtime/records.h"
@@ -40,8 +44,8 @@ struct Admission {
 };
 
 Admission admit_event(ChannelIndex& index, const store::Store& store,
-                      const api::EventRequest& request);
+                      const api::EventRequest& request, std::string_view from_pico_id = {});
 Admission admit_query(ChannelIndex& index, const store::Store& store,
-                      const api::QueryRequest& request);
+                      const api::QueryRequest& request, std::string_view from_pico_id = {});
 
 }  // namespace spime::runtime

@@ -161,4 +161,12 @@ krl::Value to_value(const QueryPolicy& p) {
   return krl::Map{{"allow", list(p.allow)}, {"deny", list(p.deny)}};
 }
 
+std::optional<std::string> check_family(const std::optional<std::string>& family_pico_id,
+                                        std::string_view from_pico_id) {
+  if (!family_pico_id || (!from_pico_id.empty() && *family_pico_id == from_pico_id)) {
+    return std::nullopt;
+  }
+  return std::string(kFamilyChannelRefusal);
+}
+
 }  // namespace spime::runtime

@@ -44,6 +44,16 @@ std::optional<std::string> check_event(const EventPolicy& p, std::string_view do
 std::optional<std::string> check_query(const QueryPolicy& p, std::string_view rid,
                                        std::string_view name);
 
+// Family channels (the parent/child/self channels ctx:newPico makes) belong
+// to one pico, `family_pico_id`: only that pico may send through them, as
+// the reference (pico-framework Channel.assertIfFamilyChannel), before any
+// policy is looked at. `from_pico_id` is the sending pico, empty for a
+// client (HTTP) or anything that is no pico. nullopt when allowed.
+inline constexpr const char* kFamilyChannelRefusal =
+    "This is a family channel and only the owner can use it.";
+std::optional<std::string> check_family(const std::optional<std::string>& family_pico_id,
+                                        std::string_view from_pico_id);
+
 // Parse a KRL/JSON value ({"allow": [...], "deny": [...]}) into a policy.
 // Returns false and sets *error to the reference's message when malformed.
 bool parse_event_policy(const krl::Value& v, EventPolicy* out, std::string* error);

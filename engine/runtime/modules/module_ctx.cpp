@@ -108,6 +108,17 @@ Value rulesets(EvalContext& ctx, const BoundArgs&) {
   return Value(std::move(out));
 }
 
+// ctx:registeredURL(rid) (ours, not the reference's): the url ruleset `rid`
+// is registered from, or null. The wrangler installs the optional system
+// rulesets (io.picolabs.subscription) on a new child only when they are
+// registered, since a failed install would fail the child's creation.
+Value registered_url(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:registeredURL");
+  if (!a[0].is_string()) return Value();
+  auto rs = h.services().registry().get(a[0].as_string());
+  return rs ? Value(rs->url) : Value();
+}
+
 // JavaScript truthiness: the reference reads optional channel settings with `if (conf.x)`.
 bool given(const Value& v) {
   if (v.is_null()) return false;
@@ -501,6 +512,7 @@ const krl::Module& ctx_module() {
           {"children", {}, children, K::Function, true},
           {"channels", {}, channels, K::Function, true},
           {"rulesets", {}, rulesets, K::Function, true},
+          {"registeredURL", {"rid"}, registered_url},
           {"newPico", {"rulesets"}, new_pico, K::Action},
           {"delPico", {"eci"}, del_pico, K::Action},
           {"newChannel",

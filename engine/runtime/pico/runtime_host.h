@@ -54,6 +54,8 @@ class RuntimeHost : public krl::Host {
   krl::Value send_directive(std::string_view name, const krl::Value& options) override;
   void stop_rule_selection() override { last_ = true; }
   void set_current_rule(std::string_view rid, std::string_view rule_name) override;
+  const std::string& running_rid() const override { return rid_; }
+  void set_running_rid(const std::string& rid) override { rid_ = rid; }
   const krl::CurrentEvent* current_event() const override;
   void log(krl::LogLevel level, std::string_view rid, const std::string& message) override;
 

@@ -1,0 +1,250 @@
+/* spime's engine UI ruleset: our own version of the pico-engine 1.x
+   io.picolabs.pico-engine-ui, with its rid, events and query shapes, so that
+   clients written for the reference (its web UI included) find their way
+   around a pico tree here too. Installed on the root pico at boot and on
+   every child the wrangler creates.
+
+   Each pico gets one channel tagged "engine","ui" (engine_ui:setup): it
+   admits the engine_ui events below, engine:started and the subscription
+   notices the reference UI listens to, and the queries of this ruleset plus
+   the subscription queries the UI shows; nothing else. Family channels are
+   their owning pico's alone, so this channel is how a client reaches a
+   child: engine_ui:new_channel there makes a channel of its own choosing.
+
+   The parent and children boxes hold UI ECIs, not family ECIs, read from
+   what this pico keeps (no cross-pico query while answering).
+   Not as the reference: `logs` answers [] (spime keeps no per-pico log).
+*/
+ruleset io.picolabs.pico-engine-ui {
+  meta {
+    version "0.0.0"
+    name "pico-engine-ui"
+    description "The ruleset the engine UI and its clients talk to on every pico"
+    shares box, uiECI, pico, logs, testingECI, name
+  }
+  global {
+    UI_EVENT_POLICY = {
+      "allow": [
+        { "domain": "engine_ui", "name": "setup" },
+        { "domain": "engine_ui", "name": "box" },
+        { "domain": "engine_ui", "name": "new" },
+        { "domain": "engine_ui", "name": "del" },
+        { "domain": "engine_ui", "name": "install" },
+        { "domain": "engine_ui", "name": "uninstall" },
+        { "domain": "engine_ui", "name": "flush" },
+        { "domain": "engine_ui", "name": "new_channel" },
+        { "domain": "engine_ui", "name": "del_channel" },
+        { "domain": "engine_ui", "name": "testing_eci" },
+        { "domain": "engine", "name": "started" },
+        { "domain": "wrangler", "name": "subscription" },
+        { "domain": "wrangler", "name": "pending_subscription_approval" },
+        { "domain": "wrangler", "name": "inbound_rejection" },
+        { "domain": "wrangler", "name": "outbound_cancellation" },
+        { "domain": "wrangler", "name": "subscription_cancellation" }
+      ],
+      "deny": []
+    }
+    UI_QUERY_POLICY = {
+      "allow": [
+        { "rid": "*", "name": "__testing" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "uiECI" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "box" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "pico" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "logs" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "testingECI" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "name" },
+        { "rid": "io.picolabs.subscription", "name": "established" },
+        { "rid": "io.picolabs.subscription", "name": "inbound" },
+        { "rid": "io.picolabs.subscription", "name": "outbound" },
+        { "rid": "io.picolabs.subscription", "name": "wellKnown_Rx" }
+      ],
+      "deny": []
+    }
+
+    // The ECI of this pico's "engine","ui" channel (null before setup).
+    uiECI = function() {
+      ctx:channels
+        .filter(function(c) { c{"tags"}.sort().join(",") == "engine,ui" })
+        .map(function(c) { c{"id"} })
+        .head()
+    }
+
+    // The UI ECI of the child behind family ECI `familyEci`, as noted when
+    // it was created.
+    uiEciForChild = function(familyEci) {
+      ent:child_ui_ecis{familyEci}
+    }
+
+    childUiEcis = function() {
+      ctx:children.map(uiEciForChild).filter(function(eci) { eci })
+    }
+
+    testingECI = function() {
+      ent:testingECI
+    }
+
+    name = function() {
+      ent:name || "Pico"
+    }
+
+    box = function() {
+      { "eci": uiECI(),
+        "parent": ent:parent_ui_eci,
+        "children": childUiEcis(),
+        "name": name(),
+        "backgroundColor": ent:backgroundColor || "#87cefa",
+        "x": ent:x || 100,
+        "y": ent:y || 100,
+        "width": ent:width || 100,
+        "height": ent:height || 100 }
+    }
+
+    pico = function() {
+      { "eci": uiECI(),
+        "parent": ent:parent_ui_eci,
+        "children": childUiEcis(),
+        "channels": ctx:channels,
+        "rulesets": ctx:rulesets }
+    }
+
+    logs = function() {
+      []
+    }
+  }
+
+  // Creates (or brings up to date) the "engine","ui" channel.
+  rule setup {
+    select when engine_ui setup
+    ctx:upsertChannel(tags = ["engine", "ui"], eventPolicy = UI_EVENT_POLICY,
+                      queryPolicy = UI_QUERY_POLICY)
+  }
+
+  // Where and how the pico's box is drawn; a color must be #RRGGBB.
+  rule box {
+    select when engine_ui box
+    pre {
+      attrs = event:attrs
+      valid_color = function(v) {
+        c = v.as("String")
+        c.match(re#^\#[0-9A-F]{6}$#i) => c | ent:backgroundColor
+      }
+    }
+    always {
+      ent:x := attrs{"x"}.as("Number") if attrs{"x"}
+      ent:y := attrs{"y"}.as("Number") if attrs{"y"}
+      ent:width := attrs{"width"}.as("Number") if attrs{"width"}
+      ent:height := attrs{"height"}.as("Number") if attrs{"height"}
+      ent:name := attrs{"name"}.as("String") if attrs{"name"}
+      ent:backgroundColor := valid_color(attrs{"backgroundColor"}) if attrs{"backgroundColor"}
+      ent:parent_ui_eci := attrs{"parentUiEci"} if attrs{"parentUiEci"}
+    }
+  }
+
+  // The wrangler tells the parent its new child's UI ECI.
+  rule remember_child_ui_eci {
+    select when wrangler new_child_created
+    pre {
+      uiEci = event:attr("uiEci")
+      familyEci = event:attr("eci")
+    }
+    if uiEci && familyEci then noop()
+    fired {
+      ent:child_ui_ecis{[familyEci]} := uiEci
+    }
+  }
+
+  rule forget_child_ui_eci {
+    select when wrangler child_deleted
+    pre {
+      familyEci = event:attr("eci")
+    }
+    if familyEci && not ent:child_ui_ecis{familyEci}.isnull() then noop()
+    fired {
+      ent:child_ui_ecis := ent:child_ui_ecis.delete(familyEci)
+    }
+  }
+
+  // engine:started: fills in what picos made before this ruleset kept it.
+  rule backfill_child_ui_eci {
+    select when engine started
+    foreach ctx:children setting(familyEci)
+      if ent:child_ui_ecis{familyEci}.isnull() then noop()
+      fired {
+        ent:child_ui_ecis{[familyEci]} := ctx:query(familyEci, ctx:rid, "uiECI")
+      }
+  }
+
+  rule backfill_parent_ui_eci {
+    select when engine started
+    if ctx:parent && ent:parent_ui_eci.isnull() then noop()
+    fired {
+      ent:parent_ui_eci := ctx:query(ctx:parent, ctx:rid, "uiECI")
+    }
+  }
+
+  rule new {
+    select when engine_ui new
+    pre {
+      name = event:attrs{"name"} || ent:name
+      backgroundColor = event:attrs{"backgroundColor"} || ent:backgroundColor
+    }
+    fired {
+      raise wrangler event "new_child_request"
+        attributes event:attrs.put("name", name).put("backgroundColor", backgroundColor)
+    }
+  }
+
+  // {eci}: the UI ECI of a child; the wrangler deletes it and its subtree.
+  rule del {
+    select when engine_ui del
+    pre {
+      uiEci = event:attrs{"eci"}
+      familyEci = ctx:children.filter(function(f) { ent:child_ui_ecis{f} == uiEci }).head()
+    }
+    if familyEci then noop()
+    fired {
+      raise wrangler event "child_deletion_request" attributes { "eci": familyEci }
+    }
+  }
+
+  rule install {
+    select when engine_ui install
+    fired {
+      raise wrangler event "install_ruleset_request" attributes event:attrs
+    }
+  }
+
+  rule uninstall {
+    select when engine_ui uninstall
+    ctx:uninstall(rid = event:attrs{"rid"})
+  }
+
+  rule flush {
+    select when engine_ui flush
+    ctx:flush(url = event:attrs{"url"})
+  }
+
+  // {tags, eventPolicy, queryPolicy}: a policy left out admits nothing (the
+  // reference would allow everything, its issue #372).
+  rule new_channel {
+    select when engine_ui new_channel
+    pre {
+      nothing = { "allow": [], "deny": [] }
+    }
+    ctx:newChannel(tags = event:attrs{"tags"},
+                   eventPolicy = event:attrs{"eventPolicy"} || nothing,
+                   queryPolicy = event:attrs{"queryPolicy"} || nothing)
+  }
+
+  rule del_channel {
+    select when engine_ui del_channel
+    ctx:delChannel(event:attrs{"eci"})
+  }
+
+  rule testing_eci {
+    select when engine_ui testing_eci
+    always {
+      ent:testingECI := event:attrs{"eci"}
+    }
+  }
+}
