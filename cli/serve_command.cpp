@@ -147,8 +147,10 @@ int serve_command(const Args& args) {
     return kExitFailed;
   }
   std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
+  engine->set_host_url(base);
   std::printf("spime %s listening on %s\n", runtime::Engine::version(), base.c_str());
   std::printf("owner ECI: %s\n", engine->owner_eci().c_str());
+  if (!engine->ui_eci().empty()) std::printf("UI ECI: %s\n", engine->ui_eci().c_str());
   std::printf("try: curl %s/sky/cloud/%s/io.picolabs.wrangler/installedRIDs\n", base.c_str(),
               engine->owner_eci().c_str());
   std::fflush(stdout);

@@ -3,12 +3,13 @@ ruleset esproto_collection {
     name "ESProto collection"
     description <<
       A collection of ESProto devices (a hallway, a battery round): keeps the
-      log of threshold violations its members report, newest first.
+      logs of the threshold violations and low-battery reports its members
+      send over their subscriptions, newest first.
     >>
     author "spime"
     configure using max_log_entries = 1000
-    provides violations
-    shares violations
+    provides violations, lowBattery
+    shares violations, lowBattery
   }
 
   global {
@@ -17,6 +18,10 @@ ruleset esproto_collection {
       log = ent:violations.defaultsTo([]);
       n = limit.isnull() => null | limit.as("Number");
       n.typeof() == "Number" => log.filter(function(v, i) { i < n }) | log
+    }
+    // The low-battery reports, newest first.
+    lowBattery = function() {
+      ent:lowBattery.defaultsTo([])
     }
   }
 
@@ -32,10 +37,21 @@ ruleset esproto_collection {
     }
   }
 
+  rule log_battery_low {
+    select when esproto battery_level_low
+    pre {
+      entry = event:attrs.put({"collection_timestamp": time:now()})
+    }
+    fired {
+      ent:lowBattery := [entry].append(lowBattery()).filter(function(v, i) { i < max_log_entries })
+    }
+  }
+
   rule reset_logs {
     select when esproto reset_collection_logs
     fired {
       clear ent:violations
+      clear ent:lowBattery
     }
   }
 }

@@ -4,10 +4,14 @@ ruleset esproto_device {
     description <<
       Thresholds per sensor type; every reading is checked against them and a
       violation raises esproto:threshold_violation. Violations and low-battery
-      events are forwarded to the collections the device belongs to.
+      events are sent to every collection the device belongs to: each
+      established subscription whose other side's role (Tx_role) is one of
+      collection_roles, on this engine or another.
     >>
     author "spime"
     configure using max_violations = 100
+                    collection_roles = ["collection"]
+    use module io.picolabs.subscription alias subs
     provides thresholds, collections, violations, lastBatteryLow
     shares thresholds, collections, violations, lastBatteryLow
   }
@@ -19,9 +23,11 @@ ruleset esproto_device {
       all = ent:thresholds.defaultsTo({});
       threshold_type.isnull() => all | all{threshold_type}
     }
-    // The collections this device reports to (ECIs of their event channels).
+    // The collections this device reports to: its established subscriptions
+    // whose other side plays a collection role ({Id, Tx, Rx, Tx_role, Rx_role,
+    // Tx_host?} each, as io.picolabs.subscription keeps them).
     collections = function() {
-      ent:collections.defaultsTo([])
+      subs:established().filter(function(sub) { collection_roles >< sub{"Tx_role"} })
     }
     // This device's recent violations, newest first (at most max_violations).
     violations = function() {
@@ -105,32 +111,10 @@ ruleset esproto_device {
     }
   }
 
-  // Until subscriptions arrive, a collection registers itself with the device
-  // by raising esproto:collection_added with the ECI it listens on.
-  rule add_collection {
-    select when esproto collection_added
-    pre {
-      eci = event:attr("eci")
-    }
-    if eci.typeof() == "String" && not (collections() >< eci) then noop()
-    fired {
-      ent:collections := collections().append(eci)
-    }
-  }
-
-  rule remove_collection {
-    select when esproto collection_removed
-    pre {
-      eci = event:attr("eci")
-    }
-    fired {
-      ent:collections := collections().filter(function(c) { c != eci })
-    }
-  }
-
   rule forward_to_collections {
     select when esproto threshold_violation or esproto battery_level_low
-    foreach collections() setting(eci)
-    event:send({"eci": eci, "domain": "esproto", "name": event:name, "attrs": event:attrs})
+    foreach collections() setting(sub)
+    event:send({"eci": sub{"Tx"}, "domain": "esproto", "name": event:name, "attrs": event:attrs},
+               sub{"Tx_host"})
   }
 }

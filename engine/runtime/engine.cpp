@@ -68,7 +68,7 @@ class EngineImpl {
   // After the store (destroyed before it: its workers delete records).
   std::unique_ptr<Outbox> outbox;
   std::unique_ptr<ScheduleTimer> timer;
-  std::string root_pico_id, owner_eci;
+  std::string root_pico_id, owner_eci, ui_eci;
 
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> ruleset_generation{1};
@@ -111,10 +111,12 @@ class EngineImpl {
   }
 
   // Queues an event (admission first); ok, or why it was refused. `done` may be empty.
+  // `from_pico_id`: the sending pico for event:send / ctx:event (empty for HTTP and schedules).
   Status signal(const api::EventRequest& req, Done<api::EventResult> done, std::string eid = "",
-                std::optional<ScheduleFiring> firing = std::nullopt) {
+                std::optional<ScheduleFiring> firing = std::nullopt,
+                std::string_view from_pico_id = {}) {
     if (stopping.load()) return Status::unavailable("engine shutting down");
-    Admission a = admit_event(channels, *store, req);
+    Admission a = admit_event(channels, *store, req, from_pico_id);
     if (!a.status.is_ok()) {
       if (done) refuse(a, done);
       return a.status;
@@ -133,7 +135,8 @@ class EngineImpl {
       return;
     }
     auto completion = track<api::EventResult>(nullptr);
-    Status s = signal(api::EventRequest{e.eci, e.domain, e.name, e.attrs}, completion);
+    Status s = signal(api::EventRequest{e.eci, e.domain, e.name, e.attrs}, completion, "",
+                      std::nullopt, e.from_pico_id);
     if (!s.is_ok()) log("event:send to " + e.eci + " refused: " + s.message());
   }
 };
@@ -181,6 +184,12 @@ const char* Engine::version() {
 const std::string& Engine::owner_eci() const {
   return impl_->owner_eci;
 }
+const std::string& Engine::ui_eci() const {
+  return impl_->ui_eci;
+}
+void Engine::set_host_url(std::string url) {
+  impl_->services->set_host_url(std::move(url));
+}
 const std::string& Engine::root_pico_id() const {
   return impl_->root_pico_id;
 }
@@ -210,6 +219,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   }
   m->root_pico_id = boot.root_pico_id;
   m->owner_eci = boot.owner_eci;
+  m->ui_eci = boot.ui_eci;
 
   Outbox::Options outbox_options;
   outbox_options.capacity = options.outbox_capacity;
@@ -255,6 +265,15 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
         return s;
       },
       [m](const std::string& line) { m->log(line); });
+
+  // As the reference at every start: the root hears engine:started on its UI
+  // channel (the subscription ruleset makes the root's well-known channel then).
+  if (!m->ui_eci.empty()) {
+    auto completion = m->track<api::EventResult>(nullptr);
+    Status s = m->signal(api::EventRequest{m->ui_eci, "engine", "started", krl::Value(krl::Map())},
+                         completion);
+    if (!s.is_ok()) m->log("engine:started refused: " + s.message());
+  }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -369,7 +388,8 @@ void Engine::flush(std::string url, Done<krl::Value> done) {
 }
 
 void Engine::ui_context(Done<api::UiContext> done) {
-  done(api::UiContext{kVersion, impl_->owner_eci});
+  // The root's UI channel, as the reference; the owner's channel when there is none.
+  done(api::UiContext{kVersion, impl_->ui_eci.empty() ? impl_->owner_eci : impl_->ui_eci});
 }
 
 void Engine::outbox(Done<api::OutboxStatus> done) {

@@ -97,8 +97,15 @@ class Engine final : public api::EngineApi {
 
   static const char* version();
 
-  // The owner's channel on the root pico (see /api/ui-context).
+  // The owner's channel on the root pico (every event and query).
   const std::string& owner_eci() const;
+  // The root pico's engine UI channel (what /api/ui-context answers, as the
+  // reference); empty when the UI ruleset is not registered.
+  const std::string& ui_eci() const;
+  // The base URL this engine serves at ("http://127.0.0.1:3000"): meta:host,
+  // which subscriptions give other engines to answer to. Call once the
+  // server listens; any thread.
+  void set_host_url(std::string url);
   const std::string& root_pico_id() const;
   // Picos with an actor (and usually their state) in memory right now.
   size_t active_picos() const;

@@ -7,6 +7,9 @@
 // Thread-safety: any number of picos call it at once from their threads.
 #pragma once
 
+#include <mutex>
+#include <string>
+
 #include <string>
 
 #include "engine/runtime/services.h"
@@ -26,6 +29,17 @@ class EngineServices : public Services {
   RulesetRegistry& registry() override { return registry_; }
   store::Store& store() override { return store_; }
 
+  // meta:host: the URL other engines reach this one at ("" until the server
+  // listens). Any thread.
+  std::string host_url() override {
+    std::lock_guard<std::mutex> lock(host_mu_);
+    return host_url_;
+  }
+  void set_host_url(std::string url) {
+    std::lock_guard<std::mutex> lock(host_mu_);
+    host_url_ = std::move(url);
+  }
+
  protected:
   std::optional<ChannelRecord> existing_channel(Transaction& txn, const std::string& eci) override;
   api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
@@ -39,6 +53,8 @@ class EngineServices : public Services {
   RulesetRegistry& registry_;
   ChannelIndex& channels_;
   PicoActors* actors_ = nullptr;
+  std::mutex host_mu_;
+  std::string host_url_;
 };
 
 }  // namespace spime::runtime

@@ -1,6 +1,6 @@
 // The ESProto path end to end: heartbeats POSTed as a sensor would, through
 // esproto_router and esproto_device on a child pico, thresholds set by event,
-// violations forwarded (event:send) to a collection pico; everything checked
+// violations sent over a subscription to a collection pico; everything checked
 // through /sky/cloud queries, also after a restart. And the malformed
 // heartbeats of shared/esproto/bad.
 #include <catch2/catch.hpp>
@@ -10,8 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/integration/server_fixture.h"
-#include "tests/integration/sky.h"
+#include "tests/integration/esproto_helpers.h"
 
 using namespace spime::integration;
 
@@ -68,8 +67,12 @@ TEST_CASE("ESProto: heartbeats through router and device, violations, low batter
   install_ruleset(server, sensor, shipped_ruleset_url("esproto_device"), "esproto_device");
   install_ruleset(server, sensor, file_url(krl.write("watch.krl", kWatch)), "it.esproto_watch");
   install_ruleset(server, hallway, shipped_ruleset_url("esproto_collection"), "esproto_collection");
-  must_event(server, sensor, "esproto", "collection_added", {{"eci", hallway}});
-  CHECK(must_query(server, sensor, "esproto_device", "collections") == json::array({hallway}));
+  // The sensor joins the hallway: a subscription whose other side is a collection.
+  std::string membership = join_collection(server, sensor, server, hallway);
+  json members = must_query(server, sensor, "esproto_device", "collections");
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].at("Id") == membership);
+  CHECK(members[0].at("Tx_role") == "collection");
 
   // Thresholds by event; a numeric string counts as its number.
   must_event(server, sensor, "esproto", "new_threshold",
@@ -145,7 +148,7 @@ TEST_CASE("ESProto: heartbeats through router and device, violations, low batter
   CHECK(router_query(server, sensor, "lastHumidity").at("readings").at(0).at("humidity") == "38.4");
   CHECK(router_query(server, sensor, "lastPressure").at("readings").at(0).at("pressure") == "85.9");
 
-  // The collection gets the violations by event:send after each commit.
+  // The collection gets the violations over the subscription, after each commit.
   auto collected = [&] { return must_query(server, hallway, "esproto_collection", "violations"); };
   CHECK(eventually([&] { return collected().size() == 4; }));
   CHECK(collected()[0].at("value") == 81.12);  // newest first

@@ -15,7 +15,13 @@ TEST_CASE("spime serve prints its port and owner ECI and answers /api/ui-context
   REQUIRE(!server.owner_eci().empty());
   HttpResult r = server.get("/api/ui-context");
   REQUIRE(r.status == 200);
-  CHECK(r.body.at("eci") == server.owner_eci());
+  // As the reference: the root's engine UI channel, not the owner's.
+  std::string ui = r.body.at("eci").get<std::string>();
+  CHECK(ui != server.owner_eci());
+  CHECK_THAT(server.output(), Catch::Contains("UI ECI: " + ui));
+  HttpResult box = server.query(ui, "io.picolabs.pico-engine-ui", "box");
+  CHECK(box.status == 200);
+  CHECK(server.event(ui, "wrangler", "new_child_request", {{"name", "x"}}).status == 403);
   CHECK(r.body.at("version") == "0.1.0");
 }
 
@@ -31,6 +37,7 @@ TEST_CASE("an unknown ECI is a 404 for events and queries", "[integration]") {
 TEST_CASE("SIGTERM stops the server cleanly, a restart keeps the owner ECI", "[integration]") {
   SpimeServer server;
   std::string eci = server.owner_eci();
+  std::string ui = server.get("/api/ui-context").body.at("eci").get<std::string>();
   int status = server.stop();
   REQUIRE(status != -1);
   CHECK(WIFEXITED(status));
@@ -38,7 +45,7 @@ TEST_CASE("SIGTERM stops the server cleanly, a restart keeps the owner ECI", "[i
   CHECK(server.get("/api/ui-context").status == 0);  // nobody listens any more
   server.start();
   CHECK(server.owner_eci() == eci);
-  CHECK(server.get("/api/ui-context").body.at("eci") == eci);
+  CHECK(server.get("/api/ui-context").body.at("eci") == ui);
 }
 
 TEST_CASE("a second server on the same data directory is refused while the first runs",

@@ -398,8 +398,13 @@ TEST_CASE("subscriptions: cleanup cancels every relationship and tells the other
   std::string c_rx = inbound(s, c)[0].at("Rx").get<std::string>();
   std::string d_rx = outbound(s, d)[0].at("Rx").get<std::string>();
 
-  must_event(s, s.owner_eci(), "it", "delete_child", {{"eci", a}});
-  CHECK_FALSE(contains(child_ecis(s, s.owner_eci()), a));
+  // The wrangler's own deletion (by name): every pico of the subtree hears
+  // rulesets_need_to_cleanup first, in the deleting transaction.
+  must_event(s, s.owner_eci(), "wrangler", "child_deletion_request", {{"name", "A"}});
+  for (const auto& child : must_query(s, s.owner_eci(), kWrangler, "children")) {
+    CHECK(child.at("name") != "A");
+  }
+  CHECK(s.query(a, kSubs, "established").status == 404);
   CHECK(established(s, b) == json::array());
   CHECK(inbound(s, c) == json::array());
   CHECK(outbound(s, d) == json::array());

@@ -347,6 +347,7 @@ Value event(EvalContext& ctx, const BoundArgs& a) {
   // As the reference's cleanEvent: only what JSON can carry.
   out.attrs = a[3].is_null() ? Value(Map()) : krl::json_clean(a[3]);
   if (a.has(4)) out.host = krl::to_string(a[4]);
+  out.from_pico_id = h.pico().id();
   h.txn().outgoing.push_back(std::move(out));
   return Value();
 }

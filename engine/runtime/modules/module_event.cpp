@@ -81,6 +81,7 @@ Value send(EvalContext& ctx, const BoundArgs& a) {
   out.name = krl::to_string(name_v);
   out.attrs = krl::json_clean(get("attrs"));  // as the reference's cleanEvent
   if (krl::truthy(host_v)) out.host = krl::to_string(host_v);
+  out.from_pico_id = host.pico().id();
   host.txn().outgoing.push_back(std::move(out));
   return Value();
 }

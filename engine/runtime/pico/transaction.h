@@ -45,6 +45,8 @@ struct OutgoingEvent {
   std::string name;
   krl::Value attrs;
   std::string host;  // non-empty: an external engine (sky API); not delivered offline
+  // The sending pico: a family channel admits its owner only (channel/admission.h).
+  std::string from_pico_id{};
   // Set by the outbox when it wrote the event's record (0: none was written).
   std::uint64_t outbox_seq = 0;
   std::int64_t outbox_created_ms = 0;
