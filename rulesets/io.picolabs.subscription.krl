@@ -48,7 +48,7 @@
    Health (ours; the reference has none, its issue #196): health(key, value)
    answers, for each established subscription (filtered as established()),
    the entry with "status" and, when not valid, "reason":
-   - same engine (no Tx_host): ctx:query(Tx, io.picolabs.subscription, ping)
+   - same engine (no Tx_host): ctx:tryQuery(Tx, io.picolabs.subscription, ping)
      answers -> "valid";
    - another engine (Tx_host): http:get <Tx_host>/c/<Tx>/query/
      io.picolabs.subscription/ping?Id=<Id>:
@@ -58,13 +58,10 @@
        pico deleted, denied by policy);
        no status_code (connection refused, reset, timed out) or any other
        status (5xx: a failing or overloaded engine) -> "unreachable".
-   The same rule is meant for one engine (an unknown or deleted channel, a
-   policy that denies ping -> "refused"), but ctx:query throws on a refusal
-   today, so one refused local peer fails the whole health query (500) until
-   the engine has a non-throwing call answering http:get's map; local_status
-   then passes that map to classify.
-   The remote branch needs the http module, and http:get answering (not
-   throwing) when the connection fails, for "unreachable".
+   The same rule holds on one engine, through ctx:tryQuery (ours: ctx:query
+   that answers a refusal instead of failing): an answer -> "valid"; an
+   unknown or deleted channel, a policy that denies ping, a failing ping
+   -> "refused" (this engine always answers).
 */
 ruleset io.picolabs.subscription {
   meta {
@@ -198,10 +195,10 @@ ruleset io.picolabs.subscription {
       url = <<#{bus{"Tx_host"}}/c/#{bus{"Tx"}}/query/#{RID}/ping>>;
       classify(http:get(url, qs = { "Id": bus{"Id"} }, parseJSON = true, errorResponse = true))
     }
-    // ctx:query answers or fails the whole query: an answer is "valid".
     local_status = function(bus) {
-      classify({ "status_code": 200,
-                 "content": ctx:query(bus{"Tx"}, RID, "ping", { "Id": bus{"Id"} }) })
+      answer = ctx:tryQuery(bus{"Tx"}, RID, "ping", { "Id": bus{"Id"} });
+      answer{"ok"} => { "status": "valid" }
+                    | { "status": "refused", "reason": <<#{answer{"code"}}: #{answer{"error"}}>> }
     }
     health = function(key, value) {
       established(key, value).map(function(bus) {

@@ -515,13 +515,9 @@ TEST_CASE("subscriptions: across two engines (Tx_host)", "[integration][subs]") 
   CHECK(query_until(ea, a, kSubs, "outbound", size_is(0)) == json::array());
 }
 
-// NEEDS AN ENGINE CHANGE (see the ruleset's header and the subs report):
-// ctx:query throws when the other side refuses (unknown ECI, policy), so the
-// whole health query fails with 500 instead of answering "refused" for that
-// subscription. [!mayfail] until ctx:query has a non-throwing form; then
-// drop the tag.
+// A channel gone behind the protocol's back: ctx:tryQuery answers the refusal.
 TEST_CASE("subscriptions: health says refused when the other side's channel is gone",
-          "[integration][subs][!mayfail]") {
+          "[integration][subs]") {
   SpimeServer s;
   Pair t(s);
   std::string id = t.request({{"name", "kept"}});

@@ -362,6 +362,24 @@ Value query(EvalContext& ctx, const BoundArgs& a) {
   return std::move(q.value());
 }
 
+// ctx:tryQuery (ours): ctx:query that answers its failure instead of failing
+// the rule: {"ok": true, "value": v}, or {"ok": false, "code": "NotFound" |
+// "PermissionDenied" | "RuleError" | ... (Status::code_name), "error": why}.
+// For callers that must tell an answer from a refusal (a subscription's
+// health). A refused blocking call still fails (the message runs again on
+// the I/O pool, pico_actor.h).
+Value try_query(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:tryQuery");
+  std::string eci = krl::to_string(a[0]);
+  Map args = a[3].is_map() ? a[3].as_map() : Map();
+  auto q = h.services().query(h.txn(), h.pico().id(),
+                              QueryCall{eci, krl::to_string(a[1]), krl::to_string(a[2]), args});
+  if (q.ok()) return Value(Map{{"ok", Value(true)}, {"value", std::move(q.value())}});
+  return Value(Map{{"ok", Value(false)},
+                   {"code", Value(api::Status::code_name(q.status().code()))},
+                   {"error", Value(q.status().message())}});
+}
+
 // ctx:eventWait / ctx:eventQuery: run an event on another pico (one this
 // schedule created included) and answer its directives; eventQuery then
 // queries it. The caller's own answer waits until that event is durable.
@@ -535,6 +553,7 @@ const krl::Module& ctx_module() {
           {"raiseEvent", {"domain", "name", "attrs", "forRid"}, raise_event, K::Action},
           {"event", {"eci", "domain", "name", "attrs", "host"}, event, K::Action},
           {"query", {"eci", "rid", "name", "args"}, query},
+          {"tryQuery", {"eci", "rid", "name", "args"}, try_query},
           {"eventWait", {"eci", "domain", "name", "attrs"}, event_wait, K::Action},
           {"eventQuery",
            {"eci", "domain", "name", "attrs", "rid", "queryName", "args"},
