@@ -322,3 +322,36 @@ TEST_CASE("wrangler as a module: its functions query as the wrangler, not as the
   CHECK(options.at("me") == "Pico");
   CHECK(options.at("rid") == "wr.user");  // back to the caller after the module's call
 }
+
+TEST_CASE("wrangler: skyQuery and picoQuery ask a pico on another engine over HTTP",
+          "[integration][wrangler]") {
+  SpimeServer here, there;
+  ChildPico far = new_child_pico(there, there.owner_eci(), "far away");
+  const std::string host = "http://127.0.0.1:" + std::to_string(there.port());
+  // On the other engine through its sky API; the answer is the decoded value.
+  CHECK(must_query(here, here.owner_eci(), kWrangler, "skyQuery",
+                   {{"eci", far.eci}, {"mod", kWrangler}, {"func", "name"}, {"_host", host}}) ==
+        "far away");
+  CHECK(must_query(here, here.owner_eci(), kWrangler, "picoQuery",
+                   {{"eci", far.eci}, {"mod", kWrangler}, {"func", "name"}, {"_host", host}}) ==
+        "far away");
+  // An ECI the other engine does not know: the reference's error map, not a failure here.
+  json unknown =
+      must_query(here, here.owner_eci(), kWrangler, "skyQuery",
+                 {{"eci", "nosuchecinosuchecinosuch"}, {"mod", kWrangler}, {"func", "name"},
+                  {"_host", host}});
+  CHECK(unknown.at("error") == "sky query request was unsuccesful.");
+  CHECK(unknown.at("httpStatus").at("code") == 404);
+}
+
+TEST_CASE("wrangler: a child's own events reach its parent on the family channel",
+          "[integration][wrangler]") {
+  SpimeServer server;
+  const std::string root = server.owner_eci();
+  ChildPico kid = new_child_pico(server, root, "leaving");
+  // ready_for_deletion: the child event:sends child_deletion_request to its parent on the
+  // family channel, which admits the child (its owner) though it refuses HTTP clients.
+  must_event(server, kid.eci, "wrangler", "ready_for_deletion");
+  CHECK(eventually([&] { return child_ecis(server, root).empty(); }));
+  CHECK(server.output().find("refused") == std::string::npos);
+}
