@@ -336,10 +336,9 @@ TEST_CASE("wrangler: skyQuery and picoQuery ask a pico on another engine over HT
                    {{"eci", far.eci}, {"mod", kWrangler}, {"func", "name"}, {"_host", host}}) ==
         "far away");
   // An ECI the other engine does not know: the reference's error map, not a failure here.
-  json unknown =
-      must_query(here, here.owner_eci(), kWrangler, "skyQuery",
-                 {{"eci", "nosuchecinosuchecinosuch"}, {"mod", kWrangler}, {"func", "name"},
-                  {"_host", host}});
+  json unknown = must_query(
+      here, here.owner_eci(), kWrangler, "skyQuery",
+      {{"eci", "nosuchecinosuchecinosuch"}, {"mod", kWrangler}, {"func", "name"}, {"_host", host}});
   CHECK(unknown.at("error") == "sky query request was unsuccesful.");
   CHECK(unknown.at("httpStatus").at("code") == 404);
 }

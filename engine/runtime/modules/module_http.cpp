@@ -75,9 +75,18 @@ namespace {
 // errorResponse (true: a transport failure answers {"status_code": null,
 // "error": <why>, ...} instead of failing the rule, for callers that must
 // tell "no answer" from an answer, such as a subscription's health).
-constexpr std::array<std::string_view, 12> kParams{
-    "url",       "qs",       "headers",           "body",         "auth", "json", "form",
-    "parseJSON", "autoraise", "autosend", "dontFollowRedirect", "errorResponse"};
+constexpr std::array<std::string_view, 12> kParams{"url",
+                                                   "qs",
+                                                   "headers",
+                                                   "body",
+                                                   "auth",
+                                                   "json",
+                                                   "form",
+                                                   "parseJSON",
+                                                   "autoraise",
+                                                   "autosend",
+                                                   "dontFollowRedirect",
+                                                   "errorResponse"};
 enum Param {
   kUrl,
   kQs,
