@@ -1,6 +1,8 @@
 // The route table. See routes.h; each handler mirrors one app.* in server.ts.
 #include "channels/routes.h"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <cctype>
 #include <memory>
 
@@ -46,6 +48,9 @@ struct Call {
   Value attrs;  // Map
   api::EngineApi& engine;
   ReplyPtr reply;
+  // `X-Spime-Ack: processed` (sent by another spime's outbox): answer an
+  // event only once its schedule has run and committed (see event()).
+  bool ack_processed = false;
 };
 
 using Handler = void (*)(Call& call);
@@ -112,7 +117,25 @@ Value event_result_value(const EventResult& e) {
                    {"directives", e.directives.is_array() ? e.directives : Value(krl::Array{})}});
 }
 
+// /c/:eci/event answers the eid at once, as the reference. With
+// `X-Spime-Ack: processed` it answers once the event's schedule has run and
+// its writes are durable, so a 2xx means the event cannot be lost here any
+// more (a crash right after a queued-only answer would lose it): the eid, or
+// 200 {"error", "eid": null} when its rules failed (the event was processed:
+// sending it again would fail again). Refusals (404, 403, 503, ...) are
+// answered as usual.
 void event(Call& call) {
+  if (call.ack_processed) {
+    call.engine.event_wait(event_request(call, 1), [reply = call.reply](Result<EventResult> r) {
+      if (r.ok()) return (*reply)(json_response(Value(r.value().eid)));
+      if (r.status().code() == api::Status::Code::kRuleError) {
+        return (*reply)(json_response(
+            Value(Map{{"eid", Value()}, {"error", Value("Error: " + r.status().message())}})));
+      }
+      (*reply)(status_response(r.status()));
+    });
+    return;
+  }
   call.engine.event(event_request(call, 1), [reply = call.reply](Result<std::string> r) {
     (*reply)(r.ok() ? json_response(Value(r.value())) : status_response(r.status()));
   });
@@ -301,6 +324,11 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
     }
     call.attrs =
         merge_attributes(parse_query_string(query_string), body, headers_value(request.headers));
+    for (const auto& [name, value] : request.headers) {
+      if (boost::iequals(name, "x-spime-ack") && boost::iequals(value, "processed")) {
+        call.ack_processed = true;
+      }
+    }
     route.handler(call);
     return;
   }

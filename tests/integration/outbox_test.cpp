@@ -241,3 +241,34 @@ TEST_CASE("outbox: a full outbox refuses the sending event with 503 and keeps it
   CHECK(p.wait_delivered(4) == json::array({1, 2, 3, 5}));
   CHECK(must_query(p.a, p.sender, "it.outbox.sender", "sent") == json::array({1, 2, 3, 5}));
 }
+
+TEST_CASE("outbox: a spime receiver acknowledges an event once it is processed and durable",
+          "[integration][outbox]") {
+  TempDir krl;
+  SpimeServer b;
+  std::string receiver = new_child(b, b.owner_eci(), "receiver");
+  install_ruleset(b, receiver, file_url(krl.write("receiver.krl", kReceiver)),
+                  "it.outbox.receiver");
+  install_ruleset(b, receiver, file_url(krl.write("sender.krl", kSender)), "it.outbox.sender");
+  auto post = [&](const std::string& name, int n) {
+    return http_request(b.port(), "POST", "/c/" + receiver + "/event/outbox/" + name,
+                        json{{"n", n}}.dump(), "application/json", kHttpTimeout,
+                        {{"X-Spime-Ack", "processed"}});
+  };
+  // Answered after the schedule ran: the write is there at once, no polling.
+  HttpResult r = post("arrived", 1);
+  REQUIRE(r.status == 200);
+  CHECK(r.body.is_string());
+  CHECK(must_query(b, receiver, "it.outbox.receiver", "got") == json::array({1}));
+  // Its rules failed: processed all the same (200), so an outbox does not send it again.
+  r = post("boom", 2);
+  CHECK(r.status == 200);
+  CHECK(r.body.at("eid").is_null());
+  CHECK_THAT(r.body.at("error").get<std::string>(), Catch::Contains("rule boom"));
+  // Refusals stay refusals.
+  r = http_request(b.port(), "POST", "/c/nosuchecinosuchecinosuch/event/outbox/arrived", "{}",
+                   "application/json", kHttpTimeout, {{"X-Spime-Ack", "processed"}});
+  CHECK(r.status == 404);
+  // Without the header, the reference's answer: the eid at once.
+  CHECK(b.post("/c/" + receiver + "/event/outbox/arrived", json{{"n", 3}}.dump()).status == 200);
+}

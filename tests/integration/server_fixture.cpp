@@ -115,7 +115,8 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 
 HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
                         const std::string& body, const std::string& content_type,
-                        std::chrono::milliseconds timeout) {
+                        std::chrono::milliseconds timeout,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
   namespace http = boost::beast::http;
   HttpResult result;
   auto deadline = Clock::now() + timeout;
@@ -145,6 +146,7 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
 
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   if (!content_type.empty()) request += "Content-Type: " + content_type + "\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT") {
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }

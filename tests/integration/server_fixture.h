@@ -69,9 +69,11 @@ struct HttpResult {
 };
 
 // One HTTP/1.1 exchange on a fresh loopback connection (Connection: close).
+// `headers` are sent as given, after Host and Content-Type.
 HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
                         const std::string& body = "", const std::string& content_type = "",
-                        std::chrono::milliseconds timeout = kHttpTimeout);
+                        std::chrono::milliseconds timeout = kHttpTimeout,
+                        const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // Percent-encodes one path segment or query value.
 std::string url_encode(const std::string& s);

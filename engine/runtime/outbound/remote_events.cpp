@@ -91,6 +91,9 @@ class Poster {
     req.set(http::field::user_agent, "spime");
     req.set(http::field::content_type, "application/json");
     req.set(http::field::connection, "close");
+    // A spime receiver answers only once the event is processed and durable
+    // (channels/routes.cpp); other engines ignore the header.
+    req.set("X-Spime-Ack", "processed");
     req.body() = body;
     req.prepare_payload();
     beast::error_code ec = run_until(

@@ -1,8 +1,11 @@
 // Remote events: one POST of an event to a pico on another engine, the way
 // the reference (pico-engine-core modules/event.ts, send) does it:
 //   ${host}/c/${eci}/event/${domain}/${name}
-// with `content-type: application/json` and the attrs as KRL-encoded JSON.
-// The outbox (outbox.h) decides when to post and what to do with the
+// with `content-type: application/json` and the attrs as KRL-encoded JSON,
+// plus `X-Spime-Ack: processed`: a spime receiver then answers 2xx only once
+// the event's schedule has run and committed there (a rule error there is
+// a 200 too: processed), so an accepted event survives a crash of the
+// receiver as well; other engines ignore the header. The outbox (outbox.h) decides when to post and what to do with the
 // outcome; this file only knows how to post once and how to read the answer.
 //
 // Contract of post_remote_event():
