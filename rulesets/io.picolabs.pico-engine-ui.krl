@@ -20,7 +20,7 @@ ruleset io.picolabs.pico-engine-ui {
     version "0.0.0"
     name "pico-engine-ui"
     description "The ruleset the engine UI and its clients talk to on every pico"
-    shares box, uiECI, pico, logs, testingECI, name
+    shares box, uiECI, pico, logs, testingECI, name, familyECI
   }
   global {
     UI_EVENT_POLICY = {
@@ -53,6 +53,7 @@ ruleset io.picolabs.pico-engine-ui {
         { "rid": "io.picolabs.pico-engine-ui", "name": "logs" },
         { "rid": "io.picolabs.pico-engine-ui", "name": "testingECI" },
         { "rid": "io.picolabs.pico-engine-ui", "name": "name" },
+        { "rid": "io.picolabs.pico-engine-ui", "name": "familyECI" },
         { "rid": "io.picolabs.subscription", "name": "established" },
         { "rid": "io.picolabs.subscription", "name": "inbound" },
         { "rid": "io.picolabs.subscription", "name": "outbound" },
@@ -61,22 +62,38 @@ ruleset io.picolabs.pico-engine-ui {
       "deny": []
     }
 
-    // The ECI of this pico's "engine","ui" channel (null before setup).
-    uiECI = function() {
+    // The id of this pico's channel tagged exactly `tags` ("a,b", sorted), or null.
+    channelTagged = function(tags) {
       ctx:channels
-        .filter(function(c) { c{"tags"}.sort().join(",") == "engine,ui" })
+        .filter(function(c) { c{"tags"}.sort().join(",") == tags })
         .map(function(c) { c{"id"} })
         .head()
     }
 
-    // The UI ECI of the child behind family ECI `familyEci`, as noted when
-    // it was created.
-    uiEciForChild = function(familyEci) {
-      ent:child_ui_ecis{familyEci}
+    // The ECI of this pico's "engine","ui" channel (null before setup); kept
+    // at setup, so that asking costs the same however many channels (one
+    // per child) the pico has.
+    uiECI = function() {
+      ent:ui_eci || channelTagged("engine,ui")
     }
 
+    // Ours: the family ECI this pico's parent knows it by (its "system,child"
+    // channel), so that engine_ui:del on the parent finds a child from its UI
+    // ECI without going through all its siblings. Null on the root.
+    familyECI = function() {
+      ent:family_eci || channelTagged("child,system")
+    }
+
+    // The children's UI ECIs, asked of each child (a child without this
+    // ruleset has none). Nothing is kept per child on the parent: creating
+    // a child costs the same with 10 or 100,000 siblings.
     childUiEcis = function() {
-      ctx:children.map(uiEciForChild).filter(function(eci) { eci })
+      ctx:children
+        .map(function(familyEci) {
+          answer = ctx:tryQuery(familyEci, "io.picolabs.pico-engine-ui", "uiECI");
+          answer{"ok"} => answer{"value"} | null
+        })
+        .filter(function(eci) { eci })
     }
 
     testingECI = function() {
@@ -117,6 +134,10 @@ ruleset io.picolabs.pico-engine-ui {
     select when engine_ui setup
     ctx:upsertChannel(tags = ["engine", "ui"], eventPolicy = UI_EVENT_POLICY,
                       queryPolicy = UI_QUERY_POLICY)
+    always {
+      ent:ui_eci := channelTagged("engine,ui")
+      ent:family_eci := channelTagged("child,system")
+    }
   }
 
   // Where and how the pico's box is drawn; a color must be #RRGGBB.
@@ -140,40 +161,7 @@ ruleset io.picolabs.pico-engine-ui {
     }
   }
 
-  // The wrangler tells the parent its new child's UI ECI.
-  rule remember_child_ui_eci {
-    select when wrangler new_child_created
-    pre {
-      uiEci = event:attr("uiEci")
-      familyEci = event:attr("eci")
-    }
-    if uiEci && familyEci then noop()
-    fired {
-      ent:child_ui_ecis{[familyEci]} := uiEci
-    }
-  }
-
-  rule forget_child_ui_eci {
-    select when wrangler child_deleted
-    pre {
-      familyEci = event:attr("eci")
-    }
-    if familyEci && not ent:child_ui_ecis{familyEci}.isnull() then noop()
-    fired {
-      ent:child_ui_ecis := ent:child_ui_ecis.delete(familyEci)
-    }
-  }
-
-  // engine:started: fills in what picos made before this ruleset kept it.
-  rule backfill_child_ui_eci {
-    select when engine started
-    foreach ctx:children setting(familyEci)
-      if ent:child_ui_ecis{familyEci}.isnull() then noop()
-      fired {
-        ent:child_ui_ecis{[familyEci]} := ctx:query(familyEci, ctx:rid, "uiECI")
-      }
-  }
-
+  // engine:started: the parent's UI ECI, for picos made before this ruleset kept it.
   rule backfill_parent_ui_eci {
     select when engine started
     if ctx:parent && ent:parent_ui_eci.isnull() then noop()
@@ -199,7 +187,8 @@ ruleset io.picolabs.pico-engine-ui {
     select when engine_ui del
     pre {
       uiEci = event:attrs{"eci"}
-      familyEci = ctx:children.filter(function(f) { ent:child_ui_ecis{f} == uiEci }).head()
+      answer = uiEci => ctx:tryQuery(uiEci, "io.picolabs.pico-engine-ui", "familyECI") | {}
+      familyEci = answer{"ok"} => answer{"value"} | null
     }
     if familyEci then noop()
     fired {

@@ -307,7 +307,8 @@ ruleset io.picolabs.wrangler {
       eci re#(.+)#
       setting(newEci)
     pre {
-      parentUiEci = channels("engine,ui").head(){"id"}
+      // Kept after the first child: looking it up walks all channels (one per child).
+      parentUiEci = ent:ui_eci || channels("engine,ui").head(){"id"}
       box = { "name": event:attr("name"),
               "backgroundColor": event:attr("backgroundColor") || "#87CEFA",
               "parentUiEci": parentUiEci }
@@ -318,6 +319,7 @@ ruleset io.picolabs.wrangler {
       ctx:eventWait(eci = newUiEci, domain = "engine_ui", name = "box", attrs = box)
     }
     fired {
+      ent:ui_eci := parentUiEci
       raise wrangler event "new_child_created"
         attributes event:attrs.put({ "eci": newEci, "uiEci": newUiEci })
     }
