@@ -94,7 +94,7 @@ ruleset io.picolabs.wrangler {
     // API of the engine at _host, meta:host by default). The http module
     // bounds the time it waits.
     skyQuery = function(eci, mod, func, params, _host, _path, _root_url) {
-      this_pico = ctx:channels.any(function(c) { c{"id"} == eci })
+      this_pico = ctx:hasChannel(eci)  // ours: ctx:channels.any(...) copies every channel
       web_hook = buildWebHook(eci, mod, func, _host, _path, _root_url)
       response = this_pico => QUERY_SELF_INVALID_HTTP_MAP
                             | http:get(web_hook, {}.put(params))
@@ -104,7 +104,7 @@ ruleset io.picolabs.wrangler {
     // As skyQuery, but a pico of this engine (no _host, or _host is
     // meta:host) is asked directly with ctx:query.
     picoQuery = function(eci, mod, func, params, _host, _path, _root_url) {
-      this_pico = ctx:channels.any(function(c) { c{"id"} == eci })
+      this_pico = ctx:hasChannel(eci)  // ours: ctx:channels.any(...) copies every channel
       this_host = _host.isnull() || _host == meta:host
       this_pico => QUERY_SELF_INVALID_HTTP_MAP
                  | this_host => ctx:query(eci, mod, func, {}.put(params))

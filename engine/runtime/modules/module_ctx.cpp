@@ -82,6 +82,11 @@ Value channels(EvalContext& ctx, const BoundArgs&) {
   for (const auto& c : H(ctx, "ctx:channels").channels()) out.push_back(channel_to_value(c));
   return Value(std::move(out));
 }
+// ctx:hasChannel(eci) (ours): whether `eci` is one of this pico's channels,
+// without copying them all as ctx:channels does (a parent has one per child).
+Value has_channel(EvalContext& ctx, const BoundArgs& a) {
+  return Value(H(ctx, "ctx:hasChannel").has_channel(krl::to_string(a[0])));
+}
 Value rulesets(EvalContext& ctx, const BoundArgs&) {
   RuntimeHost& h = H(ctx, "ctx:rulesets");
   Array out;
@@ -530,6 +535,7 @@ const krl::Module& ctx_module() {
           {"parent", {}, parent, K::Function, true},
           {"children", {}, children, K::Function, true},
           {"channels", {}, channels, K::Function, true},
+          {"hasChannel", {"eci"}, has_channel},
           {"rulesets", {}, rulesets, K::Function, true},
           {"registeredURL", {"rid"}, registered_url},
           {"newPico", {"rulesets"}, new_pico, K::Action},

@@ -200,6 +200,12 @@ void RuntimeHost::set_rule_state(const std::string& rid, const std::string& rule
   rule_states_[{rid, rule}] = std::move(state);
 }
 
+bool RuntimeHost::has_channel(const std::string& eci) const {
+  auto w = channel_writes_.find(eci);
+  if (w != channel_writes_.end()) return w->second.has_value();
+  return pico_.channels().count(eci) > 0;
+}
+
 std::vector<ChannelRecord> RuntimeHost::channels() const {
   std::vector<ChannelRecord> out;
   for (const ChannelRecord* c : pico_.channels_in_order()) {

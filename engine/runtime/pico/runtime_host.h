@@ -93,6 +93,9 @@ class RuntimeHost : public krl::Host {
   // Channels of this pico as this schedule sees them, in creation order
   // (proportional to their number: for ctx:channels).
   std::vector<ChannelRecord> channels() const;
+  // Whether `eci` is one of this pico's channels now (this schedule's changes included):
+  // O(log channels), where channels() copies them all.
+  bool has_channel(const std::string& eci) const;
   std::int64_t next_channel_order() const;
   // Children (child-link ECIs) as this schedule sees them.
   std::vector<std::string> children() const;  // in creation order
