@@ -57,12 +57,15 @@
 #include "engine/krl/limits.h"
 #include "engine/krl/stdlib/digest.h"
 #include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/outbound/http_client.h"
 #include "engine/runtime/outbound/http_request.h"
 #include "engine/runtime/pico/io_pool.h"
 #include "engine/runtime/pico/runtime_host.h"
 
 namespace spime::runtime {
 
+using http_client::lower;
+using http_client::percent_encode;
 using krl::Args;
 using krl::EvalContext;
 using krl::KrlError;
@@ -115,25 +118,7 @@ std::array<Value, kParams.size()> bind(const Args& args) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // ---- the qs library's stringify (RFC 3986, index arrays) ----------------------------------
-
-void percent_encode(std::string_view s, std::string* out) {
-  static const char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out->push_back(static_cast<char>(c));
-    } else {
-      out->push_back('%');
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-    }
-  }
-}
 
 void qs_pairs(const std::string& prefix, const Value& v, std::vector<std::string>* out, int depth) {
   if (v.is_undefined()) return;

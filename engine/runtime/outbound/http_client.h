@@ -22,6 +22,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace spime::runtime::http_client {
 
@@ -37,6 +38,14 @@ struct Url {
   std::string port;       // "80"/"443" when not written
   std::string target;     // path + query, "/" when empty; the fragment dropped
 };
+
+// ASCII lower case (scheme, host and header names).
+std::string lower(std::string s);
+// 301, 302, 303, 307, 308: the statuses a client follows (with a Location).
+bool is_redirect(unsigned status);
+// Appends `s` percent-encoded to *out: everything but A-Z a-z 0-9 - . _ ~
+// (RFC 3986's unreserved characters) becomes %XX, upper-case hex.
+void percent_encode(std::string_view s, std::string* out);
 
 // Splits an http:// or https:// URL. false + *error ("unsupported url scheme
 // ftp", "url has no host", "invalid url port 99999", "credentials in urls

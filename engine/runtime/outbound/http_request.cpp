@@ -14,19 +14,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using Clock = http_client::Clock;
+using http_client::is_redirect;
+using http_client::lower;
 using http_client::run_until;
 using http_client::Url;
 
 constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool is_redirect(unsigned status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
 
 bool same_origin(const Url& a, const Url& b) {
   return a.scheme == b.scheme && lower(a.host) == lower(b.host) && a.port == b.port;

@@ -19,23 +19,11 @@ using Clock = http_client::Clock;
 using http_client::run_until;
 using http_client::Url;
 
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
+// One path segment, percent-encoded.
 std::string percent_encode(const std::string& segment) {
-  static const char* kHex = "0123456789ABCDEF";
   std::string out;
   out.reserve(segment.size());
-  for (unsigned char c : segment) {
-    if (is_unreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
+  http_client::percent_encode(segment, &out);
   return out;
 }
 

@@ -5,8 +5,8 @@
 // plus `X-Spime-Ack: processed`: a spime receiver then answers 2xx only once
 // the event's schedule has run and committed there (a rule error there is
 // a 200 too: processed), so an accepted event survives a crash of the
-// receiver as well; other engines ignore the header. The outbox (outbox.h) decides when to post and what to do with the
-// outcome; this file only knows how to post once and how to read the answer.
+// receiver as well; other engines ignore the header. The outbox (outbox.h) decides when to post and
+// what to do with the outcome; this file only knows how to post once and how to read the answer.
 //
 // Contract of post_remote_event():
 //  - Blocking, on the caller's thread (the outbox's own workers: never a CAF

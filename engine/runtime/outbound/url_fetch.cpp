@@ -14,19 +14,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using Clock = http_client::Clock;
+using http_client::is_redirect;
+using http_client::lower;
 using http_client::parse_url;
 using http_client::resolve_location;
 using http_client::run_until;
 using http_client::Url;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool is_redirect(unsigned status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
 
 struct Response {
   unsigned status = 0;
