@@ -5,13 +5,16 @@
 #include <cctype>
 #include <memory>
 
+#include "engine/krl/ascii.h"
 #include "engine/krl/limits.h"
+#include "engine/krl/utf8.h"
 
 namespace spime::channels {
 namespace {
 
 using krl::Array;
 using krl::Map;
+using krl::trim;
 using krl::Value;
 
 int hex_digit(char c) {
@@ -69,12 +72,7 @@ std::string latin1_to_utf8(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     const auto b = static_cast<unsigned char>(c);
-    if (b < 0x80) {
-      out += c;
-    } else {
-      out += static_cast<char>(0xC0 | (b >> 6));
-      out += static_cast<char>(0x80 | (b & 0x3F));
-    }
+    krl::append_utf8(out, b);
   }
   return out;
 }
@@ -337,33 +335,20 @@ std::vector<std::string_view> split_params(std::string_view s, size_t limit) {
   return parts;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  const size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 // "application/json; charset=UTF-8" → media type and charset, lower-cased.
 void parse_content_type(std::string_view header, std::string* type, std::string* charset) {
   size_t semi = header.find(';');
-  *type = lower(trim(header.substr(0, semi)));
+  *type = krl::lower_ascii(trim(header.substr(0, semi)));
   charset->clear();
   while (semi != std::string_view::npos) {
     header = header.substr(semi + 1);
     semi = header.find(';');
     const std::string param = trim(header.substr(0, semi));
     const size_t eq = param.find('=');
-    if (eq != std::string::npos && lower(trim(param.substr(0, eq))) == "charset") {
+    if (eq != std::string::npos && krl::lower_ascii(trim(param.substr(0, eq))) == "charset") {
       std::string v = trim(param.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-      *charset = lower(v);
+      *charset = krl::lower_ascii(v);
     }
   }
 }
@@ -530,7 +515,7 @@ Value headers_value(const std::vector<std::pair<std::string, std::string>>& fiel
                                            "user-agent"};
   Map m;
   for (const auto& [raw_name, raw_value] : fields) {
-    std::string name = lower(raw_name);
+    std::string name = krl::lower_ascii(raw_name);
     std::string value = latin1_to_utf8(raw_value);
     const Value* existing = m.find(name);
     if (name == "set-cookie") {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/krl/error.h"
+#include "engine/krl/utf8.h"
 #include "engine/krl/value.h"
 
 namespace spime::krl {
@@ -260,24 +261,6 @@ class Parser {
     return Value(std::strtod(text.c_str(), nullptr));
   }
 
-  static void put_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   std::uint32_t hex4() {
     if (i_ + 4 > s_.size()) fail("invalid \\u escape");
     std::uint32_t v = 0;
@@ -392,7 +375,7 @@ class Parser {
           }
           // A lone surrogate has no UTF-8 form: U+FFFD stands in for it.
           if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-          put_utf8(out, cp);
+          append_utf8(out, cp);
           break;
         }
         default:

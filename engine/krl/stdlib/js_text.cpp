@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/krl/utf8.h"
+
 namespace spime::krl::stdlib {
 namespace {
 
@@ -54,24 +56,6 @@ char32_t decode_utf8(std::string_view s, size_t* i) {
   }
   *i = j;
   return cp;
-}
-
-void append_utf8(std::string* out, char32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Number("0b101") / Number("0o17"): the radix prefixes Value's to_number may
@@ -155,13 +139,12 @@ std::string utf16_to_utf8(std::u16string_view s) {
     const char16_t c = s[i];
     if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 &&
         s[i + 1] <= 0xDFFF) {
-      append_utf8(&out,
-                  0x10000 + ((static_cast<char32_t>(c) - 0xD800) << 10) + (s[i + 1] - 0xDC00));
+      append_utf8(out, 0x10000 + ((static_cast<char32_t>(c) - 0xD800) << 10) + (s[i + 1] - 0xDC00));
       ++i;
     } else if (c >= 0xD800 && c <= 0xDFFF) {
-      append_utf8(&out, kReplacement);
+      append_utf8(out, kReplacement);
     } else {
-      append_utf8(&out, c);
+      append_utf8(out, c);
     }
   }
   return out;
@@ -175,7 +158,7 @@ std::string sanitize_utf8(std::string_view bytes) {
     const size_t start = i;
     const char32_t cp = decode_utf8(bytes, &i);
     if (cp == kReplacement && !(i - start == 3 && bytes.substr(start, 3) == "\xEF\xBF\xBD")) {
-      append_utf8(&out, kReplacement);
+      append_utf8(out, kReplacement);
     } else {
       out.append(bytes.substr(start, i - start));
     }

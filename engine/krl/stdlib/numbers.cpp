@@ -7,6 +7,7 @@
 
 #include "engine/krl/regexp.h"
 #include "engine/krl/stdlib/stdlib.h"
+#include "engine/krl/utf8.h"
 
 namespace spime::krl::stdlib {
 
@@ -20,19 +21,6 @@ std::int32_t to_int32(double n) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(m));
 }
 
-void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 Value chr_op(EvalContext&, const BoundArgs& a) {
   double code;
   if (!to_number(a[0], &code)) return Value();
@@ -41,7 +29,7 @@ Value chr_op(EvalContext&, const BoundArgs& a) {
   auto unit = static_cast<std::uint32_t>(to_int32(code)) & 0xFFFF;
   if (unit >= 0xD800 && unit <= 0xDFFF) unit = 0xFFFD;
   std::string s;
-  put_utf8(s, unit);
+  append_utf8(s, unit);
   return Value(std::move(s));
 }
 

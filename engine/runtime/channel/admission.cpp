@@ -1,5 +1,6 @@
 #include "engine/runtime/channel/admission.h"
 
+#include "engine/krl/ascii.h"
 #include "engine/runtime/channel/attrs_schema.h"
 #include "engine/runtime/channel/channel_index.h"
 #include "engine/runtime/channel/channel_policy.h"
@@ -8,17 +9,9 @@
 namespace spime::runtime {
 
 using api::Status;
+using krl::trim;
 
 namespace {
-
-constexpr const char* kSpace = " \t\r\n";
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(kSpace);
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(kSpace);
-  return s.substr(b, e - b + 1);
-}
 
 Admission refuse(Status s) {
   Admission a;

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/krl/ascii.h"
+
 namespace spime::runtime {
+using krl::trim;
+
 namespace {
 
 bool matches(std::string_view pattern, std::string_view value) {
@@ -26,13 +30,6 @@ bool blank(const krl::Value* v) {
   if (v == nullptr || !v->is_string()) return true;
   const std::string& s = v->as_string();
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
-}
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
 }
 
 // True when `v` is a map with exactly the two keys a and b.
