@@ -1,6 +1,6 @@
 // Message digests, HMAC and byte encodings for the math module (math:hash,
-// math:hmac, math:base64encode/decode). Own small implementations so the
-// KRL layer needs no crypto library.
+// math:hmac, math:base64encode/decode). Digests and HMAC are OpenSSL's
+// (libcrypto); the encodings follow Node's lenient decoders, so are ours.
 //
 // All functions work on raw bytes held in std::string.
 #pragma once
