@@ -87,3 +87,22 @@ TEST_CASE("reference module-used.krl: modules", "[reference]") {
              Catch::Matchers::Contains("Cannot uninstall io.picolabs.module-defined because "
                                        "io.picolabs.module-used depends on it"));
 }
+
+// A module is the pico's own, as the reference (CorePico.use): a ruleset
+// installed on another pico only does not count. The reference answers
+// "Error: Module not found: io.picolabs.module-defined".
+TEST_CASE("use module of a ruleset installed on another pico only is refused", "[reference]") {
+  TestEngine e;
+  const spime::integration::ChildPico other = new_child_pico(e.server, e.eci, "other");
+  install_test_file(e.server, other.eci, "module-defined.krl");
+  // Registered now, installed on `other` only: the owner's pico may not use it.
+  std::string error = refused(e.install_raw("module-used.krl"));
+  CHECK_THAT(error, Catch::Matchers::Contains("Module not found: io.picolabs.module-defined"));
+  CHECK_FALSE(contains(installed_rids(e.server, e.eci), "io.picolabs.module-used"));
+  // Installed on the pico itself, it is found.
+  e.install("module-defined.krl");
+  e.install("module-used.krl");
+  CHECK(e.signal("module_used", "dflt_name") == json::array({dir("dflt_name", {{"name", "Bob"}})}));
+  // And the other pico, which has the module, can use it too.
+  install_test_file(e.server, other.eci, "module-used.krl");
+}

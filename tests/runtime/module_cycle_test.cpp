@@ -6,6 +6,7 @@
 
 #include "engine/runtime/local_services.h"
 #include "engine/runtime/pico/event_schedule.h"
+#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/records.h"
 #include "engine/runtime/ruleset_registry.h"
@@ -86,6 +87,7 @@ TEST_CASE("registering a ruleset that closes a module cycle is refused", "[regis
   CHECK(w.reg("a", kAUsesB) == "Dependency Cycle Found: a -> b -> a");
   // The registered version stays; b still installs and runs on it.
   CHECK(w.registry->get("a")->source == kA);
+  CHECK(w.install("a") == "");  // a module is installed where it is used
   CHECK(w.install("b") == "");
   CHECK(w.query("b", "y").as_number() == 2);
   // Nothing of the refused version was persisted.
@@ -127,7 +129,7 @@ TEST_CASE("a diamond of modules is not a cycle", "[registry]") {
     meta { use module b use module c shares n }
     global { n = function() { b:n() + c:n() } } })")
               .empty());
-  CHECK(w.install("a") == "");
+  for (const char* rid : {"d", "b", "c", "a"}) CHECK(w.install(rid) == "");
   CHECK(w.query("a", "n").as_number() == 112);
   // Registering the shared module again is fine too.
   CHECK(w.reg("d", "ruleset d { meta { provides n } global { n = function() { 2 } } }").empty());
@@ -150,12 +152,24 @@ TEST_CASE("a cycle persisted in the store is refused when an instance is created
   REQUIRE(w.registry->get("a"));
   REQUIRE(w.registry->get("b"));
 
-  CHECK(w.install("a") == "mem://a:1:20: Dependency Cycle Found: a -> b -> a");
-  CHECK(w.install("b") == "mem://b:1:20: Dependency Cycle Found: b -> a -> b");
+  // Neither can be installed first: each needs the other on the pico.
+  CHECK(w.install("a") == "mem://a:1:20: Module not found: b");
+  CHECK(w.install("b") == "mem://b:1:20: Module not found: a");
   // Nothing was installed.
   auto pico = PicoState::load(*w.store, *w.services, w.root, &err);
   REQUIRE(pico);
   CHECK(pico->installations().empty());
+  // A pico persisted with both (as an older engine could have left it) does
+  // not load: the cycle is named.
+  spime::store::WriteBatch installs;
+  spime::runtime::pico_records::put_installation(&installs, w.root, "a",
+                                                 InstallRecord{"mem://a", {}, 0});
+  spime::runtime::pico_records::put_installation(&installs, w.root, "b",
+                                                 InstallRecord{"mem://b", {}, 1});
+  REQUIRE(w.store->write(installs, &err));
+  err.clear();
+  CHECK_FALSE(PicoState::load(*w.store, *w.services, w.root, &err));
+  CHECK(err == "mem://a:1:20: Dependency Cycle Found: a -> b -> a");
 }
 TEST_CASE("functions a module provides keep its globals and its own modules", "[registry]") {
   // A used instance used to be dropped once its provides were taken, wiping
@@ -168,6 +182,6 @@ TEST_CASE("functions a module provides keep its globals and its own modules", "[
       w.reg("a",
             "ruleset a { meta { use module b shares n } global { n = function() { b:n() } } }") ==
       "");
-  CHECK(w.install("a") == "");
+  for (const char* rid : {"d", "b", "a"}) CHECK(w.install(rid) == "");
   CHECK(w.query("a", "n").as_number() == 11);
 }

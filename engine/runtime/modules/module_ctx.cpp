@@ -274,7 +274,9 @@ Value install(EvalContext& ctx, const BoundArgs& a) {
   std::string caller_rid = h.current_rid(), caller_rule = h.current_rule();
   h.set_current_rule(rs->rid, "");
   try {
-    inst.instance = make_instance(rs, inst.record.config, h.services(), ctx);
+    inst.instance =
+        make_instance(rs, inst.record.config, h.services(), ctx,
+                      [&h](std::string_view rid) { return h.installation(rid) != nullptr; });
   } catch (...) {
     h.set_current_rule(caller_rid, caller_rule);
     throw;

@@ -26,7 +26,8 @@ namespace {
 std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const LoadedRuleset>& rs,
                                                   const Map& config, Services& services,
                                                   krl::EvalContext& ctx,
-                                                  std::vector<std::string>& chain) {
+                                                  std::vector<std::string>& chain,
+                                                  const InstalledOnPico& installed) {
   chain.push_back(rs->rid);
   struct Pop {
     std::vector<std::string>& chain;
@@ -43,8 +44,9 @@ std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const Lo
   auto owner = std::make_shared<WithModules>();
   krl::InstanceOptions options;
   options.config = config;
-  options.use_module = [&services, &chain, &owner](const krl::UseModuleSpec& use, const Map& with,
-                                                   krl::EvalContext& c) -> Map {
+  options.use_module = [&services, &chain, &owner, &installed](const krl::UseModuleSpec& use,
+                                                               const Map& with,
+                                                               krl::EvalContext& c) -> Map {
     auto seen = std::find(chain.begin(), chain.end(), use.rid);
     if (seen != chain.end()) {
       std::string cycle;
@@ -52,14 +54,16 @@ std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const Lo
       // No location: it would be in the used ruleset, reported under the user's url.
       throw krl::KrlError("Dependency Cycle Found: " + cycle + use.rid);
     }
+    // The reference's words: a module must be registered
+    // (validateModuleDependencies), and installed on this pico (CorePico.use).
     auto used = services.registry().get(use.rid);
-    // The reference's words (CorePico.use).
     if (!used) throw krl::KrlError("Dependant module not loaded: " + use.rid, "Error", use.loc);
+    if (!installed(use.rid)) throw krl::KrlError("Module not found: " + use.rid);
     if (c.depth > c.limits.max_call_depth) {
       throw krl::KrlError("use module nesting is too deep (" + use.rid + ")");
     }
     ++c.depth;
-    auto inst = instantiate(used, with, services, c, chain);
+    auto inst = instantiate(used, with, services, c, chain, installed);
     --c.depth;
     owner->modules.push_back(inst);
     return inst->provides();
@@ -88,9 +92,10 @@ bool build_selects(Installation* inst, std::string* error) {
 
 std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
                                                     const Map& config, Services& services,
-                                                    krl::EvalContext& ctx) {
+                                                    krl::EvalContext& ctx,
+                                                    const InstalledOnPico& installed) {
   std::vector<std::string> chain;
-  return instantiate(rs, config, services, ctx, chain);
+  return instantiate(rs, config, services, ctx, chain, installed);
 }
 
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,
@@ -126,8 +131,10 @@ std::unique_ptr<PicoState> PicoState::create(
   p->record_ = std::move(record);
   p->record_.legacy_children.clear();
   for (ChannelRecord& c : channels) p->put_channel(std::move(c));
+  std::vector<std::string> rids;
+  for (const auto& [rs, rec] : installs) rids.push_back(rs->rid);
   for (const auto& [rs, rec] : installs) {
-    if (!p->install(rs, rec, services, error)) return nullptr;
+    if (!p->install(rs, rec, services, error, &rids)) return nullptr;
   }
   return p;
 }
@@ -172,7 +179,8 @@ const Installation* PicoState::installation(std::string_view rid) const {
 }
 
 bool PicoState::install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord record,
-                        Services& services, std::string* error) {
+                        Services& services, std::string* error,
+                        const std::vector<std::string>* also_installed) {
   krl::EvalContext ctx;
   ctx.limits = services.limits();
   // Globals run outside any event: what they might write goes nowhere.
@@ -183,7 +191,11 @@ bool PicoState::install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord r
   Installation inst;
   inst.rid = rs->rid;
   try {
-    inst.instance = make_instance(rs, record.config, services, ctx);
+    inst.instance = make_instance(rs, record.config, services, ctx, [&](std::string_view rid) {
+      return installation(rid) != nullptr ||
+             (also_installed && std::find(also_installed->begin(), also_installed->end(), rid) !=
+                                    also_installed->end());
+    });
   } catch (const krl::KrlError& e) {
     *error = rs->rid + ": " + e.message();
     if (e.loc().line) {

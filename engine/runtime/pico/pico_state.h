@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,9 +87,12 @@ class PicoState {
   const std::vector<Installation>& installations() const { return installs_; }
   const Installation* installation(std::string_view rid) const;
   // Creates the instance (EvalContext for its globals from `services`) and
-  // appends/replaces it; false + *error (e.g. a KrlError in the globals).
+  // appends/replaces it; false + *error (e.g. a KrlError in the globals, a
+  // used module not installed here). `also_installed`: rids that count as
+  // installed for `use module` besides those already here (a pico being
+  // loaded, whose later installations are not made yet).
   bool install(std::shared_ptr<const LoadedRuleset> rs, InstallRecord record, Services& services,
-               std::string* error);
+               std::string* error, const std::vector<std::string>* also_installed = nullptr);
   // Appends/replaces an installation whose instance already exists.
   void install_ready(Installation inst);
   void uninstall(std::string_view rid);
@@ -131,11 +135,17 @@ class PicoState {
 // rule's `within` is an expression. False + *error ("<rid> rule <name>: ...").
 bool build_selects(Installation* inst, std::string* error);
 
+// Whether a rid is installed on the pico an instance is made for.
+using InstalledOnPico = std::function<bool(std::string_view rid)>;
+
 // Creates a RulesetInstance of `rs` with `config`, resolving `use module`
 // through the registry (each used module gets its own instance, configured by
-// `with`). Errors are thrown as KrlError.
+// `with`). As the reference, a used module must be installed on the same pico
+// (`installed`): otherwise "Module not found: <rid>". Errors are thrown as
+// KrlError.
 std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
                                                     const krl::Map& config, Services& services,
-                                                    krl::EvalContext& ctx);
+                                                    krl::EvalContext& ctx,
+                                                    const InstalledOnPico& installed);
 
 }  // namespace spime::runtime
