@@ -14,7 +14,15 @@ const std::vector<std::pair<std::string, std::string>>& cors_headers() {
 Response json_response(const krl::Value& value, int status) {
   Response r;
   r.status = status;
-  r.body = krl::encode_json(value);
+  try {
+    r.body = krl::encode_json(value);
+  } catch (const std::exception& e) {
+    // A value JSON cannot hold (nested too deeply): an error, not a throw
+    // on whichever thread answers.
+    r.status = 500;
+    r.body = krl::encode_json(krl::Value(krl::Map{
+        {"error", krl::Value(error_text(std::string("cannot encode the answer: ") + e.what()))}}));
+  }
   return r;
 }
 
@@ -22,6 +30,10 @@ Response error_response(int status, std::string_view message) {
   Response r = json_response(krl::Value(krl::Map{{"error", krl::Value(message)}}), status);
   if (status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
+}
+
+std::string error_text(std::string_view message) {
+  return "Error: " + std::string(message);
 }
 
 int http_status(api::Status::Code code) {
@@ -48,7 +60,7 @@ int http_status(api::Status::Code code) {
 
 Response status_response(const api::Status& status) {
   // The reference prints a JavaScript Error: "Error: ECI not found abc".
-  krl::Map body{{"error", krl::Value("Error: " + status.message())}};
+  krl::Map body{{"error", krl::Value(error_text(status.message()))}};
   if (!status.pointer().empty()) body.set("path", status.pointer());
   Response r = json_response(krl::Value(std::move(body)), http_status(status.code()));
   if (r.status == 503) r.headers.emplace_back("Retry-After", "1");

@@ -29,11 +29,18 @@ struct Response {
 // Headers every response carries (server.ts's first middleware).
 const std::vector<std::pair<std::string, std::string>>& cors_headers();
 
-// 200 with `value` as JSON (Express's res.json).
+// 200 with `value` as JSON (Express's res.json); a 500 error when `value`
+// cannot be encoded (never throws).
 Response json_response(const krl::Value& value, int status = 200);
 
 // `status` with {"error": message}. A 503 also carries `Retry-After: 1`.
+// `message` starts with a JavaScript error name as the reference prints it
+// ("TypeError: ...", "SyntaxError: ..."), or comes from error_text.
 Response error_response(int status, std::string_view message);
+
+// "Error: <message>": the reference's text of a plain JavaScript Error, the
+// one place that prefix is written.
+std::string error_text(std::string_view message);
 
 // The HTTP status of an engine Status code (the table in engine/api/status.h).
 int http_status(api::Status::Code code);

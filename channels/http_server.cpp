@@ -7,6 +7,7 @@
 // they never touch a destroyed io_context.
 #include "channels/http_server.h"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -66,6 +67,7 @@ class ServerImpl {
 
  private:
   void do_accept();
+  void run_io();  // one I/O thread's loop
 
   std::mutex sessions_mutex_;
   std::condition_variable sessions_empty_;
@@ -84,7 +86,9 @@ class ServerImpl {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, detail::ServerImpl& server)
-      : stream_(std::move(socket)), server_(server) {}
+      : stream_(std::move(socket)),
+        buffer_(framing_limit(server.options_.max_header_bytes)),
+        server_(server) {}
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -150,12 +154,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) {
       return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
     }
-    if (ec == http::error::header_limit) {
-      return reply_and_close(error_response(431, "Error: request header fields too large"));
+    if (ec == http::error::header_limit ||
+        (ec == http::error::buffer_overflow && !parser_->is_header_done())) {
+      return reply_and_close(error_response(431, error_text("request header fields too large")));
+    }
+    if (ec == http::error::buffer_overflow) {  // a chunk line or the trailer
+      return reply_and_close(
+          error_response(431, error_text("request trailer fields or chunk line too large")));
     }
     if (ec.category() ==
         http::make_error_code(http::error::bad_target).category()) {  // parse error
-      return reply_and_close(error_response(400, "Error: bad request: " + ec.message()));
+      return reply_and_close(error_response(400, error_text("bad request: " + ec.message())));
     }
     do_close();
   }
@@ -182,15 +191,25 @@ class Session : public std::enable_shared_from_this<Session> {
     std::weak_ptr<Session> weak = shared_from_this();
     std::shared_ptr<Gate> gate = server_.gate_;
     auto executor = stream_.get_executor();
-    dispatch(r, server_.engine_, [weak, gate, executor](Response response) {
-      std::lock_guard<std::mutex> lock(gate->mutex);
-      if (!gate->open) return;
-      if (auto self = weak.lock()) {
-        net::post(executor, [self, response = std::move(response)]() mutable {
-          self->write(std::move(response), false);
-        });
-      }
-    });
+    auto replied = std::make_shared<std::atomic<bool>>(false);
+    try {
+      dispatch(r, server_.engine_, [weak, gate, executor, replied](Response response) {
+        replied->store(true);
+        std::lock_guard<std::mutex> lock(gate->mutex);
+        if (!gate->open) return;
+        if (auto self = weak.lock()) {
+          net::post(executor, [self, response = std::move(response)]() mutable {
+            self->write(std::move(response), false);
+          });
+        }
+      });
+    } catch (const std::exception& e) {
+      // A route that throws before it answers is answered here; one that
+      // throws after answering leaves the reply to its callback.
+      server_.log(std::string("http: request failed: ") + e.what());
+      if (!replied->exchange(true))
+        reply_and_close(error_response(500, error_text("internal error")));
+    }
   }
 
   void reply_and_close(Response response) {
@@ -199,18 +218,22 @@ class Session : public std::enable_shared_from_this<Session> {
       method_ = std::string(parser_->get().method_string());
       target_ = std::string(parser_->get().target());
     }
+    linger_ = true;
     write(std::move(response), true);
   }
 
   void write(Response response, bool close) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(response.status), version_);
-    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : cors_headers()) res->set(name, value);
-    for (const auto& [name, value] : response.headers) res->insert(name, value);
-    res->body() = std::move(response.body);
-    res->keep_alive(keep_alive_ && !close && !closing_ && !server_.stopping_);
-    res->prepare_payload();
+    const bool keep_alive = keep_alive_ && !close && !closing_ && !server_.stopping_;
+    std::shared_ptr<http::response<http::string_body>> res;
+    try {
+      res = build_reply(std::move(response), keep_alive);
+    } catch (const std::exception& e) {
+      // A header a ruleset made (a _redirect, a _cookie) that HTTP cannot carry.
+      server_.log(std::string("http: cannot send the reply: ") + e.what());
+      response =
+          error_response(500, error_text("the reply cannot be sent: " + std::string(e.what())));
+      res = build_reply(std::move(response), false);
+    }
     if (server_.options_.log_requests) {
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
@@ -223,9 +246,46 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         self->busy_ = false;
+                        if (!ec && self->linger_) return self->linger_and_close();
                         if (ec || !res->keep_alive()) return self->do_close();
                         self->do_read();
                       });
+  }
+
+  // May throw std::length_error for a header field Beast cannot hold.
+  std::shared_ptr<http::response<http::string_body>> build_reply(Response response,
+                                                                 bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version_);
+    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : cors_headers()) res->set(name, value);
+    for (const auto& [name, value] : response.headers) res->insert(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    return res;
+  }
+
+  // After an error reply to a request not read to its end: stop sending, read
+  // and drop what the client still sends (bounded in time and bytes), then
+  // close. Closing at once with unread bytes would reset the connection and
+  // could destroy the reply before the client reads it.
+  void linger_and_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return do_close();
+    stream_.expires_after(kLingerTime);
+    drain();
+  }
+
+  void drain() {
+    auto chunk = std::make_shared<std::array<char, 4096>>();
+    stream_.async_read_some(net::buffer(*chunk), [self = shared_from_this(), chunk](
+                                                     beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kLingerBytes || self->server_.stopping_) return self->do_close();
+      self->drain();
+    });
   }
 
   void do_close() {
@@ -237,6 +297,11 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.remove_session(this);
   }
 
+  // The most a request may hold unparsed: its header, a chunk line or its
+  // trailer. Beast holds the trailer to no limit of its own (and throws on a
+  // field over 64 KiB), so the buffer's own limit is what bounds it.
+  static std::size_t framing_limit(std::size_t max_header_bytes) { return max_header_bytes + 1024; }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -247,6 +312,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string method_;
   std::string target_;
   std::chrono::steady_clock::time_point started_;
+  static constexpr std::chrono::milliseconds kLingerTime{1000};
+  static constexpr std::size_t kLingerBytes = 1u << 20;
+  bool linger_ = false;  // the reply ends the connection after an error
+  std::size_t drained_ = 0;
   bool busy_ = false;     // a request is being handled
   bool closing_ = false;  // stop(): close after the current reply
   bool closed_ = false;
@@ -261,6 +330,10 @@ std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
   };
   if (started_) return fail("the server was already started");
   if (options_.threads < 1) return fail("threads must be at least 1");
+  // Beast cannot hold a field over 64 KiB (it throws): keep every header,
+  // and so every field, under that.
+  if (options_.max_header_bytes < 1024 || options_.max_header_bytes > 60'000)
+    return fail("max_header_bytes must be between 1024 and 60000");
   beast::error_code ec;
   tcp::resolver resolver(ioc_);
   auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
@@ -284,8 +357,23 @@ std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
   work_.emplace(ioc_.get_executor());
   do_accept();
   threads_.reserve(static_cast<size_t>(options_.threads));
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run_io(); });
   return port;
+}
+
+void detail::ServerImpl::run_io() {
+  // No exception may end the process. A handler that throws loses its own
+  // operation (its connection times out and closes); the thread goes on.
+  for (;;) {
+    try {
+      ioc_.run();
+      return;
+    } catch (const std::exception& e) {
+      log(std::string("http: handler failed: ") + e.what());
+    } catch (...) {
+      log("http: handler failed");
+    }
+  }
 }
 
 void detail::ServerImpl::do_accept() {

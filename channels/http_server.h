@@ -8,9 +8,16 @@
 // connection is in flight at a time (pipelined requests wait their turn).
 //
 // Limits: a body over `max_body_bytes` is a 413 (the connection then closes);
-// headers over `max_header_bytes` a 431; malformed HTTP a 400, then close; a
-// request that does not arrive within its timeout closes the connection; past
-// `max_connections` open connections new ones are closed at once.
+// headers over `max_header_bytes` a 431, and so is a chunked body's trailer or
+// chunk line over that size (the read buffer holds no more); malformed HTTP a
+// 400, then close; a request that does not arrive within its timeout closes
+// the connection; past `max_connections` open connections new ones are closed
+// at once. After an error reply the server reads and drops what the client
+// still sends (at most 1 s, 1 MiB) before closing, so the client can read it.
+//
+// No exception ends the process: a route that throws is answered 500, a reply
+// that HTTP cannot carry (a header over 64 KiB) becomes a 500, and an I/O
+// thread logs anything else that escapes a handler and goes on.
 //
 // Thread-safety: start() and stop() from one controlling thread; everything
 // else runs on the server's own threads. The EngineApi must outlive the
@@ -37,7 +44,7 @@ struct HttpServerOptions {
   unsigned short port = 0;  // 0: an ephemeral port (see start())
   int threads = 2;
   std::size_t max_body_bytes = 1u << 20;
-  std::size_t max_header_bytes = 16u << 10;
+  std::size_t max_header_bytes = 16u << 10;  // 1024..60000 (start() refuses others)
   std::size_t max_connections = 10000;
   // Waiting for a request's header, keep-alive idle time included.
   std::chrono::milliseconds header_timeout{30'000};

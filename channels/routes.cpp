@@ -28,7 +28,7 @@ class ReplyOnce {
   ReplyOnce(const ReplyOnce&) = delete;
   ReplyOnce& operator=(const ReplyOnce&) = delete;
   ~ReplyOnce() {
-    if (!done_) reply_(error_response(500, "Error: engine dropped the request"));
+    if (!done_) reply_(error_response(500, error_text("engine dropped the request")));
   }
   void operator()(Response r) {
     if (done_) return;
@@ -102,7 +102,9 @@ void flush(Call& call) {
   if (!url || !url->is_string()) {
     return (*call.reply)(error_response(400, "TypeError: Expected `url`"));
   }
-  call.engine.flush(url->as_string(), [reply = call.reply](Result<Value> r) {
+  const Value* eci = call.attrs.as_map().find("eci");
+  std::string owner = eci && eci->is_string() ? eci->as_string() : "";
+  call.engine.flush(std::move(owner), url->as_string(), [reply = call.reply](Result<Value> r) {
     (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
   });
 }

@@ -1,6 +1,7 @@
 // `spime serve`: the engine (picos over RocksDB) behind the HTTP sky API.
 //
 //   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
+//               [--ruleset-root DIR]... [--confine-rulesets]
 //               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
 //               [--no-sync] [--log-requests] [--caf-default-polling]
 //               [--outbox-capacity N] [--outbox-max-retry-ms MS]
@@ -16,6 +17,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+
+#include <boost/asio/ip/address.hpp>
 
 #include "channels/http_server.h"
 #include "cli/command.h"
@@ -33,6 +36,7 @@ void serve_usage() {
   std::fprintf(stderr,
                "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
                "[--rulesets DIR]\n"
+               "                   [--ruleset-root DIR]... [--confine-rulesets]\n"
                "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
                "                   [--no-sync] [--log-requests] [--caf-default-polling]\n"
                "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n"
@@ -46,6 +50,14 @@ bool parse_number(const std::string& s, long lo, long hi, long* out) {
   if (s.empty() || *end != '\0' || v < lo || v > hi) return false;
   *out = v;
   return true;
+}
+
+// 127.0.0.0/8, ::1 and localhost: the engine is a developer's own.
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
 }
 
 // Returns false (after printing why) on bad usage.
@@ -66,6 +78,12 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
       o->engine.data_dir = args[++i];
     } else if (a == "--rulesets" && has_value) {
       o->engine.rulesets_dir = args[++i];
+    } else if (a == "--ruleset-root" && has_value) {
+      // Confines file:// ruleset urls to --rulesets and the roots named so.
+      o->engine.ruleset_roots.push_back(args[++i]);
+      o->engine.confine_ruleset_files = true;
+    } else if (a == "--confine-rulesets") {
+      o->engine.confine_ruleset_files = true;
     } else if (a == "--threads" && has_value && parse_number(args[i + 1], 1, 64, &n)) {
       o->http.threads = static_cast<int>(n);
       o->engine.threads = static_cast<int>(n);
@@ -109,6 +127,8 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
       return false;
     }
   }
+  // Beyond loopback, file:// urls are confined whatever the flags say.
+  if (!is_loopback_host(o->http.host)) o->engine.confine_ruleset_files = true;
   return true;
 }
 

@@ -104,9 +104,13 @@ class EngineApi {
   // Run a query function. /c/:eci/query/... and /sky/cloud/...
   virtual void query(QueryRequest query, Done<krl::Value> done) = 0;
 
-  // Re-fetch and re-compile a ruleset by URL. Answers the reference's
-  // {"url", "rid", "hash", "flushed", "compiler"} as a Map. /api/flush?url=
-  virtual void flush(std::string url, Done<krl::Value> done) = 0;
+  // Re-fetch and re-compile a ruleset already registered from `url`, for the
+  // engine's owner only (`eci` is the owner's ECI). Answers the reference's
+  // {"url", "rid", "hash", "flushed", "compiler"} as a Map; kPermissionDenied
+  // for another eci, kNotFound for a url never registered, kInvalidArgument
+  // when it no longer compiles (the registered version stays).
+  // /api/flush?url=&eci=
+  virtual void flush(std::string eci, std::string url, Done<krl::Value> done) = 0;
 
   // The engine version and the owner's (UI) ECI. /api/ui-context
   virtual void ui_context(Done<UiContext> done) = 0;

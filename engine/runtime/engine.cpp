@@ -208,6 +208,11 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   if (!m->store) return nullptr;
   if (!upgrade_schema(*m->store, error_out)) return nullptr;
   m->registry = std::make_unique<RulesetRegistry>(m->store.get());
+  SourcePolicy sources;
+  sources.confined = options.confine_ruleset_files;
+  sources.roots = options.ruleset_roots;
+  if (!options.rulesets_dir.empty()) sources.roots.push_back(options.rulesets_dir);
+  m->registry->set_source_policy(std::move(sources));
   for (const std::string& e : m->registry->load_from_store()) m->log(e);
   if (!options.rulesets_dir.empty()) {
     for (const std::string& e : m->registry->load_directory(options.rulesets_dir)) m->log(e);
@@ -369,21 +374,25 @@ void Engine::query(api::QueryRequest query, Done<krl::Value> done) {
   if (!posted.is_ok()) tracked(posted);
 }
 
-void Engine::flush(std::string url, Done<krl::Value> done) {
+void Engine::flush(std::string eci, std::string url, Done<krl::Value> done) {
   auto tracked = impl_->track(std::move(done));
   if (impl_->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
   EngineImpl* m = impl_.get();
+  // The owner's alone, and only what is registered: an open door to read
+  // files or fetch urls otherwise.
+  if (eci.empty() || eci != m->owner_eci) {
+    return tracked(Status::permission_denied("/api/flush needs the owner's eci"));
+  }
+  if (!m->registry->get_by_url(url)) {
+    return tracked(Status::not_found("Not a registered ruleset url: " + url));
+  }
   // Reading and compiling may take a while: off the caller's (I/O) thread.
   m->system->spawn([m, url = std::move(url), tracked](caf::event_based_actor* self) {
     RulesetRegistry::Result r = m->registry->flush(url);
     self->quit();
     if (!r.ruleset) return tracked(Status::invalid_argument(r.error));
     m->ruleset_generation.fetch_add(1);
-    krl::Map out{{"url", r.ruleset->url},
-                 {"rid", r.ruleset->rid},
-                 {"hash", r.ruleset->hash},
-                 {"flushed", true}};
-    tracked(krl::Value(std::move(out)));
+    tracked(krl::Value(registration_value(*r.ruleset)));
   });
 }
 

@@ -58,6 +58,10 @@ struct EngineOptions {
   std::string data_dir = "data";
   // Every *.krl here is registered (compiled) at start; "" for none.
   std::string rulesets_dir;
+  // file:// ruleset urls: when confined, only inside rulesets_dir and these
+  // folders (rulesets/ruleset_source.h); otherwise any absolute path.
+  bool confine_ruleset_files = false;
+  std::vector<std::string> ruleset_roots;
   // fsync the WAL before acknowledging (off only for benchmarks that say so).
   bool sync_commits = true;
   size_t pico_queue_limit = 1024;
@@ -120,7 +124,7 @@ class Engine final : public api::EngineApi {
   void event_query(api::EventRequest event, api::QueryRequest query,
                    api::Done<krl::Value> done) override;
   void query(api::QueryRequest query, api::Done<krl::Value> done) override;
-  void flush(std::string url, api::Done<krl::Value> done) override;
+  void flush(std::string eci, std::string url, api::Done<krl::Value> done) override;
   void ui_context(api::Done<api::UiContext> done) override;
   void outbox(api::Done<api::OutboxStatus> done) override;
 

@@ -91,6 +91,7 @@ std::string encode_record(const RulesetRecord& r) {
   m.set("url", r.url);
   m.set("source", r.source);
   m.set("hash", r.hash);
+  m.set("flushed", Value(static_cast<double>(r.flushed_ms)));
   return krl::encode_json(Value(std::move(m)));
 }
 
@@ -132,6 +133,7 @@ bool decode_record(const std::string& json, RulesetRecord* out, std::string* err
   Value v;
   if (!parse_object(json, &v, error)) return false;
   const Map& m = v.as_map();
+  out->flushed_ms = read_int(m, "flushed");
   return read_string(m, "url", &out->url, error) && read_string(m, "source", &out->source, error) &&
          read_string(m, "hash", &out->hash, error);
 }

@@ -64,6 +64,7 @@ struct RulesetRecord {
   std::string url;
   std::string source;
   std::string hash;
+  std::int64_t flushed_ms = 0;  // when registered; 0 in records written before it was kept
 };
 
 struct InstallRecord {

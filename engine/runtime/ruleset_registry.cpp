@@ -1,17 +1,16 @@
 #include "engine/runtime/ruleset_registry.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 #include "engine/krl/compiler.h"
 #include "engine/krl/parser.h"
 #include "engine/krl/stdlib/digest.h"
+#include "engine/krl/stdlib/stdlib.h"
 #include "engine/runtime/modules/runtime_modules.h"
-#include "engine/runtime/outbound/url_fetch.h"
 #include "engine/runtime/records.h"
 #include "engine/runtime/select_when/select_bridge.h"
 #include "engine/store/keys.h"
@@ -98,32 +97,18 @@ std::string format_cycle(const std::vector<std::string>& cycle, const std::strin
 
 }  // namespace
 
-bool read_url(const std::string& url, std::string* source, std::string* error) {
-  if (is_http_url(url)) return fetch_url(url, source, error);
-  if (url.rfind(kFileScheme, 0) != 0) {
-    *error = "cannot fetch " + url + " (only file://, http:// and https:// urls)";
-    return false;
-  }
-  std::string path = url.substr(kFileScheme.size());
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read " + path;
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *source = ss.str();
-  return true;
-}
-
 RulesetRegistry::RulesetRegistry(store::Store* store) : store_(store) {}
 
-RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
-                                                 const std::string& source) const {
+RulesetRegistry::Result RulesetRegistry::compile(const std::string& url, const std::string& source,
+                                                 std::int64_t flushed_ms) const {
   Result out;
   if (source.size() > krl::kMaxSourceBytes) {
     out.error =
         url + ": ruleset source is larger than " + std::to_string(krl::kMaxSourceBytes) + " bytes";
+    return out;
+  }
+  if (!looks_like_ruleset(source)) {
+    out.error = not_a_ruleset_error(url);
     return out;
   }
   krl::ParseError perr;
@@ -139,6 +124,8 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
   options.modules = &resolver;
   std::vector<std::string> used_host_modules;
   options.used_host_modules = &used_host_modules;
+  std::vector<krl::CompileError> warnings;
+  options.warnings = &warnings;
   std::vector<krl::CompileError> errors;
   auto program = krl::compile_ruleset(*ast, options, &errors);
   if (!program) {
@@ -153,6 +140,8 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url,
   rs->rid = program->rid();
   rs->url = url;
   rs->source = source;
+  rs->flushed_ms = flushed_ms;
+  rs->warnings = std::move(warnings);
   rs->hash = krl::stdlib::digest("sha256", source);
   rs->hash = krl::stdlib::hex_encode(rs->hash);
   rs->calls_blocking_module =
@@ -197,7 +186,10 @@ void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
 
 RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
                                                          const std::string& source) {
-  Result r = compile(url, source);
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  Result r = compile(url, source, now_ms);
   if (!r.ruleset) return r;
   // One registration at a time, so two cannot close a cycle between them.
   std::lock_guard registering(register_mu_);
@@ -211,7 +203,7 @@ RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
     auto old = get(r.ruleset->rid);
     if (old && old->url != url) batch.erase(store::keys::rid_by_url(old->url));
     batch.put(store::keys::ruleset(r.ruleset->rid),
-              encode_record(RulesetRecord{url, source, r.ruleset->hash}));
+              encode_record(RulesetRecord{url, source, r.ruleset->hash, now_ms}));
     batch.put(store::keys::rid_by_url(url), r.ruleset->rid);
     std::string err;
     if (!store_->write(batch, &err)) {
@@ -227,7 +219,7 @@ RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
 RulesetRegistry::Result RulesetRegistry::flush(const std::string& url) {
   Result r;
   std::string source;
-  if (!read_url(url, &source, &r.error)) return r;
+  if (!read_source(url, policy_, &source, &r.error)) return r;
   return register_source(url, source);
 }
 
@@ -284,7 +276,7 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
     std::vector<RulesetRecord> failed;
     std::vector<std::string> errs;
     for (auto& rec : records) {
-      Result r = compile(rec.url, rec.source);
+      Result r = compile(rec.url, rec.source, rec.flushed_ms);
       if (r.ruleset) {
         put(r.ruleset);
       } else {
@@ -325,6 +317,25 @@ std::vector<std::string> RulesetRegistry::rids() const {
   for (const auto& [rid, rs] : by_rid_) out.push_back(rid);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+krl::Map registration_value(const LoadedRuleset& rs) {
+  krl::Array warnings;
+  for (const auto& w : rs.warnings) {
+    krl::Map at{{"line", krl::Value(static_cast<double>(w.loc.line))},
+                {"column", krl::Value(static_cast<double>(w.loc.col))}};
+    krl::Map loc{{"start", krl::Value(at)}, {"end", krl::Value(at)}};
+    warnings.push_back(krl::Value(
+        krl::Map{{"loc", krl::Value(std::move(loc))}, {"message", krl::Value(w.message)}}));
+  }
+  krl::Map compiler{{"version", krl::Value(SPIME_VERSION)},
+                    {"warnings", krl::Value(std::move(warnings))}};
+  return krl::Map{
+      {"url", krl::Value(rs.url)},
+      {"rid", krl::Value(rs.rid)},
+      {"hash", krl::Value(rs.hash)},
+      {"flushed", krl::Value(krl::stdlib::iso_time(static_cast<double>(rs.flushed_ms)))},
+      {"compiler", krl::Value(std::move(compiler))}};
 }
 
 }  // namespace spime::runtime

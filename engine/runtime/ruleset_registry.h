@@ -18,8 +18,14 @@
 // (LoadedRuleset::calls_blocking_module, needs_io_thread).
 //
 // Reads are thread-safe (shared_mutex); writes serialise on the same mutex.
+//
+// registration_value() is how a registration is shown, as the reference's
+// RulesetRegistry shows it: {"url", "rid", "hash", "flushed" (ISO time),
+// "compiler": {"version", "warnings": [{"loc", "message"}]}} (/api/flush,
+// a ruleset's `meta` in the engine UI).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,7 +35,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/krl/compiler.h"
 #include "engine/krl/program.h"
+#include "engine/runtime/rulesets/ruleset_source.h"
 #include "engine/runtime/select_when/select_when.h"
 
 namespace spime::store {
@@ -43,6 +51,8 @@ struct LoadedRuleset {
   std::string url;
   std::string hash;  // sha256 hex of source
   std::string source;
+  std::int64_t flushed_ms = 0;              // when this version was registered (Unix ms)
+  std::vector<krl::CompileError> warnings;  // the compiler's, for `compiler.warnings`
   std::shared_ptr<const krl::Program> program;
   // The program's rules or plain globals refer to a blocking module (http; runtime_modules.h).
   bool calls_blocking_module = false;
@@ -61,10 +71,16 @@ class RulesetRegistry {
     std::string error;                             // "file:line:col: message" lines
   };
 
-  // Compiles and registers `source` as fetched from `url`.
+  // Where file:// urls may be read from (ruleset_source.h); set before
+  // serving (not thread-safe against concurrent flushes). Default: anywhere.
+  void set_source_policy(SourcePolicy policy) { policy_ = std::move(policy); }
+
+  // Compiles and registers `source` as fetched from `url`. A source that does
+  // not begin as a KRL ruleset is refused with nothing of it in the error.
   Result register_source(const std::string& url, const std::string& source);
-  // Re-reads a file://, http:// or https:// url (read_url) and registers it
-  // again. An http(s) fetch blocks this thread (up to 10 s, url_fetch.h).
+  // Re-reads a file://, http:// or https:// url (read_source, under the
+  // source policy) and registers it again. An http(s) fetch blocks this
+  // thread (up to 10 s, url_fetch.h).
   Result flush(const std::string& url);
   // Registers every *.krl file of `dir` (url file://<absolute path>), in
   // name order; returns the errors (one entry per failed file).
@@ -82,21 +98,20 @@ class RulesetRegistry {
   bool needs_io_thread(const LoadedRuleset& rs) const;
 
  private:
-  Result compile(const std::string& url, const std::string& source) const;
+  Result compile(const std::string& url, const std::string& source, std::int64_t flushed_ms) const;
   void put(std::shared_ptr<const LoadedRuleset> rs);
   // "Dependency Cycle Found: ..." if registering `rs` would close a module
   // dependency cycle; empty otherwise.
   std::string dependency_cycle(const LoadedRuleset& rs) const;
 
   store::Store* store_;
+  SourcePolicy policy_;
   mutable std::shared_mutex mu_;
   std::mutex register_mu_;  // serialises register_source (check, persist, put)
   std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_;
   std::unordered_map<std::string, std::string> rid_by_url_;
 };
 
-// Reads a file:// url's file, or GETs an http(s) url (fetch_url, default
-// options). False + message otherwise.
-bool read_url(const std::string& url, std::string* source, std::string* error);
+krl::Map registration_value(const LoadedRuleset& rs);
 
 }  // namespace spime::runtime

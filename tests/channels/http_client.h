@@ -48,6 +48,13 @@ class HttpClient {
 
   // Raw bytes, for malformed requests.
   void send_raw(const std::string& bytes) { net::write(socket_, net::buffer(bytes)); }
+  // As send_raw, for bytes the server may refuse before reading them all:
+  // false when it closed the connection first.
+  bool try_send_raw(const std::string& bytes) {
+    beast::error_code ec;
+    net::write(socket_, net::buffer(bytes), ec);
+    return !ec;
+  }
 
   ClientResponse read() {
     ClientResponse r;

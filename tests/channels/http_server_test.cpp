@@ -175,10 +175,11 @@ TEST_CASE("api routes: ui-context and flush", "[http]") {
   CHECK(r.body == R"({"version":"1.4.0","eci":"ui-eci"})");
   r = c.request(http::verb::post, "/api/ui-context");
   CHECK(r.status == 404);
-  r = c.get("/api/flush?url=file:///x.krl");
+  r = c.get("/api/flush?url=file:///x.krl&eci=owner");
   CHECK(r.status == 200);
   CHECK(r.body == R"({"url":"file:///x.krl","rid":"r"})");
   CHECK(f.engine.last().url == "file:///x.krl");
+  CHECK(f.engine.last().eci == "owner");
   r = c.get("/api/flush");
   CHECK(r.status == 400);
   CHECK(r.body == R"({"error":"TypeError: Expected `url`"})");
@@ -333,6 +334,120 @@ TEST_CASE("malformed HTTP closes the connection cleanly", "[http]") {
   // The server still answers.
   HttpClient c(f.port);
   CHECK(c.get("/api/ui-context").status == 200);
+}
+
+namespace {
+
+// A chunked POST of "{}" whose last chunk is followed by `trailer` (fields,
+// each ending in CRLF) and the final CRLF.
+std::string chunked_post(const std::string& target, const std::string& trailer,
+                         const std::string& first_chunk_line = "2") {
+  return "POST " + target +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\nTrailer: X-Big\r\n\r\n" +
+         first_chunk_line + "\r\n{}\r\n0\r\n" + trailer + "\r\n";
+}
+
+// Sends `bytes` on a new connection and returns the status of the server's
+// answer (0 if the connection closed without one) and whether it then closed.
+std::pair<int, bool> answer_to(unsigned short port, const std::string& bytes) {
+  HttpClient c(port);
+  c.try_send_raw(bytes);
+  int status = 0;
+  try {
+    status = c.read().status;
+  } catch (const std::exception&) {
+    return {0, true};
+  }
+  return {status, c.closed_by_server()};
+}
+
+}  // namespace
+
+TEST_CASE("oversized or malformed chunked framing is a 4xx, never a crash", "[http]") {
+  Fixture f;
+  const std::string target = "/sky/event/ECI1/none/d/t";
+  struct Case {
+    const char* what;
+    std::string bytes;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      // The request that used to abort the process: one 65,535-byte trailer field.
+      {"a 65,535-byte trailer field",
+       chunked_post(target, "X-Big: " + std::string(65535, 'a') + "\r\n"), 431},
+      {"a 65,000-byte trailer field",
+       chunked_post(target, "X-Big: " + std::string(65000, 'a') + "\r\n"), 431},
+      {"a trailer just over the header limit",
+       chunked_post(target, "X-Big: " + std::string(17 * 1024, 'a') + "\r\n"), 431},
+      {"many small trailer fields",
+       chunked_post(target,
+                    [] {
+                      std::string t;
+                      for (int i = 0; i < 2000; ++i)
+                        t += "X-F" + std::to_string(i) + ": abcdefgh\r\n";
+                      return t;
+                    }()),
+       431},
+      {"a 40,000-byte chunk extension",
+       chunked_post(target, "", "2;ext=" + std::string(40000, 'e')), 431},
+      {"a chunk size that is not hex", chunked_post(target, "", "zz"), 400},
+      {"a chunk over the body limit", chunked_post(target, "", "FFFFFFFF"), 413},
+      {"a 70,000-byte header value",
+       "GET /api/ui-context HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'v') + "\r\n\r\n",
+       431},
+      {"two different Content-Lengths",
+       "POST " + target +
+           " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+       400},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    auto [status, closed] = answer_to(f.port, c.bytes);
+    CHECK(status == c.status);
+    CHECK(closed);
+    // The server is alive and well after each.
+    HttpClient ok(f.port);
+    CHECK(ok.get("/api/ui-context").status == 200);
+  }
+  // A small trailer is fine: the event reaches the engine.
+  const size_t before = f.engine.calls().size();
+  auto [status, closed] = answer_to(f.port, chunked_post(target, "X-Big: small\r\n"));
+  CHECK(status == 200);
+  CHECK(f.engine.calls().size() == before + 1);
+  // A request cut off mid-chunk closes quietly.
+  {
+    HttpClient c(f.port);
+    c.send_raw("POST " + target +
+               " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc");
+    c.socket().shutdown(net::ip::tcp::socket::shutdown_send);
+    CHECK(c.closed_by_server());
+  }
+  HttpClient ok(f.port);
+  CHECK(ok.get("/api/ui-context").status == 200);
+}
+
+TEST_CASE("a reply header HTTP cannot carry is a 500, not a crash", "[http]") {
+  Fixture f;
+  f.engine.directives = Value(spime::krl::Array{
+      Value(Map{{"name", Value("_redirect")},
+                {"options", Value(Map{{"url", Value("http://h/" + std::string(70000, 'u'))}})}})});
+  HttpClient c(f.port);
+  auto r = c.get("/sky/event/E/none/d/t");
+  CHECK(r.status == 500);
+  CHECK(r.body.rfind(R"({"error":)", 0) == 0);
+  HttpClient ok(f.port);
+  CHECK(ok.get("/api/ui-context").status == 200);
+}
+
+TEST_CASE("start() refuses a header limit Beast cannot hold", "[http]") {
+  TestEngine engine;
+  HttpServerOptions options;
+  options.max_header_bytes = 70000;
+  HttpServer server(engine, options);
+  std::string error;
+  CHECK_FALSE(server.start(&error));
+  CHECK(error.find("max_header_bytes") != std::string::npos);
 }
 
 TEST_CASE("an idle connection is closed after the header timeout", "[http]") {

@@ -31,6 +31,10 @@ const Module& random_module();  // random.cpp
 // milliseconds since the epoch; false when it is not a time. For the runtime's
 // `schedule ... at` (time.cpp).
 bool parse_time(const std::string& text, double* ms_since_epoch);
+// Milliseconds since the epoch as JavaScript's Date#toISOString prints them
+// ("2026-12-06T05:00:00.000Z"). Throws KrlError (RangeError) outside the
+// Date range (time.cpp).
+std::string iso_time(double ms_since_epoch);
 
 // Looks an operator up across all groups; nullptr when unknown.
 const Builtin* find_operator(std::string_view name);

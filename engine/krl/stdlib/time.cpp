@@ -612,4 +612,8 @@ bool parse_time(const std::string& text, double* ms_since_epoch) {
   return new_date(text, ms_since_epoch);
 }
 
+std::string iso_time(double ms_since_epoch) {
+  return to_iso_string(ms_since_epoch);
+}
+
 }  // namespace spime::krl::stdlib
