@@ -6,6 +6,7 @@
 //               [--no-sync] [--log-requests] [--caf-default-polling]
 //               [--outbox-capacity N] [--outbox-max-retry-ms MS]
 //               [--io-threads N] [--http-timeout-ms MS] [--http-max-response-bytes N]
+//               [--strict-subscription-policies]
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -41,7 +42,8 @@ void serve_usage() {
                "                   [--no-sync] [--log-requests] [--caf-default-polling]\n"
                "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n"
                "                   [--io-threads N] [--http-timeout-ms MS]\n"
-               "                   [--http-max-response-bytes N]\n");
+               "                   [--http-max-response-bytes N] "
+               "[--strict-subscription-policies]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -116,6 +118,8 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
       ++i;
     } else if (a == "--no-sync") {
       o->engine.sync_commits = false;
+    } else if (a == "--strict-subscription-policies") {
+      o->engine.strict_subscription_policies = true;
     } else if (a == "--log-requests") {
       o->http.log_requests = true;
     } else if (a == "--caf-default-polling") {

@@ -50,7 +50,7 @@ ask_child() {  # ask_child RID FUNCTION
 }
 demo_eci() {
   ask_child io.picolabs.wrangler channels |
-    grep -o '"id":"[^"]*","picoId":"[^"]*","tags":\["demo"\]' | head -1 |
+    grep -o '"id":"[^"]*","tags":\["demo"\]' | head -1 |
     sed -n 's/^"id":"\([^"]*\)".*/\1/p' || true
 }
 ECI="$(demo_eci)"

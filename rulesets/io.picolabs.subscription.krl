@@ -29,21 +29,38 @@
    on that subscription only (the one whose Rx is meta:eci), whatever Id it
    names: a peer cannot approve, end or reject another pico's subscription.
 
-   Channel policies (least privilege; the reference uses allow-all here):
-   - wellKnown_Rx (tags wellKnown_Rx, Tx_Rx): events wrangler:
-     new_subscription_request and wrangler:inbound_removal (a requester
-     withdrawing its request), nothing else; queries
-     io.picolabs.subscription/wellKnown_Rx only.
-   - each subscription's Rx channel (tags [name, channel_type]): events: every
-     event (the application's events travel here) except the pico-management
-     events of the wrangler, of the engine UI and of this ruleset; the
-     protocol's own events that a peer sends here (wrangler:
+   Channel policies. By default the reference's, which real rulesets rely on
+   (Manifold's query io.picolabs.wrangler/myself and raise
+   wrangler:install_ruleset_request through a subscription's Tx):
+   - wellKnown_Rx (tags wellKnown_Rx, Tx_Rx): events wrangler:subscription,
+     new_subscription_request and inbound_removal (a requester withdrawing
+     its request); queries io.picolabs.subscription/wellKnown_Rx only.
+   - each subscription's Rx channel (tags [name, channel_type]): every event
+     and every query. Whoever holds a subscription's Tx can manage the pico
+     behind it, and whoever holds the well-known ECI can get such a channel
+     (wrangler:subscription to a pico of its own).
+   Least privilege is a choice:
+   - the engine's (spime serve --strict-subscription-policies, read here as
+     meta:engineConfig{"strictSubscriptionPolicies"}): the well-known
+     channel made then no longer admits wrangler:subscription, and an Rx
+     channel's default becomes `strict`: every event except the
+     pico-management events of the wrangler, of the engine UI and of this
+     ruleset (the protocol's replies a peer sends there, wrangler:
      outbound_pending_subscription_approved, established_removal,
-     outbound_removal) stay allowed. Queries: every query except the
-     wrangler's functions that reveal channels, children, configuration or
-     query on our behalf (picoQuery, channels, children, parent_eci, myself,
-     rulesetConfig), this ruleset's established/inbound/outbound (they name
-     the other subscriptions' channels) and the engine UI's.
+     outbound_removal, stay allowed); every query except the wrangler's that
+     reveal channels, children, configuration or query on our behalf
+     (picoQuery, channels, children, parent_eci, myself, rulesetConfig),
+     this ruleset's established/inbound/outbound and the engine UI's.
+   - a subscription's (ours; the reference has no such attributes): on
+     wrangler:subscription, Rx_eventPolicy / Rx_queryPolicy are the
+     policies of the requester's own Rx channel (instead of the default),
+     Tx_eventPolicy / Tx_queryPolicy what it asks for the other side's Rx.
+     These travel as the request's Rx_eventPolicy / Rx_queryPolicy (swapped,
+     as the roles are), and the acceptor's Rx gets only what both its
+     default and the asked policy admit: a peer can narrow, never widen,
+     the acceptor's channel. The acceptor may set its Rx policies itself
+     with wrangler:pending_subscription_approval's Rx_eventPolicy /
+     Rx_queryPolicy (auto-accept keeps what the request asked).
 
    Health (ours; the reference has none, its issue #196): health(key, value)
    answers, for each established subscription (filtered as established()),
@@ -102,10 +119,15 @@ ruleset io.picolabs.subscription {
 
     // ---- channel policies (see the header) -----------------------------------------------------
 
-    wellKnown_eventPolicy = {
-      "allow": [ { "domain": "wrangler", "name": "new_subscription_request" },
-                 { "domain": "wrangler", "name": "inbound_removal" } ],
-      "deny": []
+    strict = function() {
+      meta:engineConfig{"strictSubscriptionPolicies"} == true
+    }
+    wellKnown_eventPolicy = function() {
+      protocol = [ { "domain": "wrangler", "name": "new_subscription_request" },
+                   { "domain": "wrangler", "name": "inbound_removal" } ];
+      { "allow": strict() => protocol
+                           | [ { "domain": "wrangler", "name": "subscription" } ].append(protocol),
+        "deny": [] }
     }
     wellKnown_queryPolicy = {
       "allow": [ { "rid": RID, "name": "wellKnown_Rx" } ],
@@ -127,13 +149,15 @@ ruleset io.picolabs.subscription {
       "send_event_on_subs", "send_event_to_subs", "autoAcceptConfigUpdate",
       "intent_to_delete", "need_wellKnown_Rx"
     ]
-    Rx_eventPolicy = {
+    allow_all_eventPolicy = { "allow": [ { "domain": "*", "name": "*" } ], "deny": [] }
+    allow_all_queryPolicy = { "allow": [ { "rid": "*", "name": "*" } ], "deny": [] }
+    strict_eventPolicy = {
       "allow": [ { "domain": "*", "name": "*" } ],
       "deny": management_events.map(function(n) { { "domain": "wrangler", "name": n } })
                 .append([ { "domain": "engine_ui", "name": "*" },
                           { "domain": "engine", "name": "*" } ])
     }
-    Rx_queryPolicy = {
+    strict_queryPolicy = {
       "allow": [ { "rid": "*", "name": "*" } ],
       "deny": [ { "rid": "io.picolabs.wrangler", "name": "picoQuery" },
                 { "rid": "io.picolabs.wrangler", "name": "channels" },
@@ -145,6 +169,45 @@ ruleset io.picolabs.subscription {
                 { "rid": RID, "name": "inbound" },
                 { "rid": RID, "name": "outbound" },
                 { "rid": "io.picolabs.pico-engine-ui", "name": "*" } ]
+    }
+    default_eventPolicy = function() {
+      strict() => strict_eventPolicy | allow_all_eventPolicy
+    }
+    default_queryPolicy = function() {
+      strict() => strict_queryPolicy | allow_all_queryPolicy
+    }
+    // What both policies admit: each pair of allow patterns met (a "*" field
+    // takes the other's value, two different values meet nowhere), and every
+    // deny of both. `fields`: ["domain", "name"] or ["rid", "name"].
+    meet = function(a, b, fields) {
+      meet_patterns = function(x, y) {
+        fields.reduce(function(acc, f) {
+          acc.isnull() => null
+          | x{f} == "*" => acc.put(f, y{f})
+          | y{f} == "*" || x{f} == y{f} => acc.put(f, x{f})
+          | null
+        }, {})
+      };
+      pairs = a{"allow"}.defaultsTo([]).map(function(x) {
+        b{"allow"}.defaultsTo([]).map(function(y) { meet_patterns(x, y) })
+      });
+      { "allow": pairs.reduce(function(acc, met) { acc.append(met) }, [])
+                      .filter(function(p) { not p.isnull() }),
+        "deny": a{"deny"}.defaultsTo([]).append(b{"deny"}.defaultsTo([])) }
+    }
+    // The acceptor's Rx policy: its default, narrowed by what the request asks.
+    narrowed = function(base, asked, fields) {
+      asked.typeof() == "Map" => meet(base, asked, fields) | base
+    }
+    POLICY_ATTRS = ["Rx_eventPolicy", "Rx_queryPolicy", "Tx_eventPolicy", "Tx_queryPolicy"]
+    // The request's attributes for the other side: the requester's Tx_*Policy
+    // become the request's Rx_*Policy (its own Rx_*Policy stay here).
+    with_asked_policies = function(attrs) {
+      base = POLICY_ATTRS.reduce(function(acc, name) { acc.delete(name) }, attrs);
+      e = attrs{"Tx_eventPolicy"};
+      q = attrs{"Tx_queryPolicy"};
+      with_e = e.isnull() => base | base.put("Rx_eventPolicy", e);
+      q.isnull() => with_e | with_e.put("Rx_queryPolicy", q)
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -213,14 +276,18 @@ ruleset io.picolabs.subscription {
       buses.map(function(bus) { bus{"Id"} }).index(Id)
     }
     // The entry this event is about: on a subscription's own Rx channel that
-    // subscription (a peer speaks for its own subscription only); otherwise
-    // the one named by Id, else by Rx, else by Tx.
+    // subscription (a peer speaks for its own subscription only: none of
+    // `buses` when the channel is another list's); otherwise the one named
+    // by Id, else by Rx, else by Tx.
     findBus = function(buses) {
       own = buses.filter(function(bus) { bus{"Rx"} == meta:eci }).head();
+      on_an_Rx = established().append(inbound()).append(outbound())
+                   .any(function(bus) { bus{"Rx"} == meta:eci });
       Id = event:attr("Id");
       Rx = event:attr("Rx");
       Tx = event:attr("Tx");
       own => own
+      | on_an_Rx => null
       | Id => buses.filter(function(bus) { bus{"Id"} == Id }).head()
       | Rx => buses.filter(function(bus) { bus{"Rx"} == Rx }).head()
       | Tx => buses.filter(function(bus) { bus{"Tx"} == Tx }).head()
@@ -274,7 +341,7 @@ ruleset io.picolabs.subscription {
 
   rule create_wellKnown_Rx {
     select when wrangler need_wellKnown_Rx
-    ctx:newChannel(WELL_KNOWN_TAGS, wellKnown_eventPolicy, wellKnown_queryPolicy)
+    ctx:newChannel(WELL_KNOWN_TAGS, wellKnown_eventPolicy(), wellKnown_queryPolicy)
     fired {
       raise wrangler event "wellKnown_Rx_created" attributes event:attrs
     }
@@ -348,9 +415,11 @@ ruleset io.picolabs.subscription {
       channel_name = event:attr("name").defaultsTo(random:word())
       channel_type = event:attr("channel_type").defaultsTo("Tx_Rx")
       entry = pending_entry().put({ "wellKnown_Tx": event:attr("wellKnown_Tx") })
+      eventPolicy = event:attr("Rx_eventPolicy").defaultsTo(default_eventPolicy())
+      queryPolicy = event:attr("Rx_queryPolicy").defaultsTo(default_queryPolicy())
     }
     if entry{"wellKnown_Tx"} then
-      ctx:newChannel([channel_name, channel_type], Rx_eventPolicy, Rx_queryPolicy) setting(channel)
+      ctx:newChannel([channel_name, channel_type], eventPolicy, queryPolicy) setting(channel)
     fired {
       bus = entry.put({ "Rx": channel{"id"} });
       full = bus.put({ "channel_name": channel_name, "channel_type": channel_type });
@@ -372,7 +441,7 @@ ruleset io.picolabs.subscription {
     }
     event:send({ "eci": event:attr("wellKnown_Tx"),
                  "domain": "wrangler", "type": "new_subscription_request",
-                 "attrs": carried().put({ "Rx_role": event:attr("Tx_role"),
+                 "attrs": with_asked_policies(carried()).put({ "Rx_role": event:attr("Tx_role"),
                                           "Tx_role": event:attr("Rx_role"),
                                           "Tx": event:attr("Rx"),
                                           "Tx_host": my_host }) },
@@ -387,9 +456,12 @@ ruleset io.picolabs.subscription {
       entry = pending_entry().put({ "Tx": event:attr("Tx") })
       channel_name = event:attr("channel_name").defaultsTo(random:word())
       channel_type = event:attr("channel_type").defaultsTo("Tx_Rx")
+      eventPolicy = narrowed(default_eventPolicy(), event:attr("Rx_eventPolicy"),
+                             ["domain", "name"])
+      queryPolicy = narrowed(default_queryPolicy(), event:attr("Rx_queryPolicy"), ["rid", "name"])
     }
     if entry{"Tx"} then
-      ctx:newChannel([channel_name, channel_type], Rx_eventPolicy, Rx_queryPolicy) setting(channel)
+      ctx:newChannel([channel_name, channel_type], eventPolicy, queryPolicy) setting(channel)
     fired {
       ent:inbound := inbound().append(entry.put({ "Rx": channel{"id"} }));
       raise wrangler event "inbound_pending_subscription_added" attributes
@@ -400,6 +472,21 @@ ruleset io.picolabs.subscription {
   }
 
   // ---- approval --------------------------------------------------------------------------------
+
+  // The acceptor's own choice of its Rx channel's policies, with its approval.
+  rule setInboundRxPolicies {
+    select when wrangler pending_subscription_approval
+    pre {
+      bus = findBus(inbound())
+      channel = bus => ctx:channels.filter(function(c) { c{"id"} == bus{"Rx"} }).head() | null
+      eventPolicy = event:attr("Rx_eventPolicy")
+      queryPolicy = event:attr("Rx_queryPolicy")
+    }
+    if channel && (not eventPolicy.isnull() || not queryPolicy.isnull()) then
+      ctx:putChannel(channel{"id"}, channel{"tags"},
+                     eventPolicy.defaultsTo(channel{"eventPolicy"}),
+                     queryPolicy.defaultsTo(channel{"queryPolicy"}))
+  }
 
   rule approveInboundPendingSubscription {
     select when wrangler pending_subscription_approval
@@ -588,7 +675,9 @@ ruleset io.picolabs.subscription {
     }
     if matches then noop()
     fired {
-      raise wrangler event "pending_subscription_approval" attributes event:attrs;
+      // What the request asked for this side's Rx is applied already (narrowed).
+      raise wrangler event "pending_subscription_approval" attributes
+        event:attrs.delete("Rx_eventPolicy").delete("Rx_queryPolicy");
       raise wrangler event "auto_accepted_subscription_request" attributes event:attrs
     }
   }

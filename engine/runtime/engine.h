@@ -85,6 +85,11 @@ struct EngineOptions {
   int io_threads = 4;
   std::chrono::milliseconds http_timeout{10000};
   size_t http_max_response_bytes = 1024 * 1024;
+  // A subscription's Rx channel gets least-privilege policies unless its
+  // request says otherwise (io.picolabs.subscription reads this as
+  // meta:engineConfig{"strictSubscriptionPolicies"}); false: allow-all, as
+  // the reference.
+  bool strict_subscription_policies = false;
   // Informational and debug lines; may be called from any engine thread.
   std::function<void(const std::string&)> log;
 };

@@ -10,8 +10,6 @@
 #include <mutex>
 #include <string>
 
-#include <string>
-
 #include "engine/runtime/services.h"
 
 namespace spime::runtime {
@@ -40,6 +38,10 @@ class EngineServices : public Services {
     host_url_ = std::move(url);
   }
 
+  // meta:engineConfig. Set once, before any pico runs; read from any thread.
+  EngineConfig engine_config() override { return engine_config_; }
+  void set_engine_config(EngineConfig config) { engine_config_ = config; }
+
  protected:
   std::optional<ChannelRecord> existing_channel(Transaction& txn, const std::string& eci) override;
   api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
@@ -55,6 +57,7 @@ class EngineServices : public Services {
   PicoActors* actors_ = nullptr;
   std::mutex host_mu_;
   std::string host_url_;
+  EngineConfig engine_config_;
 };
 
 }  // namespace spime::runtime

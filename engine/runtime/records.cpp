@@ -152,7 +152,6 @@ bool decode_record(const std::string& json, InstallRecord* out, std::string* err
 krl::Value channel_to_value(const ChannelRecord& c) {
   Map m;
   m.set("id", c.eci);
-  m.set("picoId", c.pico_id);
   m.set("tags", strings_value(c.tags));
   m.set("eventPolicy", to_value(c.event_policy));
   m.set("queryPolicy", to_value(c.query_policy));

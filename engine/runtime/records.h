@@ -83,8 +83,10 @@ bool decode_record(const std::string& json, ChannelRecord* out, std::string* err
 bool decode_record(const std::string& json, RulesetRecord* out, std::string* error);
 bool decode_record(const std::string& json, InstallRecord* out, std::string* error);
 
-// A channel as KRL sees it (ctx:channels, ctx:newChannel):
-// {"id", "picoId", "tags", "eventPolicy", "queryPolicy", "familyChannelPicoID"?}.
+// A channel as KRL sees it (ctx:channels, ctx:newChannel), as the reference:
+// {"id", "tags", "eventPolicy", "queryPolicy", "familyChannelPicoID"} (the
+// last null for a channel that is not a family one), then "attrsSchema"
+// (ours) when the channel has one.
 krl::Value channel_to_value(const ChannelRecord& c);
 
 }  // namespace spime::runtime

@@ -69,6 +69,13 @@ struct WaitAnswer {
   krl::Value query_value;  // with_query only
 };
 
+// What rulesets may read of the engine's settings (meta:engineConfig).
+struct EngineConfig {
+  // io.picolabs.subscription makes least-privilege Rx channels by default
+  // (spime serve --strict-subscription-policies).
+  bool strict_subscription_policies = false;
+};
+
 class Services {
  public:
   virtual ~Services() = default;
@@ -80,6 +87,8 @@ class Services {
   virtual std::int64_t now_ms();
   // The engine's base url for meta:host ("" offline).
   virtual std::string host_url() { return ""; }
+  // The settings meta:engineConfig answers (defaults offline).
+  virtual EngineConfig engine_config() { return {}; }
   // Fresh ids (pico ids, ECIs, eids).
   virtual std::string new_id();
   // Limits for each evaluation.

@@ -173,7 +173,7 @@ TEST_CASE("wrangler: install and uninstall rulesets", "[wrangler]") {
   CHECK(J(e.q("installedRIDs")) == R"(["io.picolabs.wrangler","counter"])");
   CHECK(J(e.q("rulesetConfig", {{"rid", Value("counter")}})) == R"({"k":1})");
   CHECK(J(e.q("rulesetMeta", {{"rid", Value("counter")}})) ==
-        R"({"version":"1.2","name":"Counter","author":"tests"})");
+        R"({"version":"1.2","name":"Counter","author":"tests","shares":["n","cfg"]})");
   REQUIRE(e.event("counter", "inc").ok);
   CHECK(J(e.query_on(e.root, "n", {}, "counter").value) == "1");
   CHECK(J(e.query_on(e.root, "cfg", {}, "counter").value) == R"({"k":1})");

@@ -87,6 +87,35 @@ Value channels(EvalContext& ctx, const BoundArgs&) {
 Value has_channel(EvalContext& ctx, const BoundArgs& a) {
   return Value(H(ctx, "ctx:hasChannel").has_channel(krl::to_string(a[0])));
 }
+// The ruleset's own meta block as the reference's compiled ruleset keeps it
+// (ctx:rulesets' krlMeta, wrangler:rulesetMeta): what it says, and only that.
+Value krl_meta_value(const krl::ProgramMeta& pm) {
+  Map m;
+  if (pm.version) m.set("version", *pm.version);
+  if (pm.name) m.set("name", *pm.name);
+  if (pm.description) m.set("description", *pm.description);
+  if (pm.author) m.set("author", *pm.author);
+  if (!pm.use.empty()) {
+    Array use;
+    for (const auto& u : pm.use) {
+      Map one;
+      one.set("kind", "module");
+      one.set("rid", u.rid);
+      if (u.version) one.set("version", *u.version);
+      if (u.alias != u.rid) one.set("alias", u.alias);
+      use.push_back(Value(std::move(one)));
+    }
+    m.set("use", Value(std::move(use)));
+  }
+  if (pm.logging) m.set("logging", *pm.logging);
+  if (!pm.provides.empty()) m.set("provides", strings(pm.provides));
+  if (!pm.shares.empty()) m.set("shares", strings(pm.shares));
+  return Value(std::move(m));
+}
+
+// Each installed ruleset as the reference's ctx:rulesets: {rid, url, config,
+// meta: {krl, krlMeta, hash, flushed, compiler: {version, warnings}}}.
+// `flushed` is null: the registry keeps no time of compiling (yet).
 Value rulesets(EvalContext& ctx, const BoundArgs&) {
   RuntimeHost& h = H(ctx, "ctx:rulesets");
   Array out;
@@ -94,15 +123,14 @@ Value rulesets(EvalContext& ctx, const BoundArgs&) {
     const Installation* i = h.installation(r);
     Map meta;
     meta.set("krl", i->ruleset->source);
+    meta.set("krlMeta", krl_meta_value(i->ruleset->program->meta()));
     meta.set("hash", i->ruleset->hash);
-    // The ruleset's own meta (reference: the compiled ruleset's `meta`).
-    const auto& pm = i->ruleset->program->meta();
-    Map krl_meta;
-    if (pm.version) krl_meta.set("version", *pm.version);
-    if (pm.name) krl_meta.set("name", *pm.name);
-    if (pm.description) krl_meta.set("description", *pm.description);
-    if (pm.author) krl_meta.set("author", *pm.author);
-    meta.set("krlMeta", Value(std::move(krl_meta)));
+    meta.set("flushed", Value());
+    // Our compiler is the engine's: its version; what it warns of is not kept.
+    Map compiler;
+    compiler.set("version", SPIME_VERSION);
+    compiler.set("warnings", Value(Array()));
+    meta.set("compiler", Value(std::move(compiler)));
     Map m;
     m.set("rid", r);
     m.set("url", i->record.url);

@@ -7,6 +7,7 @@ namespace spime::runtime {
 
 using krl::BoundArgs;
 using krl::EvalContext;
+using krl::Map;
 using krl::Value;
 
 namespace {
@@ -55,6 +56,14 @@ Value ruleset_config(EvalContext& ctx, const BoundArgs&) {
   const Installation* i = current_install(h);
   return i ? Value(i->record.config) : Value();
 }
+// meta:engineConfig (ours; the reference has no such value): the engine's
+// settings that rulesets may act on, read-only.
+Value engine_config(EvalContext& ctx, const BoundArgs&) {
+  EngineConfig c = RuntimeHost::from(ctx, "meta:engineConfig").services().engine_config();
+  Map m;
+  m.set("strictSubscriptionPolicies", c.strict_subscription_policies);
+  return Value(std::move(m));
+}
 Value ruleset_name(EvalContext& ctx, const BoundArgs&) {
   RuntimeHost& h = RuntimeHost::from(ctx, "meta:rulesetName");
   const Installation* i = current_install(h);
@@ -80,6 +89,7 @@ const krl::Module& meta_module() {
                                  {"rulesetName", {}, ruleset_name, K::Function, true},
                                  {"txnId", {}, txn_id, K::Function, true},
                                  {"rulesetConfig", {}, ruleset_config, K::Function, true},
+                                 {"engineConfig", {}, engine_config, K::Function, true},
                              }};
   return m;
 }
