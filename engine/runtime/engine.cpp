@@ -71,7 +71,6 @@ class EngineImpl {
   std::string root_pico_id, owner_eci, ui_eci;
 
   std::atomic<bool> stopping{false};
-  std::atomic<std::uint64_t> ruleset_generation{1};
 
   // Requests admitted and not yet answered; shutdown waits for zero.
   std::mutex drain_mu;
@@ -246,14 +245,15 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   m->system = std::make_unique<caf::actor_system>(*m->caf_config);
 
   m->services = std::make_unique<EngineServices>(*m->store, *m->registry, m->channels);
+  m->services->set_engine_config(EngineConfig{options.strict_subscription_policies});
   m->picos = std::make_unique<PicoTable>(
       options.max_active_picos,
       [m](const std::shared_ptr<PicoSlot>&) { return spawn_pico_executor(*m->system, *m->actors); },
       [m] { return m->store->committer().durable_seq(); });
   m->actors = std::make_unique<PicoActors>(
       PicoRuntime{*m->store, *m->registry, *m->services, m->channels, *m->picos, m->post_commit,
-                  m->ruleset_generation, options.pico_queue_limit,
-                  [m](const std::string& l) { m->log(l); }, m->outbox.get()},
+                  options.pico_queue_limit, [m](const std::string& l) { m->log(l); },
+                  m->outbox.get()},
       IoPool::Options{options.io_threads, options.http_timeout, options.http_max_response_bytes});
   m->services->set_actors(m->actors.get());
 
@@ -391,7 +391,6 @@ void Engine::flush(std::string eci, std::string url, Done<krl::Value> done) {
     RulesetRegistry::Result r = m->registry->flush(url);
     self->quit();
     if (!r.ruleset) return tracked(Status::invalid_argument(r.error));
-    m->ruleset_generation.fetch_add(1);
     tracked(krl::Value(registration_value(*r.ruleset)));
   });
 }

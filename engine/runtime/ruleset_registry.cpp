@@ -182,6 +182,7 @@ void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
   if (old != by_rid_.end() && old->second->url != rs->url) rid_by_url_.erase(old->second->url);
   rid_by_url_[rs->url] = rs->rid;
   by_rid_[rs->rid] = std::move(rs);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,

@@ -25,6 +25,7 @@
 // a ruleset's `meta` in the engine UI).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -92,6 +93,11 @@ class RulesetRegistry {
   std::shared_ptr<const LoadedRuleset> get_by_url(std::string_view url) const;
   std::vector<std::string> rids() const;
 
+  // Advances whenever a ruleset is (re)registered, by any path (/api/flush,
+  // ctx:flush, ctx:install of a new url): a running pico whose generation
+  // differs re-instantiates what it has installed (pico_actor.cpp).
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
   // Whether a pico with `rs` installed must run on the I/O pool (pico/io_pool.h) before anything
   // runs: its rules or plain globals call a blocking module. A use inside a function (its own or
   // a used module's) is found when it runs: the pico moves to the pool then (pico_actor.h).
@@ -110,6 +116,7 @@ class RulesetRegistry {
   std::mutex register_mu_;  // serialises register_source (check, persist, put)
   std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_;
   std::unordered_map<std::string, std::string> rid_by_url_;
+  std::atomic<std::uint64_t> generation_{1};
 };
 
 krl::Map registration_value(const LoadedRuleset& rs);

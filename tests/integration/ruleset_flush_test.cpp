@@ -39,18 +39,14 @@ TEST_CASE("ruleset flush: /api/flush gives running picos the new version", "[int
   install_ruleset(s, a.eci, file_url(path), "it.flush_probe");
   CHECK(must_query(s, a.eci, "it.flush_probe", "answer") == "one");
   krl.write("it.flush_probe.krl", probe_source("two"));
-  HttpResult r = s.get("/api/flush?url=" + url_encode(file_url(path)));
+  HttpResult r = s.get("/api/flush?url=" + url_encode(file_url(path)) + "&eci=" + s.owner_eci());
   INFO(describe(r));
   REQUIRE(r.status == 200);
   CHECK(must_query(s, a.eci, "it.flush_probe", "answer") == "two");
 }
 
-// [!mayfail] until ctx:flush makes running picos reload: it registers the new
-// version, but only Engine::flush (/api/flush) advances the engine's ruleset
-// generation, which is what makes a pico refresh its instances. Drop the tag
-// then.
 TEST_CASE("ruleset flush: engine_ui:flush, as the reference's web UI does it",
-          "[integration][flush][!mayfail]") {
+          "[integration][flush]") {
   SpimeServer s;
   TempDir krl;
   ChildPico a = new_child_pico(s, s.owner_eci(), "A");
@@ -72,7 +68,7 @@ TEST_CASE("ruleset flush: engine_ui:flush, as the reference's web UI does it",
   CHECK(must_query(s, a.eci, "it.flush_probe", "answer") == "two");
 }
 
-TEST_CASE("ruleset flush: wrangler:rulesets_need_flushing", "[integration][flush][!mayfail]") {
+TEST_CASE("ruleset flush: wrangler:rulesets_need_flushing", "[integration][flush]") {
   SpimeServer s;
   TempDir krl;
   ChildPico a = new_child_pico(s, s.owner_eci(), "A");

@@ -207,11 +207,8 @@ TEST_CASE("subscription policies: the acceptor sets its own Rx's with its approv
   CHECK(to_a.install == 200);
 }
 
-// [!mayfail] until Engine::open hands EngineOptions::strict_subscription_policies
-// to its EngineServices (set_engine_config; engine.cpp is not ours to change
-// here): the flag is parsed but rulesets still read false. Drop the tag then.
 TEST_CASE("subscription policies: spime serve --strict-subscription-policies",
-          "[integration][subs][policy][!mayfail]") {
+          "[integration][subs][policy]") {
   SpimeServer s(ServerOptions{"", {"--strict-subscription-policies"}});
   Pair t(s);
   // The well-known channel made now admits the protocol's requests only.

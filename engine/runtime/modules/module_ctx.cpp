@@ -114,8 +114,8 @@ Value krl_meta_value(const krl::ProgramMeta& pm) {
 }
 
 // Each installed ruleset as the reference's ctx:rulesets: {rid, url, config,
-// meta: {krl, krlMeta, hash, flushed, compiler: {version, warnings}}}.
-// `flushed` is null: the registry keeps no time of compiling (yet).
+// meta: {krl, krlMeta, hash, flushed, compiler: {version, warnings}}}, the
+// last three as the registry shows a registration (registration_value).
 Value rulesets(EvalContext& ctx, const BoundArgs&) {
   RuntimeHost& h = H(ctx, "ctx:rulesets");
   Array out;
@@ -124,13 +124,8 @@ Value rulesets(EvalContext& ctx, const BoundArgs&) {
     Map meta;
     meta.set("krl", i->ruleset->source);
     meta.set("krlMeta", krl_meta_value(i->ruleset->program->meta()));
-    meta.set("hash", i->ruleset->hash);
-    meta.set("flushed", Value());
-    // Our compiler is the engine's: its version; what it warns of is not kept.
-    Map compiler;
-    compiler.set("version", SPIME_VERSION);
-    compiler.set("warnings", Value(Array()));
-    meta.set("compiler", Value(std::move(compiler)));
+    Map registration = registration_value(*i->ruleset);
+    for (const char* key : {"hash", "flushed", "compiler"}) meta.set(key, *registration.find(key));
     Map m;
     m.set("rid", r);
     m.set("url", i->record.url);

@@ -175,7 +175,7 @@ bool PicoActors::needs_io(PicoSlot& slot) {
     // (a global calling http), which flags the slot: then the pool loads it again.
     if (!state_of(slot, &error)) return slot.wants_io.load(std::memory_order_relaxed);
   }
-  std::uint64_t generation = rt_.ruleset_generation.load();
+  std::uint64_t generation = rt_.registry.generation();
   if (slot.io_installs_version != slot.state->installs_version() ||
       slot.io_generation != generation) {
     bool io = false;
@@ -241,7 +241,7 @@ void PicoActors::run(PicoSlot& slot, PicoMessage& message) {
 // ---- state ----------------------------------------------------------------------------------
 
 PicoState* PicoActors::state_of(PicoSlot& slot, Status* error) {
-  std::uint64_t generation = rt_.ruleset_generation.load();
+  std::uint64_t generation = rt_.registry.generation();
   if (slot.state && slot.ruleset_generation != generation) {
     refresh_instances(slot);
     slot.ruleset_generation = generation;
@@ -357,7 +357,12 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
   }
   std::optional<Result<krl::Value>> value;
   if (s.is_ok() && m.then_query) {
-    value = runtime::run_query(*state, *m.then_query, rt_.services, txn);
+    // A ruleset the event flushed is already the new version for the query
+    // that follows it (as the reference's UI expects of engine_ui:flush).
+    Status loaded;
+    PicoState* current = state_of(slot, &loaded);
+    value = current ? runtime::run_query(*current, *m.then_query, rt_.services, txn)
+                    : Result<krl::Value>(loaded);
   }
   auto result = std::make_shared<api::EventResult>(
       api::EventResult{m.event.eid, krl::Value(std::move(out.directives))});

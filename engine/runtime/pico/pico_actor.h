@@ -138,7 +138,6 @@ struct PicoRuntime {
   ChannelIndex& channels;
   PicoTable& picos;
   PostCommit& post_commit;
-  const std::atomic<std::uint64_t>& ruleset_generation;
   size_t inbox_limit;
   std::function<void(const std::string&)> log;
   // Events for other engines: their records go into the sending batch (submit()).
