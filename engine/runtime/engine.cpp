@@ -225,8 +225,11 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   outbox_options.capacity = options.outbox_capacity;
   outbox_options.max_retry = options.outbox_max_retry;
   outbox_options.timeout = options.outbox_timeout;
-  m->outbox = std::make_unique<Outbox>(*m->store, outbox_options,
-                                       [m](const std::string& line) { m->log(line); });
+  // Who this engine is to the engines its outbox posts to (made once).
+  std::string engine_id = outbox_records::engine_id(*m->store, error_out);
+  if (engine_id.empty()) return nullptr;
+  m->outbox = std::make_unique<Outbox>(
+      *m->store, outbox_options, [m](const std::string& line) { m->log(line); }, engine_id);
 
   m->caf_config = std::make_unique<caf::actor_system_config>();
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
