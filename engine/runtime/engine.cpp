@@ -16,6 +16,7 @@
 #include "engine/runtime/engine_services.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/outbound/outbox.h"
+#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/post_commit.h"
@@ -116,6 +117,13 @@ class EngineImpl {
                 std::optional<ScheduleFiring> firing = std::nullopt,
                 std::string_view from_pico_id = {}) {
     if (stopping.load()) return Status::unavailable("engine shutting down");
+    DeliveryId delivery;
+    std::string bad_delivery;
+    if (!delivery_records::parse(req.sender, req.sender_event_id, &delivery, &bad_delivery)) {
+      Status s = Status::invalid_argument(bad_delivery);
+      if (done) done(s);
+      return s;
+    }
     Admission a = admit_event(channels, *store, req, from_pico_id);
     if (!a.status.is_ok()) {
       if (done) refuse(a, done);
@@ -123,6 +131,7 @@ class EngineImpl {
     }
     RunEvent m{incoming(a, req.attrs, std::move(eid)), a.depends_on, done, std::nullopt, nullptr};
     m.event.firing = std::move(firing);
+    m.event.delivery = std::move(delivery);
     Status posted = actors->post(picos->acquire(a.channel->pico_id), std::move(m));
     if (!posted.is_ok() && done) done(posted);
     return posted;

@@ -37,6 +37,7 @@
 #include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
+#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/services.h"
@@ -54,6 +55,9 @@ struct IncomingEvent {
   krl::Value attrs;  // a Map (shared with the request: not copied)
   std::int64_t time_ms = 0;
   std::optional<ScheduleFiring> firing = std::nullopt;  // a scheduled event coming due
+  // Delivered by another engine's outbox: run at most once per pico (the
+  // pico actor checks it; pico/delivery_records.h). Empty otherwise.
+  DeliveryId delivery{};
 };
 
 // One entry the schedule ran (for the offline runner and tests).

@@ -12,6 +12,9 @@
 //             `then_query`, the query runs right after the event in the same
 //             turn and `query_done` gets its value (the event's failure
 //             fails it).
+//             An event delivered by another engine's outbox
+//             (IncomingEvent::delivery) that this pico accepted before is
+//             answered {eid, []} without running (delivery_records.h).
 //   RunQuery  one shared function, read-only. `done` gets its value.
 //
 // post() is bounded: a full inbox refuses with kUnavailable (503), a deleted
@@ -177,6 +180,9 @@ class PicoActors {
   bool retry_on_pool(PicoSlot& slot, bool flagged_before, const Transaction& txn) const;
   void requeue(PicoSlot& slot, PicoMessage message);
   void run_event(PicoSlot& slot, RunEvent& message);
+  // The ids accepted on delivery-log `key` of `slot` (pending ones first, then the store); the
+  // caller holds run_mu.
+  DeliveryLog delivery_log(PicoSlot& slot, const std::string& key);
   void run_query(PicoSlot& slot, RunQuery& message);
   // Runs what waits in the inbox now (the caller holds run_mu).
   void run_waiting(PicoSlot& slot);
