@@ -298,6 +298,13 @@ void Engine::shutdown() {
     std::unique_lock<std::mutex> lock(m.drain_mu);
     m.drained.wait_for(lock, std::chrono::seconds(30), [&] { return m.in_flight == 0; });
   }
+  // The I/O pool's threads next: their drains use the actors and the store,
+  // and they must be gone before the actor system (a thread of ours alive
+  // at ~actor_system that ever spawned an actor kept CAF's logger, and the
+  // destructor waited for it forever: spawn_pico_executor now gives it back
+  // at once, and no thread of ours outlives the system). A drain still in a
+  // blocking call ends with that call's timeout.
+  m.actors->stop_io();
   // Stop the actors: the actor system's destructor waits for every one.
   for (const auto& slot : m.picos->take_all()) slot->executor.stop();
   m.system->await_all_actors_done();

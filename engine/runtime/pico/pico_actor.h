@@ -158,6 +158,9 @@ class PicoActors {
   explicit PicoActors(PicoRuntime runtime, IoPool::Options io = IoPool::Options());
 
   const IoPool& io_pool() const { return io_; }
+  // Stops the I/O pool (IoPool::stop): the engine's shutdown, before it destroys the store and
+  // the actor system that the pool's drains use.
+  void stop_io() { io_.stop(); }
 
   api::Status post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message);
   void drain(const std::shared_ptr<PicoSlot>& slot);
