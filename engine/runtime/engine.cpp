@@ -79,6 +79,29 @@ class EngineImpl {
   std::condition_variable drained;
   size_t in_flight = 0;
 
+  // The stop clock (Engine::request_stop): a watchdog interrupts the
+  // evaluations still running at interrupt_at, unless shutdown got there
+  // first (stop_finished).
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop_requested = false, stop_finished = false;
+  std::chrono::steady_clock::time_point interrupt_at;
+  std::thread stop_watchdog;
+
+  void interrupt_running() {
+    size_t running = 0;
+    {
+      std::lock_guard<std::mutex> lock(drain_mu);
+      running = in_flight;
+    }
+    services->interrupt_evaluations();
+    if (running > 0) {
+      log("shutdown: interrupting what still runs after " +
+          std::to_string(Engine::kStopGrace.count()) + " ms (" + std::to_string(running) +
+          " request(s): rolled back, answered 503)");
+    }
+  }
+
   void log(const std::string& line) const {
     if (options.log) options.log(line);
   }
@@ -289,15 +312,45 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
+void Engine::request_stop() {
+  EngineImpl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.stop_mu);
+  if (m.stop_requested) return;
+  m.stop_requested = true;
+  m.interrupt_at = std::chrono::steady_clock::now() + kStopGrace;
+  m.stop_watchdog = std::thread([&m] {
+    std::unique_lock<std::mutex> wait(m.stop_mu);
+    if (m.stop_cv.wait_until(wait, m.interrupt_at, [&m] { return m.stop_finished; })) return;
+    wait.unlock();
+    m.interrupt_running();
+  });
+}
+
 void Engine::shutdown() {
   EngineImpl& m = *impl_;
   if (m.stopping.exchange(true)) return;
+  request_stop();
   if (m.timer) m.timer->stop();
   {
-    // Every admitted request gets its answer: schedules run, commits land.
+    // Every admitted request gets its answer: schedules run (or are
+    // interrupted at interrupt_at), commits land.
+    std::chrono::steady_clock::time_point give_up;
+    {
+      std::lock_guard<std::mutex> lock(m.stop_mu);
+      give_up = m.interrupt_at + kInterruptGrace;
+    }
     std::unique_lock<std::mutex> lock(m.drain_mu);
-    m.drained.wait_for(lock, std::chrono::seconds(30), [&] { return m.in_flight == 0; });
+    if (!m.drained.wait_until(lock, give_up, [&] { return m.in_flight == 0; })) {
+      m.log("shutdown: " + std::to_string(m.in_flight) +
+            " request(s) did not end in time (a blocking call?): stopping without their answers");
+    }
   }
+  {
+    std::lock_guard<std::mutex> lock(m.stop_mu);
+    m.stop_finished = true;
+  }
+  m.stop_cv.notify_all();
+  if (m.stop_watchdog.joinable()) m.stop_watchdog.join();
   // The I/O pool's threads next: their drains use the actors and the store,
   // and they must be gone before the actor system (a thread of ours alive
   // at ~actor_system that ever spawned an actor kept CAF's logger, and the

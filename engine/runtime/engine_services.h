@@ -7,9 +7,8 @@
 // Thread-safety: any number of picos call it at once from their threads.
 #pragma once
 
+#include <atomic>
 #include <mutex>
-#include <string>
-
 #include <string>
 
 #include "engine/runtime/services.h"
@@ -40,6 +39,11 @@ class EngineServices : public Services {
     host_url_ = std::move(url);
   }
 
+  // Makes every running and later evaluation give up at its next step (the
+  // engine is stopping). Any thread; cannot be undone.
+  void interrupt_evaluations() { interrupt_.store(true, std::memory_order_relaxed); }
+  const std::atomic<bool>* interrupt() override { return &interrupt_; }
+
  protected:
   std::optional<ChannelRecord> existing_channel(Transaction& txn, const std::string& eci) override;
   api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
@@ -55,6 +59,7 @@ class EngineServices : public Services {
   PicoActors* actors_ = nullptr;
   std::mutex host_mu_;
   std::string host_url_;
+  std::atomic<bool> interrupt_{false};
 };
 
 }  // namespace spime::runtime

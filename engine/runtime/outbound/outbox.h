@@ -67,10 +67,11 @@
 // not all fit with kUnavailable (the engine answers 503 and none of the
 // schedule's writes commit). Memory follows the waiting events.
 //
-// What the other engine's 2xx means is its business: spime's (and the
-// reference's) /c/<eci>/event/... answers once the event is queued there,
-// so an event accepted by an engine that is then killed before it ran the
-// event is lost there (a graceful stop runs what it queued).
+// What the other engine's 2xx means is its business: spime answers once the
+// event ran and committed (X-Spime-Ack: processed; an event its stop
+// interrupts is answered 503 and sent again), the reference once the event
+// is queued, so an event accepted by a reference engine that is then killed
+// before it ran the event is lost there.
 //
 // Thread-safety: every member may be called from any thread. stage() and
 // unstage() / submitted() are called by the thread submitting a transaction,

@@ -25,6 +25,10 @@
 //    and every write of its handlers. `error info|warn|debug` raise
 //    system:error and go on.
 //
+//  * interrupted (Services::interrupt set while it runs: the engine is
+//    stopping): nothing is applied, Status kUnavailable (503), not a rule
+//    error: the event may be sent again.
+//
 // run_query is read-only: it never writes the PicoState or the store; what
 // it reads of other picos (ctx:query) is recorded in the Transaction.
 #pragma once
