@@ -132,9 +132,9 @@ class Engine final : public api::EngineApi {
   // above when they outlast kStopGrace), stops the I/O pool and the actors,
   // and closes the store (its committer drains: every accepted write is
   // durable). Returns within kStopGrace + kInterruptGrace of the stop's
-  // start, plus what cannot be interrupted: an http call in progress (at
-  // most its timeout) and the outbox's POSTs in flight (at most
-  // outbox_timeout). Idempotent.
+  // start, plus Outbox::kStopGrace for the outbox's POSTs in flight (then
+  // cut off: their events stay for the next start), and a little.
+  // Idempotent.
   void shutdown();
 
   // api::EngineApi

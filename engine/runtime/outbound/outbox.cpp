@@ -89,10 +89,15 @@ Outbox::~Outbox() {
 void Outbox::stop() {
   std::lock_guard<std::mutex> join(join_mu_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
+    work_cv_.notify_all();
+    // The POSTs in flight get kStopGrace to finish; then they are cut off (a
+    // retry outcome: their events stay for the next start).
+    if (!idle_cv_.wait_for(lock, kStopGrace, [this] { return in_flight_ == 0; })) {
+      abort_posts_.store(true);
+    }
   }
-  work_cv_.notify_all();
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -220,7 +225,7 @@ void Outbox::run() {
     lock.unlock();
 
     RemoteEvent event = remote_event(r, engine_id_);
-    PostOutcome out = post_remote_event(event, options_.timeout);
+    PostOutcome out = post_remote_event(event, options_.timeout, &abort_posts_);
     if (out.kind == PostOutcome::Kind::kAccepted && settle_delay_.count() > 0) {
       std::this_thread::sleep_for(settle_delay_);  // the test hook: widen the window
     }

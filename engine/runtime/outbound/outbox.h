@@ -53,9 +53,12 @@
 // and answers a repeat 2xx without running it (runtime/pico/
 // delivery_records.h): delivery is effectively once between spime engines,
 // at least once towards others. A graceful stop (stop(), Engine::shutdown)
-// lets the POSTs in flight finish (at most Options::timeout), queues their
-// deletes, and the store drains its committer before it closes: an accepted
-// event never stays in the outbox.
+// lets the POSTs in flight finish for kStopGrace, cuts off those still
+// waiting for an answer then (their events stay, and are posted again after
+// the next start: a spime receiver that had accepted one answers without
+// running it), queues the deletes of the accepted ones, and the store
+// drains its committer before it closes: an accepted event never stays in
+// the outbox.
 //
 // Test hook (tests only): the environment variable
 // SPIME_TEST_OUTBOX_SETTLE_DELAY_MS=<ms> makes a worker wait that long
@@ -79,6 +82,7 @@
 // workers and must not call back into the outbox.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -127,6 +131,8 @@ class Outbox {
   // Seqs are reserved this many at a time (one synchronous store write each).
   static constexpr std::uint64_t kSeqBlock = 1u << 20;
   static constexpr const char* kTestSettleDelayEnv = "SPIME_TEST_OUTBOX_SETTLE_DELAY_MS";
+  // How long stop() lets the POSTs in flight go on before it cuts them off.
+  static constexpr std::chrono::milliseconds kStopGrace{1000};
 
   // Loads the waiting records of `store` (which must outlive the outbox) and
   // starts the workers. Records that do not parse are logged and left alone.
@@ -161,9 +167,10 @@ class Outbox {
   // starts (events without outbox_seq are ignored).
   void committed(const std::vector<OutgoingEvent>& events);
 
-  // Stops the workers: the POSTs in flight finish (each at most
-  // Options::timeout), their outcome is recorded, no new one starts. What
-  // still waits stays in the store for the next open. Idempotent.
+  // Stops the workers: no new POST starts; those in flight finish, or are
+  // cut off kStopGrace after the call (a retry outcome: the event stays).
+  // Outcomes are recorded; what still waits stays in the store for the next
+  // open. Returns within kStopGrace and a little. Idempotent.
   void stop();
 
   api::OutboxStatus status() const;
@@ -214,6 +221,7 @@ class Outbox {
   std::uint64_t reserved_ = 0;  // seqs below it may be handed out (durably reserved)
   std::uint64_t delivered_ = 0, dropped_ = 0;
   bool stopping_ = false;
+  std::atomic<bool> abort_posts_{false};  // set by stop() after kStopGrace
   std::minstd_rand jitter_;
 
   std::mutex join_mu_;

@@ -160,7 +160,9 @@ std::string remote_host_error(const std::string& host) {
   return error;
 }
 
-PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout) {
+PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout,
+                              const std::atomic<bool>* abort) {
+  http_client::AbortScope scope(abort);
   PostOutcome out;
   std::string url = remote_event_url(e);
   try {

@@ -28,6 +28,7 @@
 //  - Never throws (an SSL context that cannot be made is a retry).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +68,9 @@ PostOutcome::Kind classify_status(unsigned status);
 // is refused by post_remote_event too.
 std::string remote_host_error(const std::string& host);
 
-PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout);
+// `abort` (may be null): once set, the POST gives up within 50 ms as at its
+// timeout (a retry outcome); the outbox's stop uses it.
+PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout,
+                              const std::atomic<bool>* abort = nullptr);
 
 }  // namespace spime::runtime
