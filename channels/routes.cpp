@@ -51,6 +51,9 @@ struct Call {
   // `X-Spime-Ack: processed` (sent by another spime's outbox): answer an
   // event only once its schedule has run and committed (see event()).
   bool ack_processed = false;
+  // `X-Spime-Sender` / `X-Spime-Event-Id` (another spime's outbox): see
+  // api::EventRequest::sender.
+  std::string sender, sender_event_id;
 };
 
 using Handler = void (*)(Call& call);
@@ -127,8 +130,11 @@ Value event_result_value(const EventResult& e) {
 // sending it again would fail again). Refusals (404, 403, 503, ...) are
 // answered as usual.
 void event(Call& call) {
+  EventRequest request = event_request(call, 1);
+  request.sender = std::move(call.sender);
+  request.sender_event_id = std::move(call.sender_event_id);
   if (call.ack_processed) {
-    call.engine.event_wait(event_request(call, 1), [reply = call.reply](Result<EventResult> r) {
+    call.engine.event_wait(std::move(request), [reply = call.reply](Result<EventResult> r) {
       if (r.ok()) return (*reply)(json_response(Value(r.value().eid)));
       if (r.status().code() == api::Status::Code::kRuleError) {
         return (*reply)(json_response(
@@ -138,7 +144,7 @@ void event(Call& call) {
     });
     return;
   }
-  call.engine.event(event_request(call, 1), [reply = call.reply](Result<std::string> r) {
+  call.engine.event(std::move(request), [reply = call.reply](Result<std::string> r) {
     (*reply)(r.ok() ? json_response(Value(r.value())) : status_response(r.status()));
   });
 }
@@ -315,7 +321,7 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
   for (const Route& route : kRoutes) {
     if (route.get_only && request.method != "GET") continue;
     if (!match(route.pattern, segments, &raw_params)) continue;
-    Call call{{}, Value(), engine, reply};
+    Call call{{}, Value(), engine, reply, false, {}, {}};
     for (std::string_view raw : raw_params) {
       std::string decoded;
       if (!decode_uri_component(raw, &decoded)) {
@@ -329,6 +335,10 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
     for (const auto& [name, value] : request.headers) {
       if (boost::iequals(name, "x-spime-ack") && boost::iequals(value, "processed")) {
         call.ack_processed = true;
+      } else if (boost::iequals(name, "x-spime-sender")) {
+        call.sender = value;
+      } else if (boost::iequals(name, "x-spime-event-id")) {
+        call.sender_event_id = value;
       }
     }
     route.handler(call);

@@ -183,6 +183,9 @@ int serve_command(const Args& args) {
   sigwait(&stop_signals, &sig);
   log_line(std::string("spime serve: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
            ", shutting down");
+  // The stop clock starts now: a long computation cannot hold the server's
+  // wait for the answers in flight (Engine::kStopGrace).
+  engine->request_stop();
   server.stop();
   engine->shutdown();
   log_line("spime serve: stopped");

@@ -11,6 +11,7 @@
 // stdlib group, Lua's luaL_Reg style): adding an operator is one row there.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -55,12 +56,23 @@ struct EvalContext {
     return *rng_state;
   }
 
-  // Counts one evaluation step; throws KrlError when the budget is spent.
+  // Set by whoever runs the evaluation to stop it from another thread (the
+  // engine stopping): the next step() throws KrlError(kInterruptedMessage).
+  // Null: never interrupted.
+  const std::atomic<bool>* interrupt = nullptr;
+  static constexpr const char* kInterruptedMessage = "evaluation interrupted";
+  bool interrupted() const {
+    return interrupt != nullptr && interrupt->load(std::memory_order_relaxed);
+  }
+
+  // Counts one evaluation step; throws KrlError when the budget is spent or
+  // the evaluation is interrupted.
   void step() {
     if (++steps > limits.max_steps) {
       throw KrlError("evaluation step limit exceeded (" + std::to_string(limits.max_steps) +
                      " steps)");
     }
+    if (interrupted()) throw KrlError(kInterruptedMessage);
   }
 };
 

@@ -16,6 +16,7 @@
 #include "engine/runtime/engine_services.h"
 #include "engine/runtime/ids.h"
 #include "engine/runtime/outbound/outbox.h"
+#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/post_commit.h"
@@ -77,6 +78,29 @@ class EngineImpl {
   std::condition_variable drained;
   size_t in_flight = 0;
 
+  // The stop clock (Engine::request_stop): a watchdog interrupts the
+  // evaluations still running at interrupt_at, unless shutdown got there
+  // first (stop_finished).
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop_requested = false, stop_finished = false;
+  std::chrono::steady_clock::time_point interrupt_at;
+  std::thread stop_watchdog;
+
+  void interrupt_running() {
+    size_t running = 0;
+    {
+      std::lock_guard<std::mutex> lock(drain_mu);
+      running = in_flight;
+    }
+    services->interrupt_evaluations();
+    if (running > 0) {
+      log("shutdown: interrupting what still runs after " +
+          std::to_string(Engine::kStopGrace.count()) + " ms (" + std::to_string(running) +
+          " request(s): rolled back, answered 503)");
+    }
+  }
+
   void log(const std::string& line) const {
     if (options.log) options.log(line);
   }
@@ -115,6 +139,13 @@ class EngineImpl {
                 std::optional<ScheduleFiring> firing = std::nullopt,
                 std::string_view from_pico_id = {}) {
     if (stopping.load()) return Status::unavailable("engine shutting down");
+    DeliveryId delivery;
+    std::string bad_delivery;
+    if (!delivery_records::parse(req.sender, req.sender_event_id, &delivery, &bad_delivery)) {
+      Status s = Status::invalid_argument(bad_delivery);
+      if (done) done(s);
+      return s;
+    }
     Admission a = admit_event(channels, *store, req, from_pico_id);
     if (!a.status.is_ok()) {
       if (done) refuse(a, done);
@@ -122,6 +153,7 @@ class EngineImpl {
     }
     RunEvent m{incoming(a, req.attrs, std::move(eid)), a.depends_on, done, std::nullopt, nullptr};
     m.event.firing = std::move(firing);
+    m.event.delivery = std::move(delivery);
     Status posted = actors->post(picos->acquire(a.channel->pico_id), std::move(m));
     if (!posted.is_ok() && done) done(posted);
     return posted;
@@ -229,8 +261,11 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   outbox_options.capacity = options.outbox_capacity;
   outbox_options.max_retry = options.outbox_max_retry;
   outbox_options.timeout = options.outbox_timeout;
-  m->outbox = std::make_unique<Outbox>(*m->store, outbox_options,
-                                       [m](const std::string& line) { m->log(line); });
+  // Who this engine is to the engines its outbox posts to (made once).
+  std::string engine_id = outbox_records::engine_id(*m->store, error_out);
+  if (engine_id.empty()) return nullptr;
+  m->outbox = std::make_unique<Outbox>(
+      *m->store, outbox_options, [m](const std::string& line) { m->log(line); }, engine_id);
 
   m->caf_config = std::make_unique<caf::actor_system_config>();
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
@@ -282,15 +317,52 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
+void Engine::request_stop() {
+  EngineImpl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.stop_mu);
+  if (m.stop_requested) return;
+  m.stop_requested = true;
+  m.interrupt_at = std::chrono::steady_clock::now() + kStopGrace;
+  m.stop_watchdog = std::thread([&m] {
+    std::unique_lock<std::mutex> wait(m.stop_mu);
+    if (m.stop_cv.wait_until(wait, m.interrupt_at, [&m] { return m.stop_finished; })) return;
+    wait.unlock();
+    m.interrupt_running();
+  });
+}
+
 void Engine::shutdown() {
   EngineImpl& m = *impl_;
   if (m.stopping.exchange(true)) return;
+  request_stop();
   if (m.timer) m.timer->stop();
   {
-    // Every admitted request gets its answer: schedules run, commits land.
+    // Every admitted request gets its answer: schedules run (or are
+    // interrupted at interrupt_at), commits land.
+    std::chrono::steady_clock::time_point give_up;
+    {
+      std::lock_guard<std::mutex> lock(m.stop_mu);
+      give_up = m.interrupt_at + kInterruptGrace;
+    }
     std::unique_lock<std::mutex> lock(m.drain_mu);
-    m.drained.wait_for(lock, std::chrono::seconds(30), [&] { return m.in_flight == 0; });
+    if (!m.drained.wait_until(lock, give_up, [&] { return m.in_flight == 0; })) {
+      m.log("shutdown: " + std::to_string(m.in_flight) +
+            " request(s) did not end in time (a blocking call?): stopping without their answers");
+    }
   }
+  {
+    std::lock_guard<std::mutex> lock(m.stop_mu);
+    m.stop_finished = true;
+  }
+  m.stop_cv.notify_all();
+  if (m.stop_watchdog.joinable()) m.stop_watchdog.join();
+  // The I/O pool's threads next: their drains use the actors and the store,
+  // and they must be gone before the actor system (a thread of ours alive
+  // at ~actor_system that ever spawned an actor kept CAF's logger, and the
+  // destructor waited for it forever: spawn_pico_executor now gives it back
+  // at once, and no thread of ours outlives the system). A drain still in a
+  // blocking call ends with that call's timeout.
+  m.actors->stop_io();
   // Stop the actors: the actor system's destructor waits for every one.
   for (const auto& slot : m.picos->take_all()) slot->executor.stop();
   m.system->await_all_actors_done();

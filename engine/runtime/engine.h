@@ -119,8 +119,31 @@ class Engine final : public api::EngineApi {
   // Picos with an actor (and usually their state) in memory right now.
   size_t active_picos() const;
 
-  // Refuses new requests (503), finishes every admitted schedule and commit,
-  // stops the actors and closes the store. Idempotent.
+  // How long a stop lets running schedules and queries go on (from
+  // request_stop(), or shutdown() without it) before it interrupts them: an
+  // interrupted evaluation gives up at its next step, writes nothing and is
+  // answered kUnavailable (503: an outbox sends it again). Events queued
+  // behind it meet the same fate; local event:sends among them are lost, as
+  // in a crash.
+  static constexpr std::chrono::milliseconds kStopGrace{2000};
+  // How long shutdown() then waits for the interrupted ones before it goes on
+  // without their answers.
+  static constexpr std::chrono::milliseconds kInterruptGrace{1000};
+
+  // Starts the stop clock without waiting or refusing anything: evaluations
+  // still running kStopGrace from now are interrupted. `spime serve` calls
+  // it on SIGTERM before it stops its HTTP server, so that the server's wait
+  // for the answers in flight is not held by a long computation. Any
+  // thread; idempotent.
+  void request_stop();
+
+  // Refuses new requests (503), lets admitted ones finish (interrupted as
+  // above when they outlast kStopGrace), stops the I/O pool and the actors,
+  // and closes the store (its committer drains: every accepted write is
+  // durable). Returns within kStopGrace + kInterruptGrace of the stop's
+  // start, plus Outbox::kStopGrace for the outbox's POSTs in flight (then
+  // cut off: their events stay for the next start), and a little.
+  // Idempotent.
   void shutdown();
 
   // api::EngineApi

@@ -7,6 +7,7 @@
 // Thread-safety: any number of picos call it at once from their threads.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -42,6 +43,11 @@ class EngineServices : public Services {
   EngineConfig engine_config() override { return engine_config_; }
   void set_engine_config(EngineConfig config) { engine_config_ = config; }
 
+  // Makes every running and later evaluation give up at its next step (the
+  // engine is stopping). Any thread; cannot be undone.
+  void interrupt_evaluations() { interrupt_.store(true, std::memory_order_relaxed); }
+  const std::atomic<bool>* interrupt() override { return &interrupt_; }
+
  protected:
   std::optional<ChannelRecord> existing_channel(Transaction& txn, const std::string& eci) override;
   api::Result<krl::Value> query_existing(Transaction& txn, const ChannelRecord& channel,
@@ -58,6 +64,7 @@ class EngineServices : public Services {
   std::mutex host_mu_;
   std::string host_url_;
   EngineConfig engine_config_;
+  std::atomic<bool> interrupt_{false};
 };
 
 }  // namespace spime::runtime

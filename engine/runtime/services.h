@@ -23,6 +23,7 @@
 // picos run on other threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -93,6 +94,9 @@ class Services {
   virtual std::string new_id();
   // Limits for each evaluation.
   virtual krl::Limits limits() { return {}; }
+  // Set when running evaluations must give up (the engine stopping): each
+  // schedule and query points its EvalContext::interrupt here. Null: never.
+  virtual const std::atomic<bool>* interrupt() { return nullptr; }
 
   // The channel `eci` as `txn` sees it (created in it, or existing), or nullopt.
   std::optional<ChannelRecord> channel(Transaction& txn, const std::string& eci);

@@ -9,6 +9,7 @@ namespace {
 constexpr std::string_view kSchemaVersion = "m/schema_version";
 constexpr std::string_view kRootPico = "m/root_pico";
 constexpr std::string_view kCounter = "m/counter/";
+constexpr std::string_view kEngineId = "m/engine_id";
 constexpr std::string_view kPico = "p/";
 constexpr std::string_view kChannel = "c/";
 constexpr std::string_view kPicoChannel = "h/";
@@ -22,6 +23,7 @@ constexpr std::string_view kRuleState = "w/";
 constexpr std::string_view kSchedule = "s/";
 constexpr std::string_view kScheduleDue = "t/";
 constexpr std::string_view kOutbox = "o/";
+constexpr std::string_view kDelivered = "d/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -111,6 +113,10 @@ std::string counter(std::string_view name) {
   return std::string(kCounter) + std::string(name);
 }
 
+std::string engine_id() {
+  return std::string(kEngineId);
+}
+
 std::string pico(std::string_view pico_id) {
   return build(kPico, {pico_id}, {"pico id"}, false);
 }
@@ -152,8 +158,8 @@ bool parse_child(std::string_view key, std::string* pico_id, std::string* child_
 }
 
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
-  return {pico_channel_prefix(pico_id), child_prefix(pico_id), installation_prefix(pico_id),
-          entvar_prefix(pico_id), rule_state_prefix(pico_id)};
+  return {pico_channel_prefix(pico_id), child_prefix(pico_id),      installation_prefix(pico_id),
+          entvar_prefix(pico_id),       rule_state_prefix(pico_id), delivered_prefix(pico_id)};
 }
 
 std::string ruleset(std::string_view rid) {
@@ -266,6 +272,17 @@ bool parse_outbox(std::string_view key, std::string* host, std::string* eci, uin
   if (host) *host = std::move(h);
   if (eci) *eci = std::move(e);
   return true;
+}
+
+std::string delivered(std::string_view pico_id, std::string_view eci, std::string_view sender) {
+  return build(kDelivered, {pico_id, eci, sender}, {"pico id", "eci", "sender"}, false);
+}
+std::string delivered_prefix(std::string_view pico_id) {
+  return build(kDelivered, {pico_id}, {"pico id"}, true);
+}
+bool parse_delivered(std::string_view key, std::string* pico_id, std::string* eci,
+                     std::string* sender) {
+  return split(key, kDelivered, 3, {pico_id, eci, sender});
 }
 
 std::string prefix_end(std::string_view prefix) {

@@ -14,7 +14,10 @@
 // Family table (value formats are chosen by the runtime; JSON unless noted):
 //   m/schema_version              decimal schema version (see Store::kSchemaVersion)
 //   m/root_pico                   the root pico's id
-//   m/counter/<name>              an engine counter (runtime-defined encoding)
+//   m/counter/<name>              an engine counter (runtime-defined encoding; the outbox's
+//                                 reserved event ids: runtime/outbound/outbox_records.h)
+//   m/engine_id                   this engine's identity towards other engines (an id of
+//                                 runtime/ids.h, made once; runtime/outbound/outbox_records.h)
 //   p/<pico>                      pico record: parent, created
 //   c/<eci>                       channel: owning pico id, tags, policies
 //   h/<pico><sep><eci>            channel index per pico (value empty)
@@ -38,6 +41,11 @@
 //                                 outbox's own sequence number; so a scan visits one destination
 //                                 after another, each in sending order (value: the event,
 //                                 runtime/outbound/outbox_records.h)
+//   d/<pico><sep><eci><sep><sender>
+//                                 the ids of the last events engine <sender> (its m/engine_id)
+//                                 delivered through its outbox to channel <eci> of <pico>, so a
+//                                 repeat is answered without running again (value:
+//                                 runtime/pico/delivery_records.h); erased with the pico
 #pragma once
 
 #include <cstdint>
@@ -53,6 +61,7 @@ inline constexpr char kSep = '\x1f';
 std::string schema_version();
 std::string root_pico();
 std::string counter(std::string_view name);
+std::string engine_id();
 
 // ---- picos --------------------------------------------------------------------------------
 std::string pico(std::string_view pico_id);
@@ -74,8 +83,8 @@ std::string child_prefix(std::string_view pico_id);  // all children of one pico
 bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci);
 
 // Every prefix whose keys belong to one pico alone (channel index, children, installations,
-// entity variables, select-when states): erasing them and p/<pico> and the pico's c/<eci>
-// records removes the pico.
+// entity variables, select-when states, accepted deliveries): erasing them and p/<pico> and the
+// pico's c/<eci> records removes the pico.
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id);
 
 // ---- ruleset registry ---------------------------------------------------------------------
@@ -122,6 +131,12 @@ bool parse_schedule_due(std::string_view key, uint64_t* due_ms, std::string* id)
 std::string outbox(std::string_view host, std::string_view eci, uint64_t seq);
 std::string outbox_prefix();  // every waiting event, destination by destination
 bool parse_outbox(std::string_view key, std::string* host, std::string* eci, uint64_t* seq);
+
+// ---- deliveries accepted from other engines' outboxes --------------------------------------
+std::string delivered(std::string_view pico_id, std::string_view eci, std::string_view sender);
+std::string delivered_prefix(std::string_view pico_id);  // one pico
+bool parse_delivered(std::string_view key, std::string* pico_id, std::string* eci,
+                     std::string* sender);
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no

@@ -387,3 +387,38 @@ TEST_CASE("stop waits for the POST in flight and keeps no accepted event", "[out
   settle(*s);
   CHECK(stored_records(*s) == 1);  // the accepted one is gone, the other waits
 }
+
+TEST_CASE("an engine's id is made once and its event ids are never given twice", "[outbox]") {
+  TempDir dir;
+  RecordingServer server;
+  std::string first_id;
+  std::vector<std::uint64_t> seqs;
+  for (int run = 0; run < 3; ++run) {
+    auto s = open_store(dir.path());
+    std::string error;
+    std::string id = outbox_records::engine_id(*s, &error);
+    INFO(error);
+    REQUIRE(!id.empty());
+    if (run == 0) first_id = id;
+    CHECK(id == first_id);  // the same engine, however often it starts
+    Outbox outbox(*s, fast(), nullptr, id);
+    for (int i = 0; i < 2; ++i) {
+      std::vector<OutgoingEvent> events{remote(server.host(), "e", run * 2 + i)};
+      store::WriteBatch batch;
+      Outbox::Staged staged;
+      REQUIRE(outbox.stage(events, &batch, &staged).is_ok());
+      REQUIRE(s->write(batch, &error));
+      outbox.submitted(staged);
+      outbox.committed(events);
+      seqs.push_back(events[0].outbox_seq);
+    }
+    // Everything delivered and deleted: the next start finds the outbox empty.
+    REQUIRE(outbox.wait_idle(10s));
+    outbox.stop();
+    settle(*s);
+    CHECK(stored_records(*s) == 0);
+  }
+  REQUIRE(seqs.size() == 6);
+  for (size_t i = 1; i < seqs.size(); ++i) CHECK(seqs[i] > seqs[i - 1]);
+  CHECK(outbox_records::reserved_seq(*open_store(dir.path())) > seqs.back());
+}

@@ -347,6 +347,8 @@ Value call_http(EvalContext& ctx, const std::string& method, const Args& args) {
   options.follow_redirects = !krl::truthy(a[kDontFollow]);
   HttpResponse res;
   std::string error;
+  // The engine's stop interrupts the call too, not only the evaluation around it.
+  http_client::AbortScope abort(ctx.interrupt);
   bool ok = send_http_request(req, options, &res, &error);
   if (autosend) {
     RuntimeHost& host = RuntimeHost::from(ctx, who.c_str());

@@ -12,6 +12,8 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -56,16 +58,45 @@ bool parse_url(const std::string& url, Url* u, std::string* error);
 // ("/x", "x", "?q", "//host/x").
 std::string resolve_location(const Url& base, const std::string& location);
 
+// While an AbortScope lives on a thread, the run_until calls of that thread
+// also give up (as at their deadline) once `*flag` is set, within
+// kAbortPoll: so the engine's stop interrupts an http module call in
+// progress (EvalContext::interrupt) instead of waiting for its timeout.
+// Scopes nest; a null flag changes nothing.
+inline constexpr std::chrono::milliseconds kAbortPoll{50};
+inline thread_local const std::atomic<bool>* t_abort = nullptr;
+class AbortScope {
+ public:
+  explicit AbortScope(const std::atomic<bool>* flag) : saved_(t_abort) {
+    if (flag) t_abort = flag;
+  }
+  ~AbortScope() { t_abort = saved_; }
+  AbortScope(const AbortScope&) = delete;
+  AbortScope& operator=(const AbortScope&) = delete;
+
+ private:
+  const std::atomic<bool>* saved_;
+};
+
 // Runs `ioc` until the operation that `start(handler)` begins completes, or
-// until `deadline`; then `cancel()` aborts it and its handler is drained (so
-// nothing outlives the caller's frame) and the result is timed_out.
+// until `deadline` (or an AbortScope's flag is set); then `cancel()` aborts
+// it and its handler is drained (so nothing outlives the caller's frame) and
+// the result is timed_out.
 template <class Start, class Cancel>
 beast::error_code run_until(asio::io_context& ioc, Clock::time_point deadline, Start&& start,
                             Cancel&& cancel) {
   std::optional<beast::error_code> result;
   start([&result](beast::error_code ec, auto&&...) { result = ec; });
   ioc.restart();
-  ioc.run_until(deadline);
+  if (t_abort == nullptr) {
+    ioc.run_until(deadline);
+  } else {
+    while (!result && !t_abort->load(std::memory_order_relaxed)) {
+      auto now = Clock::now();
+      if (now >= deadline) break;
+      ioc.run_until(std::min(deadline, now + kAbortPoll));
+    }
+  }
   if (!result) {
     cancel();
     ioc.restart();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "engine/krl/value.h"
 #include "engine/store/store.h"
@@ -18,8 +19,8 @@ namespace {
 // kLogEvery attempts, so a long outage costs a few lines, not one per try.
 constexpr unsigned kLogEvery = 20;
 
-RemoteEvent remote_event(const OutboxRecord& r) {
-  return RemoteEvent{r.host, r.eci, r.domain, r.name, r.body};
+RemoteEvent remote_event(const OutboxRecord& r, const std::string& engine_id) {
+  return RemoteEvent{r.host, r.eci, r.domain, r.name, r.body, engine_id, r.seq};
 }
 
 std::string body_of(const OutgoingEvent& e) {
@@ -46,10 +47,11 @@ std::int64_t Outbox::wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Outbox::Outbox(store::Store& store, Options options, Log log)
+Outbox::Outbox(store::Store& store, Options options, Log log, std::string engine_id)
     : store_(store),
       options_(options),
       log_(std::move(log)),
+      engine_id_(std::move(engine_id)),
       jitter_(static_cast<std::minstd_rand::result_type>(
           std::chrono::steady_clock::now().time_since_epoch().count())) {
   std::size_t bad = 0;
@@ -65,6 +67,13 @@ Outbox::Outbox(store::Store& store, Options options, Log log)
              std::to_string(key.size()) + " bytes)");
       });
   count_ = in_memory_;
+  // Every seq handed out before is below the reservation: none is given again.
+  next_seq_ = std::max(next_seq_, outbox_records::reserved_seq(store_));
+  reserved_ = next_seq_;  // the first stage() reserves a block
+  if (const char* delay = std::getenv(kTestSettleDelayEnv)) {
+    settle_delay_ = milliseconds(std::strtoll(delay, nullptr, 10));
+    emit(std::string("outbox: test hook ") + kTestSettleDelayEnv + "=" + delay);
+  }
   if (in_memory_ > 0) {
     emit("outbox: " + std::to_string(in_memory_) + " event(s) waiting for " +
          std::to_string(destinations_.size()) + " destination(s), delivery resumes");
@@ -80,10 +89,15 @@ Outbox::~Outbox() {
 void Outbox::stop() {
   std::lock_guard<std::mutex> join(join_mu_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
+    work_cv_.notify_all();
+    // The POSTs in flight get kStopGrace to finish; then they are cut off (a
+    // retry outcome: their events stay for the next start).
+    if (!idle_cv_.wait_for(lock, kStopGrace, [this] { return in_flight_ == 0; })) {
+      abort_posts_.store(true);
+    }
   }
-  work_cv_.notify_all();
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -116,6 +130,14 @@ Status Outbox::stage(std::vector<OutgoingEvent>& events, store::WriteBatch* batc
     if (count_ + remote.size() > options_.capacity) {
       return Status::unavailable("the outbox for other engines is full (" +
                                  std::to_string(options_.capacity) + " events wait), retry later");
+    }
+    if (next_seq_ + remote.size() > reserved_) {
+      std::uint64_t below = next_seq_ + remote.size() + kSeqBlock;
+      std::string error;
+      if (!outbox_records::reserve_seq(store_, below, &error)) {
+        return Status::unavailable("the outbox cannot reserve event ids: " + error);
+      }
+      reserved_ = below;
     }
     count_ += remote.size();
     first = next_seq_;
@@ -202,8 +224,11 @@ void Outbox::run() {
     ++in_flight_;
     lock.unlock();
 
-    RemoteEvent event = remote_event(r);
-    PostOutcome out = post_remote_event(event, options_.timeout);
+    RemoteEvent event = remote_event(r, engine_id_);
+    PostOutcome out = post_remote_event(event, options_.timeout, &abort_posts_);
+    if (out.kind == PostOutcome::Kind::kAccepted && settle_delay_.count() > 0) {
+      std::this_thread::sleep_for(settle_delay_);  // the test hook: widen the window
+    }
     if (out.kind != PostOutcome::Kind::kRetry) erase_record(r);
 
     lock.lock();

@@ -43,21 +43,38 @@
 // Duplicates: a record is deleted right after its 2xx, by a batch handed to
 // the group committer at once (durable within one group commit, about one
 // fsync). If the process dies in that window -- after the other engine
-// accepted the event, before the delete is durable -- the event is posted
-// again after the restart: at-least-once, with a window of milliseconds. A
-// graceful stop (stop(), Engine::shutdown) lets the POSTs in flight finish
-// (at most Options::timeout), queues their deletes, and the store drains its
-// committer before it closes: an accepted event never stays in the outbox.
+// accepted the event, before the delete is durable -- or the 2xx is lost (a
+// timeout), the event is posted again. Every POST therefore names this
+// engine (X-Spime-Sender: its id, m/engine_id, made once per data
+// directory) and the event (X-Spime-Event-Id: its seq, the same on every
+// try and never reused by this engine: seqs are handed out below a
+// reservation, m/counter/outbox_seq, written durably before use, one block
+// of kSeqBlock at a time). A spime receiver remembers the ids it accepted
+// and answers a repeat 2xx without running it (runtime/pico/
+// delivery_records.h): delivery is effectively once between spime engines,
+// at least once towards others. A graceful stop (stop(), Engine::shutdown)
+// lets the POSTs in flight finish for kStopGrace, cuts off those still
+// waiting for an answer then (their events stay, and are posted again after
+// the next start: a spime receiver that had accepted one answers without
+// running it), queues the deletes of the accepted ones, and the store
+// drains its committer before it closes: an accepted event never stays in
+// the outbox.
+//
+// Test hook (tests only): the environment variable
+// SPIME_TEST_OUTBOX_SETTLE_DELAY_MS=<ms> makes a worker wait that long
+// between a 2xx and the delete of the record, so a test can kill -9 the
+// engine in that window and see the repeat.
 //
 // Bounded: at most Options::capacity events wait (records staged in batches
 // not yet durable included). stage() refuses a transaction whose events do
 // not all fit with kUnavailable (the engine answers 503 and none of the
 // schedule's writes commit). Memory follows the waiting events.
 //
-// What the other engine's 2xx means is its business: spime's (and the
-// reference's) /c/<eci>/event/... answers once the event is queued there,
-// so an event accepted by an engine that is then killed before it ran the
-// event is lost there (a graceful stop runs what it queued).
+// What the other engine's 2xx means is its business: spime answers once the
+// event ran and committed (X-Spime-Ack: processed; an event its stop
+// interrupts is answered 503 and sent again), the reference once the event
+// is queued, so an event accepted by a reference engine that is then killed
+// before it ran the event is lost there.
 //
 // Thread-safety: every member may be called from any thread. stage() and
 // unstage() / submitted() are called by the thread submitting a transaction,
@@ -65,6 +82,7 @@
 // workers and must not call back into the outbox.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -110,9 +128,17 @@ class Outbox {
   };
   using Log = std::function<void(const std::string&)>;
 
+  // Seqs are reserved this many at a time (one synchronous store write each).
+  static constexpr std::uint64_t kSeqBlock = 1u << 20;
+  static constexpr const char* kTestSettleDelayEnv = "SPIME_TEST_OUTBOX_SETTLE_DELAY_MS";
+  // How long stop() lets the POSTs in flight go on before it cuts them off.
+  static constexpr std::chrono::milliseconds kStopGrace{1000};
+
   // Loads the waiting records of `store` (which must outlive the outbox) and
   // starts the workers. Records that do not parse are logged and left alone.
-  Outbox(store::Store& store, Options options, Log log);
+  // `engine_id`: this engine's id (outbox_records::engine_id), sent with every
+  // POST; "" sends no delivery headers.
+  Outbox(store::Store& store, Options options, Log log, std::string engine_id = "");
   ~Outbox();  // stop()
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -127,7 +153,10 @@ class Outbox {
   // record into `batch` and sets its outbox_seq and outbox_created_ms. An
   // event whose destination can never be posted to (no http(s) URL, an empty
   // ECI) gets no record and a line in staged->dropped. kUnavailable, with
-  // nothing put and nothing reserved, when the records do not all fit.
+  // nothing put and nothing reserved, when the records do not all fit, or
+  // when a new block of seqs is needed and cannot be reserved (once every
+  // kSeqBlock events, that reservation is a synchronous write made under the
+  // outbox's lock).
   api::Status stage(std::vector<OutgoingEvent>& events, store::WriteBatch* batch, Staged* staged);
   // The batch was refused: gives the places back.
   void unstage(const Staged& staged);
@@ -138,9 +167,10 @@ class Outbox {
   // starts (events without outbox_seq are ignored).
   void committed(const std::vector<OutgoingEvent>& events);
 
-  // Stops the workers: the POSTs in flight finish (each at most
-  // Options::timeout), their outcome is recorded, no new one starts. What
-  // still waits stays in the store for the next open. Idempotent.
+  // Stops the workers: no new POST starts; those in flight finish, or are
+  // cut off kStopGrace after the call (a retry outcome: the event stays).
+  // Outcomes are recorded; what still waits stays in the store for the next
+  // open. Returns within kStopGrace and a little. Idempotent.
   void stop();
 
   api::OutboxStatus status() const;
@@ -175,6 +205,8 @@ class Outbox {
   store::Store& store_;
   const Options options_;
   const Log log_;
+  const std::string engine_id_;
+  std::chrono::milliseconds settle_delay_{0};  // the test hook (kTestSettleDelayEnv)
 
   mutable std::mutex mu_;
   mutable std::condition_variable work_cv_;      // a destination became ready, or stopping_
@@ -185,9 +217,11 @@ class Outbox {
   std::size_t count_ = 0;       // records in destinations_ + reserved by stage()
   std::size_t in_memory_ = 0;   // records in destinations_
   std::size_t in_flight_ = 0;   // POSTs running
-  std::uint64_t next_seq_ = 1;  // the next record's seq (above every stored one)
+  std::uint64_t next_seq_ = 1;  // the next record's seq (above every one handed out)
+  std::uint64_t reserved_ = 0;  // seqs below it may be handed out (durably reserved)
   std::uint64_t delivered_ = 0, dropped_ = 0;
   bool stopping_ = false;
+  std::atomic<bool> abort_posts_{false};  // set by stop() after kStopGrace
   std::minstd_rand jitter_;
 
   std::mutex join_mu_;

@@ -1,8 +1,10 @@
 #include "engine/runtime/outbound/outbox_records.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "engine/krl/value.h"
+#include "engine/runtime/ids.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -13,6 +15,8 @@ using krl::Map;
 using krl::Value;
 
 namespace {
+
+constexpr const char* kSeqCounter = "outbox_seq";
 
 bool has_control_bytes(const std::string& s) {
   for (unsigned char c : s) {
@@ -78,6 +82,31 @@ void put(store::WriteBatch* b, const OutboxRecord& r) {
 
 void erase(store::WriteBatch* b, const OutboxRecord& r) {
   b->erase(key(r));
+}
+
+std::string engine_id(store::Store& s, std::string* error) {
+  std::string id;
+  if (s.get(keys::engine_id(), &id) && is_valid_id(id)) return id;
+  id = new_id();
+  store::WriteBatch b;
+  b.put(keys::engine_id(), id);
+  if (!s.write(b, error)) return "";
+  return id;
+}
+
+std::uint64_t reserved_seq(const store::Store& s) {
+  std::string text;
+  if (!s.get(keys::counter(kSeqCounter), &text)) return 0;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return 0;
+  return v;
+}
+
+bool reserve_seq(store::Store& s, std::uint64_t below, std::string* error) {
+  store::WriteBatch b;
+  b.put(keys::counter(kSeqCounter), std::to_string(below));
+  return s.write(b, error);
 }
 
 void scan(const store::Store& s, const std::function<void(OutboxRecord&&)>& visit,

@@ -6,7 +6,14 @@
 //           "body": <the POST body: the attrs as KRL-encoded JSON, as text>}
 //
 // The body is kept as the exact bytes that will be POSTed, so a restart
-// sends what the sending schedule encoded, byte for byte. A scan of the
+// sends what the sending schedule encoded, byte for byte. The seq is also the
+// event's id towards the receiver (X-Spime-Event-Id, with this engine's id
+// as X-Spime-Sender): the same on every try, and never given to two events
+// by one engine, restarts included, because seqs are handed out only below a
+// reservation made durable first:
+//
+//   m/engine_id            the engine's id (runtime/ids.h), made once
+//   m/counter/outbox_seq   decimal: every seq handed out so far is below it A scan of the
 // family visits destination (host + eci) after destination, each in sending
 // order (seq), which is the delivery order.
 //
@@ -53,6 +60,15 @@ bool decode_value(const std::string& value, OutboxRecord* r);
 
 void put(store::WriteBatch* b, const OutboxRecord& r);
 void erase(store::WriteBatch* b, const OutboxRecord& r);
+
+// This engine's id, made (and written durably) at the first call on a
+// store. "" + *error when it can be neither read nor written.
+std::string engine_id(store::Store& s, std::string* error);
+
+// The reservation: 0 when none was ever made (or it does not parse).
+std::uint64_t reserved_seq(const store::Store& s);
+// Makes `below` the reservation, durably (a synchronous write). False + *error.
+bool reserve_seq(store::Store& s, std::uint64_t below, std::string* error);
 
 // Every stored record in key order (destination, then seq). Keys or values
 // that do not parse are reported through `bad` (key) and skipped.

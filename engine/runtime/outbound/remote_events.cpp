@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "engine/runtime/outbound/http_client.h"
+#include "engine/runtime/pico/delivery_records.h"
 
 namespace spime::runtime {
 
@@ -54,11 +55,11 @@ class Poster {
   Poster(Clock::time_point deadline, std::chrono::milliseconds timeout)
       : deadline_(deadline), timeout_(timeout) {}
 
-  unsigned post(const Url& t, const std::string& body, std::string* error) {
+  unsigned post(const Url& t, const RemoteEvent& e, std::string* error) {
     unsigned status = 0;
     http_client::connect(ioc_, t, deadline_, /*verify=*/true, timeout_, error,
                          [&](auto& stream, beast::tcp_stream& tcp) {
-                           status = exchange(stream, tcp, t, body, error);
+                           status = exchange(stream, tcp, t, e, error);
                            return status != 0;
                          });
     return status;
@@ -71,7 +72,7 @@ class Poster {
   }
 
   template <class Stream>
-  unsigned exchange(Stream& stream, beast::tcp_stream& tcp, const Url& t, const std::string& body,
+  unsigned exchange(Stream& stream, beast::tcp_stream& tcp, const Url& t, const RemoteEvent& e,
                     std::string* error) {
     auto cancel = [&tcp] { tcp.close(); };
     http::request<http::string_body> req{http::verb::post, t.target, 11};
@@ -82,7 +83,13 @@ class Poster {
     // A spime receiver answers only once the event is processed and durable
     // (channels/routes.cpp); other engines ignore the header.
     req.set("X-Spime-Ack", "processed");
-    req.body() = body;
+    // Who sends and which event, the same on every try: a spime receiver
+    // runs it once (runtime/pico/delivery_records.h).
+    if (!e.sender.empty() && e.event_id != 0) {
+      req.set(delivery_records::kSenderHeader, e.sender);
+      req.set(delivery_records::kEventIdHeader, std::to_string(e.event_id));
+    }
+    req.body() = e.attrs_json;
     req.prepare_payload();
     beast::error_code ec = run_until(
         ioc_, deadline_, [&](auto done) { http::async_write(stream, req, done); }, cancel);
@@ -153,7 +160,9 @@ std::string remote_host_error(const std::string& host) {
   return error;
 }
 
-PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout) {
+PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout,
+                              const std::atomic<bool>* abort) {
+  http_client::AbortScope scope(abort);
   PostOutcome out;
   std::string url = remote_event_url(e);
   try {
@@ -162,7 +171,7 @@ PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds ti
       out.kind = PostOutcome::Kind::kRefused;
       return out;
     }
-    out.status = Poster(Clock::now() + timeout, timeout).post(t, e.attrs_json, &out.error);
+    out.status = Poster(Clock::now() + timeout, timeout).post(t, e, &out.error);
   } catch (const std::exception& ex) {  // e.g. an SSL context that cannot be made
     out.status = 0;
     out.error = ex.what();

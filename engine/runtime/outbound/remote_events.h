@@ -5,7 +5,10 @@
 // plus `X-Spime-Ack: processed`: a spime receiver then answers 2xx only once
 // the event's schedule has run and committed there (a rule error there is
 // a 200 too: processed), so an accepted event survives a crash of the
-// receiver as well; other engines ignore the header. The outbox (outbox.h) decides when to post and
+// receiver as well; other engines ignore the header. With a sender, also
+// `X-Spime-Sender: <sender>` and `X-Spime-Event-Id: <event_id>`, by which a
+// spime receiver answers a repeat without running it again
+// (runtime/pico/delivery_records.h). The outbox (outbox.h) decides when to post and
 // what to do with the outcome; this file only knows how to post once and how to read the answer.
 //
 // Contract of post_remote_event():
@@ -25,8 +28,10 @@
 //  - Never throws (an SSL context that cannot be made is a retry).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace spime::runtime {
@@ -36,7 +41,9 @@ inline constexpr std::size_t kMaxResponseBytes = 64 * 1024;
 struct RemoteEvent {
   std::string host;  // "http(s)://host[:port][/base/path]", trailing '/' allowed
   std::string eci, domain, name;
-  std::string attrs_json;  // the POST body, already KRL-encoded
+  std::string attrs_json;      // the POST body, already KRL-encoded
+  std::string sender{};        // this engine's id ("": no delivery headers)
+  std::uint64_t event_id = 0;  // the event's id at this engine, the same on every try
 };
 
 // The URL the reference posts to: host (trailing '/' trimmed) + "/c/" + eci +
@@ -61,6 +68,9 @@ PostOutcome::Kind classify_status(unsigned status);
 // is refused by post_remote_event too.
 std::string remote_host_error(const std::string& host);
 
-PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout);
+// `abort` (may be null): once set, the POST gives up within 50 ms as at its
+// timeout (a retry outcome); the outbox's stop uses it.
+PostOutcome post_remote_event(const RemoteEvent& e, std::chrono::milliseconds timeout,
+                              const std::atomic<bool>* abort = nullptr);
 
 }  // namespace spime::runtime

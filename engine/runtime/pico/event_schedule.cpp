@@ -70,6 +70,12 @@ bool take_schedule_entry(RuntimeHost& host, const ScheduleFiring& f) {
   return true;
 }
 
+// An evaluation the engine interrupted (it is stopping): not the rules' fault, and nothing of it
+// is written; the sender may try again (an outbox does, on 503).
+api::Status interrupted_status() {
+  return api::Status::unavailable("engine shutting down: the evaluation was interrupted");
+}
+
 }  // namespace
 
 EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services,
@@ -78,6 +84,7 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
   RuntimeHost host(pico, services, txn, nullptr);
   krl::EvalContext ctx;
   ctx.limits = services.limits();
+  ctx.interrupt = services.interrupt();
   ctx.host = &host;
   krl::CurrentEvent first;
   first.eci = event.eci;
@@ -95,7 +102,8 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
       run_entry(host, entry, ctx);
     }
   } catch (const KrlError& e) {
-    out.status = api::Status::rule_error(where(host.at_rid, host.at_rule, e));
+    out.status = ctx.interrupted() ? interrupted_status()
+                                   : api::Status::rule_error(where(host.at_rid, host.at_rule, e));
     return out;
   } catch (const std::exception& e) {
     out.status = api::Status::internal(host.at_rid + ": internal error: " + e.what());
@@ -122,6 +130,7 @@ api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& serv
   }
   krl::EvalContext ctx;
   ctx.limits = services.limits();
+  ctx.interrupt = services.interrupt();
   ctx.host = &host;
   host.set_current_rule(q.rid, "");
   try {
@@ -129,6 +138,7 @@ api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& serv
     for (const auto& [k, v] : q.args) named.named.emplace_back(k, v);
     return inst->instance->query(q.name, named, ctx);
   } catch (const KrlError& e) {
+    if (ctx.interrupted()) return interrupted_status();
     return api::Status::rule_error(where(q.rid, "", e));
   } catch (const std::exception& e) {
     return api::Status::internal(q.rid + ": internal error: " + e.what());

@@ -25,6 +25,10 @@
 //    and every write of its handlers. `error info|warn|debug` raise
 //    system:error and go on.
 //
+//  * interrupted (Services::interrupt set while it runs: the engine is
+//    stopping): nothing is applied, Status kUnavailable (503), not a rule
+//    error: the event may be sent again.
+//
 // run_query is read-only: it never writes the PicoState or the store; what
 // it reads of other picos (ctx:query) is recorded in the Transaction.
 #pragma once
@@ -37,6 +41,7 @@
 #include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
+#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/services.h"
@@ -54,6 +59,9 @@ struct IncomingEvent {
   krl::Value attrs;  // a Map (shared with the request: not copied)
   std::int64_t time_ms = 0;
   std::optional<ScheduleFiring> firing = std::nullopt;  // a scheduled event coming due
+  // Delivered by another engine's outbox: run at most once per pico (the
+  // pico actor checks it; pico/delivery_records.h). Empty otherwise.
+  DeliveryId delivery{};
 };
 
 // One entry the schedule ran (for the offline runner and tests).

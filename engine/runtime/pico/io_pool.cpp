@@ -19,12 +19,23 @@ IoPool::IoPool(Options options) : options_(options) {
 }
 
 IoPool::~IoPool() {
+  stop();
+}
+
+void IoPool::stop() {
+  std::lock_guard<std::mutex> join(join_mu_);
+  std::deque<std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    dropped.swap(jobs_);
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  dropped.clear();  // outside mu_: a job's captures may answer requests as they go
 }
 
 void IoPool::submit(std::function<void()> job) {

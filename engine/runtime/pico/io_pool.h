@@ -33,8 +33,9 @@
 //             meets, and a ruleset installed and used within one schedule.
 //
 // Thread-safety: submit() and the static functions may be called from any
-// thread. The destructor stops the threads after the jobs they run; jobs
-// still queued are dropped (shutdown: every admitted request was answered).
+// thread. stop() (and the destructor) stops the threads after the jobs they
+// run; jobs still queued are dropped (shutdown: every admitted request was
+// answered, or the engine gave up waiting for it).
 #pragma once
 
 #include <atomic>
@@ -63,8 +64,13 @@ class IoPool {
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
 
-  // Runs `job` on one of the pool's threads, in submission order.
+  // Runs `job` on one of the pool's threads, in submission order; dropped
+  // once stop() began.
   void submit(std::function<void()> job);
+  // Lets the running jobs finish, drops the queued ones and joins the
+  // threads. Idempotent; not from a pool thread. The engine calls it before
+  // it destroys what jobs use (the store, the actor system).
+  void stop();
   const Options& options() const { return options_; }
   // True on one of this pool's threads.
   bool on_pool_thread() const;
@@ -80,6 +86,7 @@ class IoPool {
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
+  std::mutex join_mu_;  // serialises stop()
   std::vector<std::thread> threads_;
 };
 

@@ -11,6 +11,7 @@
 #include "engine/runtime/post_commit.h"
 #include "engine/runtime/ruleset_registry.h"
 #include "engine/store/committer.h"
+#include "engine/store/keys.h"
 #include "engine/store/store.h"
 
 // Drain requests carry the slot and never leave this process: no serialisation.
@@ -36,10 +37,18 @@ void PicoExecutor::stop() const {
 }
 
 PicoExecutor spawn_pico_executor(caf::actor_system& system, PicoActors& actors) {
+  // CAF's spawn makes the calling thread hold the system's logger (a thread-local reference,
+  // CAF_SET_LOGGER_SYS) until the thread exits, and ~actor_system waits for the logger to go.
+  // Picos are activated on threads of ours too (HTTP I/O, the I/O pool, the committer, the
+  // timer): one of them still alive when the actor system is destroyed would hang the stop
+  // forever. A thread that held no logger before the spawn gives it back at once (CAF's own
+  // workers hold theirs and are joined by the system).
+  const bool held_logger = caf::logger::current_logger() != nullptr;
   auto impl = std::make_shared<PicoExecutor::Impl>();
   impl->actor = system.spawn([&actors](caf::event_based_actor*) -> caf::behavior {
     return {[&actors](const std::shared_ptr<PicoSlot>& slot) { actors.drain(slot); }};
   });
+  if (!held_logger) caf::logger::set_current_actor_system(nullptr);
   return PicoExecutor(std::move(impl));
 }
 
@@ -340,6 +349,22 @@ Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
   return Status::ok();
 }
 
+DeliveryLog PicoActors::delivery_log(PicoSlot& slot, const std::string& key) {
+  const std::uint64_t durable = rt_.store.committer().durable_seq();
+  for (auto it = slot.pending_deliveries.begin(); it != slot.pending_deliveries.end();) {
+    it = it->second.second <= durable ? slot.pending_deliveries.erase(it) : std::next(it);
+  }
+  auto pending = slot.pending_deliveries.find(key);
+  if (pending != slot.pending_deliveries.end()) return pending->second.first;
+  DeliveryLog log;
+  std::string value;
+  if (rt_.store.get(key, &value) && !delivery_records::decode_value(value, &log)) {
+    rt_.log("pico " + slot.id + ": a delivery record that does not parse is started afresh");
+    log.ids.clear();
+  }
+  return log;
+}
+
 void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
   Transaction txn;
   txn.depend_on(m.depends_on);
@@ -347,13 +372,40 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
   Status s = slot.deleted ? Status::not_found("Pico not found: " + slot.id) : Status::ok();
   PicoState* state = s.is_ok() ? state_of(slot, &s) : nullptr;
   EventOutcome out;
-  if (state) {
+  // An event another engine's outbox delivered before is answered, not run
+  // again (delivery_records.h). Checked here, on the pico's own FIFO: two
+  // copies in the inbox run one after the other, and the second sees the
+  // first's log (pending_deliveries until it is durable).
+  const DeliveryId& delivery = m.event.delivery;
+  std::string delivery_key;
+  DeliveryLog delivered;
+  bool repeat = false;
+  if (state && !delivery.empty()) {
+    delivery_key = store::keys::delivered(slot.id, m.event.eci, delivery.sender);
+    delivered = delivery_log(slot, delivery_key);
+    repeat = delivered.contains(delivery.id);
+    if (repeat) {
+      rt_.log("pico " + slot.id + ": event " + m.event.domain + ":" + m.event.name + " " +
+              std::to_string(delivery.id) + " from engine " + delivery.sender +
+              " was accepted before: answered, not run again");
+    }
+  }
+  if (state && !repeat) {
     const bool flagged = slot.wants_io.load(std::memory_order_relaxed);
     out = runtime::run_event(*state, m.event, rt_.services, txn);
     if (!out.status.is_ok() && retry_on_pool(slot, flagged, txn)) {
       return requeue(slot, PicoMessage(std::move(m)));
     }
+    if (out.status.is_ok() && !delivery_key.empty()) {
+      // In the schedule's own batch: the id is remembered if and only if the event's writes
+      // commit.
+      delivered.remember(delivery.id);
+      txn.batch.put(delivery_key, delivery_records::encode_value(delivered));
+    }
     s = out.status.is_ok() ? submit(slot, txn) : out.status;
+    if (s.is_ok() && !delivery_key.empty()) {
+      slot.pending_deliveries[delivery_key] = {std::move(delivered), slot.last_seq.load()};
+    }
   }
   std::optional<Result<krl::Value>> value;
   if (s.is_ok() && m.then_query) {

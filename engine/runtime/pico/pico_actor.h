@@ -12,6 +12,9 @@
 //             `then_query`, the query runs right after the event in the same
 //             turn and `query_done` gets its value (the event's failure
 //             fails it).
+//             An event delivered by another engine's outbox
+//             (IncomingEvent::delivery) that this pico accepted before is
+//             answered {eid, []} without running (delivery_records.h).
 //   RunQuery  one shared function, read-only. `done` gets its value.
 //
 // post() is bounded: a full inbox refuses with kUnavailable (503), a deleted
@@ -154,6 +157,9 @@ class PicoActors {
   explicit PicoActors(PicoRuntime runtime, IoPool::Options io = IoPool::Options());
 
   const IoPool& io_pool() const { return io_; }
+  // Stops the I/O pool (IoPool::stop): the engine's shutdown, before it destroys the store and
+  // the actor system that the pool's drains use.
+  void stop_io() { io_.stop(); }
 
   api::Status post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message);
   void drain(const std::shared_ptr<PicoSlot>& slot);
@@ -176,6 +182,9 @@ class PicoActors {
   bool retry_on_pool(PicoSlot& slot, bool flagged_before, const Transaction& txn) const;
   void requeue(PicoSlot& slot, PicoMessage message);
   void run_event(PicoSlot& slot, RunEvent& message);
+  // The ids accepted on delivery-log `key` of `slot` (pending ones first, then the store); the
+  // caller holds run_mu.
+  DeliveryLog delivery_log(PicoSlot& slot, const std::string& key);
   void run_query(PicoSlot& slot, RunQuery& message);
   // Runs what waits in the inbox now (the caller holds run_mu).
   void run_waiting(PicoSlot& slot);

@@ -29,12 +29,14 @@
 #include <deque>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_state.h"
 
@@ -61,6 +63,12 @@ struct PicoSlot {
   // The commit sequence number of the last submitted transaction that wrote
   // this pico (written under run_mu; read anywhere).
   std::atomic<std::uint64_t> last_seq{0};
+
+  // Delivery logs (pico/delivery_records.h) written by this pico's submitted
+  // transactions that may not be durable yet, by key, each with the commit
+  // sequence number that writes it: a repeat is recognised before the store
+  // has the first copy's record. Entries go once durable (under run_mu).
+  std::map<std::string, std::pair<DeliveryLog, std::uint64_t>> pending_deliveries;
 
   // ---- where it runs (pico/io_pool.h) ----
   // Whether its installed rulesets need the I/O pool, as computed for the
