@@ -138,7 +138,7 @@ void event(Call& call) {
       if (r.ok()) return (*reply)(json_response(Value(r.value().eid)));
       if (r.status().code() == api::Status::Code::kRuleError) {
         return (*reply)(json_response(
-            Value(Map{{"eid", Value()}, {"error", Value("Error: " + r.status().message())}})));
+            Value(Map{{"eid", Value()}, {"error", Value(error_text(r.status().message()))}})));
       }
       (*reply)(status_response(r.status()));
     });
