@@ -12,10 +12,10 @@
 
 #include "cli/command.h"
 #include "engine/krl/value.h"
-#include "engine/runtime/local_services.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/runtime/services/local_services.h"
 #include "engine/store/store.h"
 
 namespace spime::cli {

@@ -46,7 +46,7 @@ struct EventRequest {
   // on /c/:eci/event): the sending engine's id and the event's id there, the
   // same on every try. The engine runs an event with the same pair at most
   // once per pico and answers a repeat as an accepted event, without running
-  // it (runtime/pico/delivery_records.h); values it cannot read are refused
+  // it (runtime/records/delivery_records.h); values it cannot read are refused
   // with kInvalidArgument. Both empty: an ordinary event.
   std::string sender{};
   std::string sender_event_id{};

@@ -2,7 +2,7 @@
 // public API (engine/api/engine_api.h).
 //
 // The path of one event (see ../shared/DESIGN.md):
-//   caller thread (HTTP I/O): admission (channel/admission.h: ECI -> channel
+//   caller thread (HTTP I/O): admission (admission/admission.h: ECI -> channel
 //     in the channel index -> policy -> attribute schema) -> the pico's slot
 //     (pico/pico_table.h) -> its inbox, bounded (pico/pico_actor.h);
 //   pico actor (CAF scheduler): runs the whole event schedule on the pico's

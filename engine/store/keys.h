@@ -17,7 +17,8 @@
 //   m/counter/<name>              an engine counter (runtime-defined encoding; the outbox's
 //                                 reserved event ids: runtime/outbound/outbox_records.h)
 //   m/engine_id                   this engine's identity towards other engines (an id of
-//                                 runtime/ids.h, made once; runtime/outbound/outbox_records.h)
+//                                 runtime/records/ids.h, made once;
+//                                 runtime/outbound/outbox_records.h)
 //   p/<pico>                      pico record: parent, created
 //   c/<eci>                       channel: owning pico id, tags, policies
 //   h/<pico><sep><eci>            channel index per pico (value empty)
@@ -45,7 +46,7 @@
 //                                 the ids of the last events engine <sender> (its m/engine_id)
 //                                 delivered through its outbox to channel <eci> of <pico>, so a
 //                                 repeat is answered without running again (value:
-//                                 runtime/pico/delivery_records.h); erased with the pico
+//                                 runtime/records/delivery_records.h); erased with the pico
 #pragma once
 
 #include <cstdint>

@@ -57,7 +57,7 @@ class Store {
   Committer& committer() { return *committer_; }
   bool is_fresh() const { return fresh_; }  // created by this open
   // The schema version the directory had when opened (kSchemaVersion when fresh). An older one
-  // is upgraded by the runtime, which knows the records (runtime/pico/pico_records.h), and then
+  // is upgraded by the runtime, which knows the records (runtime/records/pico_records.h), and then
   // recorded with set_schema_version in the upgrade's own batch.
   int opened_schema_version() const { return opened_version_; }
   const std::string& dir() const { return dir_; }

@@ -1,5 +1,5 @@
 // Effectively-once delivery between two real `spime serve` processes on
-// loopback (runtime/pico/delivery_records.h): engine A's outbox posts an
+// loopback (runtime/records/delivery_records.h): engine A's outbox posts an
 // event to a pico of engine B, B runs it and answers 2xx, and A is killed
 // (kill -9) before it deleted the event's record -- a window the test hook
 // SPIME_TEST_OUTBOX_SETTLE_DELAY_MS widens to seconds. Restarted, A posts the

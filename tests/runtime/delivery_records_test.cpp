@@ -1,4 +1,4 @@
-// Delivery records (runtime/pico/delivery_records.h): the bound of what a
+// Delivery records (runtime/records/delivery_records.h): the bound of what a
 // pico remembers of the events other engines' outboxes delivered, the value
 // format, and the two headers' checks. The behaviour over HTTP, across a
 // kill -9 of the sender, is in tests/integration/delivery_test.cpp.
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/runtime/pico/delivery_records.h"
+#include "engine/runtime/records/delivery_records.h"
 #include "engine/store/keys.h"
 
 using namespace spime::runtime;

@@ -15,7 +15,7 @@
 #include "engine/runtime/modules/runtime_modules.h"
 #include "engine/runtime/outbound/http_request.h"
 #include "engine/runtime/pico/io_pool.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 #include "tests/integration/loopback_http_server.h"
 
 using namespace spime;

@@ -9,10 +9,10 @@
 #include <catch2/catch.hpp>
 
 #include "engine/api/status.h"
-#include "engine/runtime/local_services.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/services/local_services.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime::testing {

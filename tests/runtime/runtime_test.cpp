@@ -7,10 +7,10 @@
 #include <random>
 #include <sstream>
 
-#include "engine/runtime/local_services.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/runtime/services/local_services.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 #include "tests/runtime/runtime_fixture.h"

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "engine/runtime/outbound/url_fetch.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 
 using namespace spime::runtime;
 namespace asio = boost::asio;

@@ -6,11 +6,11 @@
 
 #include "engine/krl/error.h"
 #include "engine/runtime/channel/attrs_schema.h"
-#include "engine/runtime/ids.h"
 #include "engine/runtime/modules/runtime_modules.h"
-#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/pico_records.h"
 
 namespace spime::runtime {
 

@@ -101,7 +101,7 @@
 #include "engine/api/engine_api.h"
 #include "engine/runtime/outbound/outbox_records.h"
 #include "engine/runtime/outbound/remote_events.h"
-#include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/outgoing_event.h"
 
 namespace spime::store {
 class Store;

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "engine/krl/value.h"
-#include "engine/runtime/ids.h"
+#include "engine/runtime/records/ids.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 

@@ -12,7 +12,7 @@
 // by one engine, restarts included, because seqs are handed out only below a
 // reservation made durable first:
 //
-//   m/engine_id            the engine's id (runtime/ids.h), made once
+//   m/engine_id            the engine's id (runtime/records/ids.h), made once
 //   m/counter/outbox_seq   decimal: every seq handed out so far is below it A scan of the
 // family visits destination (host + eci) after destination, each in sending
 // order (seq), which is the delivery order.

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "engine/runtime/outbound/http_client.h"
-#include "engine/runtime/pico/delivery_records.h"
+#include "engine/runtime/records/delivery_records.h"
 
 namespace spime::runtime {
 
@@ -84,7 +84,7 @@ class Poster {
     // (channels/routes.cpp); other engines ignore the header.
     req.set("X-Spime-Ack", "processed");
     // Who sends and which event, the same on every try: a spime receiver
-    // runs it once (runtime/pico/delivery_records.h).
+    // runs it once (runtime/records/delivery_records.h).
     if (!e.sender.empty() && e.event_id != 0) {
       req.set(delivery_records::kSenderHeader, e.sender);
       req.set(delivery_records::kEventIdHeader, std::to_string(e.event_id));

@@ -8,7 +8,7 @@
 // receiver as well; other engines ignore the header. With a sender, also
 // `X-Spime-Sender: <sender>` and `X-Spime-Event-Id: <event_id>`, by which a
 // spime receiver answers a repeat without running it again
-// (runtime/pico/delivery_records.h). The outbox (outbox.h) decides when to post and
+// (runtime/records/delivery_records.h). The outbox (outbox.h) decides when to post and
 // what to do with the outcome; this file only knows how to post once and how to read the answer.
 //
 // Contract of post_remote_event():

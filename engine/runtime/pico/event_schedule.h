@@ -41,10 +41,10 @@
 #include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
-#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_state.h"
+#include "engine/runtime/pico/services.h"
 #include "engine/runtime/pico/transaction.h"
-#include "engine/runtime/services.h"
+#include "engine/runtime/records/delivery_records.h"
 #include "engine/runtime/timers/schedule_records.h"
 
 namespace spime::runtime {
@@ -60,7 +60,7 @@ struct IncomingEvent {
   std::int64_t time_ms = 0;
   std::optional<ScheduleFiring> firing = std::nullopt;  // a scheduled event coming due
   // Delivered by another engine's outbox: run at most once per pico (the
-  // pico actor checks it; pico/delivery_records.h). Empty otherwise.
+  // pico actor checks it; records/delivery_records.h). Empty otherwise.
   DeliveryId delivery{};
 };
 

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 
-#include "engine/runtime/channel/channel_index.h"
-#include "engine/runtime/ids.h"
+#include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/outbound/outbox.h"
 #include "engine/runtime/pico/pico_table.h"
-#include "engine/runtime/post_commit.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/pico/post_commit.h"
+#include "engine/runtime/records/ids.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"

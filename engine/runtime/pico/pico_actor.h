@@ -80,7 +80,7 @@
 #include "engine/api/engine_api.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/io_pool.h"
-#include "engine/runtime/services.h"
+#include "engine/runtime/pico/services.h"
 
 namespace caf {
 class actor_system;

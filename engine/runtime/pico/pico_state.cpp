@@ -4,11 +4,11 @@
 #include <atomic>
 
 #include "engine/krl/error.h"
-#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/pico/services.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/select_when/select_bridge.h"
-#include "engine/runtime/services.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime {

@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "engine/krl/program.h"
-#include "engine/runtime/records.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/records/records.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 
 namespace spime::store {
 class Store;

@@ -36,9 +36,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/runtime/pico/delivery_records.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_state.h"
+#include "engine/runtime/records/delivery_records.h"
 
 namespace spime::runtime {
 
@@ -64,7 +64,7 @@ struct PicoSlot {
   // this pico (written under run_mu; read anywhere).
   std::atomic<std::uint64_t> last_seq{0};
 
-  // Delivery logs (pico/delivery_records.h) written by this pico's submitted
+  // Delivery logs (records/delivery_records.h) written by this pico's submitted
   // transactions that may not be durable yet, by key, each with the commit
   // sequence number that writes it: a repeat is recognised before the store
   // has the first copy's record. Entries go once durable (under run_mu).

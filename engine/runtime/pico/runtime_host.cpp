@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "engine/krl/error.h"
-#include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/select_when/select_when.h"
 #include "engine/runtime/timers/cron.h"
 #include "engine/runtime/timers/schedule_records.h"

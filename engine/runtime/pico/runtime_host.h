@@ -24,8 +24,8 @@
 #include "engine/krl/host.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
+#include "engine/runtime/pico/services.h"
 #include "engine/runtime/pico/transaction.h"
-#include "engine/runtime/services.h"
 
 namespace spime::runtime {
 

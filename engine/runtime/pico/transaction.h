@@ -29,28 +29,11 @@
 
 #include "engine/krl/value.h"
 #include "engine/runtime/pico/pico_state.h"
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/outgoing_event.h"
+#include "engine/runtime/records/records.h"
 #include "engine/store/write_batch.h"
 
 namespace spime::runtime {
-
-// event:send / ctx:event to another pico, delivered once the transaction is
-// durable. To a pico of this engine (no host): queued at its inbox after the
-// commit. To another engine (a host): a record in the outbox
-// (outbound/outbox.h), written in this transaction's batch when it is
-// submitted, and posted after the commit until that engine accepts it.
-struct OutgoingEvent {
-  std::string eci;
-  std::string domain;
-  std::string name;
-  krl::Value attrs;
-  std::string host;  // non-empty: an external engine (sky API); not delivered offline
-  // The sending pico: a family channel admits its owner only (channel/admission.h).
-  std::string from_pico_id{};
-  // Set by the outbox when it wrote the event's record (0: none was written).
-  std::uint64_t outbox_seq = 0;
-  std::int64_t outbox_created_ms = 0;
-};
 
 struct Transaction {
   // Bounds nested runs on created picos (a pico that creates a pico that ...).

@@ -3,7 +3,7 @@
 #include <map>
 #include <vector>
 
-#include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
@@ -80,6 +80,10 @@ void put_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id,
              const std::string& pico_id, const std::string& rid) {
   b->put(keys::schedule_due(due_ms, id),
          krl::encode_json(Value(Map{{"pico", pico_id}, {"rid", rid}})));
+}
+
+void erase_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id) {
+  b->erase(keys::schedule_due(due_ms, id));
 }
 
 Value load_entry(const store::Store& s, const std::string& pico_id, const std::string& rid,

@@ -70,6 +70,10 @@ EntryEvent event_of(const krl::Value& entry);
 void put_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id,
              const std::string& pico_id, const std::string& rid);
 
+// Removes the due key of `id` firing at `due_ms` (an "at" entry whose pico
+// is being deleted).
+void erase_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id);
+
 // The committed entry `id` of (pico, rid), or null.
 krl::Value load_entry(const store::Store& s, const std::string& pico_id, const std::string& rid,
                       const std::string& id);

@@ -1,16 +1,15 @@
-#include "engine/runtime/services.h"
+#include "engine/runtime/pico/services.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include "engine/runtime/channel/channel_policy.h"
-#include "engine/runtime/ids.h"
 #include "engine/runtime/pico/event_schedule.h"
-#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/timers/schedule_records.h"
-#include "engine/store/keys.h"
 
 namespace spime::runtime {
 
@@ -46,7 +45,7 @@ void erase_due_keys(Transaction& txn, PicoState& state) {
       const krl::Value* time = entry.as_map().find("time");
       if (!time || !time->is_number()) continue;
       auto due = static_cast<std::uint64_t>(std::max(0.0, time->as_number()));
-      txn.batch.erase(store::keys::schedule_due(due, id));
+      schedule_records::erase_due(&txn.batch, due, id);
     }
   }
 }

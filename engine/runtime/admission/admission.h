@@ -25,7 +25,7 @@
 #include <string_view>
 
 #include "engine/api/engine_api.h"
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/records.h"
 
 namespace spime::store {
 class Store;

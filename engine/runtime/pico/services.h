@@ -31,7 +31,7 @@
 #include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/records.h"
 
 namespace spime::store {
 class Store;

@@ -14,8 +14,8 @@
 #include <string>
 
 #include "engine/runtime/pico/event_schedule.h"
-#include "engine/runtime/ruleset_registry.h"
-#include "engine/runtime/services.h"
+#include "engine/runtime/pico/services.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 
 namespace spime::runtime {
 

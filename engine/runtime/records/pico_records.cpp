@@ -1,4 +1,4 @@
-#include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/records/pico_records.h"
 
 #include <algorithm>
 #include <charconv>

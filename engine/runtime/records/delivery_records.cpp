@@ -1,9 +1,9 @@
-#include "engine/runtime/pico/delivery_records.h"
+#include "engine/runtime/records/delivery_records.h"
 
 #include <algorithm>
 #include <charconv>
 
-#include "engine/runtime/ids.h"
+#include "engine/runtime/records/ids.h"
 
 namespace spime::runtime {
 

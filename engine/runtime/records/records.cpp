@@ -1,4 +1,4 @@
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/records.h"
 
 #include "engine/krl/limits.h"
 

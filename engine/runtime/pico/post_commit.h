@@ -20,7 +20,7 @@
 
 #include <vector>
 
-#include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/outgoing_event.h"
 
 namespace spime::runtime {
 

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/records.h"
 #include "engine/store/write_batch.h"
 
 namespace spime::store {

@@ -1,6 +1,6 @@
-#include "engine/runtime/engine_services.h"
+#include "engine/runtime/services/engine_services.h"
 
-#include "engine/runtime/channel/channel_index.h"
+#include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/transaction.h"
 

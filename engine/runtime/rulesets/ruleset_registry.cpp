@@ -1,4 +1,4 @@
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 #include "engine/krl/stdlib/digest.h"
 #include "engine/krl/stdlib/stdlib.h"
 #include "engine/runtime/modules/runtime_modules.h"
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/records.h"
 #include "engine/runtime/select_when/select_bridge.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"

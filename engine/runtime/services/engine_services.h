@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/runtime/services.h"
+#include "engine/runtime/pico/services.h"
 
 namespace spime::runtime {
 

@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/runtime/records.h"
+#include "engine/runtime/records/records.h"
 
 namespace spime::store {
 class Store;

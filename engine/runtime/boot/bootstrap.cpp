@@ -1,11 +1,11 @@
-#include "engine/runtime/bootstrap.h"
+#include "engine/runtime/boot/bootstrap.h"
 
 #include <algorithm>
 
-#include "engine/runtime/local_services.h"
-#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/transaction.h"
-#include "engine/runtime/ruleset_registry.h"
+#include "engine/runtime/records/pico_records.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/runtime/services/local_services.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime {

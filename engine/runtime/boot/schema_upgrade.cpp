@@ -1,6 +1,6 @@
-#include "engine/runtime/schema_upgrade.h"
+#include "engine/runtime/boot/schema_upgrade.h"
 
-#include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/timers/schedule_records.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"

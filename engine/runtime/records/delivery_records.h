@@ -72,7 +72,7 @@ inline constexpr const char* kSenderHeader = "X-Spime-Sender";
 inline constexpr const char* kEventIdHeader = "X-Spime-Event-Id";
 
 // Checks and reads the two header values: both absent (empty) is no
-// DeliveryId (ok, *out empty); a sender that is no id (runtime/ids.h), an
+// DeliveryId (ok, *out empty); a sender that is no id (runtime/records/ids.h), an
 // event id that is not a decimal number in 1..2^64-1, or only one of the
 // two: false with *error saying which.
 bool parse(std::string_view sender, std::string_view event_id, DeliveryId* out, std::string* error);

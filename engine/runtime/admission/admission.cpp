@@ -1,10 +1,10 @@
-#include "engine/runtime/channel/admission.h"
+#include "engine/runtime/admission/admission.h"
 
 #include "engine/krl/ascii.h"
+#include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/channel/attrs_schema.h"
-#include "engine/runtime/channel/channel_index.h"
 #include "engine/runtime/channel/channel_policy.h"
-#include "engine/runtime/ids.h"
+#include "engine/runtime/records/ids.h"
 
 namespace spime::runtime {
 

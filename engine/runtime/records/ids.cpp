@@ -1,4 +1,4 @@
-#include "engine/runtime/ids.h"
+#include "engine/runtime/records/ids.h"
 
 #include <sys/random.h>
 

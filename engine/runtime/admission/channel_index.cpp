@@ -1,6 +1,6 @@
-#include "engine/runtime/channel/channel_index.h"
+#include "engine/runtime/admission/channel_index.h"
 
-#include "engine/runtime/pico/pico_records.h"
+#include "engine/runtime/records/pico_records.h"
 
 namespace spime::runtime {
 

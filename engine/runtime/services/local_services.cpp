@@ -1,9 +1,9 @@
-#include "engine/runtime/local_services.h"
+#include "engine/runtime/services/local_services.h"
 
-#include "engine/runtime/ids.h"
-#include "engine/runtime/pico/pico_records.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
