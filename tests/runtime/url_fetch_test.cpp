@@ -223,7 +223,8 @@ TEST_CASE("fetch_url follows redirects, at most max_redirects", "[registry]") {
         "GET " + server.url("/redirect") + ": more than 0 redirects");
   // A web server cannot point the engine at local files.
   CHECK(fetch_error(server.url("/to-file")) ==
-        "GET file:///etc/passwd: unsupported url scheme file");
+        "GET " + server.url("/to-file") +
+            ": redirect to file:///etc/passwd: unsupported url scheme file");
 }
 
 TEST_CASE("fetch_url times out", "[registry]") {
@@ -241,9 +242,9 @@ TEST_CASE("fetch_url limits the body", "[registry]") {
   FetchOptions o;
   o.max_body_bytes = 1000;
   CHECK(fetch_error(server.url("/big"), o) ==
-        "GET " + server.url("/big") + ": body over 1000 bytes");
+        "GET " + server.url("/big") + ": response larger than 1000 bytes");
   CHECK(fetch_error(server.url("/big-chunked"), o) ==
-        "GET " + server.url("/big-chunked") + ": body over 1000 bytes");
+        "GET " + server.url("/big-chunked") + ": response larger than 1000 bytes");
   std::string body, err;
   o.max_body_bytes = 5000;
   REQUIRE(fetch_url(server.url("/big-chunked"), &body, &err, o));

@@ -1,6 +1,6 @@
-// http_client: what our outbound HTTP clients share -- url_fetch (GET of
-// rulesets), remote_events (POST of events to other engines) and
-// http_request (the KRL http module): splitting
+// http_client: the pieces under send_http_request (http_request.h), the one
+// outbound exchange that the KRL http module, ruleset fetches (url_fetch.h)
+// and events for other engines (remote_events.h) all go through: splitting
 // an http(s) URL, running one Asio operation against a deadline, and opening
 // a connection (resolve, connect, TLS handshake) before that deadline.
 //

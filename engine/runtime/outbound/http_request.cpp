@@ -82,6 +82,7 @@ class Exchange {
     if (verb == http::verb::head) parser.skip(true);
     // read_some, not read: http::async_read parses eagerly, and Boost 1.74's
     // eager parse drops the body_limit error. The size check is a backstop.
+    bool dropped = false;
     while (!parser.is_done()) {
       ec = run_until(
           ioc_, deadline_, [&](auto done) { http::async_read_some(stream, buffer, parser, done); },
@@ -89,9 +90,14 @@ class Exchange {
       if (!ec && parser.get().body().size() > options_.max_response_bytes) {
         ec = http::error::body_limit;
       }
+      if (ec == http::error::body_limit && options_.drop_large_body && parser.is_header_done()) {
+        dropped = true;
+        break;
+      }
       if (ec) return fail("cannot read the response", ec, error);
     }
     auto& res = parser.get();
+    if (dropped) res.body().clear();
     out->status = res.result_int();
     out->reason = std::string(res.reason());
     std::map<std::string, std::string> headers;
@@ -120,6 +126,13 @@ const std::string* HttpResponse::header(const std::string& lower_name) const {
     if (name == lower_name) return &value;
   }
   return nullptr;
+}
+
+std::string status_line(const HttpResponse& response) {
+  std::string reason = response.reason;
+  if (reason.empty())
+    reason = std::string(http::obsolete_reason(http::int_to_status(response.status)));
+  return std::to_string(response.status) + " " + reason;
 }
 
 bool send_http_request(const HttpRequest& request, const HttpRequestOptions& options,

@@ -1,5 +1,7 @@
-// http_request: one outbound HTTP(S) request with its whole response, for
-// the KRL `http` module (modules/module_http.cpp).
+// http_request: one outbound HTTP(S) request with its whole response: the
+// one exchange every outbound client uses -- the KRL `http` module
+// (modules/module_http.cpp), ruleset fetches (url_fetch.h) and events posted
+// to other engines (remote_events.h).
 //
 // Blocking on purpose: the caller's thread drives its own io_context for the
 // whole exchange, bounded by `timeout` (redirects included). The pico
@@ -38,6 +40,10 @@ struct HttpRequestOptions {
   bool follow_redirects = true;
   int max_redirects = 20;  // as fetch
   bool verify_certificates = true;
+  // A body over max_response_bytes: false fails the request ("response
+  // larger than N bytes"); true answers with the status and headers and an
+  // empty body (for a caller that needs only the status).
+  bool drop_large_body = false;
 };
 
 struct HttpRequest {
@@ -60,6 +66,10 @@ struct HttpResponse {
   // nullptr when absent.
   const std::string* header(const std::string& lower_name) const;
 };
+
+// "404 Not Found": the status and the server's reason, or the standard
+// reason when it wrote none.
+std::string status_line(const HttpResponse& response);
 
 // True + *response, or false + *error (without any "METHOD url: " prefix).
 bool send_http_request(const HttpRequest& request, const HttpRequestOptions& options,

@@ -7,16 +7,17 @@
 // inside an event, blocking that pico's actor for the fetch (acceptable for
 // now: other picos keep running).
 //
-// Contract:
+// Contract (one GET through send_http_request, http_request.h):
 //  - Only 2xx answers give a body; anything else fails with
-//    "GET <url>: <status> <reason>" (e.g. "GET http://h/x.krl: 404 Not Found").
+//    "GET <url that answered>: <status> <reason>" (e.g. "GET http://h/x.krl:
+//    404 Not Found").
 //  - Redirects (301, 302, 303, 307, 308) are followed, at most
 //    `max_redirects`, and only to http(s) URLs; relative Locations resolve
-//    against the current URL.
-//  - `timeout` bounds the whole fetch, redirects included:
-//    "GET <url>: timed out after N ms".
-//  - A body larger than `max_body_bytes` (by Content-Length or as it
-//    streams) fails with "GET <url>: body over N bytes".
+//    against the current URL. Other failures: "GET <url>: <why>", as
+//    send_http_request says it ("more than 5 redirects", "redirect to
+//    file:///x: unsupported url scheme file", "timed out after N ms",
+//    "response larger than N bytes", ...).
+//  - `timeout` bounds the whole fetch, redirects included.
 //  - https verifies the peer's certificate chain against the system store
 //    and its host name, unless `verify_certificates` is false (tests only).
 //  - Thread-safe: each call has its own io_context and connection.
