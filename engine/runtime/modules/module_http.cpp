@@ -52,6 +52,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/krl/ascii.h"
 #include "engine/krl/error.h"
 #include "engine/krl/host.h"
 #include "engine/krl/limits.h"
@@ -64,7 +65,6 @@
 
 namespace spime::runtime {
 
-using http_client::lower;
 using http_client::percent_encode;
 using krl::Args;
 using krl::EvalContext;
@@ -181,7 +181,7 @@ class Headers {
   // Sets `name` (replacing any spelling of it).
   void set(const std::string& name, std::string value) {
     for (auto& h : list_) {
-      if (lower(h.first) == lower(name)) {
+      if (krl::lower_ascii(h.first) == krl::lower_ascii(name)) {
         h = {name, std::move(value)};
         return;
       }
@@ -189,8 +189,9 @@ class Headers {
     list_.emplace_back(name, std::move(value));
   }
   bool has(const std::string& name) const {
-    return std::any_of(list_.begin(), list_.end(),
-                       [&](const auto& h) { return lower(h.first) == lower(name); });
+    return std::any_of(list_.begin(), list_.end(), [&](const auto& h) {
+      return krl::lower_ascii(h.first) == krl::lower_ascii(name);
+    });
   }
   std::vector<std::pair<std::string, std::string>> take() { return std::move(list_); }
 
@@ -202,12 +203,6 @@ bool is_blank_string(const Value& v) {
   if (!v.is_string()) return true;
   return std::all_of(v.as_string().begin(), v.as_string().end(),
                      [](unsigned char c) { return std::isspace(c); });
-}
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n\f\v");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n\f\v") - b + 1);
 }
 
 // pico-framework's cleanEvent, for autosend.
@@ -233,9 +228,9 @@ OutgoingEvent autosend_event(const Value& autosend, Map* attrs) {
     }
   }
   OutgoingEvent e;
-  e.eci = trim(get("eci").as_string());
-  e.domain = trim(get("domain").as_string());
-  e.name = trim(get("name").as_string());
+  e.eci = krl::trim(get("eci").as_string());
+  e.domain = krl::trim(get("domain").as_string());
+  e.name = krl::trim(get("name").as_string());
   return e;
 }
 
@@ -276,7 +271,7 @@ Map response_map(HttpResponse& res, bool parse_json) {
 }
 
 Value call_http(EvalContext& ctx, const std::string& method, const Args& args) {
-  const std::string lower_method = lower(method);
+  const std::string lower_method = krl::lower_ascii(method);
   const std::string who = "http:" + lower_method;
   auto a = bind(args);
   const Value& url = a[kUrl];

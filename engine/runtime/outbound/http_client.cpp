@@ -1,14 +1,11 @@
 #include "engine/runtime/outbound/http_client.h"
 
+#include "engine/krl/ascii.h"
+
 #include <algorithm>
 #include <cctype>
 
 namespace spime::runtime::http_client {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool is_redirect(unsigned status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -39,7 +36,7 @@ bool parse_url(const std::string& url, Url* u, std::string* error) {
     *error = "invalid url";
     return false;
   }
-  u->scheme = lower(url.substr(0, sep));
+  u->scheme = krl::lower_ascii(url.substr(0, sep));
   if (u->scheme != "http" && u->scheme != "https") {
     *error = "unsupported url scheme " + u->scheme;
     return false;

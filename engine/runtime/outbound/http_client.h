@@ -41,8 +41,6 @@ struct Url {
   std::string target;     // path + query, "/" when empty; the fragment dropped
 };
 
-// ASCII lower case (scheme, host and header names).
-std::string lower(std::string s);
 // 301, 302, 303, 307, 308: the statuses a client follows (with a Location).
 bool is_redirect(unsigned status);
 // Appends `s` percent-encoded to *out: everything but A-Z a-z 0-9 - . _ ~

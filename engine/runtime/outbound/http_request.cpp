@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "engine/krl/ascii.h"
 #include "engine/runtime/outbound/http_client.h"
 
 namespace spime::runtime {
@@ -15,14 +16,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using Clock = http_client::Clock;
 using http_client::is_redirect;
-using http_client::lower;
 using http_client::run_until;
 using http_client::Url;
+using krl::lower_ascii;
 
 constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
 
 bool same_origin(const Url& a, const Url& b) {
-  return a.scheme == b.scheme && lower(a.host) == lower(b.host) && a.port == b.port;
+  return a.scheme == b.scheme && lower_ascii(a.host) == lower_ascii(b.host) && a.port == b.port;
 }
 
 class Exchange {
@@ -102,7 +103,7 @@ class Exchange {
     out->reason = std::string(res.reason());
     std::map<std::string, std::string> headers;
     for (const auto& field : res) {
-      std::string name = lower(std::string(field.name_string()));
+      std::string name = lower_ascii(std::string(field.name_string()));
       std::string& v = headers[name];
       v += (v.empty() ? "" : ", ") + std::string(field.value());
     }
@@ -177,7 +178,7 @@ bool send_http_request(const HttpRequest& request, const HttpRequestOptions& opt
       // Credentials stay with the origin they were meant for.
       std::vector<std::pair<std::string, std::string>> kept;
       for (auto& h : current.headers) {
-        std::string n = lower(h.first);
+        std::string n = lower_ascii(h.first);
         if (n != "authorization" && n != "cookie") kept.push_back(std::move(h));
       }
       current.headers = std::move(kept);

@@ -1,12 +1,12 @@
 #include "engine/runtime/outbound/url_fetch.h"
 
-#include "engine/runtime/outbound/http_client.h"
+#include "engine/krl/ascii.h"
 #include "engine/runtime/outbound/http_request.h"
 
 namespace spime::runtime {
 
 bool is_http_url(const std::string& url) {
-  std::string head = http_client::lower(url.substr(0, 8));
+  std::string head = krl::lower_ascii(url.substr(0, 8));
   return head.rfind("http://", 0) == 0 || head.rfind("https://", 0) == 0;
 }
 
