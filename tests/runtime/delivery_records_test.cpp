@@ -37,22 +37,22 @@ TEST_CASE("a delivery log keeps the last kKeep ids, newest last", "[delivery]") 
 TEST_CASE("a delivery log's value round-trips and bad values are refused", "[delivery]") {
   DeliveryLog log;
   for (std::uint64_t id : {7ull, 3ull, 18446744073709551615ull}) log.remember(id);
-  std::string value = delivery_records::encode_value(log);
+  std::string value = delivery_records::encode_record(log);
   CHECK(value == "7,3,18446744073709551615");
   DeliveryLog back;
-  REQUIRE(delivery_records::decode_value(value, &back));
+  REQUIRE(delivery_records::decode_record(value, &back));
   CHECK(back.ids == log.ids);
-  CHECK(delivery_records::decode_value("", &back));
+  CHECK(delivery_records::decode_record("", &back));
   CHECK(back.ids.empty());
   for (const char* bad : {",", "1,", ",1", "1,,2", "x", "0", "-1", "1 ", "18446744073709551616"}) {
     INFO(bad);
-    CHECK_FALSE(delivery_records::decode_value(bad, &back));
+    CHECK_FALSE(delivery_records::decode_record(bad, &back));
   }
   std::string too_many;
   for (std::size_t i = 1; i <= DeliveryLog::kKeep + 1; ++i) {
     too_many += (i > 1 ? "," : "") + std::to_string(i);
   }
-  CHECK_FALSE(delivery_records::decode_value(too_many, &back));
+  CHECK_FALSE(delivery_records::decode_record(too_many, &back));
 }
 
 TEST_CASE("the delivery headers are checked together", "[delivery]") {

@@ -151,13 +151,13 @@ TEST_CASE("outbox keys sort by destination, then by sequence number", "[outbox]"
 TEST_CASE("outbox records keep the exact body and round-trip", "[outbox]") {
   OutboxRecord r{"http://h:1", "eci", 42, "dom", "nam", 1700000000123, R"({"n":1.5,"s":"a\"b"})"};
   OutboxRecord back;
-  REQUIRE(outbox_records::decode_value(outbox_records::encode_value(r), &back));
+  REQUIRE(outbox_records::decode_record(outbox_records::encode_record(r), &back));
   CHECK(back.domain == "dom");
   CHECK(back.name == "nam");
   CHECK(back.created_ms == 1700000000123);
   CHECK(back.body == r.body);
-  CHECK_FALSE(outbox_records::decode_value("not json", &back));
-  CHECK_FALSE(outbox_records::decode_value(R"({"domain":"d","name":"n"})", &back));
+  CHECK_FALSE(outbox_records::decode_record("not json", &back));
+  CHECK_FALSE(outbox_records::decode_record(R"({"domain":"d","name":"n"})", &back));
   CHECK(outbox_records::normalize_host("http://h:1//") == "http://h:1");
   CHECK(outbox_records::invalid_destination("http://h", "").size() > 0);
   CHECK(outbox_records::invalid_destination("http://h\n", "e").size() > 0);

@@ -96,7 +96,7 @@ struct Pico {
   krl::Map last_bindings;
 
   bool send(const SelectEvent& ev) {
-    if (through_json) state = SelectWhen::state_from_json(SelectWhen::state_to_json(state));
+    if (through_json) state = SelectWhen::decode_record(SelectWhen::encode_record(state));
     SelectWhen::Result r = sw.feed(ev, state);
     if (r.state_changed) {
       state = r.new_state;
@@ -458,9 +458,9 @@ TEST_CASE("undecodable state is the initial state", "[selectwhen]") {
     CHECK_FALSE(r.selected);
     CHECK(krl::encode_json(r.new_state) == R"({"states":["s0"]})");
   }
-  CHECK(SelectWhen::state_from_json("{not json").is_null());
-  CHECK(SelectWhen::state_from_json("[]").is_null());
-  CHECK(SelectWhen::state_to_json(krl::Value()) == "null");
+  CHECK(SelectWhen::decode_record("{not json").is_null());
+  CHECK(SelectWhen::decode_record("[]").is_null());
+  CHECK(SelectWhen::encode_record(krl::Value()) == "null");
 }
 
 TEST_CASE("state is reported unchanged when it is", "[selectwhen]") {

@@ -55,14 +55,14 @@ std::string key(const OutboxRecord& r) {
   return keys::outbox(r.host, r.eci, r.seq);
 }
 
-std::string encode_value(const OutboxRecord& r) {
+std::string encode_record(const OutboxRecord& r) {
   return krl::encode_json(Value(Map{{"domain", r.domain},
                                     {"name", r.name},
                                     {"created", Value(static_cast<double>(r.created_ms))},
                                     {"body", r.body}}));
 }
 
-bool decode_value(const std::string& value, OutboxRecord* r) {
+bool decode_record(const std::string& value, OutboxRecord* r) {
   Value v;
   std::string error;
   if (!krl::parse_json(value, &v, &error) || !v.is_map()) return false;
@@ -77,7 +77,7 @@ bool decode_value(const std::string& value, OutboxRecord* r) {
 }
 
 void put(store::WriteBatch* b, const OutboxRecord& r) {
-  b->put(key(r), encode_value(r));
+  b->put(key(r), encode_record(r));
 }
 
 void erase(store::WriteBatch* b, const OutboxRecord& r) {
@@ -113,7 +113,7 @@ void scan(const store::Store& s, const std::function<void(OutboxRecord&&)>& visi
           const std::function<void(const std::string& key)>& bad) {
   s.scan(keys::outbox_prefix(), [&](std::string_view k, std::string_view v) {
     OutboxRecord r;
-    if (!keys::parse_outbox(k, &r.host, &r.eci, &r.seq) || !decode_value(std::string(v), &r)) {
+    if (!keys::parse_outbox(k, &r.host, &r.eci, &r.seq) || !decode_record(std::string(v), &r)) {
       if (bad) bad(std::string(k));
       return true;
     }

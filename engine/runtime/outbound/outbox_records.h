@@ -53,10 +53,10 @@ std::string normalize_host(std::string host);
 std::string invalid_destination(const std::string& host, const std::string& eci);
 
 std::string key(const OutboxRecord& r);
-std::string encode_value(const OutboxRecord& r);
+std::string encode_record(const OutboxRecord& r);
 // Fills r's value fields from a stored value; false (r unspecified) when it is
-// not a value encode_value wrote.
-bool decode_value(const std::string& value, OutboxRecord* r);
+// not a value encode_record wrote.
+bool decode_record(const std::string& value, OutboxRecord* r);
 
 void put(store::WriteBatch* b, const OutboxRecord& r);
 void erase(store::WriteBatch* b, const OutboxRecord& r);

@@ -358,7 +358,7 @@ DeliveryLog PicoActors::delivery_log(PicoSlot& slot, const std::string& key) {
   if (pending != slot.pending_deliveries.end()) return pending->second.first;
   DeliveryLog log;
   std::string value;
-  if (rt_.store.get(key, &value) && !delivery_records::decode_value(value, &log)) {
+  if (rt_.store.get(key, &value) && !delivery_records::decode_record(value, &log)) {
     rt_.log("pico " + slot.id + ": a delivery record that does not parse is started afresh");
     log.ids.clear();
   }
@@ -400,7 +400,7 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
       // In the schedule's own batch: the id is remembered if and only if the event's writes
       // commit.
       delivered.remember(delivery.id);
-      txn.batch.put(delivery_key, delivery_records::encode_value(delivered));
+      txn.batch.put(delivery_key, delivery_records::encode_record(delivered));
     }
     s = out.status.is_ok() ? submit(slot, txn) : out.status;
     if (s.is_ok() && !delivery_key.empty()) {

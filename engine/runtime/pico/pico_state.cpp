@@ -282,7 +282,7 @@ const Value& PicoState::rule_state(const std::string& rid, const std::string& ru
   std::string raw;
   if (!fresh_ && !cleared_rids_.count(rid) &&
       pico_records::load_rule_state(*store_, id_, rid, rule, &raw))
-    v = SelectWhen::state_from_json(raw);
+    v = SelectWhen::decode_record(raw);
   return rule_states_.emplace(std::move(key), std::move(v)).first->second;
 }
 

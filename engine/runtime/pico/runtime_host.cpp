@@ -346,7 +346,7 @@ void RuntimeHost::commit() {
     if (state.is_null()) {
       records::erase_rule_state(batch, pid, key.first, key.second);
     } else {
-      records::put_rule_state(batch, pid, key.first, key.second, SelectWhen::state_to_json(state));
+      records::put_rule_state(batch, pid, key.first, key.second, SelectWhen::encode_record(state));
     }
     pico_.set_rule_state_cache(key.first, key.second, state);
   }

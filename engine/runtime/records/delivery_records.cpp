@@ -55,7 +55,7 @@ bool parse(std::string_view sender, std::string_view event_id, DeliveryId* out,
   return true;
 }
 
-std::string encode_value(const DeliveryLog& log) {
+std::string encode_record(const DeliveryLog& log) {
   std::string out;
   for (std::uint64_t id : log.ids) {
     if (!out.empty()) out.push_back(',');
@@ -64,7 +64,7 @@ std::string encode_value(const DeliveryLog& log) {
   return out;
 }
 
-bool decode_value(std::string_view value, DeliveryLog* log) {
+bool decode_record(std::string_view value, DeliveryLog* log) {
   log->ids.clear();
   if (value.empty()) return true;
   std::size_t start = 0;

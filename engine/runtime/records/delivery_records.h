@@ -77,9 +77,9 @@ inline constexpr const char* kEventIdHeader = "X-Spime-Event-Id";
 // two: false with *error saying which.
 bool parse(std::string_view sender, std::string_view event_id, DeliveryId* out, std::string* error);
 
-std::string encode_value(const DeliveryLog& log);
-// False (log unspecified) when `value` is not what encode_value writes.
-bool decode_value(std::string_view value, DeliveryLog* log);
+std::string encode_record(const DeliveryLog& log);
+// False (log unspecified) when `value` is not what encode_record writes.
+bool decode_record(std::string_view value, DeliveryLog* log);
 
 }  // namespace delivery_records
 }  // namespace spime::runtime

@@ -20,7 +20,7 @@
 //   u/<url>           the rid, as plain text (not JSON)
 //   i/<pico><sep><rid> {"url": <url>, "config": {..}, "order": <install sequence>}
 //   e/<pico><sep><rid><sep><name>  the entity value, encode_json
-//   w/<pico><sep><rid><sep><rule>  select-when state (SelectWhen::state_to_json)
+//   w/<pico><sep><rid><sep><rule>  select-when state (SelectWhen::encode_record)
 //
 // Parsing is strict about types of known fields: a record that does not
 // decode is reported (false + message), never half-applied.

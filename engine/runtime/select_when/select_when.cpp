@@ -442,11 +442,11 @@ std::optional<std::int64_t> SelectWhen::within_ms(const krl::Value& amount,
   return static_cast<std::int64_t>(std::floor(ms));
 }
 
-std::string SelectWhen::state_to_json(const krl::Value& state) {
+std::string SelectWhen::encode_record(const krl::Value& state) {
   return krl::encode_json(state);
 }
 
-krl::Value SelectWhen::state_from_json(const std::string& json) {
+krl::Value SelectWhen::decode_record(const std::string& json) {
   krl::Value v;
   std::string error;
   if (!krl::parse_json(json, &v, &error) || !v.is_map()) return krl::Value();

@@ -154,8 +154,8 @@ class SelectWhen {
   static std::optional<std::int64_t> within_ms(const krl::Value& amount, const std::string& unit);
 
   // Convenience for the store: state <-> JSON text (corrupt text = null).
-  static std::string state_to_json(const krl::Value& state);
-  static krl::Value state_from_json(const std::string& json);
+  static std::string encode_record(const krl::Value& state);
+  static krl::Value decode_record(const std::string& json);
 
  private:
   explicit SelectWhen(std::unique_ptr<select_when_detail::Program> program);
