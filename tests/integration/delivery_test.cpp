@@ -49,13 +49,6 @@ ruleset it.delivery.receiver {
 
 constexpr int kSettleDelayMs = 6000;
 
-unsigned short free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(
-      ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
 // Sets an environment variable for the servers started while it lives.
 class ScopedEnv {
  public:
@@ -103,9 +96,9 @@ HttpResult deliver(const SpimeServer& b, const std::string& eci, int n, const st
 TEST_CASE("delivery: an event accepted just before a kill -9 of its sender runs once",
           "[integration][outbox][delivery]") {
   TempDir krl;
-  SpimeServer b(ServerOptions{"", {"--port", std::to_string(free_port())}});
+  SpimeServer b(ServerOptions{"", {"--port", std::to_string(free_loopback_port())}});
   std::string receiver = receiver_pico(b, krl);
-  std::string host = "http://127.0.0.1:" + std::to_string(b.port());
+  std::string host = b.url();
 
   // A waits kSettleDelayMs between B's 2xx and the delete of the record.
   std::optional<ScopedEnv> hook;
@@ -155,7 +148,7 @@ TEST_CASE("delivery: kill -9 cycles of a busy sender: each event arrives once, i
   TempDir krl;
   SpimeServer b;
   std::string receiver = receiver_pico(b, krl);
-  std::string host = "http://127.0.0.1:" + std::to_string(b.port());
+  std::string host = b.url();
   // Every restart of A keeps a 150 ms window between a 2xx and its delete: most kills land in
   // one (the issue saw 4 duplicates in 15 kills with a window of milliseconds).
   ScopedEnv hook("SPIME_TEST_OUTBOX_SETTLE_DELAY_MS", "150");

@@ -103,8 +103,7 @@ TEST_CASE("ESProto: a collection on another engine gets the device's violations"
   std::string floor = new_child(collections, collections.owner_eci(), "second floor");
   make_device(devices, sensor);
   make_collection(collections, floor);
-  join_collection(devices, sensor, collections, floor,
-                  "http://127.0.0.1:" + std::to_string(collections.port()));
+  join_collection(devices, sensor, collections, floor, collections.url());
 
   REQUIRE(heartbeat(devices, sensor, "temp-hot.json").status == 200);
   REQUIRE(heartbeat(devices, sensor, "temp-cold.json").status == 200);

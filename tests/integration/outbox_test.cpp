@@ -57,18 +57,10 @@ ruleset it.outbox.receiver {
 }
 )krl";
 
-// A loopback port that was free a moment ago (B keeps it across restarts).
-unsigned short free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(
-      ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
 // A sends to B: A's sender pico, B's receiver pico, and B's URL.
 struct Pair {
   TempDir krl;
-  unsigned short b_port = free_port();
+  unsigned short b_port = free_loopback_port();
   SpimeServer a;
   SpimeServer b;
   std::string sender, receiver, host;
@@ -81,7 +73,7 @@ struct Pair {
     receiver = new_child(b, b.owner_eci(), "receiver");
     install_ruleset(b, receiver, file_url(krl.write("receiver.krl", kReceiver)),
                     "it.outbox.receiver");
-    host = "http://127.0.0.1:" + std::to_string(b.port());
+    host = b.url();
     REQUIRE(b.port() == b_port);
   }
 

@@ -56,7 +56,7 @@ TEST_CASE("event:send with a host reaches a pico of another engine", "[integrati
   std::string receiver = new_child(b, b.owner_eci(), "receiver");
   install_ruleset(b, receiver, file_url(krl.write("it.receiver.krl", kReceiver)), "it.receiver");
 
-  std::string host = "http://127.0.0.1:" + std::to_string(b.port());
+  std::string host = b.url();
   must_event(a, sender, "remote", "forward", {{"eci", receiver}, {"n", 1}, {"host", host}});
   must_event(a, sender, "remote", "forward", {{"eci", receiver}, {"n", 2}, {"host", host}});
   json got = wait_for_got(b, receiver, 2);

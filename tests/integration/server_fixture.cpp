@@ -19,6 +19,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
 
 namespace spime::integration {
@@ -55,6 +57,13 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   out << content;
   if (!out) throw std::runtime_error("cannot write " + p);
   return p;
+}
+
+unsigned short free_loopback_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(
+      ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
 }
 
 std::string read_file(const std::string& path) {

@@ -59,6 +59,10 @@ class TempDir {
 // Reads a whole file (test data); throws when it cannot.
 std::string read_file(const std::string& path);
 
+// A loopback port that was free a moment ago: for a server that must keep
+// its port across restarts (its URL is written down somewhere).
+unsigned short free_loopback_port();
+
 struct HttpResult {
   int status = 0;  // 0: no answer (connection refused, reset, timed out)
   std::string text;
@@ -106,6 +110,8 @@ class SpimeServer {
   const std::string& owner_eci() const { return owner_eci_; }
   const std::string& data_dir() const { return data_.path(); }
   std::string output() const;  // everything the server printed so far
+  // "http://127.0.0.1:<port>": what another engine calls this one.
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
   // ---- HTTP ----------------------------------------------------------------
   HttpResult get(const std::string& target) const;

@@ -79,14 +79,6 @@ ruleset it.spin {
 }
 )krl";
 
-// A loopback port that was free a moment ago.
-unsigned short free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(
-      ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
 constexpr auto kStopLimit = std::chrono::seconds(5);
 
 // SIGTERM: the server must exit by itself within kStopLimit, with status 0.
@@ -117,10 +109,10 @@ TEST_CASE("stop: after http, subscriptions across engines and the outbox, SIGTER
   std::string web_url = "http://127.0.0.1:" + std::to_string(web->port()) + "/x";
 
   // Fixed ports: the subscription names each engine's URL, and both restart.
-  SpimeServer ea(ServerOptions{"", {"--port", std::to_string(free_port())}});
-  SpimeServer eb(ServerOptions{"", {"--port", std::to_string(free_port())}});
-  std::string host_a = "http://127.0.0.1:" + std::to_string(ea.port());
-  std::string host_b = "http://127.0.0.1:" + std::to_string(eb.port());
+  SpimeServer ea(ServerOptions{"", {"--port", std::to_string(free_loopback_port())}});
+  SpimeServer eb(ServerOptions{"", {"--port", std::to_string(free_loopback_port())}});
+  std::string host_a = ea.url();
+  std::string host_b = eb.url();
   std::string a = subs_pico(ea, "A");
   std::string b = subs_pico(eb, "B");
   std::string rules = file_url(krl.write("it.stop.krl", kStopRuleset));
@@ -218,10 +210,9 @@ TEST_CASE("stop: a rule in the middle of a long computation is interrupted and r
     REQUIRE(r.status == 200);
   }
   // The outbox waiting for an engine that takes the POST and never answers...
-  must_event(s, waiting, "t", "forward",
-             {{"eci", "somewhere"}, {"host", "http://127.0.0.1:" + std::to_string(slow.port())}});
+  must_event(s, waiting, "t", "forward", {{"eci", "somewhere"}, {"host", slow.url()}});
   // ...and the pico waiting for its http:get.
-  std::string slow_url = "http://127.0.0.1:" + std::to_string(slow.port()) + "/slow";
+  std::string slow_url = slow.url() + "/slow";
   REQUIRE(s.post("/c/" + waiting + "/event/t/get", json{{"url", slow_url}}.dump()).status == 200);
   REQUIRE(eventually([&] { return slow.requests().size() == 2; }, 5s));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -437,8 +437,8 @@ TEST_CASE("subscriptions: health of established subscriptions on one engine",
 TEST_CASE("subscriptions: across two engines (Tx_host)", "[integration][subs]") {
   SpimeServer ea, eb;
   TempDir krl;
-  std::string host_a = "http://127.0.0.1:" + std::to_string(ea.port());
-  std::string host_b = "http://127.0.0.1:" + std::to_string(eb.port());
+  std::string host_a = ea.url();
+  std::string host_b = eb.url();
   std::string a = subs_pico(ea, "A");
   std::string b = subs_pico(eb, "B");
   std::string app = file_url(krl.write("it.subs_app.krl", kAppRuleset));
@@ -535,8 +535,8 @@ TEST_CASE("subscriptions: health says refused when the other side's channel is g
 TEST_CASE("subscriptions: health across two engines: valid, refused, unreachable",
           "[integration][subs]") {
   SpimeServer ea, eb;
-  std::string host_a = "http://127.0.0.1:" + std::to_string(ea.port());
-  std::string host_b = "http://127.0.0.1:" + std::to_string(eb.port());
+  std::string host_a = ea.url();
+  std::string host_b = eb.url();
   std::string a = subs_pico(ea, "A");
   std::string b = subs_pico(eb, "B");
   auto size_is = [](size_t n) { return [n](const json& v) { return v.size() == n; }; };

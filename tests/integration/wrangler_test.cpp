@@ -327,7 +327,7 @@ TEST_CASE("wrangler: skyQuery and picoQuery ask a pico on another engine over HT
           "[integration][wrangler]") {
   SpimeServer here, there;
   ChildPico far = new_child_pico(there, there.owner_eci(), "far away");
-  const std::string host = "http://127.0.0.1:" + std::to_string(there.port());
+  const std::string host = there.url();
   // On the other engine through its sky API; the answer is the decoded value.
   CHECK(must_query(here, here.owner_eci(), kWrangler, "skyQuery",
                    {{"eci", far.eci}, {"mod", kWrangler}, {"func", "name"}, {"_host", host}}) ==

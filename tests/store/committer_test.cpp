@@ -20,14 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<Store> open_ok(const std::string& dir, Store::Options options = {}) {
-  std::string error;
-  auto store = Store::open(dir, options, &error);
-  INFO(error);
-  REQUIRE(store);
-  return store;
-}
-
 WriteBatch one_put(const std::string& key, const std::string& value = "v") {
   WriteBatch b;
   b.put(key, value);
@@ -48,7 +40,7 @@ TEST_CASE("committer: concurrent submitters are all acknowledged exactly once an
   std::vector<std::atomic<int>> calls(kThreads * kPerThread);
   std::atomic<int> failures{0};
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     st::Latch all_done(kThreads * kPerThread);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
@@ -82,7 +74,7 @@ TEST_CASE("committer: concurrent submitters are all acknowledged exactly once an
   CHECK(failures == 0);
   for (auto& c : calls) REQUIRE(c == 1);
 
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kPerThread; ++i) {
       REQUIRE(store->get(key_of(t, i), nullptr));
@@ -95,7 +87,7 @@ TEST_CASE("committer: a full queue refuses at once without calling back", "[stor
   st::TempDir tmp;
   Store::Options options;
   options.max_pending_batches = 8;
-  auto store = open_ok(tmp.path(), options);
+  auto store = st::open_ok(tmp.path(), options);
   Committer& committer = store->committer();
   CHECK(committer.max_pending() == 8);
   committer.pause();
@@ -134,7 +126,7 @@ TEST_CASE("committer: shutdown drains the queue even when paused and then refuse
   constexpr int kCount = 50;
   std::atomic<int> acked{0};
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     store->committer().pause();
     for (int i = 0; i < kCount; ++i) {
       REQUIRE(
@@ -150,7 +142,7 @@ TEST_CASE("committer: shutdown drains the queue even when paused and then refuse
   }
   {
     // Destroying the store drains too.
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     store->committer().pause();
     for (int i = 0; i < kCount; ++i) {
       REQUIRE(
@@ -160,7 +152,7 @@ TEST_CASE("committer: shutdown drains the queue even when paused and then refuse
     }
   }
   CHECK(acked == 2 * kCount);
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   for (int i = 0; i < kCount; ++i) {
     CHECK(store->get(key_of(1, i), nullptr));
     CHECK(store->get(key_of(2, i), nullptr));
@@ -222,7 +214,7 @@ TEST_CASE("committer: groups keep submission order and share the outcome", "[sto
 
 TEST_CASE("committer: callbacks may resubmit and a throwing callback spoils nothing", "[store]") {
   st::TempDir tmp;
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   Committer& committer = store->committer();
   st::Latch chained(1);
   st::Latch second(1);
@@ -245,7 +237,7 @@ TEST_CASE("committer: callbacks may resubmit and a throwing callback spoils noth
 
 TEST_CASE("committer: sequence numbers and when_durable", "[store]") {
   st::TempDir tmp;
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   Committer& committer = store->committer();
   CHECK(committer.durable_seq() == 0);
 

@@ -16,14 +16,6 @@ namespace st = spime::store::testing;
 
 namespace {
 
-std::unique_ptr<Store> open_ok(const std::string& dir, Store::Options options = {}) {
-  std::string error;
-  auto store = Store::open(dir, options, &error);
-  INFO(error);
-  REQUIRE(store);
-  return store;
-}
-
 std::vector<std::pair<std::string, std::string>> scan_all(const Store& store,
                                                           const std::string& prefix) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -39,7 +31,7 @@ std::vector<std::pair<std::string, std::string>> scan_all(const Store& store,
 TEST_CASE("store: a fresh directory is created with the schema version", "[store]") {
   st::TempDir tmp;
   std::string dir = tmp.path() + "/nested/data";
-  auto store = open_ok(dir);
+  auto store = st::open_ok(dir);
   CHECK(store->is_fresh());
   CHECK(store->dir() == dir);
   std::string version;
@@ -54,14 +46,14 @@ TEST_CASE("store: a fresh directory is created with the schema version", "[store
 TEST_CASE("store: data survives close and reopen", "[store]") {
   st::TempDir tmp;
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     WriteBatch b;
     b.put(keys::pico("p1"), R"({"parent":null})");
     b.put(keys::entvar("p1", "my.rid", "n"), "42");
     std::string error;
     REQUIRE(store->write(b, &error));
   }
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   CHECK_FALSE(store->is_fresh());
   std::string v;
   REQUIRE(store->get(keys::entvar("p1", "my.rid", "n"), &v));
@@ -72,7 +64,7 @@ TEST_CASE("store: data survives close and reopen", "[store]") {
 
 TEST_CASE("store: a held directory is refused in the same process", "[store]") {
   st::TempDir tmp;
-  auto first = open_ok(tmp.path());
+  auto first = st::open_ok(tmp.path());
   std::string error;
   auto second = Store::open(tmp.path(), {}, &error);
   CHECK_FALSE(second);
@@ -81,14 +73,14 @@ TEST_CASE("store: a held directory is refused in the same process", "[store]") {
   std::string v;
   CHECK(first->get(keys::schema_version(), &v));
   first.reset();
-  auto third = open_ok(tmp.path());
+  auto third = st::open_ok(tmp.path());
   CHECK_FALSE(third->is_fresh());
 }
 
 TEST_CASE("store: a held directory is refused in another process", "[store]") {
   st::TempDir tmp;
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     pid_t pid = st::spawn_child("open", tmp.path());
     REQUIRE(pid > 0);
     CHECK(st::wait_exit_code(pid) == st::kChildInUse);
@@ -101,7 +93,7 @@ TEST_CASE("store: a held directory is refused in another process", "[store]") {
 TEST_CASE("store: a newer or unreadable schema version is refused", "[store]") {
   st::TempDir tmp;
   auto set_version = [&](const std::string& version) {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     WriteBatch b;
     b.put(keys::schema_version(), version);
     std::string error;
@@ -122,7 +114,7 @@ TEST_CASE("store: a newer or unreadable schema version is refused", "[store]") {
 TEST_CASE("store: unreadable schema versions and bad paths give clear errors", "[store]") {
   st::TempDir tmp;
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     WriteBatch b;
     b.put(keys::schema_version(), "one");
     std::string error;
@@ -146,7 +138,7 @@ TEST_CASE("store: unreadable schema versions and bad paths give clear errors", "
 TEST_CASE("store: a database without schema version that is not empty is refused", "[store]") {
   st::TempDir tmp;
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     WriteBatch b;
     b.erase(keys::schema_version());
     b.put("x/foreign", "1");
@@ -163,13 +155,13 @@ TEST_CASE("store: an empty database without schema version is initialised", "[st
   // What an open that crashed before writing its schema version leaves behind.
   st::TempDir tmp;
   {
-    auto store = open_ok(tmp.path());
+    auto store = st::open_ok(tmp.path());
     WriteBatch b;
     b.erase(keys::schema_version());
     std::string error;
     REQUIRE(store->write(b, &error));
   }
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   CHECK(store->is_fresh());
   std::string v;
   CHECK(store->get(keys::schema_version(), &v));
@@ -177,7 +169,7 @@ TEST_CASE("store: an empty database without schema version is initialised", "[st
 
 TEST_CASE("store: scan is ordered and bounded by its prefix", "[store]") {
   st::TempDir tmp;
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   WriteBatch b;
   b.put(keys::entvar("p1", "r", "b"), "1");
   b.put(keys::entvar("p1", "r", "a"), "2");
@@ -220,7 +212,7 @@ TEST_CASE("store: scan is ordered and bounded by its prefix", "[store]") {
 
 TEST_CASE("store: a WriteBatch applies its puts and erases in order as one write", "[store]") {
   st::TempDir tmp;
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   std::string error;
   WriteBatch setup;
   setup.put("k/old", "x");
@@ -255,7 +247,7 @@ TEST_CASE("store: a WriteBatch applies its puts and erases in order as one write
 TEST_CASE("store: erase_prefix removes a key family, later ops of the batch still apply",
           "[store]") {
   st::TempDir tmp;
-  auto store = open_ok(tmp.path());
+  auto store = st::open_ok(tmp.path());
   WriteBatch fill;
   for (const char* k : {"e/p1\x1f"
                         "a",

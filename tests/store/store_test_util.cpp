@@ -10,9 +10,19 @@
 #include <stdexcept>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 extern char** environ;
 
 namespace spime::store::testing {
+
+std::unique_ptr<Store> open_ok(const std::string& dir, Store::Options options) {
+  std::string error;
+  auto store = Store::open(dir, options, &error);
+  INFO(error);
+  REQUIRE(store);
+  return store;
+}
 
 TempDir::TempDir() {
   char pattern[] = "/tmp/spime-store-test-XXXXXX";

@@ -7,10 +7,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "engine/store/store.h"
+
 namespace spime::store::testing {
+
+// Opens the store in `dir`, failing the test (with the store's error) when it cannot.
+std::unique_ptr<Store> open_ok(const std::string& dir, Store::Options options = {});
 
 // A fresh directory under /tmp, removed with everything in it on destruction.
 class TempDir {
