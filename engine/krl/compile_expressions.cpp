@@ -234,19 +234,9 @@ NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::E
   // A used module's alias comes first (as the reference's getModule). Its
   // members are looked up when called: one it does not provide is null there
   // ("null is not a function").
-  auto alias = aliases.find(d.domain);
-  if (alias != aliases.end()) {
-    if (options_.modules) {
-      auto names = options_.modules->provided_names(alias->second.second);
-      if (names && std::find(names->begin(), names->end(), d.name) == names->end()) {
-        warning(d.loc, "Module " + d.domain + " does not provide " + d.name);
-      }
-    }
-    auto g = lookup_global("$module:" + d.domain);
-    NodePtr member = std::make_unique<ModuleMember>(d.loc, g ? g->hops : 0, alias->second.first,
-                                                    d.domain, d.name);
+  if (aliases.count(d.domain)) {
     // Read without arguments, a module member is called with none (as the reference).
-    return value_call(*this, d.loc, std::move(member), receiver, call_args);
+    return value_call(*this, d.loc, module_member(d), receiver, call_args);
   }
   const Module* mod = find_module(d.domain);
   const Builtin* b = mod                    ? mod->find(d.name)
@@ -275,6 +265,18 @@ NodePtr Compiler::domain_identifier(const ast::DomainIdentifier& d, const ast::E
   // The arguments are compiled (and checked) all the same.
   if (!args && !receiver) return fail;
   return value_call(*this, d.loc, std::move(fail), receiver, call_args);
+}
+
+NodePtr Compiler::module_member(const ast::DomainIdentifier& d) {
+  const auto& [slot, rid] = aliases.at(d.domain);
+  if (options_.modules) {
+    auto names = options_.modules->provided_names(rid);
+    if (names && std::find(names->begin(), names->end(), d.name) == names->end()) {
+      warning(d.loc, "Module " + d.domain + " does not provide " + d.name);
+    }
+  }
+  auto g = lookup_global("$module:" + d.domain);
+  return std::make_unique<ModuleMember>(d.loc, g ? g->hops : 0, slot, d.domain, d.name);
 }
 
 NodePtr Compiler::application(const ast::Application& app) {
@@ -347,18 +349,7 @@ NodePtr Compiler::action_callee(const ast::Expr& callee) {
   if (callee.kind == ast::ExprKind::DomainIdentifier) {
     const auto& d = static_cast<const ast::DomainIdentifier&>(callee);
     if (d.domain == "ent") return std::make_unique<EntGet>(d.loc, d.name);
-    auto alias = aliases.find(d.domain);
-    if (alias != aliases.end()) {
-      if (options_.modules) {
-        auto names = options_.modules->provided_names(alias->second.second);
-        if (names && std::find(names->begin(), names->end(), d.name) == names->end()) {
-          warning(d.loc, "Module " + d.domain + " does not provide " + d.name);
-        }
-      }
-      auto g = lookup_global("$module:" + d.domain);
-      return std::make_unique<ModuleMember>(d.loc, g ? g->hops : 0, alias->second.first, d.domain,
-                                            d.name);
-    }
+    if (aliases.count(d.domain)) return module_member(d);
     const Module* mod = find_module(d.domain);
     const Builtin* b = mod                    ? mod->find(d.name)
                        : d.domain == "stdlib" ? stdlib_member(d.name)

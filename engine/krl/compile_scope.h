@@ -108,6 +108,9 @@ class Compiler {
                             const std::vector<ast::Argument>* args);
   // The callee of an action (`noop()`, `send_directive(..)`, `http:post(..)`, a defaction).
   NodePtr action_callee(const ast::Expr& callee);
+  // `alias:name` of a used module (`d.domain` is in `aliases`): read when
+  // called; a warning when the module is known not to provide `name`.
+  NodePtr module_member(const ast::DomainIdentifier& d);
   ArgsCode arguments(const std::vector<ast::Argument>& args);
 
   // ---- functions and declarations (compile_functions.cpp) ----

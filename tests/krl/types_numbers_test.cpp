@@ -10,9 +10,12 @@
 #include "engine/krl/error.h"
 #include "engine/krl/regexp.h"
 #include "engine/krl/stdlib/stdlib.h"
+#include "tests/krl/value_test_util.h"
 
 using namespace spime::krl;
 using namespace spime::krl::stdlib;
+using spime::krl::testutil::fn;
+using spime::krl::testutil::re;
 
 namespace {
 
@@ -36,21 +39,6 @@ struct Lib {
     return "no error";
   }
 };
-
-class Dummy final : public Function {
- public:
-  explicit Dummy(Kind k) : Function(k) {}
-  std::string_view name() const override { return "dummy"; }
-  Value call(EvalContext&, const Args&) const override { return Value(); }
-};
-
-Value fn(Function::Kind k = Function::Kind::Function) {
-  return Value(std::shared_ptr<const Function>(std::make_shared<Dummy>(k)));
-}
-
-Value re(const char* src, const char* flags = "") {
-  return Value(make_regexp(src, flags));
-}
 
 }  // namespace
 
