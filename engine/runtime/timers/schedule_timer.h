@@ -2,15 +2,18 @@
 // entries (timers/schedule_records.h) into events when they are due.
 //
 // One thread wakes every 250 ms (or when fire_due_now() asks) and scans the
-// due keys from their start up to the engine clock's now (clock.h; a prefix scan that stops at the
-// first future key: idle schedules cost nothing). For each due key it reads the committed entry and
-// hands its event to `send` with the entry's name (the pico checks it still exists when the event
-// runs, and removes an "at" entry then); then, in one write, it removes the due key and, for a
-// repeat, puts its next firing. At least once: a crash between the send and the write sends it
-// again after restart. An entry that is gone (schedule:remove, its ruleset or pico deleted) sends
-// nothing; a send refused with kNotFound (the channel is gone) drops the schedule, repeats
-// included, as the reference does; one refused with kUnavailable (the pico's queue is full, the
-// engine is stopping) stays due and is tried again at the next tick.
+// due keys from their start up to the engine clock's now (clock.h; a prefix
+// scan that stops at the first future key: idle schedules cost nothing). For
+// each due key it reads the committed entry and hands its event to `send`
+// with the entry's name (the pico checks it still exists when the event runs,
+// and removes an "at" entry then); then, in one write, it removes the due key
+// and, for a repeat, puts its next firing. At least once: a crash between the
+// send and the write sends it again after restart. An entry that is gone
+// (schedule:remove, its ruleset or pico deleted) sends nothing; a send
+// refused with kNotFound (the channel is gone) drops the schedule, repeats
+// included, as the reference does; one refused with kUnavailable (the pico's
+// queue is full, the engine is stopping) stays due and is tried again at the
+// next tick.
 //
 // Thread-safety: send and log are called on the timer's thread; stop() and
 // fire_due_now() may be called from any thread.
