@@ -4,7 +4,10 @@
 #include <boost/algorithm/string/predicate.hpp>
 
 #include <cctype>
+#include <cstdint>
+#include <exception>
 #include <memory>
+#include <string>
 
 #include "channels/attributes.h"
 
@@ -109,6 +112,49 @@ void flush(Call& call) {
   std::string owner = eci && eci->is_string() ? eci->as_string() : "";
   call.engine.flush(std::move(owner), url->as_string(), [reply = call.reply](Result<Value> r) {
     (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
+  });
+}
+
+// An integer attribute (a query string's text or a JSON number); false when
+// it is something else.
+bool integer_attr(const Value& v, std::int64_t* out) {
+  if (v.is_number()) {
+    const double n = v.as_number();
+    if (!(n >= -9.0e15 && n <= 9.0e15) || n != static_cast<double>(static_cast<std::int64_t>(n))) {
+      return false;
+    }
+    *out = static_cast<std::int64_t>(n);
+    return true;
+  }
+  if (!v.is_string() || v.as_string().empty()) return false;
+  const std::string& s = v.as_string();
+  size_t used = 0;
+  try {
+    *out = std::stoll(s, &used, 10);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return used == s.size();
+}
+
+// /api/clock?advance=MS|set=MS&eci=: a test engine's clock (EngineApi::clock).
+void clock(Call& call) {
+  api::ClockRequest req;
+  const Map& attrs = call.attrs.as_map();
+  if (const Value* eci = attrs.find("eci"); eci && eci->is_string()) req.eci = eci->as_string();
+  for (const char* name : {"advance", "set"}) {
+    const Value* v = attrs.find(name);
+    if (!v) continue;
+    std::int64_t ms = 0;
+    if (!integer_attr(*v, &ms)) {
+      return (*call.reply)(
+          error_response(400, std::string("TypeError: `") + name + "` must be an integer (ms)"));
+    }
+    (std::string(name) == "advance" ? req.advance_ms : req.set_ms) = ms;
+  }
+  call.engine.clock(std::move(req), [reply = call.reply](Result<std::int64_t> r) {
+    (*reply)(r.ok() ? json_response(Value(Map{{"now", Value(static_cast<double>(r.value()))}}))
+                    : status_response(r.status()));
   });
 }
 
@@ -248,6 +294,7 @@ const Route kRoutes[] = {
     {"/api/ui-context", true, ui_context},
     {"/api/outbox", true, outbox},
     {"/api/flush", false, flush},
+    {"/api/clock", false, clock},
     {"/c/:eci/event/:domain/:name", false, event},
     {"/c/:eci/event-wait/:domain/:name", false, event_wait},
     {"/sky/event/:eci/:eid/:domain/:type", false, sky_event},

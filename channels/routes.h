@@ -8,6 +8,9 @@
 //         {"host", "eci", "waiting", "oldestAgeMs", "attempts", "lastError",
 //          "nextAttemptMs", "inFlight"}]}, destinations by host then eci
 //   ANY  /api/flush?url=                         → the flushed ruleset
+//   ANY  /api/clock?advance=MS|set=MS&eci= (spime's own, test-only:
+//        `spime serve --manual-clock`)            → {"now": ms}; 400 when
+//        advance/set is not an integer
 //   ANY  /c/:eci/event/:domain/:name             → "<eid>" once queued
 //   ANY  /c/:eci/event-wait/:domain/:name        → {"eid", "directives"}
 //   ANY  /c/:eci/event/:domain/:name/query/:rid/:qname → the query's value

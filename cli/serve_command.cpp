@@ -6,7 +6,10 @@
 //               [--no-sync] [--log-requests] [--caf-default-polling]
 //               [--outbox-capacity N] [--outbox-max-retry-ms MS]
 //               [--io-threads N] [--http-timeout-ms MS] [--http-max-response-bytes N]
-//               [--strict-subscription-policies]
+//               [--strict-subscription-policies] [--manual-clock START_MS]
+//
+// --manual-clock is for tests: the engine's clock stands still at START_MS
+// (ms since the epoch; 0: now) until POST /api/clock moves it.
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -14,8 +17,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -43,7 +48,8 @@ void serve_usage() {
                "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n"
                "                   [--io-threads N] [--http-timeout-ms MS]\n"
                "                   [--http-max-response-bytes N] "
-               "[--strict-subscription-policies]\n");
+               "[--strict-subscription-policies]\n"
+               "                   [--manual-clock START_MS]\n");
 }
 
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
@@ -118,6 +124,12 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
       ++i;
     } else if (a == "--no-sync") {
       o->engine.sync_commits = false;
+    } else if (a == "--manual-clock" && has_value &&
+               parse_number(args[i + 1], 0, 8640000000000000L, &n)) {
+      // Test-only: a clock that stands still until /api/clock moves it.
+      const std::int64_t start = n > 0 ? n : runtime::wall_clock()->now_ms();
+      o->engine.clock = std::make_shared<runtime::ManualClock>(start);
+      ++i;
     } else if (a == "--strict-subscription-policies") {
       o->engine.strict_subscription_policies = true;
     } else if (a == "--log-requests") {

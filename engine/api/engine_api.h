@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,6 +94,13 @@ struct OutboxStatus {
   std::vector<OutboxDestination> destinations;  // by host, then eci
 };
 
+// A move of a test engine's clock (/api/clock): exactly one of the two.
+struct ClockRequest {
+  std::string eci;                         // the owner's
+  std::optional<std::int64_t> advance_ms;  // by this much (may be negative)
+  std::optional<std::int64_t> set_ms;      // to this time (ms since the epoch)
+};
+
 class EngineApi {
  public:
   virtual ~EngineApi() = default;
@@ -127,6 +135,18 @@ class EngineApi {
   // An engine without one answers kUnavailable.
   virtual void outbox(Done<OutboxStatus> done) {
     done(Status::unavailable("this engine has no outbox"));
+  }
+
+  // Test-only: moves the engine's clock when it is a manual one (`spime serve
+  // --manual-clock`), then fires the schedules now due (queued at their picos
+  // before the answer, so a later request on such a pico sees them run) and
+  // answers the clock's time. For the owner only (kPermissionDenied for
+  // another eci); kInvalidArgument unless exactly one of advance/set is
+  // given; kNotFound when the clock is the system's (the default).
+  // /api/clock?advance=MS|set=MS&eci=
+  virtual void clock(ClockRequest request, Done<std::int64_t> done) {
+    (void)request;
+    done(Status::not_found("this engine's clock cannot be driven"));
   }
 };
 

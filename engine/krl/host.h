@@ -12,6 +12,8 @@
 // Only `ent:` exists in 1.x: the reference compiler rejects `app:` assignments.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +22,14 @@
 #include "engine/krl/value.h"
 
 namespace spime::krl {
+
+// Milliseconds since the epoch by std::chrono::system_clock: the time KRL
+// reads where no Host says otherwise. Any thread.
+inline std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // The event being processed (absent while answering a query).
 struct CurrentEvent {
@@ -99,6 +109,12 @@ class Host {
 
   // `log <level> <expr>` and errors the runtime should record.
   virtual void log(LogLevel level, std::string_view rid, const std::string& message) = 0;
+
+  // Wall time for time:now() and the dates of today time:* reads
+  // (milliseconds since the epoch). The runtime answers from its engine's
+  // clock (which tests may drive); by default the system clock. Called on
+  // the evaluation's thread.
+  virtual std::int64_t now_ms() { return system_now_ms(); }
 };
 
 }  // namespace spime::krl

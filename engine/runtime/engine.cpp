@@ -36,16 +36,13 @@ using api::Status;
 namespace {
 
 constexpr const char* kVersion = SPIME_VERSION;  // CMake: project(VERSION)
+// How long /api/clock waits for the schedule timer's scan.
+constexpr std::chrono::milliseconds kClockFireLimit{5000};
 
 std::string trimmed(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -56,6 +53,10 @@ std::int64_t now_ms() {
 class EngineImpl {
  public:
   EngineOptions options;
+  // The one clock (EngineOptions::clock, or the system's); `manual` is it
+  // when it can be driven (/api/clock), else null.
+  std::shared_ptr<const Clock> clock;
+  ManualClock* manual = nullptr;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<RulesetRegistry> registry;
   ChannelIndex channels;
@@ -129,8 +130,9 @@ class EngineImpl {
   }
 
   IncomingEvent incoming(const Admission& a, const krl::Value& attrs, std::string eid = "") {
-    return IncomingEvent{a.eci,    eid.empty() ? new_id() : std::move(eid),         a.first,
-                         a.second, attrs.is_map() ? attrs : krl::Value(krl::Map()), now_ms()};
+    return IncomingEvent{
+        a.eci,    eid.empty() ? new_id() : std::move(eid),         a.first,
+        a.second, attrs.is_map() ? attrs : krl::Value(krl::Map()), clock->now_ms()};
   }
 
   // Queues an event (admission first); ok, or why it was refused. `done` may be empty.
@@ -232,13 +234,15 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   auto impl = std::make_unique<EngineImpl>();
   EngineImpl* m = impl.get();
   m->options = options;
+  m->clock = options.clock ? std::shared_ptr<const Clock>(options.clock) : wall_clock();
+  m->manual = dynamic_cast<ManualClock*>(options.clock.get());
   store::Store::Options so;
   so.sync_commits = options.sync_commits;
   so.max_pending_batches = options.max_pending_commits;
   m->store = store::Store::open(options.data_dir, so, error_out);
   if (!m->store) return nullptr;
   if (!upgrade_schema(*m->store, error_out)) return nullptr;
-  m->registry = std::make_unique<RulesetRegistry>(m->store.get());
+  m->registry = std::make_unique<RulesetRegistry>(m->store.get(), m->clock);
   SourcePolicy sources;
   sources.confined = options.confine_ruleset_files;
   sources.roots = options.ruleset_roots;
@@ -261,6 +265,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   outbox_options.capacity = options.outbox_capacity;
   outbox_options.max_retry = options.outbox_max_retry;
   outbox_options.timeout = options.outbox_timeout;
+  outbox_options.clock = m->clock;
   // Who this engine is to the engines its outbox posts to (made once).
   std::string engine_id = outbox_records::engine_id(*m->store, error_out);
   if (engine_id.empty()) return nullptr;
@@ -279,7 +284,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   }
   m->system = std::make_unique<caf::actor_system>(*m->caf_config);
 
-  m->services = std::make_unique<EngineServices>(*m->store, *m->registry, m->channels);
+  m->services = std::make_unique<EngineServices>(*m->store, *m->registry, m->channels, m->clock);
   m->services->set_engine_config(EngineConfig{options.strict_subscription_policies});
   m->picos = std::make_unique<PicoTable>(
       options.max_active_picos,
@@ -297,7 +302,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   for (const auto& o : m->observers) m->post_commit.add(o.get());
 
   m->timer = std::make_unique<ScheduleTimer>(
-      *m->store,
+      *m->store, m->clock,
       [m](api::EventRequest req, const ScheduleFiring& firing) {
         auto completion = m->track<api::EventResult>(nullptr);
         Status s = m->signal(req, completion, "", firing);
@@ -464,6 +469,32 @@ void Engine::flush(std::string eci, std::string url, Done<krl::Value> done) {
     self->quit();
     if (!r.ruleset) return tracked(Status::invalid_argument(r.error));
     tracked(krl::Value(registration_value(*r.ruleset)));
+  });
+}
+
+void Engine::clock(api::ClockRequest request, Done<std::int64_t> done) {
+  auto tracked = impl_->track(std::move(done));
+  EngineImpl* m = impl_.get();
+  if (!m->manual) return tracked(Status::not_found("this engine's clock cannot be driven"));
+  if (m->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
+  if (request.eci.empty() || request.eci != m->owner_eci) {
+    return tracked(Status::permission_denied("/api/clock needs the owner's eci"));
+  }
+  if (request.advance_ms.has_value() == request.set_ms.has_value()) {
+    return tracked(Status::invalid_argument("/api/clock needs one of advance or set"));
+  }
+  if (request.set_ms) {
+    m->manual->set(*request.set_ms);
+  } else {
+    m->manual->advance(*request.advance_ms);
+  }
+  // The timer's scan reads the store and queues events: off the caller's
+  // (I/O) thread. Bounded: a timer that does not answer in time is reported.
+  m->system->spawn([m, tracked](caf::event_based_actor* self) {
+    bool fired = m->timer->fire_due_now(kClockFireLimit);
+    self->quit();
+    if (!fired) return tracked(Status::unavailable("the schedule timer did not answer in time"));
+    tracked(m->clock->now_ms());
   });
 }
 

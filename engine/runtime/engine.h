@@ -51,6 +51,7 @@
 #include <string>
 
 #include "engine/api/engine_api.h"
+#include "engine/runtime/timers/clock.h"
 
 namespace spime::runtime {
 
@@ -90,6 +91,11 @@ struct EngineOptions {
   // meta:engineConfig{"strictSubscriptionPolicies"}); false: allow-all, as
   // the reference.
   bool strict_subscription_policies = false;
+  // The engine's one clock (timers/clock.h): event times, time:now(), when
+  // schedules are due, flush and outbox times. Null: the system clock. A
+  // ManualClock (tests, `spime serve --manual-clock`) stands still until
+  // moved, and makes clock() (/api/clock) drive it.
+  std::shared_ptr<Clock> clock;
   // Informational and debug lines; may be called from any engine thread.
   std::function<void(const std::string&)> log;
 };
@@ -155,6 +161,7 @@ class Engine final : public api::EngineApi {
   void flush(std::string eci, std::string url, api::Done<krl::Value> done) override;
   void ui_context(api::Done<api::UiContext> done) override;
   void outbox(api::Done<api::OutboxStatus> done) override;
+  void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
 
  private:
   explicit Engine(std::unique_ptr<EngineImpl> impl);

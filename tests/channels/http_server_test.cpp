@@ -185,6 +185,26 @@ TEST_CASE("api routes: ui-context and flush", "[http]") {
   CHECK(r.body == R"({"error":"TypeError: Expected `url`"})");
 }
 
+TEST_CASE("api routes: clock", "[http]") {
+  Fixture f;
+  HttpClient c(f.port);
+  auto r = c.request(http::verb::post, "/api/clock?advance=250&eci=owner");
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"now":1250})");
+  auto call = f.engine.last();
+  CHECK(call.method == "clock");
+  CHECK(call.eci == "owner");
+  CHECK(call.clock.advance_ms == std::optional<std::int64_t>(250));
+  CHECK_FALSE(call.clock.set_ms.has_value());
+  r = c.request(http::verb::post, "/api/clock?set=-42&eci=owner");
+  CHECK(r.body == R"({"now":-42})");
+  CHECK(f.engine.last().clock.set_ms == std::optional<std::int64_t>(-42));
+  r = c.request(http::verb::post, "/api/clock?advance=1.5&eci=owner");
+  CHECK(r.status == 400);
+  r = c.request(http::verb::post, "/api/clock?set=12abc&eci=owner");
+  CHECK(r.status == 400);
+}
+
 TEST_CASE("CORS headers and OPTIONS preflight", "[http]") {
   Fixture f;
   HttpClient c(f.port);

@@ -47,7 +47,8 @@ class TestEngine : public EngineApi {
     EventRequest event;
     QueryRequest query;
     std::string url;
-    std::string eci;  // flush's
+    std::string eci;  // flush's and clock's
+    api::ClockRequest clock;
   };
   std::vector<Call> calls() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -70,42 +71,50 @@ class TestEngine : public EngineApi {
   }
 
   void event_wait(EventRequest event, Done<EventResult> done) override {
-    record({"event_wait", event, {}, {}, {}});
+    record({"event_wait", event, {}, {}, {}, {}});
     answer([this, done] {
       if (fail) return done(*fail);
       done(EventResult{"eid-1", directives});
     });
   }
   void event(EventRequest event, Done<std::string> done) override {
-    record({"event", event, {}, {}, {}});
+    record({"event", event, {}, {}, {}, {}});
     answer([this, done] {
       if (fail) return done(*fail);
       done(std::string("eid-2"));
     });
   }
   void event_query(EventRequest event, QueryRequest query, Done<krl::Value> done) override {
-    record({"event_query", event, query, {}, {}});
+    record({"event_query", event, query, {}, {}, {}});
     answer([this, done] {
       if (fail) return done(*fail);
       done(query_value);
     });
   }
   void query(QueryRequest query, Done<krl::Value> done) override {
-    record({"query", {}, query, {}, {}});
+    record({"query", {}, query, {}, {}, {}});
     answer([this, done] {
       if (fail) return done(*fail);
       done(query_value);
     });
   }
   void flush(std::string eci, std::string url, Done<krl::Value> done) override {
-    record({"flush", {}, {}, url, eci});
+    record({"flush", {}, {}, url, eci, {}});
     answer([this, done, url] {
       if (fail) return done(*fail);
       done(krl::Value(krl::Map{{"url", krl::Value(url)}, {"rid", krl::Value("r")}}));
     });
   }
+  void clock(api::ClockRequest request, Done<std::int64_t> done) override {
+    Call c{"clock", {}, {}, {}, request.eci, request};
+    record(std::move(c));
+    answer([this, done, request] {
+      if (fail) return done(*fail);
+      done(request.set_ms ? *request.set_ms : 1000 + request.advance_ms.value_or(0));
+    });
+  }
   void ui_context(Done<UiContext> done) override {
-    record({"ui_context", {}, {}, {}, {}});
+    record({"ui_context", {}, {}, {}, {}, {}});
     answer([done] { done(UiContext{"1.4.0", "ui-eci"}); });
   }
 

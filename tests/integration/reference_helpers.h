@@ -130,7 +130,8 @@ struct TestEngine {
   SpimeServer server;
   std::string eci;
 
-  explicit TestEngine(const std::vector<std::string>& files = {}) {
+  explicit TestEngine(const std::vector<std::string>& files = {}, ServerOptions options = {})
+      : server(std::move(options)) {
     eci = allow_all_channel(server, server.owner_eci());
     for (const auto& f : files) install_test_file(server, eci, f);
   }
@@ -155,11 +156,5 @@ struct TestEngine {
     return server.query(eci, rid, name, args);
   }
 };
-
-// Real time instead of the reference's event `time` argument: a pause long
-// enough for a `within` window to lapse.
-inline void pause_for(std::chrono::milliseconds d) {
-  std::this_thread::sleep_for(d);
-}
 
 }  // namespace spime::integration::reference

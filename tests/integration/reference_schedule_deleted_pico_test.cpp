@@ -9,7 +9,7 @@ using namespace spime::integration::reference;
 
 TEST_CASE("reference schedule-deleted-pico: deleting a pico with a repeat keeps the engine going",
           "[reference]") {
-  TestEngine e({"schedule.krl"});
+  TestEngine e({"schedule.krl"}, manual_clock());
   // step 1: a child pico with schedule.krl and an allow-all channel of its own
   // (the reference: rootPico.newPico with the ruleset, then newChannel; here
   // wrangler:new_child_request, then the same two wrangler events as on the
@@ -35,9 +35,11 @@ TEST_CASE("reference schedule-deleted-pico: deleting a pico with a repeat keeps 
   // only pico. (The reference asks its UI ruleset's box query, which spime
   // does not ship: the wrangler's queries stand in; numberOfPicos() == 1 is
   // the root without children.) Asked again once the repeat has come due
-  // (it fires every second), so a firing for the deleted pico has happened.
+  // (it fires every second): the engine's clock is driven (--manual-clock)
+  // 1.5 s on, and /api/clock answers once the schedule timer has met
+  // what is due then, so the firing for the deleted pico has happened.
   CHECK(child_ecis(e.server, e.server.owner_eci()).empty());
-  pause_for(std::chrono::milliseconds(1500));
+  advance_clock(e.server, 1500);
   CHECK(e.server.running());
   CHECK(child_ecis(e.server, e.server.owner_eci()).empty());
   CHECK(contains(installed_rids(e.server, e.eci), "io.picolabs.schedule"));

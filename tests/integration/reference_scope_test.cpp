@@ -8,7 +8,7 @@ using namespace spime::integration;
 using namespace spime::integration::reference;
 
 TEST_CASE("reference scope.krl: variable scope", "[reference]") {
-  TestEngine e({"scope.krl"});
+  TestEngine e({"scope.krl"}, manual_clock());
   const std::string rid = "io.picolabs.scope";
   const json none = json::array();
 
@@ -30,22 +30,27 @@ TEST_CASE("reference scope.krl: variable scope", "[reference]") {
         json::array({dir("eventAnd", {{"name0", "000"}, {"name1", "111"}})}));
 
   // steps 7-13: ... or until `within 1 second` runs out. The reference gives
-  // each event a time (useEventInputTime); over HTTP an event's time is when
-  // it arrives, so the 7 ms gaps are "at once" and the 7 s gap is a real
-  // pause of 1.5 s (more than the 1 s window).
+  // each event a time (useEventInputTime); here the engine's clock is driven
+  // (spime serve --manual-clock) and set to each step's time first.
   // steps 7-8: 7 ms apart: within
+  set_clock(e.server, 10000000000000);
   CHECK(e.signal("scope", "eventWithin1", {{"name", "111"}}) == none);
+  set_clock(e.server, 10000000000007);
   CHECK(e.signal("scope", "eventWithin2", {{"name", "222"}}) ==
         json::array({dir("eventWithin", {{"name1", "111"}, {"name2", "222"}})}));
-  // steps 9-11: too much time passes to remember 111: name1 is undefined
-  // (absent, as in steps 1-4)
+  // steps 9-11: too much time passes (7 s) to remember 111: name1 is
+  // undefined (absent, as in steps 1-4)
+  set_clock(e.server, 10000000000000);
   CHECK(e.signal("scope", "eventWithin1", {{"name", "111"}}) == none);
-  pause_for(std::chrono::milliseconds(1500));
+  set_clock(e.server, 10000000007000);
   CHECK(e.signal("scope", "eventWithin0", json::object()) == none);
+  set_clock(e.server, 10000000007007);
   CHECK(e.signal("scope", "eventWithin2", {{"name", "222"}}) ==
         json::array({dir("eventWithin", {{"name2", "222"}})}));
   // steps 12-13: name2 undefined this time
+  set_clock(e.server, 10000000007008);
   CHECK(e.signal("scope", "eventWithin1", {{"name", "aaa"}}) == none);
+  set_clock(e.server, 10000000007009);
   CHECK(e.signal("scope", "eventWithin3", json::object()) ==
         json::array({dir("eventWithin", {{"name1", "aaa"}})}));
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -182,6 +183,39 @@ bool eventually(F probe, std::chrono::milliseconds limit = std::chrono::seconds(
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+// ---- a driven clock (spime serve --manual-clock, /api/clock) ----------------
+
+// A fixed start for driven clocks: 2023-11-14T22:13:20Z, on a whole second
+// (cron `* * * * * *` fires at START + 1000, + 2000, ...).
+constexpr std::int64_t kClockStart = 1700000000000;
+
+// Server options whose engine clock stands still at `start_ms` until moved.
+inline ServerOptions manual_clock(std::int64_t start_ms = kClockStart) {
+  ServerOptions o;
+  o.extra_args = {"--manual-clock", std::to_string(start_ms)};
+  return o;
+}
+
+// POST /api/clock with `param` (advance or set) = `ms`, as the owner. The
+// schedules due by then are queued at their picos when it returns. REQUIREs
+// 200; answers the clock's time.
+inline std::int64_t move_clock(const SpimeServer& s, const char* param, std::int64_t ms) {
+  HttpResult r = s.post(std::string("/api/clock?") + param + "=" + std::to_string(ms) +
+                            "&eci=" + url_encode(s.owner_eci()),
+                        "");
+  INFO("clock " << param << "=" << ms << " -> " << describe(r));
+  REQUIRE(r.status == 200);
+  REQUIRE(r.body.is_object());
+  REQUIRE(r.body.contains("now"));
+  return r.body.at("now").get<std::int64_t>();
+}
+inline std::int64_t advance_clock(const SpimeServer& s, std::int64_t ms) {
+  return move_clock(s, "advance", ms);
+}
+inline std::int64_t set_clock(const SpimeServer& s, std::int64_t ms) {
+  return move_clock(s, "set", ms);
 }
 
 }  // namespace spime::integration

@@ -28,9 +28,10 @@ const Module& time_module();    // time.cpp
 const Module& random_module();  // random.cpp
 
 // Parses a time as time:new does (ISO 8601, or a time of today) into
-// milliseconds since the epoch; false when it is not a time. For the runtime's
-// `schedule ... at` (time.cpp).
-bool parse_time(const std::string& text, double* ms_since_epoch);
+// milliseconds since the epoch; false when it is not a time. `now_ms` (the
+// caller's clock) says which day "today" is. For the runtime's `schedule ...
+// at` (time.cpp).
+bool parse_time(const std::string& text, double* ms_since_epoch, double now_ms);
 // Milliseconds since the epoch as JavaScript's Date#toISOString prints them
 // ("2026-12-06T05:00:00.000Z"). Throws KrlError (RangeError) outside the
 // Date range (time.cpp).

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/krl/host.h"
 #include "engine/krl/stdlib/js_text.h"
 #include "engine/krl/stdlib/stdlib.h"
 
@@ -122,10 +123,9 @@ std::string to_iso_string(double t) {
          pad(f.minute, 2) + ":" + pad(f.second, 2) + "." + pad(f.ms, 3) + "Z";
 }
 
-double now_ms() {
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count());
+// The host's clock when there is one (the engine's), else the system's.
+double now_ms(EvalContext& ctx) {
+  return static_cast<double>(ctx.host ? ctx.host->now_ms() : system_now_ms());
 }
 
 // ---- ISO 8601 parsing (moment.utc(str, moment.ISO_8601)) -----------------------
@@ -267,10 +267,10 @@ bool parse_iso(const std::string& s, double* out) {
   return true;
 }
 
-// The reference's newDate: ISO 8601, else a time of today.
-bool new_date(const std::string& text, double* out) {
+// The reference's newDate: ISO 8601, else a time of today (`now` says which day).
+bool new_date(const std::string& text, double* out, double now) {
   if (parse_iso(text, out)) return true;
-  const std::string today = to_iso_string(now_ms()).substr(0, 10);
+  const std::string today = to_iso_string(now).substr(0, 10);
   if (parse_iso(today + "T" + text, out)) return true;
   std::string compact;
   for (char c : today) {
@@ -280,10 +280,10 @@ bool new_date(const std::string& text, double* out) {
 }
 
 // Parses `date` for time:<fn>, with the reference's errors.
-double date_arg(const char* fn, const Value& date) {
+double date_arg(EvalContext& ctx, const char* fn, const Value& date) {
   const std::string text = to_string(date);
   double t = 0;
-  if (new_date(text, &t)) return t;
+  if (new_date(text, &t, now_ms(ctx))) return t;
   if (date.is_string()) {
     throw KrlError(std::string(fn) + " was given an invalid date string (" + text + ")");
   }
@@ -292,23 +292,23 @@ double date_arg(const char* fn, const Value& date) {
 
 // ---- the module functions ----------------------------------------------------
 
-Value time_now(EvalContext&, const BoundArgs& args) {
+Value time_now(EvalContext& ctx, const BoundArgs& args) {
   const Value& opts = args[0];
   if (truthy(opts) && !opts.is_map()) {
     throw type_error("time:now was given " + to_string(opts) + " instead of an opts map");
   }
   // opts.tz changes nothing visible: the reference prints in UTC regardless.
-  return Value(to_iso_string(now_ms()));
+  return Value(to_iso_string(now_ms(ctx)));
 }
 
-Value time_new(EvalContext&, const BoundArgs& args) {
+Value time_new(EvalContext& ctx, const BoundArgs& args) {
   const Value& date = args[0];
   if (!truthy(date)) throw KrlError("time:new needs a date string");
   if (date.is_number()) {
     const double n = date.as_number();
     return Value(to_iso_string(std::isfinite(n) ? std::trunc(n) : n));
   }
-  return Value(to_iso_string(date_arg("time:new", date)));
+  return Value(to_iso_string(date_arg(ctx, "time:new", date)));
 }
 
 // moment's normalizeUnits for the units a duration reads; "" for others.
@@ -343,12 +343,12 @@ double abs_round(double x) {
   return x < 0 ? -js_math_round(-x) : js_math_round(x);
 }
 
-Value time_add(EvalContext&, const BoundArgs& args) {
+Value time_add(EvalContext& ctx, const BoundArgs& args) {
   const Value& date = args[0];
   const Value& spec = args[1];
   if (!truthy(date)) throw KrlError("time:add needs a date string");
   if (!truthy(spec)) throw KrlError("time:add needs a spec map");
-  double t = date_arg("time:add", date);
+  double t = date_arg(ctx, "time:add", date);
   if (!spec.is_map()) {
     throw type_error("time:add was given " + to_string(spec) + " instead of a spec map");
   }
@@ -579,7 +579,7 @@ Value time_strftime(EvalContext& ctx, const BoundArgs& args) {
   const Value& fmt = args[1];
   if (!truthy(date)) throw KrlError("time:strftime needs a date string");
   if (!truthy(fmt)) throw KrlError("time:strftime needs a fmt string");
-  const double t = date_arg("time:strftime", date);
+  const double t = date_arg(ctx, "time:strftime", date);
   if (!fmt.is_string()) {
     throw type_error("time:strftime was given " + to_string(fmt) + " instead of a fmt string");
   }
@@ -608,8 +608,8 @@ const Module& time_module() {
 
 namespace spime::krl::stdlib {
 
-bool parse_time(const std::string& text, double* ms_since_epoch) {
-  return new_date(text, ms_since_epoch);
+bool parse_time(const std::string& text, double* ms_since_epoch, double now_ms) {
+  return new_date(text, ms_since_epoch, now_ms);
 }
 
 std::string iso_time(double ms_since_epoch) {

@@ -42,11 +42,6 @@ milliseconds outbox_backoff(unsigned attempts, milliseconds first_retry, millise
   return milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(delay)));
 }
 
-std::int64_t Outbox::wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 Outbox::Outbox(store::Store& store, Options options, Log log, std::string engine_id)
     : store_(store),
       options_(options),

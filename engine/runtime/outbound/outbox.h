@@ -102,6 +102,7 @@
 #include "engine/runtime/outbound/outbox_records.h"
 #include "engine/runtime/outbound/remote_events.h"
 #include "engine/runtime/records/outgoing_event.h"
+#include "engine/runtime/timers/clock.h"
 
 namespace spime::store {
 class Store;
@@ -125,6 +126,8 @@ class Outbox {
     std::chrono::milliseconds timeout{5000};  // one POST, connect to answer
     std::chrono::milliseconds first_retry{100};
     std::chrono::milliseconds max_retry{10000};
+    // Wall time of the records' created_ms and of status() (never null).
+    std::shared_ptr<const ::spime::runtime::Clock> clock = ::spime::runtime::wall_clock();
   };
   using Log = std::function<void(const std::string&)>;
 
@@ -200,7 +203,7 @@ class Outbox {
                      const std::string& url);
   void erase_record(const OutboxRecord& r);
   void emit(const std::string& line) const;
-  static std::int64_t wall_ms();
+  std::int64_t wall_ms() const { return options_.clock->now_ms(); }
 
   store::Store& store_;
   const Options options_;

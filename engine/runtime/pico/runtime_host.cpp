@@ -125,7 +125,9 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
     double at = 0;
     if (ev.at.is_number()) {
       at = ev.at.as_number();
-    } else if (!(ev.at.is_string() && krl::stdlib::parse_time(ev.at.as_string(), &at))) {
+    } else if (!(ev.at.is_string() &&
+                 krl::stdlib::parse_time(ev.at.as_string(), &at,
+                                         static_cast<double>(services_.now_ms())))) {
       throw KrlError("schedule .. at expected a timestamp but got " +
                          std::string(krl::type_name(ev.at.type())),
                      "TypeError");
@@ -168,6 +170,10 @@ const krl::CurrentEvent* RuntimeHost::current_event() const {
 }
 
 void RuntimeHost::log(krl::LogLevel, std::string_view, const std::string&) {}
+
+std::int64_t RuntimeHost::now_ms() {
+  return services_.now_ms();
+}
 
 // ---- overlay -------------------------------------------------------------------------------
 

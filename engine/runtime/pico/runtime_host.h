@@ -58,6 +58,8 @@ class RuntimeHost : public krl::Host {
   void set_running_rid(const std::string& rid) override { rid_ = rid; }
   const krl::CurrentEvent* current_event() const override;
   void log(krl::LogLevel level, std::string_view rid, const std::string& message) override;
+  // The engine's clock (Services::now_ms).
+  std::int64_t now_ms() override;
 
   PicoState& pico() { return pico_; }
   Services& services() { return services_; }

@@ -9,6 +9,7 @@
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/records/pico_records.h"
+#include "engine/runtime/timers/clock.h"
 #include "engine/runtime/timers/schedule_records.h"
 
 namespace spime::runtime {
@@ -53,9 +54,7 @@ void erase_due_keys(Transaction& txn, PicoState& state) {
 }  // namespace
 
 std::int64_t Services::now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return wall_clock()->now_ms();
 }
 
 std::string Services::new_id() {

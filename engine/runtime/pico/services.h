@@ -84,7 +84,9 @@ class Services {
   virtual RulesetRegistry& registry() = 0;
   virtual store::Store& store() = 0;
 
-  // Milliseconds since the epoch (event time of raised events).
+  // Milliseconds since the epoch: the time of events, time:now(), when
+  // schedules are due. The engine answers from its clock (timers/clock.h);
+  // by default the system clock (wall_clock()).
   virtual std::int64_t now_ms();
   // The engine's base url for meta:host ("" offline).
   virtual std::string host_url() { return ""; }

@@ -97,7 +97,8 @@ std::string format_cycle(const std::vector<std::string>& cycle, const std::strin
 
 }  // namespace
 
-RulesetRegistry::RulesetRegistry(store::Store* store) : store_(store) {}
+RulesetRegistry::RulesetRegistry(store::Store* store, std::shared_ptr<const Clock> clock)
+    : store_(store), clock_(std::move(clock)) {}
 
 RulesetRegistry::Result RulesetRegistry::compile(const std::string& url, const std::string& source,
                                                  std::int64_t flushed_ms) const {
@@ -187,9 +188,7 @@ void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
 
 RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
                                                          const std::string& source) {
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+  const std::int64_t now_ms = clock_->now_ms();
   Result r = compile(url, source, now_ms);
   if (!r.ruleset) return r;
   // One registration at a time, so two cannot close a cycle between them.

@@ -40,6 +40,7 @@
 #include "engine/krl/program.h"
 #include "engine/runtime/rulesets/ruleset_source.h"
 #include "engine/runtime/select_when/select_when.h"
+#include "engine/runtime/timers/clock.h"
 
 namespace spime::store {
 class Store;
@@ -64,8 +65,9 @@ struct LoadedRuleset {
 
 class RulesetRegistry {
  public:
-  // `store` may be null (nothing persisted: tests, `krl eval`).
-  explicit RulesetRegistry(store::Store* store);
+  // `store` may be null (nothing persisted: tests, `krl eval`). `clock`
+  // (never null) stamps the flush time of each registration.
+  explicit RulesetRegistry(store::Store* store, std::shared_ptr<const Clock> clock = wall_clock());
 
   struct Result {
     std::shared_ptr<const LoadedRuleset> ruleset;  // null on error
@@ -111,6 +113,7 @@ class RulesetRegistry {
   std::string dependency_cycle(const LoadedRuleset& rs) const;
 
   store::Store* store_;
+  const std::shared_ptr<const Clock> clock_;
   SourcePolicy policy_;
   mutable std::shared_mutex mu_;
   std::mutex register_mu_;  // serialises register_source (check, persist, put)

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "engine/runtime/pico/services.h"
+#include "engine/runtime/timers/clock.h"
 
 namespace spime::runtime {
 
@@ -20,13 +22,16 @@ class PicoActors;
 
 class EngineServices : public Services {
  public:
-  EngineServices(store::Store& store, RulesetRegistry& registry, ChannelIndex& channels)
-      : store_(store), registry_(registry), channels_(channels) {}
+  // `clock` (never null): the engine's, what now_ms() answers.
+  EngineServices(store::Store& store, RulesetRegistry& registry, ChannelIndex& channels,
+                 std::shared_ptr<const Clock> clock)
+      : store_(store), registry_(registry), channels_(channels), clock_(std::move(clock)) {}
   // Set once, before any pico runs (the actors are built on these services).
   void set_actors(PicoActors* actors) { actors_ = actors; }
 
   RulesetRegistry& registry() override { return registry_; }
   store::Store& store() override { return store_; }
+  std::int64_t now_ms() override { return clock_->now_ms(); }
 
   // meta:host: the URL other engines reach this one at ("" until the server
   // listens). Any thread.
@@ -60,6 +65,7 @@ class EngineServices : public Services {
   store::Store& store_;
   RulesetRegistry& registry_;
   ChannelIndex& channels_;
+  const std::shared_ptr<const Clock> clock_;
   PicoActors* actors_ = nullptr;
   std::mutex host_mu_;
   std::string host_url_;

@@ -1,5 +1,6 @@
 #include "engine/runtime/timers/schedule_timer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <utility>
@@ -12,19 +13,13 @@
 
 namespace spime::runtime {
 
-namespace {
-
-std::uint64_t now_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
-}  // namespace
-
-ScheduleTimer::ScheduleTimer(store::Store& store, Send send,
+ScheduleTimer::ScheduleTimer(store::Store& store, std::shared_ptr<const Clock> clock, Send send,
                              std::function<void(const std::string&)> log)
-    : store_(store), send_(std::move(send)), log_(std::move(log)), thread_([this] { run(); }) {}
+    : store_(store),
+      clock_(std::move(clock)),
+      send_(std::move(send)),
+      log_(std::move(log)),
+      thread_([this] { run(); }) {}
 
 ScheduleTimer::~ScheduleTimer() {
   stop();
@@ -36,16 +31,30 @@ void ScheduleTimer::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  scanned_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+bool ScheduleTimer::fire_due_now(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::uint64_t wanted = scans_started_ + 1;
+  poked_ = true;
+  wake_.notify_all();
+  return scanned_.wait_for(lock, limit, [&] { return stopping_ || scans_done_ >= wanted; }) &&
+         !stopping_;
 }
 
 void ScheduleTimer::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
+    const std::uint64_t scan = ++scans_started_;
+    poked_ = false;
     lock.unlock();
     fire_due(256);
     lock.lock();
-    wake_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_; });
+    scans_done_ = scan;
+    scanned_.notify_all();
+    wake_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || poked_; });
   }
 }
 
@@ -54,7 +63,7 @@ void ScheduleTimer::fire_due(size_t limit) {
     std::string key, id, pico, rid;
   };
   std::vector<Due> due;
-  const std::uint64_t now = now_ms();
+  const auto now = static_cast<std::uint64_t>(std::max<std::int64_t>(0, clock_->now_ms()));
   schedule_records::due(store_, now, limit,
                         [&](const std::string& key, const std::string& id, const std::string& pico,
                             const std::string& rid) {
