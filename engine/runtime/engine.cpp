@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/krl/ascii.h"
 #include "engine/runtime/admission/admission.h"
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/boot/bootstrap.h"
@@ -38,12 +39,6 @@ namespace {
 constexpr const char* kVersion = SPIME_VERSION;  // CMake: project(VERSION)
 // How long /api/clock waits for the schedule timer's scan.
 constexpr std::chrono::milliseconds kClockFireLimit{5000};
-
-std::string trimmed(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 }  // namespace
 
@@ -424,7 +419,7 @@ void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<
   EngineImpl& m = *impl_;
   auto tracked = m.track(std::move(done));
   if (m.stopping.load()) return tracked(Status::unavailable("engine shutting down"));
-  if (trimmed(query.eci) != trimmed(event.eci)) {
+  if (krl::trim_ascii(query.eci) != krl::trim_ascii(event.eci)) {
     return tracked(Status::invalid_argument("eventQuery must use the same channel"));
   }
   Admission q = admit_query(m.channels, *m.store, query);
