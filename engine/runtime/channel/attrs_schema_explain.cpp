@@ -80,7 +80,6 @@ std::string type_phrase(std::string_view json_type) {
   return std::string(json_type);
 }
 
-
 std::string join_or(const std::vector<std::string>& parts) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
