@@ -194,7 +194,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto replied = std::make_shared<std::atomic<bool>>(false);
     try {
       dispatch(r, server_.engine_, [weak, gate, executor, replied](Response response) {
-        replied->store(true);
+        if (replied->exchange(true)) return;  // the catch below answered already
         std::lock_guard<std::mutex> lock(gate->mutex);
         if (!gate->open) return;
         if (auto self = weak.lock()) {
