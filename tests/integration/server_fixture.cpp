@@ -28,37 +28,6 @@ namespace spime::integration {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// ---- TempDir -------------------------------------------------------------------
-
-TempDir::TempDir() {
-  static std::atomic<unsigned> counter{0};
-  std::random_device rd;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    fs::path p = fs::temp_directory_path() /
-                 ("spime-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                  std::to_string(rd() % 100000));
-    std::error_code ec;
-    if (fs::create_directory(p, ec)) {
-      path_ = p.string();
-      return;
-    }
-  }
-  throw std::runtime_error("cannot create a temporary directory");
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-std::string TempDir::write(const std::string& name, const std::string& content) const {
-  std::string p = path_ + "/" + name;
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-  if (!out) throw std::runtime_error("cannot write " + p);
-  return p;
-}
-
 unsigned short free_loopback_port() {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor a(

@@ -32,7 +32,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/temp_dir.h"
+
 namespace spime::integration {
+
+// A temporary directory, removed (recursively) with the object.
+using spime::testing::TempDir;
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
@@ -40,21 +45,6 @@ using namespace std::chrono_literals;
 constexpr auto kStartTimeout = 15s;
 constexpr auto kStopTimeout = 15s;
 constexpr auto kHttpTimeout = 10s;
-
-// A temporary directory, removed (recursively) with the object.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  // Writes `content` to path()/name and returns the file's absolute path.
-  std::string write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
 
 // Reads a whole file (test data); throws when it cannot.
 std::string read_file(const std::string& path);

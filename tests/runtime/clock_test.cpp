@@ -15,31 +15,15 @@
 #include "engine/runtime/timers/schedule_records.h"
 #include "engine/runtime/timers/schedule_timer.h"
 #include "engine/store/store.h"
+#include "tests/temp_dir.h"
 
 using namespace spime;
 using namespace spime::runtime;
 using std::chrono::milliseconds;
 
+using spime::testing::TempDir;
+
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("spime-clock-" + std::to_string(rd()) + std::to_string(rd())))
-                .string();
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 size_t due_keys(const store::Store& s, std::uint64_t now) {
   size_t n = 0;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "engine/runtime/engine.h"
+#include "tests/temp_dir.h"
 
 namespace fs = std::filesystem;
 using spime::api::EventRequest;
@@ -20,6 +21,7 @@ using spime::krl::Map;
 using spime::krl::Value;
 using spime::runtime::Engine;
 using spime::runtime::EngineOptions;
+using spime::testing::TempDir;
 
 namespace {
 
@@ -33,19 +35,6 @@ ruleset it.counter {
   }
 }
 )krl";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("spime_evict_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // Waits (bounded) for an engine answer.
 template <class T, class Call>
@@ -82,11 +71,11 @@ Value must_query(Engine& e, const std::string& eci, const std::string& rid,
 TEST_CASE("engine: at most max_active_picos picos stay active, evicted ones keep their state",
           "[runtime][engine]") {
   TempDir dir;
-  std::string counter_path = (dir.path / "it.counter.krl").string();
+  std::string counter_path = (fs::path(dir.path()) / "it.counter.krl").string();
   std::ofstream(counter_path) << kCounter;
 
   EngineOptions options;
-  options.data_dir = (dir.path / "data").string();
+  options.data_dir = (fs::path(dir.path()) / "data").string();
   options.rulesets_dir = SPIME_SOURCE_DIR "/rulesets";
   options.max_active_picos = 3;
   std::string err;

@@ -20,6 +20,7 @@
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 #include "tests/runtime/recording_server.h"
+#include "tests/temp_dir.h"
 
 using namespace spime;
 using namespace spime::runtime;
@@ -27,26 +28,9 @@ using namespace spime::runtime::testing;
 namespace keys = spime::store::keys;
 using std::chrono::milliseconds;
 
+using spime::testing::TempDir;
+
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("spime-outbox-" + std::to_string(rd()) + std::to_string(rd())))
-                .string();
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::unique_ptr<store::Store> open_store(const std::string& dir) {
   store::Store::Options o;

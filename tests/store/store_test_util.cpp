@@ -24,17 +24,6 @@ std::unique_ptr<Store> open_ok(const std::string& dir, Store::Options options) {
   return store;
 }
 
-TempDir::TempDir() {
-  char pattern[] = "/tmp/spime-store-test-XXXXXX";
-  if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 pid_t spawn_child(const std::string& mode, const std::string& dir, int keep_fd) {
   // Everything the child needs is prepared before fork: after it, only exec-safe calls.
   std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();

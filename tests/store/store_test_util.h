@@ -12,24 +12,14 @@
 #include <string>
 
 #include "engine/store/store.h"
+#include "tests/temp_dir.h"
 
 namespace spime::store::testing {
 
+using spime::testing::TempDir;
+
 // Opens the store in `dir`, failing the test (with the store's error) when it cannot.
 std::unique_ptr<Store> open_ok(const std::string& dir, Store::Options options = {});
-
-// A fresh directory under /tmp, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class Latch {
  public:
