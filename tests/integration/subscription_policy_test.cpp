@@ -97,6 +97,17 @@ Reach reach(const Pair& t, const std::string& owner, const std::string& tx) {
   return r;
 }
 
+// Both Rx channels of the subscription (A's a_rx, B's b_rx) have these policies.
+void check_rx_policies(const Pair& t, const std::string& a_rx, const std::string& b_rx,
+                       const json& events, const json& queries) {
+  for (auto [pico, rx] : {std::pair{t.a, a_rx}, std::pair{t.b, b_rx}}) {
+    json c = channel_by_id(t.s, pico, rx);
+    REQUIRE(c.is_object());
+    CHECK(c.at("eventPolicy") == events);
+    CHECK(c.at("queryPolicy") == queries);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("subscription policies: by default the reference's, allow-all",
@@ -104,12 +115,7 @@ TEST_CASE("subscription policies: by default the reference's, allow-all",
   SpimeServer s;
   Pair t(s);
   auto [a_rx, b_rx] = t.subscribe();
-  for (auto [pico, rx] : {std::pair{t.a, a_rx}, std::pair{t.b, b_rx}}) {
-    json c = channel_by_id(s, pico, rx);
-    REQUIRE(c.is_object());
-    CHECK(c.at("eventPolicy") == allow_all_events());
-    CHECK(c.at("queryPolicy") == allow_all_queries());
-  }
+  check_rx_policies(t, a_rx, b_rx, allow_all_events(), allow_all_queries());
 
   // Through B's Rx (A's Tx) and through A's Rx (B's Tx): the wrangler's
   // queries and events, as Manifold's thing and community rulesets use them.
@@ -163,12 +169,7 @@ TEST_CASE("subscription policies: the request chooses tight policies for both si
                                    {"Rx_queryPolicy", tight_queries()},
                                    {"Tx_eventPolicy", tight_events()},
                                    {"Tx_queryPolicy", tight_queries()}});
-  for (auto [pico, rx] : {std::pair{t.a, a_rx}, std::pair{t.b, b_rx}}) {
-    json c = channel_by_id(s, pico, rx);
-    REQUIRE(c.is_object());
-    CHECK(c.at("eventPolicy") == tight_events());
-    CHECK(c.at("queryPolicy") == tight_queries());
-  }
+  check_rx_policies(t, a_rx, b_rx, tight_events(), tight_queries());
   // The policy attributes stay on their side: B's inbound request did not
   // keep A's own Rx policies.
   for (auto [owner, tx] : {std::pair{t.b, b_rx}, std::pair{t.a, a_rx}}) {
