@@ -191,10 +191,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::weak_ptr<Session> weak = shared_from_this();
     std::shared_ptr<Gate> gate = server_.gate_;
     auto executor = stream_.get_executor();
-    auto replied = std::make_shared<std::atomic<bool>>(false);
     try {
-      dispatch(r, server_.engine_, [weak, gate, executor, replied](Response response) {
-        if (replied->exchange(true)) return;  // the catch below answered already
+      dispatch(r, server_.engine_, [weak, gate, executor](Response response) {
         std::lock_guard<std::mutex> lock(gate->mutex);
         if (!gate->open) return;
         if (auto self = weak.lock()) {
@@ -204,11 +202,9 @@ class Session : public std::enable_shared_from_this<Session> {
         }
       });
     } catch (const std::exception& e) {
-      // A route that throws before it answers is answered here; one that
-      // throws after answering leaves the reply to its callback.
+      // dispatch() has answered it already (routes.h: a throw before the
+      // answer is a 500), so only the log line is left to write.
       server_.log(std::string("http: request failed: ") + e.what());
-      if (!replied->exchange(true))
-        reply_and_close(error_response(500, error_text("internal error")));
     }
   }
 

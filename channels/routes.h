@@ -56,7 +56,8 @@ using Reply = std::function<void(Response)>;
 
 // Routes `request`: answers through `reply` exactly once, either inline or
 // later from an engine thread. If the engine drops its callback without
-// calling it, `reply` gets a 500.
+// calling it, or the route throws before answering, `reply` gets a 500 (the
+// exception still propagates to the caller, which only logs it).
 void dispatch(const Request& request, api::EngineApi& engine, Reply reply);
 
 }  // namespace spime::channels
