@@ -75,13 +75,14 @@ const char* kCounter = R"(ruleset contract.counter {
 })";
 
 // How many keys of each per-pico family the store holds (the server must be stopped).
-std::map<std::string, size_t> pico_key_counts(const std::string& data_dir) {
+std::map<std::string, size_t> pico_key_counts(const SpimeServer& server) {
+  REQUIRE_FALSE(server.running());
   std::string error;
-  auto store = spime::store::Store::open(data_dir, {}, &error);
+  auto store = spime::store::Store::open(server.data_dir(), {}, &error);
   INFO(error);
   REQUIRE(store);
   std::map<std::string, size_t> counts;
-  for (const char* family : {"p/", "c/", "h/", "k/", "i/", "e/", "w/"}) {
+  for (const char* family : {"p/", "c/", "h/", "k/", "i/", "e/", "w/", "l/", "x/"}) {
     size_t n = 0;
     store->scan(family, [&](std::string_view, std::string_view) {
       ++n;
@@ -217,7 +218,7 @@ TEST_CASE("contract: a pico created in a schedule is usable in it, all or nothin
 
   SECTION("failure after the nested run: no trace of the pico") {
     server.stop();
-    auto before = pico_key_counts(server.data_dir());
+    auto before = pico_key_counts(server);
     server.start();
     HttpResult r =
         server.event(eci, "contract", "make", {{"child_url", child_url}, {"fail", true}});
@@ -226,6 +227,6 @@ TEST_CASE("contract: a pico created in a schedule is usable in it, all or nothin
     CHECK(must_query(server, eci, "contract.maker", "made").is_null());
     CHECK(kids() == kids_before);
     server.stop();
-    CHECK(pico_key_counts(server.data_dir()) == before);
+    CHECK(pico_key_counts(server) == before);
   }
 }
