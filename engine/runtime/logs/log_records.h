@@ -6,7 +6,8 @@
 //  * the log's state, an entity variable of the ruleset named "_log:<name>"
 //    (a ':' is never part of a KRL identifier, so it cannot collide with
 //    one): {"head": <first live entry's number>, "next": <the number the next
-//    append takes>, "keyed": true when some entry has a key, "max_count",
+//    append takes>, "last_ms": the newest entry's receipt time, "keyed":
+//    true when some entry has a key, "max_count",
 //    "max_age_ms" (the retention the last append asked for, absent: none)};
 //    being an entity variable it is written in the schedule's batch, read
 //    through the pico's state and erased with the ruleset;
@@ -34,6 +35,7 @@ std::string meta_var(std::string_view name);
 struct LogMeta {
   std::uint64_t head = 0;  // entries [head, next) are live
   std::uint64_t next = 0;
+  std::int64_t last_ms = 0;  // receipt time of entry next - 1 (0: none yet)
   bool keyed = false;
   std::optional<std::uint64_t> max_count;
   std::optional<std::int64_t> max_age_ms;

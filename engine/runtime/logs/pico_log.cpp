@@ -65,13 +65,9 @@ AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, s
     }
   }
   // Never earlier than the entry before (a clock set back): number order stays time order.
-  std::int64_t t = now_ms;
-  if (m.next > m.head) {
-    if (std::optional<std::int64_t> last = time_of(s, log, m.next - 1); last && *last > t) {
-      t = *last;
-    }
-  }
+  const std::int64_t t = std::max(now_ms, m.last_ms);
   const std::uint64_t seq = m.next++;
+  m.last_ms = t;
   s.write_entry(log, seq, log_records::encode_entry(LogEntry{t, options.key, std::move(entry)}));
   if (!options.key.empty()) {
     s.write_key(log, options.key, seq);

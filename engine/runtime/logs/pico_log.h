@@ -2,8 +2,8 @@
 // (module_log.cpp), over an abstract LogStorage so it can be tested alone.
 //
 // Costs, whatever the number of entries (N) kept:
-//  * append: one entry write and one state write (the log's state is an
-//    entity variable, log_records.h); with a unique key, one point read of
+//  * append: one entry write and one state write, no read (the log's state
+//    is an entity variable, log_records.h); with a unique key, one point read of
 //    the key index and one more write; retention drops at most
 //    kMaxDropsPerAppend of the oldest entries per append (one point read each
 //    when the log is keyed or has an age limit, to find the key or the
