@@ -116,7 +116,7 @@ Result<WaitAnswer> Services::event_wait(Transaction& txn, const std::string& fro
   IncomingEvent in{ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), now_ms()};
   EventOutcome out = run_event(target, in, *this, txn);
   if (!out.status.is_ok()) return out.status;
-  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
+  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};
   if (ev.with_query) {
     auto v = run_query(target, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args}, *this,
                        txn);

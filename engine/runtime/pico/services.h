@@ -68,6 +68,10 @@ struct WaitAnswer {
   std::string eid;
   krl::Array directives;
   krl::Value query_value;  // with_query only
+  // The message of the `error error` that ended the event's schedule (which
+  // still succeeded, as the reference), if one did: ctx:eventWait's
+  // failOnError fails the caller with it.
+  std::optional<std::string> user_error;
 };
 
 // What rulesets may read of the engine's settings (meta:engineConfig).
