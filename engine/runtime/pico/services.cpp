@@ -7,6 +7,7 @@
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/prototypes/prototype_catalog.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/timers/clock.h"
@@ -55,6 +56,11 @@ void erase_due_keys(Transaction& txn, PicoState& state) {
 
 std::int64_t Services::now_ms() {
   return wall_clock()->now_ms();
+}
+
+const PrototypeCatalog& Services::prototypes() {
+  static const PrototypeCatalog kNone;
+  return kNone;
 }
 
 std::string Services::new_id() {

@@ -40,6 +40,7 @@ class Store;
 namespace spime::runtime {
 
 class PicoState;
+class PrototypeCatalog;
 class RulesetRegistry;
 struct Transaction;
 
@@ -87,6 +88,9 @@ class Services {
 
   virtual RulesetRegistry& registry() = 0;
   virtual store::Store& store() = 0;
+  // The prototypes the `prototypes` module answers from (the engine's
+  // catalog); by default (offline) an empty one.
+  virtual const PrototypeCatalog& prototypes();
 
   // Milliseconds since the epoch: the time of events, time:now(), when
   // schedules are due. The engine answers from its clock (timers/clock.h);
