@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/store/store.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
+#include "tests/integration/store_counts.h"
 
 using namespace spime::integration;
 
@@ -73,25 +73,6 @@ const char* kCounter = R"(ruleset contract.counter {
   global { n = function() { ent:n.defaultsTo(0) } }
   rule inc { select when c inc always { ent:n := ent:n.defaultsTo(0) + 1 } }
 })";
-
-// How many keys of each per-pico family the store holds (the server must be stopped).
-std::map<std::string, size_t> pico_key_counts(const SpimeServer& server) {
-  REQUIRE_FALSE(server.running());
-  std::string error;
-  auto store = spime::store::Store::open(server.data_dir(), {}, &error);
-  INFO(error);
-  REQUIRE(store);
-  std::map<std::string, size_t> counts;
-  for (const char* family : {"p/", "c/", "h/", "k/", "i/", "e/", "w/", "l/", "x/"}) {
-    size_t n = 0;
-    store->scan(family, [&](std::string_view, std::string_view) {
-      ++n;
-      return true;
-    });
-    counts[family] = n;
-  }
-  return counts;
-}
 
 std::string allow_all_channel(const SpimeServer& s) {
   return new_channel(s, s.owner_eci(), "contract",

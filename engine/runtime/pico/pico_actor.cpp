@@ -503,7 +503,7 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   if (!s.is_ok()) return s;
   caller.has_lasting_effects = true;
   caller.depend_on(own.depends_on);
-  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
+  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};
   finish(own.depends_on, std::move(own.outgoing), nullptr);
   if (ev.with_query) {
     auto v =

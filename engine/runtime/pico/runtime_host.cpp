@@ -123,9 +123,11 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   }
 }
 
-void RuntimeHost::declare_event_error(const std::string&) {
+void RuntimeHost::declare_event_error(const std::string& message) {
   // As the reference: the schedule stops (the evaluator cleared it) and the
   // raised system:error runs; the event still succeeds with what it did.
+  // Noted for whoever waits for the event (ctx:eventWait's failOnError).
+  if (!user_error) user_error = message;
 }
 
 void RuntimeHost::clear_schedule() {

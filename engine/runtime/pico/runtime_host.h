@@ -127,6 +127,8 @@ class RuntimeHost : public krl::Host {
 
   krl::Array directives;
   std::vector<ScheduledEntry> raised;
+  // The message of the first `error error` (declare_event_error), if any.
+  std::optional<std::string> user_error;
   std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> ent_log() const;
 
  private:
