@@ -1,7 +1,7 @@
 // The spime command line: one CLI11 app (main.cpp) to which each file adds
-// its group of commands, Redis-style: serve_command.cpp, krl_command.cpp.
-// Every command and option carries its help text;
-// `spime --help` lists the commands, `spime <command> --help` explains one.
+// its group of commands, Redis-style: serve_command.cpp, krl_command.cpp,
+// pico_commands.cpp, event_commands.cpp, ruleset_commands.cpp. Every command and option carries its
+// help text; `spime --help` lists the commands, `spime <command> --help` explains one.
 //
 // A command's CLI11 callback only records what to run (Outcome::run); main
 // runs it once parsing succeeded, so a parse error never runs anything.
@@ -37,6 +37,9 @@ struct Outcome {
 // callback sets out->run. Called once, from main, before parsing.
 void add_serve_command(CLI::App& app, Outcome* out);
 void add_krl_commands(CLI::App& app, Outcome* out);
+void add_pico_commands(CLI::App& app, Outcome* out);
+void add_event_commands(CLI::App& app, Outcome* out);  // event, query
+void add_ruleset_commands(CLI::App& app, Outcome* out);
 
 // Reads a whole file; false with a message on error.
 bool read_file(const std::string& path, std::string* out, std::string* error);

@@ -13,11 +13,15 @@ using spime::cli::Outcome;
 
 // The groups of commands, in the order `spime --help` lists them.
 void (*const kGroups[])(CLI::App&, Outcome*) = {
-    spime::cli::add_serve_command,
-    spime::cli::add_krl_commands,
+    spime::cli::add_serve_command,  spime::cli::add_krl_commands,     spime::cli::add_pico_commands,
+    spime::cli::add_event_commands, spime::cli::add_ruleset_commands,
 };
 
-const char kFooter[] = "Exit codes: 0 ok; 1 failed (a KRL check, a run); 2 bad usage.";
+const char kFooter[] =
+    "Client commands talk to a running engine at --url (default http://127.0.0.1:3000,\n"
+    "or the environment variable SPIME_URL); --json prints the engine's JSON.\n"
+    "Exit codes: 0 ok; 1 refused by the engine (or a KRL check failed, a name is\n"
+    "unknown or ambiguous); 2 bad usage; 3 cannot reach the engine.";
 
 }  // namespace
 
