@@ -1,7 +1,9 @@
 // The spime command line: one CLI11 app (main.cpp) to which each file adds
 // its group of commands, Redis-style: serve_command.cpp, krl_command.cpp,
-// pico_commands.cpp, event_commands.cpp, ruleset_commands.cpp. Every command and option carries its
-// help text; `spime --help` lists the commands, `spime <command> --help` explains one.
+// pico_commands.cpp, event_commands.cpp, ruleset_commands.cpp,
+// prototype_commands.cpp, collection_commands.cpp, log_commands.cpp,
+// device_commands.cpp. Every command and option carries its help text;
+// `spime --help` lists the commands, `spime <command> --help` explains one.
 //
 // A command's CLI11 callback only records what to run (Outcome::run); main
 // runs it once parsing succeeded, so a parse error never runs anything.
@@ -40,6 +42,10 @@ void add_krl_commands(CLI::App& app, Outcome* out);
 void add_pico_commands(CLI::App& app, Outcome* out);
 void add_event_commands(CLI::App& app, Outcome* out);  // event, query
 void add_ruleset_commands(CLI::App& app, Outcome* out);
+void add_prototype_commands(CLI::App& app, Outcome* out);
+void add_collection_commands(CLI::App& app, Outcome* out);  // collection, status
+void add_log_commands(CLI::App& app, Outcome* out);         // violations, battery
+void add_device_commands(CLI::App& app, Outcome* out);
 
 // Reads a whole file; false with a message on error.
 bool read_file(const std::string& path, std::string* out, std::string* error);

@@ -13,8 +13,11 @@ using spime::cli::Outcome;
 
 // The groups of commands, in the order `spime --help` lists them.
 void (*const kGroups[])(CLI::App&, Outcome*) = {
-    spime::cli::add_serve_command,  spime::cli::add_krl_commands,     spime::cli::add_pico_commands,
-    spime::cli::add_event_commands, spime::cli::add_ruleset_commands,
+    spime::cli::add_serve_command,       spime::cli::add_krl_commands,
+    spime::cli::add_pico_commands,       spime::cli::add_event_commands,
+    spime::cli::add_ruleset_commands,    spime::cli::add_prototype_commands,
+    spime::cli::add_collection_commands, spime::cli::add_log_commands,
+    spime::cli::add_device_commands,
 };
 
 const char kFooter[] =

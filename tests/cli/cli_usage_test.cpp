@@ -42,6 +42,20 @@ const std::vector<Command> kCommands = {
     {{"ruleset", "ls"}, true},
     {{"ruleset", "flush"}, true},
     {{"ruleset", "install"}, true},
+    {{"prototype"}, false},
+    {{"prototype", "ls"}, true},
+    {{"prototype", "show"}, true},
+    {{"prototype", "check"}, true},
+    {{"collection"}, false},
+    {{"collection", "new"}, true},
+    {{"collection", "add"}, true},
+    {{"collection", "rm"}, true},
+    {{"collection", "ls"}, true},
+    {{"status"}, true},
+    {{"violations"}, true},
+    {{"battery"}, true},
+    {{"device"}, false},
+    {{"device", "set"}, true},
 };
 
 std::string joined(const Args& words) {
@@ -61,7 +75,8 @@ Run expect(int code, const Args& args, const Args& env = {}) {
 
 TEST_CASE("spime --help lists every command", "[cli]") {
   Run r = expect(0, {"--help"});
-  for (const char* name : {"serve", "krl", "pico", "event", "query", "ruleset"}) {
+  for (const char* name : {"serve", "krl", "pico", "event", "query", "ruleset", "prototype",
+                           "collection", "status", "violations", "battery", "device"}) {
     CHECK_THAT(r.out, Catch::Contains(std::string("\n  ") + name + " "));
   }
   CHECK_THAT(r.out, Catch::Contains("Exit codes: 0 ok; 1 refused by the engine"));
@@ -111,6 +126,9 @@ TEST_CASE("bad usage exits 2", "[cli]") {
              Catch::Contains("/no/such/file"));
   CHECK_THAT(expect(2, {"query", "p", "rid", "f", "novalue"}).err,
              Catch::Contains("expected KEY=VALUE, got 'novalue'"));
+  CHECK_THAT(expect(2, {"device", "set", "d"}).err, Catch::Contains("settings is required"));
+  CHECK_THAT(expect(2, {"device", "set", "d", "=1"}).err, Catch::Contains("KEY=VALUE"));
+  CHECK_THAT(expect(2, {"violations", "c", "--limit", "0"}).err, Catch::Contains("--limit"));
   CHECK_THAT(expect(2, {"ruleset", "install", "p", "u", "--config", "7"}).err,
              Catch::Contains("--config must be a JSON object"));
   CHECK_THAT(expect(2, {"pico", "ls", "--url", "ftp://h"}).err,
@@ -131,4 +149,6 @@ TEST_CASE("nothing listening: exit 3, and what to do", "[cli]") {
   r = expect(3, {"query", "some-eci", "a.rid", "f"}, {"SPIME_URL=" + url});
   CHECK(r.err == "spime query: " + said + "\n");
   expect(3, {"event", "p", "a:b", "--url", url + "/"});
+  expect(3, {"violations", "c", "--url", url});
+  expect(3, {"prototype", "ls", "--url", url});
 }
