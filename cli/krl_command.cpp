@@ -1,4 +1,4 @@
-// `spime krl check|eval|bench`: the KRL language from the command line.
+// `spime krl check|eval|run|bench`: the KRL language from the command line.
 //
 //   check FILE...           parse and statically check, as the reference compiler;
 //                           `file:line:col: message` per problem (`warning: ` for what
@@ -13,9 +13,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
+#include "cli/krl_run.h"
 #include "engine/krl/compiler.h"
 #include "engine/krl/parser.h"
 #include "engine/krl/program.h"
@@ -30,11 +35,7 @@ using krl::EvalContext;
 using krl::KrlError;
 using krl::ParseError;
 
-int check(const Args& files) {
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: spime krl check FILE...\n");
-    return kExitUsage;
-  }
+int check(const std::vector<std::string>& files) {
   // The modules a pico provides, so that `event:`, `ctx:`, ... members are
   // checked as they will be found at installation.
   CompileOptions options;
@@ -57,7 +58,7 @@ int check(const Args& files) {
     std::printf("%zu file%s ok\n", files.size(), files.size() == 1 ? "" : "s");
     return kExitOk;
   }
-  return kExitFailed;
+  return kExitRefused;
 }
 
 // Runtime errors as `<eval>:line:col: Kind: message`, like a syntax error's position.
@@ -69,17 +70,13 @@ std::string describe(const KrlError& e, const char* file) {
   return out + ": " + e.kind() + ": " + e.message();
 }
 
-int eval(const Args& args) {
-  if (args.size() != 1) {
-    std::fprintf(stderr, "usage: spime krl eval 'EXPR'\n");
-    return kExitUsage;
-  }
+int eval(const std::string& source) {
   const char* file = "<eval>";
   ParseError parse_error;
-  krl::ast::ExprPtr expr = krl::parse_expression(args[0], file, &parse_error);
+  krl::ast::ExprPtr expr = krl::parse_expression(source, file, &parse_error);
   if (!expr) {
     std::fprintf(stderr, "%s\n", parse_error.format().c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
   CompileOptions options;
   options.file = file;
@@ -87,7 +84,7 @@ int eval(const Args& args) {
   auto compiled = krl::compile_expression(*expr, options, &errors);
   if (!compiled) {
     for (const CompileError& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
   EvalContext ctx;
   ctx.log = [](krl::LogLevel, const std::string& line) {
@@ -99,23 +96,11 @@ int eval(const Args& args) {
     return kExitOk;
   } catch (const KrlError& e) {
     std::fprintf(stderr, "%s\n", describe(e, file).c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
 }
 
 // ---- bench -------------------------------------------------------------------
-
-// Reads `--name N` from args; returns fallback when absent, -1 when malformed.
-long option(const Args& args, const char* name, long fallback) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == name) {
-      char* end = nullptr;
-      long v = std::strtol(args[i + 1].c_str(), &end, 10);
-      return (*end == '\0' && v > 0) ? v : -1;
-    }
-  }
-  return fallback;
-}
 
 // One rule of the kind the ESProto rulesets have: a select with an attribute
 // matcher, foreach, pre with operators and a chevron, a conditional action, a
@@ -151,13 +136,7 @@ std::string generated_ruleset(int rules) {
   return src + "}\n";
 }
 
-int bench_parse(const Args& args) {
-  long rules = option(args, "--rules", 5000);
-  long repeat = option(args, "--repeat", 5);
-  if (rules < 0 || repeat < 0) {
-    std::fprintf(stderr, "usage: spime krl bench parse [--rules N] [--repeat R]\n");
-    return kExitUsage;
-  }
+int bench_parse(long rules, long repeat) {
   std::string source = generated_ruleset(static_cast<int>(rules));
   size_t lines = 0;
   for (char c : source) lines += c == '\n';
@@ -166,7 +145,7 @@ int bench_parse(const Args& args) {
     ParseError error;
     if (!krl::parse_ruleset(source, "<generated>", &error)) {
       std::fprintf(stderr, "%s\n", error.format().c_str());
-      return kExitFailed;
+      return kExitRefused;
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -194,17 +173,12 @@ const char* kEvalBenchRuleset = R"(ruleset bench.eval {
   }
 })";
 
-int bench_eval(const Args& args) {
-  long iterations = option(args, "--iterations", 1000000);
-  if (iterations < 0) {
-    std::fprintf(stderr, "usage: spime krl bench eval [--iterations N]\n");
-    return kExitUsage;
-  }
+int bench_eval(long iterations) {
   ParseError parse_error;
   auto ast = krl::parse_ruleset(kEvalBenchRuleset, "<bench>", &parse_error);
   if (!ast) {
     std::fprintf(stderr, "%s\n", parse_error.format().c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
   CompileOptions options;
   options.file = "<bench>";
@@ -212,7 +186,7 @@ int bench_eval(const Args& args) {
   auto program = krl::compile_ruleset(*ast, options, &errors);
   if (!program) {
     for (const CompileError& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
   EvalContext ctx;
   auto instance = krl::RulesetInstance::create(program, krl::InstanceOptions{}, ctx);
@@ -231,26 +205,62 @@ int bench_eval(const Args& args) {
   return kExitOk;
 }
 
-int bench(const Args& args) {
-  Args rest(args.begin() + (args.empty() ? 0 : 1), args.end());
-  if (!args.empty() && args[0] == "parse") return bench_parse(rest);
-  if (!args.empty() && args[0] == "eval") return bench_eval(rest);
-  std::fprintf(stderr, "usage: spime krl bench parse|eval [options]\n");
-  return kExitUsage;
-}
-
 }  // namespace
 
-int krl_command(const Args& args) {
-  Args rest(args.begin() + (args.empty() ? 0 : 1), args.end());
-  if (!args.empty() && args[0] == "check") return check(rest);
-  if (!args.empty() && args[0] == "eval") return eval(rest);
-  if (!args.empty() && args[0] == "bench") return bench(rest);
-  if (!args.empty() && args[0] == "run") return krl_run(rest);
-  std::fprintf(stderr,
-               "usage: spime krl check FILE... | eval 'EXPR' | run RULESET.krl ... | "
-               "bench parse|eval\n");
-  return kExitUsage;
+void add_krl_commands(CLI::App& app, Outcome* out) {
+  CLI::App* krl = app.add_subcommand("krl", "the KRL language: check, evaluate, run, measure");
+
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* check_cmd = krl->add_subcommand(
+      "check", "parse and statically check rulesets: file:line:col: message per problem");
+  check_cmd->add_option("files", *files, "the .krl files")->required()->type_name("FILE...");
+  check_cmd->callback([files, out] { out->run = [files] { return check(*files); }; });
+
+  auto expr = std::make_shared<std::string>();
+  CLI::App* eval_cmd =
+      krl->add_subcommand("eval", "evaluate one KRL expression (no pico) and print it as JSON");
+  eval_cmd->add_option("expr", *expr, "the expression (after --, when it begins with -)")
+      ->required()
+      ->type_name("EXPR");
+  eval_cmd->callback([expr, out] { out->run = [expr] { return eval(*expr); }; });
+
+  auto run = std::make_shared<KrlRunOptions>();
+  CLI::App* run_cmd = krl->add_subcommand(
+      "run", "run one event through a throw-away pico (or --state DIR) and print what it did");
+  run_cmd->add_option("ruleset", run->file, "the .krl file")->required()->type_name("RULESET.krl");
+  run_cmd->add_option("--event", run->event, "the event")->required()->type_name("DOMAIN:TYPE");
+  run_cmd->add_option("--attrs", run->attrs_json, "its attributes, a JSON object")
+      ->default_str("{}")
+      ->type_name("JSON");
+  run_cmd->add_option("--state", run->state_dir, "keep the pico's state in DIR across runs")
+      ->type_name("DIR");
+  run_cmd->callback([run, out] { out->run = [run] { return krl_run(*run); }; });
+
+  CLI::App* bench = krl->add_subcommand("bench", "measure parse and evaluation speed");
+  auto rules = std::make_shared<long>(5000);
+  auto repeat = std::make_shared<long>(5);
+  CLI::App* bench_parse_cmd = bench->add_subcommand(
+      "parse", "parse a generated ruleset of N rules R times; prints lines per second");
+  bench_parse_cmd->add_option("--rules", *rules, "rules in the generated ruleset")
+      ->check(CLI::PositiveNumber)
+      ->default_str("5000")
+      ->type_name("N");
+  bench_parse_cmd->add_option("--repeat", *repeat, "times to parse it")
+      ->check(CLI::PositiveNumber)
+      ->default_str("5")
+      ->type_name("R");
+  bench_parse_cmd->callback([rules, repeat, out] {
+    out->run = [rules, repeat] { return bench_parse(*rules, *repeat); };
+  });
+  auto iterations = std::make_shared<long>(1000000);
+  CLI::App* bench_eval_cmd = bench->add_subcommand(
+      "eval", "time a threshold-check query against a compiled ruleset; ns per evaluation");
+  bench_eval_cmd->add_option("--iterations", *iterations, "evaluations to time")
+      ->check(CLI::PositiveNumber)
+      ->default_str("1000000")
+      ->type_name("N");
+  bench_eval_cmd->callback(
+      [iterations, out] { out->run = [iterations] { return bench_eval(*iterations); }; });
 }
 
 }  // namespace spime::cli

@@ -5,12 +5,14 @@
 // event through the real pico runtime and prints
 //   {"directives": [...], "entvars": {"<rid>:<name>": value...}, "raised": [...]}
 // Exit codes: 0 ok, 1 the ruleset or the event failed, 2 bad usage.
+// Its options are parsed by krl_command.cpp.
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <random>
 
 #include "cli/command.h"
+#include "cli/krl_run.h"
 #include "engine/krl/value.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
@@ -20,58 +22,26 @@
 
 namespace spime::cli {
 
-namespace {
-
-int usage(const std::string& why) {
-  std::cerr
-      << "spime krl run: " << why
-      << "\nusage: spime krl run RULESET.krl --event DOMAIN:TYPE [--attrs JSON] [--state DIR]\n";
-  return kExitUsage;
-}
-
-}  // namespace
-
-int krl_run(const Args& args_in) {
+int krl_run(const KrlRunOptions& o) {
   namespace fs = std::filesystem;
-  Args args = args_in;
-  if (!args.empty() && args[0] == "run") args.erase(args.begin());
-  std::string file, event, attrs_json = "{}", state_dir;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
-    if (a == "--event") {
-      if (!value(&event)) return usage("--event needs DOMAIN:TYPE");
-    } else if (a == "--attrs") {
-      if (!value(&attrs_json)) return usage("--attrs needs JSON");
-    } else if (a == "--state") {
-      if (!value(&state_dir)) return usage("--state needs a directory");
-    } else if (!a.empty() && a[0] == '-') {
-      return usage("unknown option " + a);
-    } else if (file.empty()) {
-      file = a;
-    } else {
-      return usage("more than one ruleset file");
-    }
-  }
-  if (file.empty()) return usage("no ruleset file");
+  const std::string& file = o.file;
+  const std::string& event = o.event;
+  std::string state_dir = o.state_dir;
   auto colon = event.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == event.size()) {
-    return usage("--event must be DOMAIN:TYPE");
+    std::cerr << "spime krl run: --event must be DOMAIN:TYPE (got '" << event << "')\n";
+    return kExitUsage;
   }
   krl::Value attrs;
   std::string err;
-  if (!krl::parse_json(attrs_json, &attrs, &err) || !attrs.is_map()) {
+  if (!krl::parse_json(o.attrs_json, &attrs, &err) || !attrs.is_map()) {
     std::cerr << "spime krl run: --attrs: " << (err.empty() ? "not a JSON object" : err) << "\n";
     return kExitUsage;
   }
   std::string source;
   if (!read_file(file, &source, &err)) {
     std::cerr << "spime krl run: " << err << "\n";
-    return kExitFailed;
+    return kExitRefused;
   }
 
   bool temp = state_dir.empty();
@@ -86,7 +56,7 @@ int krl_run(const Args& args_in) {
     auto store = store::Store::open(state_dir, options, &err);
     if (!store) {
       std::cerr << "spime krl run: " << err << "\n";
-      return kExitFailed;
+      return kExitRefused;
     }
     runtime::RulesetRegistry registry(store.get());
     for (const auto& e : registry.load_from_store()) std::cerr << "warning: " << e << "\n";
@@ -97,11 +67,11 @@ int krl_run(const Args& args_in) {
     std::unique_ptr<runtime::PicoState> pico;
     if (!reg.ruleset) {
       std::cerr << reg.error << "\n";
-      rc = kExitFailed;
+      rc = kExitRefused;
     } else if (root.empty() || !services.install(root, reg.ruleset->rid, {}, &err) ||
                !(pico = runtime::PicoState::load(*store, services, root, &err))) {
       std::cerr << "spime krl run: " << err << "\n";
-      rc = kExitFailed;
+      rc = kExitRefused;
     } else {
       runtime::IncomingEvent ev{services.first_eci(root),
                                 services.new_id(),
@@ -114,10 +84,10 @@ int krl_run(const Args& args_in) {
       runtime::EventOutcome out = runtime::run_event(*pico, ev, services, txn);
       if (!out.status.is_ok()) {
         std::cerr << "spime krl run: " << out.status.message() << "\n";
-        rc = kExitFailed;
+        rc = kExitRefused;
       } else if (!store->write(txn.batch, &err)) {
         std::cerr << "spime krl run: " << err << "\n";
-        rc = kExitFailed;
+        rc = kExitRefused;
       } else {
         krl::Map ents;
         for (const auto& [key, v] : out.entvars) ents.set(key.first + ":" + key.second, v);

@@ -1,50 +1,61 @@
-// The spime binary: `spime <command> ...` (see command.h for exit codes).
+// The spime binary: `spime <command> ...`. The command table is the CLI11 app
+// the groups below fill in (command.h); this file parses and runs.
 #include <cstdio>
-#include <cstring>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 
 namespace {
 
-struct Command {
-  const char* name;
-  int (*run)(const spime::cli::Args& args);
-  const char* usage;
+using spime::cli::Outcome;
+
+// The groups of commands, in the order `spime --help` lists them.
+void (*const kGroups[])(CLI::App&, Outcome*) = {
+    spime::cli::add_serve_command,       spime::cli::add_krl_commands,
+    spime::cli::add_pico_commands,       spime::cli::add_event_commands,
+    spime::cli::add_ruleset_commands,    spime::cli::add_prototype_commands,
+    spime::cli::add_collection_commands, spime::cli::add_log_commands,
+    spime::cli::add_device_commands,
 };
 
-const Command kCommands[] = {
-    {"serve", spime::cli::serve_command,
-     "serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]\n"
-     "                           run the engine behind the sky HTTP API"},
-    {"krl", spime::cli::krl_command,
-     "krl check FILE...        parse and statically check KRL rulesets\n"
-     "  krl eval 'EXPR'          evaluate a KRL expression and print it as JSON\n"
-     "  krl run RULESET.krl --event DOMAIN:TYPE [--attrs JSON] [--state DIR]\n"
-     "                           run one event through a pico and print what it did\n"
-     "  krl bench parse|eval ... measure parse and evaluation speed"},
-};
-
-void usage(std::FILE* out) {
-  std::fprintf(out, "usage: spime <command> [args]\n\ncommands:\n");
-  for (const Command& c : kCommands) std::fprintf(out, "  %s\n", c.usage);
-}
+const char kFooter[] =
+    "Client commands talk to a running engine at --url (default http://127.0.0.1:3000,\n"
+    "or the environment variable SPIME_URL); --json prints the engine's JSON.\n"
+    "Exit codes: 0 ok; 1 refused by the engine (or a KRL check failed, a name is\n"
+    "unknown or ambiguous); 2 bad usage; 3 cannot reach the engine.";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    usage(stderr);
-    return spime::cli::kExitUsage;
-  }
-  std::string name = argv[1];
-  if (name == "--help" || name == "-h" || name == "help") {
-    usage(stdout);
+  CLI::App app{"spime: a pico engine (KRL, the pico-engine HTTP API) and its client.", "spime"};
+  app.footer(kFooter);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  Outcome outcome;
+  for (auto add : kGroups) add(app, &outcome);
+
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (first == "help") {  // as --help (not listed: --help is the documented way)
+    std::printf("%s", app.help().c_str());
     return spime::cli::kExitOk;
   }
-  for (const Command& c : kCommands) {
-    if (name == c.name) return c.run(spime::cli::Args(argv + 2, argv + argc));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and answers 0; every parse error is bad usage.
+    return app.exit(e) == 0 ? spime::cli::kExitOk : spime::cli::kExitUsage;
   }
-  std::fprintf(stderr, "spime: unknown command '%s' (try spime --help)\n", name.c_str());
+  if (outcome.run) return outcome.run();
+  // A group (or nothing) was named, not a command: say so, with its help.
+  CLI::App* named = &app;
+  std::string above, words = "spime";
+  while (!named->get_subcommands().empty()) {
+    named = named->get_subcommands().front();
+    above = words;
+    words += " " + named->get_name();
+  }
+  std::fprintf(stderr, "%s: a command is required\n\n%s", words.c_str(),
+               named->help(above).c_str());
   return spime::cli::kExitUsage;
 }

@@ -1,15 +1,9 @@
 // `spime serve`: the engine (picos over RocksDB) behind the HTTP sky API.
 //
-//   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
-//               [--prototypes DIR] [--ruleset-root DIR]... [--confine-rulesets]
-//               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
-//               [--no-sync] [--log-requests] [--caf-default-polling]
-//               [--outbox-capacity N] [--outbox-max-retry-ms MS]
-//               [--io-threads N] [--http-timeout-ms MS] [--http-max-response-bytes N]
-//               [--strict-subscription-policies] [--manual-clock START_MS]
-//
-// --manual-clock is for tests: the engine's clock stands still at START_MS
-// (ms since the epoch; 0: now) until POST /api/clock moves it.
+// Every numeric option, with its bounds, default and help, is one row of
+// kNumbers (as Redis keeps its configuration in one table); flags and paths
+// follow it. --manual-clock is for tests: the engine's clock stands still at
+// START_MS (ms since the epoch; 0: now) until POST /api/clock moves it.
 //
 // Prints the owner's ECI and a ready-to-use event URL, then serves until
 // SIGINT or SIGTERM: the listener closes, in-flight requests get their
@@ -23,9 +17,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
-#include <boost/asio/ip/address.hpp>
+#include <CLI/CLI.hpp>
 
+#include "channels/client/http_client.h"
 #include "channels/http_server.h"
 #include "cli/command.h"
 #include "engine/runtime/engine.h"
@@ -36,23 +32,68 @@ namespace {
 struct ServeOptions {
   runtime::EngineOptions engine;
   channels::HttpServerOptions http;
+  std::vector<std::string> ruleset_roots;
 };
 
-void serve_usage() {
-  std::fprintf(stderr,
-               "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
-               "[--rulesets DIR]\n"
-               "                   [--prototypes DIR] [--ruleset-root DIR]... "
-               "[--confine-rulesets]\n"
-               "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
-               "                   [--no-sync] [--log-requests] [--caf-default-polling]\n"
-               "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n"
-               "                   [--io-threads N] [--http-timeout-ms MS]\n"
-               "                   [--http-max-response-bytes N] "
-               "[--strict-subscription-policies]\n"
-               "                   [--manual-clock START_MS]\n");
-}
+struct NumberOption {
+  const char* name;
+  const char* value_name;
+  long lo, hi;
+  const char* help;
+  void (*apply)(ServeOptions* o, long value);
+  // The default shown in the help, read from the defaults; null: none.
+  long (*current)(const ServeOptions& o);
+};
 
+const NumberOption kNumbers[] = {
+    {"--port", "N", 0, 65535, "TCP port to listen on (0: any free one)",
+     [](ServeOptions* o, long n) { o->http.port = static_cast<unsigned short>(n); },
+     [](const ServeOptions& o) -> long { return o.http.port; }},
+    {"--threads", "N", 1, 64,
+     "HTTP threads and CAF scheduler threads (default: 2 HTTP, one scheduler per core)",
+     [](ServeOptions* o, long n) {
+       o->http.threads = static_cast<int>(n);
+       o->engine.threads = static_cast<int>(n);
+     },
+     nullptr},
+    {"--pico-queue-limit", "N", 1, 1 << 20, "waiting messages a pico admits (then 503)",
+     [](ServeOptions* o, long n) { o->engine.pico_queue_limit = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_queue_limit); }},
+    {"--max-active-picos", "N", 1, 100000000, "picos kept loaded (least recently used evicted)",
+     [](ServeOptions* o, long n) { o->engine.max_active_picos = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.max_active_picos); }},
+    {"--outbox-capacity", "N", 1, 100000000, "events that may wait for other engines",
+     [](ServeOptions* o, long n) { o->engine.outbox_capacity = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.outbox_capacity); }},
+    {"--outbox-max-retry-ms", "MS", 1, 3600000, "the outbox's longest back-off",
+     [](ServeOptions* o, long n) { o->engine.outbox_max_retry = std::chrono::milliseconds(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.outbox_max_retry.count());
+     }},
+    {"--io-threads", "N", 1, 256, "threads of the picos that call out over HTTP",
+     [](ServeOptions* o, long n) { o->engine.io_threads = static_cast<int>(n); },
+     [](const ServeOptions& o) -> long { return o.engine.io_threads; }},
+    {"--http-timeout-ms", "MS", 1, 600000, "time limit of one KRL http call",
+     [](ServeOptions* o, long n) { o->engine.http_timeout = std::chrono::milliseconds(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.http_timeout.count());
+     }},
+    {"--http-max-response-bytes", "N", 1, 1 << 30, "largest answer of one KRL http call",
+     [](ServeOptions* o, long n) { o->engine.http_max_response_bytes = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.http_max_response_bytes);
+     }},
+    {"--manual-clock", "START_MS", 0, 8640000000000000L,
+     "tests only: the clock stands still at START_MS (ms since the epoch; 0: now) until "
+     "POST /api/clock moves it",
+     [](ServeOptions* o, long n) {
+       const std::int64_t start = n > 0 ? n : runtime::wall_clock()->now_ms();
+       o->engine.clock = std::make_shared<runtime::ManualClock>(start);
+     },
+     nullptr},
+};
+
+// Decimal only (CLI11's own conversion would read 010 as octal).
 bool parse_number(const std::string& s, long lo, long hi, long* out) {
   char* end = nullptr;
   long v = std::strtol(s.c_str(), &end, 10);
@@ -61,95 +102,25 @@ bool parse_number(const std::string& s, long lo, long hi, long* out) {
   return true;
 }
 
-// 127.0.0.0/8, ::1 and localhost: the engine is a developer's own.
-bool is_loopback_host(const std::string& host) {
-  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(host, ec);
-  return !ec && address.is_loopback();
-}
-
-// Returns false (after printing why) on bad usage.
-bool parse_serve_args(const Args& args, ServeOptions* o) {
-  o->http.port = 3000;
-  o->engine.data_dir = "data";
-  o->engine.rulesets_dir = SPIME_DEFAULT_RULESETS_DIR;
-  o->engine.prototypes_dir = SPIME_DEFAULT_PROTOTYPES_DIR;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    bool has_value = i + 1 < args.size();
-    long n = 0;
-    if (a == "--port" && has_value && parse_number(args[i + 1], 0, 65535, &n)) {
-      o->http.port = static_cast<unsigned short>(n);
-      ++i;
-    } else if (a == "--host" && has_value) {
-      o->http.host = args[++i];
-    } else if (a == "--data" && has_value) {
-      o->engine.data_dir = args[++i];
-    } else if (a == "--rulesets" && has_value) {
-      o->engine.rulesets_dir = args[++i];
-    } else if (a == "--prototypes" && has_value) {
-      o->engine.prototypes_dir = args[++i];
-    } else if (a == "--ruleset-root" && has_value) {
-      // Confines file:// ruleset urls to --rulesets and the roots named so.
-      o->engine.ruleset_roots.push_back(args[++i]);
-      o->engine.confine_ruleset_files = true;
-    } else if (a == "--confine-rulesets") {
-      o->engine.confine_ruleset_files = true;
-    } else if (a == "--threads" && has_value && parse_number(args[i + 1], 1, 64, &n)) {
-      o->http.threads = static_cast<int>(n);
-      o->engine.threads = static_cast<int>(n);
-      ++i;
-    } else if (a == "--pico-queue-limit" && has_value &&
-               parse_number(args[i + 1], 1, 1 << 20, &n)) {
-      o->engine.pico_queue_limit = static_cast<size_t>(n);
-      ++i;
-    } else if (a == "--max-active-picos" && has_value &&
-               parse_number(args[i + 1], 1, 100000000, &n)) {
-      o->engine.max_active_picos = static_cast<size_t>(n);
-      ++i;
-    } else if (a == "--outbox-capacity" && has_value &&
-               parse_number(args[i + 1], 1, 100000000, &n)) {
-      o->engine.outbox_capacity = static_cast<size_t>(n);
-      ++i;
-    } else if (a == "--outbox-max-retry-ms" && has_value &&
-               parse_number(args[i + 1], 1, 3600000, &n)) {
-      o->engine.outbox_max_retry = std::chrono::milliseconds(n);
-      ++i;
-    } else if (a == "--io-threads" && has_value && parse_number(args[i + 1], 1, 256, &n)) {
-      o->engine.io_threads = static_cast<int>(n);
-      ++i;
-    } else if (a == "--http-timeout-ms" && has_value && parse_number(args[i + 1], 1, 600000, &n)) {
-      o->engine.http_timeout = std::chrono::milliseconds(n);
-      ++i;
-    } else if (a == "--http-max-response-bytes" && has_value &&
-               parse_number(args[i + 1], 1, 1 << 30, &n)) {
-      o->engine.http_max_response_bytes = static_cast<size_t>(n);
-      ++i;
-    } else if (a == "--no-sync") {
-      o->engine.sync_commits = false;
-    } else if (a == "--manual-clock" && has_value &&
-               parse_number(args[i + 1], 0, 8640000000000000L, &n)) {
-      // Test-only: a clock that stands still until /api/clock moves it.
-      const std::int64_t start = n > 0 ? n : runtime::wall_clock()->now_ms();
-      o->engine.clock = std::make_shared<runtime::ManualClock>(start);
-      ++i;
-    } else if (a == "--strict-subscription-policies") {
-      o->engine.strict_subscription_policies = true;
-    } else if (a == "--log-requests") {
-      o->http.log_requests = true;
-    } else if (a == "--caf-default-polling") {
-      // CAF's own idle polling, for comparisons (BENCHMARKS.md).
-      o->engine.quick_idle_workers = false;
-    } else {
-      std::fprintf(stderr, "spime serve: unexpected argument '%s'\n", a.c_str());
-      serve_usage();
-      return false;
-    }
-  }
-  // Beyond loopback, file:// urls are confined whatever the flags say.
-  if (!is_loopback_host(o->http.host)) o->engine.confine_ruleset_files = true;
-  return true;
+void add_number(CLI::App* cmd, const NumberOption& row, const std::shared_ptr<ServeOptions>& o) {
+  const std::string bounds = std::to_string(row.lo) + ".." + std::to_string(row.hi);
+  CLI::Option* opt = cmd->add_option_function<std::string>(
+      row.name,
+      [o, &row](const std::string& text) {
+        long n = 0;
+        if (parse_number(text, row.lo, row.hi, &n)) row.apply(o.get(), n);
+      },
+      row.help);
+  opt->type_name(row.value_name);
+  opt->check(CLI::Validator(
+      [&row, bounds](std::string& text) {
+        long n = 0;
+        return parse_number(text, row.lo, row.hi, &n)
+                   ? std::string()
+                   : std::string("must be a whole number in ") + bounds;
+      },
+      "", "bounds"));
+  if (row.current) opt->default_str(std::to_string(row.current(*o)));
 }
 
 std::mutex log_mu;
@@ -158,11 +129,14 @@ void log_line(const std::string& line) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-}  // namespace
-
-int serve_command(const Args& args) {
-  ServeOptions o;
-  if (!parse_serve_args(args, &o)) return kExitUsage;
+int serve(ServeOptions& o) {
+  if (!o.ruleset_roots.empty()) {
+    // Confines file:// ruleset urls to --rulesets and the roots named so.
+    o.engine.ruleset_roots = o.ruleset_roots;
+    o.engine.confine_ruleset_files = true;
+  }
+  // Beyond loopback, file:// urls are confined whatever the flags say.
+  if (!client::is_loopback_host(o.http.host)) o.engine.confine_ruleset_files = true;
   o.engine.log = log_line;
   o.http.log = log_line;
 
@@ -178,13 +152,13 @@ int serve_command(const Args& args) {
   std::unique_ptr<runtime::Engine> engine = runtime::Engine::open(o.engine, &error);
   if (!engine) {
     std::fprintf(stderr, "spime serve: %s\n", error.c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
   channels::HttpServer server(*engine, o.http);
   std::optional<unsigned short> port = server.start(&error);
   if (!port) {
     std::fprintf(stderr, "spime serve: %s\n", error.c_str());
-    return kExitFailed;
+    return kExitRefused;
   }
   std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
   engine->set_host_url(base);
@@ -206,6 +180,49 @@ int serve_command(const Args& args) {
   engine->shutdown();
   log_line("spime serve: stopped");
   return kExitOk;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Outcome* out) {
+  auto o = std::make_shared<ServeOptions>();
+  o->http.port = 3000;
+  o->engine.data_dir = "data";
+  o->engine.rulesets_dir = SPIME_DEFAULT_RULESETS_DIR;
+  o->engine.prototypes_dir = SPIME_DEFAULT_PROTOTYPES_DIR;
+  CLI::App* cmd = app.add_subcommand("serve", "run the engine behind the sky HTTP API");
+  cmd->add_option("--host", o->http.host, "address to listen on")
+      ->default_str(o->http.host)
+      ->type_name("HOST");
+  for (const NumberOption& row : kNumbers) add_number(cmd, row, o);
+  cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
+      ->default_str("data")
+      ->type_name("DIR");
+  cmd->add_option("--rulesets", o->engine.rulesets_dir, "rulesets registered at start")
+      ->default_str(SPIME_DEFAULT_RULESETS_DIR)
+      ->type_name("DIR");
+  cmd->add_option("--prototypes", o->engine.prototypes_dir,
+                  "prototypes (*.yaml) loaded at start; a bad file is reported and skipped")
+      ->default_str(SPIME_DEFAULT_PROTOTYPES_DIR)
+      ->type_name("DIR");
+  cmd->add_option("--ruleset-root", o->ruleset_roots,
+                  "confine file:// ruleset urls to --rulesets and these roots (repeatable)")
+      ->type_name("DIR");
+  cmd->add_flag(
+      "--confine-rulesets", [o](std::int64_t) { o->engine.confine_ruleset_files = true; },
+      "confine file:// ruleset urls to --rulesets (always on beyond loopback)");
+  cmd->add_flag(
+      "--no-sync", [o](std::int64_t) { o->engine.sync_commits = false; },
+      "do not fsync commits (experiments only)");
+  cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
+  cmd->add_flag(
+      "--caf-default-polling", [o](std::int64_t) { o->engine.quick_idle_workers = false; },
+      "CAF's own idle polling, for comparisons (BENCHMARKS.md)");
+  cmd->add_flag(
+      "--strict-subscription-policies",
+      [o](std::int64_t) { o->engine.strict_subscription_policies = true; },
+      "strict policies on new subscription channels by default");
+  cmd->callback([o, out] { out->run = [o] { return serve(*o); }; });
 }
 
 }  // namespace spime::cli

@@ -7,7 +7,10 @@ namespace spime::devices {
 
 int run_children(const ChildrenOptions& o) {
   using Clock = std::chrono::steady_clock;
-  HttpClient client(o.url, std::chrono::seconds(30));
+  client::Options options;
+  options.timeout = std::chrono::seconds(30);
+  options.user_agent = "esproto-fleet";
+  client::HttpClient client(o.url, options);
   const std::string target = "/sky/event/" + o.parent_eci + "/none/wrangler/new_child_request";
   std::printf("| children | ms per child (last %d) |\n| --: | --: |\n", o.report_every);
   const Clock::time_point start = Clock::now();
@@ -15,7 +18,8 @@ int run_children(const ChildrenOptions& o) {
   for (int i = 1; i <= o.count; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "child-%06d", i);
-    HttpResult r = client.request("POST", target, std::string("{\"name\":\"") + name + "\"}");
+    client::Response r = client.request("POST", target, std::string("{\"name\":\"") + name + "\"}",
+                                        {{"Content-Type", "application/json"}});
     if (!r.error.empty() || r.status != 200) {
       std::fprintf(stderr, "children: %s: %s\n", name,
                    r.error.empty() ? ("status " + std::to_string(r.status) + " " + r.body).c_str()

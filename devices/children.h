@@ -11,12 +11,12 @@
 
 #include <string>
 
-#include "devices/http_client.h"
+#include "channels/client/http_client.h"
 
 namespace spime::devices {
 
 struct ChildrenOptions {
-  LoopbackUrl url;
+  client::Url url;  // a loopback host (fleet_main checks)
   std::string parent_eci;
   int count = 0;
   int report_every = 1000;

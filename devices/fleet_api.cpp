@@ -23,7 +23,9 @@ std::string shorten(const std::string& s) {
 
 std::string FleetApi::call(const std::string& method, const std::string& target,
                            const std::string& body, nlohmann::json* reply) {
-  HttpResult r = client_->request(method, target, body);
+  const client::Headers json_body = {{"Content-Type", "application/json"}};
+  client::Response r =
+      client_->request(method, target, body, method == "POST" ? json_body : client::Headers{});
   const std::string what = method + " " + target + ": ";
   if (!r.error.empty()) return what + r.error;
   if (r.status != 200) return what + std::to_string(r.status) + " " + shorten(r.body);

@@ -1,5 +1,5 @@
 // FleetApi: the few pico-engine HTTP calls the fleet tool makes, over one
-// keep-alive HttpClient. Each returns an empty string on success or a
+// keep-alive client::HttpClient. Each returns an empty string on success or a
 // one-line reason ("POST /sky/event/...: 404 {...}") on failure.
 #ifndef SPIME_DEVICES_FLEET_API_H_
 #define SPIME_DEVICES_FLEET_API_H_
@@ -9,13 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "devices/http_client.h"
+#include "channels/client/http_client.h"
 
 namespace spime::devices {
 
 class FleetApi {
  public:
-  explicit FleetApi(HttpClient* client) : client_(client) {}
+  explicit FleetApi(client::HttpClient* client) : client_(client) {}
 
   // POST /sky/event/<eci>/none/<domain>/<type> with attrs; *reply gets the
   // parsed JSON answer ({"eid", "directives"}).
@@ -36,7 +36,7 @@ class FleetApi {
  private:
   std::string call(const std::string& method, const std::string& target, const std::string& body,
                    nlohmann::json* reply);
-  HttpClient* client_;
+  client::HttpClient* client_;
 };
 
 }  // namespace spime::devices

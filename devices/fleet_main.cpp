@@ -21,7 +21,6 @@
 namespace {
 
 namespace fs = std::filesystem;
-using spime::devices::LoopbackUrl;
 
 const char kUsage[] =
     "usage:\n"
@@ -35,6 +34,16 @@ const char kUsage[] =
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "esproto-fleet: %s\n%s", message.c_str(), kUsage);
   return 2;
+}
+
+// The fleet tool drives a local engine only: http://<loopback>[:PORT][/BASE].
+bool parse_loopback_url(const std::string& text, spime::client::Url* out, std::string* error) {
+  if (!spime::client::parse_url(text, out, error)) return false;
+  if (!spime::client::is_loopback_host(out->host)) {
+    *error = "only loopback hosts are allowed (got '" + out->host + "')";
+    return false;
+  }
+  return true;
 }
 
 bool parse_int(const std::string& s, int lo, int hi, int* out) {
@@ -89,8 +98,7 @@ int provision(int argc, char** argv) {
                    &error))
     return usage_error(error);
   spime::devices::ProvisionOptions o;
-  if (!spime::devices::parse_loopback_url(one(flags, "--url"), &o.url, &error))
-    return usage_error(error);
+  if (!parse_loopback_url(one(flags, "--url"), &o.url, &error)) return usage_error(error);
   o.owner_eci = one(flags, "--eci");
   if (o.owner_eci.empty()) return usage_error("--eci is required");
   if (!parse_int(one(flags, "--count"), 1, 100000, &o.count))
@@ -119,8 +127,7 @@ int heartbeat(int argc, char** argv) {
                    &error))
     return usage_error(error);
   spime::devices::HeartbeatOptions o;
-  if (!spime::devices::parse_loopback_url(one(flags, "--url"), &o.url, &error))
-    return usage_error(error);
+  if (!parse_loopback_url(one(flags, "--url"), &o.url, &error)) return usage_error(error);
   o.ecis_path = one(flags, "--ecis");
   if (o.ecis_path.empty()) return usage_error("--ecis is required");
   if (!parse_int(one(flags, "--count"), 1, 1000000, &o.count))
@@ -141,8 +148,7 @@ int children(int argc, char** argv) {
   if (!parse_flags(argc, argv, {"--url", "--eci", "--count", "--report"}, &flags, &error))
     return usage_error(error);
   spime::devices::ChildrenOptions o;
-  if (!spime::devices::parse_loopback_url(one(flags, "--url"), &o.url, &error))
-    return usage_error(error);
+  if (!parse_loopback_url(one(flags, "--url"), &o.url, &error)) return usage_error(error);
   o.parent_eci = one(flags, "--eci");
   if (o.parent_eci.empty()) return usage_error("--eci is required");
   if (!parse_int(one(flags, "--count"), 1, 1000000, &o.count))

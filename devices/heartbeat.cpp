@@ -54,7 +54,7 @@ void note_problem(ConnectionTally* t, const std::string& what) {
 }
 
 // Checks one answer; counts directives by name.
-void tally_answer(const HttpResult& r, ConnectionTally* t) {
+void tally_answer(const client::Response& r, ConnectionTally* t) {
   if (r.status != 200) {
     ++t->bad_status[r.status];
     note_problem(t, std::to_string(r.status) + " " + r.body.substr(0, 200));
@@ -76,14 +76,17 @@ void tally_answer(const HttpResult& r, ConnectionTally* t) {
 
 void run_connection(const HeartbeatOptions& o, const std::vector<std::string>& ecis,
                     const std::vector<std::string>& payloads, int index, ConnectionTally* t) {
-  HttpClient client(o.url, kRequestTimeout);
+  client::Options options;
+  options.timeout = kRequestTimeout;
+  options.user_agent = "esproto-fleet";
+  client::HttpClient client(o.url, options);
   int consecutive_errors = 0;
   for (int round = 0; round < o.count; ++round) {
     for (std::size_t d = index; d < ecis.size(); d += o.connections) {
       const std::string& payload = payloads[(d + round) % payloads.size()];
       const auto start = Clock::now();
-      HttpResult r =
-          client.request("POST", "/sky/event/" + ecis[d] + "/none/wovyn/heartbeat", payload);
+      client::Response r = client.request("POST", "/sky/event/" + ecis[d] + "/none/wovyn/heartbeat",
+                                          payload, {{"Content-Type", "application/json"}});
       const std::chrono::duration<float, std::milli> took = Clock::now() - start;
       if (!r.error.empty()) {
         ++t->transport_errors;

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "devices/http_client.h"
+#include "channels/client/http_client.h"
 
 namespace spime::devices {
 
 struct HeartbeatOptions {
-  LoopbackUrl url;
+  client::Url url;  // a loopback host (fleet_main checks)
   std::string ecis_path;
   int count = 1;
   int connections = 1;

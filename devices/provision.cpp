@@ -115,7 +115,10 @@ std::string device_name(int index) {
 
 int run_provision(const ProvisionOptions& options) {
   const auto start = Clock::now();
-  HttpClient client(options.url, kRequestTimeout);
+  client::Options client_options;
+  client_options.timeout = kRequestTimeout;
+  client_options.user_agent = "esproto-fleet";
+  client::HttpClient client(options.url, client_options);
   FleetApi api(&client);
 
   std::map<std::string, std::string> children;

@@ -11,12 +11,12 @@
 
 #include <string>
 
-#include "devices/http_client.h"
+#include "channels/client/http_client.h"
 
 namespace spime::devices {
 
 struct ProvisionOptions {
-  LoopbackUrl url;
+  client::Url url;  // a loopback host (fleet_main checks)
   std::string owner_eci;
   int count = 0;
   std::string out_path;

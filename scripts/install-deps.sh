@@ -13,6 +13,7 @@ PACKAGES=(
   nlohmann-json3-dev    # JSON
   libyaml-cpp-dev       # prototypes
   libvalijson-dev       # JSON Schema (channel attribute schemas)
+  libcli11-dev          # the spime command line (CLI11, header-only)
   catch2                # tests (Catch2 v2)
   clang-format          # formatting
   wrk                   # benchmarks

@@ -2,6 +2,8 @@
 // a test engine answering from its own thread.
 #include <catch2/catch.hpp>
 
+#include <strings.h>
+
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -66,7 +68,8 @@ TEST_CASE("sky/event: route, attributes and eid", "[http]") {
   CHECK(attr(call.event.attrs, "temp") == R"("72")");
   CHECK(attr(call.event.attrs, "x") == R"("a b")");
   CHECK(attr(call.event.attrs, "__eid") == R"("my-eid")");
-  CHECK(attr(call.event.attrs, "_headers").find(R"("host":"127.0.0.1")") != std::string::npos);
+  CHECK(attr(call.event.attrs, "_headers").find(R"("host":"127.0.0.1:)" + std::to_string(f.port)) !=
+        std::string::npos);
 
   // eid "none" leaves __eid out; a body __eid wins over the path's.
   c.post_json("/sky/event/ECI1/none/wovyn/heartbeat", R"({"temp":70})");
@@ -88,8 +91,8 @@ TEST_CASE("sky/event: _cookie and _redirect directives", "[http]") {
   CHECK(r.status == 302);
   CHECK(r.header("Location") == "http://example.com/x");
   int cookies = 0;
-  for (const auto& field : r.raw) {
-    if (field.name() == http::field::set_cookie) ++cookies;
+  for (const auto& [name, value] : r.headers) {
+    if (strcasecmp(name.c_str(), "Set-Cookie") == 0) ++cookies;
   }
   CHECK(cookies == 2);
 }
@@ -111,8 +114,8 @@ TEST_CASE("the /c/ routes and /sky/cloud with GET and POST", "[http]") {
   CHECK(r.body == R"({"eid":"eid-1","directives":[]})");
   CHECK(f.engine.last().method == "event_wait");
 
-  r = c.request(http::verb::post, "/c/E1/event/d/n/query/my.rid/fn", "a=1&a=2",
-                "application/x-www-form-urlencoded");
+  r = c.request("POST", "/c/E1/event/d/n/query/my.rid/fn", "a=1&a=2",
+                {{"Content-Type", "application/x-www-form-urlencoded"}});
   CHECK(r.body == R"("query-result")");
   call = f.engine.last();
   CHECK(call.method == "event_query");
@@ -173,7 +176,7 @@ TEST_CASE("api routes: ui-context and flush", "[http]") {
   HttpClient c(f.port);
   auto r = c.get("/api/ui-context");
   CHECK(r.body == R"({"version":"1.4.0","eci":"ui-eci"})");
-  r = c.request(http::verb::post, "/api/ui-context");
+  r = c.request("POST", "/api/ui-context");
   CHECK(r.status == 404);
   r = c.get("/api/flush?url=file:///x.krl&eci=owner");
   CHECK(r.status == 200);
@@ -188,7 +191,7 @@ TEST_CASE("api routes: ui-context and flush", "[http]") {
 TEST_CASE("api routes: clock", "[http]") {
   Fixture f;
   HttpClient c(f.port);
-  auto r = c.request(http::verb::post, "/api/clock?advance=250&eci=owner");
+  auto r = c.request("POST", "/api/clock?advance=250&eci=owner");
   CHECK(r.status == 200);
   CHECK(r.body == R"({"now":1250})");
   auto call = f.engine.last();
@@ -196,12 +199,12 @@ TEST_CASE("api routes: clock", "[http]") {
   CHECK(call.eci == "owner");
   CHECK(call.clock.advance_ms == std::optional<std::int64_t>(250));
   CHECK_FALSE(call.clock.set_ms.has_value());
-  r = c.request(http::verb::post, "/api/clock?set=-42&eci=owner");
+  r = c.request("POST", "/api/clock?set=-42&eci=owner");
   CHECK(r.body == R"({"now":-42})");
   CHECK(f.engine.last().clock.set_ms == std::optional<std::int64_t>(-42));
-  r = c.request(http::verb::post, "/api/clock?advance=1.5&eci=owner");
+  r = c.request("POST", "/api/clock?advance=1.5&eci=owner");
   CHECK(r.status == 400);
-  r = c.request(http::verb::post, "/api/clock?set=12abc&eci=owner");
+  r = c.request("POST", "/api/clock?set=12abc&eci=owner");
   CHECK(r.status == 400);
 }
 
@@ -212,7 +215,7 @@ TEST_CASE("CORS headers and OPTIONS preflight", "[http]") {
   CHECK(r.header("Access-Control-Allow-Origin") == "*");
   CHECK(r.header("Access-Control-Allow-Headers") ==
         "Origin, X-Requested-With, Content-Type, Accept");
-  r = c.request(http::verb::options, "/sky/event/E/none/a/b");
+  r = c.request("OPTIONS", "/sky/event/E/none/a/b");
   CHECK(r.status == 200);
   CHECK(r.body.empty());
   CHECK(r.header("Allow") == "POST, GET, OPTIONS");
@@ -310,7 +313,7 @@ TEST_CASE("keep-alive: many requests on one connection", "[http]") {
   for (int i = 0; i < 200; ++i) {
     auto r = c.get("/sky/cloud/E/r/f?i=" + std::to_string(i));
     REQUIRE(r.status == 200);
-    REQUIRE(r.raw.keep_alive());
+    REQUIRE(r.keep_alive);
   }
   CHECK(f.engine.calls().size() == 200);
 }
@@ -338,16 +341,17 @@ TEST_CASE("malformed HTTP closes the connection cleanly", "[http]") {
   Fixture f;
   {
     HttpClient c(f.port);
-    c.send_raw("THIS IS NOT HTTP\r\n\r\n");
-    auto r = c.read();
+    REQUIRE(c.send_raw("THIS IS NOT HTTP\r\n\r\n").empty());
+    auto r = c.read_response();
     CHECK(r.status == 400);
     CHECK(r.body.rfind(R"({"error":)", 0) == 0);
     CHECK(c.closed_by_server());
   }
   {
     HttpClient c(f.port);
-    c.send_raw("GET / HTTP/1.1\r\nHost: x\r\n" + std::string(20000, 'X') + ": y\r\n\r\n");
-    auto r = c.read();
+    REQUIRE(c.send_raw("GET / HTTP/1.1\r\nHost: x\r\n" + std::string(20000, 'X') + ": y\r\n\r\n")
+                .empty());
+    auto r = c.read_response();
     CHECK(r.status == 431);
     CHECK(c.closed_by_server());
   }
@@ -372,14 +376,10 @@ std::string chunked_post(const std::string& target, const std::string& trailer,
 // answer (0 if the connection closed without one) and whether it then closed.
 std::pair<int, bool> answer_to(unsigned short port, const std::string& bytes) {
   HttpClient c(port);
-  c.try_send_raw(bytes);
-  int status = 0;
-  try {
-    status = c.read().status;
-  } catch (const std::exception&) {
-    return {0, true};
-  }
-  return {status, c.closed_by_server()};
+  c.send_raw(bytes);  // the server may refuse before it has read them all
+  Response r = c.read_response();
+  if (!r.ok()) return {0, true};
+  return {r.status, c.closed_by_server()};
 }
 
 }  // namespace
@@ -438,9 +438,10 @@ TEST_CASE("oversized or malformed chunked framing is a 4xx, never a crash", "[ht
   // A request cut off mid-chunk closes quietly.
   {
     HttpClient c(f.port);
-    c.send_raw("POST " + target +
-               " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc");
-    c.socket().shutdown(net::ip::tcp::socket::shutdown_send);
+    REQUIRE(c.send_raw("POST " + target +
+                       " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc")
+                .empty());
+    c.shutdown_send();
     CHECK(c.closed_by_server());
   }
   HttpClient ok(f.port);
@@ -508,7 +509,7 @@ TEST_CASE("stop() finishes a request in flight", "[http]") {
   releaser.join();
   auto r = reply.get();
   CHECK(r.status == 200);
-  CHECK_FALSE(r.raw.keep_alive());
+  CHECK_FALSE(r.keep_alive);
   CHECK(idle.closed_by_server());
   std::lock_guard<std::mutex> lock(lines_mutex);
   REQUIRE(lines.size() == 1);
@@ -525,7 +526,7 @@ TEST_CASE("stop() gives up on a request the engine never answers", "[http]") {
     auto port = server.start();
     REQUIRE(port);
     HttpClient c(*port);
-    c.send_raw("GET /sky/cloud/E/r/f HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(c.send_raw("GET /sky/cloud/E/r/f HTTP/1.1\r\nHost: x\r\n\r\n").empty());
     while (engine.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const auto t0 = std::chrono::steady_clock::now();
     server.stop();

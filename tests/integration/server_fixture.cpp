@@ -1,12 +1,9 @@
 #include "tests/integration/server_fixture.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +18,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http.hpp>
+
+#include "channels/client/http_client.h"
 
 namespace spime::integration {
 
@@ -67,132 +65,25 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-namespace {
-
-// A socket closed on scope exit.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-// Waits for `events` on fd until `deadline`; false on timeout or error.
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    int r = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (r > 0) return true;
-    if (r < 0 && errno != EINTR) return false;
-  }
-}
-
-}  // namespace
-
 HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
                         const std::string& body, const std::string& content_type,
                         std::chrono::milliseconds timeout,
                         const std::vector<std::pair<std::string, std::string>>& headers) {
-  namespace http = boost::beast::http;
+  client::Options options;
+  options.timeout = timeout;
+  options.keep_alive = false;
+  options.max_body_bytes = 64 * 1024 * 1024;
+  options.user_agent.clear();
+  client::HttpClient http(client::Url{"127.0.0.1", port, ""}, options);
+  client::Headers sent;
+  if (!content_type.empty()) sent.emplace_back("Content-Type", content_type);
+  sent.insert(sent.end(), headers.begin(), headers.end());
+  client::Response answer = http.request(method, target, body, sent);
   HttpResult result;
-  auto deadline = Clock::now() + timeout;
-  Fd sock;
-  sock.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (sock.fd < 0) {
-    result.error = std::string("socket: ") + std::strerror(errno);
-    return result;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (errno != EINPROGRESS || !wait_for(sock.fd, POLLOUT, deadline)) {
-      result.error = "connect failed or timed out";
-      return result;
-    }
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      result.error = std::string("connect: ") + std::strerror(err);
-      return result;
-    }
-  }
-
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  if (!content_type.empty()) request += "Content-Type: " + content_type + "\r\n";
-  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
-  if (!body.empty() || method == "POST" || method == "PUT") {
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  request += "Connection: close\r\n\r\n" + body;
-  for (size_t sent = 0; sent < request.size();) {
-    ssize_t n = ::send(sock.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_for(sock.fd, POLLOUT, deadline)) {
-        result.error = "send timed out";
-        return result;
-      }
-    } else {
-      result.error = std::string("send: ") + std::strerror(errno);
-      return result;
-    }
-  }
-
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  parser.eager(true);
-  std::string pending;  // received, not yet consumed by the parser
-  bool received_any = false;
-  char buf[16384];
-  while (!parser.is_done()) {
-    if (!wait_for(sock.fd, POLLIN, deadline)) {
-      result.error = "no complete answer within the timeout";
-      return result;
-    }
-    ssize_t n = ::recv(sock.fd, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      result.error = std::string("recv: ") + std::strerror(errno);
-      return result;
-    }
-    boost::beast::error_code ec;
-    if (n == 0) {
-      if (!received_any) {  // put_eof requires some input
-        result.error = "connection closed without an answer";
-        return result;
-      }
-      parser.put_eof(ec);
-      if (ec || !parser.is_done()) {
-        result.error = "connection closed before a complete answer";
-        return result;
-      }
-      break;
-    }
-    received_any = true;
-    pending.append(buf, static_cast<size_t>(n));
-    while (!pending.empty() && !parser.is_done()) {
-      size_t used = parser.put(boost::asio::buffer(pending), ec);
-      if (ec == http::error::need_more) break;
-      if (ec) {
-        result.error = "bad HTTP answer: " + ec.message();
-        return result;
-      }
-      pending.erase(0, used);
-      if (used == 0) break;
-    }
-  }
-  auto& res = parser.get();
-  result.status = static_cast<int>(res.result_int());
-  result.text = res.body();
-  for (const auto& field : res) {
-    result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
+  result.error = std::move(answer.error);
+  result.status = answer.status;
+  result.text = std::move(answer.body);
+  result.headers = std::move(answer.headers);
   result.body = json::parse(result.text, nullptr, /*allow_exceptions=*/false);
   return result;
 }

@@ -62,8 +62,9 @@ struct HttpResult {
   std::string header(const std::string& name) const;
 };
 
-// One HTTP/1.1 exchange on a fresh loopback connection (Connection: close).
-// `headers` are sent as given, after Host and Content-Type.
+// One HTTP/1.1 exchange on a fresh loopback connection (Connection: close),
+// through spime::client::HttpClient. `headers` are sent as given, after Host
+// and Content-Type.
 HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
                         const std::string& body = "", const std::string& content_type = "",
                         std::chrono::milliseconds timeout = kHttpTimeout,

@@ -1,0 +1,117 @@
+// The commands whose engine side is being built (prototypes, the spimes
+// rulesets): what they send and that they fail cleanly today, relaying the
+// engine's own answer. device set is tested in full (a test ruleset keeps
+// the settings it gets).
+#include <catch2/catch.hpp>
+
+#include "tests/cli/cli_fixture.h"
+
+using namespace spime::cli_test;
+
+namespace {
+
+// The error text of an engine's answer: its {"error"}, else the body as sent.
+std::string engine_error(const spime::integration::HttpResult& answer) {
+  if (answer.body.is_object() && answer.body.contains("error") && answer.body["error"].is_string())
+    return answer.body["error"].get<std::string>();
+  return answer.text;
+}
+
+// `spime <command>` relays `answer`, what the engine says to the same request:
+// exit 1 and its error when it refused, exit 0 when the engine side has
+// landed (its own tests say more then).
+void check_relayed(const CliServer& s, const Args& command,
+                   const spime::integration::HttpResult& answer) {
+  INFO("the engine answered " << answer.status << " " << answer.text);
+  if (answer.status >= 200 && answer.status < 300) {
+    s.expect(0, command);
+    return;
+  }
+  Run r = s.expect(1, command);
+  CHECK(r.err == "spime " + command[0] + " " + command[1] + ": " + engine_error(answer) + "\n");
+  CHECK(r.out.empty());
+}
+
+}  // namespace
+
+TEST_CASE("prototype ls, show and check relay the engine's answer", "[cli]") {
+  CliServer s;
+  check_relayed(s, {"prototype", "ls"}, s.server.get("/api/prototypes"));
+  check_relayed(s, {"prototype", "show", "sensor"}, s.server.get("/api/prototypes/sensor"));
+  spime::testing::TempDir dir;
+  const std::string file = dir.write("bad.yaml", "prototypes:\n  - name: [unclosed\n");
+  const std::string yaml = spime::integration::read_file(file);
+  spime::integration::HttpResult checked =
+      s.server.post_json("/api/prototypes/check", {{"file", file}, {"yaml", yaml}});
+  if (checked.status == 400 && checked.body.contains("error")) {
+    // file:line:col: message, printed as it is.
+    Run r = s.expect(1, {"prototype", "check", file});
+    CHECK(r.err == checked.body.at("error").get<std::string>() + "\n");
+  } else {
+    check_relayed(s, {"prototype", "check", file}, checked);
+  }
+  CHECK(s.expect(2, {"prototype", "check", "/no/such.yaml"}).err ==
+        "spime prototype check: /no/such.yaml: No such file or directory\n");
+}
+
+TEST_CASE("collection new asks for the prototype first and makes nothing without it", "[cli]") {
+  CliServer s;
+  spime::integration::HttpResult known = s.server.get("/api/prototypes/collection");
+  if (known.status == 200) return;  // the engine side has landed: its own tests say more
+  Run r = s.expect(1, {"collection", "new", "hall"});
+  CHECK(r.err == "spime collection new: prototype 'collection': " + engine_error(known) + "\n");
+  CHECK(s.expect_json({"pico", "ls"}).at("children").empty());
+  r = s.expect(1, {"pico", "new", "probe", "--prototype", "collection"});
+  CHECK_THAT(r.err, Catch::StartsWith("spime pico new: prototype 'collection': "));
+}
+
+TEST_CASE("collection add and rm need the spimes ruleset on the parent", "[cli]") {
+  CliServer s;
+  s.expect(0, {"pico", "new", "hall"});
+  s.expect(0, {"pico", "new", "probe"});
+  s.expect(0, {"pico", "new", "far", "--parent", "hall"});
+  const std::string missing =
+      "Pico has no ruleset spimes (install it: spime ruleset install 'Pico' URL)\n";
+  CHECK(s.expect(1, {"collection", "add", "hall", "probe", "--collection-role", "c",
+                     "--subscriber-role", "d"})
+            .err == "spime collection add: " + missing);
+  CHECK(s.expect(1, {"collection", "rm", "hall", "probe"}).err ==
+        "spime collection rm: " + missing);
+  CHECK(s.expect(1, {"collection", "add", "hall", "far"}).err ==
+        "spime collection add: Pico/hall and Pico/hall/far must be children of the same pico "
+        "(it keeps the collection)\n");
+  CHECK(s.expect(0, {"collection", "ls"}).out == "COLLECTION  PATH  UI ECI\n");
+  CHECK(s.expect_json({"collection", "ls"}) == json::array());
+}
+
+TEST_CASE("members, violations, battery and status relay the engine's refusal", "[cli]") {
+  CliServer s;
+  s.expect(0, {"pico", "new", "hall"});
+  for (const Args& command :
+       {Args{"collection", "ls", "hall"}, Args{"violations", "hall"},
+        Args{"violations", "hall", "--limit", "5", "--since", "2026-01-01T00:00:00Z"},
+        Args{"violations", "hall", "--follow-for", "1"}, Args{"battery", "hall"},
+        Args{"status", "hall"}}) {
+    Run r = s.expect(1, command);
+    CHECK_THAT(r.err, Catch::Contains("spimes_collection"));
+    CHECK(r.out.empty());
+  }
+  CHECK(s.expect(1, {"status", "nowhere"}).err ==
+        "spime status: no pico named 'nowhere' (`spime pico ls` lists them)\n");
+}
+
+TEST_CASE("device set sends esproto:new_instructions with typed settings", "[cli]") {
+  CliServer s;
+  s.expect(0, {"pico", "new", "probe"});
+  s.expect(0, {"ruleset", "install", "probe", kEchoFile});
+  Run r = s.expect(0, {"device", "set", "probe", "upper=80.5", "name=hot spot", "on=true",
+                       "list=[1,2]", "quoted=\"5\""});
+  CHECK(r.out ==
+        "sent to probe:\n  list    [1,2]\n  name    \"hot spot\"\n  on      true\n"
+        "  quoted  \"5\"\n  upper   80.5\n");
+  CHECK(
+      s.expect_json({"query", "probe", kEchoRid, "settings"}) ==
+      json{{"upper", 80.5}, {"name", "hot spot"}, {"on", true}, {"list", {1, 2}}, {"quoted", "5"}});
+  CHECK(s.expect(1, {"device", "set", "nosuch", "a=1"}).err ==
+        "spime device set: no pico named 'nosuch' (`spime pico ls` lists them)\n");
+}
