@@ -276,3 +276,96 @@ TEST_CASE("spimes: status() and last_readings() ask the members live", "[integra
   CHECK(readings[0].at("readings").at("temperature").at("readings")[0].contains("temperatureF"));
   CHECK(readings[1].at("readings").contains("humidity"));
 }
+
+namespace {
+
+// A ruleset of the owner's that uses spimes as a module, as the ESProto
+// design writes it.
+const char* kUser = R"krl(
+ruleset it.spimes_user {
+  meta {
+    use module spimes
+    shares mine
+  }
+  global {
+    mine = function() { spimes:collections() }
+  }
+  rule add {
+    select when it add
+    spimes:add_to_collection(event:attr("collection"), event:attr("member"),
+                             collection_role = "", subscriber_role = "esproto_device")
+  }
+  rule remove {
+    select when it remove
+    spimes:remove_from_collection(event:attr("collection"), event:attr("member"))
+  }
+}
+)krl";
+
+}  // namespace
+
+TEST_CASE("spimes: the module's actions, with a collection role of \"\"", "[integration][spimes]") {
+  TempDir krl;
+  SpimeServer s;
+  install_spimes(s);
+  install_ruleset(s, s.owner_eci(), file_url(krl.write("it.spimes_user.krl", kUser)),
+                  "it.spimes_user");
+  std::string hallway = make_collection(
+      s, "hallway", {{"collection_role", ""}, {"subscriber_role", "esproto_device"}});
+  std::string msa = make_device(s, "msa_00");
+
+  must_event(s, s.owner_eci(), "it", "add", {{"collection", "hallway"}, {"member", "msa_00"}});
+  wait_settled(s, msa);
+  json members = must_query(s, hallway, kCollection, "members");
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].at("subscriber_role") == "esproto_device");
+  // The device knows the hallway for a collection although its role is "".
+  json joined = must_query(s, msa, kDevice, "collections");
+  REQUIRE(joined.size() == 1);
+  CHECK(joined[0].at("Tx_role") == "");
+  CHECK(joined[0].at("Rx_role") == "esproto_device");
+  json mine = must_query(s, s.owner_eci(), "it.spimes_user", "mine");
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0].at("name") == "hallway");
+  CHECK(mine[0].at("collection_role") == "");
+
+  must_heartbeat(s, msa, "temp-hot.json");
+  CHECK(log_entries(s, hallway, "violations").size() == 1);
+
+  // A module action that refuses fails the event that called it.
+  HttpResult r = s.event(s.owner_eci(), "it", "add", {{"collection", "hallway"}, {"member", "x"}});
+  CHECK(r.status == 500);
+  CHECK(r.text.find("no child of this pico is named") != std::string::npos);
+
+  must_event(s, s.owner_eci(), "it", "remove", {{"collection", "hallway"}, {"member", "msa_00"}});
+  CHECK(must_query(s, hallway, kCollection, "members").empty());
+  CHECK(must_query(s, msa, kDevice, "collections").empty());
+}
+
+TEST_CASE("spimes: a collection accepts requests with its roles by itself, others wait",
+          "[integration][spimes]") {
+  SpimeServer s;
+  std::string hallway = make_collection(s, "hallway");
+  std::string dev = make_device(s, "msa_00");
+  std::string stranger = make_device(s, "stranger");
+  std::string wk = well_known_rx(s, hallway);
+
+  // Roles as configured (collection / device): accepted at once.
+  must_event(s, dev, "wrangler", "subscription",
+             {{"wellKnown_Tx", wk}, {"Rx_role", "device"}, {"Tx_role", "collection"}});
+  wait_settled(s, dev);
+  json members = must_query(s, hallway, kCollection, "members");
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].at("name") == "msa_00");
+  CHECK(members[0].at("id") == must_query(s, dev, kWrangler, "id"));
+  CHECK(must_query(s, dev, kDevice, "collections").size() == 1);
+  must_heartbeat(s, dev, "temp-cold.json");
+  CHECK(log_entries(s, hallway, "violations").size() == 1);
+
+  // Other roles: left pending for someone to decide.
+  must_event(s, stranger, "wrangler", "subscription",
+             {{"wellKnown_Tx", wk}, {"Rx_role", "visitor"}, {"Tx_role", "host"}});
+  REQUIRE(eventually(
+      [&] { return must_query(s, hallway, kSubscriptionRid, "inbound").size() == 1; }));
+  CHECK(must_query(s, hallway, kCollection, "members").size() == 1);
+}
