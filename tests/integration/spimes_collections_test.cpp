@@ -75,8 +75,7 @@ TEST_CASE("spimes: a device in two collections, each logs each violation once",
     CHECK(e.at("sensor_type") == "temperature");
     CHECK(e.at("device_name") == "msa_00");
     CHECK(e.at("device_id") == device_id);
-    CHECK(e.at("message").get<std::string>().find("above its upper limit 80") !=
-          std::string::npos);
+    CHECK(e.at("message").get<std::string>().find("above its upper limit 80") != std::string::npos);
     CHECK(e.at("device_timestamp").is_string());
     CHECK(e.at("received").is_string());
     CHECK(e.at("id").get<std::string>().rfind(device_id + ":", 0) == 0);
@@ -162,8 +161,7 @@ TEST_CASE("spimes: nested collections log a report once and loops are refused",
   join(s, "building", "msa_00", msa);
   join(s, "hallway", "msa_01", other);
   CHECK(member_names(s, building) == std::vector<std::string>{"floor", "msa_00"});
-  CHECK(must_query(s, building, kCollection, "members")[0].at("subscriber_role") ==
-        "collection");
+  CHECK(must_query(s, building, kCollection, "members")[0].at("subscriber_role") == "collection");
 
   // Loops, however deep, and a collection in itself: refused with an error
   // answer, nothing changed.
@@ -365,7 +363,7 @@ TEST_CASE("spimes: a collection accepts requests with its roles by itself, other
   // Other roles: left pending for someone to decide.
   must_event(s, stranger, "wrangler", "subscription",
              {{"wellKnown_Tx", wk}, {"Rx_role", "visitor"}, {"Tx_role", "host"}});
-  REQUIRE(eventually(
-      [&] { return must_query(s, hallway, kSubscriptionRid, "inbound").size() == 1; }));
+  REQUIRE(
+      eventually([&] { return must_query(s, hallway, kSubscriptionRid, "inbound").size() == 1; }));
   CHECK(must_query(s, hallway, kCollection, "members").size() == 1);
 }

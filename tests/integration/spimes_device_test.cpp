@@ -72,7 +72,8 @@ TEST_CASE("spimes: a device that misses 3 intervals is reported silent once, the
     must_heartbeat(s, busy, "temp-normal.json");
   }
   // quiet's check came due at 30 minutes: reported once, not again since.
-  REQUIRE(eventually([&] { return count_state(presence_entries(s, hallway), "quiet", "silent") == 1; }));
+  REQUIRE(eventually(
+      [&] { return count_state(presence_entries(s, hallway), "quiet", "silent") == 1; }));
   json presence = presence_entries(s, hallway);
   CHECK(presence.size() == 1);
   CHECK(count_state(presence, "busy", "silent") == 0);
@@ -86,7 +87,8 @@ TEST_CASE("spimes: a device that misses 3 intervals is reported silent once, the
 
   // Its next heartbeat reports it back (once) and arms the check again.
   must_heartbeat(s, quiet, "temp-normal.json");
-  REQUIRE(eventually([&] { return count_state(presence_entries(s, hallway), "quiet", "back") == 1; }));
+  REQUIRE(
+      eventually([&] { return count_state(presence_entries(s, hallway), "quiet", "back") == 1; }));
   CHECK(status_of(s, hallway, "quiet").at("silent") == false);
   json back = presence_entries(s, hallway)[0];
   CHECK(back.at("state") == "back");
@@ -97,7 +99,8 @@ TEST_CASE("spimes: a device that misses 3 intervals is reported silent once, the
     advance_clock(s, 10 * kMinute);
     must_heartbeat(s, busy, "temp-normal.json");
   }
-  REQUIRE(eventually([&] { return count_state(presence_entries(s, hallway), "quiet", "silent") == 2; }));
+  REQUIRE(eventually(
+      [&] { return count_state(presence_entries(s, hallway), "quiet", "silent") == 2; }));
   CHECK(count_state(presence_entries(s, hallway), "busy", "silent") == 0);
   CHECK(presence_entries(s, hallway).size() == 3);
 
@@ -112,12 +115,12 @@ TEST_CASE("spimes: without heartbeatSeconds the configured interval counts",
   SpimeServer s(manual_clock());
   install_spimes(s);
   std::string hallway = make_collection(s, "hallway");
-  std::string dev = make_device(s, "dev", {{"heartbeat_interval_seconds", 60},
-                                           {"missed_heartbeats", 2}});
+  std::string dev =
+      make_device(s, "dev", {{"heartbeat_interval_seconds", 60}, {"missed_heartbeats", 2}});
   join(s, "hallway", "dev", dev);
   auto beat = [&] {
-    HttpResult r = s.post("/sky/event/" + dev + "/none/wovyn/heartbeat",
-                          without_interval("temp-normal.json"));
+    HttpResult r =
+        s.post("/sky/event/" + dev + "/none/wovyn/heartbeat", without_interval("temp-normal.json"));
     REQUIRE(r.status == 200);
   };
   beat();
@@ -199,8 +202,8 @@ TEST_CASE("spimes: instructions are delivered once, in a heartbeat's answer",
 TEST_CASE("spimes: history() pages a sensor type's readings, bounded by count and age",
           "[integration][spimes]") {
   SpimeServer s(manual_clock());
-  std::string dev = make_device(s, "msa_00", {{"max_history_entries", 6},
-                                              {"max_history_age_seconds", 3600}});
+  std::string dev =
+      make_device(s, "msa_00", {{"max_history_entries", 6}, {"max_history_age_seconds", 3600}});
   const char* files[] = {"temp-normal.json", "temp-hot.json", "temp-cold.json", "msa.json"};
   for (const char* f : files) {
     must_heartbeat(s, dev, f);

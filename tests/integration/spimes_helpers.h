@@ -23,8 +23,7 @@ inline std::string esproto_payload(const std::string& name) {
 // POSTs a heartbeat file's bytes to the device as a sensor does.
 inline HttpResult post_heartbeat(const SpimeServer& s, const std::string& eci,
                                  const std::string& file) {
-  return s.post("/sky/event/" + eci + "/none/wovyn/heartbeat",
-                read_file(esproto_payload(file)));
+  return s.post("/sky/event/" + eci + "/none/wovyn/heartbeat", read_file(esproto_payload(file)));
 }
 
 // As post_heartbeat, requiring a 200; answers the body.
