@@ -57,7 +57,8 @@ ruleset esproto_device {
     use module io.picolabs.subscription alias subs
     use module io.picolabs.wrangler alias wrangler
     provides thresholds, collections, violations, lastBatteryLow, history, status, instructions
-    shares thresholds, collections, violations, lastBatteryLow, history, status, instructions
+    shares thresholds, collections, violations, lastBatteryLow, history, status, instructions,
+           silence_check
   }
 
   global {
@@ -107,6 +108,13 @@ ruleset esproto_device {
     instructions = function() {
       { "pending": ent:pending_instructions.defaultsTo({}),
         "delivered": logs:range("instructions", { "limit": 25 }) }
+    }
+
+    // The silence check: when it is due (null: none armed, the device is
+    // silent or never beat) and how many scheduled events this ruleset
+    // holds (1 or 0).
+    silence_check = function() {
+      { "due": ent:silence_check{"due"}, "scheduled": schedule:list().length() }
     }
 
     clamp = function(n, low, high) {
@@ -317,7 +325,7 @@ ruleset esproto_device {
     if ent:silence_check.isnull() then noop()
     fired {
       schedule esproto event "silence_check" at due attributes { "token": token } setting(id);
-      ent:silence_check := { "id": id, "token": token }
+      ent:silence_check := { "id": id, "token": token, "due": due }
     }
   }
 
@@ -337,7 +345,7 @@ ruleset esproto_device {
     fired {
       schedule esproto event "silence_check" at deadline attributes { "token": token }
         setting(id);
-      ent:silence_check := { "id": id, "token": token }
+      ent:silence_check := { "id": id, "token": token, "due": deadline }
     } else {
       clear ent:silence_check if current;
       ent:silent := true if current;

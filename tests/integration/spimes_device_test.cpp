@@ -84,6 +84,15 @@ TEST_CASE("spimes: a device that misses 3 intervals is reported silent once, the
   CHECK(e.at("id").is_string());
   CHECK(status_of(s, hallway, "quiet").at("silent") == true);
   CHECK(status_of(s, hallway, "busy").at("silent") == false);
+  // One scheduled check per device, none while silent. busy's check at
+  // minute 90 ran before its heartbeat then: last heard at minute 80, next
+  // due at minute 110.
+  json quiet_check = must_query(s, quiet, kDevice, "silence_check");
+  CHECK(quiet_check.at("scheduled") == 0);
+  CHECK(quiet_check.at("due").is_null());
+  json busy_check = must_query(s, busy, kDevice, "silence_check");
+  CHECK(busy_check.at("scheduled") == 1);
+  CHECK(busy_check.at("due") == "2023-11-15T00:03:20.000Z");
 
   // Its next heartbeat reports it back (once) and arms the check again.
   must_heartbeat(s, quiet, "temp-normal.json");
