@@ -101,7 +101,7 @@ ruleset esproto_device {
     status = function() {
       heard = ent:heard.defaultsTo({});
       { "name": wrangler:name(), "id": meta:picoId, "last_heard": heard{"time"},
-        "battery": heard{"battery"}, "silent": ent:silent.defaultsTo(false),
+        "battery": heard{"battery"}, "silent": heard{"silent"}.defaultsTo(false),
         "heartbeat_interval_seconds": interval(), "missed_heartbeats": missed_heartbeats }
     }
     // {"pending": settings not yet delivered, "delivered": the newest page of the log}.
@@ -283,8 +283,13 @@ ruleset esproto_device {
     }
   }
 
-  // ---- last heard and silence (see the header) ----------------------------------------------
+  // ---- the heartbeat: last heard, silence, instructions (see the header) ----------------------
 
+  // One rule on the hot path: it writes last-heard (ent:heard: time,
+  // battery, interval, silent) and reads the armed check and the pending
+  // instructions; it schedules only when no check is armed (the first
+  // heartbeat, or the first after a silence, which also reports the device
+  // back), and hands the pending instructions over when there are some.
   rule note_heartbeat {
     select when wovyn heartbeat or wovynEmitter thingHeartbeat
     pre {
@@ -294,15 +299,28 @@ ruleset esproto_device {
       raw_health = thing.typeof() == "Map" => thing{"healthPercent"} | null
       health = raw_health.isnull() => previous{"battery"} | raw_health.as("Number")
       seconds = ownInterval(thing).defaultsTo(interval())
-      was_silent = ent:silent == true
-      seq = nextSeq()
+      was_silent = previous{"silent"} == true
+      check = ent:silence_check.defaultsTo({})
+      armed = not check{"due"}.isnull()
+      pending = ent:pending_instructions.defaultsTo({})
+      deliver = pending.keys().length() > 0
+    }
+    if deliver then every {
+      send_directive("instructions", pending)
+      logs:append("instructions", { "settings": pending, "delivered": now }, { "max_count": 1000 })
     }
     always {
-      ent:heard := { "time": now, "battery": health, "interval": seconds };
-      ent:silent := false if was_silent;
-      ent:report_seq := seq if was_silent;
+      ent:heard := { "time": now, "battery": health, "interval": seconds, "silent": false };
+      clear ent:pending_instructions if deliver;
+      schedule esproto event "silence_check"
+        at time:add(now, { "seconds": missed_heartbeats * seconds })
+        attributes { "token": check{"token"}.defaultsTo(0) + 1 } setting(id) if not armed;
+      ent:silence_check := { "id": id, "token": check{"token"}.defaultsTo(0) + 1,
+                             "due": time:add(now, { "seconds": missed_heartbeats * seconds }) }
+        if not armed;
+      ent:report_seq := nextSeq() if was_silent;
       raise esproto event "device_back" attributes {
-        "id": reportId(seq),
+        "id": reportId(ent:report_seq),
         "device_name": wrangler:name(),
         "device_id": meta:picoId,
         "state": "back",
@@ -313,33 +331,18 @@ ruleset esproto_device {
     }
   }
 
-  // After note_heartbeat: arms the check when none is armed (the first
-  // heartbeat, or the first after a silence).
-  rule arm_silence_check {
-    select when wovyn heartbeat or wovynEmitter thingHeartbeat
-    pre {
-      heard = ent:heard
-      token = ent:silence_check{"token"}.defaultsTo(0) + 1
-      due = time:add(heard{"time"}, { "seconds": missed_heartbeats * heard{"interval"} })
-    }
-    if ent:silence_check.isnull() then noop()
-    fired {
-      schedule esproto event "silence_check" at due attributes { "token": token } setting(id);
-      ent:silence_check := { "id": id, "token": token, "due": due }
-    }
-  }
-
+  // The one scheduled check (see the header): heard in time, the next at
+  // last heard + the window; otherwise silent, reported once, no next.
   rule check_silence {
     select when esproto silence_check
     pre {
-      armed = ent:silence_check
-      current = not armed.isnull() && event:attr("token") == armed{"token"}
+      check = ent:silence_check.defaultsTo({})
+      current = not check{"due"}.isnull() && event:attr("token") == check{"token"}
       heard = ent:heard.defaultsTo({})
       window = missed_heartbeats * interval()
       deadline = heard{"time"} => time:add(heard{"time"}, { "seconds": window }) | null
       in_time = not deadline.isnull() && time:now() < deadline
-      token = armed{"token"}.defaultsTo(0) + 1
-      seq = nextSeq()
+      token = check{"token"}.defaultsTo(0) + 1
     }
     if current && in_time then noop()
     fired {
@@ -347,11 +350,11 @@ ruleset esproto_device {
         setting(id);
       ent:silence_check := { "id": id, "token": token, "due": deadline }
     } else {
-      clear ent:silence_check if current;
-      ent:silent := true if current;
-      ent:report_seq := seq if current;
+      ent:silence_check := { "token": check{"token"}, "due": null } if current;
+      ent:heard := heard.put({ "silent": true }) if current;
+      ent:report_seq := nextSeq() if current;
       raise esproto event "device_silent" attributes {
-        "id": reportId(seq),
+        "id": reportId(ent:report_seq),
         "device_name": wrangler:name(),
         "device_id": meta:picoId,
         "state": "silent",
@@ -372,21 +375,6 @@ ruleset esproto_device {
     if settings.typeof() == "Map" && settings.keys().length() > 0 then noop()
     fired {
       ent:pending_instructions := ent:pending_instructions.defaultsTo({}).put(settings)
-    }
-  }
-
-  rule deliver_instructions {
-    select when wovyn heartbeat or wovynEmitter thingHeartbeat
-    pre {
-      pending = ent:pending_instructions.defaultsTo({})
-    }
-    if pending.keys().length() > 0 then every {
-      send_directive("instructions", pending)
-      logs:append("instructions", { "settings": pending, "delivered": time:now() },
-                  { "max_count": 1000 })
-    }
-    fired {
-      clear ent:pending_instructions
     }
   }
 }
