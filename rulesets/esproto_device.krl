@@ -19,8 +19,8 @@
    max_history_age_seconds, O(1) per append); history() pages it.
 
    Silence, without a timer per heartbeat: a heartbeat only writes last-heard
-   (one entity variable: time, battery, interval), so it costs O(1) and no
-   schedule operation. One durable `schedule ... at` entry per device checks
+   (one entity variable: time, battery, interval, silent), so it costs O(1)
+   and no schedule operation once a check is armed. One durable `schedule ... at` entry per device checks
    it: when the check fires, a device heard within missed_heartbeats x
    interval gets the next check at last_heard + that window (at most one
    firing per window, however often it beats); otherwise device_silent goes
@@ -31,7 +31,8 @@
    one that is not the armed one (raised by hand, or left over) does nothing.
 
    Instructions for a sleeping device: esproto:new_instructions {settings}
-   merges into the pending settings; the answer to the next heartbeat
+   merges into the pending settings; the answer to the next valid heartbeat
+   (a malformed one is stopped by the router before this ruleset runs)
    carries them once as the directive {"name": "instructions", "options":
    settings}, in the same transaction that records them in the log
    `instructions` ({settings, delivered}) and clears them.
