@@ -3,7 +3,7 @@
 
    Reports. Every threshold violation and low-battery report, and the
    device_silent / device_back presence events, get a unique id
-   (<pico id>:<counter>), the device's name and id, device_timestamp (the
+   (<pico id>:<epoch>:<counter>, see reportId), the device's name and id, device_timestamp (the
    heartbeat's own time when it has one) and received (when this pico got
    the heartbeat), and go to every collection the device belongs to. A
    collection logs a report under its id, so one that reaches it twice (a
@@ -135,11 +135,16 @@ ruleset esproto_device {
       raw = reading{valueKeys{sensor_type}.defaultsTo(sensor_type)};
       raw.isnull() => null | raw.as("Number")
     }
-    reportId = function(seq) {
-      <<#{meta:picoId}:#{seq}>>
+    // Report ids are <pico id>:<epoch>:<n>. The epoch is drawn with the
+    // first report after this ruleset is installed (its entity variables
+    // start empty), so a reinstalled device never reuses an id a
+    // collection has logged, and would drop as a repeat.
+    reportId = function(counter) {
+      <<#{meta:picoId}:#{counter{"epoch"}}:#{counter{"n"}}>>
     }
-    nextSeq = function() {
-      ent:report_seq.defaultsTo(0) + 1
+    nextCounter = function() {
+      counter = ent:reports.defaultsTo({ "epoch": random:uuid(), "n": 0 });
+      counter.put({ "n": counter{"n"} + 1 })
     }
     // Seconds between heartbeats: the last heartbeat's own, else the configured.
     interval = function() {
@@ -181,12 +186,12 @@ ruleset esproto_device {
       name = reading{"name"}.defaultsTo(sensor_type)
       message = over => <<#{name} reads #{value}, above its upper limit #{upper}>>
                       | <<#{name} reads #{value}, below its lower limit #{lower}>>
-      seq = nextSeq()
+      counter = nextCounter()
     }
     if threshold.typeof() == "Map" && value.typeof() == "Number" && (over || under) then
       send_directive("threshold_violation", {"sensor_type": sensor_type, "message": message})
     fired {
-      ent:report_seq := seq;
+      ent:reports := counter;
       raise esproto event "threshold_violation" attributes {
         "reading": reading,
         "value": value,
@@ -196,7 +201,7 @@ ruleset esproto_device {
         "message": message,
         "sensor_id": event:attr("sensor_id"),
         "timestamp": event:attr("timestamp"),
-        "id": reportId(seq),
+        "id": reportId(counter),
         "device_name": wrangler:name(),
         "device_id": meta:picoId,
         "device_timestamp": event:attr("device_timestamp").defaultsTo(event:attr("timestamp")),
@@ -232,9 +237,9 @@ ruleset esproto_device {
   rule record_battery_low {
     select when esproto battery_level_low
     pre {
-      seq = nextSeq()
+      counter = nextCounter()
       report = {
-        "id": reportId(seq),
+        "id": reportId(counter),
         "device_name": wrangler:name(),
         "device_id": meta:picoId,
         "device_timestamp": event:attr("device_timestamp").defaultsTo(event:attr("timestamp")),
@@ -243,7 +248,7 @@ ruleset esproto_device {
     }
     send_directive("battery_level_low", {"health_percent": event:attr("health_percent")})
     always {
-      ent:report_seq := seq;
+      ent:reports := counter;
       ent:lastBatteryLow := event:attrs.put(report)
     }
   }
@@ -319,9 +324,9 @@ ruleset esproto_device {
       ent:silence_check := { "id": id, "token": check{"token"}.defaultsTo(0) + 1,
                              "due": time:add(now, { "seconds": missed_heartbeats * seconds }) }
         if not armed;
-      ent:report_seq := nextSeq() if was_silent;
+      ent:reports := nextCounter() if was_silent;
       raise esproto event "device_back" attributes {
-        "id": reportId(ent:report_seq),
+        "id": reportId(ent:reports),
         "device_name": wrangler:name(),
         "device_id": meta:picoId,
         "state": "back",
@@ -353,9 +358,9 @@ ruleset esproto_device {
     } else {
       ent:silence_check := { "token": check{"token"}, "due": null } if current;
       ent:heard := heard.put({ "silent": true }) if current;
-      ent:report_seq := nextSeq() if current;
+      ent:reports := nextCounter() if current;
       raise esproto event "device_silent" attributes {
-        "id": reportId(ent:report_seq),
+        "id": reportId(ent:reports),
         "device_name": wrangler:name(),
         "device_id": meta:picoId,
         "state": "silent",
