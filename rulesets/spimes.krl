@@ -4,8 +4,9 @@
    spimes:add_to_collection {collection, member, collection_role?,
    subscriber_role?} (or {collection, member_eci, member_host, ...} for a
    pico on another engine): `collection` and `member` are names (or pico
-   ids) of this pico's children; the collection has spimes_collection
-   installed. The owner first announces the membership to the collection
+   ids) of this pico's children (with member_host, `member` may be the
+   remote pico's eci); the collection has spimes_collection installed.
+   The owner first announces the membership to the collection
    (spimes:member_invited with a fresh subscription Id), then has the member
    raise wrangler:subscription towards the collection's wellKnown_Rx with
    that Id, Rx_role = subscriber_role and Tx_role = collection_role and
@@ -136,8 +137,10 @@ ruleset spimes {
       a_collection = info.isnull()
         => refuse(<<spimes: "#{collection{"name"}}" is not a collection (it has no spimes_collection)>>)
         | true
-      member_eci = event:attr("member_eci")
       member_host = event:attr("member_host")
+      // With member_host, `member` may name the remote pico's eci.
+      member_eci = event:attr("member_eci")
+                   || (member_host => event:attr("member") | null)
       remote = not member_eci.isnull()
       host_given = remote && (member_host.isnull() || member_host == "")
         => refuse("spimes: member_eci needs member_host, the member's engine") | true
