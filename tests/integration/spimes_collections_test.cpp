@@ -141,6 +141,15 @@ TEST_CASE("spimes: removal from a collection stops its reports there only",
   join(s, "hallway", "msa_00", msa);
   must_heartbeat(s, msa, "temp-cold.json");
   CHECK(log_entries(s, hallway, "violations").size() == 2);
+
+  // A deleted device leaves every collection; their logs stay.
+  must_event(s, s.owner_eci(), "wrangler", "child_deletion_request", {{"name", "msa_00"}});
+  REQUIRE(eventually([&] {
+    return must_query(s, hallway, kCollection, "members").empty() &&
+           must_query(s, battery, kCollection, "members").empty();
+  }));
+  CHECK(log_entries(s, battery, "violations").size() == 3);
+  CHECK(must_query(s, s.owner_eci(), kSpimes, "collections")[0].at("members") == 0);
 }
 
 TEST_CASE("spimes: nested collections log a report once and loops are refused",
