@@ -118,11 +118,19 @@ ruleset spimes {
       | depth > 16 || kid.isnull() => false
       | member_ids_of(kid{"eci"}).any(function(id) { reaches(by_id, id, target_id, depth + 1) })
     }
-    // An answer of another engine's sky API, or null.
-    sky_value = function(response) {
-      content = response{"content"};
-      failed = content.typeof() == "Map" && not content{"error"}.isnull();
-      response{"status_code"} == 200 && not failed => content | null
+    // A pico on another engine as {name, id}, asking its wrangler through
+    // `eci` (each falls back to the eci when the engine does not tell).
+    // Inside a function, the http calls move this pico to the engine's I/O
+    // pool only once a remote member is added (README, the http module).
+    remote_member = function(eci, host) {
+      ask = function(name) {
+        response = http:get(<<#{host}/sky/cloud/#{eci}/#{WRANGLER}/#{name}>>,
+                            parseJSON = true, errorResponse = true);
+        content = response{"content"};
+        failed = content.typeof() == "Map" && not content{"error"}.isnull();
+        response{"status_code"} == 200 && not failed => content | null
+      };
+      { "name": ask("name").defaultsTo(eci), "id": ask("id").defaultsTo(eci) }
     }
   }
 
@@ -144,16 +152,7 @@ ruleset spimes {
       remote = not member_eci.isnull()
       host_given = remote && (member_host.isnull() || member_host == "")
         => refuse("spimes: member_eci needs member_host, the member's engine") | true
-      // A remote member's name and id, when its engine tells them (through member_eci).
-      remote_url = <<#{member_host}/sky/cloud/#{member_eci}/#{WRANGLER}/>>
-      remote_name = remote => sky_value(http:get(remote_url + "name", parseJSON = true,
-                                                 errorResponse = true))
-                            | null
-      remote_id = remote => sky_value(http:get(remote_url + "id", parseJSON = true,
-                                               errorResponse = true))
-                          | null
-      member = remote => { "name": remote_name.defaultsTo(member_eci),
-                           "id": remote_id.defaultsTo(member_eci) }
+      member = remote => remote_member(member_eci, member_host)
                        | find_kid(all, event:attr("member"), "member")
       not_itself = member{"id"} == collection{"id"}
         => refuse(<<spimes: "#{collection{"name"}}" cannot be a member of itself>>) | true
