@@ -35,7 +35,9 @@
    cancels that subscription, on both sides.
 
    Costs: resolving names asks each child once (wrangler's myself); the loop
-   check asks each collection reachable from the member for its member ids.
+   check asks the member, and every child reached through memberships from
+   it, for its member ids (a device, without spimes_collection, is refused
+   at once).
 */
 ruleset spimes {
   meta {
