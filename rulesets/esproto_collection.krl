@@ -4,7 +4,10 @@ ruleset esproto_collection {
     description <<
       A collection of ESProto devices (a hallway, a battery round): keeps the
       logs of the threshold violations and low-battery reports its members
-      send over their subscriptions, newest first.
+      send over their subscriptions, newest first. Superseded by
+      spimes_collection (append-only logs, members, status, nesting); kept
+      for the rulesets and clients written against it. Its logs are entity
+      variables rewritten on every report: use it for small logs only.
     >>
     author "spime"
     configure using max_log_entries = 1000

@@ -5,12 +5,14 @@ ruleset esproto_router {
       Receives the heartbeats of a Wovyn ESProto sensor and turns them into
       meaningful events: one esproto:new_<type>_reading per sensor type found in
       genericThing.data, and esproto:battery_level_low when the battery's
-      healthPercent falls under the configured level.
+      healthPercent falls under the configured level. Both carry
+      device_timestamp: the heartbeat's own timestamp when it has one, else
+      the time it was received.
     >>
     author "spime"
     configure using low_battery_percent = 20
-    provides lastHeartbeat, lastTemperature, lastHumidity, lastPressure
-    shares lastHeartbeat, lastTemperature, lastHumidity, lastPressure, lastProblem
+    provides lastHeartbeat, lastReadings, lastTemperature, lastHumidity, lastPressure
+    shares lastHeartbeat, lastReadings, lastTemperature, lastHumidity, lastPressure, lastProblem
   }
 
   global {
@@ -22,9 +24,10 @@ ruleset esproto_router {
     lastHeartbeat = function() {
       ent:lastHeartbeat
     }
-    // The last readings of one sensor type: {"readings": [...], "timestamp": ...}.
+    // The last readings of one sensor type: {"readings": [...], "timestamp": ...};
+    // without a type, those of every type: {"temperature": {...}, ...}.
     lastReadings = function(sensor_type) {
-      ent:lastReadings{sensor_type}
+      sensor_type.isnull() => ent:lastReadings.defaultsTo({}) | ent:lastReadings{sensor_type}
     }
     lastTemperature = function() {
       lastReadings("temperature")
@@ -68,6 +71,13 @@ ruleset esproto_router {
     sensorData = function(thing) {
       data = thing{"data"};
       data.typeof() == "Map" => data | {}
+    }
+    // The time the sensor itself put in the heartbeat (top level or in
+    // genericThing), or null: ESProto firmware does not always send one.
+    heartbeatTimestamp = function(heartbeat) {
+      thing = heartbeat{"genericThing"};
+      own = heartbeat{"timestamp"};
+      own => own | thing.typeof() == "Map" => thing{"timestamp"} | null
     }
     // healthPercent as a number; sensors send it as a number or a numeric string.
     healthPercent = function(thing) {
@@ -116,6 +126,7 @@ ruleset esproto_router {
     pre {
       timestamp = time:now()
       sensor_id = event:attr("emitterGUID")
+      device_timestamp = heartbeatTimestamp(event:attrs).defaultsTo(timestamp)
     }
     if readings.typeof() == "Array" then noop()
     fired {
@@ -123,7 +134,8 @@ ruleset esproto_router {
       raise esproto event <<new_#{sensor_type}_reading>> attributes {
         "readings": readings,
         "sensor_id": sensor_id,
-        "timestamp": timestamp
+        "timestamp": timestamp,
+        "device_timestamp": device_timestamp
       }
     }
   }
@@ -132,6 +144,7 @@ ruleset esproto_router {
     select when wovyn heartbeat or wovynEmitter thingHeartbeat
     pre {
       health = healthPercent(event:attr("genericThing"))
+      timestamp = time:now()
     }
     if health.typeof() == "Number" && health < low_battery_percent then noop()
     fired {
@@ -139,7 +152,8 @@ ruleset esproto_router {
         "sensor_id": event:attr("emitterGUID"),
         "health_percent": health,
         "threshold": low_battery_percent,
-        "timestamp": time:now()
+        "timestamp": timestamp,
+        "device_timestamp": heartbeatTimestamp(event:attrs).defaultsTo(timestamp)
       }
     }
   }
