@@ -36,8 +36,31 @@ struct CollectionArgs {
   std::string member, collection_role, subscriber_role;
 };
 
+// Installs `spimes` on the pico behind `ui_eci` unless it has it: from the
+// folder its wrangler came from (the engine's shipped rulesets), with
+// wrangler:install_ruleset_request {absoluteURL, rid}.
+Problem ensure_spimes(EngineClient& engine, const Pico& pico) {
+  json details;
+  if (Problem p = pico_details(engine, pico.ui_eci, &details)) return p;
+  if (has_ruleset(details, kSpimesRid)) return {};
+  std::string wrangler_url;
+  for (const auto& r : details.value("rulesets", json::array())) {
+    if (r.value("rid", "") == "io.picolabs.wrangler") wrangler_url = r.value("url", "");
+  }
+  if (wrangler_url.empty()) {
+    return refused(pico.path + " has no ruleset " + kSpimesRid +
+                   " (install it: spime ruleset install '" + pico.path + "' URL)");
+  }
+  std::string eci;
+  if (Problem p = cli_channel(engine, pico.ui_eci, &eci)) return p;
+  Answer answer = engine.event(eci, "wrangler", "install_ruleset_request",
+                               {{"absoluteURL", wrangler_url}, {"rid", kSpimesRid}});
+  return answer.problem;
+}
+
 // Sends spimes:add_to_collection (or remove_from_collection) for the
-// collection and the member to their parent.
+// collection and the member to their parent (installing `spimes` there first
+// when it is missing).
 Problem change_membership(EngineClient& engine, const CollectionArgs& a, bool add) {
   Pico collection, member, parent;
   if (Problem p = find_pico(engine, a.made.name, &collection)) return p;
@@ -47,12 +70,7 @@ Problem change_membership(EngineClient& engine, const CollectionArgs& a, bool ad
                    " must be children of the same pico (it keeps the collection)");
   }
   if (Problem p = find_pico(engine, collection.parent_ui_eci, &parent)) return p;
-  json details;
-  if (Problem p = pico_details(engine, parent.ui_eci, &details)) return p;
-  if (!has_ruleset(details, kSpimesRid)) {
-    return refused(parent.path + " has no ruleset " + kSpimesRid +
-                   " (install it: spime ruleset install '" + parent.path + "' URL)");
-  }
+  if (Problem p = ensure_spimes(engine, parent)) return p;
   json attrs = {{"collection", collection.name}, {"member", member.name}};
   if (!a.collection_role.empty()) attrs["collection_role"] = a.collection_role;
   if (!a.subscriber_role.empty()) attrs["subscriber_role"] = a.subscriber_role;

@@ -26,10 +26,8 @@
 
    Why a refusal is a runtime error: `error error` answers 200, as the
    reference does, and a client could not tell a refusal from a success.
-   KRL has no statement that fails an event with a message, so `refuse`
-   calls its message, which fails with "TypeError: <message> is not a
-   function": the answer is 500 {"error": "...<message>..."} and nothing of
-   the event is kept.
+   `refuse` fails the event with ctx:fail (spime's own): the answer is 500
+   {"error": "...<message>"} and nothing of the event is kept.
 
    spimes:remove_from_collection {collection, member}: the collection
    cancels that subscription, on both sides.
@@ -84,7 +82,7 @@ ruleset spimes {
 
     // Fails the event with `why` (see the header).
     refuse = function(why) {
-      why()
+      ctx:fail(why)
     }
     // Each child as {eci (its family channel: this pico's to use), name, id}.
     kids = function() {

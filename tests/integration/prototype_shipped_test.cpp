@@ -131,14 +131,15 @@ TEST_CASE("prototypes: collection makes a collection pico", "[integration][proto
   SpimeServer server;
   json made = new_child_from(server, server.owner_eci(), "hallway", "collection");
   CHECK(!made.contains("transducer_url"));
-  const std::string members = channel_of(made, "members");
   const std::string query = channel_of(made, "query");
-  must_event(server, members, "esproto", "threshold_violation", {{"message", "too hot"}});
-  json log = must_query(server, query, "esproto_collection", "violations");
-  REQUIRE(log.size() == 1);
-  CHECK(log[0].at("message") == "too hot");
-  CHECK(server.event(members, "esproto", "reset_collection_logs").status == 403);
-  CHECK(server.query(members, "esproto_collection", "violations").status == 403);
+  CHECK(must_query(server, query, "spimes_collection", "members") == json::array());
+  json log = must_query(server, query, "spimes_collection", "violations");
+  CHECK(log.at("entries") == json::array());
+  CHECK(log.at("next").is_null());
+  // The query channel takes no event; only spimes_collection is asked there.
+  CHECK(server.event(query, "spimes", "instruct_members", {{"settings", {{"a", 1}}}}).status ==
+        403);
+  CHECK(server.query(query, "io.picolabs.wrangler", "name").status == 403);
 }
 
 TEST_CASE("prototypes: without a prototype new_child_request is as before",

@@ -232,9 +232,15 @@ TEST_CASE("a page of 25 reads about 25 entries, with 100 or 100,000 in the log")
     log_range(s, "v", q, 0);
     CHECK(s.entry_reads <= 25 + 2 * 18);
 
-    // An append reads nothing (no retention, no key).
+    // An append reads nothing (no key), even with an age limit it does not reach.
     s.entry_reads = 0;
-    log_append(s, "v", Value(n), 1000 + n, {});
+    AppendOptions aged;
+    aged.max_age_ms = 1000000;
+    log_append(s, "v", Value(n), 1000 + n, aged);
+    log_append(s, "v", Value(n + 1), 1001 + n, aged);
+    CHECK(s.entry_reads <= 1);  // the head's time, once
+    s.entry_reads = 0;
+    log_append(s, "v", Value(n + 2), 1002 + n, aged);
     CHECK(s.entry_reads == 0);
   }
 }

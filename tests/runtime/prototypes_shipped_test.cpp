@@ -61,6 +61,8 @@ TEST_CASE("prototypes: the shipped prototypes all load", "[prototypes]") {
   auto collection = catalog.get("collection");
   REQUIRE(collection);
   REQUIRE(collection->rulesets.size() == 1);
-  CHECK(collection->rulesets[0].rid == "esproto_collection");
-  CHECK(channel(*collection, "members"));
+  CHECK(collection->rulesets[0].rid == "spimes_collection");
+  CHECK(channel(*collection, "query"));
+  REQUIRE(collection->initialization.size() == 1);
+  CHECK(collection->initialization[0].type == "collection_setup");
 }

@@ -32,6 +32,7 @@ LogMeta decode_meta(const krl::Value& v) {
   m.next = whole(map, "next").value_or(0);
   if (m.next < m.head) m.next = m.head;
   m.last_ms = static_cast<std::int64_t>(whole(map, "last_ms").value_or(0));
+  m.head_ms = static_cast<std::int64_t>(whole(map, "head_ms").value_or(0));
   const krl::Value* keyed = map.find("keyed");
   m.keyed = keyed && keyed->is_bool() && keyed->as_bool();
   m.max_count = whole(map, "max_count");
@@ -44,6 +45,7 @@ krl::Value encode_meta(const LogMeta& m) {
   map.set("head", krl::Value(static_cast<double>(m.head)));
   map.set("next", krl::Value(static_cast<double>(m.next)));
   if (m.last_ms != 0) map.set("last_ms", krl::Value(static_cast<double>(m.last_ms)));
+  if (m.head_ms != 0) map.set("head_ms", krl::Value(static_cast<double>(m.head_ms)));
   if (m.keyed) map.set("keyed", krl::Value(true));
   if (m.max_count) map.set("max_count", krl::Value(static_cast<double>(*m.max_count)));
   if (m.max_age_ms) map.set("max_age_ms", krl::Value(static_cast<double>(*m.max_age_ms)));

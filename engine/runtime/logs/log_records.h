@@ -6,7 +6,8 @@
 //  * the log's state, an entity variable of the ruleset named "_log:<name>"
 //    (a ':' is never part of a KRL identifier, so it cannot collide with
 //    one): {"head": <first live entry's number>, "next": <the number the next
-//    append takes>, "last_ms": the newest entry's receipt time, "keyed":
+//    append takes>, "last_ms" and "head_ms": the newest and the oldest live
+//    entry's receipt times (head_ms absent: read it from the entry), "keyed":
 //    true when some entry has a key, "max_count",
 //    "max_age_ms" (the retention the last append asked for, absent: none)};
 //    being an entity variable it is written in the schedule's batch, read
@@ -36,6 +37,7 @@ struct LogMeta {
   std::uint64_t head = 0;  // entries [head, next) are live
   std::uint64_t next = 0;
   std::int64_t last_ms = 0;  // receipt time of entry next - 1 (0: none yet)
+  std::int64_t head_ms = 0;  // receipt time of entry head (0: not known, read it)
   bool keyed = false;
   std::optional<std::uint64_t> max_count;
   std::optional<std::int64_t> max_age_ms;

@@ -33,6 +33,7 @@ void drop_head(LogStorage& s, std::string_view log, LogMeta* m) {
   }
   s.erase_entry(log, m->head);
   ++m->head;
+  m->head_ms = 0;  // the new head's time is read when next needed
 }
 
 // The first number in [lo, hi) whose entry is at least `t` (or newer than `t` when
@@ -68,6 +69,7 @@ AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, s
   const std::int64_t t = std::max(now_ms, m.last_ms);
   const std::uint64_t seq = m.next++;
   m.last_ms = t;
+  if (m.head == seq) m.head_ms = t;  // the log was empty: this entry is its head
   s.write_entry(log, seq, log_records::encode_entry(LogEntry{t, options.key, std::move(entry)}));
   if (!options.key.empty()) {
     s.write_key(log, options.key, seq);
@@ -79,8 +81,12 @@ AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, s
     bool too_many = m.max_count && m.size() > *m.max_count;
     bool too_old = false;
     if (!too_many && m.max_age_ms) {
-      std::optional<std::int64_t> ht = time_of(s, log, m.head);
-      too_old = !ht || *ht < t - *m.max_age_ms;
+      // The head's time is kept in the state: read once per head, not per append.
+      if (m.head_ms == 0) {
+        std::optional<std::int64_t> ht = time_of(s, log, m.head);
+        m.head_ms = ht ? *ht : 0;
+      }
+      too_old = m.head_ms == 0 || m.head_ms < t - *m.max_age_ms;
     }
     if (!too_many && !too_old) break;
     drop_head(s, log, &m);
@@ -141,6 +147,7 @@ void log_clear(LogStorage& s, std::string_view log) {
   LogMeta m = load(s, log);
   s.erase_all(log);
   m.head = m.next;
+  m.head_ms = 0;
   m.keyed = false;
   s.set_meta(log, log_records::encode_meta(m));
 }

@@ -5,9 +5,11 @@
 //  * append: one entry write and one state write, no read (the log's state
 //    is an entity variable, log_records.h); with a unique key, one point read of
 //    the key index and one more write; retention drops at most
-//    kMaxDropsPerAppend of the oldest entries per append (one point read each
-//    when the log is keyed or has an age limit, to find the key or the
-//    time), so keeping up costs O(1) amortized and nothing rewrites the log;
+//    kMaxDropsPerAppend of the oldest entries per append (one point read each:
+//    the dropped entry's key when the log is keyed, the next head's time when
+//    it has an age limit; the head's time is kept in the state, so an append
+//    that drops nothing reads nothing), so keeping up costs O(1) amortized
+//    and nothing rewrites the log;
 //  * range of L entries: L point reads, plus about 2·log2(N) reads of entry
 //    times when `since`/`until` (or an age limit) bound it (a binary search:
 //    entry numbers have no gaps and their times never decrease);
