@@ -63,7 +63,7 @@ using Handler = void (*)(Call& call);
 
 struct Route {
   const char* pattern;  // literal segments and :params
-  bool get_only;
+  const char* method;   // the one method it answers; nullptr: any
   Handler handler;
 };
 
@@ -156,6 +156,39 @@ void clock(Call& call) {
     (*reply)(r.ok() ? json_response(Value(Map{{"now", Value(static_cast<double>(r.value()))}}))
                     : status_response(r.status()));
   });
+}
+
+// GET /api/prototypes: {"prototypes": [...]}, by name.
+void prototypes(Call& call) {
+  call.engine.prototypes([reply = call.reply](Result<Value> r) {
+    (*reply)(r.ok() ? json_response(Value(Map{{"prototypes", r.value()}}))
+                    : status_response(r.status()));
+  });
+}
+
+// GET /api/prototypes/:name: the resolved prototype.
+void prototype(Call& call) {
+  call.engine.prototype(call.params[0], [reply = call.reply](Result<Value> r) {
+    (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
+  });
+}
+
+// POST /api/prototypes/check {"file", "yaml"}: {"ok": true, "prototypes":
+// [names]}, or 400 with the first error, "file:line:col: message".
+void check_prototype(Call& call) {
+  const Value* file = call.attrs.as_map().find("file");
+  const Value* yaml = call.attrs.as_map().find("yaml");
+  if (!file || !file->is_string() || !yaml || !yaml->is_string()) {
+    return (*call.reply)(error_response(400, "TypeError: Expected `file` and `yaml` (strings)"));
+  }
+  api::PrototypeCheck check{file->as_string(), yaml->as_string()};
+  call.engine.check_prototype(
+      std::move(check), [reply = call.reply](Result<std::vector<std::string>> r) {
+        if (!r.ok()) return (*reply)(status_response(r.status()));
+        krl::Array names;
+        for (const std::string& n : r.value()) names.emplace_back(n);
+        (*reply)(json_response(Value(Map{{"ok", Value(true)}, {"prototypes", Value(names)}})));
+      });
 }
 
 EventRequest event_request(Call& call, size_t domain_index) {
@@ -289,18 +322,21 @@ void query(Call& call) {
   });
 }
 
-// In server.ts order.
+// In server.ts order, then spime's own.
 const Route kRoutes[] = {
-    {"/api/ui-context", true, ui_context},
-    {"/api/outbox", true, outbox},
-    {"/api/flush", false, flush},
-    {"/api/clock", false, clock},
-    {"/c/:eci/event/:domain/:name", false, event},
-    {"/c/:eci/event-wait/:domain/:name", false, event_wait},
-    {"/sky/event/:eci/:eid/:domain/:type", false, sky_event},
-    {"/c/:eci/event/:domain/:name/query/:rid/:qname", false, event_query},
-    {"/c/:eci/query/:rid/:name", false, query},
-    {"/sky/cloud/:eci/:rid/:function", false, query},
+    {"/api/ui-context", "GET", ui_context},
+    {"/api/outbox", "GET", outbox},
+    {"/api/flush", nullptr, flush},
+    {"/api/clock", nullptr, clock},
+    {"/c/:eci/event/:domain/:name", nullptr, event},
+    {"/c/:eci/event-wait/:domain/:name", nullptr, event_wait},
+    {"/sky/event/:eci/:eid/:domain/:type", nullptr, sky_event},
+    {"/c/:eci/event/:domain/:name/query/:rid/:qname", nullptr, event_query},
+    {"/c/:eci/query/:rid/:name", nullptr, query},
+    {"/sky/cloud/:eci/:rid/:function", nullptr, query},
+    {"/api/prototypes", "GET", prototypes},
+    {"/api/prototypes/check", "POST", check_prototype},
+    {"/api/prototypes/:name", "GET", prototype},
 };
 
 // ---- matching ---------------------------------------------------------------
@@ -366,7 +402,7 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
 
   std::vector<std::string_view> raw_params;
   for (const Route& route : kRoutes) {
-    if (route.get_only && request.method != "GET") continue;
+    if (route.method && request.method != route.method) continue;
     if (!match(route.pattern, segments, &raw_params)) continue;
     Call call{{}, Value(), engine, reply, false, {}, {}};
     for (std::string_view raw : raw_params) {

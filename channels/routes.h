@@ -1,7 +1,9 @@
 // The route table: an HTTP request → one EngineApi call → one Response.
 //
-// Routes, as the reference server (pico-engine/src/server.ts); every one
-// answers any method except /api/ui-context and /api/outbox (GET only):
+// Routes, as the reference server (pico-engine/src/server.ts), then
+// spime's own; every one answers any method except /api/ui-context,
+// /api/outbox and /api/prototypes[/:name] (GET only) and
+// /api/prototypes/check (POST only):
 //   GET  /api/ui-context                         → {"version", "eci"}
 //   GET  /api/outbox (spime's own)               → what waits for other engines:
 //        {"capacity", "waiting", "delivered", "dropped", "destinations": [
@@ -20,6 +22,12 @@
 //        becomes the `__eid` attribute; `_cookie` directives set cookies, a
 //        `_redirect` directive answers 302
 //   ANY  /sky/cloud/:eci/:rid/:function[.txt|.html]
+//   GET  /api/prototypes (spime's own)           → {"prototypes": [...]} by name,
+//        each as GET /api/prototypes/:name answers it
+//   GET  /api/prototypes/:name                   → the resolved prototype
+//        (engine/runtime/prototypes/prototype_value.h); 404 unknown
+//   POST /api/prototypes/check {"file", "yaml"}  → {"ok": true, "prototypes":
+//        [names]}; 400 {"error": "Error: file:line:col: message"}; loads nothing
 // `.txt`/`.html` answer the (string) value as text/plain or text/html.
 // Paths match case-insensitively with an optional trailing slash, parameters
 // are percent-decoded (a bad escape is a 400), as Express does. OPTIONS on

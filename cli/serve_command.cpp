@@ -1,7 +1,7 @@
 // `spime serve`: the engine (picos over RocksDB) behind the HTTP sky API.
 //
 //   spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] [--rulesets DIR]
-//               [--ruleset-root DIR]... [--confine-rulesets]
+//               [--prototypes DIR] [--ruleset-root DIR]... [--confine-rulesets]
 //               [--threads N] [--pico-queue-limit N] [--max-active-picos N]
 //               [--no-sync] [--log-requests] [--caf-default-polling]
 //               [--outbox-capacity N] [--outbox-max-retry-ms MS]
@@ -42,7 +42,8 @@ void serve_usage() {
   std::fprintf(stderr,
                "usage: spime serve [--port 3000] [--host 127.0.0.1] [--data DIR] "
                "[--rulesets DIR]\n"
-               "                   [--ruleset-root DIR]... [--confine-rulesets]\n"
+               "                   [--prototypes DIR] [--ruleset-root DIR]... "
+               "[--confine-rulesets]\n"
                "                   [--threads N] [--pico-queue-limit N] [--max-active-picos N]\n"
                "                   [--no-sync] [--log-requests] [--caf-default-polling]\n"
                "                   [--outbox-capacity N] [--outbox-max-retry-ms MS]\n"
@@ -73,6 +74,7 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
   o->http.port = 3000;
   o->engine.data_dir = "data";
   o->engine.rulesets_dir = SPIME_DEFAULT_RULESETS_DIR;
+  o->engine.prototypes_dir = SPIME_DEFAULT_PROTOTYPES_DIR;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     bool has_value = i + 1 < args.size();
@@ -86,6 +88,8 @@ bool parse_serve_args(const Args& args, ServeOptions* o) {
       o->engine.data_dir = args[++i];
     } else if (a == "--rulesets" && has_value) {
       o->engine.rulesets_dir = args[++i];
+    } else if (a == "--prototypes" && has_value) {
+      o->engine.prototypes_dir = args[++i];
     } else if (a == "--ruleset-root" && has_value) {
       // Confines file:// ruleset urls to --rulesets and the roots named so.
       o->engine.ruleset_roots.push_back(args[++i]);

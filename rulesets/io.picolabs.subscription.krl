@@ -141,6 +141,7 @@ ruleset io.picolabs.subscription {
       "child_deletion_request", "pico_created", "pico_initialized", "child_initialized",
       "root_created", "name_changed", "ready_for_deletion", "ruleset_installed",
       "ruleset_added", "rulesets_need_to_cleanup",
+      "child_prototype_setup_needed", "child_prototype_ready", "prototype_channels_needed",
       // this ruleset's own entry points and internal events
       "subscription", "subscription_request_needed", "new_subscription_request",
       "pending_subscription_approval", "inbound_pending_subscription_approved",

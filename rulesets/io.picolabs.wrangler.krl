@@ -5,7 +5,10 @@
    the engine UI ruleset (when its parent has it), this wrangler and
    io.picolabs.subscription (when registered). Deleting a child deletes its
    subtree, after every pico of it has heard wrangler:rulesets_need_to_cleanup
-   (children first). Not here: the reference's io.picolabs.pds and
+   (children first). Ours: a new child may be made from a prototype
+   (new_child_request's `prototype`: its rulesets, channels, initialization
+   events and birth subscriptions, all in the creating transaction; see
+   createChild). Not here: the reference's io.picolabs.pds and
    io.picolabs.did-o installs and its did: branch of picoQuery (spime ships
    neither ruleset), and system:online (unused in the reference 1.x).
    Public entry points are camelCase, internal rules snake_case, as the
@@ -41,6 +44,8 @@ ruleset io.picolabs.wrangler {
                                { "name": "children", "args": [] } ],
                   "events": [ { "domain": "wrangler", "name": "new_child_request",
                                 "attrs": ["name", "backgroundColor"] },
+                              { "domain": "wrangler", "name": "new_child_request",
+                                "attrs": ["name", "prototype"] },
                               { "domain": "wrangler", "name": "child_deletion_request",
                                 "attrs": ["eci"] },
                               { "domain": "wrangler", "name": "child_deletion_request",
@@ -268,13 +273,23 @@ ruleset io.picolabs.wrangler {
 
   // ---- picos: the parent's side --------------------------------------------------------------
 
-  // {name, backgroundColor?, ...}: a child pico carrying the engine UI
-  // ruleset (when this pico has it, with its config), this wrangler and
-  // io.picolabs.subscription (when registered). As the reference, the new
-  // pico is set up in the same schedule (ctx:eventQuery on its fresh ECI):
-  // its wrangler:pico_created, then its engine_ui:setup and engine_ui:box,
-  // run inside this transaction, so the child exists, named, with its UI
-  // channel, when the answer leaves, or not at all.
+  // {name, backgroundColor?, prototype?, ...}: a child pico carrying the
+  // engine UI ruleset (when this pico has it, with its config), this
+  // wrangler and io.picolabs.subscription (when registered). As the
+  // reference, the new pico is set up in the same schedule (ctx:eventQuery
+  // on its fresh ECI): its wrangler:pico_created, then its engine_ui:setup
+  // and engine_ui:box, run inside this transaction, so the child exists,
+  // named, with its UI channel, when the answer leaves, or not at all.
+  //
+  // Ours: with `prototype` (the name of one of the engine's prototypes,
+  // prototypes:get), the child also gets the prototype's rulesets, each
+  // with its config (installed with the others, from the url its rid is
+  // registered from now), then, in this order and in this same transaction
+  // (child_prototype_setup_needed below): its channels, its initialization
+  // events, its subscriptions to sibling collections, and the answer's
+  // new_child directive. Any failure there (an unknown prototype or
+  // collection, a rule error, an `error error` in an initialization event)
+  // fails the request: nothing of the child remains.
   rule createChild {
     select when wrangler new_child_request
       name re#.+#
@@ -282,9 +297,16 @@ ruleset io.picolabs.wrangler {
     pre {
       ui = rulesetByRID(ENGINE_UI_RID)
       subscription_url = ctx:registeredURL(SUBSCRIPTION_RID)
+      prototype_name = event:attr("prototype")
+      prototype = prototype_name.isnull() => null | prototypes:get(prototype_name)
+      prototype_rulesets = prototype.isnull() => []
+        | prototype{"rulesets"}.map(function(r) {
+            { "url": ctx:registeredURL(r{"rid"}).defaultsTo(r{"url"}), "config": r{"config"} }
+          })
       rulesets = (ui => [{ "url": ui{"url"}, "config": ui{"config"} }] | [])
         .append([{ "url": ctx:rid_url, "config": {} }])
         .append(subscription_url => [{ "url": subscription_url, "config": {} }] | [])
+        .append(prototype_rulesets)
     }
     every {
       ctx:newPico(rulesets = rulesets) setting(newEci)
@@ -295,9 +317,97 @@ ruleset io.picolabs.wrangler {
     fired {
       raise wrangler event "child_ui_setup_needed" attributes event:attrs.put({ "eci": newEci })
         if ui;
+      raise wrangler event "child_prototype_setup_needed"
+        attributes event:attrs.put({ "eci": newEci }) if prototype;
       raise wrangler event "new_child_created" attributes event:attrs.put({ "eci": newEci })
         if not ui
     }
+  }
+
+  // ---- picos from a prototype (ours): the parent's side ---------------------------------------
+  // Internal: raised by createChild, run in its schedule, in rule order.
+
+  // The prototype's channels, made by the child (prototype_channels_needed),
+  // each tagged with its name; the child's directives map names to ECIs.
+  rule create_child_prototype_channels {
+    select when wrangler child_prototype_setup_needed
+      eci re#(.+)#
+      setting(newEci)
+    pre {
+      prototype = prototypes:get(event:attr("prototype"))
+    }
+    if ctx:children >< newEci then
+      ctx:eventWait(eci = newEci, domain = "wrangler", name = "prototype_channels_needed",
+                    attrs = { "channels": prototype{"channels"} }, failOnError = true)
+        setting(made)
+    fired {
+      ecis = made{"directives"}
+        .filter(function(d) { d{"name"} == "prototype_channel" })
+        .reduce(function(acc, d) { acc.put(d{["options", "name"]}, d{["options", "eci"]}) }, {});
+      raise wrangler event "child_prototype_ready"
+        attributes event:attrs.put({ "eci": newEci, "channels": ecis })
+    }
+  }
+
+  // Its initialization events, in order, through the family channel; an
+  // `error error` in one fails the creation (failOnError) as a rule error does.
+  rule initialize_child_from_prototype {
+    select when wrangler child_prototype_setup_needed
+      eci re#(.+)#
+      setting(newEci)
+    foreach prototypes:get(event:attr("prototype")){"initialization"} setting(init)
+    if ctx:children >< newEci then
+      ctx:eventWait(eci = newEci, domain = init{"domain"}, name = init{"type"},
+                    attrs = init{"attributes"}, failOnError = true)
+  }
+
+  // Its birth subscriptions: the sibling named `collection` (another child
+  // of this pico) is found by name, and the new child asks to join it on
+  // its well-known channel (wrangler:subscription, Rx_role the
+  // subscriber_role, Tx_role the collection_role). Whether the collection
+  // accepts is its rulesets' business, after this transaction.
+  rule subscribe_child_at_birth {
+    select when wrangler child_prototype_setup_needed
+      eci re#(.+)#
+      setting(newEci)
+    foreach prototypes:get(event:attr("prototype")){"subscriptions"} setting(sub)
+    pre {
+      collection = sub{"collection"}
+      sibling = children()
+        .filter(function(c) { c{"name"} == collection && c{"eci"} != newEci })
+        .head()
+      wellKnown = sibling.isnull()
+        => ctx:fail(<<prototype #{event:attr("prototype")}: no child named #{collection} to subscribe to>>)
+         | ctx:query(sibling{"eci"}, SUBSCRIPTION_RID, "wellKnown_Rx")
+      wellKnown_Tx = wellKnown.isnull()
+        => ctx:fail(<<prototype #{event:attr("prototype")}: #{collection} has no well-known channel (#{SUBSCRIPTION_RID})>>)
+         | wellKnown{"id"}
+    }
+    if ctx:children >< newEci then
+      ctx:eventWait(eci = newEci, domain = "wrangler", name = "subscription",
+                    attrs = { "wellKnown_Tx": wellKnown_Tx,
+                              "Rx_role": sub{"subscriber_role"},
+                              "Tx_role": sub{"collection_role"} },
+                    failOnError = true)
+  }
+
+  // The answer's directive: the new child, its channels by name, and where
+  // its sensor posts heartbeats when it has a "transducer" channel.
+  rule report_prototype_child {
+    select when wrangler child_prototype_ready
+      eci re#(.+)#
+      setting(newEci)
+    pre {
+      channels = event:attr("channels")
+      transducer = channels{"transducer"}
+      heartbeat_url = transducer.isnull() => {}
+        | { "transducer_url": meta:host + "/sky/event/" + transducer + "/heartbeat/wovyn/heartbeat" }
+    }
+    send_directive("new_child", { "id": ctx:query(newEci, ctx:rid, "id"),
+                                  "eci": newEci,
+                                  "name": event:attr("name"),
+                                  "prototype": event:attr("prototype"),
+                                  "channels": channels }.put(heartbeat_url))
   }
 
   // Internal (raised by createChild): the new child's UI channel and box,
@@ -362,6 +472,19 @@ ruleset io.picolabs.wrangler {
   }
 
   // ---- picos: the child's side ---------------------------------------------------------------
+
+  // Internal (ours, raised by the parent's create_child_prototype_channels):
+  // the prototype's channels, each answered as a prototype_channel directive
+  // {name, eci}.
+  rule create_prototype_channels {
+    select when wrangler prototype_channels_needed
+    foreach event:attr("channels").defaultsTo([]) setting(c)
+    every {
+      createChannel(c{"tags"}, c{"event_policy"}, c{"query_policy"}, c{"attrs_schema"})
+        setting(channel)
+      send_directive("prototype_channel", { "name": c{"name"}, "eci": channel{"id"} })
+    }
+  }
 
   rule initialize_child_after_creation {
     select when wrangler pico_created

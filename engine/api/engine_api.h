@@ -101,6 +101,13 @@ struct ClockRequest {
   std::optional<std::int64_t> set_ms;      // to this time (ms since the epoch)
 };
 
+// A prototype's text to check (/api/prototypes/check): YAML as file `file`
+// of the engine's prototypes folder would hold it.
+struct PrototypeCheck {
+  std::string file;  // "x.yaml": the prototype must be named x
+  std::string yaml;
+};
+
 class EngineApi {
  public:
   virtual ~EngineApi() = default;
@@ -135,6 +142,27 @@ class EngineApi {
   // An engine without one answers kUnavailable.
   virtual void outbox(Done<OutboxStatus> done) {
     done(Status::unavailable("this engine has no outbox"));
+  }
+
+  // The prototypes the engine loaded (engine/runtime/prototypes/), each as
+  // prototypes:get answers it (prototype_value.h), in an Array by name.
+  // GET /api/prototypes
+  virtual void prototypes(Done<krl::Value> done) {
+    done(Status::unavailable("this engine has no prototypes"));
+  }
+
+  // One of them; kNotFound "unknown prototype NAME". GET /api/prototypes/NAME
+  virtual void prototype(std::string name, Done<krl::Value> done) {
+    done(Status::not_found("unknown prototype " + name));
+  }
+
+  // Checks a prototype's text as loading would (its `extends` against the
+  // loaded ones), loading and registering nothing: the names of the
+  // prototypes it holds, or kInvalidArgument "file:line:col: message".
+  // POST /api/prototypes/check
+  virtual void check_prototype(PrototypeCheck check, Done<std::vector<std::string>> done) {
+    (void)check;
+    done(Status::unavailable("this engine has no prototypes"));
   }
 
   // Test-only: moves the engine's clock when it is a manual one (`spime serve

@@ -19,6 +19,7 @@
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/pico/post_commit.h"
+#include "engine/runtime/prototypes/prototype_catalog.h"
 #include "engine/runtime/records/delivery_records.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
@@ -54,6 +55,7 @@ class EngineImpl {
   ManualClock* manual = nullptr;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<RulesetRegistry> registry;
+  std::unique_ptr<PrototypeCatalog> prototypes;
   ChannelIndex channels;
   std::unique_ptr<EngineServices> services;
   std::unique_ptr<caf::actor_system_config> caf_config;
@@ -247,6 +249,10 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   if (!options.rulesets_dir.empty()) {
     for (const std::string& e : m->registry->load_directory(options.rulesets_dir)) m->log(e);
   }
+  m->prototypes = std::make_unique<PrototypeCatalog>(options.prototypes_dir);
+  for (const PrototypeError& e : m->prototypes->load_directory(*m->registry)) {
+    m->log("prototype error: " + e.to_string());
+  }
   BootstrapResult boot;
   if (!bootstrap(
           *m->store, *m->registry, [m](const std::string& l) { m->log(l); }, &boot, error_out)) {
@@ -281,6 +287,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
 
   m->services = std::make_unique<EngineServices>(*m->store, *m->registry, m->channels, m->clock);
   m->services->set_engine_config(EngineConfig{options.strict_subscription_policies});
+  m->services->set_prototypes(m->prototypes.get());
   m->picos = std::make_unique<PicoTable>(
       options.max_active_picos,
       [m](const std::shared_ptr<PicoSlot>&) { return spawn_pico_executor(*m->system, *m->actors); },
@@ -464,6 +471,32 @@ void Engine::flush(std::string eci, std::string url, Done<krl::Value> done) {
     self->quit();
     if (!r.ruleset) return tracked(Status::invalid_argument(r.error));
     tracked(krl::Value(registration_value(*r.ruleset)));
+  });
+}
+
+void Engine::prototypes(Done<krl::Value> done) {
+  done(impl_->prototypes->values());
+}
+
+void Engine::prototype(std::string name, Done<krl::Value> done) {
+  std::optional<krl::Value> v = impl_->prototypes->value(name);
+  if (!v) return done(Status::not_found("unknown prototype " + name));
+  done(std::move(*v));
+}
+
+void Engine::check_prototype(api::PrototypeCheck check, Done<std::vector<std::string>> done) {
+  auto tracked = impl_->track(std::move(done));
+  if (impl_->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
+  EngineImpl* m = impl_.get();
+  // Reading schema files and compiling rulesets may take a while: off the
+  // caller's (I/O) thread.
+  m->system->spawn([m, check = std::move(check), tracked](caf::event_based_actor* self) {
+    std::vector<std::string> names;
+    PrototypeError error;
+    const bool ok = m->prototypes->check(check.file, check.yaml, *m->registry, &names, &error);
+    self->quit();
+    if (!ok) return tracked(Status::invalid_argument(error.to_string()));
+    tracked(std::move(names));
   });
 }
 

@@ -59,6 +59,11 @@ struct EngineOptions {
   std::string data_dir = "data";
   // Every *.krl here is registered (compiled) at start; "" for none.
   std::string rulesets_dir;
+  // Every *.yaml here is loaded as a prototype at start, after the rulesets
+  // (prototypes/prototype_catalog.h); a file with an error is reported
+  // through `log` ("prototype error: file:line:col: message") and left out,
+  // the others load. "" for none.
+  std::string prototypes_dir;
   // file:// ruleset urls: when confined, only inside rulesets_dir and these
   // folders (rulesets/ruleset_source.h); otherwise any absolute path.
   bool confine_ruleset_files = false;
@@ -161,6 +166,10 @@ class Engine final : public api::EngineApi {
   void flush(std::string eci, std::string url, api::Done<krl::Value> done) override;
   void ui_context(api::Done<api::UiContext> done) override;
   void outbox(api::Done<api::OutboxStatus> done) override;
+  void prototypes(api::Done<krl::Value> done) override;
+  void prototype(std::string name, api::Done<krl::Value> done) override;
+  void check_prototype(api::PrototypeCheck check,
+                       api::Done<std::vector<std::string>> done) override;
   void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
 
  private:

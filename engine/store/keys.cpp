@@ -24,6 +24,8 @@ constexpr std::string_view kSchedule = "s/";
 constexpr std::string_view kScheduleDue = "t/";
 constexpr std::string_view kOutbox = "o/";
 constexpr std::string_view kDelivered = "d/";
+constexpr std::string_view kLogEntry = "l/";
+constexpr std::string_view kLogKey = "x/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -159,7 +161,8 @@ bool parse_child(std::string_view key, std::string* pico_id, std::string* child_
 
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
   return {pico_channel_prefix(pico_id), child_prefix(pico_id),      installation_prefix(pico_id),
-          entvar_prefix(pico_id),       rule_state_prefix(pico_id), delivered_prefix(pico_id)};
+          entvar_prefix(pico_id),       rule_state_prefix(pico_id), delivered_prefix(pico_id),
+          log_prefix(pico_id),          log_key_prefix(pico_id)};
 }
 
 std::string ruleset(std::string_view rid) {
@@ -283,6 +286,38 @@ std::string delivered_prefix(std::string_view pico_id) {
 bool parse_delivered(std::string_view key, std::string* pico_id, std::string* eci,
                      std::string* sender) {
   return split(key, kDelivered, 3, {pico_id, eci, sender});
+}
+
+std::string log_entry(std::string_view pico_id, std::string_view rid, std::string_view log,
+                      uint64_t seq) {
+  std::string key = build(kLogEntry, {pico_id, rid, log}, {"pico id", "rid", "log name"}, true);
+  append_padded(&key, seq);
+  return key;
+}
+std::string log_prefix(std::string_view pico_id) {
+  return build(kLogEntry, {pico_id}, {"pico id"}, true);
+}
+std::string log_prefix(std::string_view pico_id, std::string_view rid) {
+  return build(kLogEntry, {pico_id, rid}, {"pico id", "rid"}, true);
+}
+bool parse_log_entry(std::string_view key, std::string* pico_id, std::string* rid, std::string* log,
+                     uint64_t* seq) {
+  std::string number;
+  if (!split(key, kLogEntry, 4, {pico_id, rid, log, &number})) return false;
+  return parse_padded(number, seq);
+}
+
+std::string log_key(std::string_view pico_id, std::string_view rid, std::string_view log,
+                    std::string_view key) {
+  std::string out = build(kLogKey, {pico_id, rid, log}, {"pico id", "rid", "log name"}, true);
+  out.append(key);  // ends the key: any byte
+  return out;
+}
+std::string log_key_prefix(std::string_view pico_id) {
+  return build(kLogKey, {pico_id}, {"pico id"}, true);
+}
+std::string log_key_prefix(std::string_view pico_id, std::string_view rid) {
+  return build(kLogKey, {pico_id, rid}, {"pico id", "rid"}, true);
 }
 
 std::string prefix_end(std::string_view prefix) {

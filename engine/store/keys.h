@@ -47,6 +47,16 @@
 //                                 delivered through its outbox to channel <eci> of <pico>, so a
 //                                 repeat is answered without running again (value:
 //                                 runtime/records/delivery_records.h); erased with the pico
+//   l/<pico><sep><rid><sep><log><sep><seq>
+//                                 one entry of a pico's append-only log <log>, kept by ruleset
+//                                 <rid> (KRL's log: module); <seq> is 20 zero-padded decimal
+//                                 digits of the entry's number in that log (0, 1, 2, ... with no
+//                                 gaps: the log's head and next number live in an entity
+//                                 variable of <rid>), so entries sort in append order and one is
+//                                 found by a point read (value: runtime/logs/log_records.h)
+//   x/<pico><sep><rid><sep><log><sep><key>
+//                                 the number of the entry appended to that log with unique key
+//                                 <key> (decimal); erased with its entry
 #pragma once
 
 #include <cstdint>
@@ -84,8 +94,8 @@ std::string child_prefix(std::string_view pico_id);  // all children of one pico
 bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci);
 
 // Every prefix whose keys belong to one pico alone (channel index, children, installations,
-// entity variables, select-when states, accepted deliveries): erasing them and p/<pico> and the
-// pico's c/<eci> records removes the pico.
+// entity variables, select-when states, accepted deliveries, logs and their key index): erasing
+// them and p/<pico> and the pico's c/<eci> records removes the pico.
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id);
 
 // ---- ruleset registry ---------------------------------------------------------------------
@@ -138,6 +148,19 @@ std::string delivered(std::string_view pico_id, std::string_view eci, std::strin
 std::string delivered_prefix(std::string_view pico_id);  // one pico
 bool parse_delivered(std::string_view key, std::string* pico_id, std::string* eci,
                      std::string* sender);
+
+// ---- append-only logs (runtime/logs/) ------------------------------------------------------
+std::string log_entry(std::string_view pico_id, std::string_view rid, std::string_view log,
+                      uint64_t seq);
+std::string log_prefix(std::string_view pico_id);                        // one pico
+std::string log_prefix(std::string_view pico_id, std::string_view rid);  // pico + rid
+bool parse_log_entry(std::string_view key, std::string* pico_id, std::string* rid, std::string* log,
+                     uint64_t* seq);
+
+std::string log_key(std::string_view pico_id, std::string_view rid, std::string_view log,
+                    std::string_view key);
+std::string log_key_prefix(std::string_view pico_id);                        // one pico
+std::string log_key_prefix(std::string_view pico_id, std::string_view rid);  // pico + rid
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/store/store.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
+#include "tests/integration/store_counts.h"
 
 using namespace spime::integration;
 
@@ -73,24 +73,6 @@ const char* kCounter = R"(ruleset contract.counter {
   global { n = function() { ent:n.defaultsTo(0) } }
   rule inc { select when c inc always { ent:n := ent:n.defaultsTo(0) + 1 } }
 })";
-
-// How many keys of each per-pico family the store holds (the server must be stopped).
-std::map<std::string, size_t> pico_key_counts(const std::string& data_dir) {
-  std::string error;
-  auto store = spime::store::Store::open(data_dir, {}, &error);
-  INFO(error);
-  REQUIRE(store);
-  std::map<std::string, size_t> counts;
-  for (const char* family : {"p/", "c/", "h/", "k/", "i/", "e/", "w/"}) {
-    size_t n = 0;
-    store->scan(family, [&](std::string_view, std::string_view) {
-      ++n;
-      return true;
-    });
-    counts[family] = n;
-  }
-  return counts;
-}
 
 std::string allow_all_channel(const SpimeServer& s) {
   return new_channel(s, s.owner_eci(), "contract",
@@ -217,7 +199,7 @@ TEST_CASE("contract: a pico created in a schedule is usable in it, all or nothin
 
   SECTION("failure after the nested run: no trace of the pico") {
     server.stop();
-    auto before = pico_key_counts(server.data_dir());
+    auto before = pico_key_counts(server);
     server.start();
     HttpResult r =
         server.event(eci, "contract", "make", {{"child_url", child_url}, {"fail", true}});
@@ -226,6 +208,6 @@ TEST_CASE("contract: a pico created in a schedule is usable in it, all or nothin
     CHECK(must_query(server, eci, "contract.maker", "made").is_null());
     CHECK(kids() == kids_before);
     server.stop();
-    CHECK(pico_key_counts(server.data_dir()) == before);
+    CHECK(pico_key_counts(server) == before);
   }
 }

@@ -134,7 +134,7 @@ void SpimeServer::reader_loop(int fd) {
 void SpimeServer::start() {
   if (running()) return;
   std::vector<std::string> args{SPIME_BINARY, "serve", "--host", "127.0.0.1",
-                                "--port",     "0",     "--data", data_.path() + "/data"};
+                                "--port",     "0",     "--data", data_dir()};
   if (!options_.rulesets_dir.empty()) {
     args.push_back("--rulesets");
     args.push_back(options_.rulesets_dir);

@@ -99,7 +99,8 @@ class SpimeServer {
 
   unsigned short port() const { return port_; }
   const std::string& owner_eci() const { return owner_eci_; }
-  const std::string& data_dir() const { return data_.path(); }
+  // The store's directory (--data): open it with store::Store while stopped.
+  std::string data_dir() const { return data_.path() + "/data"; }
   std::string output() const;  // everything the server printed so far
   // "http://127.0.0.1:<port>": what another engine calls this one.
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }

@@ -56,7 +56,7 @@ TEST_CASE("a second server on the same data directory is refused while the first
   REQUIRE(before.status == 200);
   TempDir scratch;
   std::string cmd = std::string(SPIME_BINARY) + " serve --port 0 --data '" + first.data_dir() +
-                    "/data' > '" + scratch.path() + "/out' 2>&1 < /dev/null";
+                    "' > '" + scratch.path() + "/out' 2>&1 < /dev/null";
   int rc = std::system(cmd.c_str());  // exits at once: the store is locked
   REQUIRE(WIFEXITED(rc));
   CHECK(WEXITSTATUS(rc) != 0);

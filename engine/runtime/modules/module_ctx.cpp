@@ -426,10 +426,20 @@ WaitedEvent waited(const char* what, RuntimeHost& h, const BoundArgs& a) {
   return ev;
 }
 
+// failOnError (ours, the fifth argument): an `error error` that ended the
+// event's schedule fails the caller too (the reference's eventWait, and ours
+// without it, answer as the event did: it succeeded). The wrangler sets a
+// pico up from a prototype this way, so a failed set-up fails its creation.
+// On a pico this schedule did not create, the event has committed by then.
 Value event_wait(EvalContext& ctx, const BoundArgs& a) {
   RuntimeHost& h = H(ctx, "ctx:eventWait");
-  auto out = h.services().event_wait(h.txn(), h.pico().id(), waited("ctx:eventWait", h, a));
+  WaitedEvent ev = waited("ctx:eventWait", h, a);
+  auto out = h.services().event_wait(h.txn(), h.pico().id(), ev);
   if (!out.ok()) throw KrlError("ctx:eventWait: " + out.status().message());
+  if (krl::truthy(a[4]) && out.value().user_error) {
+    throw KrlError("ctx:eventWait: " + ev.domain + ":" + ev.name +
+                   " ended in error: " + *out.value().user_error);
+  }
   return Value(
       Map{{"eid", out.value().eid}, {"directives", Value(std::move(out.value().directives))}});
 }
@@ -446,6 +456,15 @@ Value event_query(EvalContext& ctx, const BoundArgs& a) {
   auto out = h.services().event_wait(h.txn(), h.pico().id(), ev);
   if (!out.ok()) throw KrlError("ctx:eventQuery: " + out.status().message());
   return std::move(out.value().query_value);
+}
+
+// ctx:fail(message) (ours): fails the running rule with `message`, as any
+// rule error does (the schedule is rolled back, the event answers the
+// error), where `error error` would end the schedule and keep its writes.
+// The wrangler refuses a prototype's set-up this way.
+Value fail(EvalContext& ctx, const BoundArgs& a) {
+  (void)ctx;
+  throw KrlError(krl::to_string(a[0]));
 }
 
 // Creates a child pico (reference Pico.newPico): the child's records, a
@@ -585,7 +604,8 @@ const krl::Module& ctx_module() {
           {"event", {"eci", "domain", "name", "attrs", "host"}, event, K::Action},
           {"query", {"eci", "rid", "name", "args"}, query},
           {"tryQuery", {"eci", "rid", "name", "args"}, try_query},
-          {"eventWait", {"eci", "domain", "name", "attrs"}, event_wait, K::Action},
+          {"eventWait", {"eci", "domain", "name", "attrs", "failOnError"}, event_wait, K::Action},
+          {"fail", {"message"}, fail},
           {"eventQuery",
            {"eci", "domain", "name", "attrs", "rid", "queryName", "args"},
            event_query,

@@ -5,8 +5,9 @@
 namespace spime::runtime {
 
 const std::vector<const krl::Module*>& runtime_modules() {
-  static const std::vector<const krl::Module*> all{&event_module(), &meta_module(), &ctx_module(),
-                                                   &schedule_module(), &http_module()};
+  static const std::vector<const krl::Module*> all{
+      &event_module(), &meta_module(), &ctx_module(),       &schedule_module(),
+      &http_module(),  &logs_module(), &prototypes_module()};
   return all;
 }
 

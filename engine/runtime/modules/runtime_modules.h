@@ -1,4 +1,5 @@
-// The KRL modules the pico runtime provides: event, meta, ctx, schedule, http.
+// The KRL modules the pico runtime provides: event, meta, ctx, schedule, http,
+// logs, prototypes.
 //
 // Their members are plain Builtin rows (callable.h). They reach the pico and
 // the schedule through the evaluation's Host, which during an event or query
@@ -19,11 +20,13 @@
 
 namespace spime::runtime {
 
-const krl::Module& event_module();     // module_event.cpp
-const krl::Module& meta_module();      // module_meta.cpp
-const krl::Module& ctx_module();       // module_ctx.cpp
-const krl::Module& schedule_module();  // module_schedule.cpp (list, remove)
-const krl::Module& http_module();      // module_http.cpp
+const krl::Module& event_module();       // module_event.cpp
+const krl::Module& meta_module();        // module_meta.cpp
+const krl::Module& ctx_module();         // module_ctx.cpp
+const krl::Module& schedule_module();    // module_schedule.cpp (list, remove)
+const krl::Module& http_module();        // module_http.cpp
+const krl::Module& prototypes_module();  // module_prototypes.cpp (get, names)
+const krl::Module& logs_module();        // module_logs.cpp (append-only logs, runtime/logs/)
 
 // All of them, for CompileOptions::host_modules.
 const std::vector<const krl::Module*>& runtime_modules();

@@ -112,6 +112,7 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
   host.commit();
   out.directives = std::move(host.directives);
   out.raised = std::move(host.raised);
+  out.user_error = std::move(host.user_error);
   out.entvars = host.ent_log();
   return out;
 }

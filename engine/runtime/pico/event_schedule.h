@@ -78,6 +78,9 @@ struct EventOutcome {
   // What ran: the incoming event and every raised event, per rid. Raised
   // events only (not the incoming one) are in `raised`.
   std::vector<ScheduledEntry> raised;
+  // The message of the first `error error` of the schedule (which ended it,
+  // the event still succeeding), if any.
+  std::optional<std::string> user_error;
   // Entity variables written by the schedule: (rid, name) -> value (null
   // when deleted), in first-write order.
   std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> entvars;

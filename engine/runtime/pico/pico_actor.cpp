@@ -255,6 +255,9 @@ PicoState* PicoActors::state_of(PicoSlot& slot, Status* error) {
     refresh_instances(slot);
     slot.ruleset_generation = generation;
   }
+  if (slot.state && slot.state->pending_raw_size() != 0) {
+    slot.state->prune_pending_raw(rt_.store.committer().durable_seq());
+  }
   if (!slot.state) {
     std::string err;
     slot.state = PicoState::load(rt_.store, rt_.services, slot.id, &err);
@@ -321,7 +324,12 @@ Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
   if (rt_.outbox) rt_.outbox->submitted(staged);
   // Before anyone can learn of them (this pico's run lock is still held): the new picos'
   // slots, then the deleted ones, then the channels that lead there.
-  for (auto& [id, state] : txn.created) rt_.picos.adopt(id, std::move(state), seq);
+  // What the schedules wrote outside entity variables stays readable until it is durable.
+  if (slot.state) slot.state->seal_pending_raw(seq);
+  for (auto& [id, state] : txn.created) {
+    state->seal_pending_raw(seq);
+    rt_.picos.adopt(id, std::move(state), seq);
+  }
   txn.created.clear();
   for (const std::string& id : txn.deleted_picos) {
     std::shared_ptr<PicoSlot> gone = rt_.picos.remove(id);
@@ -495,7 +503,7 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   if (!s.is_ok()) return s;
   caller.has_lasting_effects = true;
   caller.depend_on(own.depends_on);
-  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
+  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};
   finish(own.depends_on, std::move(own.outgoing), nullptr);
   if (ev.with_query) {
     auto v =

@@ -240,6 +240,9 @@ void PicoState::uninstall(std::string_view rid) {
   for (auto it = rule_states_.begin(); it != rule_states_.end();) {
     it = it->first.first == rid ? rule_states_.erase(it) : std::next(it);
   }
+  for (auto it = pending_raw_.begin(); it != pending_raw_.end();) {
+    it = it->second.rid == rid ? pending_raw_.erase(it) : std::next(it);
+  }
   // The erasure may not be durable yet: the store could still answer the
   // old values, so nothing of this rid is read from it again.
   cleared_rids_.emplace(rid);
@@ -288,6 +291,40 @@ const Value& PicoState::rule_state(const std::string& rid, const std::string& ru
 
 void PicoState::set_rule_state_cache(const std::string& rid, const std::string& rule, Value v) {
   rule_states_[{rid, rule}] = std::move(v);
+}
+
+bool PicoState::read_raw(std::string_view rid, const std::string& key, std::string* value) const {
+  auto it = pending_raw_.find(key);
+  if (it != pending_raw_.end()) {
+    if (!it->second.value) return false;
+    *value = *it->second.value;
+    return true;
+  }
+  // Not fresh_: unlike entity variables, raw keys are not all in memory; a created pico's
+  // keys reach the store once its creation commits.
+  if (cleared_rids_.count(rid)) return false;
+  return store_->get(key, value);
+}
+
+void PicoState::put_pending_raw(const std::string& rid, const std::string& key,
+                                std::optional<std::string> value) {
+  PendingRaw& p = pending_raw_[key];
+  p.rid = rid;
+  p.value = std::move(value);
+  p.seq = 0;
+}
+
+void PicoState::seal_pending_raw(std::uint64_t seq) {
+  for (auto& [key, p] : pending_raw_) {
+    if (p.seq == 0) p.seq = seq;
+  }
+}
+
+void PicoState::prune_pending_raw(std::uint64_t durable_seq) {
+  for (auto it = pending_raw_.begin(); it != pending_raw_.end();) {
+    const std::uint64_t seq = it->second.seq;
+    it = seq != 0 && seq <= durable_seq ? pending_raw_.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace spime::runtime

@@ -109,6 +109,25 @@ class PicoState {
   const krl::Value& rule_state(const std::string& rid, const std::string& rule);
   void set_rule_state_cache(const std::string& rid, const std::string& rule, krl::Value v);
 
+  // ---- raw keys (log entries: runtime/logs/) ------------------------------
+  // Keys a ruleset writes outside entity variables are read from the store
+  // when needed, never cached whole. What successful schedules wrote is kept
+  // here until it is durable, so the next schedule reads it before the store
+  // has it: written by RuntimeHost::commit (put_pending_raw), stamped with
+  // the batch's commit sequence number by whoever submits it
+  // (seal_pending_raw), dropped once that number is durable
+  // (prune_pending_raw).
+  //
+  // The value of `key` as the last schedule left it; false when absent.
+  // `rid` owns the key: nothing of a rid uninstalled since the load is read
+  // from the store.
+  bool read_raw(std::string_view rid, const std::string& key, std::string* value) const;
+  void put_pending_raw(const std::string& rid, const std::string& key,
+                       std::optional<std::string> value);
+  void seal_pending_raw(std::uint64_t seq);
+  void prune_pending_raw(std::uint64_t durable_seq);
+  size_t pending_raw_size() const { return pending_raw_.size(); }
+
  private:
   PicoState() = default;
   std::string id_;
@@ -128,6 +147,12 @@ class PicoState {
   bool fresh_ = false;
   // Rids uninstalled since the load: their variables are known to be empty.
   std::set<std::string, std::less<>> cleared_rids_;
+  struct PendingRaw {
+    std::string rid;
+    std::optional<std::string> value;  // nullopt: erased
+    std::uint64_t seq = 0;             // 0: not submitted yet
+  };
+  std::map<std::string, PendingRaw, std::less<>> pending_raw_;
 };
 
 // The per-rule select-when machines of an installation whose `instance` and

@@ -65,6 +65,34 @@ void RuntimeHost::del_ent(std::string_view rid, std::string_view name) {
   if (fresh) ent_order_.push_back(key);
 }
 
+bool RuntimeHost::get_raw(const std::string& rid, const std::string& key,
+                          std::string* value) const {
+  auto it = raw_writes_.find(key);
+  if (it == raw_writes_.end()) return pico_.read_raw(rid, key, value);
+  if (!it->second.value) return false;
+  *value = *it->second.value;
+  return true;
+}
+
+void RuntimeHost::put_raw(const std::string& rid, const std::string& key, std::string value) {
+  throw_if_read_only("writing a log");
+  raw_writes_[key] = RawWrite{rid, std::move(value)};
+}
+
+void RuntimeHost::erase_raw(const std::string& rid, const std::string& key) {
+  throw_if_read_only("writing a log");
+  raw_writes_[key] = RawWrite{rid, std::nullopt};
+}
+
+void RuntimeHost::erase_raw_prefix(const std::string& rid, const std::string& prefix) {
+  throw_if_read_only("writing a log");
+  for (auto it = raw_writes_.lower_bound(prefix);
+       it != raw_writes_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    it = raw_writes_.erase(it);
+  }
+  raw_erased_prefixes_.emplace_back(rid, prefix);
+}
+
 void RuntimeHost::add_to_schedule(std::string rid, krl::CurrentEvent event) {
   if (++scheduled_total > kMaxScheduleLength) {
     throw KrlError("event schedule exceeded " + std::to_string(kMaxScheduleLength) +
@@ -95,9 +123,11 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   }
 }
 
-void RuntimeHost::declare_event_error(const std::string&) {
+void RuntimeHost::declare_event_error(const std::string& message) {
   // As the reference: the schedule stops (the evaluator cleared it) and the
   // raised system:error runs; the event still succeeds with what it did.
+  // Noted for whoever waits for the event (ctx:eventWait's failOnError).
+  if (!user_error) user_error = message;
 }
 
 void RuntimeHost::clear_schedule() {
@@ -356,8 +386,20 @@ void RuntimeHost::commit() {
     }
     pico_.set_rule_state_cache(key.first, key.second, state);
   }
+  for (const auto& [rid, prefix] : raw_erased_prefixes_) {
+    if (!uninstalled_.count(rid)) batch->erase_prefix(prefix);
+  }
+  for (auto& [key, w] : raw_writes_) {
+    if (uninstalled_.count(w.rid)) continue;
+    if (w.value) {
+      batch->put(key, *w.value);
+    } else {
+      batch->erase(key);
+    }
+    pico_.put_pending_raw(w.rid, key, std::move(w.value));
+  }
   for (const std::string& rid : uninstalled_) {
-    // Entity variables and rule states go with the ruleset, as the reference.
+    // Entity variables, rule states and logs go with the ruleset, as the reference.
     records::erase_installation(batch, pid, rid);
     pico_.uninstall(rid);
   }

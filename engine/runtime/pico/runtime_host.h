@@ -110,12 +110,25 @@ class RuntimeHost : public krl::Host {
   void install(Installation inst);
   void uninstall(const std::string& rid);
 
+  // ---- raw keys (log entries: runtime/logs/) ------------------------------
+  // Keys of ruleset `rid` outside entity variables, through this schedule's
+  // overlay (then PicoState::read_raw). Writes throw in a query.
+  bool get_raw(const std::string& rid, const std::string& key, std::string* value) const;
+  void put_raw(const std::string& rid, const std::string& key, std::string value);
+  void erase_raw(const std::string& rid, const std::string& key);
+  // Erases every key starting with `prefix` (a log's entries) before this
+  // schedule's own raw writes: what it writes afterwards stays. Reads of
+  // such keys are not affected (a log never reads below its head).
+  void erase_raw_prefix(const std::string& rid, const std::string& prefix);
+
   // Applies the overlay to the PicoState and appends it to the transaction
   // (its batch and channel changes).
   void commit();
 
   krl::Array directives;
   std::vector<ScheduledEntry> raised;
+  // The message of the first `error error` (declare_event_error), if any.
+  std::optional<std::string> user_error;
   std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> ent_log() const;
 
  private:
@@ -134,6 +147,12 @@ class RuntimeHost : public krl::Host {
   std::set<std::string> uninstalled_;
   std::vector<std::pair<std::string, std::int64_t>> added_children_;  // (eci, order)
   std::set<std::string> removed_children_;
+  struct RawWrite {
+    std::string rid;
+    std::optional<std::string> value;  // nullopt: erased
+  };
+  std::map<std::string, RawWrite, std::less<>> raw_writes_;
+  std::vector<std::pair<std::string, std::string>> raw_erased_prefixes_;  // (rid, prefix)
 
  public:
   const PicoRecord& record() const { return pico_.record(); }

@@ -7,6 +7,7 @@
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/prototypes/prototype_catalog.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/timers/clock.h"
@@ -55,6 +56,11 @@ void erase_due_keys(Transaction& txn, PicoState& state) {
 
 std::int64_t Services::now_ms() {
   return wall_clock()->now_ms();
+}
+
+const PrototypeCatalog& Services::prototypes() {
+  static const PrototypeCatalog kNone;
+  return kNone;
 }
 
 std::string Services::new_id() {
@@ -116,7 +122,7 @@ Result<WaitAnswer> Services::event_wait(Transaction& txn, const std::string& fro
   IncomingEvent in{ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), now_ms()};
   EventOutcome out = run_event(target, in, *this, txn);
   if (!out.status.is_ok()) return out.status;
-  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value()};
+  WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};
   if (ev.with_query) {
     auto v = run_query(target, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args}, *this,
                        txn);

@@ -40,6 +40,7 @@ class Store;
 namespace spime::runtime {
 
 class PicoState;
+class PrototypeCatalog;
 class RulesetRegistry;
 struct Transaction;
 
@@ -68,6 +69,10 @@ struct WaitAnswer {
   std::string eid;
   krl::Array directives;
   krl::Value query_value;  // with_query only
+  // The message of the `error error` that ended the event's schedule (which
+  // still succeeded, as the reference), if one did: ctx:eventWait's
+  // failOnError fails the caller with it.
+  std::optional<std::string> user_error;
 };
 
 // What rulesets may read of the engine's settings (meta:engineConfig).
@@ -83,6 +88,9 @@ class Services {
 
   virtual RulesetRegistry& registry() = 0;
   virtual store::Store& store() = 0;
+  // The prototypes the `prototypes` module answers from (the engine's
+  // catalog); by default (offline) an empty one.
+  virtual const PrototypeCatalog& prototypes();
 
   // Milliseconds since the epoch: the time of events, time:now(), when
   // schedules are due. The engine answers from its clock (timers/clock.h);

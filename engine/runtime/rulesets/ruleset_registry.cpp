@@ -223,6 +223,13 @@ RulesetRegistry::Result RulesetRegistry::flush(const std::string& url) {
   return register_source(url, source);
 }
 
+RulesetRegistry::Result RulesetRegistry::compile_url(const std::string& url) const {
+  Result r;
+  std::string source;
+  if (!read_source(url, policy_, &source, &r.error)) return r;
+  return compile(url, source, clock_->now_ms());
+}
+
 std::vector<std::string> RulesetRegistry::load_directory(const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> errors;

@@ -85,6 +85,10 @@ class RulesetRegistry {
   // source policy) and registers it again. An http(s) fetch blocks this
   // thread (up to 10 s, url_fetch.h).
   Result flush(const std::string& url);
+  // Reads `url` as flush() does and compiles it, registering and persisting
+  // nothing: what checking a prototype that names it needs.
+  Result compile_url(const std::string& url) const;
+  const SourcePolicy& source_policy() const { return policy_; }
   // Registers every *.krl file of `dir` (url file://<absolute path>), in
   // name order; returns the errors (one entry per failed file).
   std::vector<std::string> load_directory(const std::string& dir);

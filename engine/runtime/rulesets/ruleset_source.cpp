@@ -74,6 +74,15 @@ bool read_file_url(const std::string& url, const SourcePolicy& policy, std::stri
 
 }  // namespace
 
+bool file_readable(const std::string& path, const SourcePolicy& policy,
+                   const std::vector<std::string>& extra_roots) {
+  if (!policy.confined) return true;
+  std::error_code ec;
+  fs::path canonical = fs::weakly_canonical(fs::path(path), ec);
+  if (ec) return false;
+  return inside_roots(canonical, policy.roots) || inside_roots(canonical, extra_roots);
+}
+
 bool looks_like_ruleset(std::string_view s) {
   size_t i = 0;
   const size_t n = s.size();

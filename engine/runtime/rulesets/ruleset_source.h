@@ -40,6 +40,13 @@ struct SourcePolicy {
 bool read_source(const std::string& url, const SourcePolicy& policy, std::string* source,
                  std::string* error);
 
+// Whether the file at absolute `path` may be read under `policy`: always
+// when it is not confined, else when it resolves (symbolic links and ".."
+// followed) inside one of its roots or of `extra_roots`. For the other files
+// the engine reads on a caller's word (a prototype check's schema files).
+bool file_readable(const std::string& path, const SourcePolicy& policy,
+                   const std::vector<std::string>& extra_roots = {});
+
 // True when `source` begins, after white space and // or /* */ comments,
 // with the word `ruleset`.
 bool looks_like_ruleset(std::string_view source);

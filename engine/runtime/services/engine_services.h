@@ -33,6 +33,12 @@ class EngineServices : public Services {
   store::Store& store() override { return store_; }
   std::int64_t now_ms() override { return clock_->now_ms(); }
 
+  // The engine's prototypes. Set once, before any pico runs.
+  const PrototypeCatalog& prototypes() override {
+    return prototypes_ ? *prototypes_ : Services::prototypes();
+  }
+  void set_prototypes(const PrototypeCatalog* prototypes) { prototypes_ = prototypes; }
+
   // meta:host: the URL other engines reach this one at ("" until the server
   // listens). Any thread.
   std::string host_url() override {
@@ -67,6 +73,7 @@ class EngineServices : public Services {
   ChannelIndex& channels_;
   const std::shared_ptr<const Clock> clock_;
   PicoActors* actors_ = nullptr;
+  const PrototypeCatalog* prototypes_ = nullptr;
   std::mutex host_mu_;
   std::string host_url_;
   EngineConfig engine_config_;

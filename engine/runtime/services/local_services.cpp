@@ -47,7 +47,7 @@ Result<WaitAnswer> LocalServices::event_wait_existing(Transaction&, const Channe
   if (!own.batch.empty() && !store_.write(own.batch, &err)) {
     return Status::internal("commit failed: " + err);
   }
-  WaitAnswer answer{in.eid, std::move(eo.directives), krl::Value()};
+  WaitAnswer answer{in.eid, std::move(eo.directives), krl::Value(), std::move(eo.user_error)};
   if (ev.with_query) {
     auto v =
         run_query(*pico, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args}, *this, own);
