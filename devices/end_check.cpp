@@ -17,6 +17,11 @@ constexpr int kPageLimit = 1000;   // the logs module's largest page
 constexpr int kSmallestPage = 25;  // its default, should the ruleset ignore `limit`
 constexpr auto kPollPause = std::chrono::milliseconds(250);
 
+Clock::duration settle_time(const SimulateOptions& o) {
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(o.settle_seconds));
+}
+
 // True when `cursor` is at or before `mark` (this run's entries are after it).
 bool at_or_before(const std::string& cursor, const std::string& mark) {
   if (mark.empty()) return false;
@@ -186,7 +191,7 @@ CheckResult check_violations(const SimulateOptions& o, const client::Url& url, c
     }
   }
 
-  const auto deadline = Clock::now() + kLogDeadline;
+  const auto deadline = Clock::now() + settle_time(o);
   for (;;) {
     std::vector<std::map<std::string, std::int64_t>> logged(k);
     std::string error;

@@ -9,7 +9,7 @@
 //               by cursor, newer than the mark taken before the load) hold,
 //               per device, exactly the violations its acknowledged
 //               heartbeats caused, in its own collection; reports still on
-//               their way are waited for, up to kLogDeadline; a heartbeat
+//               their way are waited for, up to --settle seconds; a heartbeat
 //               whose answer never came may or may not count;
 //   silent      (silence.h) the silent devices reported silent, and back.
 //
@@ -27,8 +27,6 @@
 #include "devices/load_loop.h"
 
 namespace spime::devices {
-
-constexpr std::chrono::seconds kLogDeadline{20};
 
 struct CheckResult {
   std::string name;

@@ -1,5 +1,6 @@
 #include "devices/fleet_setup.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,9 +20,6 @@ constexpr const char* kWrangler = "io.picolabs.wrangler";
 constexpr const char* kEngineUi = "io.picolabs.pico-engine-ui";
 constexpr const char* kDevicePrefix = "sim-device-";
 constexpr const char* kCollectionPrefix = "sim-collection-";
-// Memberships are made by events between picos after add_to_collection
-// answers; how long to wait for every one to show in the statuses.
-constexpr auto kMembershipDeadline = std::chrono::seconds(20);
 constexpr auto kPollPause = std::chrono::milliseconds(200);
 
 int refused(const Reply& r, const std::string& doing, std::string* error) {
@@ -229,18 +227,22 @@ int ensure_spimes(EngineCalls& calls, const SimulateOptions& o, Fleet* fleet, st
   return kSimulateOk;
 }
 
-// The member names of each collection (spimes_collection/status).
+// The member names of each collection (spimes_collection/status), and
+// why not for those that do not answer it (a collection may have its
+// spimes_collection only once it has members). kSimulateUnreachable when
+// the engine does not answer at all.
 int statuses(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
              const std::vector<PicoRef>& collections, std::vector<std::set<std::string>>* members,
-             std::string* error) {
+             std::vector<std::string>* errors) {
   members->assign(collections.size(), {});
-  FirstError first;
+  errors->assign(collections.size(), "");
+  std::atomic<bool> unreachable{false};
   run_parallel(url, o.connections, collections.size(), [&](std::size_t i, EngineCalls& calls) {
     Reply r = fleet.collection_query(calls, collections[i], "status");
     if (!r.ok() || !(r.body.is_array() || r.body.is_object())) {
-      std::string why;
-      first.set(refused(r, "the status of " + collections[i].name, &why), why);
-      return false;
+      (*errors)[i] = "the status of " + collections[i].name + ": " + r.describe();
+      if (!r.answered()) unreachable.store(true);
+      return r.answered();
     }
     for (const auto& m : r.body) {
       if (m.is_object() && m.value("name", json()).is_string())
@@ -248,8 +250,7 @@ int statuses(const SimulateOptions& o, const client::Url& url, const Fleet& flee
     }
     return true;
   });
-  *error = first.message();
-  return first.code();
+  return unreachable.load() ? kSimulateUnreachable : kSimulateOk;
 }
 
 // Each device in its collection and in no other sim-collection.
@@ -257,8 +258,11 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
                     const std::vector<PicoRef>& all_collections, std::string* error) {
   const int k = static_cast<int>(fleet->collections.size());
   std::vector<std::set<std::string>> members;
-  if (int code = statuses(o, url, *fleet, all_collections, &members, error); code != kSimulateOk)
-    return code;
+  std::vector<std::string> errors;
+  if (statuses(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
+    *error = "the engine stopped answering: " + errors.front();
+    return kSimulateUnreachable;
+  }
   struct Change {
     std::string type, collection, member;
   };
@@ -291,14 +295,25 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
     *error = first.message();
     return first.code();
   }
-  if (changes.empty()) return kSimulateOk;
   // The statuses show the memberships once the picos have done their part.
-  const auto deadline = Clock::now() + kMembershipDeadline;
-  for (;;) {
-    if (int code = statuses(o, url, *fleet, all_collections, &members, error); code != kSimulateOk)
-      return code;
+  // Memberships may be made by events between picos after add_to_collection answers.
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(o.settle_seconds));
+  for (bool first_look = true;; first_look = false) {
+    if (!first_look || !changes.empty()) {
+      if (statuses(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
+        *error = "the engine stopped answering: " + errors.front();
+        return kSimulateUnreachable;
+      }
+    }
     int wrong = 0;
     std::string example;
+    for (int c = 0; c < k; ++c) {
+      if (!errors[c].empty()) {
+        ++wrong;
+        if (example.empty()) example = errors[c];
+      }
+    }
     for (int i = 0; i < static_cast<int>(fleet->devices.size()); ++i) {
       const std::string& name = fleet->devices[i].name;
       const int mine = collection_of(i, k);
@@ -311,8 +326,8 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
     }
     if (wrong == 0) return kSimulateOk;
     if (Clock::now() >= deadline) {
-      *error = std::to_string(wrong) + " memberships still wrong " +
-               std::to_string(kMembershipDeadline.count()) +
+      *error = std::to_string(wrong) + " memberships or statuses still wrong " +
+               std::to_string(static_cast<int>(o.settle_seconds)) +
                " s after spimes:add_to_collection (e.g. " + example + ")";
       return kSimulateFailed;
     }

@@ -30,7 +30,8 @@ std::vector<std::int64_t> acknowledged(const LoadLoop& loop) {
 std::string await_statuses(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
                            const Expected& expected, int* checked) {
   const int k = static_cast<int>(fleet.collections.size());
-  const auto deadline = Clock::now() + kStatusDeadline;
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(o.settle_seconds));
   *checked = 0;
   for (const auto& e : expected) *checked += e.has_value() ? 1 : 0;
   for (;;) {
@@ -69,8 +70,8 @@ std::string await_statuses(const SimulateOptions& o, const client::Url& url, con
     }
     if (off == 0) return "";
     if (Clock::now() >= deadline)
-      return std::to_string(off) + " devices off after " + std::to_string(kStatusDeadline.count()) +
-             " s; e.g. " + example;
+      return std::to_string(off) + " devices off after " +
+             std::to_string(static_cast<int>(o.settle_seconds)) + " s; e.g. " + example;
     std::this_thread::sleep_for(kPollPause);
   }
 }

@@ -12,7 +12,7 @@
 //      during the load) silent and the others not;
 //   3. the silent devices post a last heartbeat;
 //   4. the status must show them back (not silent).
-// Statuses are polled until they agree, up to kStatusDeadline each time.
+// Statuses are polled until they agree, up to --settle seconds each time.
 #pragma once
 
 #include <chrono>
@@ -23,8 +23,6 @@
 #include "devices/load_loop.h"
 
 namespace spime::devices {
-
-constexpr std::chrono::seconds kStatusDeadline{15};
 
 // Runs the rounds of heartbeats above on `loop` (they count in its tallies).
 CheckResult check_silence(const SimulateOptions& options, const client::Url& url,

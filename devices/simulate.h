@@ -59,6 +59,9 @@ struct SimulateOptions {
   std::string spimes_url;             // "" : spimes.krl beside the prototype's rulesets
   long server_pid = 0;                // the engine's pid: its RSS and CPU time in the summary
   bool progress = true;               // the live line on stderr (a terminal only)
+  // How long the set-up and the end check wait for what picos do after
+  // answering (memberships, reports on their way, statuses).
+  double settle_seconds = 20;
 };
 
 // Runs one simulation; returns one of the kSimulate* codes. Never throws.

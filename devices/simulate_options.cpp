@@ -71,6 +71,9 @@ std::string check_options(SimulateOptions* o, client::Url* url) {
   if (o->connections < 1 || o->connections > kMaxConnections)
     return "--connections must be 1.." + std::to_string(kMaxConnections);
   if (o->server_pid < 0) return "--server-pid must be a process id";
+  if (!std::isfinite(o->settle_seconds) || o->settle_seconds <= 0 ||
+      o->settle_seconds > kMaxSettleSeconds)
+    return "--settle must be more than 0 and at most 600 seconds";
   if (o->setup_only && o->clock_advance) return "--setup-only runs no load: no --clock-advance";
   return "";
 }
@@ -149,6 +152,11 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
   cmd->add_option("--server-pid", o->server_pid,
                   "the engine's process id: report its RSS and CPU time per heartbeat")
       ->type_name("PID");
+  cmd->add_option("--settle", o->settle_seconds,
+                  "seconds the set-up and the check wait for what picos do after answering "
+                  "(memberships, reports on their way, statuses)")
+      ->type_name("S")
+      ->capture_default_str();
   cmd->add_flag("!--no-progress", o->progress, "no live progress line on stderr");
 }
 

@@ -17,6 +17,7 @@ constexpr int kMaxConnections = 256;
 constexpr double kMaxDurationSeconds = 24 * 3600;
 constexpr double kMaxRate = 1e6;
 constexpr double kMaxIntervalSeconds = 3600;
+constexpr double kMaxSettleSeconds = 600;
 
 constexpr const char* kDefaultUrl = "http://127.0.0.1:3000";
 
