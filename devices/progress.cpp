@@ -50,6 +50,8 @@ std::string Progress::line(double elapsed) {
     rate_ = static_cast<double>(sent - last_sent_) / (elapsed - last_at_);
     last_sent_ = sent;
     last_at_ = elapsed;
+  } else if (last_at_ == 0 && elapsed > 0) {  // the first second: since the start
+    rate_ = static_cast<double>(sent - last_sent_) / elapsed;
   }
   char buf[256];
   char when[48];

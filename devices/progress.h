@@ -1,7 +1,9 @@
 // The live progress line: on stderr, only when stderr is a terminal,
 // rewritten about four times a second while the load runs:
 //   load 3.2/10 s  sent 3120  ack 3090  refused 30  failed 0  980/s  p50 1.21 ms  p99 4.80 ms
-// and erased when it stops (the summary follows on stdout). The load
+// (the rate over the last second; p50 and p99 of every answer so far, to
+// the histogram's ~3 %), and erased when it stops (the summary follows on
+// stdout). The load
 // threads count into LiveCounters; the line's thread only reads them.
 #pragma once
 
