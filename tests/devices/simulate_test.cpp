@@ -153,6 +153,22 @@ TEST_CASE("simulate: multi-sensor arrays, paced by rate", "[devices][simulate]")
   CHECK(check(summary, "answers").at("state") == "passed");
 }
 
+TEST_CASE("simulate: paced by interval, silent devices speak once", "[devices][simulate]") {
+  SpimeServer s;
+  SimulatorRun run = run_simulator(
+      with(base(s), {"--count", "10", "--collections", "0", "--interval", "1", "--duration", "2",
+                     "--silent-fraction", "0.2", "--bad-fraction", "0"}));
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  const json summary = run.json();
+  // Two turns each in two seconds; the two silent devices let their second pass.
+  const long sent = summary.at("load").at("sent").get<long>();
+  CHECK(sent <= 18);
+  CHECK(sent >= 16);
+  CHECK(summary.at("shares").at("silent") == 2);
+  CHECK(check(summary, "silent").at("state") == "skipped");
+}
+
 TEST_CASE("simulate: --setup-only --ecis-out writes each device's transducer ECI",
           "[devices][simulate]") {
   SpimeServer s;
