@@ -6,10 +6,16 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command.h"
+#include "devices/simulate.h"
 
 namespace {
 
 using spime::cli::Outcome;
+
+// `spime devices simulate` (devices/simulate.h): the fleet simulator.
+void add_devices_group(CLI::App& app, Outcome* out) {
+  spime::devices::add_devices_commands(app, &out->run);
+}
 
 // The groups of commands, in the order `spime --help` lists them.
 void (*const kGroups[])(CLI::App&, Outcome*) = {
@@ -17,7 +23,7 @@ void (*const kGroups[])(CLI::App&, Outcome*) = {
     spime::cli::add_pico_commands,       spime::cli::add_event_commands,
     spime::cli::add_ruleset_commands,    spime::cli::add_prototype_commands,
     spime::cli::add_collection_commands, spime::cli::add_log_commands,
-    spime::cli::add_device_commands,
+    spime::cli::add_device_commands,     add_devices_group,
 };
 
 const char kFooter[] =

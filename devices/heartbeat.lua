@@ -3,7 +3,8 @@
 --   ECIS=ecis.txt PAYLOAD=/work/shared/esproto/temp-normal.json \
 --     wrk -t2 -c64 -d10s --latency -s devices/heartbeat.lua http://127.0.0.1:3000
 --
--- ECIS: a file with one device ECI per line (esproto-fleet provision --out).
+-- ECIS: a file with one device ECI per line (the fleet simulator's
+--   --setup-only --ecis-out: each device's transducer channel).
 -- PAYLOAD: the JSON body of every heartbeat.
 -- wrk gives each thread its own Lua state: each thread starts at a different
 -- offset into the ECI list so that threads spread over the picos instead of

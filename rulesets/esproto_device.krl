@@ -318,10 +318,8 @@ ruleset esproto_device {
     always {
       ent:heard := { "time": now, "battery": health, "interval": seconds, "silent": false };
       clear ent:pending_instructions if deliver;
-      schedule esproto event "silence_check"
-        at time:add(now, { "seconds": missed_heartbeats * seconds })
-        attributes { "token": check{"token"}.defaultsTo(0) + 1 } setting(id) if not armed;
-      ent:silence_check := { "id": id, "token": check{"token"}.defaultsTo(0) + 1,
+      // Armed here, scheduled by silence_arm (see arm_silence_check).
+      ent:silence_check := { "id": null, "token": check{"token"}.defaultsTo(0) + 1,
                              "due": time:add(now, { "seconds": missed_heartbeats * seconds }) }
         if not armed;
       ent:reports := nextCounter() if was_silent;
@@ -334,6 +332,38 @@ ruleset esproto_device {
         "silent_since": previous{"time"},
         "received": now
       } if was_silent
+    }
+  }
+
+  // A scheduled event goes to the channel of the event that scheduled it,
+  // and a heartbeat comes in on the transducer channel, which admits
+  // heartbeats only: the check is scheduled from an event on this pico's own
+  // system,self channel instead, once per arming (the first heartbeat, the
+  // first after a silence), so every check that follows goes there too.
+  rule arm_silence_check {
+    select when wovyn heartbeat or wovynEmitter thingHeartbeat
+    pre {
+      check = ent:silence_check.defaultsTo({})
+      self_eci = check{"id"}.isnull() && not check{"due"}.isnull()
+        => wrangler:channels("system,self").head(){"id"} | null
+    }
+    if self_eci then
+      event:send({ "eci": self_eci, "domain": "esproto", "type": "silence_arm",
+                   "attrs": { "token": check{"token"}, "due": check{"due"} } })
+  }
+
+  rule silence_arm {
+    select when esproto silence_arm
+    pre {
+      check = ent:silence_check.defaultsTo({})
+      current = check{"id"}.isnull() && not check{"due"}.isnull()
+        && event:attr("token") == check{"token"}
+    }
+    if current then noop()
+    fired {
+      schedule esproto event "silence_check" at check{"due"}
+        attributes { "token": check{"token"} } setting(id);
+      ent:silence_check := check.put({ "id": id })
     }
   }
 

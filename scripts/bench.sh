@@ -3,10 +3,12 @@
 #
 #   scripts/bench.sh [WORKDIR]        (default WORKDIR: /tmp/spime-bench)
 #
-# Builds nothing: expects build/spime, build/bare_responder and
-# build/esproto-fleet (scripts/build.sh). Provisions 1,000 ESProto device
-# picos (esproto_router + esproto_device, thresholds 60-80 F) into
-# WORKDIR/data once, then for C = 1, 8, 64 runs wrk for DURATION seconds
+# Builds nothing: expects build/spime (with its fleet simulator, `spime
+# devices simulate`) and build/bare_responder (scripts/build.sh). Provisions 1,000 ESProto device
+# picos made from the prototype esproto-temp (esproto_router + esproto_device,
+# thresholds 60-80 F; heartbeats go to each one's transducer channel, which
+# checks them against the ESProto heartbeat schema) into WORKDIR/data once,
+# with the simulator's --setup-only; then for C = 1, 8, 64 runs wrk for DURATION seconds
 # (default 10) against the bare Beast responder and against `spime serve`
 # with the heartbeats spread over 1,000 picos and sent to 1 pico, each spime
 # run right after the responder run it is compared with. Prints a Markdown
@@ -27,9 +29,10 @@ bare_port="${BARE_PORT:-38202}"
 spime_args="${SPIME_ARGS:-}"
 bin="$root/build"
 
-for tool in wrk "$bin/spime" "$bin/bare_responder" "$bin/esproto-fleet"; do
+for tool in wrk "$bin/spime" "$bin/bare_responder"; do
   command -v "$tool" > /dev/null || { echo "bench: missing $tool (scripts/build.sh)" >&2; exit 1; }
 done
+simulate=("$bin/spime" devices simulate)
 [ -f "$payload" ] || { echo "bench: missing payload $payload" >&2; exit 1; }
 mkdir -p "$work"
 
@@ -86,13 +89,17 @@ run_wrk() {
     END { printf "%d %.3f %.3f %d\n", rate, p50, p99, requests }' "$work/wrk.txt"
 }
 
-if [ ! -s "$work/ecis1000.txt" ]; then
+# sim-ecis1000.txt: devices made by the simulator (an older WORKDIR's
+# ecis1000.txt named esproto-fleet's devices: provisioned afresh).
+if [ ! -s "$work/sim-ecis1000.txt" ]; then
   rm -rf "$work/data"
   start_spime
-  "$bin/esproto-fleet" provision --url "http://127.0.0.1:$spime_port" --eci "$owner_eci" \
-    --count 1000 --out "$work/ecis1000.txt" >&2
+  "${simulate[@]}" --url "http://127.0.0.1:$spime_port" --owner "$owner_eci" --count 1000 \
+    --prototype esproto-temp --collections 0 --setup-only --no-progress \
+    --ecis-out "$work/sim-ecis1000.txt" >&2
   stop_server
 fi
+cp "$work/sim-ecis1000.txt" "$work/ecis1000.txt"
 head -1 "$work/ecis1000.txt" > "$work/ecis1.txt"
 
 echo "| target | C | req/s | p50 | p99 | vs bare: rate | vs bare: p99 | CPU per request | RSS after |"

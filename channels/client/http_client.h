@@ -1,5 +1,5 @@
 // spime::client: the one synchronous HTTP/1.1 client of spime's tools and
-// tests (the `spime` command line, esproto-fleet, the test fixtures). The
+// tests (the `spime` command line, the device fleet simulator, the test fixtures). The
 // engine's own outbound calls (KRL's http module, the outbox) use
 // engine/runtime/outbound/, not this.
 //

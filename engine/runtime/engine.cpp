@@ -133,7 +133,8 @@ class EngineImpl {
   }
 
   // Queues an event (admission first); ok, or why it was refused. `done` may be empty.
-  // `from_pico_id`: the sending pico for event:send / ctx:event (empty for HTTP and schedules).
+  // `from_pico_id`: the sending pico for event:send / ctx:event, the scheduling pico for its
+  // scheduled events (empty for HTTP).
   Status signal(const api::EventRequest& req, Done<api::EventResult> done, std::string eid = "",
                 std::optional<ScheduleFiring> firing = std::nullopt,
                 std::string_view from_pico_id = {}) {
@@ -307,7 +308,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
       *m->store, m->clock,
       [m](api::EventRequest req, const ScheduleFiring& firing) {
         auto completion = m->track<api::EventResult>(nullptr);
-        Status s = m->signal(req, completion, "", firing);
+        Status s = m->signal(req, completion, "", firing, firing.pico_id);
         if (!s.is_ok()) m->log("scheduled event " + firing.id + " refused: " + s.message());
         return s;
       },

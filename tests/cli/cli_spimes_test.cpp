@@ -1,8 +1,10 @@
-// The commands whose engine side is being built (prototypes, the spimes
-// rulesets): what they send and that they fail cleanly today, relaying the
-// engine's own answer. device set is tested in full (a test ruleset keeps
-// the settings it gets).
+// The collection commands against the shipped prototypes and spimes
+// rulesets, and the engine's refusals relayed as they are. device set is
+// tested in full (a test ruleset keeps the settings it gets).
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
 
 #include "tests/cli/cli_fixture.h"
 
@@ -65,23 +67,48 @@ TEST_CASE("collection new asks for the prototype first and makes nothing without
   CHECK_THAT(r.err, Catch::StartsWith("spime pico new: prototype 'collection': "));
 }
 
-TEST_CASE("collection add and rm need the spimes ruleset on the parent", "[cli]") {
+TEST_CASE("collections from the command line: new, add, a violation logged, status, rm", "[cli]") {
   CliServer s;
-  s.expect(0, {"pico", "new", "hall"});
-  s.expect(0, {"pico", "new", "probe"});
+  s.expect(0, {"collection", "new", "hall"});
+  json made = s.expect_json({"pico", "new", "probe", "--prototype", "esproto-temp"});
+  const std::string transducer = made.at("transducer_url").get<std::string>();
   s.expect(0, {"pico", "new", "far", "--parent", "hall"});
-  const std::string missing =
-      "Pico has no ruleset spimes (install it: spime ruleset install 'Pico' URL)\n";
-  CHECK(s.expect(1, {"collection", "add", "hall", "probe", "--collection-role", "c",
-                     "--subscriber-role", "d"})
-            .err == "spime collection add: " + missing);
-  CHECK(s.expect(1, {"collection", "rm", "hall", "probe"}).err ==
-        "spime collection rm: " + missing);
+  // spimes is installed on the parent (the root) on first use.
+  CHECK(s.expect(0, {"collection", "add", "hall", "probe"}).out ==
+        "added Pico/probe to Pico/hall\n");
   CHECK(s.expect(1, {"collection", "add", "hall", "far"}).err ==
         "spime collection add: Pico/hall and Pico/hall/far must be children of the same pico "
         "(it keeps the collection)\n");
-  CHECK(s.expect(0, {"collection", "ls"}).out == "COLLECTION  PATH  UI ECI\n");
-  CHECK(s.expect_json({"collection", "ls"}) == json::array());
+  json listed = s.expect_json({"collection", "ls"});
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].at("name") == "hall");
+  json members = s.expect_json({"collection", "ls", "hall"});
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].at("name") == "probe");
+
+  // A hot heartbeat on the sensor's URL (its path after the engine's url).
+  const std::string path = transducer.substr(s.server.url().size());
+  spime::integration::HttpResult hb =
+      s.server.post(path, spime::integration::read_file(SPIME_SHARED_DIR "/esproto/temp-hot.json"));
+  REQUIRE(hb.status == 200);
+  json page;
+  for (int i = 0; i < 50; ++i) {  // the report travels over the subscription: bounded wait
+    page = s.expect_json({"violations", "hall"});
+    if (page.at("entries").size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(page.at("entries").size() == 1);
+  const json& entry = page.at("entries")[0].at("entry");
+  CHECK(entry.at("device_name") == "probe");
+  CHECK(entry.at("direction") == "above");
+  CHECK_THAT(s.expect(0, {"violations", "hall"}).out, Catch::Contains("probe"));
+  json status = s.expect_json({"status", "hall"});
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].at("silent") == false);
+
+  CHECK(s.expect(0, {"collection", "rm", "hall", "probe"}).out ==
+        "removed Pico/probe from Pico/hall\n");
+  CHECK(s.expect_json({"collection", "ls", "hall"}) == json::array());
 }
 
 TEST_CASE("members, violations, battery and status relay the engine's refusal", "[cli]") {

@@ -287,8 +287,12 @@ TEST_CASE("ESProto router and device", "[runtime]") {
   CHECK(saw);
 
   // No collection subscriptions: nothing goes out (tests/integration/
-  // esproto_collections_test.cpp has devices in collections).
-  CHECK(out.outgoing.empty());
+  // esproto_collections_test.cpp has devices in collections) but the first
+  // heartbeat's arming of the silence check, to the pico's own channel.
+  REQUIRE(out.outgoing.size() == 1);
+  CHECK(out.outgoing[0].domain == "esproto");
+  CHECK(out.outgoing[0].name == "silence_arm");
+  CHECK(out.outgoing[0].host.empty());
 }
 
 TEST_CASE("select-when state persists; ctx channels commit with the schedule", "[runtime]") {

@@ -44,6 +44,9 @@ inline constexpr const char* kScheduleVar = "_schedule";
 struct ScheduleFiring {
   std::string rid;
   std::string id;
+  // The pico that scheduled it: its own event, so it may use the pico's own
+  // family channels (its system,self channel), as the pico itself may.
+  std::string pico_id;
 };
 
 namespace schedule_records {

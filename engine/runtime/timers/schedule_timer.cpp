@@ -78,7 +78,7 @@ void ScheduleTimer::fire_due(size_t limit) {
     if (!entry.is_null()) {
       schedule_records::EntryEvent ev = schedule_records::event_of(entry);
       api::Status sent = send_(api::EventRequest{ev.eci, ev.domain, ev.name, ev.attrs},
-                               ScheduleFiring{d.rid, d.id});
+                               ScheduleFiring{d.rid, d.id, d.pico});
       bool channel_gone = sent.code() == api::Status::Code::kNotFound;
       if (!channel_gone && schedule_records::is_repeat(entry)) {
         std::string why;

@@ -1,0 +1,468 @@
+#include "devices/fleet_setup.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "devices/parallel.h"
+
+namespace spime::devices {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kWrangler = "io.picolabs.wrangler";
+constexpr const char* kEngineUi = "io.picolabs.pico-engine-ui";
+constexpr const char* kDevicePrefix = "sim-device-";
+constexpr const char* kCollectionPrefix = "sim-collection-";
+constexpr auto kPollPause = std::chrono::milliseconds(200);
+
+int refused(const Reply& r, const std::string& doing, std::string* error) {
+  *error = doing + ": " + r.describe();
+  return r.answered() ? kSimulateFailed : kSimulateUnreachable;
+}
+
+// Collects the first error of parallel tasks.
+class FirstError {
+ public:
+  void set(int code, const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (code_ != kSimulateOk) return;
+    code_ = code;
+    message_ = message;
+  }
+  int code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::mutex mu_;
+  int code_ = kSimulateOk;
+  std::string message_;
+};
+
+// The owner's channel: --owner, else the root's "system","self" channel,
+// found through the ECI /api/ui-context names (the root's engine UI
+// channel, whose `pico` query lists the root's channels; an engine without
+// the UI ruleset names the owner's channel there itself).
+int find_owner(EngineCalls& calls, const SimulateOptions& o, std::string* owner,
+               std::string* error) {
+  if (o.owner.empty()) {
+    Reply ctx = calls.get("/api/ui-context");
+    if (!ctx.ok() || !ctx.body.value("eci", json()).is_string())
+      return refused(ctx, "finding the owner pico", error);
+    const std::string ui_eci = ctx.body.at("eci").get<std::string>();
+    *owner = ui_eci;
+    Reply pico = calls.query(ui_eci, kEngineUi, "pico");
+    if (pico.ok() && pico.body.is_object()) {
+      for (const auto& c : pico.body.value("channels", json::array())) {
+        if (c.is_object() &&
+            normal_tags(c.value("tags", json())) == std::vector<std::string>{"self", "system"} &&
+            c.value("id", json()).is_string()) {
+          *owner = c.at("id").get<std::string>();
+        }
+      }
+    }
+  } else {
+    *owner = o.owner;
+  }
+  Reply rids = calls.query(*owner, kWrangler, "installedRIDs");
+  if (!rids.ok() || !rids.body.is_array())
+    return refused(rids, "the owner pico (" + *owner + ") does not answer its wrangler", error);
+  return kSimulateOk;
+}
+
+int read_prototype(EngineCalls& calls, const std::string& name, Profile* out, std::string* error) {
+  Reply r = calls.get("/api/prototypes/" + name);
+  if (!r.ok()) return refused(r, "reading the prototype " + name, error);
+  std::string why;
+  if (!read_profile(r.body, out, &why)) {
+    *error = "the prototype " + name + ": " + why;
+    return kSimulateFailed;
+  }
+  return kSimulateOk;
+}
+
+// The owner's children by name (the oldest of a name, as the wrangler's
+// child_deletion_request takes it).
+int list_children(EngineCalls& calls, const std::string& owner,
+                  std::map<std::string, std::string>* by_name, std::string* error) {
+  Reply r = calls.query(owner, kWrangler, "children");
+  if (!r.ok() || !r.body.is_array()) return refused(r, "listing the owner's children", error);
+  by_name->clear();
+  for (const auto& c : r.body) {
+    if (c.is_object() && c.value("name", json()).is_string() && c.value("eci", json()).is_string())
+      by_name->emplace(c.at("name").get<std::string>(), c.at("eci").get<std::string>());
+  }
+  return kSimulateOk;
+}
+
+// A reused child's channels: each of its prototype's channels is the
+// child's channel with the same tags.
+int find_channels(EngineCalls& calls, const std::string& owner, const Profile& profile,
+                  PicoRef* pico, std::string* error) {
+  Reply r = calls.child_query(owner, pico->family_eci, kWrangler, "channels");
+  if (!r.ok() || !r.body.is_array()) return refused(r, "the channels of " + pico->name, error);
+  for (const auto& shape : profile.channels) {
+    for (const auto& c : r.body) {
+      if (c.is_object() && c.value("id", json()).is_string() &&
+          normal_tags(c.value("tags", json())) == shape.tags) {
+        pico->channels[shape.name] = c.at("id").get<std::string>();
+        break;
+      }
+    }
+  }
+  return kSimulateOk;
+}
+
+// wrangler:new_child_request {name, prototype}; the new_child directive
+// names its channels.
+int create_child(EngineCalls& calls, const std::string& owner, const std::string& prototype,
+                 PicoRef* pico, std::string* error) {
+  Reply r = calls.event(owner, "wrangler", "new_child_request",
+                        {{"name", pico->name}, {"prototype", prototype}});
+  if (!r.ok()) return refused(r, "making " + pico->name + " from " + prototype, error);
+  for (const auto& d : r.body.value("directives", json::array())) {
+    if (!d.is_object() || d.value("name", json()) != "new_child") continue;
+    const json options = d.value("options", json::object());
+    if (options.value("eci", json()).is_string())
+      pico->family_eci = options.at("eci").get<std::string>();
+    const json channels = options.value("channels", json::object());
+    for (const auto& [name, eci] : channels.items()) {
+      if (eci.is_string()) pico->channels[name] = eci.get<std::string>();
+    }
+    pico->created = true;
+    return kSimulateOk;
+  }
+  *error = "making " + pico->name + ": no new_child directive in " + r.text.substr(0, 300);
+  return kSimulateFailed;
+}
+
+bool same_limit(const json& answered, const std::optional<double>& expected) {
+  if (!expected) return answered.is_null();
+  return answered.is_number() && std::fabs(answered.get<double>() - *expected) < 1e-9;
+}
+
+// A reused device must have its prototype's thresholds: the check counts on them.
+int check_thresholds(EngineCalls& calls, const Fleet& fleet, const PicoRef& d, std::string* error) {
+  Reply r = fleet.device_query(calls, d, "esproto_device", "thresholds");
+  if (!r.ok()) return refused(r, "the thresholds of " + d.name, error);
+  for (const auto& [type, limits] : fleet.device_profile.thresholds) {
+    const json t = r.body.is_object() ? r.body.value(type, json()) : json();
+    if (!t.is_object() || !same_limit(t.value("upper_limit", json()), limits.upper) ||
+        !same_limit(t.value("lower_limit", json()), limits.lower)) {
+      *error = d.name + " exists but its thresholds (" + r.text.substr(0, 200) +
+               ") are not those of the prototype " + fleet.device_profile.name +
+               ": delete it, or make the fleet under another --owner";
+      return kSimulateFailed;
+    }
+  }
+  return kSimulateOk;
+}
+
+// Makes or finds the picos named in `refs` (in parallel).
+int make_or_find(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
+                 const std::map<std::string, std::string>& children, const Profile& profile,
+                 std::vector<PicoRef>* refs, std::string* error) {
+  FirstError first;
+  run_parallel(url, o.connections, refs->size(), [&](std::size_t i, EngineCalls& calls) {
+    PicoRef& p = (*refs)[i];
+    std::string why;
+    auto found = children.find(p.name);
+    int code;
+    if (found != children.end()) {
+      p.family_eci = found->second;
+      code = find_channels(calls, fleet.owner_eci, profile, &p, &why);
+    } else {
+      code = create_child(calls, fleet.owner_eci, profile.name, &p, &why);
+    }
+    if (code != kSimulateOk) first.set(code, why);
+    return code == kSimulateOk;
+  });
+  *error = first.message();
+  return first.code();
+}
+
+int ensure_spimes(EngineCalls& calls, const SimulateOptions& o, Fleet* fleet, std::string* error) {
+  auto installed = [&](bool* yes) {
+    Reply r = calls.query(fleet->owner_eci, kWrangler, "installedRIDs");
+    if (!r.ok() || !r.body.is_array()) return refused(r, "the owner's rulesets", error);
+    *yes = false;
+    for (const auto& rid : r.body) *yes = *yes || rid == kSpimesRid;
+    return kSimulateOk;
+  };
+  bool yes = false;
+  if (int code = installed(&yes); code != kSimulateOk || yes) return code;
+  std::string url = o.spimes_url;
+  if (url.empty()) {
+    // spimes.krl beside the rulesets the engine made the devices' prototype from.
+    for (const auto& u : fleet->device_profile.ruleset_urls) {
+      const auto slash = u.rfind('/');
+      if (slash != std::string::npos) {
+        url = u.substr(0, slash) + "/spimes.krl";
+        break;
+      }
+    }
+  }
+  if (url.empty()) {
+    *error = "the owner has no spimes ruleset and none could be located: pass --spimes-url";
+    return kSimulateFailed;
+  }
+  Reply r = calls.event(fleet->owner_eci, "wrangler", "install_ruleset_request", {{"url", url}});
+  if (!r.ok()) {
+    int code = refused(r, "installing the spimes ruleset on the owner from " + url, error);
+    *error += " (collections need it; --collections 0 runs without them)";
+    return code;
+  }
+  if (int code = installed(&yes); code != kSimulateOk) return code;
+  if (!yes) {
+    *error = "installing " + url + " on the owner did not install the ruleset spimes";
+    return kSimulateFailed;
+  }
+  fleet->spimes_installed = true;
+  return kSimulateOk;
+}
+
+// The member names of each collection (spimes_collection/status), and
+// why not for those that do not answer it (a collection may have its
+// spimes_collection only once it has members). kSimulateUnreachable when
+// the engine does not answer at all.
+int statuses(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
+             const std::vector<PicoRef>& collections, std::vector<std::set<std::string>>* members,
+             std::vector<std::string>* errors) {
+  members->assign(collections.size(), {});
+  errors->assign(collections.size(), "");
+  std::atomic<bool> unreachable{false};
+  run_parallel(url, o.connections, collections.size(), [&](std::size_t i, EngineCalls& calls) {
+    Reply r = fleet.collection_query(calls, collections[i], "status");
+    if (!r.ok() || !(r.body.is_array() || r.body.is_object())) {
+      (*errors)[i] = "the status of " + collections[i].name + ": " + r.describe();
+      if (!r.answered()) unreachable.store(true);
+      return r.answered();
+    }
+    for (const auto& m : r.body) {
+      if (m.is_object() && m.value("name", json()).is_string())
+        (*members)[i].insert(m.at("name").get<std::string>());
+    }
+    return true;
+  });
+  return unreachable.load() ? kSimulateUnreachable : kSimulateOk;
+}
+
+// Each device in its collection and in no other sim-collection.
+int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
+                    const std::vector<PicoRef>& all_collections, std::string* error) {
+  const int k = static_cast<int>(fleet->collections.size());
+  std::vector<std::set<std::string>> members;
+  std::vector<std::string> errors;
+  if (statuses(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
+    *error = "the engine stopped answering: " + errors.front();
+    return kSimulateUnreachable;
+  }
+  struct Change {
+    std::string type, collection, member;
+  };
+  std::vector<Change> changes;
+  for (int i = 0; i < static_cast<int>(fleet->devices.size()); ++i) {
+    const std::string& name = fleet->devices[i].name;
+    const int mine = collection_of(i, k);
+    if (!members[mine].count(name)) {
+      changes.push_back({"add_to_collection", all_collections[mine].name, name});
+      ++fleet->memberships_added;
+    }
+    for (std::size_t c = 0; c < all_collections.size(); ++c) {
+      if (static_cast<int>(c) != mine && members[c].count(name)) {
+        changes.push_back({"remove_from_collection", all_collections[c].name, name});
+        ++fleet->memberships_moved;
+      }
+    }
+  }
+  FirstError first;
+  run_parallel(url, o.connections, changes.size(), [&](std::size_t i, EngineCalls& calls) {
+    const Change& c = changes[i];
+    Reply r = calls.event(fleet->owner_eci, kSpimesRid, c.type,
+                          {{"collection", c.collection}, {"member", c.member}});
+    if (r.ok()) return true;
+    std::string why;
+    first.set(refused(r, "spimes:" + c.type + " " + c.member + " " + c.collection, &why), why);
+    return false;
+  });
+  if (first.code() != kSimulateOk) {
+    *error = first.message();
+    return first.code();
+  }
+  // The statuses show the memberships once the picos have done their part.
+  // Memberships may be made by events between picos after add_to_collection answers.
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(o.settle_seconds));
+  for (bool first_look = true;; first_look = false) {
+    if (!first_look || !changes.empty()) {
+      if (statuses(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
+        *error = "the engine stopped answering: " + errors.front();
+        return kSimulateUnreachable;
+      }
+    }
+    int wrong = 0;
+    std::string example;
+    for (int c = 0; c < k; ++c) {
+      if (!errors[c].empty()) {
+        ++wrong;
+        if (example.empty()) example = errors[c];
+      }
+    }
+    for (int i = 0; i < static_cast<int>(fleet->devices.size()); ++i) {
+      const std::string& name = fleet->devices[i].name;
+      const int mine = collection_of(i, k);
+      for (std::size_t c = 0; c < all_collections.size(); ++c) {
+        if ((static_cast<int>(c) == mine) != (members[c].count(name) > 0)) {
+          ++wrong;
+          if (example.empty()) example = name + " in " + all_collections[c].name;
+        }
+      }
+    }
+    if (wrong == 0) return kSimulateOk;
+    if (Clock::now() >= deadline) {
+      *error = std::to_string(wrong) + " memberships or statuses still wrong " +
+               std::to_string(static_cast<int>(o.settle_seconds)) +
+               " s after spimes:add_to_collection (e.g. " + example + ")";
+      return kSimulateFailed;
+    }
+    std::this_thread::sleep_for(kPollPause);
+  }
+}
+
+// N for "sim-collection-N" (digits only), else 0.
+int collection_number(const std::string& name) {
+  const std::size_t n = std::char_traits<char>::length(kCollectionPrefix);
+  if (name.compare(0, n, kCollectionPrefix) != 0 || name.size() == n || name.size() > n + 6 ||
+      name.find_first_not_of("0123456789", n) != std::string::npos)
+    return 0;
+  return std::stoi(name.substr(n));
+}
+
+}  // namespace
+
+std::string device_name(int index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%04d", kDevicePrefix, index + 1);
+  return buf;
+}
+
+std::string collection_name(int index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%02d", kCollectionPrefix, index + 1);
+  return buf;
+}
+
+std::string PicoRef::channel(const std::string& name) const {
+  auto it = channels.find(name);
+  return it == channels.end() ? "" : it->second;
+}
+
+Reply Fleet::collection_query(EngineCalls& calls, const PicoRef& c, const std::string& function,
+                              const json& args) const {
+  const std::string eci =
+      c.channel(channel_for_query(collection_profile, kCollectionRid, function));
+  if (!eci.empty()) return calls.query(eci, kCollectionRid, function, args);
+  return calls.child_query(owner_eci, c.family_eci, kCollectionRid, function, args);
+}
+
+Reply Fleet::device_query(EngineCalls& calls, const PicoRef& d, const std::string& rid,
+                          const std::string& function, const json& args) const {
+  const std::string eci = d.channel(channel_for_query(device_profile, rid, function));
+  if (!eci.empty()) return calls.query(eci, rid, function, args);
+  return calls.child_query(owner_eci, d.family_eci, rid, function, args);
+}
+
+int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
+                 std::string* error) {
+  const auto start = Clock::now();
+  client::HttpClient client(url, setup_client_options());
+  EngineCalls calls(&client);
+
+  if (int code = find_owner(calls, o, &fleet->owner_eci, error); code != kSimulateOk) return code;
+  if (int code = read_prototype(calls, o.prototype, &fleet->device_profile, error);
+      code != kSimulateOk)
+    return code;
+  if (!find_channel(fleet->device_profile, "transducer")) {
+    *error = "the prototype " + o.prototype + " has no channel named transducer";
+    return kSimulateFailed;
+  }
+  const auto temperature = fleet->device_profile.thresholds.find("temperature");
+  if (o.hot_fraction > 0 &&
+      (temperature == fleet->device_profile.thresholds.end() || !temperature->second.upper)) {
+    *error = "--hot-fraction: the prototype " + o.prototype + " sets no upper temperature limit";
+    return kSimulateFailed;
+  }
+  if (o.low_battery_fraction > 0 && fleet->device_profile.low_battery_percent <= 1) {
+    *error = "--low-battery-fraction: the router's low_battery_percent leaves no room under it";
+    return kSimulateFailed;
+  }
+  if (o.collections > 0) {
+    if (int code = read_prototype(calls, kCollectionPrototype, &fleet->collection_profile, error);
+        code != kSimulateOk)
+      return code;
+  }
+
+  std::map<std::string, std::string> children;
+  if (int code = list_children(calls, fleet->owner_eci, &children, error); code != kSimulateOk)
+    return code;
+
+  // Collections first: the spimes ruleset may look for them by name.
+  std::vector<PicoRef> all_collections;
+  if (o.collections > 0) {
+    if (int code = ensure_spimes(calls, o, fleet, error); code != kSimulateOk) return code;
+    for (int k = 0; k < o.collections; ++k) all_collections.emplace_back(collection_name(k));
+    // Those of an earlier run with more collections: only to leave them.
+    for (const auto& [name, eci] : children) {
+      if (collection_number(name) > o.collections) all_collections.emplace_back(name);
+    }
+    if (int code = make_or_find(o, url, *fleet, children, fleet->collection_profile,
+                                &all_collections, error);
+        code != kSimulateOk)
+      return code;
+    fleet->collections.assign(all_collections.begin(), all_collections.begin() + o.collections);
+    for (const auto& c : fleet->collections) fleet->collections_created += c.created ? 1 : 0;
+  }
+
+  fleet->devices.clear();
+  for (int i = 0; i < o.count; ++i) fleet->devices.emplace_back(device_name(i));
+  if (int code =
+          make_or_find(o, url, *fleet, children, fleet->device_profile, &fleet->devices, error);
+      code != kSimulateOk)
+    return code;
+  std::vector<std::size_t> reused;
+  for (std::size_t i = 0; i < fleet->devices.size(); ++i) {
+    const PicoRef& d = fleet->devices[i];
+    if (d.created) ++fleet->devices_created;
+    if (d.channel("transducer").empty()) {
+      *error = d.name + " has no transducer channel (is it made from " + o.prototype + "?)";
+      return kSimulateFailed;
+    }
+    if (!d.created) reused.push_back(i);
+  }
+  FirstError first;
+  run_parallel(url, o.connections, reused.size(), [&](std::size_t i, EngineCalls& c) {
+    std::string why;
+    int code = check_thresholds(c, *fleet, fleet->devices[reused[i]], &why);
+    if (code != kSimulateOk) first.set(code, why);
+    return code == kSimulateOk;
+  });
+  if (first.code() != kSimulateOk) {
+    *error = first.message();
+    return first.code();
+  }
+
+  if (o.collections > 0) {
+    if (int code = set_memberships(o, url, fleet, all_collections, error); code != kSimulateOk)
+      return code;
+  }
+  fleet->seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return kSimulateOk;
+}
+
+}  // namespace spime::devices

@@ -1,0 +1,111 @@
+// The load: heartbeats POSTed to each device's transducer channel
+// (/sky/event/<eci>/heartbeat/wovyn/heartbeat) over C keep-alive
+// connections, one request in flight on each.
+//
+// Device d belongs to connection d mod C, which sends all its heartbeats, in
+// order (so a device's readings and battery move in order, and its tally
+// needs no lock). Pacing, per connection, one tick per heartbeat:
+//   --rate R      ticks R/C per second, devices in turn (a silent device that
+//                 has spoken is skipped: the total stays R per second);
+//   --interval S  each device once every S seconds, spread over the interval
+//                 (a silent device's turn passes in silence);
+//   neither       no pacing: the next heartbeat leaves when the answer is in.
+// A tick that is late (the engine is slower than asked) leaves at once:
+// the rate reported is the rate reached. Every device's first heartbeat is a
+// good one; after it, each is malformed with probability --bad-fraction.
+//
+// Bounded: the timed load stops at --duration (a request then in flight
+// ends within its deadline, kHeartbeatTimeout) or at kMaxHeartbeats.
+//
+// Thread-safety: run_timed and run_round start and join their own threads;
+// call them one at a time. Read the tallies between them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "channels/client/http_client.h"
+#include "devices/payloads.h"
+#include "devices/progress.h"
+
+namespace spime::devices {
+
+constexpr std::chrono::seconds kHeartbeatTimeout{10};
+constexpr std::int64_t kMaxHeartbeats = 10'000'000;  // the latencies kept: 40 MB
+
+// What one device did and got; expectations count only heartbeats the
+// engine acknowledged (a refused or failed event changes nothing).
+struct DeviceTally {
+  std::int64_t sent = 0;
+  std::int64_t acknowledged = 0;
+  std::int64_t refused = 0;               // 4xx
+  std::int64_t failed = 0;                // 5xx or no answer
+  std::int64_t expected_violations = 0;   // readings out of limits, acknowledged
+  std::int64_t answered_violations = 0;   // threshold_violation directives received
+  std::int64_t expected_low_battery = 0;  // acknowledged heartbeats under the level
+  std::int64_t answered_low_battery = 0;  // battery_level_low directives received
+  std::int64_t answers_off = 0;  // acknowledged heartbeats whose directives were not the expected
+  std::int64_t bad_sent = 0;
+  std::int64_t bad_refused = 0;       // 4xx, as they must be
+  std::int64_t bad_acknowledged = 0;  // 2xx: should not happen
+  std::int64_t good_refused = 0;      // 4xx for a good heartbeat: should not happen
+  // Violations in heartbeats whose answer never came: they may or may not
+  // have been logged.
+  std::int64_t unknown_violations = 0;
+  bool spoke = false;       // its first heartbeat has been sent
+  bool heard = false;       // a good heartbeat of it has been acknowledged
+  double last_health = -1;  // healthPercent of its last acknowledged heartbeat
+  std::string first_problem;
+};
+
+struct LoadPlan {
+  int connections = 1;
+  double rate = 0;      // heartbeats/s in all; 0: not by rate
+  double interval = 0;  // s per device; 0: not by interval
+  double duration = 10;
+  double bad_fraction = 0;
+};
+
+class LoadLoop {
+ public:
+  // One transducer ECI and one SensorSim per device, same order.
+  LoadLoop(const client::Url& url, std::vector<std::string> ecis, std::vector<SensorSim> sims,
+           const LoadPlan& plan, LiveCounters* live);
+  ~LoadLoop();
+
+  // The timed load, for plan.duration seconds; its wall time in seconds.
+  double run_timed();
+  // One good heartbeat from each device `which` accepts, unpaced.
+  void run_round(const std::function<bool(int device)>& which);
+
+  const std::vector<DeviceTally>& tallies() const { return tallies_; }
+  const DeviceTraits& traits(int device) const { return sims_[device].traits(); }
+  // Every answered request's latency (ms), ascending.
+  std::vector<float> sorted_latencies() const;
+  // Answers by HTTP status (0: no answer).
+  std::map<int, std::int64_t> statuses() const;
+  bool hit_cap() const { return hit_cap_; }
+  int connections() const { return static_cast<int>(connections_.size()); }
+
+ private:
+  struct Connection;
+  void send(Connection& c, int device, bool may_be_bad);
+  void timed(Connection& c, std::chrono::steady_clock::time_point start,
+             std::chrono::steady_clock::time_point end, int index);
+
+  client::Url url_;
+  std::vector<std::string> targets_;
+  std::vector<SensorSim> sims_;
+  LoadPlan plan_;
+  LiveCounters* live_;
+  std::vector<DeviceTally> tallies_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  bool hit_cap_ = false;
+};
+
+}  // namespace spime::devices

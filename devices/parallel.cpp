@@ -1,0 +1,40 @@
+#include "devices/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace spime::devices {
+
+client::Options setup_client_options() {
+  client::Options o;
+  o.timeout = kSetupRequestTimeout;
+  o.user_agent = "spime-devices-simulate";
+  return o;
+}
+
+bool run_parallel(const client::Url& url, int connections, std::size_t n,
+                  const std::function<bool(std::size_t, EngineCalls&)>& task) {
+  if (n == 0) return true;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stopped{false};
+  auto worker = [&] {
+    client::HttpClient client(url, setup_client_options());
+    EngineCalls calls(&client);
+    for (;;) {
+      if (stopped.load()) return;
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      if (!task(i, calls)) stopped.store(true);
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(std::max(1, connections), n);
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  return !stopped.load();
+}
+
+}  // namespace spime::devices
