@@ -60,16 +60,43 @@ json page_args(const LogArgs& a, const std::string& cursor) {
   return args;
 }
 
-std::vector<std::string> row(const json& item) {
-  const json e = member(item, "entry");
-  return {cell(member(item, "time")),     cell(member(e, "device_name")),
-          cell(member(e, "sensor_type")), cell(member(e, "value")),
-          cell(member(e, "threshold")),   cell(member(e, "direction")),
-          cell(member(e, "message"))};
+// The columns of one log's table: a title and the entry's field ("time": the
+// receipt time of the log entry itself).
+struct Column {
+  const char* title;
+  const char* field;
+};
+using Columns = std::vector<Column>;
+
+const Columns kViolationColumns = {{"TIME", "time"},           {"DEVICE", "device_name"},
+                                   {"SENSOR", "sensor_type"},  {"VALUE", "value"},
+                                   {"THRESHOLD", "threshold"}, {"DIRECTION", "direction"},
+                                   {"MESSAGE", "message"}};
+const Columns kBatteryColumns = {{"TIME", "time"},
+                                 {"DEVICE", "device_name"},
+                                 {"HEALTH %", "health_percent"},
+                                 {"THRESHOLD", "threshold"},
+                                 {"DEVICE TIME", "device_timestamp"}};
+
+const Columns& columns_of(const std::string& function) {
+  return function == "battery_alerts" ? kBatteryColumns : kViolationColumns;
 }
 
-const std::vector<std::string> kHeader = {"TIME",      "DEVICE",    "SENSOR", "VALUE",
-                                          "THRESHOLD", "DIRECTION", "MESSAGE"};
+std::vector<std::string> row(const json& item, const Columns& columns) {
+  const json e = member(item, "entry");
+  std::vector<std::string> cells;
+  for (const Column& c : columns) {
+    cells.push_back(
+        cell(std::string(c.field) == "time" ? member(item, "time") : member(e, c.field)));
+  }
+  return cells;
+}
+
+std::vector<std::string> header(const Columns& columns) {
+  std::vector<std::string> titles;
+  for (const Column& c : columns) titles.push_back(c.title);
+  return titles;
+}
 
 json entries_of(const json& page) {
   const json entries = member(page, "entries");
@@ -77,14 +104,14 @@ json entries_of(const json& page) {
 }
 
 // Prints entries oldest first, one line each (no alignment: more follow).
-void print_lines(const std::vector<json>& oldest_first, bool as_json) {
+void print_lines(const std::vector<json>& oldest_first, const Columns& columns, bool as_json) {
   for (const json& item : oldest_first) {
     if (as_json) {
       std::printf("%s\n", item.dump().c_str());
       continue;
     }
     std::string line;
-    for (const std::string& c : row(item)) line += (line.empty() ? "" : "  ") + c;
+    for (const std::string& c : row(item, columns)) line += (line.empty() ? "" : "  ") + c;
     std::printf("%s\n", line.c_str());
   }
   std::fflush(stdout);
@@ -110,8 +137,9 @@ class Log {
       std::printf("%s\n", answer.text.c_str());
       return {};
     }
-    Table table(kHeader);
-    for (const auto& item : entries_of(answer.body)) table.add(row(item));
+    const Columns& columns = columns_of(function_);
+    Table table(header(columns));
+    for (const auto& item : entries_of(answer.body)) table.add(row(item, columns));
     table.print();
     const std::string next = text_at(answer.body, "next");
     if (!next.empty()) std::printf("older: --cursor %s\n", next.c_str());
@@ -133,7 +161,8 @@ class Log {
     if (Problem p = page(a_.cursor, &first)) return p;
     json entries = entries_of(first.body);
     if (!entries.empty()) newest_ = text_at(entries[0], "cursor");
-    print_lines(std::vector<json>(entries.rbegin(), entries.rend()), a_.client.json);
+    print_lines(std::vector<json>(entries.rbegin(), entries.rend()), columns_of(function_),
+                a_.client.json);
     while (!stop_requested && Clock::now() < end) {
       const auto next_poll = std::min(Clock::now() + kPollEvery, end);
       while (!stop_requested && Clock::now() < next_poll)
@@ -141,7 +170,8 @@ class Log {
       if (stop_requested || Clock::now() >= end) break;
       std::vector<json> fresh;
       if (Problem p = newer(&fresh)) return p;
-      print_lines(std::vector<json>(fresh.rbegin(), fresh.rend()), a_.client.json);
+      print_lines(std::vector<json>(fresh.rbegin(), fresh.rend()), columns_of(function_),
+                  a_.client.json);
     }
     return {};
   }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, and starts the engine on
-# an embedded RocksDB under ./data, then runs the ESProto demo against it
-# (examples/esproto_demo.sh). The engine keeps serving until Ctrl-C.
+# an embedded RocksDB under ./data, then runs the hallway demo against it
+# (examples/hallway/run.sh: collections, sensors from prototypes, their
+# heartbeats, a short simulator run, the logs as tables). The engine keeps
+# serving until Ctrl-C.
 #   PORT (default 3000), DATA (default ./data), SHARED (default ../shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +34,6 @@ for _ in $(seq 100); do
 done
 OWNER="$(sed -n 's/^owner ECI: //p' "$LOG")"
 
-if [ -d "$SHARED/esproto" ]; then
-  examples/esproto_demo.sh "http://127.0.0.1:$PORT" "$OWNER" "$SHARED"
-else
-  echo "(no $SHARED/esproto: demo skipped; set SHARED to the folder with the ESProto payloads)"
-fi
+SPIME_BIN="$BIN" examples/hallway/run.sh "http://127.0.0.1:$PORT" "$SHARED"
 echo "== spime is serving on http://127.0.0.1:$PORT (owner ECI $OWNER); Ctrl-C stops it"
 wait $SERVER
