@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -20,7 +21,8 @@ namespace {
 
 struct PrototypeArgs {
   ClientFlags client;
-  std::string name;  // or the file, for check
+  std::string name;
+  std::vector<std::string> files;  // for check
 };
 
 Problem list(EngineClient& engine, const PrototypeArgs& a) {
@@ -47,10 +49,10 @@ Problem show(EngineClient& engine, const PrototypeArgs& a) {
   return {};
 }
 
-Problem check(EngineClient& engine, const PrototypeArgs& a) {
+Problem check_file(EngineClient& engine, const PrototypeArgs& a, const std::string& file) {
   std::string yaml, error;
-  if (!read_file(a.name, &yaml, &error)) return usage(error);
-  Answer answer = engine.post("/api/prototypes/check", {{"file", a.name}, {"yaml", yaml}});
+  if (!read_file(file, &yaml, &error)) return usage(error);
+  Answer answer = engine.post("/api/prototypes/check", {{"file", file}, {"yaml", yaml}});
   if (answer.status == 400 && !text_at(answer.body, "error").empty()) {
     // file:line:col: message, as `spime krl check` prints its problems.
     std::fprintf(stderr, "%s\n", text_at(answer.body, "error").c_str());
@@ -67,8 +69,22 @@ Problem check(EngineClient& engine, const PrototypeArgs& a) {
     const std::string name = p.is_string() ? p.get<std::string>() : text_at(p, "name");
     names += (names.empty() ? "" : ", ") + name;
   }
-  std::printf("%s ok%s\n", a.name.c_str(), names.empty() ? "" : (": " + names).c_str());
+  std::printf("%s ok%s\n", file.c_str(), names.empty() ? "" : (": " + names).c_str());
   return {};
+}
+
+// Every file is checked (each one's problems printed); the first problem decides the exit.
+Problem check(EngineClient& engine, const PrototypeArgs& a) {
+  Problem first;
+  for (const std::string& file : a.files) {
+    Problem p = check_file(engine, a, file);
+    if (p && !first) {
+      first = p;
+    } else if (p && !p.message.empty()) {
+      std::fprintf(stderr, "spime prototype check: %s\n", p.message.c_str());
+    }
+  }
+  return first;
 }
 
 }  // namespace
@@ -93,7 +109,7 @@ void add_prototype_commands(CLI::App& app, Outcome* out) {
   auto checked = std::make_shared<PrototypeArgs>();
   cmd = prototype->add_subcommand(
       "check", "have the engine check a YAML prototype file (file:line:col: message on error)");
-  cmd->add_option("file", checked->name, "the YAML file")->required()->type_name("FILE");
+  cmd->add_option("files", checked->files, "the YAML files")->required()->type_name("FILE...");
   add_client_flags(cmd, &checked->client);
   run_with_engine(cmd, out, "prototype check", &checked->client,
                   [checked](EngineClient& engine) { return check(engine, *checked); });
