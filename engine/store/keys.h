@@ -49,11 +49,12 @@
 //                                 runtime/records/delivery_records.h); erased with the pico
 //   l/<pico><sep><rid><sep><log><sep><seq>
 //                                 one entry of a pico's append-only log <log>, kept by ruleset
-//                                 <rid> (KRL's log: module); <seq> is 20 zero-padded decimal
+//                                 <rid> (KRL's logs: module); <seq> is 20 zero-padded decimal
 //                                 digits of the entry's number in that log (0, 1, 2, ... with no
 //                                 gaps: the log's head and next number live in an entity
-//                                 variable of <rid>), so entries sort in append order and one is
-//                                 found by a point read (value: runtime/logs/log_records.h)
+//                                 variable of <rid>), so entries sort in append order, one is
+//                                 found by a point read and a page by one range read (value:
+//                                 runtime/logs/log_records.h)
 //   x/<pico><sep><rid><sep><log><sep><key>
 //                                 the number of the entry appended to that log with unique key
 //                                 <key> (decimal); erased with its entry

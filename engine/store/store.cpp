@@ -204,12 +204,16 @@ bool Store::get(std::string_view key, std::string* value) const {
 
 void Store::scan(std::string_view prefix,
                  const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  scan_range(prefix, keys::prefix_end(prefix), visit);
+}
+
+void Store::scan_range(std::string_view begin, std::string_view end,
+                       const std::function<bool(std::string_view, std::string_view)>& visit) const {
   rocksdb::ReadOptions read_options;
-  std::string end = keys::prefix_end(prefix);
-  rocksdb::Slice end_slice(end);
+  rocksdb::Slice end_slice(end.data(), end.size());
   if (!end.empty()) read_options.iterate_upper_bound = &end_slice;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     rocksdb::Slice v = it->value();
     if (!visit(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;

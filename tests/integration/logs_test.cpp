@@ -87,6 +87,18 @@ TEST_CASE("logs: appends page newest first by cursor, oldest first too", "[integ
   CHECK(numbers(oldest) == std::vector<int>{0, 1, 2, 3, 4, 5, 6});
 }
 
+TEST_CASE("logs: a page sees this event's appends and the last event's, durable or not",
+          "[integration][logs]") {
+  SpimeServer s;
+  std::string eci = logging_pico(s);
+  // Back to back: the page in the second event reads the first's entry (perhaps
+  // not durable yet) and its own two (not committed yet) in one range read.
+  must_event(s, eci, "logs", "add", {{"entry", {{"n", 7}}}});
+  must_event(s, eci, "logs", "add_then_page", json::object());
+  CHECK(numbers(must_query(s, eci, kRid, "seen")) == std::vector<int>{101, 100, 7});
+  CHECK(numbers(page(s, eci, {{"limit", 2}})) == std::vector<int>{101, 100});
+}
+
 TEST_CASE("logs: since and until bound a page by the pico's receipt time", "[integration][logs]") {
   SpimeServer s(manual_clock());
   std::string eci = logging_pico(s);

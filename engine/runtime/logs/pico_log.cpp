@@ -3,6 +3,15 @@
 #include <algorithm>
 
 namespace spime::runtime {
+
+void LogStorage::read_entries(std::string_view log, std::uint64_t lo, std::uint64_t hi,
+                              std::vector<std::pair<std::uint64_t, std::string>>* out) {
+  for (std::uint64_t seq = lo; seq < hi; ++seq) {
+    std::string text;
+    if (read_entry(log, seq, &text)) out->emplace_back(seq, std::move(text));
+  }
+}
+
 namespace {
 
 using log_records::LogEntry;
@@ -116,19 +125,31 @@ RangeResult log_range(LogStorage& s, std::string_view log, const RangeQuery& q,
   if (since) lo = first_at(s, log, lo, hi, *since, false);
   if (q.until_ms && lo < hi) hi = first_at(s, log, lo, hi, *q.until_ms, true);
   const std::size_t limit = std::clamp<std::size_t>(q.limit, 1, kMaxRangeLimit);
-  std::uint64_t seq = q.oldest_first ? lo : hi;
-  while (out.entries.size() < limit && (q.oldest_first ? seq < hi : seq > lo)) {
-    std::uint64_t at = q.oldest_first ? seq++ : --seq;
-    std::string text;
-    RangeEntry e;
-    e.seq = at;
-    if (!s.read_entry(log, at, &text) || !log_records::decode_entry(text, &e.entry)) continue;
-    out.entries.push_back(std::move(e));
+  // [lo, hi) shrinks from the end the page starts at, one window of the entries still
+  // wanted at a time: numbers have no gaps, so one window is the whole page unless
+  // entries are being dropped or cannot be read.
+  std::vector<std::pair<std::uint64_t, std::string>> window;
+  while (out.entries.size() < limit && lo < hi) {
+    const std::uint64_t want = limit - out.entries.size();
+    const std::uint64_t from = q.oldest_first ? lo : (hi - lo > want ? hi - want : lo);
+    const std::uint64_t to = q.oldest_first ? (hi - lo > want ? lo + want : hi) : hi;
+    window.clear();
+    s.read_entries(log, from, to, &window);
+    if (!q.oldest_first) std::reverse(window.begin(), window.end());
+    for (auto& [seq, text] : window) {
+      RangeEntry e;
+      e.seq = seq;
+      if (!log_records::decode_entry(text, &e.entry)) continue;
+      out.entries.push_back(std::move(e));
+    }
+    if (q.oldest_first) {
+      lo = to;
+    } else {
+      hi = from;
+    }
   }
   // More to read: the page ends at its last entry (the loop stops only when the page is full).
-  if ((q.oldest_first ? seq < hi : seq > lo) && !out.entries.empty()) {
-    out.next = out.entries.back().seq;
-  }
+  if (lo < hi && !out.entries.empty()) out.next = out.entries.back().seq;
   return out;
 }
 

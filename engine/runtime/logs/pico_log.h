@@ -1,5 +1,5 @@
 // A pico's append-only, time-ordered log: what KRL's log: module does
-// (module_log.cpp), over an abstract LogStorage so it can be tested alone.
+// (module_logs.cpp), over an abstract LogStorage so it can be tested alone.
 //
 // Costs, whatever the number of entries (N) kept:
 //  * append: one entry write and one state write, no read (the log's state
@@ -10,16 +10,18 @@
 //    it has an age limit; the head's time is kept in the state, so an append
 //    that drops nothing reads nothing), so keeping up costs O(1) amortized
 //    and nothing rewrites the log;
-//  * range of L entries: L point reads, plus about 2·log2(N) reads of entry
-//    times when `since`/`until` (or an age limit) bound it (a binary search:
-//    entry numbers have no gaps and their times never decrease);
+//  * range of L entries: one range read of L consecutive entries (one
+//    iterator seek and L steps in RocksDB: their keys are adjacent), plus
+//    about 2·log2(N) point reads of entry times when `since`/`until` (or an
+//    age limit) bound it (a binary search: entry numbers have no gaps and
+//    their times never decrease);
 //  * count, has: no read / one read; clear: two range deletions.
 // Entry numbers come from the log's own counter; receipt times come from the
 // caller's clock and are made non-decreasing (an entry is never stamped
 // earlier than the one before it), so number order is time order.
 //
 // Not thread-safe: used by the one thread running a pico's schedule.
-// Errors in the arguments are the caller's to report (module_log.cpp).
+// Errors in the arguments are the caller's to report (module_logs.cpp).
 #pragma once
 
 #include <cstddef>
@@ -27,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/krl/value.h"
@@ -42,6 +45,11 @@ class LogStorage {
   virtual krl::Value meta(std::string_view log) = 0;
   virtual void set_meta(std::string_view log, const krl::Value& meta) = 0;
   virtual bool read_entry(std::string_view log, std::uint64_t seq, std::string* text) = 0;
+  // The entries numbered [lo, hi) that exist, in number order, appended to
+  // *out as (number, text): one range read where the storage can do one.
+  // This default does a point read per number.
+  virtual void read_entries(std::string_view log, std::uint64_t lo, std::uint64_t hi,
+                            std::vector<std::pair<std::uint64_t, std::string>>* out);
   virtual void write_entry(std::string_view log, std::uint64_t seq, std::string text) = 0;
   virtual void erase_entry(std::string_view log, std::uint64_t seq) = 0;
   virtual std::optional<std::uint64_t> read_key(std::string_view log, std::string_view key) = 0;

@@ -54,6 +54,19 @@ class HostLogStorage : public LogStorage {
   bool read_entry(std::string_view log, std::uint64_t seq, std::string* text) override {
     return h_.get_raw(rid_, store::keys::log_entry(pico_, rid_, log, seq), text);
   }
+  void read_entries(std::string_view log, std::uint64_t lo, std::uint64_t hi,
+                    std::vector<std::pair<std::uint64_t, std::string>>* out) override {
+    PicoState::RawRange range;
+    h_.get_raw_range(rid_, store::keys::log_entry(pico_, rid_, log, lo),
+                     store::keys::log_entry(pico_, rid_, log, hi), &range);
+    std::string pico, rid, name;
+    std::uint64_t seq = 0;
+    for (auto& [key, text] : range) {
+      if (text && store::keys::parse_log_entry(key, &pico, &rid, &name, &seq)) {
+        out->emplace_back(seq, std::move(*text));
+      }
+    }
+  }
   void write_entry(std::string_view log, std::uint64_t seq, std::string text) override {
     h_.put_raw(rid_, store::keys::log_entry(pico_, rid_, log, seq), std::move(text));
   }

@@ -306,6 +306,20 @@ bool PicoState::read_raw(std::string_view rid, const std::string& key, std::stri
   return store_->get(key, value);
 }
 
+void PicoState::read_raw_range(std::string_view rid, const std::string& begin,
+                               const std::string& end, RawRange* out) const {
+  if (!cleared_rids_.count(rid)) {
+    store_->scan_range(begin, end, [&](std::string_view key, std::string_view value) {
+      out->insert_or_assign(std::string(key), std::string(value));
+      return true;
+    });
+  }
+  for (auto it = pending_raw_.lower_bound(begin); it != pending_raw_.end() && it->first < end;
+       ++it) {
+    (*out)[it->first] = it->second.value;
+  }
+}
+
 void PicoState::put_pending_raw(const std::string& rid, const std::string& key,
                                 std::optional<std::string> value) {
   PendingRaw& p = pending_raw_[key];

@@ -122,6 +122,12 @@ class PicoState {
   // `rid` owns the key: nothing of a rid uninstalled since the load is read
   // from the store.
   bool read_raw(std::string_view rid, const std::string& key, std::string* value) const;
+  // The keys in [begin, end) as the last schedule left them: one store
+  // iterator, then the pending writes over it. An erased key maps to nullopt
+  // (a later layer may still overlay it); callers skip those.
+  using RawRange = std::map<std::string, std::optional<std::string>, std::less<>>;
+  void read_raw_range(std::string_view rid, const std::string& begin, const std::string& end,
+                      RawRange* out) const;
   void put_pending_raw(const std::string& rid, const std::string& key,
                        std::optional<std::string> value);
   void seal_pending_raw(std::uint64_t seq);

@@ -74,6 +74,14 @@ bool RuntimeHost::get_raw(const std::string& rid, const std::string& key,
   return true;
 }
 
+void RuntimeHost::get_raw_range(const std::string& rid, const std::string& begin,
+                                const std::string& end, PicoState::RawRange* out) const {
+  pico_.read_raw_range(rid, begin, end, out);
+  for (auto it = raw_writes_.lower_bound(begin); it != raw_writes_.end() && it->first < end; ++it) {
+    (*out)[it->first] = it->second.value;
+  }
+}
+
 void RuntimeHost::put_raw(const std::string& rid, const std::string& key, std::string value) {
   throw_if_read_only("writing a log");
   raw_writes_[key] = RawWrite{rid, std::move(value)};

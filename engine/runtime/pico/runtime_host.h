@@ -114,6 +114,11 @@ class RuntimeHost : public krl::Host {
   // Keys of ruleset `rid` outside entity variables, through this schedule's
   // overlay (then PicoState::read_raw). Writes throw in a query.
   bool get_raw(const std::string& rid, const std::string& key, std::string* value) const;
+  // The keys in [begin, end) as this schedule sees them, in key order: one
+  // store iterator and the overlays (erased keys map to nullopt: skip them).
+  // For short ranges (a page of a log): the whole range is held in memory.
+  void get_raw_range(const std::string& rid, const std::string& begin, const std::string& end,
+                     PicoState::RawRange* out) const;
   void put_raw(const std::string& rid, const std::string& key, std::string value);
   void erase_raw(const std::string& rid, const std::string& key);
   // Erases every key starting with `prefix` (a log's entries) before this
