@@ -263,20 +263,25 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
     *error = "the engine stopped answering: " + errors.front();
     return kSimulateUnreachable;
   }
+  // By family eci: the spimes ruleset finds a child by its eci at once, by its name only by
+  // asking every child.
   struct Change {
-    std::string type, collection, member;
+    std::string type;
+    const PicoRef* collection;
+    const PicoRef* member;
   };
   std::vector<Change> changes;
   for (int i = 0; i < static_cast<int>(fleet->devices.size()); ++i) {
-    const std::string& name = fleet->devices[i].name;
+    const PicoRef& device = fleet->devices[i];
+    const std::string& name = device.name;
     const int mine = collection_of(i, k);
     if (!members[mine].count(name)) {
-      changes.push_back({"add_to_collection", all_collections[mine].name, name});
+      changes.push_back({"add_to_collection", &all_collections[mine], &device});
       ++fleet->memberships_added;
     }
     for (std::size_t c = 0; c < all_collections.size(); ++c) {
       if (static_cast<int>(c) != mine && members[c].count(name)) {
-        changes.push_back({"remove_from_collection", all_collections[c].name, name});
+        changes.push_back({"remove_from_collection", &all_collections[c], &device});
         ++fleet->memberships_moved;
       }
     }
@@ -284,11 +289,14 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
   FirstError first;
   run_parallel(url, o.connections, changes.size(), [&](std::size_t i, EngineCalls& calls) {
     const Change& c = changes[i];
-    Reply r = calls.event(fleet->owner_eci, kSpimesRid, c.type,
-                          {{"collection", c.collection}, {"member", c.member}});
+    Reply r =
+        calls.event(fleet->owner_eci, kSpimesRid, c.type,
+                    {{"collection", c.collection->family_eci}, {"member", c.member->family_eci}});
     if (r.ok()) return true;
     std::string why;
-    first.set(refused(r, "spimes:" + c.type + " " + c.member + " " + c.collection, &why), why);
+    first.set(
+        refused(r, "spimes:" + c.type + " " + c.member->name + " " + c.collection->name, &why),
+        why);
     return false;
   });
   if (first.code() != kSimulateOk) {

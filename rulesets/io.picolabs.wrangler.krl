@@ -336,7 +336,7 @@ ruleset io.picolabs.wrangler {
     pre {
       prototype = prototypes:get(event:attr("prototype"))
     }
-    if ctx:children >< newEci then
+    if ctx:hasChild(newEci) then
       ctx:eventWait(eci = newEci, domain = "wrangler", name = "prototype_channels_needed",
                     attrs = { "channels": prototype{"channels"} }, failOnError = true)
         setting(made)
@@ -356,7 +356,7 @@ ruleset io.picolabs.wrangler {
       eci re#(.+)#
       setting(newEci)
     foreach prototypes:get(event:attr("prototype")){"initialization"} setting(init)
-    if ctx:children >< newEci then
+    if ctx:hasChild(newEci) then
       ctx:eventWait(eci = newEci, domain = init{"domain"}, name = init{"type"},
                     attrs = init{"attributes"}, failOnError = true)
   }
@@ -383,7 +383,7 @@ ruleset io.picolabs.wrangler {
         => ctx:fail(<<prototype #{event:attr("prototype")}: #{collection} has no well-known channel (#{SUBSCRIPTION_RID})>>)
          | wellKnown{"id"}
     }
-    if ctx:children >< newEci then
+    if ctx:hasChild(newEci) then
       ctx:eventWait(eci = newEci, domain = "wrangler", name = "subscription",
                     attrs = { "wellKnown_Tx": wellKnown_Tx,
                               "Rx_role": sub{"subscriber_role"},
@@ -441,7 +441,7 @@ ruleset io.picolabs.wrangler {
     select when wrangler child_deletion_request
       eci re#(.+)#
       setting(eci)
-    if not (ctx:children >< eci) then ctx:delPico(eci)
+    if not ctx:hasChild(eci) then ctx:delPico(eci)
   }
 
   // {eci} (a child's family ECI, as `children` lists it) or {name} (the
@@ -460,7 +460,7 @@ ruleset io.picolabs.wrangler {
         children().filter(function(c) { c{"name"} == name }).head(){"eci"}
       }
       eci = given_eci => given_eci | given_name => by_name(given_name) | null
-      known = ctx:children >< eci
+      known = not eci.isnull() && ctx:hasChild(eci)
     }
     if known then every {
       ctx:eventWait(eci = eci, domain = "wrangler", name = "rulesets_need_to_cleanup", attrs = {})

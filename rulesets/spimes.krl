@@ -1,11 +1,15 @@
 /* spimes: collections of spimes, managed from the pico that holds them as
    children (by default the root, the owner's pico).
 
+   A child is named by its name, its pico id, or its family eci (the eci
+   this pico knows it by: wrangler's children() lists it, a new_child
+   directive carries it).
+
    spimes:add_to_collection {collection, member, collection_role?,
    subscriber_role?} (or {collection, member_eci, member_host, ...} for a
-   pico on another engine): `collection` and `member` are names (or pico
-   ids) of this pico's children (with member_host, `member` may be the
-   remote pico's eci); the collection has spimes_collection installed.
+   pico on another engine): `collection` and `member` name children of this
+   pico (with member_host, `member` may be the remote pico's eci); the
+   collection has spimes_collection installed.
    The owner first announces the membership to the collection
    (spimes:member_invited with a fresh subscription Id), then has the member
    raise wrangler:subscription towards the collection's wellKnown_Rx with
@@ -32,10 +36,12 @@
    spimes:remove_from_collection {collection, member}: the collection
    cancels that subscription, on both sides.
 
-   Costs: resolving names asks each child once (wrangler's myself); the loop
-   check asks the member, and every child reached through memberships from
-   it, for its member ids (a device, without spimes_collection, is refused
-   at once).
+   Costs: a child given by its eci is found at once (ctx:hasChild) and
+   asked its name and id; one given by name or id is found by asking each
+   child (wrangler's myself), so scripts with many children give ecis. The
+   loop check is made only when the member is itself a collection: it asks
+   every child, then the member and every child reached through
+   memberships from it, for their member ids.
 */
 ruleset spimes {
   meta {
@@ -91,7 +97,16 @@ ruleset spimes {
         { "eci": eci, "name": me{"name"}, "id": me{"id"} }
       })
     }
-    // The child named (or with the id) `given`; refuses when none or several.
+    // The child `given` (its family eci, name or id, see the header) as kids() has it;
+    // refuses when none or several.
+    kid = function(given, what) {
+      ctx:hasChild(given) => kid_at(given) | find_kid(kids(), given, what)
+    }
+    kid_at = function(eci) {
+      me = ctx:query(eci, WRANGLER, "myself");
+      { "eci": eci, "name": me{"name"}, "id": me{"id"} }
+    }
+    // The child named (or with the id) `given` among `all`; refuses when none or several.
     find_kid = function(all, given, what) {
       found = all.filter(function(k) { k{"name"} == given || k{"id"} == given });
       given.isnull() || given == "" => refuse(<<spimes: the #{what} is missing>>)
@@ -139,8 +154,7 @@ ruleset spimes {
   rule add_to_collection {
     select when spimes add_to_collection
     pre {
-      all = kids()
-      collection = find_kid(all, event:attr("collection"), "collection")
+      collection = kid(event:attr("collection"), "collection")
       info = info_of(collection{"eci"})
       a_collection = info.isnull()
         => refuse(<<spimes: "#{collection{"name"}}" is not a collection (it has no spimes_collection)>>)
@@ -153,11 +167,12 @@ ruleset spimes {
       host_given = remote && (member_host.isnull() || member_host == "")
         => refuse("spimes: member_eci needs member_host, the member's engine") | true
       member = remote => remote_member(member_eci, member_host)
-                       | find_kid(all, event:attr("member"), "member")
+                       | kid(event:attr("member"), "member")
       not_itself = member{"id"} == collection{"id"}
         => refuse(<<spimes: "#{collection{"name"}}" cannot be a member of itself>>) | true
-      no_loop = not remote
-                && reaches(all.collect(function(k) { k{"id"} }), member{"id"}, collection{"id"}, 0)
+      member_is_collection = not remote && not info_of(member{"eci"}).isnull()
+      no_loop = member_is_collection
+                && reaches(kids().collect(function(k) { k{"id"} }), member{"id"}, collection{"id"}, 0)
         => refuse(<<spimes: adding "#{member{"name"}}" to "#{collection{"name"}}" would make a loop: "#{collection{"name"}}" is already among the members of "#{member{"name"}}">>)
         | true
       already = member_ids_of(collection{"eci"}) >< member{"id"}
@@ -226,8 +241,7 @@ ruleset spimes {
   rule remove_from_collection {
     select when spimes remove_from_collection
     pre {
-      all = kids()
-      collection = find_kid(all, event:attr("collection"), "collection")
+      collection = kid(event:attr("collection"), "collection")
       a_collection = info_of(collection{"eci"}).isnull()
         => refuse(<<spimes: "#{collection{"name"}}" is not a collection (it has no spimes_collection)>>)
         | true
@@ -235,9 +249,11 @@ ruleset spimes {
       listed = ctx:query(collection{"eci"}, COLLECTION_RID, "members")
                  .filter(function(m) { m{"name"} == who || m{"id"} == who || m{"eci"} == who })
                  .head()
-      kid = all.filter(function(k) { k{"name"} == who || k{"id"} == who }).head()
+      child = listed => null
+              | ctx:hasChild(who) => kid_at(who)
+              | kids().filter(function(k) { k{"name"} == who || k{"id"} == who }).head()
       target = listed => listed{"id"}
-             | kid => kid{"id"}
+             | child => child{"id"}
              | refuse(<<spimes: "#{who}" is neither a member of "#{collection{"name"}}" nor a child of this pico>>)
       member = member_ids_of(collection{"eci"}) >< target
     }

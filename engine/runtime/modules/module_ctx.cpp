@@ -77,6 +77,11 @@ Value parent(EvalContext& ctx, const BoundArgs&) {
 Value children(EvalContext& ctx, const BoundArgs&) {
   return strings(H(ctx, "ctx:children").children());
 }
+// ctx:hasChild(eci) (ours): whether `eci` is the family channel of one of this
+// pico's children, without copying them all as ctx:children does.
+Value has_child(EvalContext& ctx, const BoundArgs& a) {
+  return Value(H(ctx, "ctx:hasChild").has_child(krl::to_string(a[0])));
+}
 Value channels(EvalContext& ctx, const BoundArgs&) {
   Array out;
   for (const auto& c : H(ctx, "ctx:channels").channels()) out.push_back(channel_to_value(c));
@@ -578,6 +583,7 @@ const krl::Module& ctx_module() {
           {"rid_author", {}, rid_author, K::Function, true},
           {"parent", {}, parent, K::Function, true},
           {"children", {}, children, K::Function, true},
+          {"hasChild", {"eci"}, has_child},
           {"channels", {}, channels, K::Function, true},
           {"hasChannel", {"eci"}, has_channel},
           {"rulesets", {}, rulesets, K::Function, true},
