@@ -69,7 +69,7 @@ std::vector<std::string> mark_violation_logs(const SimulateOptions& o, const cli
                                              const Fleet& fleet, std::string* error) {
   std::vector<std::string> marks(fleet.collections.size());
   std::mutex mu;
-  run_parallel(url, o.connections, fleet.collections.size(), [&](std::size_t i, EngineCalls& c) {
+  run_parallel(url, o, fleet.collections.size(), [&](std::size_t i, EngineCalls& c) {
     Reply r = fleet.collection_query(c, fleet.collections[i], "violations", {{"limit", 1}});
     if (!r.ok() || !r.body.is_object() || !r.body.value("entries", json()).is_array()) {
       std::lock_guard<std::mutex> lock(mu);
@@ -196,7 +196,7 @@ CheckResult check_violations(const SimulateOptions& o, const client::Url& url, c
     std::vector<std::map<std::string, std::int64_t>> logged(k);
     std::string error;
     std::mutex mu;
-    run_parallel(url, o.connections, k, [&](std::size_t c, EngineCalls& calls) {
+    run_parallel(url, o, k, [&](std::size_t c, EngineCalls& calls) {
       const std::int64_t pages = (expected_in[c] + unknown_in[c]) / kSmallestPage + 10;
       std::string why;
       if (count_entries(calls, fleet, fleet.collections[c], marks[c], pages, &logged[c], &why))

@@ -169,7 +169,7 @@ int make_or_find(const SimulateOptions& o, const client::Url& url, const Fleet& 
                  const std::map<std::string, std::string>& children, const Profile& profile,
                  std::vector<PicoRef>* refs, std::string* error) {
   FirstError first;
-  run_parallel(url, o.connections, refs->size(), [&](std::size_t i, EngineCalls& calls) {
+  run_parallel(url, o, refs->size(), [&](std::size_t i, EngineCalls& calls) {
     PicoRef& p = (*refs)[i];
     std::string why;
     auto found = children.find(p.name);
@@ -237,7 +237,7 @@ int statuses(const SimulateOptions& o, const client::Url& url, const Fleet& flee
   members->assign(collections.size(), {});
   errors->assign(collections.size(), "");
   std::atomic<bool> unreachable{false};
-  run_parallel(url, o.connections, collections.size(), [&](std::size_t i, EngineCalls& calls) {
+  run_parallel(url, o, collections.size(), [&](std::size_t i, EngineCalls& calls) {
     Reply r = fleet.collection_query(calls, collections[i], "status");
     if (!r.ok() || !(r.body.is_array() || r.body.is_object())) {
       (*errors)[i] = "the status of " + collections[i].name + ": " + r.describe();
@@ -287,7 +287,7 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
     }
   }
   FirstError first;
-  run_parallel(url, o.connections, changes.size(), [&](std::size_t i, EngineCalls& calls) {
+  run_parallel(url, o, changes.size(), [&](std::size_t i, EngineCalls& calls) {
     const Change& c = changes[i];
     Reply r =
         calls.event(fleet->owner_eci, kSpimesRid, c.type,
@@ -389,7 +389,7 @@ Reply Fleet::device_query(EngineCalls& calls, const PicoRef& d, const std::strin
 int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
                  std::string* error) {
   const auto start = Clock::now();
-  client::HttpClient client(url, setup_client_options());
+  client::HttpClient client(url, setup_client_options(o));
   EngineCalls calls(&client);
 
   if (int code = find_owner(calls, o, &fleet->owner_eci, error); code != kSimulateOk) return code;
@@ -454,7 +454,7 @@ int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
     if (!d.created) reused.push_back(i);
   }
   FirstError first;
-  run_parallel(url, o.connections, reused.size(), [&](std::size_t i, EngineCalls& c) {
+  run_parallel(url, o, reused.size(), [&](std::size_t i, EngineCalls& c) {
     std::string why;
     int code = check_thresholds(c, *fleet, fleet->devices[reused[i]], &why);
     if (code != kSimulateOk) first.set(code, why);

@@ -15,14 +15,15 @@
 
 namespace spime::devices {
 
-// A set-up request may make a pico from a prototype, in one transaction.
-constexpr std::chrono::seconds kSetupRequestTimeout{30};
+struct SimulateOptions;
 
-// Returns false when a task returned false.
-bool run_parallel(const client::Url& url, int connections, std::size_t n,
+// Returns false when a task returned false. o.connections threads, each request bounded by
+// o.request_timeout_seconds.
+bool run_parallel(const client::Url& url, const SimulateOptions& o, std::size_t n,
                   const std::function<bool(std::size_t index, EngineCalls& calls)>& task);
 
-// A client for the set-up and the checks (kSetupRequestTimeout).
-client::Options setup_client_options();
+// A client for the set-up and the checks: a set-up request may make a pico from a prototype,
+// in one transaction, or list every child (o.request_timeout_seconds).
+client::Options setup_client_options(const SimulateOptions& o);
 
 }  // namespace spime::devices

@@ -38,7 +38,7 @@ std::string await_statuses(const SimulateOptions& o, const client::Url& url, con
     std::vector<std::map<std::string, nlohmann::json>> status(k);
     std::string error;
     std::mutex mu;
-    run_parallel(url, o.connections, k, [&](std::size_t c, EngineCalls& calls) {
+    run_parallel(url, o, k, [&](std::size_t c, EngineCalls& calls) {
       Reply r = fleet.collection_query(calls, fleet.collections[c], "status");
       if (!r.ok() || !(r.body.is_array() || r.body.is_object())) {
         std::lock_guard<std::mutex> lock(mu);
@@ -102,7 +102,7 @@ CheckResult check_silence(const SimulateOptions& o, const client::Url& url, cons
   if (o.clock_advance) {
     const auto ms =
         static_cast<long long>(std::ceil((window + p.heartbeat_interval_seconds) * 1000));
-    client::HttpClient client(url, setup_client_options());
+    client::HttpClient client(url, setup_client_options(o));
     EngineCalls calls(&client);
     Reply r =
         calls.post("/api/clock?advance=" + std::to_string(ms) + "&eci=" + fleet.owner_eci, "");

@@ -62,6 +62,8 @@ struct SimulateOptions {
   // How long the set-up and the end check wait for what picos do after
   // answering (memberships, reports on their way, statuses).
   double settle_seconds = 20;
+  // Each set-up and check request's limit (an engine with many picos lists them slowly).
+  double request_timeout_seconds = 30;
 };
 
 // Runs one simulation; returns one of the kSimulate* codes. Never throws.

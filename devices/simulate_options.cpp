@@ -74,6 +74,9 @@ std::string check_options(SimulateOptions* o, client::Url* url) {
   if (!std::isfinite(o->settle_seconds) || o->settle_seconds <= 0 ||
       o->settle_seconds > kMaxSettleSeconds)
     return "--settle must be more than 0 and at most 600 seconds";
+  if (!std::isfinite(o->request_timeout_seconds) || o->request_timeout_seconds < 1 ||
+      o->request_timeout_seconds > kMaxRequestTimeoutSeconds)
+    return "--request-timeout must be at least 1 and at most 3600 seconds";
   if (o->setup_only && o->clock_advance) return "--setup-only runs no load: no --clock-advance";
   return "";
 }
@@ -155,6 +158,10 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
   cmd->add_option("--settle", o->settle_seconds,
                   "seconds the set-up and the check wait for what picos do after answering "
                   "(memberships, reports on their way, statuses)")
+      ->type_name("S")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout", o->request_timeout_seconds,
+                  "seconds each set-up and check request may take (listing many picos is slow)")
       ->type_name("S")
       ->capture_default_str();
   cmd->add_flag("!--no-progress", o->progress, "no live progress line on stderr");

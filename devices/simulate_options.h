@@ -18,6 +18,7 @@ constexpr double kMaxDurationSeconds = 24 * 3600;
 constexpr double kMaxRate = 1e6;
 constexpr double kMaxIntervalSeconds = 3600;
 constexpr double kMaxSettleSeconds = 600;
+constexpr double kMaxRequestTimeoutSeconds = 3600;
 
 constexpr const char* kDefaultUrl = "http://127.0.0.1:3000";
 
