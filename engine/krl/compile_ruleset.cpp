@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "engine/krl/compile_purity.h"
 #include "engine/krl/compile_scope.h"
 #include "engine/krl/eval_nodes.h"
 #include "engine/krl/parser.h"
@@ -22,6 +23,34 @@ bool has_errors(const std::vector<CompileError>& errors) {
 }
 
 namespace {
+
+// Program::shareable_globals: every configure default, `with` and global
+// declaration is pico-independent (compile_purity.h), and no `within` is
+// computed per instance.
+bool globals_are_shareable(const ast::Ruleset& rs, const std::vector<RuleInfo>& rules) {
+  std::set<std::string> aliases, declared;
+  for (const auto& u : rs.meta.use) aliases.insert(u.alias ? *u.alias : u.rid);
+  for (const auto& d : rs.meta.configure) declared.insert(d.name);
+  for (const auto& d : rs.global) declared.insert(d.name);
+  auto pure = [&](const ast::ExprPtr& e) {
+    return !e || detail::is_pico_independent(*e, aliases, declared);
+  };
+  for (const auto& d : rs.meta.configure) {
+    if (!pure(d.value)) return false;
+  }
+  for (const auto& u : rs.meta.use) {
+    for (const auto& w : u.with) {
+      if (!pure(w.value)) return false;
+    }
+  }
+  for (const auto& d : rs.global) {
+    if (!pure(d.value)) return false;
+  }
+  for (const auto& r : rules) {
+    if (r.within_is_dynamic) return false;
+  }
+  return true;
+}
 
 void sort_errors(std::vector<CompileError>* errors, size_t from) {
   std::stable_sort(errors->begin() + static_cast<long>(from), errors->end(),
@@ -241,6 +270,7 @@ std::shared_ptr<const Program> compile_ruleset(const ast::Ruleset& rs,
     code->rule_code.emplace_back();
     c.rule(r, &code->rules.back(), &code->rule_code.back());
   }
+  code->shareable_globals = globals_are_shareable(rs, code->rules);
 
   // A shared or provided name is a global, or in the root scope: an operator
   // or built-in action of the stdlib (given a slot of its own here).

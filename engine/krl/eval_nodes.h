@@ -169,6 +169,9 @@ struct ProgramCode : CodeUnit {
   int nslots = 0;
   std::vector<std::pair<std::string, int>> shares;    // name -> global slot
   std::vector<std::pair<std::string, int>> provides;  // name -> global slot
+  // Every init step's value is the same on every pico (compile_purity.h), and
+  // no rule's `within` is computed: see Program::shareable_globals.
+  bool shareable_globals = false;
 };
 
 struct ExprCode : CodeUnit {

@@ -24,6 +24,9 @@ const std::string& Program::rid() const {
 const ProgramMeta& Program::meta() const {
   return code_->meta;
 }
+bool Program::shareable_globals() const {
+  return code_->shareable_globals;
+}
 const std::vector<RuleInfo>& Program::rules() const {
   return code_->rules;
 }

@@ -115,6 +115,12 @@ class Program {
   // Index of the rule named `name`, or -1.
   int rule_index(std::string_view name) const;
   const detail::ProgramCode& code() const { return *code_; }
+  // True when evaluating the globals (configure defaults, `use module ...
+  // with`, global declarations) reads nothing of the pico, the event, the
+  // clock or chance, and no rule's `within` is computed: then two instances
+  // with the same configuration and the same used modules' instances are
+  // equal, and the runtime may give one to every such pico.
+  bool shareable_globals() const;
 
  private:
   std::shared_ptr<const detail::ProgramCode> code_;

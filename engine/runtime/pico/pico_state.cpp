@@ -18,16 +18,49 @@ using krl::Value;
 
 namespace {
 
+// What instantiate made: the instance, whether it may be shared (its
+// ruleset's globals are shareable and so are its modules'), and the ruleset
+// versions of its modules, all levels, in the order they were checked.
+struct Made {
+  std::shared_ptr<krl::RulesetInstance> instance;
+  bool shareable = false;
+  std::vector<std::shared_ptr<const LoadedRuleset>> modules;
+};
+
+// The configuration as the shared instances' key (its encoding).
+std::string config_key(const Map& config) {
+  return krl::encode_json(Value(config));
+}
+
 // `chain`: the rids being instantiated, outermost first. A `use module` of a
 // rid already in it is a dependency cycle: refused with the cycle named
 // (reference CorePico.use, "Dependency Cycle Found: ..."), before the nesting
 // limit would stop it. The registry refuses registering cycles; this catches
 // any that reach an instance anyway (e.g. records persisted before that check).
-std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const LoadedRuleset>& rs,
-                                                  const Map& config, Services& services,
-                                                  krl::EvalContext& ctx,
-                                                  std::vector<std::string>& chain,
-                                                  const InstalledOnPico& installed) {
+//
+// A ruleset whose globals are shareable (krl::Program::shareable_globals) is
+// first looked up in its version's SharedInstances: an instance made for
+// another pico with the same configuration serves when its modules are still
+// the registry's versions and installed here (checked in the order a new
+// instance would check them, with the same errors).
+Made instantiate(const std::shared_ptr<const LoadedRuleset>& rs, const Map& config,
+                 Services& services, krl::EvalContext& ctx, std::vector<std::string>& chain,
+                 const InstalledOnPico& installed) {
+  const bool shareable = rs->program->shareable_globals() && rs->shared;
+  std::string key;
+  if (shareable) {
+    key = config_key(config);
+    if (std::optional<SharedInstances::Entry> e = rs->shared->find(key)) {
+      bool current = true;
+      for (const auto& m : e->modules) current = current && services.registry().get(m->rid) == m;
+      if (current) {
+        for (const auto& m : e->modules) {
+          if (!installed(m->rid)) throw krl::KrlError("Module not found: " + m->rid);
+        }
+        return Made{std::move(e->instance), true, std::move(e->modules)};
+      }
+    }
+  }
   chain.push_back(rs->rid);
   struct Pop {
     std::vector<std::string>& chain;
@@ -42,11 +75,13 @@ std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const Lo
     std::shared_ptr<krl::RulesetInstance> instance;
   };
   auto owner = std::make_shared<WithModules>();
+  Made made;
+  made.shareable = shareable;
   krl::InstanceOptions options;
   options.config = config;
-  options.use_module = [&services, &chain, &owner, &installed](const krl::UseModuleSpec& use,
-                                                               const Map& with,
-                                                               krl::EvalContext& c) -> Map {
+  options.use_module = [&services, &chain, &owner, &installed, &made](const krl::UseModuleSpec& use,
+                                                                      const Map& with,
+                                                                      krl::EvalContext& c) -> Map {
     auto seen = std::find(chain.begin(), chain.end(), use.rid);
     if (seen != chain.end()) {
       std::string cycle;
@@ -62,15 +97,20 @@ std::shared_ptr<krl::RulesetInstance> instantiate(const std::shared_ptr<const Lo
     if (c.depth > c.limits.max_call_depth) {
       throw krl::KrlError("use module nesting is too deep (" + use.rid + ")");
     }
+    made.modules.push_back(used);
     ++c.depth;
-    auto inst = instantiate(used, with, services, c, chain, installed);
+    Made inner = instantiate(used, with, services, c, chain, installed);
     --c.depth;
-    owner->modules.push_back(inst);
-    return inst->provides();
+    made.shareable = made.shareable && inner.shareable;
+    made.modules.insert(made.modules.end(), inner.modules.begin(), inner.modules.end());
+    owner->modules.push_back(inner.instance);
+    return inner.instance->provides();
   };
   owner->instance = krl::RulesetInstance::create(rs->program, options, ctx);
   krl::RulesetInstance* raw = owner->instance.get();
-  return std::shared_ptr<krl::RulesetInstance>(std::move(owner), raw);
+  made.instance = std::shared_ptr<krl::RulesetInstance>(std::move(owner), raw);
+  if (made.shareable) rs->shared->put(key, SharedInstances::Entry{made.instance, made.modules});
+  return made;
 }
 
 }  // namespace
@@ -95,7 +135,7 @@ std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const Loaded
                                                     krl::EvalContext& ctx,
                                                     const InstalledOnPico& installed) {
   std::vector<std::string> chain;
-  return instantiate(rs, config, services, ctx, chain, installed);
+  return instantiate(rs, config, services, ctx, chain, installed).instance;
 }
 
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,

@@ -173,7 +173,10 @@ using InstalledOnPico = std::function<bool(std::string_view rid)>;
 // through the registry (each used module gets its own instance, configured by
 // `with`). As the reference, a used module must be installed on the same pico
 // (`installed`): otherwise "Module not found: <rid>". Errors are thrown as
-// KrlError.
+// KrlError. A ruleset whose globals are shareable gets the instance another
+// pico has with the same configuration and modules (shared_instances.h):
+// instances are read-only once made, so any number of picos and threads use
+// one at once.
 std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const LoadedRuleset> rs,
                                                     const krl::Map& config, Services& services,
                                                     krl::EvalContext& ctx,

@@ -39,6 +39,7 @@
 #include "engine/krl/compiler.h"
 #include "engine/krl/program.h"
 #include "engine/runtime/rulesets/ruleset_source.h"
+#include "engine/runtime/rulesets/shared_instances.h"
 #include "engine/runtime/select_when/select_when.h"
 #include "engine/runtime/timers/clock.h"
 
@@ -61,6 +62,8 @@ struct LoadedRuleset {
   // One per rule (same index as program->rules()); null for an inactive rule.
   // Compiled with the rule's literal `within` (see PicoState for dynamic ones).
   std::vector<std::shared_ptr<const SelectWhen>> select;
+  // This version's instances that picos share (shareable globals only).
+  std::shared_ptr<SharedInstances> shared = std::make_shared<SharedInstances>();
 };
 
 class RulesetRegistry {
