@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/devices/simulator_run.h"
+#include "tests/cli/run_spime.h"
 #include "tests/integration/server_fixture.h"
 
 namespace spime::devices_test {
@@ -23,6 +23,26 @@ using integration::json;
 using integration::ServerOptions;
 using integration::SpimeServer;
 namespace fs = std::filesystem;
+
+// One `spime devices simulate` run: what run_spime says, the command, and
+// its --json summary.
+struct SimulatorRun : cli_test::Run {
+  std::vector<std::string> args;
+  nlohmann::json json() const {
+    return nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  }
+  std::string describe() const { return cli_test::describe(args, *this); }
+};
+
+// `spime devices simulate <args>`, killed after `timeout`.
+SimulatorRun run_simulator(const std::vector<std::string>& args,
+                           std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  SimulatorRun run;
+  run.args = {"devices", "simulate"};
+  run.args.insert(run.args.end(), args.begin(), args.end());
+  static_cast<cli_test::Run&>(run) = cli_test::run_spime(run.args, {}, timeout);
+  return run;
+}
 
 const std::string kSource = SPIME_SOURCE_DIR;
 
