@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,24 @@ struct CliServer {
     INFO("url " << url << ", engine " << server.url());
     REQUIRE(url.rfind(server.url() + "/", 0) == 0);
     return server.post(url.substr(server.url().size()), body);
+  }
+
+  // `spime collection add COLLECTION MEMBER [extra...]` (REQUIREs exit 0),
+  // then waits (at most 10 s) until the member's side is established: no
+  // subscription request of its own left pending (`spime query MEMBER
+  // io.picolabs.subscription outbound`).
+  void join(const std::string& collection, const std::string& member, Args extra = {}) const {
+    Args add = {"collection", "add", collection, member};
+    add.insert(add.end(), extra.begin(), extra.end());
+    Run r = run(add);
+    INFO(describe(add, r));
+    REQUIRE(r.exit_code == 0);
+    INFO("waiting for the subscriptions of " << member);
+    REQUIRE(integration::eventually(
+        [&] {
+          return expect_json({"query", member, "io.picolabs.subscription", "outbound"}).empty();
+        },
+        std::chrono::seconds(10)));
   }
 
   // Posts shared/esproto/<file> to a heartbeat URL; REQUIREs 200 and
