@@ -7,6 +7,14 @@
 //     `spimes` ruleset: spimes:add_to_collection {collection, member,
 //     collection_role?, subscriber_role?} and spimes:remove_from_collection
 //     {collection, member}, both by name.
+//   - A member on another engine (--member-host URL) is named on that
+//     engine and gets a channel of the command line's own there, tagged
+//     spime-member, admitting only what the collection's side asks of it
+//     (wrangler:subscription; the wrangler's name and id): the parent gets
+//     spimes:add_to_collection {collection, member_eci: that channel,
+//     member_host: URL}, and removal names the member by its pico id.
+//   - The answer's directive says whether anything changed: member_added or
+//     already_a_member, member_removed or not_a_member.
 //   - On the collection, ruleset spimes_collection shares members() and
 //     status().
 #include <cstdio>
@@ -29,12 +37,74 @@ namespace {
 constexpr const char* kSpimesRid = "spimes";
 constexpr const char* kSpimesDomain = "spimes";
 constexpr const char* kCollectionRid = "spimes_collection";
+constexpr const char* kWranglerRid = "io.picolabs.wrangler";
+constexpr const char* kMemberChannelTag = "spime-member";
 
 struct CollectionArgs {
   ClientFlags client;
   NewPico made;  // made.name: the collection
   std::string member, collection_role, subscriber_role;
+  std::string member_host;  // the member's engine, when not the collection's
 };
+
+// A member on another engine: its pico there, the channel the collection's
+// side uses (kMemberChannelTag) and its pico id.
+struct RemoteMember {
+  Pico pico;
+  std::string eci, id;
+};
+
+// What the collection's side asks of a remote member (spimes.krl): the
+// subscription request, and the wrangler's name and id.
+json member_event_policy() {
+  return {{"allow", json::array({{{"domain", "wrangler"}, {"name", "subscription"}}})},
+          {"deny", json::array()}};
+}
+json member_query_policy() {
+  return {{"allow", json::array({{{"rid", kWranglerRid}, {"name", "name"}},
+                                 {{"rid", kWranglerRid}, {"name", "id"}}})},
+          {"deny", json::array()}};
+}
+
+// The engine at a.member_host; a url that does not parse is bad usage.
+Problem open_member_host(const CollectionArgs& a, std::unique_ptr<EngineClient>* out) {
+  ClientFlags flags;
+  flags.url = a.member_host;
+  Problem problem;
+  *out = EngineClient::open(flags, &problem);
+  if (*out) return {};
+  const std::string said = "--url: ";  // EngineClient::open names the option it knows
+  if (problem.message.rfind(said, 0) == 0) problem.message.erase(0, said.size());
+  return usage("--member-host: " + problem.message);
+}
+
+// Finds a.member on `remote` (the engine at a.member_host), with its channel
+// for the collection (made the first time) and its id.
+Problem find_remote_member(EngineClient& remote, const CollectionArgs& a, RemoteMember* out) {
+  auto there = [&remote](Problem p) {
+    if (p.exit_code == kExitRefused) p.message = "at " + remote.url() + ": " + p.message;
+    return p;
+  };
+  if (Problem p = find_pico(remote, a.member, &out->pico)) return there(p);
+  if (Problem p = own_channel(remote, out->pico.ui_eci, kMemberChannelTag, member_event_policy(),
+                              member_query_policy(), &out->eci))
+    return there(p);
+  Answer id = remote.query(out->eci, kWranglerRid, "id");
+  if (id.problem) return there(id.problem);
+  if (!id.body.is_string()) return there(refused("unexpected answer to wrangler/id: " + id.text));
+  out->id = id.body.get<std::string>();
+  return {};
+}
+
+// Whether an event's answer carries a directive named `name`.
+bool has_directive(const json& answer, const std::string& name) {
+  const json directives = member(answer, "directives");
+  if (!directives.is_array()) return false;
+  for (const auto& d : directives) {
+    if (text_at(d, "name") == name) return true;
+  }
+  return false;
+}
 
 // Installs `spimes` on the pico behind `ui_eci` unless it has it: from the
 // folder its wrangler came from (the engine's shipped rulesets), with
@@ -59,19 +129,43 @@ Problem ensure_spimes(EngineClient& engine, const Pico& pico) {
 }
 
 // Sends spimes:add_to_collection (or remove_from_collection) for the
-// collection and the member to their parent (installing `spimes` there first
-// when it is missing).
+// collection and the member to the collection's parent (installing `spimes`
+// there first when it is missing). The member is a sibling of the
+// collection, or with --member-host a pico of another engine.
 Problem change_membership(EngineClient& engine, const CollectionArgs& a, bool add) {
-  Pico collection, member, parent;
+  std::unique_ptr<EngineClient> remote_engine;
+  if (!a.member_host.empty()) {
+    if (Problem p = open_member_host(a, &remote_engine)) return p;
+  }
+  Pico collection, parent;
   if (Problem p = find_pico(engine, a.made.name, &collection)) return p;
-  if (Problem p = find_pico(engine, a.member, &member)) return p;
-  if (collection.parent_ui_eci.empty() || collection.parent_ui_eci != member.parent_ui_eci) {
-    return refused(collection.path + " and " + member.path +
-                   " must be children of the same pico (it keeps the collection)");
+  json attrs = {{"collection", collection.name}};
+  std::string member_path;
+  if (a.member_host.empty()) {
+    Pico member;
+    if (Problem p = find_pico(engine, a.member, &member)) return p;
+    if (collection.parent_ui_eci.empty() || collection.parent_ui_eci != member.parent_ui_eci) {
+      return refused(collection.path + " and " + member.path +
+                     " must be children of the same pico (it keeps the collection)");
+    }
+    attrs["member"] = member.name;
+    member_path = member.path;
+  } else {
+    if (collection.parent_ui_eci.empty())
+      return refused(collection.path +
+                     " is the root: a collection is a child of the pico that keeps it");
+    RemoteMember remote;
+    if (Problem p = find_remote_member(*remote_engine, a, &remote)) return p;
+    if (add) {
+      attrs["member_eci"] = remote.eci;
+      attrs["member_host"] = remote_engine->url();
+    } else {
+      attrs["member"] = remote.id;
+    }
+    member_path = remote.pico.path + " at " + remote_engine->url();
   }
   if (Problem p = find_pico(engine, collection.parent_ui_eci, &parent)) return p;
   if (Problem p = ensure_spimes(engine, parent)) return p;
-  json attrs = {{"collection", collection.name}, {"member", member.name}};
   if (!a.collection_role.empty()) attrs["collection_role"] = a.collection_role;
   if (!a.subscriber_role.empty()) attrs["subscriber_role"] = a.subscriber_role;
   std::string eci;
@@ -81,8 +175,11 @@ Problem change_membership(EngineClient& engine, const CollectionArgs& a, bool ad
   if (answer.problem) return answer.problem;
   if (a.client.json) {
     std::printf("%s\n", answer.text.c_str());
+  } else if (has_directive(answer.body, add ? "already_a_member" : "not_a_member")) {
+    std::printf("%s %s in %s: nothing to do\n", member_path.c_str(), add ? "is already" : "is not",
+                collection.path.c_str());
   } else {
-    std::printf("%s %s %s %s\n", add ? "added" : "removed", member.path.c_str(),
+    std::printf("%s %s %s %s\n", add ? "added" : "removed", member_path.c_str(),
                 add ? "to" : "from", collection.path.c_str());
   }
   return {};
@@ -157,9 +254,14 @@ void add_collection_options(CLI::App* cmd, CollectionArgs* a, bool roles) {
   cmd->add_option("collection", a->made.name, "the collection (name, path or UI ECI)")
       ->required()
       ->type_name("COLLECTION");
-  cmd->add_option("member", a->member, "the member (name, path or UI ECI)")
+  cmd->add_option("member", a->member,
+                  "the member (name, path or UI ECI; on the --member-host engine when given)")
       ->required()
       ->type_name("MEMBER");
+  cmd->add_option("--member-host", a->member_host,
+                  "the member is a pico of the engine at this URL, as the collection's engine "
+                  "reaches it (http://HOST[:PORT])")
+      ->type_name("URL");
   if (roles) {
     cmd->add_option("--collection-role", a->collection_role, "the collection's role")
         ->type_name("ROLE");
@@ -189,7 +291,8 @@ void add_collection_commands(CLI::App& app, Outcome* out) {
   });
 
   auto added = std::make_shared<CollectionArgs>();
-  cmd = collection->add_subcommand("add", "add a member (a sibling pico) to a collection");
+  cmd = collection->add_subcommand(
+      "add", "add a member (a sibling pico, or a pico of another engine) to a collection");
   add_collection_options(cmd, added.get(), true);
   run_with_engine(cmd, out, "collection add", &added->client, [added](EngineClient& engine) {
     return change_membership(engine, *added, /*add=*/true);

@@ -216,7 +216,7 @@ void add_log_command(CLI::App& app, Outcome* out, const char* name, const char* 
       ->type_name("N");
   cmd->add_option("--since", a->since, "only entries received at or after TIME (ISO 8601)")
       ->type_name("TIME");
-  cmd->add_option("--until", a->until, "only entries received before TIME (ISO 8601)")
+  cmd->add_option("--until", a->until, "only entries received at or before TIME (ISO 8601)")
       ->type_name("TIME");
   cmd->add_option("--cursor", a->cursor, "start after this entry (the `older:` cursor)")
       ->type_name("CURSOR");

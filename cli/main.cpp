@@ -26,6 +26,16 @@ void (*const kGroups[])(CLI::App&, Outcome*) = {
     spime::cli::add_device_commands,     add_devices_group,
 };
 
+// One command per command line: a word after the command is never taken
+// for another command of the table (`spime collection ls battery` lists the
+// collection named battery). Without a maximum of one, CLI11 looks a word
+// up among the parents' subcommands once a command's positionals are
+// optional or filled, and runs that one instead.
+void one_command_each(CLI::App* app) {
+  app->require_subcommand(static_cast<int>(app->get_require_subcommand_min()), 1);
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) one_command_each(sub);
+}
+
 const char kFooter[] =
     "Client commands talk to a running engine at --url (default http://127.0.0.1:3000,\n"
     "or the environment variable SPIME_URL); --json prints the engine's JSON.\n"
@@ -40,6 +50,7 @@ int main(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   Outcome outcome;
   for (auto add : kGroups) add(app, &outcome);
+  one_command_each(&app);
 
   const std::string first = argc > 1 ? argv[1] : "";
   if (first == "help") {  // as --help (not listed: --help is the documented way)

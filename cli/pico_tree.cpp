@@ -73,17 +73,18 @@ Probe probe(EngineClient& engine, const std::string& arg) {
   return out;
 }
 
-bool is_cli_channel(const json& channel) {
+// Whether `channel` (one of the UI's `pico` answer) is tagged `tag` alone.
+bool tagged_alone(const json& channel, const std::string& tag) {
   auto tags = channel.find("tags");
   return channel.is_object() && tags != channel.end() && tags->is_array() && tags->size() == 1 &&
-         (*tags)[0] == kCliChannelTag && channel.contains("id") && channel["id"].is_string();
+         (*tags)[0] == tag && channel.contains("id") && channel["id"].is_string();
 }
 
-std::string find_cli_channel(const json& details) {
+std::string find_channel(const json& details, const std::string& tag) {
   auto channels = details.find("channels");
   if (channels == details.end() || !channels->is_array()) return "";
   for (const auto& c : *channels) {
-    if (is_cli_channel(c)) return c["id"].get<std::string>();
+    if (tagged_alone(c, tag)) return c["id"].get<std::string>();
   }
   return "";
 }
@@ -220,23 +221,26 @@ bool has_ruleset(const json& details, const std::string& rid) {
   return false;
 }
 
-Problem cli_channel(EngineClient& engine, const std::string& ui_eci, std::string* eci) {
+Problem own_channel(EngineClient& engine, const std::string& ui_eci, const std::string& tag,
+                    const json& event_policy, const json& query_policy, std::string* eci) {
   json details;
   if (Problem p = pico_details(engine, ui_eci, &details)) return p;
-  *eci = find_cli_channel(details);
+  *eci = find_channel(details, tag);
   if (!eci->empty()) return {};
-  json attrs = {{"tags", json::array({kCliChannelTag})},
-                {"eventPolicy", allow_all("domain", "name")},
-                {"queryPolicy", allow_all("rid", "name")}};
+  json attrs = {
+      {"tags", json::array({tag})}, {"eventPolicy", event_policy}, {"queryPolicy", query_policy}};
   Answer made = engine.event(ui_eci, "engine_ui", "new_channel", attrs);
   if (made.problem) return made.problem;
   if (Problem p = pico_details(engine, ui_eci, &details)) return p;
-  *eci = find_cli_channel(details);
-  if (eci->empty()) {
-    return refused("the engine made no " + std::string(kCliChannelTag) +
-                   " channel on the pico with UI ECI " + ui_eci);
-  }
+  *eci = find_channel(details, tag);
+  if (eci->empty())
+    return refused("the engine made no " + tag + " channel on the pico with UI ECI " + ui_eci);
   return {};
+}
+
+Problem cli_channel(EngineClient& engine, const std::string& ui_eci, std::string* eci) {
+  return own_channel(engine, ui_eci, kCliChannelTag, allow_all("domain", "name"),
+                     allow_all("rid", "name"), eci);
 }
 
 }  // namespace spime::cli

@@ -74,6 +74,14 @@ Problem target_eci(EngineClient& engine, const std::string& arg, std::string* ec
 // The pico's spime-cli channel, made the first time (see above).
 Problem cli_channel(EngineClient& engine, const std::string& ui_eci, std::string* eci);
 
+// A channel of the command line's own on the pico behind `ui_eci`, tagged
+// `tag` alone: found by that tag, or made the first time through the UI
+// channel with these policies (engine_ui:new_channel; `{"allow": [...],
+// "deny": [...]}`, as wrangler:new_channel_request takes them). A channel
+// already there keeps the policies it was made with.
+Problem own_channel(EngineClient& engine, const std::string& ui_eci, const std::string& tag,
+                    const json& event_policy, const json& query_policy, std::string* eci);
+
 // The UI's `pico` answer for a UI ECI: {eci, parent, children, channels, rulesets}.
 Problem pico_details(EngineClient& engine, const std::string& ui_eci, json* out);
 

@@ -2,7 +2,7 @@
 //   GET  /api/prototypes        -> {"prototypes": [{"name", ...}]}
 //   GET  /api/prototypes/NAME   -> the resolved prototype; 404 {"error"} when unknown
 //   POST /api/prototypes/check  {"file", "yaml"} -> {"ok": true, "prototypes": [...]},
-//                               or 400 {"error": "file:line:col: message"}
+//                               or 400 {"error": "Error: file:line:col: message"}
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +18,8 @@
 namespace spime::cli {
 
 namespace {
+
+constexpr char kErrorPrefix[] = "Error: ";
 
 struct PrototypeArgs {
   ClientFlags client;
@@ -54,8 +56,11 @@ Problem check_file(EngineClient& engine, const PrototypeArgs& a, const std::stri
   if (!read_file(file, &yaml, &error)) return usage(error);
   Answer answer = engine.post("/api/prototypes/check", {{"file", file}, {"yaml", yaml}});
   if (answer.status == 400 && !text_at(answer.body, "error").empty()) {
-    // file:line:col: message, as `spime krl check` prints its problems.
-    std::fprintf(stderr, "%s\n", text_at(answer.body, "error").c_str());
+    // file:line:col: message, as `spime krl check` prints its problems (the
+    // engine's errors begin "Error: ", as the reference's do).
+    std::string problem = text_at(answer.body, "error");
+    if (problem.rfind(kErrorPrefix, 0) == 0) problem.erase(0, sizeof kErrorPrefix - 1);
+    std::fprintf(stderr, "%s\n", problem.c_str());
     return {kExitRefused, ""};
   }
   if (answer.problem) return answer.problem;

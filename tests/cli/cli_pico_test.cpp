@@ -132,3 +132,16 @@ TEST_CASE("refusals by the engine exit 1 with its error", "[cli]") {
   CHECK(s.expect(1, {"query", "nobody", "r", "f"}).err ==
         "spime query: no pico named 'nobody' (`spime pico ls` lists them)\n");
 }
+
+TEST_CASE("a pico named like a command is a name, not that command", "[cli]") {
+  CliServer s;
+  s.expect(0, {"collection", "new", "battery"});
+  s.expect(0, {"pico", "new", "status", "--parent", "battery"});
+  CHECK(s.expect_json({"collection", "ls", "battery"}) == json::array());
+  CHECK_THAT(s.expect(0, {"pico", "show", "status"}).out,
+             Catch::Contains("path      Pico/battery/status\n"));
+  CHECK(s.expect(0, {"query", "status", "io.picolabs.wrangler", "name"}).out == "status\n");
+  // Still one command per line: a second command word is an extra argument.
+  CHECK_THAT(s.expect(2, {"pico", "ls", "status"}).err,
+             Catch::Contains("The following argument was not expected: status"));
+}

@@ -1,19 +1,16 @@
-// The fleet simulator against a real `spime serve`: small fleets, a few
-// seconds each, through the simulator's own command line and its --json
-// summary (exit codes 0, 1, 2, 3 as README's devices/ section says).
-//
-// The collection checks need the spimes rulesets. Until rulesets/spimes.krl
-// exists, these tests install the stand-ins of fixtures/spimes/ on the
-// owner (--spimes-url); once it exists, the same tests run against it.
+// The fleet simulator against a real `spime serve` with the shipped spimes
+// rulesets: small fleets, a few seconds each, through the simulator's own
+// command line (`spime devices simulate`, run as tests/cli/run_spime.h runs
+// the binary) and its --json summary (exit codes 0, 1, 2, 3 as
+// devices/README.md says).
 #include <catch2/catch.hpp>
 
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "tests/devices/simulator_run.h"
+#include "tests/cli/run_spime.h"
 #include "tests/integration/server_fixture.h"
 
 namespace spime::devices_test {
@@ -22,20 +19,28 @@ namespace {
 using integration::json;
 using integration::ServerOptions;
 using integration::SpimeServer;
-namespace fs = std::filesystem;
+
+// One `spime devices simulate` run: what run_spime says, the command, and
+// its --json summary.
+struct SimulatorRun : cli_test::Run {
+  std::vector<std::string> args;
+  nlohmann::json json() const {
+    return nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  }
+  std::string describe() const { return cli_test::describe(args, *this); }
+};
+
+// `spime devices simulate <args>`, killed after `timeout`.
+SimulatorRun run_simulator(const std::vector<std::string>& args,
+                           std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  SimulatorRun run;
+  run.args = {"devices", "simulate"};
+  run.args.insert(run.args.end(), args.begin(), args.end());
+  static_cast<cli_test::Run&>(run) = cli_test::run_spime(run.args, {}, timeout);
+  return run;
+}
 
 const std::string kSource = SPIME_SOURCE_DIR;
-
-bool real_spimes() {
-  return fs::exists(kSource + "/rulesets/spimes.krl");
-}
-
-// Where the owner gets its spimes ruleset from: the stand-in, until the
-// real one ships.
-std::vector<std::string> spimes_args() {
-  if (real_spimes()) return {};
-  return {"--spimes-url", "file://" + kSource + "/tests/devices/fixtures/spimes/spimes.krl"};
-}
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -199,7 +204,7 @@ TEST_CASE("simulate: collections log the violations caused, silent devices are r
       "--count",           "20",  "--collections",  "2",   "--rate",         "200",
       "--duration",        "2",   "--hot-fraction", "0.2", "--bad-fraction", "0.1",
       "--silent-fraction", "0.1", "--clock-advance"};
-  SimulatorRun run = run_simulator(with(with(base(s), fleet), spimes_args()));
+  SimulatorRun run = run_simulator(with(base(s), fleet));
   INFO(run.describe());
   REQUIRE(run.exit_code == 0);
   json summary = run.json();
@@ -216,7 +221,7 @@ TEST_CASE("simulate: collections log the violations caused, silent devices are r
   CHECK(check(summary, "silent").at("data").at("silent_reported") == 2);
 
   // Again: nothing made or joined anew; only this run's entries are counted.
-  SimulatorRun again = run_simulator(with(with(base(s), fleet), spimes_args()));
+  SimulatorRun again = run_simulator(with(base(s), fleet));
   INFO(again.describe());
   REQUIRE(again.exit_code == 0);
   summary = again.json();
@@ -228,44 +233,40 @@ TEST_CASE("simulate: collections log the violations caused, silent devices are r
 
 TEST_CASE("simulate: the check fails when a collection misses reports",
           "[devices][simulate][collections]") {
-  if (real_spimes()) {
-    WARN("runs against the spimes stand-in only (it silences a member by uninstalling it)");
-    return;
-  }
   SpimeServer s;
   const std::vector<std::string> fleet = {"--count",        "4",   "--collections", "1",
                                           "--rate",         "100", "--duration",    "1",
                                           "--hot-fraction", "1",   "--settle",      "3"};
-  SimulatorRun setup =
-      run_simulator(with(with(base(s), fleet), with(spimes_args(), {"--setup-only"})));
+  SimulatorRun setup = run_simulator(with(with(base(s), fleet), {"--setup-only"}));
   INFO(setup.describe());
   REQUIRE(setup.exit_code == 0);
-  // sim-device-0001 stops reporting to its collection (its engine UI
-  // channel may uninstall a ruleset); it stays a member.
-  std::string family;
-  integration::HttpResult children = s.query(s.owner_eci(), "io.picolabs.wrangler", "children");
-  for (const auto& c : children.body) {
-    if (c.at("name") == "sim-device-0001") family = c.at("eci").get<std::string>();
-  }
-  REQUIRE(!family.empty());
-  integration::HttpResult ui =
-      s.query(s.owner_eci(), "io.picolabs.wrangler", "picoQuery",
-              {{"eci", family}, {"mod", "io.picolabs.pico-engine-ui"}, {"func", "uiECI"}});
-  REQUIRE(ui.status == 200);
-  integration::HttpResult gone =
-      s.event(ui.body.get<std::string>(), "engine_ui", "uninstall", {{"rid", "spimes_member"}});
-  REQUIRE(gone.status == 200);
+  // The real collection loses sim-device-0001's reports: a ruleset installed
+  // beside its spimes_collection fails the event that would log them, so it
+  // rolls back. The device stays a member and keeps reporting.
+  const std::vector<std::string> install = {"ruleset",
+                                            "install",
+                                            "sim-collection-01",
+                                            kSource + "/tests/devices/fixtures/drop_reports.krl",
+                                            "--config",
+                                            R"({"device_name": "sim-device-0001"})",
+                                            "--url",
+                                            s.url()};
+  cli_test::Run installed = cli_test::run_spime(install);
+  INFO(cli_test::describe(install, installed));
+  REQUIRE(installed.exit_code == 0);
 
-  SimulatorRun run =
-      run_simulator(with(with(base(s), fleet), spimes_args()), std::chrono::seconds(90));
+  SimulatorRun run = run_simulator(with(base(s), fleet), std::chrono::seconds(90));
   INFO(run.describe());
   CHECK(run.exit_code == 1);
   const json summary = run.json();
   REQUIRE(summary.is_object());
   CHECK(summary.at("passed") == false);
+  CHECK(summary.at("setup").at("memberships_added") == 0);
   const json violations = check(summary, "violations");
   CHECK(violations.at("state") == "failed");
   CHECK(violations.at("data").at("devices_off") == 1);
+  CHECK(violations.at("data").at("missing").get<long>() > 0);
+  CHECK(violations.at("data").at("logged").get<long>() > 0);
   CHECK(violations.at("detail").get<std::string>().find("sim-device-0001") != std::string::npos);
   CHECK(check(summary, "answers").at("state") == "passed");
 }
