@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <new>
 #include <regex>
 #include <set>
@@ -411,6 +413,35 @@ AttrsSchema::AttrsSchema(krl::Value source, std::unique_ptr<const Impl> impl)
     : source_(std::move(source)), impl_(std::move(impl)) {}
 
 AttrsSchema::~AttrsSchema() = default;
+
+std::shared_ptr<const AttrsSchema> AttrsSchema::compile_shared(const krl::Value& schema,
+                                                               std::string* error) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<const AttrsSchema>>* compiled =
+      new std::map<std::string, std::weak_ptr<const AttrsSchema>>();  // never destroyed
+  static size_t sweep_at = 16;
+  std::string text = krl::encode_json(schema);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = compiled->find(text);
+    if (it != compiled->end()) {
+      if (auto held = it->second.lock()) return held;
+    }
+  }
+  std::shared_ptr<const AttrsSchema> made = compile(schema, error);
+  if (!made) return nullptr;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = (*compiled)[std::move(text)];
+  if (auto held = slot.lock()) return held;  // made meanwhile by another thread
+  slot = made;
+  if (compiled->size() >= sweep_at) {
+    for (auto it = compiled->begin(); it != compiled->end();) {
+      it = it->second.expired() ? compiled->erase(it) : std::next(it);
+    }
+    sweep_at = 2 * compiled->size() + 16;
+  }
+  return made;
+}
 
 std::shared_ptr<const AttrsSchema> AttrsSchema::compile(const krl::Value& schema,
                                                         std::string* error) {

@@ -58,6 +58,14 @@ class AttrsSchema {
   // Compiles `schema` (a Map, or true / false). nullptr + *error when it is
   // not a schema we accept.
   static std::shared_ptr<const AttrsSchema> compile(const krl::Value& schema, std::string* error);
+  // As compile(), but one AttrsSchema per distinct schema (by its JSON text)
+  // for the whole process while anyone holds it: every device's transducer
+  // channel carries the same schema, and its tree and compiled form are
+  // most of a channel's memory. Its source() is the value to keep with the
+  // channel. Thread-safe (one mutex; the map holds its entries weakly and
+  // sweeps expired ones whenever it has doubled).
+  static std::shared_ptr<const AttrsSchema> compile_shared(const krl::Value& schema,
+                                                           std::string* error);
 
   // The schema as given (stored with the channel, shown in `channels`).
   const krl::Value& source() const { return source_; }

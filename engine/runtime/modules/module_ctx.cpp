@@ -182,9 +182,9 @@ void apply_settings(ChannelRecord* c, const BoundArgs& a, int first) {
       c->schema = nullptr;
     } else {
       check_storable(schema, "attrsSchema");
-      auto compiled = AttrsSchema::compile(schema, &err);
+      auto compiled = AttrsSchema::compile_shared(schema, &err);
       if (!compiled) throw KrlError(err, "TypeError");
-      c->attrs_schema = schema;
+      c->attrs_schema = compiled->source();
       c->schema = std::move(compiled);
     }
   }

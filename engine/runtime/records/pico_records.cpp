@@ -90,8 +90,9 @@ bool load_channel(const store::Store& s, const std::string& eci, ChannelRecord* 
   out->eci = eci;
   if (!out->attrs_schema.is_null()) {
     // It compiled when it was set; one that no longer does fails closed.
-    out->schema = AttrsSchema::compile(out->attrs_schema, &err);
+    out->schema = AttrsSchema::compile_shared(out->attrs_schema, &err);
     if (!out->schema) return false;
+    out->attrs_schema = out->schema->source();  // the shared tree, not this record's copy
   }
   return true;
 }
