@@ -161,6 +161,7 @@ Problem change_membership(EngineClient& engine, const CollectionArgs& a, bool ad
       attrs["member_host"] = remote_engine->url();
     } else {
       attrs["member"] = remote.id;
+      attrs["member_host"] = remote_engine->url();
     }
     member_path = remote.pico.path + " at " + remote_engine->url();
   }

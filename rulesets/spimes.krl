@@ -235,9 +235,10 @@ ruleset spimes {
 
   // ---- removing ------------------------------------------------------------------------------
 
-  // {collection, member}: member is a name or id (of a member, as the
-  // collection's members() lists them, or of a child of this pico), or the
-  // member's eci there. Not a member: nothing happens (directive not_a_member).
+  // {collection, member, member_host?}: member is a name or id (of a member,
+  // as the collection's members() lists them, or of a child of this pico),
+  // or the member's eci there; member_host says it is a pico of another
+  // engine. Not a member: nothing happens (directive not_a_member).
   rule remove_from_collection {
     select when spimes remove_from_collection
     pre {
@@ -246,16 +247,19 @@ ruleset spimes {
         => refuse(<<spimes: "#{collection{"name"}}" is not a collection (it has no spimes_collection)>>)
         | true
       who = event:attr("member")
+      // A pico of another engine (member_host) is known only as a member.
+      remote = not event:attr("member_host").isnull()
       listed = ctx:query(collection{"eci"}, COLLECTION_RID, "members")
                  .filter(function(m) { m{"name"} == who || m{"id"} == who || m{"eci"} == who })
                  .head()
-      child = listed => null
+      child = listed || remote => null
               | ctx:hasChild(who) => kid_at(who)
               | kids().filter(function(k) { k{"name"} == who || k{"id"} == who }).head()
       target = listed => listed{"id"}
              | child => child{"id"}
+             | remote => null
              | refuse(<<spimes: "#{who}" is neither a member of "#{collection{"name"}}" nor a child of this pico>>)
-      member = member_ids_of(collection{"eci"}) >< target
+      member = not target.isnull() && member_ids_of(collection{"eci"}) >< target
     }
     send_directive(member => "member_removed" | "not_a_member",
                    { "collection": collection{"name"}, "member": who })

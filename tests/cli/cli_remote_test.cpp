@@ -80,6 +80,9 @@ TEST_CASE("a member on a second engine: collection add and rm --member-host", "[
   members = home.expect_json({"collection", "ls", "hallway"});
   REQUIRE(members.size() == 1);
   CHECK(members[0].at("name") == "near");
+  // Again: nothing to do, as for a sibling that is no member.
+  CHECK(home.expect(0, {"collection", "rm", "hallway", "far", "--member-host", there}).out ==
+        "Pico/far at " + there + " is not in Pico/hallway: nothing to do\n");
   REQUIRE(eventually([&] { return collections_of(remote, "far") == 0; }, std::chrono::seconds(10)));
   remote.heartbeat(far.at("transducer_url"), "temp-hot.json");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
