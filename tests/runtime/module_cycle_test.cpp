@@ -1,8 +1,6 @@
 // `use module` dependency cycles: refused when registering, and when an
 // instance is created from rulesets persisted with a cycle; diamonds are fine.
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <random>
 
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
@@ -14,41 +12,18 @@
 #include "engine/store/store.h"
 #include "tests/runtime/runtime_fixture.h"
 
-namespace fs = std::filesystem;
 using namespace spime::runtime;
 
 namespace {
 
-// A store in a temp dir, a registry and LocalServices over it, and a root pico.
-struct World {
-  fs::path dir;
-  std::unique_ptr<spime::store::Store> store;
-  std::unique_ptr<RulesetRegistry> registry;
-  std::unique_ptr<LocalServices> services;
+// The offline runtime with a root pico.
+struct World : spime::runtime::testing::OfflineWorld {
   std::string root;
 
   World() {
-    std::random_device rd;
-    dir = fs::temp_directory_path() / ("spime_cycle_" + std::to_string(rd()));
     std::string err;
-    spime::store::Store::Options o;
-    o.sync_commits = false;
-    store = spime::store::Store::open(dir.string(), o, &err);
-    REQUIRE(store);
-    open_registry();
     root = services->ensure_root_pico(&err);
     REQUIRE(err.empty());
-  }
-  ~World() {
-    services.reset();
-    registry.reset();
-    store.reset();
-    fs::remove_all(dir);
-  }
-  void open_registry() {
-    services.reset();
-    registry = std::make_unique<RulesetRegistry>(store.get());
-    services = std::make_unique<LocalServices>(*store, *registry);
   }
   // Registers `source` as mem://<rid>; returns the error ("" when registered).
   std::string reg(const std::string& rid, const std::string& source) {

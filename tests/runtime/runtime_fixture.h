@@ -2,6 +2,7 @@
 // (LocalServices, a real store) and looking at the outcome in one value.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,8 +13,10 @@
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/local_services.h"
 #include "engine/store/store.h"
+#include "tests/temp_dir.h"
 
 namespace spime::runtime::testing {
 
@@ -91,5 +94,35 @@ inline Answer query_pico(PicoState& pico, const std::string& rid, const std::str
   }
   return a;
 }
+
+// A store in a fresh temporary directory (not fsynced), a ruleset registry
+// and LocalServices over it: the offline runtime, without a root pico.
+struct OfflineWorld {
+  spime::testing::TempDir dir;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<RulesetRegistry> registry;
+  std::unique_ptr<LocalServices> services;
+
+  OfflineWorld() {
+    std::string err;
+    store::Store::Options o;
+    o.sync_commits = false;
+    store = store::Store::open(dir.path(), o, &err);
+    INFO(err);
+    REQUIRE(store);
+    open_registry();
+  }
+  ~OfflineWorld() {
+    services.reset();
+    registry.reset();
+    store.reset();
+  }
+  // A new registry (reading what is persisted only when asked) and services.
+  void open_registry() {
+    services.reset();
+    registry = std::make_unique<RulesetRegistry>(store.get());
+    services = std::make_unique<LocalServices>(*store, *registry);
+  }
+};
 
 }  // namespace spime::runtime::testing

@@ -5,47 +5,19 @@
 // pico.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "engine/runtime/pico/pico_state.h"
-#include "engine/runtime/rulesets/ruleset_registry.h"
-#include "engine/runtime/services/local_services.h"
-#include "engine/store/store.h"
 #include "tests/runtime/runtime_fixture.h"
 
-namespace fs = std::filesystem;
 using namespace spime::runtime;
 using spime::krl::Map;
 using spime::krl::Value;
 
 namespace {
 
-struct World {
-  fs::path dir;
-  std::unique_ptr<spime::store::Store> store;
-  std::unique_ptr<RulesetRegistry> registry;
-  std::unique_ptr<LocalServices> services;
-
-  World() {
-    std::random_device rd;
-    dir = fs::temp_directory_path() / ("spime_shared_" + std::to_string(rd()));
-    std::string err;
-    spime::store::Store::Options o;
-    o.sync_commits = false;
-    store = spime::store::Store::open(dir.string(), o, &err);
-    REQUIRE(store);
-    registry = std::make_unique<RulesetRegistry>(store.get());
-    services = std::make_unique<LocalServices>(*store, *registry);
-  }
-  ~World() {
-    services.reset();
-    registry.reset();
-    store.reset();
-    fs::remove_all(dir);
-  }
+struct World : testing::OfflineWorld {
   std::shared_ptr<const LoadedRuleset> reg(const std::string& rid, const std::string& source) {
     auto r = registry->register_source("mem://" + rid, source);
     INFO(r.error);
@@ -139,10 +111,9 @@ TEST_CASE("the rulesets every device pico runs are shareable", "[runtime][shared
   World w;
   const std::string dir = SPIME_SOURCE_DIR "/rulesets/";
   // In the order their modules need.
-  for (const char* file :
-       {"io.picolabs.wrangler.krl", "io.picolabs.subscription.krl",
-        "io.picolabs.pico-engine-ui.krl", "esproto_router.krl", "esproto_device.krl",
-        "spimes_collection.krl", "spimes.krl"}) {
+  for (const char* file : {"io.picolabs.wrangler.krl", "io.picolabs.subscription.krl",
+                           "io.picolabs.pico-engine-ui.krl", "esproto_router.krl",
+                           "esproto_device.krl", "spimes_collection.krl", "spimes.krl"}) {
     INFO(file);
     auto r = w.registry->register_source("file://" + dir + file, slurp(dir + file));
     INFO(r.error);
