@@ -228,8 +228,8 @@ ruleset io.picolabs.subscription {
     }
     // The channel other picos send subscription requests to.
     wellKnown_Rx = function() {
-      wanted = WELL_KNOWN_TAGS.map(function(t) { t.lc() }).sort().join(",");
-      ctx:channels.filter(function(c) { c{"tags"}.sort().join(",") == wanted }).head()
+      // ours: ctx:channelsTagged copies only the channels with these tags
+      ctx:channelsTagged(WELL_KNOWN_TAGS.map(function(t) { t.lc() })).head()
     }
     filterOn = function(list, key, value) {
       all = list.defaultsTo([]);
@@ -479,7 +479,7 @@ ruleset io.picolabs.subscription {
     select when wrangler pending_subscription_approval
     pre {
       bus = findBus(inbound())
-      channel = bus => ctx:channels.filter(function(c) { c{"id"} == bus{"Rx"} }).head() | null
+      channel = bus => ctx:channel(bus{"Rx"}) | null  // ours: ctx:channels.filter copies all
       eventPolicy = event:attr("Rx_eventPolicy")
       queryPolicy = event:attr("Rx_queryPolicy")
     }

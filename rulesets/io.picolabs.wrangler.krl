@@ -140,11 +140,9 @@ ruleset io.picolabs.wrangler {
     // All channels, or those whose tags are exactly `tags` (an array or a
     // comma separated string, any order, any case).
     channels = function(tags) {
-      all_channels = ctx:channels
       str_tags = tags.typeof() == "Array" => tags.join(",") | tags
-      wanted = tags => str_tags.lc().split(",").sort().join(",") | null
-      wanted.isnull() => all_channels
-                       | all_channels.filter(function(c) { c{"tags"}.sort().join(",") == wanted })
+      // ours: ctx:channelsTagged copies only the channels with these tags
+      tags => ctx:channelsTagged(str_tags.lc().split(",")) | ctx:channels
     }
 
     deleteChannel = defaction(eci) {

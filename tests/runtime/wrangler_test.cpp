@@ -480,8 +480,12 @@ TEST_CASE("wrangler: the root pico names itself", "[wrangler]") {
 TEST_CASE("ctx: channel and pico actions as the reference", "[wrangler]") {
   Engine e;
   std::string url = e.write_krl("t.krl", R"(ruleset t {
-    meta { shares chans }
-    global { chans = function() { ctx:channels.map(function(c) { c{"tags"}.join(",") }) } }
+    meta { shares chans, one, tagged }
+    global {
+      chans = function() { ctx:channels.map(function(c) { c{"tags"}.join(",") }) }
+      one = function(eci) { ctx:channel(eci) }
+      tagged = function(tags) { ctx:channelsTagged(tags).map(function(c) { c{"id"} }) }
+    }
     rule put { select when t put ctx:putChannel(event:attr("eci"), ["renamed"]) }
     rule upsert { select when t upsert
       ctx:upsertChannel(event:attr("tags"), event:attr("ep")) }
@@ -506,6 +510,20 @@ TEST_CASE("ctx: channel and pico actions as the reference", "[wrangler]") {
   REQUIRE(list.as_array().size() == 1);
   std::string eci = field(list.as_array()[0], "id").as_string();
   CHECK(e.services->channel(eci)->event_policy.deny.size() == 1);
+
+  // ctx:channel and ctx:channelsTagged (ours) answer what ctx:channels shows, without it.
+  auto on = [&](const char* name, const std::string& args) {
+    return e.query_on(e.root, name, json_map(args), "t").value;
+  };
+  CHECK(J(on("one", R"({"eci":")" + eci + R"("})")) == J(list.as_array()[0]));
+  CHECK(on("one", R"({"eci":"nope"})").is_null());
+  CHECK(J(on("tagged", R"({"tags":["b","a"]})")) == "[\"" + eci + "\"]");
+  CHECK(J(on("tagged", R"({"tags":["a"]})")) == "[]");
+  CHECK(J(on("tagged", R"({"tags":["a","b","b"]})")) == "[]");
+  auto bad = e.query_on(e.root, "tagged", json_map(R"({"tags":"a,b"})"), "t");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error.find("ctx:channelsTagged: tags must be an array of strings") !=
+        std::string::npos);
 
   // putChannel changes only what is given: the policy stays.
   REQUIRE(e.event("t", "put", json_map(R"({"eci":")" + eci + R"("})")).ok);

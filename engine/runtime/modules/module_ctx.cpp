@@ -87,6 +87,30 @@ Value channels(EvalContext& ctx, const BoundArgs&) {
   for (const auto& c : H(ctx, "ctx:channels").channels()) out.push_back(channel_to_value(c));
   return Value(std::move(out));
 }
+// ctx:channel(eci) (ours): that channel of this pico as ctx:channels shows
+// it, or null; without copying every channel to find one.
+Value channel(EvalContext& ctx, const BoundArgs& a) {
+  auto c = H(ctx, "ctx:channel").channel(krl::to_string(a[0]));
+  return c ? channel_to_value(*c) : Value();
+}
+// ctx:channelsTagged(tags) (ours): the channels whose tags are exactly
+// `tags` (an array of strings, compared as given: a set with repeats), in
+// creation order; what ctx:channels.filter(...) by tags gave, copying only
+// the channels that match.
+Value channels_tagged(EvalContext& ctx, const BoundArgs& a) {
+  RuntimeHost& h = H(ctx, "ctx:channelsTagged");
+  if (!a[0].is_array())
+    throw KrlError("ctx:channelsTagged: tags must be an array of strings", "TypeError");
+  std::vector<std::string> tags;
+  for (const Value& t : a[0].as_array()) {
+    if (!t.is_string())
+      throw KrlError("ctx:channelsTagged: tags must be an array of strings", "TypeError");
+    tags.push_back(t.as_string());
+  }
+  Array out;
+  for (const auto& c : h.channels_tagged(std::move(tags))) out.push_back(channel_to_value(c));
+  return Value(std::move(out));
+}
 // ctx:hasChannel(eci) (ours): whether `eci` is one of this pico's channels,
 // without copying them all as ctx:channels does (a parent has one per child).
 Value has_channel(EvalContext& ctx, const BoundArgs& a) {
@@ -241,14 +265,10 @@ Value upsert_channel(EvalContext& ctx, const BoundArgs& a) {
   std::vector<std::string> want;
   std::string err;
   if (!clean_tags(a[0], &want, &err)) throw KrlError(err, "TypeError");
-  std::sort(want.begin(), want.end());
-  for (const auto& old : h.channels()) {
-    std::vector<std::string> have = old.tags;
-    std::sort(have.begin(), have.end());
-    if (have == want) {
-      update_channel(h, old.eci, a, 0);
-      return Value();
-    }
+  std::vector<ChannelRecord> same = h.channels_tagged(std::move(want));
+  if (!same.empty()) {
+    update_channel(h, same.front().eci, a, 0);
+    return Value();
   }
   h.put_channel(make_channel(h, a, 0));
   return Value();
@@ -586,6 +606,8 @@ const krl::Module& ctx_module() {
           {"hasChild", {"eci"}, has_child},
           {"channels", {}, channels, K::Function, true},
           {"hasChannel", {"eci"}, has_channel},
+          {"channel", {"eci"}, channel},
+          {"channelsTagged", {"tags"}, channels_tagged},
           {"rulesets", {}, rulesets, K::Function, true},
           {"registeredURL", {"rid"}, registered_url},
           {"newPico", {"rulesets"}, new_pico, K::Action},

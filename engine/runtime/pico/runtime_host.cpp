@@ -264,6 +264,27 @@ std::vector<ChannelRecord> RuntimeHost::channels() const {
   return out;
 }
 
+std::vector<ChannelRecord> RuntimeHost::channels_tagged(std::vector<std::string> tags) const {
+  std::sort(tags.begin(), tags.end());
+  auto matches = [&tags](const ChannelRecord& c) {
+    if (c.tags.size() != tags.size()) return false;
+    std::vector<std::string> have = c.tags;
+    std::sort(have.begin(), have.end());
+    return have == tags;
+  };
+  std::vector<ChannelRecord> out;
+  for (const auto& [eci, c] : pico_.channels()) {
+    if (!channel_writes_.count(eci) && matches(c)) out.push_back(c);
+  }
+  for (const auto& [eci, c] : channel_writes_) {
+    if (c && matches(*c)) out.push_back(*c);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ChannelRecord& a, const ChannelRecord& b) {
+    return a.order < b.order;
+  });
+  return out;
+}
+
 std::int64_t RuntimeHost::next_channel_order() const {
   std::int64_t n = pico_.next_channel_order();
   for (const auto& [eci, c] : channel_writes_) {

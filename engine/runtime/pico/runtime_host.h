@@ -98,6 +98,10 @@ class RuntimeHost : public krl::Host {
   // Whether `eci` is one of this pico's channels now (this schedule's changes included):
   // O(log channels), where channels() copies them all.
   bool has_channel(const std::string& eci) const;
+  // The channels whose tags, as a set with repeats, are `tags`, in creation
+  // order: O(channels) comparisons but copies only those that match (where
+  // channels() copies every record).
+  std::vector<ChannelRecord> channels_tagged(std::vector<std::string> tags) const;
   std::int64_t next_channel_order() const;
   // Children (child-link ECIs) as this schedule sees them.
   std::vector<std::string> children() const;  // in creation order
