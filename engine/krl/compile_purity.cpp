@@ -56,23 +56,46 @@ struct Purity {
       if (!arg.value || !pure(*arg.value)) return false;
       const ast::ExprKind k = arg.value->kind;
       if (k == ast::ExprKind::DefAction) return false;
-      if (k == ast::ExprKind::Function &&
-          !(iterating && pure_body(static_cast<const ast::Function&>(*arg.value)))) {
-        return false;
+      if (k == ast::ExprKind::Function) {
+        if (!iterating || !pure_body(static_cast<const ast::Function&>(*arg.value))) return false;
+      } else if (iterating && !cannot_be_function(k)) {
+        return false;  // a name or a computed value may be a function that reads the pico
       }
     }
     return true;
   }
 
+  static bool cannot_be_function(ast::ExprKind k) {
+    switch (k) {
+      case ast::ExprKind::Null:
+      case ast::ExprKind::Boolean:
+      case ast::ExprKind::Number:
+      case ast::ExprKind::String:
+      case ast::ExprKind::Chevron:
+      case ast::ExprKind::RegExp:
+      case ast::ExprKind::Array:
+      case ast::ExprKind::Map:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   // A function literal that computes only from its parameters and globals.
+  // Its parameters and local names may shadow an operator's name, as the
+  // ruleset's declarations may.
   bool pure_body(const ast::Function& f) const {
+    std::set<std::string> names = declared;
+    for (const auto& p : f.params) names.insert(p.name);
+    for (const auto& d : f.body) names.insert(d.name);
+    const Purity inner{aliases, names};
     for (const auto& p : f.params) {
-      if (p.default_value && !pure(*p.default_value)) return false;
+      if (p.default_value && !inner.pure(*p.default_value)) return false;
     }
     for (const auto& d : f.body) {
-      if (!d.value || !pure(*d.value)) return false;
+      if (!d.value || !inner.pure(*d.value)) return false;
     }
-    return !f.result || pure(*f.result);
+    return !f.result || inner.pure(*f.result);
   }
 
   bool pure(const ast::Expr& e) const {

@@ -8,8 +8,10 @@
 // context), names of earlier declarations, values a used module provides,
 // operators, and calls of a short list of stdlib operators that only
 // compute on their arguments (put, append, join, ...) with pure arguments
-// that are not functions. Everything else (ent:, meta:, event:, time:,
-// random:, keys:, any other call) is not.
+// that are not functions, or that iterate (map, filter, reduce, sort, ...)
+// with a function literal whose body is itself pure (a function given by
+// name, or computed, is not: it may read the pico when called). Everything
+// else (ent:, meta:, event:, time:, random:, keys:, any other call) is not.
 //
 // Called by the compiler only; thread-compatible (reads the AST).
 #pragma once

@@ -96,6 +96,13 @@ TEST_CASE("globals that read the pico, the clock, chance or call user code are n
   CHECK_FALSE(w.shareable("ruleset t { global { x = [1, 2].map(function(v) { ent:x{v} }) } }"));
   CHECK_FALSE(w.shareable(
       "ruleset t { global { f = function(v) { v } x = [1].map(function(v) { f(v) }) } }"));
+  // A function given by name may read the pico when the operator calls it.
+  CHECK_FALSE(w.shareable("ruleset t { global { f = function(v) { ent:x } x = [1].map(f) } }"));
+  CHECK_FALSE(w.shareable(
+      "ruleset t { global { f = function(a, b) { meta:picoId } x = [2, 1].sort(f) } }"));
+  // A parameter named like an operator is what `.put()` calls inside the function.
+  CHECK_FALSE(
+      w.shareable("ruleset t { global { x = [1].map(function(put) { {}.put(\"a\", 1) }) } }"));
   CHECK_FALSE(w.shareable("ruleset t { meta { configure using c = time:now() } }"));
   CHECK_FALSE(w.shareable("ruleset t { meta { configure using c = meta:picoId } }"));
   // A declaration named like an operator is what `.put()` calls.
