@@ -1,6 +1,5 @@
 #include "cli/engine_client.h"
 
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -48,21 +47,6 @@ void run_with_engine(CLI::App* cmd, Outcome* out, const std::string& name, const
   cmd->callback([out, name, flags, body] {
     out->run = [name, flags, body] { return with_engine(name, *flags, body); };
   });
-}
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::unique_ptr<EngineClient> EngineClient::open(const ClientFlags& flags, Problem* problem) {

@@ -94,7 +94,6 @@ int with_engine(const std::string& command, const ClientFlags& flags,
 void run_with_engine(CLI::App* cmd, Outcome* out, const std::string& name, const ClientFlags* flags,
                      std::function<Problem(EngineClient&)> body);
 
-// Percent-encodes one path segment or query value.
-std::string url_encode(const std::string& s);
+using client::url_encode;
 
 }  // namespace spime::cli

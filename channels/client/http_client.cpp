@@ -6,6 +6,7 @@
 
 #include <strings.h>
 
+#include <cctype>
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
@@ -373,6 +374,22 @@ void HttpClient::shutdown_send() {
   beast::error_code ignored;
   impl_->stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
   impl_->reusable = false;
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace spime::client

@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,9 @@ bool parse_url(const std::string& text, Url* out, std::string* error);
 
 // "localhost", 127.0.0.0/8 and ::1.
 bool is_loopback_host(const std::string& host);
+
+// Percent-encodes one path segment or query value (all but A-Z a-z 0-9 - _ . ~).
+std::string url_encode(std::string_view s);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 

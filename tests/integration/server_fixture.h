@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/client/http_client.h"
 #include "tests/temp_dir.h"
 
 namespace spime::integration {
@@ -70,8 +71,7 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
                         std::chrono::milliseconds timeout = kHttpTimeout,
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
 
-// Percent-encodes one path segment or query value.
-std::string url_encode(const std::string& s);
+using client::url_encode;
 
 struct ServerOptions {
   // --rulesets DIR; empty: the binary's default (the source tree's rulesets/).
