@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/store/store.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
+#include "tests/integration/store_counts.h"
 
 namespace spime::integration {
 namespace {
@@ -38,25 +38,6 @@ std::vector<int> numbers(const json& p) {
   std::vector<int> out;
   for (const auto& e : p.at("entries")) out.push_back(e.at("entry").at("n").get<int>());
   return out;
-}
-
-// Keys of the log families in a stopped server's store.
-std::map<std::string, size_t> log_key_counts(const SpimeServer& s) {
-  REQUIRE_FALSE(s.running());
-  std::string error;
-  auto store = spime::store::Store::open(s.data_dir(), {}, &error);
-  INFO(error);
-  REQUIRE(store);
-  std::map<std::string, size_t> counts;
-  for (const char* family : {"l/", "x/"}) {
-    size_t n = 0;
-    store->scan(family, [&](std::string_view, std::string_view) {
-      ++n;
-      return true;
-    });
-    counts[family] = n;
-  }
-  return counts;
 }
 
 }  // namespace
@@ -144,7 +125,7 @@ TEST_CASE("logs: a key appends once, even from 8 clients racing with the same ke
   CHECK(must_query(s, eci, kRid, "count").get<int>() == kKeys + 1);
   CHECK(page(s, eci, {{"limit", 100}}).at("entries").size() == kKeys + 1);
   s.stop();
-  std::map<std::string, size_t> keys = log_key_counts(s);
+  std::map<std::string, size_t> keys = pico_key_counts(s);
   CHECK(keys["l/"] == kKeys + 1);
   CHECK(keys["x/"] == kKeys + 1);
 }
@@ -159,7 +140,7 @@ TEST_CASE("logs: retention by count keeps the newest; clear drops everything",
   CHECK(must_query(s, eci, kRid, "count").get<int>() == 5);
   CHECK(numbers(page(s, eci)) == std::vector<int>{29, 28, 27, 26, 25});
   s.stop();
-  CHECK(log_key_counts(s)["l/"] == 5);
+  CHECK(pico_key_counts(s)["l/"] == 5);
   s.start();
   must_event(s, eci, "logs", "clear");
   CHECK(must_query(s, eci, kRid, "count").get<int>() == 0);
@@ -167,7 +148,7 @@ TEST_CASE("logs: retention by count keeps the newest; clear drops everything",
   must_event(s, eci, "logs", "add", {{"entry", {{"n", 100}}}});
   CHECK(numbers(page(s, eci)) == std::vector<int>{100});
   s.stop();
-  CHECK(log_key_counts(s)["l/"] == 1);
+  CHECK(pico_key_counts(s)["l/"] == 1);
 }
 
 TEST_CASE("logs: every acknowledged append survives kill -9", "[integration][logs]") {
@@ -211,7 +192,7 @@ TEST_CASE("logs: no key is left when the ruleset is uninstalled or the pico dele
   must_event(s, a, "wrangler", "uninstall_ruleset_request", {{"rid", kRid}});
   must_event(s, s.owner_eci(), "wrangler", "child_deletion_request", {{"name", "B"}});
   s.stop();
-  std::map<std::string, size_t> keys = log_key_counts(s);
+  std::map<std::string, size_t> keys = pico_key_counts(s);
   CHECK(keys["l/"] == 0);
   CHECK(keys["x/"] == 0);
 }
