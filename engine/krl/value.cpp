@@ -162,6 +162,28 @@ Value::Value(double n) {
 
 Value::Value(Map m) : v_(std::make_shared<const Map>(std::move(m))) {}
 
+bool Value::is_same_object(const Value& other) const {
+  if (v_.index() != other.v_.index()) return false;
+  switch (v_.index()) {
+    case 1:
+      return as_bool() == other.as_bool();
+    case 2:
+      return as_number() == other.as_number();
+    case 3:
+      return std::get<3>(v_) == std::get<3>(other.v_);
+    case 4:
+      return std::get<4>(v_) == std::get<4>(other.v_);
+    case 5:
+      return std::get<5>(v_) == std::get<5>(other.v_);
+    case 6:
+      return std::get<6>(v_) == std::get<6>(other.v_);
+    case 7:
+      return std::get<7>(v_) == std::get<7>(other.v_);
+    default:
+      return true;  // null, undefined
+  }
+}
+
 Type Value::type() const {
   switch (v_.index()) {
     case 0:

@@ -106,6 +106,10 @@ class Value {
   const RegExp& as_regexp() const { return *std::get<6>(v_); }
   const Function& as_function() const { return *std::get<7>(v_); }
 
+  // True when both are one object: the same shared storage, or equal scalars of the same
+  // type. Constant time; false says nothing about equality (two equal maps built apart).
+  bool is_same_object(const Value& other) const;
+
   // The shared storage, for building new values that share parts of this one.
   const std::shared_ptr<const std::string>& string_ptr() const { return std::get<3>(v_); }
   const std::shared_ptr<const Array>& array_ptr() const { return std::get<4>(v_); }

@@ -18,6 +18,7 @@ constexpr std::string_view kRuleset = "r/";
 constexpr std::string_view kRidByUrl = "u/";
 constexpr std::string_view kInstallation = "i/";
 constexpr std::string_view kEntvar = "e/";
+constexpr std::string_view kEntvarEntry = "f/";
 constexpr std::string_view kAppvar = "a/";
 constexpr std::string_view kRuleState = "w/";
 constexpr std::string_view kSchedule = "s/";
@@ -160,9 +161,9 @@ bool parse_child(std::string_view key, std::string* pico_id, std::string* child_
 }
 
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
-  return {pico_channel_prefix(pico_id), child_prefix(pico_id),      installation_prefix(pico_id),
-          entvar_prefix(pico_id),       rule_state_prefix(pico_id), delivered_prefix(pico_id),
-          log_prefix(pico_id),          log_key_prefix(pico_id)};
+  return {pico_channel_prefix(pico_id), child_prefix(pico_id),        installation_prefix(pico_id),
+          entvar_prefix(pico_id),       entvar_entry_prefix(pico_id), rule_state_prefix(pico_id),
+          delivered_prefix(pico_id),    log_prefix(pico_id),          log_key_prefix(pico_id)};
 }
 
 std::string ruleset(std::string_view rid) {
@@ -206,6 +207,21 @@ std::string entvar_prefix(std::string_view pico_id, std::string_view rid) {
 }
 bool parse_entvar(std::string_view key, std::string* pico_id, std::string* rid, std::string* name) {
   return split(key, kEntvar, 3, {pico_id, rid, name});
+}
+
+std::string entvar_entry(std::string_view pico_id, std::string_view rid, std::string_view name,
+                         std::string_view key) {
+  return entvar_entry_prefix(pico_id, rid, name) + std::string(key);
+}
+std::string entvar_entry_prefix(std::string_view pico_id) {
+  return build(kEntvarEntry, {pico_id}, {"pico id"}, true);
+}
+std::string entvar_entry_prefix(std::string_view pico_id, std::string_view rid) {
+  return build(kEntvarEntry, {pico_id, rid}, {"pico id", "rid"}, true);
+}
+std::string entvar_entry_prefix(std::string_view pico_id, std::string_view rid,
+                                std::string_view name) {
+  return build(kEntvarEntry, {pico_id, rid, name}, {"pico id", "rid", "variable name"}, true);
 }
 
 std::string appvar(std::string_view rid, std::string_view name) {

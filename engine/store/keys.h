@@ -28,7 +28,13 @@
 //   r/<rid>                       ruleset registry entry: url, source, hash
 //   u/<url>                       rid registered from url (value: the rid)
 //   i/<pico><sep><rid>            installation: config, install order
-//   e/<pico><sep><rid><sep><name> entity variable
+//   e/<pico><sep><rid><sep><name> entity variable: its JSON, or, for a large map stored by key,
+//                                 a marker (runtime/records/entity_records.h)
+//   f/<pico><sep><rid><sep><name><sep><key>
+//                                 one entry of an entity variable stored by key: the map's key
+//                                 <key> (any bytes) and its value with its insertion order
+//                                 (runtime/records/entity_records.h); so writing one entry of a
+//                                 map of 10,000 costs what writing one of 10 does
 //   a/<rid><sep><name>            app variable
 //   w/<pico><sep><rid><sep><rule> select-when state of one rule
 //   s/<id>                        schedule record of schema 1 (upgraded away: the runtime keeps
@@ -118,6 +124,14 @@ std::string entvar(std::string_view pico_id, std::string_view rid, std::string_v
 std::string entvar_prefix(std::string_view pico_id);                        // one pico
 std::string entvar_prefix(std::string_view pico_id, std::string_view rid);  // one pico + rid
 bool parse_entvar(std::string_view key, std::string* pico_id, std::string* rid, std::string* name);
+
+// One entry of an entity variable stored by key; <key> ends the key and may hold any byte.
+std::string entvar_entry(std::string_view pico_id, std::string_view rid, std::string_view name,
+                         std::string_view key);
+std::string entvar_entry_prefix(std::string_view pico_id);                        // one pico
+std::string entvar_entry_prefix(std::string_view pico_id, std::string_view rid);  // pico + rid
+std::string entvar_entry_prefix(std::string_view pico_id, std::string_view rid,
+                                std::string_view name);  // one variable
 
 std::string appvar(std::string_view rid, std::string_view name);
 std::string appvar_prefix(std::string_view rid);  // all app vars of one ruleset

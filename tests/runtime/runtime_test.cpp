@@ -13,6 +13,7 @@
 #include "engine/runtime/services/local_services.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
+#include "tests/runtime/offline_engine.h"
 #include "tests/runtime/runtime_fixture.h"
 
 namespace fs = std::filesystem;
@@ -29,78 +30,6 @@ std::string slurp(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-struct Engine {
-  fs::path dir;
-  std::unique_ptr<spime::store::Store> store;
-  std::unique_ptr<RulesetRegistry> registry;
-  std::unique_ptr<LocalServices> services;
-  std::string root;
-  std::unique_ptr<PicoState> pico;
-  int eid = 0;
-
-  Engine() {
-    std::random_device rd;
-    dir = fs::temp_directory_path() / ("spime_rt_" + std::to_string(rd()));
-    open();
-    std::string err;
-    root = services->ensure_root_pico(&err);
-    REQUIRE(err.empty());
-    reload();
-  }
-  ~Engine() {
-    pico.reset();
-    services.reset();
-    registry.reset();
-    store.reset();
-    fs::remove_all(dir);
-  }
-  void open() {
-    std::string err;
-    spime::store::Store::Options o;
-    o.sync_commits = false;
-    store = spime::store::Store::open(dir.string(), o, &err);
-    REQUIRE(store);
-    registry = std::make_unique<RulesetRegistry>(store.get());
-    services = std::make_unique<LocalServices>(*store, *registry);
-  }
-  void reopen() {
-    pico.reset();
-    services.reset();
-    registry.reset();
-    store.reset();
-    open();
-    CHECK(registry->load_from_store().empty());
-    reload();
-  }
-  void reload() {
-    std::string err;
-    pico = PicoState::load(*store, *services, root, &err);
-    INFO(err);
-    REQUIRE(pico);
-  }
-  std::string add(const std::string& url, const std::string& src, Map config = {}) {
-    auto r = registry->register_source(url, src);
-    INFO(r.error);
-    REQUIRE(r.ruleset);
-    std::string err;
-    REQUIRE(services->install(root, r.ruleset->rid, config, &err));
-    reload();
-    return r.ruleset->rid;
-  }
-  Ran event(const std::string& domain, const std::string& name, Map attrs = {}) {
-    IncomingEvent e{services->first_eci(root),
-                    "eid" + std::to_string(++eid),
-                    domain,
-                    name,
-                    std::move(attrs),
-                    1000};
-    return run_and_write(*pico, e, *services, *store);
-  }
-  Answer query(const std::string& rid, const std::string& name, Map args = {}) {
-    return query_pico(*pico, rid, name, args, *services);
-  }
-};
 
 Map json_map(const std::string& text) {
   Value v;
@@ -436,4 +365,40 @@ TEST_CASE("schedule repeat: the timespec is checked and stored as the text it wa
   CHECK_THAT(bad.error, Catch::Contains("bad cron timespec"));
   e.reload();
   CHECK(J(e.query("r", "list").value) == R"(["5"])");
+}
+
+TEST_CASE("ctx:channelsTagged finds channels by their tags as they change", "[runtime]") {
+  Engine e;
+  e.add("mem://tags", R"(ruleset tags {
+    meta { shares tagged, seen }
+    global {
+      tagged = function(t) { ctx:channelsTagged(t.split(",")).map(function(c) { c{"id"} }) }
+      seen = function() { ent:seen }
+    }
+    rule make { select when t make
+      ctx:newChannel(["a", "b"]) setting(c) always { ent:c := c{"id"} } }
+    rule retag { select when t retag
+      ctx:putChannel(ent:c, ["c"], {"allow": [{"domain": "*", "name": "*"}], "deny": []},
+                     {"allow": [{"rid": "*", "name": "*"}], "deny": []}) }
+    rule drop { select when t drop ctx:delChannel(ent:c) }
+    rule make_and_find { select when t make_and_find
+      ctx:newChannel(["x"]) setting(c)
+      always { ent:seen := ctx:channelsTagged(["x"]).length() } }
+  })");
+  auto ids = [&](const char* tags) { return J(e.query("tags", "tagged", {{"t", tags}}).value); };
+  REQUIRE(e.event("t", "make").ok);
+  const std::string one = ids("b,a");
+  CHECK(one.size() > 4);
+  CHECK(ids("a") == "[]");
+  e.reopen();
+  CHECK(ids("a,b") == one);
+  REQUIRE(e.event("t", "retag").ok);
+  CHECK(ids("a,b") == "[]");
+  CHECK(ids("c") == one);
+  REQUIRE(e.event("t", "drop").ok);
+  CHECK(ids("c") == "[]");
+  // A channel made earlier in the same event is found too.
+  REQUIRE(e.event("t", "make_and_find").ok);
+  CHECK(J(e.query("tags", "seen").value) == "1");
+  CHECK(ids("x").size() > 4);
 }

@@ -9,6 +9,7 @@
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/select_when/select_bridge.h"
+#include "engine/store/keys.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime {
@@ -179,10 +180,54 @@ std::unique_ptr<PicoState> PicoState::create(
   return p;
 }
 
+namespace {
+
+std::string tags_key(std::vector<std::string> tags) {
+  std::sort(tags.begin(), tags.end());
+  std::string key;
+  for (const std::string& t : tags) {
+    key += t;
+    key.push_back('\x1f');
+  }
+  return key;
+}
+
+}  // namespace
+
 void PicoState::put_channel(ChannelRecord c) {
   next_channel_order_ = std::max(next_channel_order_, c.order + 1);
   std::string eci = c.eci;
+  unindex_channel(eci);
+  ecis_by_tags_.emplace(tags_key(c.tags), eci);
   channels_[eci] = std::move(c);
+}
+
+void PicoState::erase_channel(const std::string& eci) {
+  unindex_channel(eci);
+  channels_.erase(eci);
+}
+
+void PicoState::unindex_channel(const std::string& eci) {
+  auto it = channels_.find(eci);
+  if (it == channels_.end()) return;
+  auto [first, last] = ecis_by_tags_.equal_range(tags_key(it->second.tags));
+  for (auto i = first; i != last; ++i) {
+    if (i->second == eci) {
+      ecis_by_tags_.erase(i);
+      return;
+    }
+  }
+}
+
+std::vector<const ChannelRecord*> PicoState::channels_with_tags(
+    std::vector<std::string> tags) const {
+  std::vector<const ChannelRecord*> out;
+  auto [first, last] = ecis_by_tags_.equal_range(tags_key(std::move(tags)));
+  for (auto i = first; i != last; ++i) {
+    auto c = channels_.find(i->second);
+    if (c != channels_.end()) out.push_back(&c->second);
+  }
+  return out;
 }
 
 std::vector<std::string> PicoState::children_in_order() const {
@@ -298,22 +343,30 @@ std::int64_t PicoState::next_channel_order() const {
   return next_channel_order_;
 }
 
-const Value& PicoState::ent(const std::string& rid, const std::string& name) {
+const entity_records::StoredEnt& PicoState::stored_ent(const std::string& rid,
+                                                       const std::string& name) {
   auto key = std::make_pair(rid, name);
   auto it = ents_.find(key);
   if (it != ents_.end()) return it->second;
-  Value v;
+  entity_records::StoredEnt v;
   std::string raw;
   if (!fresh_ && !cleared_rids_.count(rid) &&
       pico_records::load_entvar(*store_, id_, rid, name, &raw)) {
-    std::string err;
-    // Written by us with encode_json; deeper nesting than reads allow is still ours.
-    if (!krl::parse_json(raw, &v, &err, 1 << 16)) v = Value();
+    // A keyed map's entries through the writes not yet durable, as its other raw keys.
+    const std::string prefix = store::keys::entvar_entry_prefix(id_, rid, name);
+    v = entity_records::decode(raw, [&](const entity_records::EntryVisitor& visit) {
+      RawRange entries;
+      read_raw_range(rid, prefix, store::keys::prefix_end(prefix), &entries);
+      for (const auto& [k, record] : entries) {
+        if (record) visit(std::string_view(k).substr(prefix.size()), *record);
+      }
+    });
   }
   return ents_.emplace(std::move(key), std::move(v)).first->second;
 }
 
-void PicoState::set_ent_cache(const std::string& rid, const std::string& name, Value v) {
+void PicoState::set_ent_cache(const std::string& rid, const std::string& name,
+                              entity_records::StoredEnt v) {
   ents_[{rid, name}] = std::move(v);
 }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/krl/program.h"
+#include "engine/runtime/records/entity_records.h"
 #include "engine/runtime/records/records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 
@@ -75,7 +76,11 @@ class PicoState {
   const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
   std::vector<const ChannelRecord*> channels_in_order() const;
   void put_channel(ChannelRecord c);
-  void erase_channel(const std::string& eci) { channels_.erase(eci); }
+  void erase_channel(const std::string& eci);
+  // The channels whose tags are exactly `tags` (as a set of strings, compared
+  // as given), any order: found through an index, whatever the number of
+  // channels.
+  std::vector<const ChannelRecord*> channels_with_tags(std::vector<std::string> tags) const;
 
   // Children: ECIs of the child links, each with its creation order.
   std::vector<std::string> children_in_order() const;
@@ -103,8 +108,12 @@ class PicoState {
   std::int64_t next_channel_order() const;
 
   // Committed entity value (null when absent); reads the store once per name.
-  const krl::Value& ent(const std::string& rid, const std::string& name);
-  void set_ent_cache(const std::string& rid, const std::string& name, krl::Value v);
+  const krl::Value& ent(const std::string& rid, const std::string& name) {
+    return stored_ent(rid, name).value;
+  }
+  // The same with how it is stored (whole or by key: entity_records.h).
+  const entity_records::StoredEnt& stored_ent(const std::string& rid, const std::string& name);
+  void set_ent_cache(const std::string& rid, const std::string& name, entity_records::StoredEnt v);
   // Committed select-when state of one rule (null = initial).
   const krl::Value& rule_state(const std::string& rid, const std::string& rule);
   void set_rule_state_cache(const std::string& rid, const std::string& rule, krl::Value v);
@@ -140,13 +149,16 @@ class PicoState {
   store::Store* store_ = nullptr;
   PicoRecord record_;
   std::map<std::string, ChannelRecord> channels_;
+  // Channels by their sorted tags joined with 0x1F (channels_with_tags).
+  std::multimap<std::string, std::string> ecis_by_tags_;
+  void unindex_channel(const std::string& eci);
   std::int64_t next_channel_order_ = 0;
   std::map<std::string, std::int64_t> children_;  // child eci -> order
   std::int64_t next_child_order_ = 0;
   std::vector<Installation> installs_;
   static std::uint64_t next_installs_version();
   std::uint64_t installs_version_ = next_installs_version();
-  std::map<std::pair<std::string, std::string>, krl::Value> ents_;
+  std::map<std::pair<std::string, std::string>, entity_records::StoredEnt> ents_;
   std::map<std::pair<std::string, std::string>, krl::Value> rule_states_;
   // Nothing of this pico is in the store yet (made by create(), not load()):
   // no entity or select-when state to read.

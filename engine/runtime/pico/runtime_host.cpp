@@ -29,6 +29,26 @@ void check_storable(const Value& v, std::string_view what) {
   }
 }
 
+namespace {
+
+// check_storable of what `value` adds over `before`, which is storable (stored
+// or checked already): a map's entries that are the same objects as before's
+// are not walked again, so a path write into a large map checks one entry.
+void check_storable_over(const Value& before, const Value& value, std::string_view what) {
+  if (value.is_same_object(before)) return;
+  if (!value.is_map() || !before.is_map()) return check_storable(value, what);
+  const auto& was = before.as_map().entries();
+  std::size_t i = 0;
+  for (const auto& [key, v] : value.as_map()) {
+    const Value* old =
+        i < was.size() && was[i].first == key ? &was[i].second : before.as_map().find(key);
+    ++i;
+    if (!old || !v.is_same_object(*old)) check_storable(v, what);
+  }
+}
+
+}  // namespace
+
 RuntimeHost::RuntimeHost(PicoState& pico, Services& services, Transaction& txn,
                          const QueryInfo* query)
     : pico_(pico), services_(services), txn_(txn), query_(query) {}
@@ -52,7 +72,7 @@ Value RuntimeHost::get_ent(std::string_view rid, std::string_view name) {
 
 void RuntimeHost::put_ent(std::string_view rid, std::string_view name, const Value& value) {
   throw_if_read_only("setting an entity variable");
-  check_storable(value, "ent:" + std::string(name));
+  check_storable_over(get_ent(rid, name), value, "ent:" + std::string(name));
   auto key = std::make_pair(std::string(rid), std::string(name));
   auto [it, fresh] = ents_.insert_or_assign(key, value);
   if (fresh) ent_order_.push_back(key);
@@ -265,19 +285,16 @@ std::vector<ChannelRecord> RuntimeHost::channels() const {
 }
 
 std::vector<ChannelRecord> RuntimeHost::channels_tagged(std::vector<std::string> tags) const {
-  std::sort(tags.begin(), tags.end());
-  auto matches = [&tags](const ChannelRecord& c) {
-    if (c.tags.size() != tags.size()) return false;
-    std::vector<std::string> have = c.tags;
-    std::sort(have.begin(), have.end());
-    return have == tags;
-  };
   std::vector<ChannelRecord> out;
-  for (const auto& [eci, c] : pico_.channels()) {
-    if (!channel_writes_.count(eci) && matches(c)) out.push_back(c);
+  for (const ChannelRecord* c : pico_.channels_with_tags(tags)) {
+    if (!channel_writes_.count(c->eci)) out.push_back(*c);
   }
+  std::sort(tags.begin(), tags.end());
   for (const auto& [eci, c] : channel_writes_) {
-    if (c && matches(*c)) out.push_back(*c);
+    if (!c || c->tags.size() != tags.size()) continue;
+    std::vector<std::string> have = c->tags;
+    std::sort(have.begin(), have.end());
+    if (have == tags) out.push_back(*c);
   }
   std::stable_sort(out.begin(), out.end(), [](const ChannelRecord& a, const ChannelRecord& b) {
     return a.order < b.order;
@@ -398,13 +415,14 @@ void RuntimeHost::commit() {
   }
   for (const auto& [key, v] : ents_) {
     if (uninstalled_.count(key.first)) continue;
-    if (v) {
-      records::put_entvar(batch, pid, key.first, key.second, krl::encode_json(*v));
-      pico_.set_ent_cache(key.first, key.second, *v);
-    } else {
-      records::erase_entvar(batch, pid, key.first, key.second);
-      pico_.set_ent_cache(key.first, key.second, Value());
-    }
+    const std::string& rid = key.first;
+    entity_records::StoredEnt stored = entity_records::write(
+        batch, pid, rid, key.second, pico_.stored_ent(rid, key.second), v ? *v : Value(),
+        [&](const std::string& entry, std::string* raw) { return pico_.read_raw(rid, entry, raw); },
+        [&](const std::string& entry, std::optional<std::string> raw) {
+          pico_.put_pending_raw(rid, entry, std::move(raw));
+        });
+    pico_.set_ent_cache(rid, key.second, std::move(stored));
   }
   for (const auto& [key, state] : rule_states_) {
     if (uninstalled_.count(key.first)) continue;

@@ -42,6 +42,7 @@ void put_installation(store::WriteBatch* b, const std::string& pico_id, const st
 void erase_installation(store::WriteBatch* b, const std::string& pico_id, const std::string& rid) {
   b->erase(keys::installation(pico_id, rid));
   b->erase_prefix(keys::entvar_prefix(pico_id, rid));
+  b->erase_prefix(keys::entvar_entry_prefix(pico_id, rid));
   b->erase_prefix(keys::log_prefix(pico_id, rid));
   b->erase_prefix(keys::log_key_prefix(pico_id, rid));
   b->erase_prefix(keys::rule_state_prefix(pico_id, rid));

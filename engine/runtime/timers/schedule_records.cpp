@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "engine/runtime/records/entity_records.h"
 #include "engine/runtime/records/pico_records.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
@@ -88,14 +89,7 @@ void erase_due(store::WriteBatch* b, std::uint64_t due_ms, const std::string& id
 
 Value load_entry(const store::Store& s, const std::string& pico_id, const std::string& rid,
                  const std::string& id) {
-  std::string json, err;
-  Value all;
-  if (!pico_records::load_entvar(s, pico_id, rid, kScheduleVar, &json) ||
-      !krl::parse_json(json, &all, &err, 1 << 16)) {
-    return Value();
-  }
-  const Value* entry = field(all, id.c_str());
-  return entry ? *entry : Value();
+  return entity_records::read_stored_entry(s, pico_id, rid, kScheduleVar, id);
 }
 
 void due(const store::Store& s, std::uint64_t now_ms, size_t limit,
