@@ -25,6 +25,17 @@
    entries carry wellKnown_Tx instead of Tx until approved); Tx_host is there
    only when the other pico is on another engine.
 
+   Storage (ours; the queries answer the reference's lists): ent:established,
+   ent:inbound and ent:outbound are maps by Id, in the order entries came,
+   and ent:Id_by_Rx maps each entry's Rx to its Id. So finding, adding or
+   removing one entry costs the same with 10 or 10,000 (a large map is
+   written one entry at a time), where lists cost a scan and a rewrite each.
+   Lists an older version of this ruleset kept read the same, and become
+   maps at the next write. An Id is one subscription: a request naming an Id
+   this pico already has is refused (wrangler:duplicate_subscription_Id),
+   where the reference would keep two entries, of which only the first
+   could be approved or cancelled.
+
    A peer-originated event that arrives on a subscription's Rx channel acts
    on that subscription only (the one whose Rx is meta:eci), whatever Id it
    names: a peer cannot approve, end or reject another pico's subscription.
@@ -215,13 +226,13 @@ ruleset io.picolabs.subscription {
 
     // Each answers its list, or the entries whose `key` is `value` when both are given.
     established = function(key, value) {
-      filterOn(ent:established, key, value)
+      filterOn(by_Id(ent:established), key, value)
     }
     outbound = function(key, value) {
-      filterOn(ent:outbound, key, value)
+      filterOn(by_Id(ent:outbound), key, value)
     }
     inbound = function(key, value) {
-      filterOn(ent:inbound, key, value)
+      filterOn(by_Id(ent:inbound), key, value)
     }
     autoAcceptConfig = function() {
       ent:autoAcceptConfig.defaultsTo({})
@@ -231,9 +242,12 @@ ruleset io.picolabs.subscription {
       // ours: ctx:channelsTagged copies only the channels with these tags
       ctx:channelsTagged(WELL_KNOWN_TAGS.map(function(t) { t.lc() })).head()
     }
-    filterOn = function(list, key, value) {
-      all = list.defaultsTo([]);
-      key && value => all.filter(function(bus) { bus{key} == value }) | all
+    // `kept`: entries by Id. An Id is found at once; any other key by a scan.
+    filterOn = function(kept, key, value) {
+      found = key == "Id" && value => kept{value} | null;
+      key == "Id" && value => (found.isnull() || found{"Id"} != value => [] | [found])
+      | key && value => kept.values().filter(function(bus) { bus{key} == value })
+      | kept.values()
     }
 
     // What a peer asks to know that this side still answers (see health).
@@ -272,26 +286,43 @@ ruleset io.picolabs.subscription {
 
     // ---- helpers for the rules -----------------------------------------------------------------
 
-    // The index of the entry with `Id` in `buses`, -1 when none.
-    indexOfId = function(buses, Id) {
-      buses.map(function(bus) { bus{"Id"} }).index(Id)
+    // Entries by Id, from what a variable holds: a map, or the list an
+    // older version kept (see the header).
+    by_Id = function(kept) {
+      kept.typeof() == "Array"
+        => kept.reduce(function(acc, bus) { acc.put([bus{"Id"}], bus) }, {})
+        | kept.defaultsTo({})
     }
-    // The entry this event is about: on a subscription's own Rx channel that
-    // subscription (a peer speaks for its own subscription only: none of
-    // `buses` when the channel is another list's); otherwise the one named
-    // by Id, else by Rx, else by Tx.
-    findBus = function(buses) {
-      own = buses.filter(function(bus) { bus{"Rx"} == meta:eci }).head();
-      on_an_Rx = established().append(inbound()).append(outbound())
-                   .any(function(bus) { bus{"Rx"} == meta:eci });
+    // Each entry's Id by its Rx (built from the lists when an older version
+    // kept none).
+    Id_by_Rx = function() {
+      index = function(kept) {
+        by_Id(kept).values().reduce(function(acc, bus) { acc.put([bus{"Rx"}], bus{"Id"}) }, {})
+      };
+      ent:Id_by_Rx.isnull()
+        => index(ent:established).put(index(ent:inbound)).put(index(ent:outbound))
+        | ent:Id_by_Rx
+    }
+    // Whether this pico has an entry with `Id`, in any list.
+    known_Id = function(Id) {
+      not by_Id(ent:established){Id}.isnull() || not by_Id(ent:inbound){Id}.isnull()
+        || not by_Id(ent:outbound){Id}.isnull()
+    }
+    // The entry this event is about, among `kept` (entries by Id): on a
+    // subscription's own Rx channel that subscription (a peer speaks for its
+    // own subscription only: none of `kept` when the channel is another
+    // list's); otherwise the one named by Id, else by Rx, else by Tx.
+    findBus = function(kept) {
+      on_Rx = Id_by_Rx(){meta:eci};
+      own = on_Rx.isnull() => null | kept{on_Rx};
       Id = event:attr("Id");
       Rx = event:attr("Rx");
       Tx = event:attr("Tx");
-      own => own
-      | on_an_Rx => null
-      | Id => buses.filter(function(bus) { bus{"Id"} == Id }).head()
-      | Rx => buses.filter(function(bus) { bus{"Rx"} == Rx }).head()
-      | Tx => buses.filter(function(bus) { bus{"Tx"} == Tx }).head()
+      own && own{"Rx"} == meta:eci => own
+      | not on_Rx.isnull() => null
+      | Id => kept{Id}
+      | Rx => kept.values().filter(function(bus) { bus{"Rx"} == Rx }).head()
+      | Tx => kept.values().filter(function(bus) { bus{"Tx"} == Tx }).head()
       | null
     }
     // What travels to the other side: the event's attributes without what
@@ -367,7 +398,7 @@ ruleset io.picolabs.subscription {
   rule cancel_all_subscriptions {
     select when wrangler cancel_subscriptions
     pre {
-      ids = function(buses) { buses.defaultsTo([]).map(function(bus) { bus{"Id"} }) }
+      ids = function(kept) { by_Id(kept).values().map(function(bus) { bus{"Id"} }) }
     }
     always {
       raise wrangler event "cancel_relationships" attributes event:attrs.put({
@@ -419,16 +450,20 @@ ruleset io.picolabs.subscription {
       eventPolicy = event:attr("Rx_eventPolicy").defaultsTo(default_eventPolicy())
       queryPolicy = event:attr("Rx_queryPolicy").defaultsTo(default_queryPolicy())
     }
-    if entry{"wellKnown_Tx"} then
+    if entry{"wellKnown_Tx"} && not known_Id(entry{"Id"}) then
       ctx:newChannel([channel_name, channel_type], eventPolicy, queryPolicy) setting(channel)
     fired {
       bus = entry.put({ "Rx": channel{"id"} });
       full = bus.put({ "channel_name": channel_name, "channel_type": channel_type });
-      ent:outbound := outbound().append(bus);
+      ent:outbound := by_Id(ent:outbound).put([bus{"Id"}], bus);
+      ent:Id_by_Rx := Id_by_Rx().put([bus{"Rx"}], bus{"Id"});
       raise wrangler event "subscription_request_needed" attributes event:attrs.put(full);
       raise wrangler event "outbound_pending_subscription_added" attributes event:attrs.put(full)
     } else {
       raise wrangler event "wellKnown_Tx_format_failure" attributes event:attrs
+        if not entry{"wellKnown_Tx"};
+      raise wrangler event "duplicate_subscription_Id" attributes event:attrs
+        if entry{"wellKnown_Tx"}
     }
   }
 
@@ -461,14 +496,16 @@ ruleset io.picolabs.subscription {
                              ["domain", "name"])
       queryPolicy = narrowed(default_queryPolicy(), event:attr("Rx_queryPolicy"), ["rid", "name"])
     }
-    if entry{"Tx"} then
+    if entry{"Tx"} && not known_Id(entry{"Id"}) then
       ctx:newChannel([channel_name, channel_type], eventPolicy, queryPolicy) setting(channel)
     fired {
-      ent:inbound := inbound().append(entry.put({ "Rx": channel{"id"} }));
+      ent:inbound := by_Id(ent:inbound).put([entry{"Id"}], entry.put({ "Rx": channel{"id"} }));
+      ent:Id_by_Rx := Id_by_Rx().put([channel{"id"}], entry{"Id"});
       raise wrangler event "inbound_pending_subscription_added" attributes
         event:attrs.put({ "Rx": channel{"id"} })
     } else {
-      raise wrangler event "no_Tx_failure" attributes event:attrs
+      raise wrangler event "no_Tx_failure" attributes event:attrs if not entry{"Tx"};
+      raise wrangler event "duplicate_subscription_Id" attributes event:attrs if entry{"Tx"}
     }
   }
 
@@ -478,7 +515,7 @@ ruleset io.picolabs.subscription {
   rule setInboundRxPolicies {
     select when wrangler pending_subscription_approval
     pre {
-      bus = findBus(inbound())
+      bus = findBus(by_Id(ent:inbound))
       channel = bus => ctx:channel(bus{"Rx"}) | null  // ours: ctx:channels.filter copies all
       eventPolicy = event:attr("Rx_eventPolicy")
       queryPolicy = event:attr("Rx_queryPolicy")
@@ -492,7 +529,7 @@ ruleset io.picolabs.subscription {
   rule approveInboundPendingSubscription {
     select when wrangler pending_subscription_approval
     pre {
-      bus = findBus(inbound())
+      bus = findBus(by_Id(ent:inbound))
     }
     if bus then
       event:send({ "eci": bus{"Tx"},
@@ -508,15 +545,14 @@ ruleset io.picolabs.subscription {
   rule addOutboundSubscription {
     select when wrangler outbound_pending_subscription_approved
     pre {
-      buses = outbound()
+      buses = by_Id(ent:outbound)
       found = findBus(buses)
-      index = found => indexOfId(buses, found{"Id"}) | -1
       bus = found => found.delete("wellKnown_Tx").put({ "Tx": event:attr("Tx") }) | null
     }
-    if index >= 0 && event:attr("Tx") then noop()
+    if found && event:attr("Tx") then noop()
     fired {
-      ent:established := established().append(bus);
-      ent:outbound := buses.splice(index, 1);
+      ent:established := by_Id(ent:established).put([bus{"Id"}], bus);
+      ent:outbound := buses.delete([bus{"Id"}]);
       raise wrangler event "subscription_added" attributes event:attrs.put({ "bus": bus })
     }
   }
@@ -524,13 +560,13 @@ ruleset io.picolabs.subscription {
   rule addInboundSubscription {
     select when wrangler inbound_pending_subscription_approved
     pre {
-      buses = inbound()
-      index = indexOfId(buses, event:attr("Id"))
+      buses = by_Id(ent:inbound)
+      bus = buses{event:attr("Id")}
     }
-    if index >= 0 then noop()
+    if bus then noop()
     fired {
-      ent:established := established().append(buses[index]);
-      ent:inbound := buses.splice(index, 1);
+      ent:established := by_Id(ent:established).put([bus{"Id"}], bus);
+      ent:inbound := buses.delete([bus{"Id"}]);
       raise wrangler event "subscription_added" attributes event:attrs
     }
   }
@@ -540,7 +576,7 @@ ruleset io.picolabs.subscription {
   rule cancelEstablished {
     select when wrangler subscription_cancellation
     pre {
-      bus = findBus(established())
+      bus = findBus(by_Id(ent:established))
     }
     if bus then
       event:send({ "eci": bus{"Tx"},
@@ -556,13 +592,13 @@ ruleset io.picolabs.subscription {
   rule removeEstablished {
     select when wrangler established_removal
     pre {
-      buses = established()
+      buses = by_Id(ent:established)
       bus = findBus(buses)
-      index = bus => indexOfId(buses, bus{"Id"}) | -1
     }
-    if index >= 0 then ctx:delChannel(bus{"Rx"})
+    if bus then ctx:delChannel(bus{"Rx"})
     fired {
-      ent:established := buses.splice(index, 1);
+      ent:established := buses.delete([bus{"Id"}]);
+      ent:Id_by_Rx := Id_by_Rx().delete([bus{"Rx"}]);
       raise wrangler event "subscription_removed" attributes event:attrs.put({ "bus": bus })
     }
   }
@@ -572,7 +608,7 @@ ruleset io.picolabs.subscription {
   rule cancelInbound {
     select when wrangler inbound_rejection
     pre {
-      bus = findBus(inbound())
+      bus = findBus(by_Id(ent:inbound))
     }
     if bus then
       event:send({ "eci": bus{"Tx"},
@@ -588,13 +624,13 @@ ruleset io.picolabs.subscription {
   rule removeInbound {
     select when wrangler inbound_removal
     pre {
-      buses = inbound()
+      buses = by_Id(ent:inbound)
       bus = findBus(buses)
-      index = bus => indexOfId(buses, bus{"Id"}) | -1
     }
-    if index >= 0 then ctx:delChannel(bus{"Rx"})
+    if bus then ctx:delChannel(bus{"Rx"})
     fired {
-      ent:inbound := buses.splice(index, 1);
+      ent:inbound := buses.delete([bus{"Id"}]);
+      ent:Id_by_Rx := Id_by_Rx().delete([bus{"Rx"}]);
       raise wrangler event "inbound_subscription_cancelled" attributes
         event:attrs.put({ "bus": bus })
     }
@@ -605,7 +641,7 @@ ruleset io.picolabs.subscription {
   rule cancelOutbound {
     select when wrangler outbound_cancellation
     pre {
-      bus = findBus(outbound())
+      bus = findBus(by_Id(ent:outbound))
     }
     if bus then
       event:send({ "eci": bus{"wellKnown_Tx"},
@@ -621,13 +657,13 @@ ruleset io.picolabs.subscription {
   rule removeOutbound {
     select when wrangler outbound_removal
     pre {
-      buses = outbound()
+      buses = by_Id(ent:outbound)
       bus = findBus(buses)
-      index = bus => indexOfId(buses, bus{"Id"}) | -1
     }
-    if index >= 0 then ctx:delChannel(bus{"Rx"})
+    if bus then ctx:delChannel(bus{"Rx"})
     fired {
-      ent:outbound := buses.splice(index, 1);
+      ent:outbound := buses.delete([bus{"Id"}]);
+      ent:Id_by_Rx := Id_by_Rx().delete([bus{"Rx"}]);
       raise wrangler event "outbound_subscription_cancelled" attributes
         event:attrs.put({ "bus": bus })
     }

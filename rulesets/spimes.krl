@@ -123,6 +123,11 @@ ruleset spimes {
       answer = ctx:tryQuery(eci, COLLECTION_RID, "member_ids", {});
       answer{"ok"} => answer{"value"} | []
     }
+    // Whether the pico with `id` is a member of (or invited to) the collection at `eci`.
+    has_member = function(eci, id) {
+      answer = ctx:tryQuery(eci, COLLECTION_RID, "has_member", { "id": id });
+      answer{"ok"} && answer{"value"} == true
+    }
     // Whether `target_id` is `from_id` or a member of it, however deep,
     // among the collections that are children of this pico. `by_id`:
     // kids() collected by id. Depth is bounded in case a loop was made by
@@ -175,7 +180,7 @@ ruleset spimes {
                 && reaches(kids().collect(function(k) { k{"id"} }), member{"id"}, collection{"id"}, 0)
         => refuse(<<spimes: adding "#{member{"name"}}" to "#{collection{"name"}}" would make a loop: "#{collection{"name"}}" is already among the members of "#{member{"name"}}">>)
         | true
-      already = member_ids_of(collection{"eci"}) >< member{"id"}
+      already = has_member(collection{"eci"}, member{"id"})
       wellKnown = ctx:query(collection{"eci"}, SUBSCRIPTION, "wellKnown_Rx"){"id"}
     }
     send_directive(already => "already_a_member" | "member_added",
@@ -259,7 +264,7 @@ ruleset spimes {
              | child => child{"id"}
              | remote => null
              | refuse(<<spimes: "#{who}" is neither a member of "#{collection{"name"}}" nor a child of this pico>>)
-      member = not target.isnull() && member_ids_of(collection{"eci"}) >< target
+      member = not target.isnull() && has_member(collection{"eci"}, target)
     }
     send_directive(member => "member_removed" | "not_a_member",
                    { "collection": collection{"name"}, "member": who })

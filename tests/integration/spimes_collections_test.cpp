@@ -125,10 +125,16 @@ TEST_CASE("spimes: removal from a collection stops its reports there only",
   join(s, "hallway", "msa_00", msa);
   join(s, "battery", "msa_00", msa);
   must_heartbeat(s, msa, "temp-hot.json");
+  const json members = must_query(s, hallway, kCollection, "members");
+  REQUIRE(members.size() == 1);
+  const json id = {{"id", members[0].at("id")}};
+  CHECK(must_query(s, hallway, kCollection, "has_member", id) == true);
+  CHECK(must_query(s, hallway, kCollection, "has_member", {{"id", "nobody"}}) == false);
 
   CHECK(must_remove(s, "hallway", "msa_00") == std::vector<std::string>{"member_removed"});
   // Both sides have let go when the event answers.
   CHECK(must_query(s, hallway, kCollection, "members").empty());
+  CHECK(must_query(s, hallway, kCollection, "has_member", id) == false);
   CHECK(must_query(s, hallway, kSubscriptionRid, "established").empty());
   CHECK(must_query(s, msa, kDevice, "collections").size() == 1);
   CHECK(must_remove(s, "hallway", "msa_00") == std::vector<std::string>{"not_a_member"});
@@ -139,6 +145,7 @@ TEST_CASE("spimes: removal from a collection stops its reports there only",
 
   // It can join again.
   join(s, "hallway", "msa_00", msa);
+  CHECK(must_query(s, hallway, kCollection, "has_member", id) == true);
   must_heartbeat(s, msa, "temp-cold.json");
   CHECK(log_entries(s, hallway, "violations").size() == 2);
 
