@@ -62,6 +62,11 @@ const NumberOption kNumbers[] = {
     {"--max-active-picos", "N", 1, 100000000, "picos kept loaded (least recently used evicted)",
      [](ServeOptions* o, long n) { o->engine.max_active_picos = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.max_active_picos); }},
+    {"--block-cache-mb", "N", 1, 1000000, "the store's read cache, MiB",
+     [](ServeOptions* o, long n) { o->engine.block_cache_bytes = static_cast<size_t>(n) << 20; },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.block_cache_bytes >> 20);
+     }},
     {"--outbox-capacity", "N", 1, 100000000, "events that may wait for other engines",
      [](ServeOptions* o, long n) { o->engine.outbox_capacity = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.outbox_capacity); }},

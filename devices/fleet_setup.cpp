@@ -227,20 +227,20 @@ int ensure_spimes(EngineCalls& calls, const SimulateOptions& o, Fleet* fleet, st
   return kSimulateOk;
 }
 
-// The member names of each collection (spimes_collection/status), and
-// why not for those that do not answer it (a collection may have its
-// spimes_collection only once it has members). kSimulateUnreachable when
-// the engine does not answer at all.
-int statuses(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
-             const std::vector<PicoRef>& collections, std::vector<std::set<std::string>>* members,
-             std::vector<std::string>* errors) {
+// The member names of each collection (spimes_collection/members: what the
+// collection recorded, no member asked), and why not for those that do not
+// answer it (a collection may have its spimes_collection only once it has
+// members). kSimulateUnreachable when the engine does not answer at all.
+int member_lists(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
+                 const std::vector<PicoRef>& collections,
+                 std::vector<std::set<std::string>>* members, std::vector<std::string>* errors) {
   members->assign(collections.size(), {});
   errors->assign(collections.size(), "");
   std::atomic<bool> unreachable{false};
   run_parallel(url, o, collections.size(), [&](std::size_t i, EngineCalls& calls) {
-    Reply r = fleet.collection_query(calls, collections[i], "status");
+    Reply r = fleet.collection_query(calls, collections[i], "members");
     if (!r.ok() || !(r.body.is_array() || r.body.is_object())) {
-      (*errors)[i] = "the status of " + collections[i].name + ": " + r.describe();
+      (*errors)[i] = "the members of " + collections[i].name + ": " + r.describe();
       if (!r.answered()) unreachable.store(true);
       return r.answered();
     }
@@ -259,7 +259,7 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
   const int k = static_cast<int>(fleet->collections.size());
   std::vector<std::set<std::string>> members;
   std::vector<std::string> errors;
-  if (statuses(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
+  if (member_lists(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
     *error = "the engine stopped answering: " + errors.front();
     return kSimulateUnreachable;
   }
@@ -303,13 +303,13 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
     *error = first.message();
     return first.code();
   }
-  // The statuses show the memberships once the picos have done their part.
+  // The member lists show the memberships once the picos have done their part.
   // Memberships may be made by events between picos after add_to_collection answers.
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(o.settle_seconds));
   for (bool first_look = true;; first_look = false) {
     if (!first_look || !changes.empty()) {
-      if (statuses(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
+      if (member_lists(o, url, *fleet, all_collections, &members, &errors) != kSimulateOk) {
         *error = "the engine stopped answering: " + errors.front();
         return kSimulateUnreachable;
       }
@@ -334,7 +334,7 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
     }
     if (wrong == 0) return kSimulateOk;
     if (Clock::now() >= deadline) {
-      *error = std::to_string(wrong) + " memberships or statuses still wrong " +
+      *error = std::to_string(wrong) + " memberships or member lists still wrong " +
                std::to_string(static_cast<int>(o.settle_seconds)) +
                " s after spimes:add_to_collection (e.g. " + example + ")";
       return kSimulateFailed;

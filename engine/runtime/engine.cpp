@@ -237,6 +237,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   store::Store::Options so;
   so.sync_commits = options.sync_commits;
   so.max_pending_batches = options.max_pending_commits;
+  so.block_cache_bytes = options.block_cache_bytes;
   m->store = store::Store::open(options.data_dir, so, error_out);
   if (!m->store) return nullptr;
   if (!upgrade_schema(*m->store, error_out)) return nullptr;

@@ -70,6 +70,8 @@ struct EngineOptions {
   std::vector<std::string> ruleset_roots;
   // fsync the WAL before acknowledging (off only for benchmarks that say so).
   bool sync_commits = true;
+  // The store's block cache (store.h).
+  size_t block_cache_bytes = size_t{128} << 20;
   size_t pico_queue_limit = 1024;
   size_t max_active_picos = 10000;
   size_t max_pending_commits = 16384;

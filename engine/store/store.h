@@ -36,6 +36,11 @@ class Store {
   struct Options {
     bool sync_commits = true;           // fsync the WAL before acknowledging
     size_t max_pending_batches = 4096;  // bounded commit queue
+    // RocksDB's block cache (uncompressed blocks shared by all reads). A pico
+    // that is not active is loaded by point reads and short scans; with the
+    // data directory far larger than the cache, each miss is a file read and
+    // a decompression (BENCHMARKS.md: listing children).
+    size_t block_cache_bytes = size_t{128} << 20;
   };
 
   // Opens or creates DIR (and its parents). Returns nullptr and sets *error on failure.
