@@ -239,8 +239,13 @@ ruleset io.picolabs.subscription {
     }
     // The channel other picos send subscription requests to.
     wellKnown_Rx = function() {
-      // ours: ctx:channelsTagged copies only the channels with these tags
-      ctx:channelsTagged(WELL_KNOWN_TAGS.map(function(t) { t.lc() })).head()
+      // ours: the channel made here is remembered (one read, where finding it
+      // by tags reads every channel of the pico: the root has one per child);
+      // ctx:channelsTagged copies only the channels with these tags
+      kept = ent:wellKnown_eci => ctx:channel(ent:wellKnown_eci) | null;
+      kept && kept{"tags"} >< "wellknown_rx"
+        => kept
+        | ctx:channelsTagged(WELL_KNOWN_TAGS.map(function(t) { t.lc() })).head()
     }
     // `kept`: entries by Id. An Id is found at once; any other key by a scan.
     filterOn = function(kept, key, value) {
@@ -365,16 +370,24 @@ ruleset io.picolabs.subscription {
              or engine started
              or engine_ui setup
              or wrangler root_created
-    if wellKnown_Rx().isnull() then noop()
+    pre {
+      found = wellKnown_Rx()
+    }
+    if found.isnull() then noop()
     fired {
       raise wrangler event "need_wellKnown_Rx" attributes event:attrs
+    } else {
+      // A channel made by an older version: remembered from now on.
+      ent:wellKnown_eci := found{"id"} if ent:wellKnown_eci != found{"id"}
     }
   }
 
   rule create_wellKnown_Rx {
     select when wrangler need_wellKnown_Rx
     ctx:newChannel(WELL_KNOWN_TAGS, wellKnown_eventPolicy(), wellKnown_queryPolicy)
+      setting(channel)
     fired {
+      ent:wellKnown_eci := channel{"id"};
       raise wrangler event "wellKnown_Rx_created" attributes event:attrs
     }
   }

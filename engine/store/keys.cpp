@@ -112,6 +112,12 @@ std::string schema_version() {
 std::string root_pico() {
   return std::string(kRootPico);
 }
+std::string root_owner_eci() {
+  return "m/root_owner_eci";
+}
+std::string root_ui_eci() {
+  return "m/root_ui_eci";
+}
 std::string counter(std::string_view name) {
   return std::string(kCounter) + std::string(name);
 }

@@ -14,6 +14,9 @@
 // Family table (value formats are chosen by the runtime; JSON unless noted):
 //   m/schema_version              decimal schema version (see Store::kSchemaVersion)
 //   m/root_pico                   the root pico's id
+//   m/root_owner_eci, m/root_ui_eci
+//                                 the root's owner and engine-UI channels, so a start finds
+//                                 them without reading every channel of the root (one per child)
 //   m/counter/<name>              an engine counter (runtime-defined encoding; the outbox's
 //                                 reserved event ids: runtime/outbound/outbox_records.h)
 //   m/engine_id                   this engine's identity towards other engines (an id of
@@ -78,6 +81,8 @@ inline constexpr char kSep = '\x1f';
 // ---- meta ---------------------------------------------------------------------------------
 std::string schema_version();
 std::string root_pico();
+std::string root_owner_eci();
+std::string root_ui_eci();
 std::string counter(std::string_view name);
 std::string engine_id();
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/runtime/records/pico_records.h"
+#include "engine/store/keys.h"
 #include "engine/store/write_batch.h"
 #include "tests/runtime/offline_engine.h"
 
@@ -134,4 +135,28 @@ TEST_CASE("a subscription request naming an Id the pico has is refused",
   REQUIRE(out.ok);
   CHECK(out.outgoing.empty());
   CHECK(e.query(kRid, "outbound").value.as_array().empty());
+}
+
+TEST_CASE("the well-known channel is remembered, and found by its tags without it",
+          "[runtime][subscription]") {
+  Engine e;
+  add_subscription_ruleset(e);
+  REQUIRE(e.event("wrangler", "need_wellKnown_Rx").ok);
+  const Value made = e.query(kRid, "wellKnown_Rx").value;
+  REQUIRE(made.is_map());
+  const std::string eci = made.as_map().find("id")->as_string();
+  std::string raw;
+  REQUIRE(pico_records::load_entvar(*e.store, e.root, kRid, "wellKnown_eci", &raw));
+  CHECK(raw == "\"" + eci + "\"");
+
+  // Made by an older version (nothing remembered): found by tags, then remembered.
+  spime::store::WriteBatch b;
+  b.erase(spime::store::keys::entvar(e.root, kRid, "wellKnown_eci"));
+  std::string err;
+  REQUIRE(e.store->write(b, &err));
+  e.reopen();
+  CHECK(J(e.query(kRid, "wellKnown_Rx").value) == J(made));
+  REQUIRE(e.event("wrangler", "pico_initialized").ok);
+  REQUIRE(pico_records::load_entvar(*e.store, e.root, kRid, "wellKnown_eci", &raw));
+  CHECK(raw == "\"" + eci + "\"");
 }

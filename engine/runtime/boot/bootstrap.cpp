@@ -6,6 +6,7 @@
 #include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/local_services.h"
+#include "engine/store/keys.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime {
@@ -23,15 +24,30 @@ bool is_ui_channel(const ChannelRecord& c) {
   return tags == std::vector<std::string>{"engine", "ui"};
 }
 
-// The root's "engine","ui" channel ("" when none).
+// The root's "engine","ui" channel ("" when none), by reading all its channels.
 std::string ui_channel(store::Store& store, const std::string& root) {
-  pico_records::LoadedPico p;
-  std::string err;
-  if (!pico_records::load(store, root, &p, &err)) return "";
-  for (const ChannelRecord& c : p.channels) {
-    if (is_ui_channel(c)) return c.eci;
+  for (const std::string& eci : pico_records::channel_ecis(store, root)) {
+    ChannelRecord c;
+    if (pico_records::load_channel(store, eci, &c) && is_ui_channel(c)) return eci;
   }
   return "";
+}
+
+// The root's channel remembered under `key` when it is still the root's; "".
+std::string remembered(store::Store& store, const std::string& key, const std::string& root) {
+  std::string eci;
+  ChannelRecord c;
+  if (store.get(key, &eci) && pico_records::load_channel(store, eci, &c) && c.pico_id == root)
+    return eci;
+  return "";
+}
+
+void remember(store::Store& store, const std::string& key, const std::string& eci,
+              const std::function<void(const std::string&)>& log) {
+  store::WriteBatch b;
+  b.put(key, eci);
+  std::string err;
+  if (!store.write(b, &err)) log("could not remember the root channel " + eci + ": " + err);
 }
 
 // Makes the UI channel (admitting engine_ui:setup alone) and raises
@@ -40,7 +56,7 @@ std::string make_ui_channel(LocalServices& boot, store::Store& store, const std:
                             const std::function<void(const std::string&)>& log) {
   pico_records::LoadedPico p;
   std::string err;
-  if (!pico_records::load(store, root, &p, &err)) {
+  if (!pico_records::load(store, root, &p, &err, /*with_channels=*/false)) {
     log("could not load the root pico: " + err);
     return "";
   }
@@ -50,9 +66,20 @@ std::string make_ui_channel(LocalServices& boot, store::Store& store, const std:
   c.tags = {"engine", "ui"};
   c.event_policy.allow = {{"engine_ui", "setup"}};
   c.query_policy.allow.clear();
-  for (const ChannelRecord& other : p.channels) c.order = std::max(c.order, other.order + 1);
+  if (p.record.next_channel_order) {
+    c.order = *p.record.next_channel_order;
+  } else {
+    for (const std::string& eci : pico_records::channel_ecis(store, root)) {
+      ChannelRecord other;
+      if (pico_records::load_channel(store, eci, &other))
+        c.order = std::max(c.order, other.order + 1);
+    }
+  }
+  p.record.next_channel_order = c.order + 1;
   store::WriteBatch b;
   pico_records::put_channel(&b, c);
+  pico_records::put_pico(&b, root, p.record);
+  b.put(store::keys::root_ui_eci(), c.eci);
   if (!store.write(b, &err)) {
     log("could not create the engine UI channel: " + err);
     return "";
@@ -75,12 +102,18 @@ bool bootstrap(store::Store& store, RulesetRegistry& registry,
   LocalServices boot(store, registry);
   out->root_pico_id = boot.ensure_root_pico(error);
   if (out->root_pico_id.empty()) return false;
-  out->owner_eci = boot.first_eci(out->root_pico_id);
+  out->owner_eci = remembered(store, store::keys::root_owner_eci(), out->root_pico_id);
+  if (out->owner_eci.empty()) {
+    out->owner_eci = boot.first_eci(out->root_pico_id);
+    if (!out->owner_eci.empty())
+      remember(store, store::keys::root_owner_eci(), out->owner_eci, log);
+  }
   for (const char* rid : kRootRulesets) {
     if (!registry.get(rid)) continue;
     pico_records::LoadedPico root;
     std::string err;
-    bool installed = pico_records::load(store, out->root_pico_id, &root, &err) &&
+    bool installed = pico_records::load(store, out->root_pico_id, &root, &err,
+                                        /*with_channels=*/false) &&
                      std::any_of(root.installs.begin(), root.installs.end(),
                                  [rid](const auto& i) { return i.first == rid; });
     if (!installed && !boot.install(out->root_pico_id, rid, krl::Map{}, &err)) {
@@ -88,7 +121,11 @@ bool bootstrap(store::Store& store, RulesetRegistry& registry,
     }
   }
   if (registry.get(kUiRid)) {
-    out->ui_eci = ui_channel(store, out->root_pico_id);
+    out->ui_eci = remembered(store, store::keys::root_ui_eci(), out->root_pico_id);
+    if (out->ui_eci.empty()) {
+      out->ui_eci = ui_channel(store, out->root_pico_id);
+      if (!out->ui_eci.empty()) remember(store, store::keys::root_ui_eci(), out->ui_eci, log);
+    }
     if (out->ui_eci.empty()) out->ui_eci = make_ui_channel(boot, store, out->root_pico_id, log);
   }
   return true;

@@ -142,7 +142,7 @@ std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const Loaded
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,
                                            const std::string& pico_id, std::string* error) {
   pico_records::LoadedPico loaded;
-  if (!pico_records::load(store, pico_id, &loaded, error)) return nullptr;
+  if (!pico_records::load(store, pico_id, &loaded, error, /*with_channels=*/false)) return nullptr;
   std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>> installs;
   for (auto& [rid, rec] : loaded.installs) {
     auto rs = services.registry().get(rid);
@@ -152,10 +152,12 @@ std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& servic
     }
     installs.emplace_back(std::move(rs), std::move(rec));
   }
-  auto p = create(store, services, pico_id, std::move(loaded.record), std::move(loaded.channels),
-                  installs, error);
+  auto p = create(store, services, pico_id, std::move(loaded.record), {}, installs, error);
   if (!p) return nullptr;
   p->fresh_ = false;
+  p->all_channels_ = false;
+  p->channel_order_known_ = p->record_.next_channel_order.has_value();
+  p->next_channel_order_ = p->record_.next_channel_order.value_or(0);
   for (const auto& [eci, order] : loaded.children) p->add_child(eci, order);
   return p;
 }
@@ -195,6 +197,11 @@ std::string tags_key(std::vector<std::string> tags) {
 }  // namespace
 
 void PicoState::put_channel(ChannelRecord c) {
+  erased_channels_.erase(c.eci);
+  keep_channel(std::move(c));
+}
+
+void PicoState::keep_channel(ChannelRecord c) const {
   next_channel_order_ = std::max(next_channel_order_, c.order + 1);
   std::string eci = c.eci;
   unindex_channel(eci);
@@ -205,9 +212,10 @@ void PicoState::put_channel(ChannelRecord c) {
 void PicoState::erase_channel(const std::string& eci) {
   unindex_channel(eci);
   channels_.erase(eci);
+  if (!all_channels_) erased_channels_.insert(eci);
 }
 
-void PicoState::unindex_channel(const std::string& eci) {
+void PicoState::unindex_channel(const std::string& eci) const {
   auto it = channels_.find(eci);
   if (it == channels_.end()) return;
   auto [first, last] = ecis_by_tags_.equal_range(tags_key(it->second.tags));
@@ -219,8 +227,38 @@ void PicoState::unindex_channel(const std::string& eci) {
   }
 }
 
+const ChannelRecord* PicoState::channel(const std::string& eci) const {
+  auto it = channels_.find(eci);
+  if (it != channels_.end()) return &it->second;
+  if (all_channels_ || erased_channels_.count(eci)) return nullptr;
+  ChannelRecord c;
+  if (!pico_records::load_channel(*store_, eci, &c) || c.pico_id != id_) return nullptr;
+  keep_channel(std::move(c));
+  return &channels_.at(eci);
+}
+
+void PicoState::load_all_channels() const {
+  if (all_channels_) return;
+  for (const std::string& eci : pico_records::channel_ecis(*store_, id_)) {
+    if (channels_.count(eci) || erased_channels_.count(eci)) continue;
+    ChannelRecord c;
+    // An unreadable record stays out, as a lookup of it finds nothing.
+    if (pico_records::load_channel(*store_, eci, &c) && c.pico_id == id_)
+      keep_channel(std::move(c));
+  }
+  all_channels_ = true;
+  channel_order_known_ = true;
+  erased_channels_.clear();
+}
+
+const std::map<std::string, ChannelRecord>& PicoState::channels() const {
+  load_all_channels();
+  return channels_;
+}
+
 std::vector<const ChannelRecord*> PicoState::channels_with_tags(
     std::vector<std::string> tags) const {
+  load_all_channels();
   std::vector<const ChannelRecord*> out;
   auto [first, last] = ecis_by_tags_.equal_range(tags_key(std::move(tags)));
   for (auto i = first; i != last; ++i) {
@@ -248,6 +286,7 @@ void PicoState::add_child(const std::string& eci, std::int64_t order) {
 }
 
 std::vector<const ChannelRecord*> PicoState::channels_in_order() const {
+  load_all_channels();
   std::vector<const ChannelRecord*> out;
   for (const auto& [eci, c] : channels_) out.push_back(&c);
   std::stable_sort(out.begin(), out.end(), [](const ChannelRecord* a, const ChannelRecord* b) {
@@ -340,6 +379,7 @@ std::int64_t PicoState::next_install_order() const {
 }
 
 std::int64_t PicoState::next_channel_order() const {
+  if (!channel_order_known_) load_all_channels();
   return next_channel_order_;
 }
 

@@ -72,14 +72,21 @@ class PicoState {
   PicoRecord& mutable_record() { return record_; }
   store::Store& store() const { return *store_; }
 
-  // Channels by ECI, and the ECIs in creation order.
-  const std::map<std::string, ChannelRecord>& channels() const { return channels_; }
+  // Channels are read from the store when asked for, not at load: a pico
+  // with 100,000 channels (the root has one per child) loads as fast as one
+  // with three. One channel costs a point read the first time; listing them,
+  // finding them by tags, and a new channel's order when the pico record does
+  // not keep it (records written before it did) read them all, once.
+  //
+  // The channel `eci` of this pico; nullptr when it has none by that ECI.
+  const ChannelRecord* channel(const std::string& eci) const;
+  // All channels by ECI, and the ECIs in creation order.
+  const std::map<std::string, ChannelRecord>& channels() const;
   std::vector<const ChannelRecord*> channels_in_order() const;
   void put_channel(ChannelRecord c);
   void erase_channel(const std::string& eci);
   // The channels whose tags are exactly `tags` (as a set of strings, compared
-  // as given), any order: found through an index, whatever the number of
-  // channels.
+  // as given), any order: through an index, once all are read.
   std::vector<const ChannelRecord*> channels_with_tags(std::vector<std::string> tags) const;
 
   // Children: ECIs of the child links, each with its creation order.
@@ -148,11 +155,20 @@ class PicoState {
   std::string id_;
   store::Store* store_ = nullptr;
   PicoRecord record_;
-  std::map<std::string, ChannelRecord> channels_;
+  // Channels read or written so far (all of them once all_channels_), and
+  // those erased since the load: the store may still hold a channel whose
+  // erasure is not durable yet, so these are never read from it again.
+  mutable std::map<std::string, ChannelRecord> channels_;
+  mutable std::set<std::string, std::less<>> erased_channels_;
+  mutable bool all_channels_ = true;  // load() starts with none read
+  // Known once all channels are read, or from the pico record.
+  mutable bool channel_order_known_ = true;
+  mutable std::int64_t next_channel_order_ = 0;
   // Channels by their sorted tags joined with 0x1F (channels_with_tags).
-  std::multimap<std::string, std::string> ecis_by_tags_;
-  void unindex_channel(const std::string& eci);
-  std::int64_t next_channel_order_ = 0;
+  mutable std::multimap<std::string, std::string> ecis_by_tags_;
+  void load_all_channels() const;
+  void keep_channel(ChannelRecord c) const;
+  void unindex_channel(const std::string& eci) const;
   std::map<std::string, std::int64_t> children_;  // child eci -> order
   std::int64_t next_child_order_ = 0;
   std::vector<Installation> installs_;

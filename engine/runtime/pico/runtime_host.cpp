@@ -267,7 +267,7 @@ void RuntimeHost::set_rule_state(const std::string& rid, const std::string& rule
 bool RuntimeHost::has_channel(const std::string& eci) const {
   auto w = channel_writes_.find(eci);
   if (w != channel_writes_.end()) return w->second.has_value();
-  return pico_.channels().count(eci) > 0;
+  return pico_.channel(eci) != nullptr;
 }
 
 std::vector<ChannelRecord> RuntimeHost::channels() const {
@@ -346,9 +346,9 @@ void RuntimeHost::remove_child(const std::string& eci) {
 std::optional<ChannelRecord> RuntimeHost::channel(const std::string& eci) const {
   auto w = channel_writes_.find(eci);
   if (w != channel_writes_.end()) return w->second;
-  auto c = pico_.channels().find(eci);
-  if (c == pico_.channels().end()) return std::nullopt;
-  return c->second;
+  const ChannelRecord* c = pico_.channel(eci);
+  if (!c) return std::nullopt;
+  return *c;
 }
 
 void RuntimeHost::put_channel(ChannelRecord c) {
@@ -393,8 +393,10 @@ void RuntimeHost::commit() {
   store::WriteBatch* batch = &txn_.batch;
   const std::string& pid = pico_.id();
   // Structure first, so an uninstall's cleanup below wins over earlier writes.
+  std::int64_t written_order = 0;  // above every channel written here
   for (auto& [eci, c] : channel_writes_) {
     if (c) {
+      written_order = std::max(written_order, c->order + 1);
       records::put_channel(batch, *c);
       txn_.channel_changes.emplace_back(eci, *c);
       pico_.put_channel(*c);
@@ -403,6 +405,13 @@ void RuntimeHost::commit() {
       txn_.channel_changes.emplace_back(eci, std::nullopt);
       pico_.erase_channel(eci);
     }
+  }
+  // The pico record keeps the next channel order, so a load need not read
+  // every channel to know it (pico_state.h).
+  const auto& kept_order = pico_.record().next_channel_order;
+  if (written_order > 0 && (!kept_order || *kept_order < written_order)) {
+    pico_.mutable_record().next_channel_order = pico_.next_channel_order();
+    records::put_pico(batch, pid, pico_.record());
   }
   for (const auto& [eci, order] : added_children_) {
     if (removed_children_.count(eci)) continue;

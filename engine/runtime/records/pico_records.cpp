@@ -98,7 +98,18 @@ bool load_channel(const store::Store& s, const std::string& eci, ChannelRecord* 
   return true;
 }
 
-bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error) {
+std::vector<std::string> channel_ecis(const store::Store& s, const std::string& pico_id) {
+  std::vector<std::string> ecis;
+  s.scan(keys::pico_channel_prefix(pico_id), [&](std::string_view key, std::string_view) {
+    std::string pid, eci;
+    if (keys::parse_pico_channel(key, &pid, &eci)) ecis.push_back(eci);
+    return true;
+  });
+  return ecis;
+}
+
+bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error,
+          bool with_channels) {
   std::string raw;
   if (!s.get(keys::pico(pico_id), &raw)) {
     *error = "Pico not found: " + pico_id;
@@ -108,12 +119,8 @@ bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, st
     *error = "pico " + pico_id + ": " + *error;
     return false;
   }
-  std::vector<std::string> ecis;
-  s.scan(keys::pico_channel_prefix(pico_id), [&](std::string_view key, std::string_view) {
-    std::string pid, eci;
-    if (keys::parse_pico_channel(key, &pid, &eci)) ecis.push_back(eci);
-    return true;
-  });
+  const std::vector<std::string> ecis =
+      with_channels ? channel_ecis(s, pico_id) : std::vector<std::string>();
   for (const std::string& eci : ecis) {
     ChannelRecord c;
     if (!load_channel(s, eci, &c)) {

@@ -66,7 +66,11 @@ struct LoadedPico {
   std::vector<std::pair<std::string, InstallRecord>> installs;  // (rid, record), install order
 };
 // False + *error when the pico does not exist ("Pico not found: <id>") or a record is corrupt.
-bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error);
+// Without `with_channels`, out->channels stays empty (they cost a read each).
+bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error,
+          bool with_channels = true);
+// The ECIs of the pico's channels (h/ index), in key order.
+std::vector<std::string> channel_ecis(const store::Store& s, const std::string& pico_id);
 
 // One committed entity variable / select-when state, as stored (false when absent).
 bool load_entvar(const store::Store& s, const std::string& pico_id, const std::string& rid,

@@ -71,6 +71,8 @@ std::string encode_record(const PicoRecord& r) {
   Map m;
   m.set("parent", r.parent ? Value(*r.parent) : Value());
   m.set("created", Value(static_cast<double>(r.created_ms)));
+  if (r.next_channel_order)
+    m.set("channelOrder", Value(static_cast<double>(*r.next_channel_order)));
   return krl::encode_json(Value(std::move(m)));
 }
 
@@ -109,6 +111,8 @@ bool decode_record(const std::string& json, PicoRecord* out, std::string* error)
   const Map& m = v.as_map();
   out->parent = read_opt_string(m, "parent");
   out->created_ms = read_int(m, "created");
+  if (const Value* order = m.find("channelOrder"); order && order->is_number())
+    out->next_channel_order = static_cast<std::int64_t>(order->as_number());
   return read_strings(m.find("children"), &out->legacy_children, "children", error);
 }
 

@@ -42,6 +42,10 @@ class AttrsSchema;
 struct PicoRecord {
   std::optional<std::string> parent;
   std::int64_t created_ms = 0;
+  // Above the order of every channel the pico has had, so a new channel's
+  // order is known without reading them all; absent in records written
+  // before it was kept (then the channels tell).
+  std::optional<std::int64_t> next_channel_order;
   // Read from a schema-1 record only (children lived here); never written.
   std::vector<std::string> legacy_children;
 };

@@ -71,6 +71,7 @@ std::string LocalServices::ensure_root_pico(std::string* error) {
   id = new_id();
   PicoRecord rec;
   rec.created_ms = now_ms();
+  rec.next_channel_order = 1;
   ChannelRecord c;
   c.eci = new_id();
   c.pico_id = id;
