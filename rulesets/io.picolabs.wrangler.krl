@@ -27,12 +27,12 @@ ruleset io.picolabs.wrangler {
     provides skyQuery, picoQuery,
     channels, createChannel, deleteChannel,
     rulesetConfig, rulesetMeta, installedRIDs,
-    children, parent_eci, name, myself
+    children, childrenPage, parent_eci, name, myself
 
     shares skyQuery, picoQuery,
     channels,
     rulesetConfig, rulesetMeta, installedRIDs,
-    children, parent_eci, name, myself, id
+    children, childrenPage, parent_eci, name, myself, id
   }
   global {
     __testing = { "queries": [ { "name": "name" },
@@ -41,7 +41,8 @@ ruleset io.picolabs.wrangler {
                                { "name": "installedRIDs" },
                                { "name": "skyQuery",
                                  "args": ["eci", "mod", "func", "params", "_host", "_path", "_root_url"] },
-                               { "name": "children", "args": [] } ],
+                               { "name": "children", "args": [] },
+                               { "name": "childrenPage", "args": ["limit", "cursor"] } ],
                   "events": [ { "domain": "wrangler", "name": "new_child_request",
                                 "attrs": ["name", "backgroundColor"] },
                               { "domain": "wrangler", "name": "new_child_request",
@@ -167,12 +168,28 @@ ruleset io.picolabs.wrangler {
 
     // Each child as {eci, name, parent_eci}, asking the child's wrangler.
     children = function() {
-      describe = function(eci) {
-        { "eci": eci,
-          "name": ctx:query(eci, ctx:rid, "name"),
-          "parent_eci": ctx:query(eci, ctx:rid, "parent_eci") }
-      }
-      ctx:children.map(describe)
+      ctx:children.map(child_info)
+    }
+    child_info = function(eci) {
+      { "eci": eci,
+        "name": ctx:query(eci, ctx:rid, "name"),
+        "parent_eci": ctx:query(eci, ctx:rid, "parent_eci") }
+    }
+    // Ours: children() a page at a time, in creation order, asking only the
+    // page's children: {"children": [...], "next": the cursor of the next
+    // page, null after the last}. `limit`: 1 to 1000 (default 100);
+    // `cursor`: a "next" from before (a position: a child deleted meanwhile
+    // shifts the rest by one).
+    childrenPage = function(limit, cursor) {
+      all = ctx:children;
+      asked = limit.isnull() || limit == "" => 100 | limit.as("Number");
+      size = asked.isnull() || asked < 1 => 1 | asked > 1000 => 1000 | asked;
+      at = cursor.isnull() || cursor == "" => 0 | cursor.as("Number");
+      start = at.isnull() || at < 0 => 0 | at;
+      end = start + size > all.length() => all.length() | start + size;
+      page = start >= end => [] | all.slice(start, end - 1);
+      { "children": page.map(child_info),
+        "next": end < all.length() => end.as("String") | null }
     }
 
     parent_eci = function() {

@@ -52,7 +52,7 @@ ruleset spimes_collection {
     use module io.picolabs.wrangler alias wrangler
     provides members, violations, battery_alerts, presence, last_readings, status, info
     shares members, violations, battery_alerts, presence, last_readings, status, info, member_ids,
-           has_member
+           has_member, members_page
   }
 
   global {
@@ -75,6 +75,21 @@ ruleset spimes_collection {
     // [{name, id, eci, Tx_host (when on another engine), subscriber_role}], in joining order.
     members = function() {
       ent:members.defaultsTo({}).values().map(function(m) { public(m) })
+    }
+    // members() a page at a time: {"members": [...], "next": the cursor of
+    // the next page, null after the last}; `limit` 1 to 1000 (default 100),
+    // `cursor` a "next" from before (a position: a member leaving meanwhile
+    // shifts the rest by one).
+    members_page = function(limit, cursor) {
+      all = ent:members.defaultsTo({}).values();
+      asked = limit.isnull() || limit == "" => 100 | limit.as("Number");
+      size = asked.isnull() || asked < 1 => 1 | asked > 1000 => 1000 | asked;
+      at = cursor.isnull() || cursor == "" => 0 | cursor.as("Number");
+      start = at.isnull() || at < 0 => 0 | at;
+      end = start + size > all.length() => all.length() | start + size;
+      page = start >= end => [] | all.slice(start, end - 1);
+      { "members": page.map(function(m) { public(m) }),
+        "next": end < all.length() => end.as("String") | null }
     }
     // Pages of the logs, newest first: {"entries": [{"cursor", "time", "entry"}], "next"}.
     violations = function(limit, since, until, cursor) {

@@ -127,6 +127,9 @@ TEST_CASE("spimes: removal from a collection stops its reports there only",
   must_heartbeat(s, msa, "temp-hot.json");
   const json members = must_query(s, hallway, kCollection, "members");
   REQUIRE(members.size() == 1);
+  const json page = must_query(s, hallway, kCollection, "members_page", {{"limit", "1"}});
+  CHECK(page.at("members") == members);
+  CHECK(page.at("next").is_null());
   const json id = {{"id", members[0].at("id")}};
   CHECK(must_query(s, hallway, kCollection, "has_member", id) == true);
   CHECK(must_query(s, hallway, kCollection, "has_member", {{"id", "nobody"}}) == false);

@@ -354,3 +354,35 @@ TEST_CASE("wrangler: a child's own events reach its parent on the family channel
   CHECK(eventually([&] { return child_ecis(server, root).empty(); }));
   CHECK(server.output().find("refused") == std::string::npos);
 }
+
+TEST_CASE("wrangler: childrenPage pages children() in creation order", "[integration][wrangler]") {
+  SpimeServer server;
+  ChildPico parent = new_child_pico(server, server.owner_eci(), "parent");
+  for (const char* name : {"k1", "k2", "k3", "k4", "k5"}) new_child_pico(server, parent.eci, name);
+  const json all = must_query(server, parent.eci, kWrangler, "children");
+  REQUIRE(all.size() == 5);
+
+  json got = json::array();
+  std::vector<json> nexts;
+  json cursor;
+  for (int page = 0; page < 10; ++page) {  // bounded: 3 pages expected
+    json args = {{"limit", "2"}};
+    if (!cursor.is_null()) args["cursor"] = cursor;
+    json answer = must_query(server, parent.eci, kWrangler, "childrenPage", args);
+    for (const auto& c : answer.at("children")) got.push_back(c);
+    cursor = answer.at("next");
+    nexts.push_back(cursor);
+    if (cursor.is_null()) break;
+  }
+  CHECK(got == all);
+  CHECK(nexts == std::vector<json>{"2", "4", nullptr});
+
+  // Defaults and bounds: 100 by default, at least 1, a cursor past the end is an empty page.
+  CHECK(must_query(server, parent.eci, kWrangler, "childrenPage").at("children") == all);
+  CHECK(must_query(server, parent.eci, kWrangler, "childrenPage", {{"limit", "0"}})
+            .at("children")
+            .size() == 1);
+  json past = must_query(server, parent.eci, kWrangler, "childrenPage", {{"cursor", "9"}});
+  CHECK(past.at("children").empty());
+  CHECK(past.at("next").is_null());
+}
