@@ -129,11 +129,13 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
   db_options.write_buffer_size = 8 << 20;
   // A bloom filter per table file: most point reads that find nothing (an
   // entity variable never set, a delivery never made) skip the file's blocks.
+  // Index and filter blocks stay with their table readers (RocksDB's
+  // default), outside the block cache: in it, with a data directory three
+  // times the cache, data blocks evicted them and every read fetched a
+  // table's whole index and filter again (BENCHMARKS.md).
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
