@@ -38,6 +38,8 @@ std::string new_id() {
     id += kAlphabet[(v >> 6) & 63];
     id += kAlphabet[v & 63];
   }
+  // Never a leading '-': `spime query -Il9...` would read the ECI as an option.
+  if (id[0] == '-') id[0] = kAlphabet[bytes[17] % 62];
   return id;
 }
 

@@ -13,8 +13,9 @@ namespace spime::runtime {
 
 constexpr size_t kIdLength = 24;
 
-// A fresh random id. Never fails: falls back to std::random_device when
-// getrandom is unavailable.
+// A fresh random id (URL-safe base64, never beginning with '-', which a
+// command line would take for an option). Never fails: falls back to
+// std::random_device when getrandom is unavailable.
 std::string new_id();
 
 // True when `s` could be an id we minted or one the reference mints (cuid-like
