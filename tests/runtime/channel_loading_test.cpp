@@ -130,3 +130,50 @@ TEST_CASE("a start finds the root's owner and UI channels without reading them a
   CHECK(store->get(keys::root_owner_eci(), &kept));
   CHECK(store->get(keys::root_ui_eci(), &kept));
 }
+
+TEST_CASE("a loaded pico reads its children when asked, and keeps their order", "[runtime]") {
+  Engine e;
+  e.add("mem://kids", R"(ruleset kids {
+    meta { shares kids, has }
+    global {
+      kids = function() { ctx:children }
+      has = function(eci) { ctx:hasChild(eci) }
+    }
+    rule make { select when t make ctx:newPico([]) }
+    rule drop { select when t drop ctx:delPico(event:attr("eci")) }
+  })");
+  for (int i = 0; i < 3; ++i) REQUIRE(e.event("t", "make").ok);
+  const Value kids = e.query("kids", "kids").value;
+  REQUIRE(kids.as_array().size() == 3);
+  REQUIRE(root_record(e).next_child_order);
+  CHECK(*root_record(e).next_child_order == 3);
+
+  e.reopen();
+  const std::string second = kids.as_array()[1].as_string();
+  CHECK(e.query("kids", "has", {{"eci", second}}).value.as_bool());
+  CHECK_FALSE(e.query("kids", "has", {{"eci", "nobody"}}).value.as_bool());
+  CHECK(J(e.query("kids", "kids").value) == J(kids));
+
+  // Removed before any listing, then made again: the order goes on.
+  e.reopen();
+  REQUIRE(e.event("t", "drop", {{"eci", second}}).ok);
+  CHECK_FALSE(e.query("kids", "has", {{"eci", second}}).value.as_bool());
+  REQUIRE(e.event("t", "make").ok);
+  CHECK(*root_record(e).next_child_order == 4);
+  const Value now = e.query("kids", "kids").value;
+  REQUIRE(now.as_array().size() == 3);
+  CHECK(J(now.as_array()[0]) == J(kids.as_array()[0]));
+  CHECK(J(now.as_array()[1]) == J(kids.as_array()[2]));
+
+  // A record from before the order was kept: the children tell it.
+  PicoRecord old = root_record(e);
+  old.next_child_order.reset();
+  spime::store::WriteBatch b;
+  pico_records::put_pico(&b, e.root, old);
+  std::string err;
+  REQUIRE(e.store->write(b, &err));
+  e.reopen();
+  REQUIRE(e.event("t", "make").ok);
+  CHECK(*root_record(e).next_child_order == 5);
+  CHECK(e.query("kids", "kids").value.as_array().size() == 4);
+}

@@ -551,6 +551,7 @@ Value new_pico(EvalContext& ctx, const BoundArgs& a) {
   rec.parent = parent_link.eci;
   rec.created_ms = s.now_ms();
   rec.next_channel_order = 2;  // self and child_link
+  rec.next_child_order = 0;
   // The child exists at once for this schedule (ctx:eventQuery on it runs its
   // rules inside this transaction); its globals run now.
   std::string err;

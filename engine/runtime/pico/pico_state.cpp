@@ -142,7 +142,9 @@ std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const Loaded
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,
                                            const std::string& pico_id, std::string* error) {
   pico_records::LoadedPico loaded;
-  if (!pico_records::load(store, pico_id, &loaded, error, /*with_channels=*/false)) return nullptr;
+  if (!pico_records::load(store, pico_id, &loaded, error, /*with_channels=*/false,
+                          /*with_children=*/false))
+    return nullptr;
   std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>> installs;
   for (auto& [rid, rec] : loaded.installs) {
     auto rs = services.registry().get(rid);
@@ -158,7 +160,9 @@ std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& servic
   p->all_channels_ = false;
   p->channel_order_known_ = p->record_.next_channel_order.has_value();
   p->next_channel_order_ = p->record_.next_channel_order.value_or(0);
-  for (const auto& [eci, order] : loaded.children) p->add_child(eci, order);
+  p->all_children_ = false;
+  p->child_order_known_ = p->record_.next_child_order.has_value();
+  p->next_child_order_ = p->record_.next_child_order.value_or(0);
   return p;
 }
 
@@ -268,7 +272,44 @@ std::vector<const ChannelRecord*> PicoState::channels_with_tags(
   return out;
 }
 
+void PicoState::load_all_children() const {
+  if (all_children_) return;
+  std::vector<std::pair<std::string, std::int64_t>> stored;
+  std::string error;
+  // A corrupt link stops the listing where it is, as a lookup of it finds nothing.
+  pico_records::load_children(*store_, id_, &stored, &error);
+  for (auto& [eci, order] : stored) {
+    if (removed_children_.count(eci)) continue;
+    next_child_order_ = std::max(next_child_order_, order + 1);
+    children_.emplace(std::move(eci), order);
+  }
+  all_children_ = true;
+  child_order_known_ = true;
+  removed_children_.clear();
+}
+
+bool PicoState::has_child(const std::string& eci) const {
+  if (children_.count(eci)) return true;
+  if (all_children_ || removed_children_.count(eci)) return false;
+  std::int64_t order = 0;
+  if (!pico_records::load_child(*store_, id_, eci, &order)) return false;
+  children_.emplace(eci, order);
+  next_child_order_ = std::max(next_child_order_, order + 1);
+  return true;
+}
+
+void PicoState::remove_child(const std::string& eci) {
+  children_.erase(eci);
+  if (!all_children_) removed_children_.insert(eci);
+}
+
+std::int64_t PicoState::next_child_order() const {
+  if (!child_order_known_) load_all_children();
+  return next_child_order_;
+}
+
 std::vector<std::string> PicoState::children_in_order() const {
+  load_all_children();
   std::vector<std::pair<std::int64_t, const std::string*>> by_order;
   by_order.reserve(children_.size());
   for (const auto& [eci, order] : children_) by_order.emplace_back(order, &eci);
@@ -281,6 +322,7 @@ std::vector<std::string> PicoState::children_in_order() const {
 }
 
 void PicoState::add_child(const std::string& eci, std::int64_t order) {
+  removed_children_.erase(eci);
   children_[eci] = order;
   next_child_order_ = std::max(next_child_order_, order + 1);
 }

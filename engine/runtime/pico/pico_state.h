@@ -89,12 +89,14 @@ class PicoState {
   // as given), any order: through an index, once all are read.
   std::vector<const ChannelRecord*> channels_with_tags(std::vector<std::string> tags) const;
 
-  // Children: ECIs of the child links, each with its creation order.
+  // Children: ECIs of the child links, each with its creation order. Read
+  // as channels are (above): one by a point read, all only to list them or
+  // to learn the next order from a record that does not keep it.
   std::vector<std::string> children_in_order() const;
-  bool has_child(const std::string& eci) const { return children_.count(eci) != 0; }
+  bool has_child(const std::string& eci) const;
   void add_child(const std::string& eci, std::int64_t order);
-  void remove_child(const std::string& eci) { children_.erase(eci); }
-  std::int64_t next_child_order() const { return next_child_order_; }
+  void remove_child(const std::string& eci);
+  std::int64_t next_child_order() const;
 
   const std::vector<Installation>& installations() const { return installs_; }
   const Installation* installation(std::string_view rid) const;
@@ -169,8 +171,14 @@ class PicoState {
   void load_all_channels() const;
   void keep_channel(ChannelRecord c) const;
   void unindex_channel(const std::string& eci) const;
-  std::map<std::string, std::int64_t> children_;  // child eci -> order
-  std::int64_t next_child_order_ = 0;
+  // As channels_: the child links read or added (child eci -> order), and
+  // those removed since the load.
+  mutable std::map<std::string, std::int64_t> children_;
+  mutable std::set<std::string, std::less<>> removed_children_;
+  mutable bool all_children_ = true;  // load() starts with none read
+  mutable bool child_order_known_ = true;
+  mutable std::int64_t next_child_order_ = 0;
+  void load_all_children() const;
   std::vector<Installation> installs_;
   static std::uint64_t next_installs_version();
   std::uint64_t installs_version_ = next_installs_version();

@@ -406,17 +406,24 @@ void RuntimeHost::commit() {
       pico_.erase_channel(eci);
     }
   }
-  // The pico record keeps the next channel order, so a load need not read
-  // every channel to know it (pico_state.h).
-  const auto& kept_order = pico_.record().next_channel_order;
-  if (written_order > 0 && (!kept_order || *kept_order < written_order)) {
-    pico_.mutable_record().next_channel_order = pico_.next_channel_order();
-    records::put_pico(batch, pid, pico_.record());
-  }
+  std::int64_t added_order = 0;  // above every child added here
   for (const auto& [eci, order] : added_children_) {
     if (removed_children_.count(eci)) continue;
+    added_order = std::max(added_order, order + 1);
     records::put_child(batch, pid, eci, order);
     pico_.add_child(eci, order);
+  }
+  // The pico record keeps the next channel and child orders, so a load need
+  // not read every channel and child to know them (pico_state.h).
+  const PicoRecord& kept = pico_.record();
+  const bool channels_ahead =
+      written_order > 0 && (!kept.next_channel_order || *kept.next_channel_order < written_order);
+  const bool children_ahead =
+      added_order > 0 && (!kept.next_child_order || *kept.next_child_order < added_order);
+  if (channels_ahead || children_ahead) {
+    pico_.mutable_record().next_channel_order = pico_.next_channel_order();
+    pico_.mutable_record().next_child_order = pico_.next_child_order();
+    records::put_pico(batch, pid, pico_.record());
   }
   for (const std::string& eci : removed_children_) {
     records::erase_child(batch, pid, eci);

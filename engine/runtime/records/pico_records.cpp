@@ -108,8 +108,40 @@ std::vector<std::string> channel_ecis(const store::Store& s, const std::string& 
   return ecis;
 }
 
+namespace {
+
+bool parse_order(std::string_view value, std::int64_t* order) {
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), *order);
+  return ec == std::errc() && end == value.data() + value.size();
+}
+
+}  // namespace
+
+bool load_child(const store::Store& s, const std::string& pico_id, const std::string& child_eci,
+                std::int64_t* order) {
+  std::string raw;
+  return s.get(keys::child(pico_id, child_eci), &raw) && parse_order(raw, order);
+}
+
+bool load_children(const store::Store& s, const std::string& pico_id,
+                   std::vector<std::pair<std::string, std::int64_t>>* out, std::string* error) {
+  bool ok = true;
+  s.scan(keys::child_prefix(pico_id), [&](std::string_view key, std::string_view value) {
+    std::string pid, eci;
+    std::int64_t order = 0;
+    if (!keys::parse_child(key, &pid, &eci) || !parse_order(value, &order)) {
+      *error = "child record of pico " + pico_id + " is corrupt";
+      ok = false;
+      return false;
+    }
+    out->emplace_back(std::move(eci), order);
+    return true;
+  });
+  return ok;
+}
+
 bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error,
-          bool with_channels) {
+          bool with_channels, bool with_children) {
   std::string raw;
   if (!s.get(keys::pico(pico_id), &raw)) {
     *error = "Pico not found: " + pico_id;
@@ -129,21 +161,8 @@ bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, st
     }
     out->channels.push_back(std::move(c));
   }
+  if (with_children && !load_children(s, pico_id, &out->children, error)) return false;
   bool ok = true;
-  s.scan(keys::child_prefix(pico_id), [&](std::string_view key, std::string_view value) {
-    std::string pid, eci;
-    std::int64_t order = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), order);
-    if (!keys::parse_child(key, &pid, &eci) || ec != std::errc() ||
-        end != value.data() + value.size()) {
-      *error = "child record of pico " + pico_id + " is corrupt";
-      ok = false;
-      return false;
-    }
-    out->children.emplace_back(std::move(eci), order);
-    return true;
-  });
-  if (!ok) return false;
   s.scan(keys::installation_prefix(pico_id), [&](std::string_view key, std::string_view value) {
     std::string pid, rid;
     InstallRecord rec;

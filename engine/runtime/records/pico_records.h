@@ -66,9 +66,18 @@ struct LoadedPico {
   std::vector<std::pair<std::string, InstallRecord>> installs;  // (rid, record), install order
 };
 // False + *error when the pico does not exist ("Pico not found: <id>") or a record is corrupt.
-// Without `with_channels`, out->channels stays empty (they cost a read each).
+// Without `with_channels`, out->channels stays empty (they cost a read each); without
+// `with_children`, out->children too (a key each).
 bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error,
-          bool with_channels = true);
+          bool with_channels = true, bool with_children = true);
+// The creation order of the pico's child link `child_eci`; false when it has no such child (or
+// the record is corrupt).
+bool load_child(const store::Store& s, const std::string& pico_id, const std::string& child_eci,
+                std::int64_t* order);
+// Every child link of the pico: (child eci, order), any order; false + *error when one is
+// corrupt.
+bool load_children(const store::Store& s, const std::string& pico_id,
+                   std::vector<std::pair<std::string, std::int64_t>>* out, std::string* error);
 // The ECIs of the pico's channels (h/ index), in key order.
 std::vector<std::string> channel_ecis(const store::Store& s, const std::string& pico_id);
 

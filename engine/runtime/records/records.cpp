@@ -73,6 +73,7 @@ std::string encode_record(const PicoRecord& r) {
   m.set("created", Value(static_cast<double>(r.created_ms)));
   if (r.next_channel_order)
     m.set("channelOrder", Value(static_cast<double>(*r.next_channel_order)));
+  if (r.next_child_order) m.set("childOrder", Value(static_cast<double>(*r.next_child_order)));
   return krl::encode_json(Value(std::move(m)));
 }
 
@@ -113,6 +114,8 @@ bool decode_record(const std::string& json, PicoRecord* out, std::string* error)
   out->created_ms = read_int(m, "created");
   if (const Value* order = m.find("channelOrder"); order && order->is_number())
     out->next_channel_order = static_cast<std::int64_t>(order->as_number());
+  if (const Value* order = m.find("childOrder"); order && order->is_number())
+    out->next_child_order = static_cast<std::int64_t>(order->as_number());
   return read_strings(m.find("children"), &out->legacy_children, "children", error);
 }
 

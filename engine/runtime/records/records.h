@@ -46,6 +46,8 @@ struct PicoRecord {
   // order is known without reading them all; absent in records written
   // before it was kept (then the channels tell).
   std::optional<std::int64_t> next_channel_order;
+  // The same for the child links (their creation order).
+  std::optional<std::int64_t> next_child_order;
   // Read from a schema-1 record only (children lived here); never written.
   std::vector<std::string> legacy_children;
 };

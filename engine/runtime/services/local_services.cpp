@@ -72,6 +72,7 @@ std::string LocalServices::ensure_root_pico(std::string* error) {
   PicoRecord rec;
   rec.created_ms = now_ms();
   rec.next_channel_order = 1;
+  rec.next_child_order = 0;
   ChannelRecord c;
   c.eci = new_id();
   c.pico_id = id;
