@@ -47,13 +47,23 @@ struct EvalContext {
   Host* host = nullptr;  // null when evaluating without a pico (krl eval, tests)
   // Where klog and log statements go; null discards.
   std::function<void(LogLevel, const std::string&)> log;
-  // Source of randomness for `sample`, random:* and math functions. Seeded
-  // from the OS on first use only: most evaluations never need it, and
-  // seeding costs microseconds (a trap to the hypervisor on VMs).
+  // Source of randomness for `sample`, random:* and math functions, made on
+  // first use only (most evaluations never need it). Its seed comes from a
+  // per-thread generator the OS seeds once: a std::random_device per
+  // evaluation cost microseconds each (a trap to the hypervisor on VMs; 7 %
+  // of the engine's CPU under heartbeats, BENCHMARKS.md).
   std::optional<std::mt19937_64> rng_state;
   std::mt19937_64& rng() {
-    if (!rng_state) rng_state.emplace(std::random_device{}());
+    if (!rng_state) rng_state.emplace(fresh_seed());
     return *rng_state;
+  }
+  static std::uint64_t fresh_seed() {
+    thread_local std::mt19937_64 seeds = [] {
+      std::random_device os;
+      std::seed_seq seq{os(), os(), os(), os()};
+      return std::mt19937_64(seq);
+    }();
+    return seeds();
   }
 
   // Set by whoever runs the evaluation to stop it from another thread (the
