@@ -29,14 +29,17 @@ std::string where(const std::string& rid, const std::string& rule, const KrlErro
 void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalContext& ctx) {
   const Installation* inst = host.installation(entry.rid);
   if (!inst) return;  // raised `for` a rid that is not installed: nothing to do
+  // Most events concern few of a pico's rulesets (the system rulesets name
+  // their own domains only): skip the others without looking at each rule.
+  if (!inst->select->names_domain(entry.event.domain)) return;
   // Keep the instance alive even if a rule uninstalls its own ruleset.
   auto instance = inst->instance;
-  auto select = inst->select;
+  std::shared_ptr<const RuleSelects> select = inst->select;
   const auto& rules = instance->program().rules();
   SelectEvent se{entry.event.domain, entry.event.type, entry.event.attrs, entry.event.time_ms};
   host.set_event(&entry.event);
   for (size_t i = 0; i < rules.size(); ++i) {
-    const SelectWhen* sw = i < select.size() ? select[i].get() : nullptr;
+    const SelectWhen* sw = select->at(i);
     if (!sw || !sw->salient(se.domain, se.name)) continue;
     host.set_current_rule(entry.rid, rules[i].name);
     host.at_rid = entry.rid;

@@ -119,15 +119,18 @@ Made instantiate(const std::shared_ptr<const LoadedRuleset>& rs, const Map& conf
 bool build_selects(Installation* inst, std::string* error) {
   inst->select = inst->ruleset->select;
   const auto& rules = inst->ruleset->program->rules();
+  std::vector<std::shared_ptr<const SelectWhen>> own;  // empty while shared
   for (size_t i = 0; i < rules.size(); ++i) {
     if (!rules[i].within_is_dynamic || !rules[i].select) continue;
+    if (own.empty()) own = inst->select->rules();
     std::string err;
-    inst->select[i] = compile_rule_select(*rules[i].select, i, inst->instance->within_ms(i), &err);
-    if (!inst->select[i]) {
+    own[i] = compile_rule_select(*rules[i].select, i, inst->instance->within_ms(i), &err);
+    if (!own[i]) {
       *error = inst->rid + " rule " + rules[i].name + ": " + err;
       return false;
     }
   }
+  if (!own.empty()) inst->select = std::make_shared<const RuleSelects>(std::move(own));
   return true;
 }
 

@@ -47,7 +47,8 @@ struct Installation {
   std::shared_ptr<krl::RulesetInstance> instance;
   // Per rule: the registry's SelectWhen, or one compiled for this instance
   // when the rule's `within` is not a literal.
-  std::vector<std::shared_ptr<const SelectWhen>> select;
+  // Shared with the registry's unless a `within` depends on this pico.
+  std::shared_ptr<const RuleSelects> select;
 };
 
 class PicoState {

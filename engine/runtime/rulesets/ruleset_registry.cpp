@@ -149,18 +149,19 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url, const s
       std::any_of(used_host_modules.begin(), used_host_modules.end(),
                   [](const std::string& m) { return is_blocking_module(m); });
   const auto& rules = program->rules();
-  rs->select.resize(rules.size());
+  std::vector<std::shared_ptr<const SelectWhen>> selects(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     if (!rules[i].active || !rules[i].select) continue;
     std::string err;
-    rs->select[i] = compile_rule_select(*rules[i].select, i, rules[i].within_ms, &err);
-    if (!rs->select[i]) {
+    selects[i] = compile_rule_select(*rules[i].select, i, rules[i].within_ms, &err);
+    if (!selects[i]) {
       if (!out.error.empty()) out.error += "\n";
       out.error += url + ":" + std::to_string(rules[i].loc.line) + ":" +
                    std::to_string(rules[i].loc.col) + ": rule " + rules[i].name + ": " + err;
     }
   }
   if (!out.error.empty()) return out;
+  rs->select = std::make_shared<const RuleSelects>(std::move(selects));
   rs->program = std::move(program);
   out.ruleset = std::move(rs);
   return out;

@@ -40,6 +40,7 @@
 #include "engine/krl/program.h"
 #include "engine/runtime/rulesets/ruleset_source.h"
 #include "engine/runtime/rulesets/shared_instances.h"
+#include "engine/runtime/select_when/rule_selects.h"
 #include "engine/runtime/select_when/select_when.h"
 #include "engine/runtime/timers/clock.h"
 
@@ -61,7 +62,7 @@ struct LoadedRuleset {
   bool calls_blocking_module = false;
   // One per rule (same index as program->rules()); null for an inactive rule.
   // Compiled with the rule's literal `within` (see PicoState for dynamic ones).
-  std::vector<std::shared_ptr<const SelectWhen>> select;
+  std::shared_ptr<const RuleSelects> select;
   // This version's instances that picos share (shareable globals only).
   std::shared_ptr<SharedInstances> shared = std::make_shared<SharedInstances>();
 };
