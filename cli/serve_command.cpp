@@ -203,6 +203,9 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
       ->default_str("data")
       ->type_name("DIR");
+  cmd->add_option("--rocksdb-options", o->engine.rocksdb_options,
+                  "RocksDB options over spime's defaults, \"name=value;...\" (for tuning)")
+      ->type_name("OPTIONS");
   cmd->add_option("--rulesets", o->engine.rulesets_dir, "rulesets registered at start")
       ->default_str(SPIME_DEFAULT_RULESETS_DIR)
       ->type_name("DIR");

@@ -238,6 +238,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   so.sync_commits = options.sync_commits;
   so.max_pending_batches = options.max_pending_commits;
   so.block_cache_bytes = options.block_cache_bytes;
+  so.rocksdb_options = options.rocksdb_options;
   m->store = store::Store::open(options.data_dir, so, error_out);
   if (!m->store) return nullptr;
   if (!upgrade_schema(*m->store, error_out)) return nullptr;

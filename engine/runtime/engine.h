@@ -72,6 +72,8 @@ struct EngineOptions {
   bool sync_commits = true;
   // The store's block cache (store.h).
   size_t block_cache_bytes = size_t{128} << 20;
+  // RocksDB options over spime's defaults (store.h); "" for none.
+  std::string rocksdb_options;
   size_t pico_queue_limit = 1024;
   size_t max_active_picos = 10000;
   size_t max_pending_commits = 16384;

@@ -8,13 +8,16 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
 #include "engine/store/keys.h"
@@ -89,6 +92,23 @@ long parse_version(const std::string& text) {
   return v;
 }
 
+// Whether the directory's level targets are computed from its last level:
+// yes for a new one; an existing one keeps what its RocksDB options file
+// says (RocksDB does not reshape a tree when the setting changes).
+bool dynamic_level_sizes(const std::string& dir, bool had_database) {
+  if (!had_database) return true;
+  rocksdb::ConfigOptions config;
+  config.ignore_unknown_options = true;
+  rocksdb::DBOptions db;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  if (!rocksdb::LoadLatestOptions(config, dir, &db, &families).ok()) return false;
+  for (const auto& family : families) {
+    if (family.name == rocksdb::kDefaultColumnFamilyName)
+      return family.options.level_compaction_dynamic_level_bytes;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::open(const std::string& dir, const Options& options,
@@ -127,6 +147,19 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
   // stay cache-friendly (about +5 % heartbeats/s in BENCHMARKS.md) and the
   // resident set is about 50 MB smaller.
   db_options.write_buffer_size = 8 << 20;
+  // Level sizes that match those memtables. Every heartbeat overwrites a few
+  // records of its pico and appends to logs that grow until their retention,
+  // all over the key space. With RocksDB's 256 MiB first level (sized for
+  // 64 MiB memtables), each flush-sized merge rewrote the whole first level,
+  // which held nearly all the logs: compaction cost grew with the data and
+  // the heartbeat rate fell over a long run (BENCHMARKS.md). A first level
+  // the size of the level-0 trigger (4 x 8 MiB), files of 8 MiB, and level
+  // targets computed from the last level keep each merge a bounded slice
+  // (RocksDB advises against switching those on for an existing database:
+  // a directory made before keeps its fixed targets).
+  db_options.level_compaction_dynamic_level_bytes = dynamic_level_sizes(dir, had_database);
+  db_options.max_bytes_for_level_base = 32 << 20;
+  db_options.target_file_size_base = 8 << 20;
   // A bloom filter per table file: most point reads that find nothing (an
   // entity variable never set, a delivery never made) skip the file's blocks.
   // Index and filter blocks stay with their table readers (RocksDB's
@@ -137,6 +170,18 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (!options.rocksdb_options.empty()) {
+    rocksdb::ConfigOptions config;
+    config.ignore_unknown_options = false;
+    rocksdb::Options tuned;
+    rocksdb::Status parsed =
+        rocksdb::GetOptionsFromString(config, db_options, options.rocksdb_options, &tuned);
+    if (!parsed.ok()) {
+      *error = "bad RocksDB options '" + options.rocksdb_options + "': " + parsed.ToString();
+      return nullptr;
+    }
+    db_options = tuned;
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
   if (!status.ok()) {

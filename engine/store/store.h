@@ -41,6 +41,10 @@ class Store {
     // data directory far larger than the cache, each miss is a file read and
     // a decompression (BENCHMARKS.md: listing children).
     size_t block_cache_bytes = size_t{128} << 20;
+    // RocksDB's own option string ("key=value;..."; its names), applied over
+    // spime's defaults when the directory is opened: for tuning and
+    // measurements. An option RocksDB does not know fails the open.
+    std::string rocksdb_options;
   };
 
   // Opens or creates DIR (and its parents). Returns nullptr and sets *error on failure.

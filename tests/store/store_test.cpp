@@ -1,3 +1,5 @@
+#include <rocksdb/convenience.h>
+#include <rocksdb/utilities/options_util.h>
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -291,4 +293,58 @@ TEST_CASE("store: erase_prefix removes a key family, later ops of the batch stil
   CHECK(left[2].first ==
         "e/p2\x1f"
         "a");
+}
+
+TEST_CASE("store: RocksDB options over the defaults; an unknown one fails the open", "[store]") {
+  st::TempDir tmp;
+  Store::Options tuned;
+  tuned.rocksdb_options = "max_bytes_for_level_base=16777216;stats_dump_period_sec=30";
+  std::string error;
+  {
+    auto store = Store::open(tmp.path(), tuned, &error);
+    REQUIRE(store);
+    WriteBatch b;
+    b.put(keys::pico("p1"), "{}");
+    REQUIRE(store->write(b, &error));
+  }
+  Store::Options bad;
+  bad.rocksdb_options = "no_such_option=1";
+  CHECK_FALSE(Store::open(tmp.path(), bad, &error));
+  CHECK(error.find("bad RocksDB options 'no_such_option=1'") != std::string::npos);
+  // The failed open held nothing and changed nothing.
+  auto store = st::open_ok(tmp.path());
+  CHECK(store->get(keys::pico("p1"), nullptr));
+}
+
+namespace {
+
+// What the directory's RocksDB options file says of dynamic level sizes.
+bool dynamic_levels_on_disk(const std::string& dir) {
+  rocksdb::ConfigOptions config;
+  config.ignore_unknown_options = true;
+  rocksdb::DBOptions db;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  REQUIRE(rocksdb::LoadLatestOptions(config, dir, &db, &families).ok());
+  REQUIRE(!families.empty());
+  return families[0].options.level_compaction_dynamic_level_bytes;
+}
+
+}  // namespace
+
+TEST_CASE("store: dynamic level sizes for new directories; an old one keeps its setting",
+          "[store]") {
+  st::TempDir fresh;
+  { st::open_ok(fresh.path()); }
+  CHECK(dynamic_levels_on_disk(fresh.path()));
+  { st::open_ok(fresh.path()); }
+  CHECK(dynamic_levels_on_disk(fresh.path()));
+
+  st::TempDir old;  // as made before the setting (or by an operator who turned it off)
+  Store::Options before;
+  before.rocksdb_options = "level_compaction_dynamic_level_bytes=false";
+  std::string error;
+  { REQUIRE(Store::open(old.path(), before, &error)); }
+  CHECK_FALSE(dynamic_levels_on_disk(old.path()));
+  { st::open_ok(old.path()); }
+  CHECK_FALSE(dynamic_levels_on_disk(old.path()));
 }
