@@ -231,6 +231,14 @@ RulesetRegistry::Result RulesetRegistry::compile_url(const std::string& url) con
   return compile(url, source, clock_->now_ms());
 }
 
+bool RulesetRegistry::registered_as(const std::string& url, const std::string& source) const {
+  std::shared_lock lock(mu_);
+  auto rid = rid_by_url_.find(url);
+  if (rid == rid_by_url_.end()) return false;
+  auto rs = by_rid_.find(rid->second);
+  return rs != by_rid_.end() && rs->second->url == url && rs->second->source == source;
+}
+
 std::vector<std::string> RulesetRegistry::load_directory(const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> errors;
@@ -250,7 +258,14 @@ std::vector<std::string> RulesetRegistry::load_directory(const std::string& dir)
     std::vector<fs::path> failed;
     std::vector<std::string> errs;
     for (const auto& f : pending) {
-      Result r = flush(std::string(kFileScheme) + fs::absolute(f).lexically_normal().string());
+      const std::string url =
+          std::string(kFileScheme) + fs::absolute(f).lexically_normal().string();
+      Result r;
+      std::string source;
+      if (read_source(url, policy_, &source, &r.error)) {
+        if (registered_as(url, source)) continue;
+        r = register_source(url, source);
+      }
       if (!r.ruleset) {
         failed.push_back(f);
         errs.push_back(r.error);

@@ -94,7 +94,9 @@ class RulesetRegistry {
   Result compile_url(const std::string& url) const;
   const SourcePolicy& source_policy() const { return policy_; }
   // Registers every *.krl file of `dir` (url file://<absolute path>), in
-  // name order; returns the errors (one entry per failed file).
+  // name order; returns the errors (one entry per failed file). A file whose
+  // source is the registered one of its url (load_from_store() restored it)
+  // is left as it is: not compiled or written again, its flush time kept.
   std::vector<std::string> load_directory(const std::string& dir);
   // Compiles every ruleset persisted in the store; returns the errors.
   std::vector<std::string> load_from_store();
@@ -116,6 +118,8 @@ class RulesetRegistry {
  private:
   Result compile(const std::string& url, const std::string& source, std::int64_t flushed_ms) const;
   void put(std::shared_ptr<const LoadedRuleset> rs);
+  // Whether `url` is registered with exactly `source`.
+  bool registered_as(const std::string& url, const std::string& source) const;
   // "Dependency Cycle Found: ..." if registering `rs` would close a module
   // dependency cycle; empty otherwise.
   std::string dependency_cycle(const LoadedRuleset& rs) const;
