@@ -56,7 +56,8 @@ std::string make_ui_channel(LocalServices& boot, store::Store& store, const std:
                             const std::function<void(const std::string&)>& log) {
   pico_records::LoadedPico p;
   std::string err;
-  if (!pico_records::load(store, root, &p, &err, /*with_channels=*/false)) {
+  if (!pico_records::load(store, root, &p, &err, /*with_channels=*/false,
+                          /*with_children=*/false)) {
     log("could not load the root pico: " + err);
     return "";
   }
@@ -110,10 +111,12 @@ bool bootstrap(store::Store& store, RulesetRegistry& registry,
   }
   for (const char* rid : kRootRulesets) {
     if (!registry.get(rid)) continue;
+    // The root's installations only: its channels and child links (one per
+    // child) are not read at start.
     pico_records::LoadedPico root;
     std::string err;
     bool installed = pico_records::load(store, out->root_pico_id, &root, &err,
-                                        /*with_channels=*/false) &&
+                                        /*with_channels=*/false, /*with_children=*/false) &&
                      std::any_of(root.installs.begin(), root.installs.end(),
                                  [rid](const auto& i) { return i.first == rid; });
     if (!installed && !boot.install(out->root_pico_id, rid, krl::Map{}, &err)) {
