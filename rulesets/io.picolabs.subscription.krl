@@ -98,13 +98,17 @@ ruleset io.picolabs.subscription {
       Tx/Rx ruleset: subscriptions between picos, on one engine or across engines.
     >>
     author "spime"
-    provides established, outbound, inbound, wellKnown_Rx, autoAcceptConfig, health
-    shares established, outbound, inbound, wellKnown_Rx, autoAcceptConfig, health, ping
+    provides established, outbound, inbound, subscriptionsPage, wellKnown_Rx, autoAcceptConfig,
+             health
+    shares established, outbound, inbound, subscriptionsPage, wellKnown_Rx, autoAcceptConfig,
+           health, ping
   }
 
   global {
     __testing = { "queries": [ { "name": "established" }, { "name": "outbound" },
-                               { "name": "inbound" }, { "name": "wellKnown_Rx" },
+                               { "name": "inbound" },
+                               { "name": "subscriptionsPage", "args": ["list", "limit", "cursor"] },
+                               { "name": "wellKnown_Rx" },
                                { "name": "autoAcceptConfig" }, { "name": "health" } ],
                   "events": [ { "domain": "wrangler", "name": "subscription",
                                 "attrs": [ "wellKnown_Tx", "Rx_role", "Tx_role", "name",
@@ -173,13 +177,16 @@ ruleset io.picolabs.subscription {
       "allow": [ { "rid": "*", "name": "*" } ],
       "deny": [ { "rid": "io.picolabs.wrangler", "name": "picoQuery" },
                 { "rid": "io.picolabs.wrangler", "name": "channels" },
+                { "rid": "io.picolabs.wrangler", "name": "channelsPage" },
                 { "rid": "io.picolabs.wrangler", "name": "children" },
+                { "rid": "io.picolabs.wrangler", "name": "childrenPage" },
                 { "rid": "io.picolabs.wrangler", "name": "parent_eci" },
                 { "rid": "io.picolabs.wrangler", "name": "myself" },
                 { "rid": "io.picolabs.wrangler", "name": "rulesetConfig" },
                 { "rid": RID, "name": "established" },
                 { "rid": RID, "name": "inbound" },
                 { "rid": RID, "name": "outbound" },
+                { "rid": RID, "name": "subscriptionsPage" },
                 { "rid": "io.picolabs.pico-engine-ui", "name": "*" } ]
     }
     default_eventPolicy = function() {
@@ -233,6 +240,23 @@ ruleset io.picolabs.subscription {
     }
     inbound = function(key, value) {
       filterOn(by_Id(ent:inbound), key, value)
+    }
+    // Ours: one of the lists ("established", the default, "inbound" or
+    // "outbound") a page at a time, in the order entries came:
+    // {"subscriptions": [...], "next": the cursor of the page after, null
+    // after the last}; `limit` 1 to 1000 (default 100), `cursor` a "next"
+    // from before (a position, as wrangler:pageOf's).
+    subscriptionsPage = function(list, limit, cursor) {
+      kept = list == "inbound" => ent:inbound | list == "outbound" => ent:outbound
+                                              | ent:established;
+      all = by_Id(kept).values();
+      asked = limit.isnull() || limit == "" => 100 | limit.as("Number");
+      size = asked.isnull() || asked < 1 => 1 | asked > 1000 => 1000 | asked;
+      at = cursor.isnull() || cursor == "" => 0 | cursor.as("Number");
+      start = at.isnull() || at < 0 => 0 | at;
+      end = start + size > all.length() => all.length() | start + size;
+      { "subscriptions": start >= end => [] | all.slice(start, end - 1),
+        "next": end < all.length() => end.as("String") | null }
     }
     autoAcceptConfig = function() {
       ent:autoAcceptConfig.defaultsTo({})

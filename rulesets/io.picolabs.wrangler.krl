@@ -27,10 +27,10 @@ ruleset io.picolabs.wrangler {
     provides skyQuery, picoQuery,
     channels, createChannel, deleteChannel,
     rulesetConfig, rulesetMeta, installedRIDs,
-    children, childrenPage, parent_eci, name, myself
+    children, childrenPage, parent_eci, name, myself, channelsPage, pageOf
 
     shares skyQuery, picoQuery,
-    channels,
+    channels, channelsPage,
     rulesetConfig, rulesetMeta, installedRIDs,
     children, childrenPage, parent_eci, name, myself, id
   }
@@ -38,6 +38,7 @@ ruleset io.picolabs.wrangler {
     __testing = { "queries": [ { "name": "name" },
                                { "name": "myself" },
                                { "name": "channels", "args": ["tags"] },
+                               { "name": "channelsPage", "args": ["tags", "limit", "cursor"] },
                                { "name": "installedRIDs" },
                                { "name": "skyQuery",
                                  "args": ["eci", "mod", "func", "params", "_host", "_path", "_root_url"] },
@@ -145,6 +146,29 @@ ruleset io.picolabs.wrangler {
       // ours: ctx:channelsTagged copies only the channels with these tags
       tags => ctx:channelsTagged(str_tags.lc().split(",")) | ctx:channels
     }
+    // Ours: channels(tags) a page at a time, in creation order:
+    // {"channels": [...], "next"} (pageOf's limit and cursor).
+    channelsPage = function(tags, limit, cursor) {
+      page = pageOf(channels(tags), limit, cursor);
+      { "channels": page{"items"}, "next": page{"next"} }
+    }
+
+    // Ours: one page of `all` (an array): {"items": at most `limit` of them
+    // (1 to 1000, default 100) from position `cursor` (a "next" from the
+    // page before; none: the first page), "next": the cursor of the page
+    // after, null after the last}. A cursor is a position: an item removed
+    // meanwhile shifts the rest by one. Pages of what a pico keeps in order
+    // (children, channels, a collection's members) answer in the size of
+    // the page, however many there are.
+    pageOf = function(all, limit, cursor) {
+      asked = limit.isnull() || limit == "" => 100 | limit.as("Number");
+      size = asked.isnull() || asked < 1 => 1 | asked > 1000 => 1000 | asked;
+      at = cursor.isnull() || cursor == "" => 0 | cursor.as("Number");
+      start = at.isnull() || at < 0 => 0 | at;
+      end = start + size > all.length() => all.length() | start + size;
+      { "items": start >= end => [] | all.slice(start, end - 1),
+        "next": end < all.length() => end.as("String") | null }
+    }
 
     deleteChannel = defaction(eci) {
       ctx:delChannel(eci)
@@ -176,20 +200,11 @@ ruleset io.picolabs.wrangler {
         "parent_eci": ctx:query(eci, ctx:rid, "parent_eci") }
     }
     // Ours: children() a page at a time, in creation order, asking only the
-    // page's children: {"children": [...], "next": the cursor of the next
-    // page, null after the last}. `limit`: 1 to 1000 (default 100);
-    // `cursor`: a "next" from before (a position: a child deleted meanwhile
-    // shifts the rest by one).
+    // page's children: {"children": [...], "next"} (pageOf's limit and
+    // cursor).
     childrenPage = function(limit, cursor) {
-      all = ctx:children;
-      asked = limit.isnull() || limit == "" => 100 | limit.as("Number");
-      size = asked.isnull() || asked < 1 => 1 | asked > 1000 => 1000 | asked;
-      at = cursor.isnull() || cursor == "" => 0 | cursor.as("Number");
-      start = at.isnull() || at < 0 => 0 | at;
-      end = start + size > all.length() => all.length() | start + size;
-      page = start >= end => [] | all.slice(start, end - 1);
-      { "children": page.map(child_info),
-        "next": end < all.length() => end.as("String") | null }
+      page = pageOf(ctx:children, limit, cursor);
+      { "children": page{"items"}.map(child_info), "next": page{"next"} }
     }
 
     parent_eci = function() {

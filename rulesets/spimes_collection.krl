@@ -81,15 +81,8 @@ ruleset spimes_collection {
     // `cursor` a "next" from before (a position: a member leaving meanwhile
     // shifts the rest by one).
     members_page = function(limit, cursor) {
-      all = ent:members.defaultsTo({}).values();
-      asked = limit.isnull() || limit == "" => 100 | limit.as("Number");
-      size = asked.isnull() || asked < 1 => 1 | asked > 1000 => 1000 | asked;
-      at = cursor.isnull() || cursor == "" => 0 | cursor.as("Number");
-      start = at.isnull() || at < 0 => 0 | at;
-      end = start + size > all.length() => all.length() | start + size;
-      page = start >= end => [] | all.slice(start, end - 1);
-      { "members": page.map(function(m) { public(m) }),
-        "next": end < all.length() => end.as("String") | null }
+      page = wrangler:pageOf(ent:members.defaultsTo({}).values(), limit, cursor);
+      { "members": page{"items"}.map(function(m) { public(m) }), "next": page{"next"} }
     }
     // Pages of the logs, newest first: {"entries": [{"cursor", "time", "entry"}], "next"}.
     violations = function(limit, since, until, cursor) {

@@ -229,6 +229,16 @@ TEST_CASE("subscription policies: spime serve --strict-subscription-policies",
   }
   CHECK(must_query(s, b_rx, kSubs, "ping", {{"Id", established(s, t.b)[0].at("Id")}})
             .at("established") == true);
+  // What lists the pico's relations, paged or not, stays out of reach.
+  for (auto [rid, name] :
+       {std::pair{"io.picolabs.wrangler", "children"},
+        std::pair{"io.picolabs.wrangler", "childrenPage"},
+        std::pair{"io.picolabs.wrangler", "channels"},
+        std::pair{"io.picolabs.wrangler", "channelsPage"}, std::pair{kSubs, "established"},
+        std::pair{kSubs, "subscriptionsPage"}}) {
+    INFO(rid << "/" << name);
+    CHECK(s.query(b_rx, rid, name).status == 403);
+  }
 
   // A pico may still choose allow-all for its own Rx.
   must_event(s, t.a, "wrangler", "subscription_cancellation",

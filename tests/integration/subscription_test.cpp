@@ -570,3 +570,48 @@ TEST_CASE("subscriptions: health across two engines: valid, refused, unreachable
   CHECK(find_id(h, ids[0]).at("status") == "unreachable");
   CHECK(find_id(h, ids[1]).at("status") == "unreachable");
 }
+
+TEST_CASE("subscriptions: subscriptionsPage pages each list in order", "[integration][subs]") {
+  SpimeServer s;
+  Pair t(s);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(t.request({{"name", "p" + std::to_string(i)}}));
+  t.approve(ids[1]);
+  t.approve(ids[3]);
+  auto size_is = [](size_t n) { return [n](const json& v) { return v.size() == n; }; };
+  REQUIRE(query_until(s, t.a, kSubs, "established", size_is(2)).size() == 2);
+
+  // Every page of `list` on `eci`, 2 at a time (bounded: at most 10 pages).
+  auto paged = [&](const std::string& eci, const char* list, std::vector<json>* nexts) {
+    json got = json::array();
+    json cursor;
+    for (int page = 0; page < 10; ++page) {
+      json args = {{"list", list}, {"limit", "2"}};
+      if (!cursor.is_null()) args["cursor"] = cursor;
+      json answer = subs_query(s, eci, "subscriptionsPage", args);
+      for (const auto& e : answer.at("subscriptions")) got.push_back(e);
+      cursor = answer.at("next");
+      nexts->push_back(cursor);
+      if (cursor.is_null()) break;
+    }
+    return got;
+  };
+  std::vector<json> nexts;
+  CHECK(paged(t.b, "inbound", &nexts) == inbound(s, t.b));
+  CHECK(nexts == std::vector<json>{"2", nullptr});
+  nexts.clear();
+  CHECK(paged(t.a, "outbound", &nexts) == outbound(s, t.a));
+  CHECK(nexts == std::vector<json>{"2", nullptr});
+  nexts.clear();
+  json both = paged(t.a, "established", &nexts);
+  CHECK(both == established(s, t.a));
+  REQUIRE(both.size() == 2);
+  CHECK(both[0].at("Id") == ids[1]);
+  CHECK(both[1].at("Id") == ids[3]);
+  CHECK(nexts == std::vector<json>{nullptr});
+  // The default list is the established one; a cursor past the end is an empty page.
+  CHECK(subs_query(s, t.b, "subscriptionsPage").at("subscriptions") == established(s, t.b));
+  json past = subs_query(s, t.b, "subscriptionsPage", {{"list", "inbound"}, {"cursor", "7"}});
+  CHECK(past.at("subscriptions").empty());
+  CHECK(past.at("next").is_null());
+}

@@ -386,3 +386,36 @@ TEST_CASE("wrangler: childrenPage pages children() in creation order", "[integra
   CHECK(past.at("children").empty());
   CHECK(past.at("next").is_null());
 }
+
+TEST_CASE("wrangler: channelsPage pages channels(tags) in creation order",
+          "[integration][wrangler]") {
+  SpimeServer server;
+  ChildPico kid = new_child_pico(server, server.owner_eci(), "many channels");
+  for (int i = 0; i < 7; ++i) {
+    const json allow_all = {{"allow", {{{"domain", "*"}, {"name", "*"}}}}, {"deny", json::array()}};
+    must_event(
+        server, kid.eci, "wrangler", "new_channel_request",
+        {{"tags", json::array({i % 3 ? "paged" : "other"})},
+         {"eventPolicy", allow_all},
+         {"queryPolicy", {{"allow", {{{"rid", "*"}, {"name", "*"}}}}, {"deny", json::array()}}}});
+  }
+  for (const char* tags : {"paged", "other", ""}) {
+    json args = tags[0] ? json{{"tags", tags}} : json::object();
+    const json all = must_query(server, kid.eci, kWrangler, "channels", args);
+    json got = json::array();
+    json cursor;
+    for (int page = 0; page < 20; ++page) {  // bounded: a handful of pages of 2
+      json paged = args;
+      paged["limit"] = "2";
+      if (!cursor.is_null()) paged["cursor"] = cursor;
+      json answer = must_query(server, kid.eci, kWrangler, "channelsPage", paged);
+      CHECK(answer.at("channels").size() <= 2);
+      for (const auto& c : answer.at("channels")) got.push_back(c);
+      cursor = answer.at("next");
+      if (cursor.is_null()) break;
+    }
+    CHECK(got == all);
+  }
+  CHECK(must_query(server, kid.eci, kWrangler, "channels", {{"tags", "paged"}}).size() == 4);
+  CHECK(must_query(server, kid.eci, kWrangler, "channels", {{"tags", "other"}}).size() == 3);
+}
