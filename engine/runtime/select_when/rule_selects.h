@@ -32,7 +32,8 @@ class RuleSelects {
   // then has nothing to do with the event (true does not mean one is).
   bool names_domain(std::string_view domain) const;
 
-  // A copy with rule i's machine replaced (a per-pico `within`).
+  // The machines, copied: where a pico builds its own RuleSelects (a rule
+  // whose `within` depends on the pico's configuration).
   std::vector<std::shared_ptr<const SelectWhen>> rules() const { return rules_; }
 
  private:
