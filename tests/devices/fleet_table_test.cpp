@@ -1,6 +1,6 @@
-// The simulator's bookkeeping for large fleets, no engine needed: the
-// compact DeviceTable, the fleet file (round trip, refusals) and the
-// set-up's per-block lines.
+// The simulator's bookkeeping for large fleets, no engine needed: device
+// names to a million and back, the compact DeviceTable, the fleet file
+// (round trip, refusals) and the set-up's per-block lines.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -10,6 +10,7 @@
 
 #include "devices/device_table.h"
 #include "devices/fleet_file.h"
+#include "devices/fleet_setup.h"
 #include "devices/progress.h"
 #include "tests/temp_dir.h"
 
@@ -18,6 +19,20 @@ namespace {
 
 std::vector<std::string> channels() {
   return {"transducer", "query"};
+}
+
+TEST_CASE("fleet: device names to a million, and their indexes", "[devices][fleet]") {
+  CHECK(device_name(0) == "sim-device-0001");
+  CHECK(device_name(9998) == "sim-device-9999");
+  CHECK(device_name(9999) == "sim-device-10000");
+  CHECK(device_name(999999) == "sim-device-1000000");
+  for (int i : {0, 41, 9998, 9999, 99999, 123456, 999999}) CHECK(device_index(device_name(i)) == i);
+  CHECK(device_index("sim-device-01") == -1);  // not how device 0 is spelled
+  CHECK(device_index("sim-device-0") == -1);
+  CHECK(device_index("sim-device-") == -1);
+  CHECK(device_index("sim-device-12a") == -1);
+  CHECK(device_index("sim-collection-01") == -1);
+  CHECK(device_index("sim-device-99999999999999") == -1);
 }
 
 TEST_CASE("fleet: the device table keeps ECIs per device and channel", "[devices][fleet]") {
