@@ -1,6 +1,7 @@
 #include "devices/load_loop.h"
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,12 @@ LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string_view> ecis,
   }
   for (int d = 0; d < static_cast<int>(ecis_.size()); ++d)
     connections_[d % n]->devices.push_back(d);
+  if (plan.shuffle) {
+    for (int c = 0; c < n; ++c) {
+      std::mt19937_64 rng(plan.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(c));
+      std::shuffle(connections_[c]->devices.begin(), connections_[c]->devices.end(), rng);
+    }
+  }
 }
 
 LoadLoop::~LoadLoop() = default;

@@ -4,7 +4,9 @@
 //
 // Device d belongs to connection d mod C, which sends all its heartbeats, in
 // order (so a device's readings and battery move in order, and its tally
-// needs no lock). Pacing, per connection, one tick
+// needs no lock). A connection takes its devices by index, or with
+// plan.shuffle in an order shuffled by plan.seed (so a load shorter than
+// one round over a large fleet still reaches devices all over it). Pacing, per connection, one tick
 // per heartbeat:
 //   --rate R      ticks R/C per second, devices in turn (a silent device that
 //                 has spoken is skipped: the total stays R per second);
@@ -71,6 +73,8 @@ struct LoadPlan {
   double interval = 0;  // s per device; 0: not by interval
   double duration = 10;
   double bad_fraction = 0;
+  bool shuffle = false;  // each connection's devices in a shuffled order
+  std::uint64_t seed = 1;
 };
 
 class LoadLoop {

@@ -128,6 +128,8 @@ int simulate(SimulateOptions o) {
   plan.interval = o.interval;
   plan.duration = o.duration;
   plan.bad_fraction = o.bad_fraction;
+  plan.shuffle = o.shuffle;
+  plan.seed = o.seed;
   LoadLoop loop(url, std::move(ecis), std::move(sims), plan, &live);
 
   summary.server_before = read_server_usage(o.server_pid);

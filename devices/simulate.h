@@ -60,6 +60,9 @@ struct SimulateOptions {
   // Where the set-up keeps what it learned of the devices (fleet_file.h):
   // read first, so the devices in it are not looked for; "" : none.
   std::string fleet_file;
+  // Each connection takes its devices in an order shuffled by the seed, not
+  // by index: a short load over a large fleet reaches devices all over it.
+  bool shuffle = false;
   std::string spimes_url;  // "" : spimes.krl beside the prototype's rulesets
   long server_pid = 0;     // the engine's pid: its RSS and CPU time in the summary
   bool progress = true;    // the live line on stderr (a terminal only)

@@ -154,6 +154,9 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
                   "keep the devices' ECIs in FILE: read at the start (the devices in it are not "
                   "looked for; a sample is checked), written when the set-up learned more")
       ->type_name("FILE");
+  cmd->add_flag("--shuffle", o->shuffle,
+                "each connection takes its devices in an order shuffled by --seed (a short "
+                "load then reaches devices all over a large fleet)");
   cmd->add_option("--spimes-url", o->spimes_url,
                   "where the owner installs the spimes ruleset from when it lacks it "
                   "(default: spimes.krl beside the prototype's rulesets)")

@@ -220,8 +220,9 @@ TEST_CASE("simulate: --fleet-file keeps the devices, a later run reads them from
   CHECK(lines[0] == "spime-fleet 1");
   CHECK(lines[1] == "owner " + s.owner_eci());
 
-  // Fewer devices, with load: all from the file, none asked for.
-  SimulatorRun load = run_simulator(with(with(base(s), file), {"--count", "4", "--duration", "1"}));
+  // Fewer devices, with load, shuffled: all from the file, none asked for.
+  SimulatorRun load =
+      run_simulator(with(with(base(s), file), {"--count", "4", "--duration", "1", "--shuffle"}));
   INFO(load.describe());
   REQUIRE(load.exit_code == 0);
   json summary = load.json();
