@@ -109,6 +109,15 @@ bool read_fleet_file(const std::string& path, const std::string& owner,
   return true;
 }
 
+std::string fleet_file_owner(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, owner;
+  if (!in || !std::getline(in, line) || line != kMagic || !std::getline(in, line) ||
+      !keyed(line, "owner", &owner) || !path_segment_ok(owner))
+    return "";
+  return owner;
+}
+
 bool write_fleet_file(const std::string& path, const std::string& owner,
                       const std::string& prototype, const DeviceTable& table, std::string* error) {
   const std::string tmp = path + ".tmp";

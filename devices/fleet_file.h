@@ -41,6 +41,10 @@ bool read_fleet_file(const std::string& path, const std::string& owner,
                      const std::string& prototype, DeviceTable* table, FleetFileRead* out,
                      std::string* error);
 
+// The owner ECI a fleet file names; "" when there is no such file or it is
+// not a fleet file.
+std::string fleet_file_owner(const std::string& path);
+
 // Writes every device of `table`; false + *error when it cannot.
 bool write_fleet_file(const std::string& path, const std::string& owner,
                       const std::string& prototype, const DeviceTable& table, std::string* error);

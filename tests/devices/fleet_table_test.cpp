@@ -90,9 +90,11 @@ TEST_CASE("fleet: the fleet file round trip, and what it refuses", "[devices][fl
   CHECK_FALSE(read.exists);
   CHECK(read.read == 0);
 
+  CHECK(fleet_file_owner(path).empty());
   REQUIRE(write_fleet_file(path, "OWNER", "esproto-temp", t, &error));
   std::ifstream tmp(path + ".tmp");
   CHECK_FALSE(tmp.good());  // renamed into place
+  CHECK(fleet_file_owner(path) == "OWNER");
 
   // Fewer devices asked than the file holds: those, and the count of all.
   DeviceTable two;
@@ -135,6 +137,7 @@ TEST_CASE("fleet: the fleet file round trip, and what it refuses", "[devices][fl
   CHECK_FALSE(read_fleet_file(dir.write("junk.txt", "hello\n"), "OWNER", "esproto-temp", &six,
                               &read, &error));
   CHECK(error.find("not a fleet file") != std::string::npos);
+  CHECK(fleet_file_owner(dir.path() + "/junk.txt").empty());
 }
 
 TEST_CASE("fleet: the set-up prints a line per block of picos made", "[devices][fleet]") {
