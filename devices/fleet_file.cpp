@@ -119,14 +119,16 @@ std::string fleet_file_owner(const std::string& path) {
 }
 
 bool write_fleet_file(const std::string& path, const std::string& owner,
-                      const std::string& prototype, const DeviceTable& table, std::string* error) {
+                      const std::string& prototype, const DeviceTable& table, std::string* error,
+                      int rows) {
+  if (rows < 0 || rows > table.size()) rows = table.size();
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << kMagic << "\nowner " << owner << "\nprototype " << prototype << "\nchannels "
         << joined(table.channel_names()) << '\n';
     const int columns = static_cast<int>(table.channel_names().size());
-    for (int d = 0; d < table.size() && out; ++d) {
+    for (int d = 0; d < rows && out; ++d) {
       const std::string_view family = table.family_eci(d);
       out << (family.empty() ? kUnknown : family);
       for (int c = 0; c < columns; ++c) {

@@ -45,8 +45,10 @@ bool read_fleet_file(const std::string& path, const std::string& owner,
 // not a fleet file.
 std::string fleet_file_owner(const std::string& path);
 
-// Writes every device of `table`; false + *error when it cannot.
+// Writes the devices [0, rows) of `table` (rows < 0: all of them); false +
+// *error when it cannot.
 bool write_fleet_file(const std::string& path, const std::string& owner,
-                      const std::string& prototype, const DeviceTable& table, std::string* error);
+                      const std::string& prototype, const DeviceTable& table, std::string* error,
+                      int rows = -1);
 
 }  // namespace spime::devices

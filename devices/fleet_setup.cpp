@@ -439,6 +439,24 @@ int check_devices(const SimulateOptions& o, const client::Url& url, const Fleet&
   return first.code();
 }
 
+// After a set-up that stopped part way: the devices known from the first
+// on (family ECI and transducer) go to the fleet file when it held fewer,
+// so the next run does not look for them again. Best effort.
+void keep_known_prefix(const SimulateOptions& o, const Fleet& fleet, long in_file) {
+  if (o.fleet_file.empty()) return;
+  const DeviceTable& table = fleet.devices;
+  const int transducer = table.column("transducer");
+  int known = 0;
+  while (known < table.size() && !table.family_eci(known).empty() &&
+         !table.channel(known, transducer).empty())
+    ++known;
+  std::string why;
+  if (known > in_file &&
+      write_fleet_file(o.fleet_file, fleet.owner_eci, o.prototype, table, &why, known))
+    std::fprintf(stderr, "setup: stopped; wrote the first %d devices to %s\n", known,
+                 o.fleet_file.c_str());
+}
+
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -573,7 +591,10 @@ int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
   const int made = make_or_find_devices(o, url, fleet, file.read, &progress, error);
   progress.finish();
   fleet->devices_created = static_cast<int>(progress.created());
-  if (made != kSimulateOk) return made;
+  if (made != kSimulateOk) {
+    keep_known_prefix(o, *fleet, file.devices);
+    return made;
+  }
   if (int code = check_devices(o, url, *fleet, file.read, error); code != kSimulateOk) {
     if (file.read > 0 && error->find("(read from") != std::string::npos)
       *error += ": remove " + o.fleet_file + " to find the fleet again";

@@ -18,7 +18,8 @@
 // children unless a device is missing from it or there are collections,
 // and only a sample of them (kFleetFileSample, spread over the file) has its
 // thresholds checked. The file is written when the set-up learned devices
-// it did not hold. Without --owner, the owner the file names is taken when
+// it did not hold (also when it stops on an error: the devices known from
+// the first on). Without --owner, the owner the file names is taken when
 // it answers here: finding it through the root lists every channel of the
 // root, one per child. Made devices are reported on stderr per 10,000
 // (progress.h: SetupProgress), as is a listing of more than one page.

@@ -107,6 +107,15 @@ TEST_CASE("fleet: the fleet file round trip, and what it refuses", "[devices][fl
   CHECK(two.channel(1, "transducer") == "T1");
   CHECK(two.channel(1, "query") == "Q1");
 
+  // The first rows only.
+  const std::string three = dir.path() + "/three.txt";
+  REQUIRE(write_fleet_file(three, "OWNER", "esproto-temp", t, &error, 3));
+  DeviceTable some;
+  some.reset(4, channels());
+  REQUIRE(read_fleet_file(three, "OWNER", "esproto-temp", &some, &read, &error));
+  CHECK(read.devices == 3);
+  CHECK(some.channel(2, "transducer") == "T2");
+
   // More asked than it holds: the first four.
   DeviceTable six;
   six.reset(6, channels());
