@@ -5,8 +5,10 @@
 #   engine_start BIN DATA PORT LOG [serve options...]
 #       starts BIN serve on 127.0.0.1:PORT with DATA, its output in LOG; sets
 #       ENGINE_PID and ENGINE_URL; returns once GET /api/ui-context answers
-#       200 (checked every 20 ms, at most ENGINE_START_SECONDS, default 600),
-#       or 1 when the engine died or never answered (LOG's tail on stderr).
+#       200 (checked every 20 ms, at most ENGINE_START_SECONDS, default 600)
+#       and LOG names the owner ECI, or 1 when something else answers on
+#       PORT already, or the engine died or never answered (LOG's tail on
+#       stderr).
 #   engine_stop [SECONDS]
 #       SIGTERM to ENGINE_PID, then SIGKILL if it still runs after SECONDS
 #       (default 120); waits for it.
@@ -18,6 +20,10 @@ engine_start() {
   local bin=$1 data=$2 port=$3 log=$4
   shift 4
   ENGINE_URL="http://127.0.0.1:$port"
+  if curl -s -m 2 -o /dev/null "$ENGINE_URL/api/ui-context"; then
+    echo "something already answers on port $port: not starting another engine there" >&2
+    return 1
+  fi
   "$bin" serve --host 127.0.0.1 --port "$port" --data "$data" "$@" >"$log" 2>&1 &
   ENGINE_PID=$!
   local tries=$((${ENGINE_START_SECONDS:-600} * 50))
@@ -28,7 +34,16 @@ engine_start() {
     fi
     local code
     code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$ENGINE_URL/api/ui-context" || true)
-    [[ $code == 200 ]] && return 0
+    if [[ $code == 200 ]]; then
+      # It answers before it prints its owner ECI: wait for the line (5 s at most).
+      for _ in $(seq 1 250); do
+        grep -q '^owner ECI:' "$log" && break
+        sleep 0.02
+      done
+      kill -0 "$ENGINE_PID" 2>/dev/null && return 0
+      echo "spime serve exited at start: $(tail -5 "$log")" >&2
+      return 1
+    fi
     sleep 0.02
   done
   echo "spime serve did not answer within ${ENGINE_START_SECONDS:-600} s: $(tail -5 "$log")" >&2
