@@ -1,5 +1,6 @@
 #include "devices/fleet_setup.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -8,7 +9,10 @@
 #include <set>
 #include <thread>
 
+#include "devices/children_pages.h"
+#include "devices/fleet_file.h"
 #include "devices/parallel.h"
+#include "devices/progress.h"
 
 namespace spime::devices {
 
@@ -45,12 +49,25 @@ class FirstError {
   std::string message_;
 };
 
-// The owner's channel: --owner, else the root's "system","self" channel,
-// found through the ECI /api/ui-context names (the root's engine UI
-// channel, whose `pico` query lists the root's channels; an engine without
-// the UI ruleset names the owner's channel there itself).
+// The owner's channel: --owner, else the owner --fleet-file names when it
+// answers as a pico with a wrangler here, else the root's "system","self"
+// channel, found through the ECI /api/ui-context names (the root's engine
+// UI channel, whose `pico` query lists the root's channels, one per child
+// of the root: 19 s and 31 MB at 100,000 children, which a fleet file or
+// --owner spares; an engine without the UI ruleset names the owner's
+// channel there itself).
 int find_owner(EngineCalls& calls, const SimulateOptions& o, std::string* owner,
                std::string* error) {
+  if (o.owner.empty() && !o.fleet_file.empty()) {
+    const std::string known = fleet_file_owner(o.fleet_file);
+    if (!known.empty()) {
+      Reply rids = calls.query(known, kWrangler, "installedRIDs");
+      if (rids.ok() && rids.body.is_array()) {
+        *owner = known;
+        return kSimulateOk;
+      }
+    }
+  }
   if (o.owner.empty()) {
     Reply ctx = calls.get("/api/ui-context");
     if (!ctx.ok() || !ctx.body.value("eci", json()).is_string())
@@ -87,31 +104,24 @@ int read_prototype(EngineCalls& calls, const std::string& name, Profile* out, st
   return kSimulateOk;
 }
 
-// The owner's children by name (the oldest of a name, as the wrangler's
-// child_deletion_request takes it).
-int list_children(EngineCalls& calls, const std::string& owner,
-                  std::map<std::string, std::string>* by_name, std::string* error) {
-  Reply r = calls.query(owner, kWrangler, "children");
-  if (!r.ok() || !r.body.is_array()) return refused(r, "listing the owner's children", error);
-  by_name->clear();
-  for (const auto& c : r.body) {
-    if (c.is_object() && c.value("name", json()).is_string() && c.value("eci", json()).is_string())
-      by_name->emplace(c.at("name").get<std::string>(), c.at("eci").get<std::string>());
-  }
-  return kSimulateOk;
-}
+// What the set-up learns of a child: its family ECI and its channels by
+// the prototype's channel names.
+struct Learned {
+  std::string family_eci;
+  std::map<std::string, std::string> channels;
+};
 
 // A reused child's channels: each of its prototype's channels is the
 // child's channel with the same tags.
 int find_channels(EngineCalls& calls, const std::string& owner, const Profile& profile,
-                  PicoRef* pico, std::string* error) {
-  Reply r = calls.child_query(owner, pico->family_eci, kWrangler, "channels");
-  if (!r.ok() || !r.body.is_array()) return refused(r, "the channels of " + pico->name, error);
+                  const std::string& name, Learned* child, std::string* error) {
+  Reply r = calls.child_query(owner, child->family_eci, kWrangler, "channels");
+  if (!r.ok() || !r.body.is_array()) return refused(r, "the channels of " + name, error);
   for (const auto& shape : profile.channels) {
     for (const auto& c : r.body) {
       if (c.is_object() && c.value("id", json()).is_string() &&
           normal_tags(c.value("tags", json())) == shape.tags) {
-        pico->channels[shape.name] = c.at("id").get<std::string>();
+        child->channels[shape.name] = c.at("id").get<std::string>();
         break;
       }
     }
@@ -122,24 +132,31 @@ int find_channels(EngineCalls& calls, const std::string& owner, const Profile& p
 // wrangler:new_child_request {name, prototype}; the new_child directive
 // names its channels.
 int create_child(EngineCalls& calls, const std::string& owner, const std::string& prototype,
-                 PicoRef* pico, std::string* error) {
+                 const std::string& name, Learned* child, std::string* error) {
   Reply r = calls.event(owner, "wrangler", "new_child_request",
-                        {{"name", pico->name}, {"prototype", prototype}});
-  if (!r.ok()) return refused(r, "making " + pico->name + " from " + prototype, error);
+                        {{"name", name}, {"prototype", prototype}});
+  if (!r.ok()) return refused(r, "making " + name + " from " + prototype, error);
   for (const auto& d : r.body.value("directives", json::array())) {
     if (!d.is_object() || d.value("name", json()) != "new_child") continue;
     const json options = d.value("options", json::object());
     if (options.value("eci", json()).is_string())
-      pico->family_eci = options.at("eci").get<std::string>();
+      child->family_eci = options.at("eci").get<std::string>();
     const json channels = options.value("channels", json::object());
-    for (const auto& [name, eci] : channels.items()) {
-      if (eci.is_string()) pico->channels[name] = eci.get<std::string>();
+    for (const auto& [channel, eci] : channels.items()) {
+      if (eci.is_string()) child->channels[channel] = eci.get<std::string>();
     }
-    pico->created = true;
     return kSimulateOk;
   }
-  *error = "making " + pico->name + ": no new_child directive in " + r.text.substr(0, 300);
+  *error = "making " + name + ": no new_child directive in " + r.text.substr(0, 300);
   return kSimulateFailed;
+}
+
+// Finds (family ECI known) or makes one child.
+int make_or_find_one(EngineCalls& calls, const std::string& owner, const Profile& profile,
+                     const std::string& name, Learned* child, bool* created, std::string* error) {
+  *created = child->family_eci.empty();
+  if (*created) return create_child(calls, owner, profile.name, name, child, error);
+  return find_channels(calls, owner, profile, name, child, error);
 }
 
 bool same_limit(const json& answered, const std::optional<double>& expected) {
@@ -148,14 +165,14 @@ bool same_limit(const json& answered, const std::optional<double>& expected) {
 }
 
 // A reused device must have its prototype's thresholds: the check counts on them.
-int check_thresholds(EngineCalls& calls, const Fleet& fleet, const PicoRef& d, std::string* error) {
+int check_thresholds(EngineCalls& calls, const Fleet& fleet, int d, std::string* error) {
   Reply r = fleet.device_query(calls, d, "esproto_device", "thresholds");
-  if (!r.ok()) return refused(r, "the thresholds of " + d.name, error);
+  if (!r.ok()) return refused(r, "the thresholds of " + device_name(d), error);
   for (const auto& [type, limits] : fleet.device_profile.thresholds) {
     const json t = r.body.is_object() ? r.body.value(type, json()) : json();
     if (!t.is_object() || !same_limit(t.value("upper_limit", json()), limits.upper) ||
         !same_limit(t.value("lower_limit", json()), limits.lower)) {
-      *error = d.name + " exists but its thresholds (" + r.text.substr(0, 200) +
+      *error = device_name(d) + " exists but its thresholds (" + r.text.substr(0, 200) +
                ") are not those of the prototype " + fleet.device_profile.name +
                ": delete it, or make the fleet under another --owner";
       return kSimulateFailed;
@@ -164,24 +181,60 @@ int check_thresholds(EngineCalls& calls, const Fleet& fleet, const PicoRef& d, s
   return kSimulateOk;
 }
 
-// Makes or finds the picos named in `refs` (in parallel).
-int make_or_find(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
-                 const std::map<std::string, std::string>& children, const Profile& profile,
-                 std::vector<PicoRef>* refs, std::string* error) {
+// Makes or finds the collections named in `refs` (in parallel); those in
+// `listed` (name -> family ECI) exist.
+int make_or_find_collections(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
+                             const std::map<std::string, std::string>& listed,
+                             std::vector<PicoRef>* refs, std::string* error) {
   FirstError first;
   run_parallel(url, o, refs->size(), [&](std::size_t i, EngineCalls& calls) {
     PicoRef& p = (*refs)[i];
+    Learned child;
+    if (auto found = listed.find(p.name); found != listed.end()) child.family_eci = found->second;
     std::string why;
-    auto found = children.find(p.name);
-    int code;
-    if (found != children.end()) {
-      p.family_eci = found->second;
-      code = find_channels(calls, fleet.owner_eci, profile, &p, &why);
-    } else {
-      code = create_child(calls, fleet.owner_eci, profile.name, &p, &why);
-    }
+    const int code = make_or_find_one(calls, fleet.owner_eci, fleet.collection_profile, p.name,
+                                      &child, &p.created, &why);
+    p.family_eci = child.family_eci;
+    p.channels = std::move(child.channels);
     if (code != kSimulateOk) first.set(code, why);
     return code == kSimulateOk;
+  });
+  *error = first.message();
+  return first.code();
+}
+
+// Makes or finds devices [from, size) of the table (in parallel); a device
+// whose family ECI is known exists. Reports each made one to `progress`.
+int make_or_find_devices(const SimulateOptions& o, const client::Url& url, Fleet* fleet, int from,
+                         SetupProgress* progress, std::string* error) {
+  DeviceTable& table = fleet->devices;
+  const std::vector<std::string>& columns = table.channel_names();
+  FirstError first;
+  const std::size_t n = static_cast<std::size_t>(table.size() - from);
+  run_parallel(url, o, n, [&](std::size_t i, EngineCalls& calls) {
+    const int d = from + static_cast<int>(i);
+    Learned child;
+    child.family_eci = std::string(table.family_eci(d));
+    std::string why;
+    bool created = false;
+    const int code = make_or_find_one(calls, fleet->owner_eci, fleet->device_profile,
+                                      device_name(d), &child, &created, &why);
+    if (code != kSimulateOk) {
+      first.set(code, why);
+      return false;
+    }
+    std::vector<std::string_view> ecis;
+    ecis.reserve(columns.size());
+    for (const auto& c : columns) {
+      auto it = child.channels.find(c);
+      ecis.emplace_back(it == child.channels.end() ? std::string_view() : it->second);
+    }
+    table.set(d, child.family_eci, ecis);
+    if (created) {
+      table.mark_created(d);
+      progress->created_one();
+    }
+    return true;
   });
   *error = first.message();
   return first.code();
@@ -266,22 +319,21 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
   // By family eci: the spimes ruleset finds a child by its eci at once, by its name only by
   // asking every child.
   struct Change {
-    std::string type;
+    const char* type;
     const PicoRef* collection;
-    const PicoRef* member;
+    int member;  // a device
   };
   std::vector<Change> changes;
-  for (int i = 0; i < static_cast<int>(fleet->devices.size()); ++i) {
-    const PicoRef& device = fleet->devices[i];
-    const std::string& name = device.name;
+  for (int i = 0; i < fleet->devices.size(); ++i) {
+    const std::string name = device_name(i);
     const int mine = collection_of(i, k);
     if (!members[mine].count(name)) {
-      changes.push_back({"add_to_collection", &all_collections[mine], &device});
+      changes.push_back({"add_to_collection", &all_collections[mine], i});
       ++fleet->memberships_added;
     }
     for (std::size_t c = 0; c < all_collections.size(); ++c) {
       if (static_cast<int>(c) != mine && members[c].count(name)) {
-        changes.push_back({"remove_from_collection", &all_collections[c], &device});
+        changes.push_back({"remove_from_collection", &all_collections[c], i});
         ++fleet->memberships_moved;
       }
     }
@@ -289,14 +341,16 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
   FirstError first;
   run_parallel(url, o, changes.size(), [&](std::size_t i, EngineCalls& calls) {
     const Change& c = changes[i];
-    Reply r =
-        calls.event(fleet->owner_eci, kSpimesRid, c.type,
-                    {{"collection", c.collection->family_eci}, {"member", c.member->family_eci}});
+    Reply r = calls.event(fleet->owner_eci, kSpimesRid, c.type,
+                          {{"collection", c.collection->family_eci},
+                           {"member", std::string(fleet->devices.family_eci(c.member))}});
     if (r.ok()) return true;
     std::string why;
-    first.set(
-        refused(r, "spimes:" + c.type + " " + c.member->name + " " + c.collection->name, &why),
-        why);
+    first.set(refused(r,
+                      std::string("spimes:") + c.type + " " + device_name(c.member) + " " +
+                          c.collection->name,
+                      &why),
+              why);
     return false;
   });
   if (first.code() != kSimulateOk) {
@@ -322,8 +376,8 @@ int set_memberships(const SimulateOptions& o, const client::Url& url, Fleet* fle
         if (example.empty()) example = errors[c];
       }
     }
-    for (int i = 0; i < static_cast<int>(fleet->devices.size()); ++i) {
-      const std::string& name = fleet->devices[i].name;
+    for (int i = 0; i < fleet->devices.size(); ++i) {
+      const std::string name = device_name(i);
       const int mine = collection_of(i, k);
       for (std::size_t c = 0; c < all_collections.size(); ++c) {
         if ((static_cast<int>(c) == mine) != (members[c].count(name) > 0)) {
@@ -352,6 +406,61 @@ int collection_number(const std::string& name) {
   return std::stoi(name.substr(n));
 }
 
+// Every device has a transducer channel; a reused device has the
+// prototype's thresholds: each one found by name, and a sample of those
+// read from the fleet file (devices [0, from_file)), spread over it.
+int check_devices(const SimulateOptions& o, const client::Url& url, const Fleet& fleet,
+                  int from_file, std::string* error) {
+  const DeviceTable& table = fleet.devices;
+  const int transducer = table.column("transducer");
+  std::vector<int> to_check;
+  const int sample = std::min(from_file, kFleetFileSample);
+  for (int k = 0; k < sample; ++k)
+    to_check.push_back(
+        sample == 1 ? 0 : static_cast<int>(static_cast<long>(k) * (from_file - 1) / (sample - 1)));
+  for (int d = 0; d < table.size(); ++d) {
+    if (table.channel(d, transducer).empty()) {
+      *error = device_name(d) + " has no transducer channel (is it made from " + o.prototype +
+               "?)" + (d < from_file ? " (read from --fleet-file)" : "");
+      return kSimulateFailed;
+    }
+    if (d >= from_file && !table.created(d)) to_check.push_back(d);
+  }
+  FirstError first;
+  run_parallel(url, o, to_check.size(), [&](std::size_t i, EngineCalls& c) {
+    std::string why;
+    const int d = to_check[i];
+    const int code = check_thresholds(c, fleet, d, &why);
+    if (code != kSimulateOk)
+      first.set(code, why + (d < from_file ? " (read from --fleet-file)" : ""));
+    return code == kSimulateOk;
+  });
+  *error = first.message();
+  return first.code();
+}
+
+// After a set-up that stopped part way: the devices known from the first
+// on (family ECI and transducer) go to the fleet file when it held fewer,
+// so the next run does not look for them again. Best effort.
+void keep_known_prefix(const SimulateOptions& o, const Fleet& fleet, long in_file) {
+  if (o.fleet_file.empty()) return;
+  const DeviceTable& table = fleet.devices;
+  const int transducer = table.column("transducer");
+  int known = 0;
+  while (known < table.size() && !table.family_eci(known).empty() &&
+         !table.channel(known, transducer).empty())
+    ++known;
+  std::string why;
+  if (known > in_file &&
+      write_fleet_file(o.fleet_file, fleet.owner_eci, o.prototype, table, &why, known))
+    std::fprintf(stderr, "setup: stopped; wrote the first %d devices to %s\n", known,
+                 o.fleet_file.c_str());
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
 }  // namespace
 
 std::string device_name(int index) {
@@ -364,6 +473,16 @@ std::string collection_name(int index) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%s%02d", kCollectionPrefix, index + 1);
   return buf;
+}
+
+int device_index(const std::string& name) {
+  const std::size_t n = std::char_traits<char>::length(kDevicePrefix);
+  if (name.size() <= n || name.size() > n + 9 || name.compare(0, n, kDevicePrefix) != 0 ||
+      name.find_first_not_of("0123456789", n) != std::string::npos)
+    return -1;
+  const int number = std::stoi(name.substr(n));
+  // Only the spelling device_name gives it (not sim-device-01 for sim-device-0001).
+  return number >= 1 && device_name(number - 1) == name ? number - 1 : -1;
 }
 
 std::string PicoRef::channel(const std::string& name) const {
@@ -379,11 +498,11 @@ Reply Fleet::collection_query(EngineCalls& calls, const PicoRef& c, const std::s
   return calls.child_query(owner_eci, c.family_eci, kCollectionRid, function, args);
 }
 
-Reply Fleet::device_query(EngineCalls& calls, const PicoRef& d, const std::string& rid,
+Reply Fleet::device_query(EngineCalls& calls, int d, const std::string& rid,
                           const std::string& function, const json& args) const {
-  const std::string eci = d.channel(channel_for_query(device_profile, rid, function));
+  const std::string eci(devices.channel(d, channel_for_query(device_profile, rid, function)));
   if (!eci.empty()) return calls.query(eci, rid, function, args);
-  return calls.child_query(owner_eci, d.family_eci, rid, function, args);
+  return calls.child_query(owner_eci, std::string(devices.family_eci(d)), rid, function, args);
 }
 
 int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
@@ -416,9 +535,41 @@ int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
       return code;
   }
 
-  std::map<std::string, std::string> children;
-  if (int code = list_children(calls, fleet->owner_eci, &children, error); code != kSimulateOk)
-    return code;
+  // The devices from the fleet file, then by name among the owner's children.
+  std::vector<std::string> columns;
+  for (const auto& c : fleet->device_profile.channels) columns.push_back(c.name);
+  fleet->devices.reset(o.count, columns);
+  FleetFileRead file;
+  if (!o.fleet_file.empty()) {
+    const auto reading = Clock::now();
+    if (!read_fleet_file(o.fleet_file, fleet->owner_eci, o.prototype, &fleet->devices, &file,
+                         error))
+      return kSimulateFailed;
+    fleet->devices_from_file = file.read;
+    if (file.exists)
+      std::fprintf(stderr, "setup: read %d of %ld devices from %s in %.2f s\n", file.read,
+                   file.devices, o.fleet_file.c_str(), seconds_since(reading));
+  }
+  std::map<std::string, std::string> listed;  // sim-collection-* -> its family ECI
+  if (o.collections > 0 || file.read < o.count) {
+    ChildListing listing;
+    auto each = [&](const std::string& name, const std::string& eci) {
+      const int d = device_index(name);
+      if (d >= 0) {
+        // The oldest of a name, as the wrangler's child_deletion_request takes it.
+        if (d >= file.read && d < o.count && fleet->devices.family_eci(d).empty())
+          fleet->devices.set_family(d, eci);
+      } else if (collection_number(name) > 0) {
+        listed.emplace(name, eci);
+      }
+    };
+    if (int code = list_children(calls, fleet->owner_eci, each, &listing, error);
+        code != kSimulateOk)
+      return code;
+    if (listing.pages > 1)
+      std::fprintf(stderr, "setup: listed %ld children of the owner in %.2f s (%ld pages)\n",
+                   listing.children, listing.seconds, listing.pages);
+  }
 
   // Collections first: the spimes ruleset may look for them by name.
   std::vector<PicoRef> all_collections;
@@ -426,50 +577,43 @@ int set_up_fleet(const SimulateOptions& o, const client::Url& url, Fleet* fleet,
     if (int code = ensure_spimes(calls, o, fleet, error); code != kSimulateOk) return code;
     for (int k = 0; k < o.collections; ++k) all_collections.emplace_back(collection_name(k));
     // Those of an earlier run with more collections: only to leave them.
-    for (const auto& [name, eci] : children) {
+    for (const auto& [name, eci] : listed) {
       if (collection_number(name) > o.collections) all_collections.emplace_back(name);
     }
-    if (int code = make_or_find(o, url, *fleet, children, fleet->collection_profile,
-                                &all_collections, error);
+    if (int code = make_or_find_collections(o, url, *fleet, listed, &all_collections, error);
         code != kSimulateOk)
       return code;
     fleet->collections.assign(all_collections.begin(), all_collections.begin() + o.collections);
     for (const auto& c : fleet->collections) fleet->collections_created += c.created ? 1 : 0;
   }
 
-  fleet->devices.clear();
-  for (int i = 0; i < o.count; ++i) fleet->devices.emplace_back(device_name(i));
-  if (int code =
-          make_or_find(o, url, *fleet, children, fleet->device_profile, &fleet->devices, error);
-      code != kSimulateOk)
-    return code;
-  std::vector<std::size_t> reused;
-  for (std::size_t i = 0; i < fleet->devices.size(); ++i) {
-    const PicoRef& d = fleet->devices[i];
-    if (d.created) ++fleet->devices_created;
-    if (d.channel("transducer").empty()) {
-      *error = d.name + " has no transducer channel (is it made from " + o.prototype + "?)";
-      return kSimulateFailed;
-    }
-    if (!d.created) reused.push_back(i);
+  SetupProgress progress;
+  const int made = make_or_find_devices(o, url, fleet, file.read, &progress, error);
+  progress.finish();
+  fleet->devices_created = static_cast<int>(progress.created());
+  if (made != kSimulateOk) {
+    keep_known_prefix(o, *fleet, file.devices);
+    return made;
   }
-  FirstError first;
-  run_parallel(url, o, reused.size(), [&](std::size_t i, EngineCalls& c) {
-    std::string why;
-    int code = check_thresholds(c, *fleet, fleet->devices[reused[i]], &why);
-    if (code != kSimulateOk) first.set(code, why);
-    return code == kSimulateOk;
-  });
-  if (first.code() != kSimulateOk) {
-    *error = first.message();
-    return first.code();
+  if (int code = check_devices(o, url, *fleet, file.read, error); code != kSimulateOk) {
+    if (file.read > 0 && error->find("(read from") != std::string::npos)
+      *error += ": remove " + o.fleet_file + " to find the fleet again";
+    return code;
   }
 
   if (o.collections > 0) {
     if (int code = set_memberships(o, url, fleet, all_collections, error); code != kSimulateOk)
       return code;
   }
-  fleet->seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  // The file learns the devices it did not hold (it keeps those past --count).
+  if (!o.fleet_file.empty() && file.devices < o.count) {
+    const auto writing = Clock::now();
+    if (!write_fleet_file(o.fleet_file, fleet->owner_eci, o.prototype, fleet->devices, error))
+      return kSimulateFailed;
+    std::fprintf(stderr, "setup: wrote %d devices to %s in %.2f s\n", o.count, o.fleet_file.c_str(),
+                 seconds_since(writing));
+  }
+  fleet->seconds = seconds_since(start);
   return kSimulateOk;
 }
 

@@ -1,6 +1,7 @@
 #include "devices/load_loop.h"
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -49,13 +50,15 @@ struct LoadLoop::Connection {
   bool capped = false;
 };
 
-LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string> ecis,
+LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string_view> ecis,
                    std::vector<SensorSim> sims, const LoadPlan& plan, LiveCounters* live)
-    : url_(url), sims_(std::move(sims)), plan_(plan), live_(live), tallies_(ecis.size()) {
-  targets_.reserve(ecis.size());
-  for (const auto& eci : ecis)
-    targets_.push_back("/sky/event/" + eci + "/heartbeat/wovyn/heartbeat");
-  const int n = std::max(1, std::min(plan.connections, static_cast<int>(ecis.size())));
+    : url_(url),
+      ecis_(std::move(ecis)),
+      sims_(std::move(sims)),
+      plan_(plan),
+      live_(live),
+      tallies_(ecis_.size()) {
+  const int n = std::max(1, std::min(plan.connections, static_cast<int>(ecis_.size())));
   client::Options options;
   options.timeout = kHeartbeatTimeout;
   options.user_agent = "spime-devices-simulate";
@@ -64,7 +67,14 @@ LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string> ecis,
     conn->client = std::make_unique<client::HttpClient>(url_, options);
     connections_.push_back(std::move(conn));
   }
-  for (int d = 0; d < static_cast<int>(ecis.size()); ++d) connections_[d % n]->devices.push_back(d);
+  for (int d = 0; d < static_cast<int>(ecis_.size()); ++d)
+    connections_[d % n]->devices.push_back(d);
+  if (plan.shuffle) {
+    for (int c = 0; c < n; ++c) {
+      std::mt19937_64 rng(plan.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(c));
+      std::shuffle(connections_[c]->devices.begin(), connections_[c]->devices.end(), rng);
+    }
+  }
 }
 
 LoadLoop::~LoadLoop() = default;
@@ -82,7 +92,10 @@ void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
   live_->sent.fetch_add(1, std::memory_order_relaxed);
 
   const auto t0 = Clock::now();
-  client::Response r = c.client->request("POST", targets_[device], hb.body, kJson);
+  std::string target = "/sky/event/";
+  target += ecis_[device];
+  target += "/heartbeat/wovyn/heartbeat";
+  client::Response r = c.client->request("POST", target, hb.body, kJson);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   const std::string what =
       bad ? std::string("malformed (") + malformed_kind_name(hb.malformed_kind) + ")"

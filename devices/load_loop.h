@@ -4,7 +4,10 @@
 //
 // Device d belongs to connection d mod C, which sends all its heartbeats, in
 // order (so a device's readings and battery move in order, and its tally
-// needs no lock). Pacing, per connection, one tick per heartbeat:
+// needs no lock). A connection takes its devices by index, or with
+// plan.shuffle in an order shuffled by plan.seed (so a load shorter than
+// one round over a large fleet still reaches devices all over it). Pacing, per connection, one tick
+// per heartbeat:
 //   --rate R      ticks R/C per second, devices in turn (a silent device that
 //                 has spoken is skipped: the total stays R per second);
 //   --interval S  each device once every S seconds, spread over the interval
@@ -27,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "channels/client/http_client.h"
@@ -69,12 +73,15 @@ struct LoadPlan {
   double interval = 0;  // s per device; 0: not by interval
   double duration = 10;
   double bad_fraction = 0;
+  bool shuffle = false;  // each connection's devices in a shuffled order
+  std::uint64_t seed = 1;
 };
 
 class LoadLoop {
  public:
-  // One transducer ECI and one SensorSim per device, same order.
-  LoadLoop(const client::Url& url, std::vector<std::string> ecis, std::vector<SensorSim> sims,
+  // One transducer ECI and one SensorSim per device, same order. The ECIs
+  // are views: what they show must outlive the loop (the fleet's table).
+  LoadLoop(const client::Url& url, std::vector<std::string_view> ecis, std::vector<SensorSim> sims,
            const LoadPlan& plan, LiveCounters* live);
   ~LoadLoop();
 
@@ -99,7 +106,7 @@ class LoadLoop {
              std::chrono::steady_clock::time_point end, int index);
 
   client::Url url_;
-  std::vector<std::string> targets_;
+  std::vector<std::string_view> ecis_;
   std::vector<SensorSim> sims_;
   LoadPlan plan_;
   LiveCounters* live_;

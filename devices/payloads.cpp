@@ -34,7 +34,7 @@ constexpr int kDeepNesting = 2000;
 struct Band {
   double lo, hi;
 };
-Band default_band(const std::string& type) {
+Band default_band(std::string_view type) {
   if (type == "humidity") return {35, 45};
   if (type == "pressure") return {95, 101};
   return {65, 75};  // degrees F
@@ -66,7 +66,7 @@ SensorSim::SensorSim(const Profile& profile, SensorModel model, DeviceTraits tra
   std::snprintf(guid, sizeof guid, "5CCF7F%06X", static_cast<unsigned>(index) & 0xFFFFFFu);
   emitter_ = guid;
   auto add = [&](const char* type, const char* name, const char* suffix, bool hot) {
-    readings_.push_back({type, name, emitter_ + suffix, make_walk(type, profile, hot)});
+    readings_.push_back({type, name, suffix, make_walk(type, profile, hot)});
   };
   if (model_ == SensorModel::kMsa) {
     add("temperature", "probe temp", ".1.1", traits_.hot);
@@ -94,9 +94,9 @@ SensorSim::SensorSim(const Profile& profile, SensorModel model, DeviceTraits tra
   drain_ = 0.005 + 0.015 * u(rng_);
 }
 
-SensorSim::Walk SensorSim::make_walk(const std::string& type, const Profile& profile, bool hot) {
+SensorSim::Walk SensorSim::make_walk(std::string_view type, const Profile& profile, bool hot) {
   Walk w;
-  auto it = profile.thresholds.find(type);
+  auto it = profile.thresholds.find(std::string(type));
   Band band = default_band(type);
   if (it != profile.thresholds.end()) {
     const Limits& l = it->second;
@@ -177,13 +177,16 @@ std::string SensorSim::render(int defect, int* violations) const {
       b += "{";
       // Readings grouped by type, in the order the device has them.
       for (std::size_t i = 0; i < readings_.size();) {
-        const std::string& type = readings_[i].type;
+        const std::string_view type = readings_[i].type;
         if (i > 0) b += ",";
-        b += "\"" + type + "\":";
+        b += "\"";
+        b += type;
+        b += "\":";
         if (defect == kReadingsNotAList && type == "temperature") {
           // One reading where a list of them belongs.
-          b += "{\"name\":\"" + readings_[i].name +
-               "\",\"temperatureF\":" + number(readings_[i].walk.value) + "}";
+          b += "{\"name\":\"";
+          b += readings_[i].name;
+          b += "\",\"temperatureF\":" + number(readings_[i].walk.value) + "}";
           while (i < readings_.size() && readings_[i].type == type) ++i;
           continue;
         }
@@ -193,7 +196,11 @@ std::string SensorSim::render(int defect, int* violations) const {
           if (!first) b += ",";
           first = false;
           const std::string value = number(r.walk.value);
-          b += "{\"name\":\"" + r.name + "\",\"transducerGUID\":\"" + r.guid + "\",\"units\":";
+          b += "{\"name\":\"";
+          b += r.name;
+          b += "\",\"transducerGUID\":\"" + emitter_;
+          b += r.guid_suffix;
+          b += "\",\"units\":";
           if (type == "temperature") {
             b += "\"degrees\",\"temperatureF\":";
             b += defect == kNullReading ? "null" : value;

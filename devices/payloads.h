@@ -15,15 +15,18 @@
 // refuses each with 400.
 //
 // Deterministic: the same seed and index, the same heartbeats.
+// Small: a fleet keeps one per device (about 200 bytes for a Temp-2000).
 // Thread-safety: a SensorSim is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "devices/prototype_profile.h"
+#include "devices/small_rng.h"
 
 namespace spime::devices {
 
@@ -73,14 +76,15 @@ class SensorSim {
     double upper = 0, lower = 0;
     bool has_upper = false, has_lower = false;
   };
+  // The strings are literals: nothing per device but the walk.
   struct Reading {
-    std::string type;  // temperature, humidity, pressure
-    std::string name;
-    std::string guid;
+    std::string_view type;  // temperature, humidity, pressure
+    std::string_view name;
+    std::string_view guid_suffix;  // the transducer's GUID: the emitter's, then this
     Walk walk;
   };
 
-  Walk make_walk(const std::string& type, const Profile& profile, bool hot);
+  Walk make_walk(std::string_view type, const Profile& profile, bool hot);
   void step(Walk* w);
   // The heartbeat's JSON; `defect` >= 0 breaks it that way.
   std::string render(int defect, int* violations) const;
@@ -93,7 +97,7 @@ class SensorSim {
   double low_battery_percent_;
   double health_, health_floor_, drain_;
   std::vector<Reading> readings_;
-  std::mt19937_64 rng_;
+  SmallRng rng_;
 };
 
 }  // namespace spime::devices

@@ -82,4 +82,32 @@ void Progress::loop() {
   }
 }
 
+SetupProgress::SetupProgress(long block, std::FILE* out) : block_(block), out_(out) {}
+
+void SetupProgress::print_block(std::chrono::steady_clock::time_point now) {
+  const double seconds = std::chrono::duration<double>(now - mark_at_).count();
+  const long n = created_ - mark_;
+  std::fprintf(out_, "setup: created %ld..%ld in %.2f s (%.3f ms/pico)\n", mark_, created_, seconds,
+               n > 0 ? seconds * 1000 / static_cast<double>(n) : 0.0);
+  std::fflush(out_);
+  mark_ = created_;
+  mark_at_ = now;
+}
+
+void SetupProgress::created_one() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++created_;
+  if (block_ > 0 && created_ % block_ == 0) print_block(std::chrono::steady_clock::now());
+}
+
+void SetupProgress::finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (created_ >= block_ && created_ > mark_) print_block(std::chrono::steady_clock::now());
+}
+
+long SetupProgress::created() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return created_;
+}
+
 }  // namespace spime::devices

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -56,6 +57,35 @@ class Progress {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+};
+
+// The set-up's lines, on `out` (stderr), terminal or not: one per `block`
+// picos made, so how the time per pico moves as the fleet grows can be read
+// off (wall time from the line before, over all the set-up's connections):
+//   setup: created 10000..20000 in 11.52 s (1.152 ms/pico)
+// finish() adds the last, partial block when a full one was printed (a
+// small fleet prints nothing). Cheap: a lock and a counter per pico.
+// The first block's time runs from the construction.
+// Thread-safety: created_one() from any threads at once.
+class SetupProgress {
+ public:
+  explicit SetupProgress(long block = 10000, std::FILE* out = stderr);
+  SetupProgress(const SetupProgress&) = delete;
+  SetupProgress& operator=(const SetupProgress&) = delete;
+
+  void created_one();
+  void finish();
+  long created() const;
+
+ private:
+  void print_block(std::chrono::steady_clock::time_point now);  // with mu_ held
+
+  const long block_;
+  std::FILE* out_;
+  mutable std::mutex mu_;
+  long created_ = 0;
+  long mark_ = 0;  // created at the last line
+  std::chrono::steady_clock::time_point mark_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace spime::devices

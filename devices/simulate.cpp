@@ -54,7 +54,9 @@ std::string pacing_of(const SimulateOptions& o) {
 
 bool write_ecis(const std::string& path, const Fleet& fleet) {
   std::ofstream out(path, std::ios::trunc);
-  for (const auto& d : fleet.devices) out << d.channel("transducer") << '\n';
+  const int transducer = fleet.devices.column("transducer");
+  for (int d = 0; d < fleet.devices.size(); ++d)
+    out << fleet.devices.channel(d, transducer) << '\n';
   out.close();
   return static_cast<bool>(out);
 }
@@ -99,7 +101,10 @@ int simulate(SimulateOptions o) {
   const auto silent = pick(n, o.silent_fraction, o.seed, 3);
   const SensorModel model = model_of(o.prototype);
   std::vector<SensorSim> sims;
-  std::vector<std::string> ecis;
+  std::vector<std::string_view> ecis;
+  sims.reserve(static_cast<std::size_t>(n));
+  ecis.reserve(static_cast<std::size_t>(n));
+  const int transducer = fleet.devices.column("transducer");
   for (int d = 0; d < n; ++d) {
     DeviceTraits traits;
     traits.hot = hot[d];
@@ -110,7 +115,7 @@ int simulate(SimulateOptions o) {
     summary.low_battery += traits.low_battery;
     summary.silent += traits.silent;
     sims.emplace_back(fleet.device_profile, model, traits, d, o.seed);
-    ecis.push_back(fleet.devices[d].channel("transducer"));
+    ecis.push_back(fleet.devices.channel(d, transducer));
   }
 
   std::string mark_error;
@@ -123,6 +128,8 @@ int simulate(SimulateOptions o) {
   plan.interval = o.interval;
   plan.duration = o.duration;
   plan.bad_fraction = o.bad_fraction;
+  plan.shuffle = o.shuffle;
+  plan.seed = o.seed;
   LoadLoop loop(url, std::move(ecis), std::move(sims), plan, &live);
 
   summary.server_before = read_server_usage(o.server_pid);

@@ -18,7 +18,8 @@
 //   4. the summary (summary.h), as text or JSON, on stdout.
 //
 // Thread-safety: run_simulate may be called from any thread; it starts and
-// joins its own threads. It writes only to stdout, stderr and --ecis-out.
+// joins its own threads. It writes only to stdout, stderr, --ecis-out and
+// --fleet-file.
 #pragma once
 
 #include <cstdint>
@@ -56,9 +57,15 @@ struct SimulateOptions {
   bool clock_advance = false;         // move the engine's --manual-clock to make silence happen
   bool setup_only = false;            // make the fleet, write --ecis-out, no load and no check
   std::string ecis_out;               // write the transducer ECIs there, one per line
-  std::string spimes_url;             // "" : spimes.krl beside the prototype's rulesets
-  long server_pid = 0;                // the engine's pid: its RSS and CPU time in the summary
-  bool progress = true;               // the live line on stderr (a terminal only)
+  // Where the set-up keeps what it learned of the devices (fleet_file.h):
+  // read first, so the devices in it are not looked for; "" : none.
+  std::string fleet_file;
+  // Each connection takes its devices in an order shuffled by the seed, not
+  // by index: a short load over a large fleet reaches devices all over it.
+  bool shuffle = false;
+  std::string spimes_url;  // "" : spimes.krl beside the prototype's rulesets
+  long server_pid = 0;     // the engine's pid: its RSS and CPU time in the summary
+  bool progress = true;    // the live line on stderr (a terminal only)
   // How long the set-up and the end check wait for what picos do after
   // answering (memberships, reports on their way, statuses).
   double settle_seconds = 20;

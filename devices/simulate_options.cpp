@@ -78,6 +78,8 @@ std::string check_options(SimulateOptions* o, client::Url* url) {
       o->request_timeout_seconds > kMaxRequestTimeoutSeconds)
     return "--request-timeout must be at least 1 and at most 3600 seconds";
   if (o->setup_only && o->clock_advance) return "--setup-only runs no load: no --clock-advance";
+  if (!o->fleet_file.empty() && !o->ecis_out.empty() && o->fleet_file == o->ecis_out)
+    return "--fleet-file and --ecis-out must be different files";
   return "";
 }
 
@@ -91,7 +93,7 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
                   "the ECI of the pico the fleet is made under (default: the root pico's "
                   "owner channel, found from GET /api/ui-context)")
       ->type_name("ECI");
-  cmd->add_option("--count", o->count, "device picos (sim-device-0001...)")
+  cmd->add_option("--count", o->count, "device picos (sim-device-0001...), at most 1000000")
       ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--prototype", o->prototype, "the devices' prototype")
@@ -148,6 +150,13 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
   cmd->add_option("--ecis-out", o->ecis_out,
                   "write the devices' transducer ECIs to FILE, one per line")
       ->type_name("FILE");
+  cmd->add_option("--fleet-file", o->fleet_file,
+                  "keep the devices' ECIs in FILE: read at the start (the devices in it are not "
+                  "looked for; a sample is checked), written when the set-up learned more")
+      ->type_name("FILE");
+  cmd->add_flag("--shuffle", o->shuffle,
+                "each connection takes its devices in an order shuffled by --seed (a short "
+                "load then reaches devices all over a large fleet)");
   cmd->add_option("--spimes-url", o->spimes_url,
                   "where the owner installs the spimes ruleset from when it lacks it "
                   "(default: spimes.krl beside the prototype's rulesets)")

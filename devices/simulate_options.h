@@ -11,8 +11,8 @@
 namespace spime::devices {
 
 // Bounds of the options (beyond them the run is refused as bad usage).
-constexpr int kMaxDevices = 100000;
-constexpr int kMaxCollections = 99;  // sim-collection-01 .. -99
+constexpr int kMaxDevices = 1000000;  // sim-device-0001 .. -1000000
+constexpr int kMaxCollections = 99;   // sim-collection-01 .. -99
 constexpr int kMaxConnections = 256;
 constexpr double kMaxDurationSeconds = 24 * 3600;
 constexpr double kMaxRate = 1e6;

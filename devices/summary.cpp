@@ -46,6 +46,7 @@ json summary_json(const Summary& s) {
   out["setup"] = {{"seconds", round2(f.seconds)},
                   {"devices_created", f.devices_created},
                   {"devices_reused", devices - f.devices_created},
+                  {"devices_from_file", f.devices_from_file},
                   {"collections_created", f.collections_created},
                   {"collections_reused", collections - f.collections_created},
                   {"memberships_added", f.memberships_added},
@@ -96,7 +97,11 @@ std::string summary_text(const Summary& s) {
   std::string t;
   t += "fleet: " + std::to_string(devices) + " " + f.device_profile.name + " devices (" +
        std::to_string(f.devices_created) + " made, " + std::to_string(devices - f.devices_created) +
-       " reused), " + std::to_string(collections) + " collections (" +
+       " reused" +
+       (f.devices_from_file > 0
+            ? ", " + std::to_string(f.devices_from_file) + " of them from the fleet file"
+            : std::string()) +
+       "), " + std::to_string(collections) + " collections (" +
        std::to_string(f.collections_created) + " made); " + std::to_string(f.memberships_added) +
        " memberships added, " + std::to_string(f.memberships_moved) + " moved" +
        (f.spimes_installed ? "; spimes installed on the owner" : "") + "; set-up " +

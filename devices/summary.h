@@ -2,9 +2,9 @@
 // JSON object:
 //   {"url", "owner", "prototype", "devices", "collections", "connections", "seed",
 //    "shares": {"hot", "low_battery", "silent"},            (devices)
-//    "setup": {"seconds", "devices_created", "devices_reused", "collections_created",
-//              "collections_reused", "memberships_added", "memberships_moved",
-//              "spimes_installed"},
+//    "setup": {"seconds", "devices_created", "devices_reused", "devices_from_file",
+//              "collections_created", "collections_reused", "memberships_added",
+//              "memberships_moved", "spimes_installed"},
 //    "load": {"seconds", "pacing", "sent", "rate", "capped",
 //             "latency_ms": {"p50", "p90", "p99", "max"}},  (the timed load)
 //    "heartbeats": {"sent", "acknowledged", "refused", "failed", "by_status",

@@ -197,6 +197,59 @@ TEST_CASE("simulate: --setup-only --ecis-out writes each device's transducer ECI
   }
 }
 
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST_CASE("simulate: --fleet-file keeps the devices, a later run reads them from it",
+          "[devices][simulate]") {
+  SpimeServer s;
+  integration::TempDir dir;
+  const std::string path = dir.path() + "/fleet.txt";
+  const std::vector<std::string> file = {"--collections", "0", "--fleet-file", path};
+  SimulatorRun made = run_simulator(with(with(base(s), file), {"--count", "6", "--setup-only"}));
+  INFO(made.describe());
+  REQUIRE(made.exit_code == 0);
+  CHECK(made.json().at("setup").at("devices_created") == 6);
+  CHECK(made.json().at("setup").at("devices_from_file") == 0);
+  std::vector<std::string> lines = lines_of(path);
+  REQUIRE(lines.size() == 4 + 6);
+  CHECK(lines[0] == "spime-fleet 1");
+  CHECK(lines[1] == "owner " + s.owner_eci());
+
+  // Fewer devices, with load, shuffled: all from the file, none asked for.
+  SimulatorRun load =
+      run_simulator(with(with(base(s), file), {"--count", "4", "--duration", "1", "--shuffle"}));
+  INFO(load.describe());
+  REQUIRE(load.exit_code == 0);
+  json summary = load.json();
+  CHECK(summary.at("setup").at("devices_created") == 0);
+  CHECK(summary.at("setup").at("devices_from_file") == 4);
+  require_counts_add_up(summary);
+  CHECK(lines_of(path).size() == 4 + 6);  // nothing new: not rewritten
+
+  // More: the six from the file, two made, the file holds eight.
+  SimulatorRun more = run_simulator(with(with(base(s), file), {"--count", "8", "--setup-only"}));
+  INFO(more.describe());
+  REQUIRE(more.exit_code == 0);
+  summary = more.json();
+  CHECK(summary.at("setup").at("devices_created") == 2);
+  CHECK(summary.at("setup").at("devices_from_file") == 6);
+  CHECK(lines_of(path).size() == 4 + 8);
+  CHECK(child_names(s).size() == 8);
+
+  // The file of this fleet against another engine: refused, not mixed.
+  SpimeServer other;
+  SimulatorRun elsewhere =
+      run_simulator(with(with(base(other), file), {"--count", "2", "--setup-only"}));
+  INFO(elsewhere.describe());
+  CHECK(elsewhere.exit_code == 1);
+  CHECK(elsewhere.err.find("is the fleet of the owner") != std::string::npos);
+}
+
 TEST_CASE("simulate: collections log the violations caused, silent devices are reported",
           "[devices][simulate][collections]") {
   SpimeServer s = manual_clock_server();
@@ -288,6 +341,7 @@ TEST_CASE("simulate: bad usage exits 2, a non-loopback engine is refused", "[dev
                                                                 {"--url", "http://example.com"},
                                                                 {"--url", "https://127.0.0.1:3000"},
                                                                 {"--count", "0"},
+                                                                {"--count", "1000001"},
                                                                 {"--prototype", "collection"},
                                                                 {"--rate", "5", "--interval", "2"},
                                                                 {"--rate", "fast"},
