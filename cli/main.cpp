@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command.h"
+#include "cli/open_files.h"
 #include "devices/simulate.h"
 
 namespace {
@@ -45,6 +46,9 @@ const char kFooter[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `spime serve` holds a file descriptor per connection: more than the
+  // usual soft limit of 1024 allows.
+  spime::cli::raise_open_files_limit();
   CLI::App app{"spime: a pico engine (KRL, the pico-engine HTTP API) and its client.", "spime"};
   app.footer(kFooter);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
