@@ -18,6 +18,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "devices/latency.h"
+
 namespace spime::devices {
 
 namespace net = boost::asio;
@@ -91,7 +93,8 @@ struct HeldConnections::Run {
   int next_to_open = 0;
   int settled = 0;  // connections connected or failed
   int open = 0;
-  int in_flight = 0;  // heartbeats awaiting their answer
+  int in_flight = 0;          // heartbeats awaiting their answer
+  LatencyHistogram from_due;  // answers, from their heartbeat's time on the grid
 
   // Declared after what its handlers use, before what uses it: destroyed
   // after the sockets and timers below.
@@ -245,9 +248,13 @@ struct HeldConnections::Run {
       close(c);
       return check_held();
     }
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - c.sent_at).count();
+    const auto now = Clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - c.sent_at).count();
+    const double due_ms = std::chrono::duration<double, std::milli>(now - c.due).count();
     live->latency.add(ms);
+    from_due.add(due_ms);
     figures.max_ms = std::max(figures.max_ms, ms);
+    figures.due_max_ms = std::max(figures.due_max_ms, due_ms);
     const auto& answer = c.parser->get();
     const int status = static_cast<int>(answer.result_int());
     ++figures.by_status[status];
@@ -271,14 +278,15 @@ struct HeldConnections::Run {
     check_held();
   }
 
-  // After an answer: the next heartbeat at its time, or now when that is past.
+  // After an answer: the next heartbeat at its time, or now when that is
+  // past. The times stay on the connection's grid (phase + k * interval),
+  // so a connection that fell behind catches up, as `simulate --rate`
+  // does: the rate asked is the rate offered while the engine can take it.
   void next(Conn& c) {
     if (ending) return;
     c.due += seconds(plan.interval);
-    const auto now = Clock::now();
-    if (c.due <= now) {
+    if (c.due <= Clock::now()) {
       ++figures.late;
-      c.due = now;
       return send(c);
     }
     if (!hold_end_known || c.due < hold_end) arm(c, c.due);
@@ -394,6 +402,9 @@ HoldFigures HeldConnections::finish() {
     net::post(r.ioc, [&r] { r.close_all(); });
     r.work.reset();
     r.thread.join();
+    // A bucket's middle may lie past the slowest answer: never report more.
+    r.figures.due_p50 = std::min(r.from_due.quantile(0.50), r.figures.due_max_ms);
+    r.figures.due_p99 = std::min(r.from_due.quantile(0.99), r.figures.due_max_ms);
   }
   return r.figures;
 }

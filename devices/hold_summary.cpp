@@ -66,14 +66,17 @@ json hold_json(const HoldReport& r) {
   out["heartbeats"] = {{"sent", r.sent},       {"acknowledged", r.acknowledged},
                        {"refused", r.refused}, {"failed", r.failed},
                        {"late", f.late},       {"by_status", by_status}};
-  out["hold"] = {{"seconds", round2(r.window_seconds)},
-                 {"sent", r.window_sent},
-                 {"rate", round2(rate(r))},
-                 {"latency_ms",
-                  {{"p50", round2(r.p50)},
-                   {"p90", round2(r.p90)},
-                   {"p99", round2(r.p99)},
-                   {"max", round2(f.max_ms)}}}};
+  out["hold"] = {
+      {"seconds", round2(r.window_seconds)},
+      {"sent", r.window_sent},
+      {"rate", round2(rate(r))},
+      {"latency_ms",
+       {{"p50", round2(r.p50)},
+        {"p90", round2(r.p90)},
+        {"p99", round2(r.p99)},
+        {"max", round2(f.max_ms)}}},
+      {"latency_from_due_ms",
+       {{"p50", round2(f.due_p50)}, {"p99", round2(f.due_p99)}, {"max", round2(f.due_max_ms)}}}};
   if (o.server_pid > 0) {
     json server = {{"pid", o.server_pid},
                    {"rss_mb",
@@ -103,7 +106,9 @@ std::string hold_text(const HoldReport& r) {
        format("%g s", o.interval) + " per connection to " + std::to_string(r.devices) +
        " devices: " + std::to_string(r.window_sent) + " heartbeats, " + format("%.0f/s", rate(r)) +
        "; latency p50 " + format("%.2f", r.p50) + " ms, p90 " + format("%.2f", r.p90) +
-       " ms, p99 " + format("%.2f", r.p99) + " ms, max " + format("%.2f", f.max_ms) + " ms" +
+       " ms, p99 " + format("%.2f", r.p99) + " ms, max " + format("%.2f", f.max_ms) +
+       " ms; from the heartbeat's time p50 " + format("%.2f", f.due_p50) + " ms, p99 " +
+       format("%.2f", f.due_p99) + " ms, max " + format("%.2f", f.due_max_ms) + " ms" +
        (r.hold_completed ? "" : " (answers still missing)") + "\n";
   t += "heartbeats: " + std::to_string(r.sent) + " sent, " + std::to_string(r.acknowledged) +
        " acknowledged, " + std::to_string(r.refused) + " refused, " + std::to_string(r.failed) +

@@ -4,7 +4,8 @@
 //    "connection": {"attempted", "established", "failed", "closed_by_server", "dropped",
 //                   "open_at_end", "ramp_seconds"},
 //    "heartbeats": {"sent", "acknowledged", "refused", "failed", "late", "by_status"},
-//    "hold": {"seconds", "sent", "rate", "latency_ms": {"p50", "p90", "p99", "max"}},
+//    "hold": {"seconds", "sent", "rate", "latency_ms": {"p50", "p90", "p99", "max"},
+//             "latency_from_due_ms": {"p50", "p99", "max"}},
 //    "server": {"pid", "rss_mb": {"before", "open", "held", "peak", "after"},
 //               "cpu_us_per_heartbeat"},                       (with --server-pid)
 //    "first_error",                                          (when something failed)
@@ -12,7 +13,10 @@
 // sent = acknowledged + refused + failed (failed: 5xx or no answer). "hold"
 // is the window from the end of the ramp to the end of the hold: its rate
 // and the server's CPU per heartbeat are over it; latencies are of every
-// answer, to the histogram's ~3 % (LatencyHistogram), the max exact. The
+// answer, to the histogram's ~3 % (LatencyHistogram), the max exact:
+// latency_ms from sending, latency_from_due_ms from the heartbeat's time
+// on its connection's grid (a heartbeat that waited for the answer to the
+// one before counts its wait). The
 // server's RSS is read before the ramp, at its end, at the end of the hold
 // (every connection still open), at its highest (read once a second) and
 // about two seconds after the connections closed.
