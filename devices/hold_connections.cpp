@@ -140,6 +140,12 @@ struct HeldConnections::Run {
     });
   }
 
+  // The timer's current wait no longer counts (an answer came before its deadline).
+  void disarm(Conn& c) {
+    ++c.arm;
+    c.timer.cancel();
+  }
+
   void arm(Conn& c, Clock::time_point when) {
     const std::uint64_t current = ++c.arm;
     c.timer.expires_at(when);
@@ -267,6 +273,7 @@ struct HeldConnections::Run {
     }
     --in_flight;
     c.state = State::kIdle;
+    disarm(c);
     if (!answer.keep_alive()) {
       ++figures.closed_by_server;
       note("the server closed a connection after an answer (Connection: close)");
