@@ -67,7 +67,10 @@ class ServerImpl {
 
  private:
   void do_accept();
-  void run_io();  // one I/O thread's loop
+  void accept_later();  // do_accept() after kAcceptRetry (an accept failed)
+  void run_io();        // one I/O thread's loop
+
+  static constexpr std::chrono::milliseconds kAcceptRetry{100};
 
   std::mutex sessions_mutex_;
   std::condition_variable sessions_empty_;
@@ -80,6 +83,7 @@ class ServerImpl {
   net::io_context ioc_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::optional<tcp::acceptor> acceptor_;
+  std::optional<net::steady_timer> accept_retry_;  // on the acceptor's strand
 };
 
 // One connection: read a request, dispatch it, write the reply, repeat.
@@ -339,6 +343,7 @@ std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
 
   acceptor_.emplace(net::make_strand(ioc_));
+  accept_retry_.emplace(acceptor_->get_executor());
   if (acceptor_->open(endpoint.protocol(), ec); ec) return fail("open: " + ec.message());
   acceptor_->set_option(net::socket_base::reuse_address(true), ec);
   if (acceptor_->bind(endpoint, ec); ec) {
@@ -378,7 +383,11 @@ void detail::ServerImpl::do_accept() {
                             if (ec == net::error::operation_aborted || !self->acceptor_->is_open())
                               return;
                             if (ec) {
+                              // Out of descriptors (EMFILE) the connection stays
+                              // queued and accept fails again at once: wait
+                              // before the next try rather than spin.
                               self->log(std::string("accept: ") + ec.message());
+                              return self->accept_later();
                             } else {
                               bool full;
                               {
@@ -396,6 +405,14 @@ void detail::ServerImpl::do_accept() {
                             }
                             self->do_accept();
                           });
+}
+
+void detail::ServerImpl::accept_later() {
+  accept_retry_->expires_after(kAcceptRetry);
+  accept_retry_->async_wait([self = this](beast::error_code ec) {
+    if (ec || !self->acceptor_->is_open()) return;
+    self->do_accept();
+  });
 }
 
 void detail::ServerImpl::add_session(const std::shared_ptr<Session>& s) {
@@ -420,6 +437,7 @@ void detail::ServerImpl::stop() {
   net::post(acceptor_->get_executor(), [self = this] {
     beast::error_code ec;
     self->acceptor_->close(ec);
+    self->accept_retry_->cancel();
   });
   std::vector<std::shared_ptr<Session>> open;
   {

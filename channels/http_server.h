@@ -12,7 +12,12 @@
 // chunk line over that size (the read buffer holds no more); malformed HTTP a
 // 400, then close; a request that does not arrive within its timeout closes
 // the connection; past `max_connections` open connections new ones are closed
-// at once. After an error reply the server reads and drops what the client
+// at once; an accept that fails (out of file descriptors) is tried again
+// after 100 ms, not at once, so a full descriptor table does not spin an I/O
+// thread. An idle keep-alive connection holds its socket, its timers, an
+// empty parser and a read buffer that keeps the size it grew to (at most
+// `max_header_bytes` + 1 KiB), and is closed after `header_timeout` without
+// a request. After an error reply the server reads and drops what the client
 // still sends (at most 1 s, 1 MiB) before closing, so the client can read it.
 //
 // No exception ends the process: a route that throws is answered 500, a reply

@@ -6,15 +6,19 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command.h"
+#include "cli/open_files.h"
+#include "devices/hold.h"
 #include "devices/simulate.h"
 
 namespace {
 
 using spime::cli::Outcome;
 
-// `spime devices simulate` (devices/simulate.h): the fleet simulator.
+// `spime devices simulate` (devices/simulate.h): the fleet simulator; and
+// `spime devices hold` (devices/hold.h): many keep-alive sensor connections.
 void add_devices_group(CLI::App& app, Outcome* out) {
   spime::devices::add_devices_commands(app, &out->run);
+  spime::devices::add_hold_command(app, &out->run);
 }
 
 // The groups of commands, in the order `spime --help` lists them.
@@ -45,6 +49,9 @@ const char kFooter[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `spime serve` holds a connection per client, `spime devices hold` opens
+  // thousands: both need more descriptors than the usual soft limit.
+  spime::cli::raise_open_files_limit();
   CLI::App app{"spime: a pico engine (KRL, the pico-engine HTTP API) and its client.", "spime"};
   app.footer(kFooter);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

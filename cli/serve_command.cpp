@@ -24,6 +24,7 @@
 #include "channels/client/http_client.h"
 #include "channels/http_server.h"
 #include "cli/command.h"
+#include "cli/open_files.h"
 #include "engine/runtime/engine.h"
 
 namespace spime::cli {
@@ -56,6 +57,11 @@ const NumberOption kNumbers[] = {
        o->engine.threads = static_cast<int>(n);
      },
      nullptr},
+    {"--max-connections", "N", 1, 1000000,
+     "open HTTP connections held at once (more are closed as they come; needs as many open "
+     "files, ulimit -n)",
+     [](ServeOptions* o, long n) { o->http.max_connections = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.http.max_connections); }},
     {"--pico-queue-limit", "N", 1, 1 << 20, "waiting messages a pico admits (then 503)",
      [](ServeOptions* o, long n) { o->engine.pico_queue_limit = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_queue_limit); }},
@@ -128,6 +134,10 @@ void add_number(CLI::App* cmd, const NumberOption& row, const std::shared_ptr<Se
   if (row.current) opt->default_str(std::to_string(row.current(*o)));
 }
 
+// Descriptors the engine keeps besides its connections (RocksDB's files,
+// the listener, CAF and the outbound pools), for the warning in serve().
+constexpr long kFilesBesideConnections = 512;
+
 std::mutex log_mu;
 void log_line(const std::string& line) {
   std::lock_guard<std::mutex> lock(log_mu);
@@ -152,6 +162,14 @@ int serve(ServeOptions& o) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Each connection is a file descriptor; so are the store's files.
+  const long files = raise_open_files_limit();
+  if (files >= 0 && static_cast<long>(o.http.max_connections) + kFilesBesideConnections > files) {
+    log_line("spime serve: warning: --max-connections " + std::to_string(o.http.max_connections) +
+             " but this process may open only " + std::to_string(files) +
+             " files (ulimit -n): past that, new connections wait in the accept queue");
+  }
 
   std::string error;
   std::unique_ptr<runtime::Engine> engine = runtime::Engine::open(o.engine, &error);

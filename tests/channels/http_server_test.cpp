@@ -2,7 +2,13 @@
 // a test engine answering from its own thread.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -545,4 +551,97 @@ TEST_CASE("start() reports a port in use", "[http]") {
   std::string error;
   CHECK_FALSE(second.start(&error));
   CHECK(error.find("cannot listen on 127.0.0.1:") == 0);
+}
+
+TEST_CASE("past max_connections a new connection is closed at once", "[http]") {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  Fixture f(options);
+  HttpClient a(f.port), b(f.port);
+  REQUIRE(a.get("/api/ui-context").status == 200);
+  REQUIRE(b.get("/api/ui-context").status == 200);
+  HttpClient third(f.port);  // the kernel completes the handshake, then the server closes
+  CHECK(third.closed_by_server());
+  CHECK(a.get("/api/ui-context").status == 200);
+  // Once one closes, a new connection is held again.
+  a.close();
+  bool held = false;
+  for (int i = 0; i < 100 && !held; ++i) {
+    HttpClient again(f.port);
+    held = again.get("/api/ui-context").status == 200;
+    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(held);
+}
+
+namespace {
+
+// Lowers this process's soft limit of open files while it lives.
+class FilesLimit {
+ public:
+  explicit FilesLimit(rlim_t soft) {
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &old_) == 0);
+    rlimit lowered = old_;
+    lowered.rlim_cur = soft;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  }
+  ~FilesLimit() { restore(); }
+  void restore() {
+    if (!restored_) ::setrlimit(RLIMIT_NOFILE, &old_);
+    restored_ = true;
+  }
+
+ private:
+  rlimit old_{};
+  bool restored_ = false;
+};
+
+// The lowest file descriptor number free now.
+int lowest_free_descriptor() {
+  const int fd = ::open("/dev/null", O_RDONLY);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("out of file descriptors, the listener waits between accepts", "[http]") {
+  std::mutex lines_mutex;
+  int accept_errors = 0;
+  HttpServerOptions options;
+  options.log = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(lines_mutex);
+    if (line.rfind("accept: ", 0) == 0) ++accept_errors;
+  };
+  Fixture f(options);
+  // A plain socket made before the limit is lowered: connecting it takes no
+  // new descriptor here, accepting it takes one there.
+  const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(client >= 0);
+  timeval five{5, 0};
+  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(f.port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  {
+    FilesLimit limit(static_cast<rlim_t>(lowest_free_descriptor()));
+    REQUIRE(::connect(client, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    limit.restore();
+  }
+  {
+    std::lock_guard<std::mutex> lock(lines_mutex);
+    CHECK(accept_errors >= 1);
+    CHECK(accept_errors <= 20);  // about one per 100 ms, not a spin
+  }
+  // With descriptors back, the queued connection is accepted and answered.
+  const std::string request = "GET /api/ui-context HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::write(client, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  char answer[64] = {};
+  const ssize_t n = ::read(client, answer, sizeof answer - 1);
+  ::close(client);
+  REQUIRE(n > 0);
+  CHECK(std::string(answer).rfind("HTTP/1.1 200", 0) == 0);
 }
