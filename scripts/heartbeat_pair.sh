@@ -11,6 +11,7 @@
 # per heartbeat, RSS). Loopback only; every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/engine.sh
 bins=()
 while [[ $# -gt 0 && $1 != -- ]]; do bins+=("$1"); shift; done
 [[ ${1:-} == -- ]] && shift
@@ -22,21 +23,16 @@ port=3852
 for round in $(seq 1 "$rounds"); do
   for bin in "${bins[@]}"; do
     dir=$(mktemp -d /tmp/spime-heartbeats-XXXXXX)
-    "$bin" serve --port "$port" --data "$dir/data" >"$dir/serve.log" 2>&1 &
-    server=$!
-    for _ in $(seq 1 500); do
-      curl -s -o /dev/null "http://127.0.0.1:$port/api/ui-context" && break
-      sleep 0.02
-    done
-    url="http://127.0.0.1:$port"
+    engine_start "$bin" "$dir/data" "$port" "$dir/serve.log"
+    server=$ENGINE_PID
+    url=$ENGINE_URL
     build/spime devices simulate --url "$url" --count "$count" --collections 1 --setup-only \
       --no-progress >/dev/null
     echo "$bin round $round:"
     build/spime devices simulate --url "$url" --count "$count" --collections 1 \
       --duration "$seconds" --connections 32 --server-pid "$server" --no-progress |
       grep -E '^(load|server|result)' | sed 's/^/  /'
-    kill "$server"
-    wait "$server" 2>/dev/null || true
+    engine_stop
     rm -rf "$dir"
   done
 done

@@ -10,6 +10,7 @@
 # seconds each step took. Loopback only; every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/engine.sh
 bins=()
 while [[ $# -gt 0 && $1 != -- ]]; do bins+=("$1"); shift; done
 [[ ${1:-} == -- ]] && shift
@@ -19,16 +20,11 @@ port=3830
 for round in 1 2; do
   for bin in "${bins[@]}"; do
     dir=$(mktemp -d /tmp/spime-membership-XXXXXX)
-    "$bin" serve --port "$port" --data "$dir/data" >"$dir/serve.log" 2>&1 &
-    server=$!
-    for _ in $(seq 1 500); do
-      curl -s -o /dev/null "http://127.0.0.1:$port/api/ui-context" && break
-      sleep 0.02
-    done
+    engine_start "$bin" "$dir/data" "$port" "$dir/serve.log"
     line="$bin round $round:"
     previous=$(date +%s.%N)
     for n in ${steps[*]}; do
-      build/spime devices simulate --url "http://127.0.0.1:$port" --count "$n" --collections 1 \
+      build/spime devices simulate --url "$ENGINE_URL" --count "$n" --collections 1 \
         --setup-only --no-progress --connections 4 --request-timeout 600 --settle 300 \
         >"$dir/simulate.log" 2>&1 || line="$line (failed: $(tail -1 "$dir/simulate.log"))"
       now=$(date +%s.%N)
@@ -36,8 +32,7 @@ for round in 1 2; do
       previous=$now
     done
     echo "$line"
-    kill "$server"
-    wait "$server" 2>/dev/null || true
+    engine_stop
     rm -rf "$dir"
   done
 done

@@ -13,6 +13,7 @@
 # build/spime unless SIM names another. Loopback only; every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/engine.sh
 bin=${1:?usage: $0 SPIME [PERIODS [SECONDS]] [-- SERVE_FLAGS...]}
 shift
 periods=30
@@ -23,14 +24,10 @@ seconds=60
 port=${PORT:-3866}
 sim=${SIM:-build/spime}
 dir=$(mktemp -d /tmp/spime-sustained-XXXXXX)
-"$bin" serve --port "$port" --data "$dir/data" "$@" >"$dir/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 1 500); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/api/ui-context" && break
-  sleep 0.02
-done
-url="http://127.0.0.1:$port"
+trap 'engine_stop; rm -rf "$dir"' EXIT
+engine_start "$bin" "$dir/data" "$port" "$dir/serve.log" "$@"
+server=$ENGINE_PID
+url=$ENGINE_URL
 "$sim" devices simulate --url "$url" --count 300 --collections 1 --setup-only \
   --no-progress >/dev/null
 echo "period  heartbeats/s  p99  CPU/heartbeat  RSS  data  load average"
