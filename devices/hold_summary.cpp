@@ -2,21 +2,13 @@
 
 #include <cstdio>
 
+#include "devices/report_format.h"
+
 namespace spime::devices {
 
 namespace {
 
 using json = nlohmann::json;
-
-std::string format(const char* fmt, double a) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, a);
-  return buf;
-}
-
-double round2(double v) {
-  return static_cast<double>(static_cast<long long>(v * 100 + 0.5)) / 100;
-}
 
 double rate(const HoldReport& r) {
   return r.window_seconds > 0 ? static_cast<double>(r.window_sent) / r.window_seconds : 0;

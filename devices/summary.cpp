@@ -2,21 +2,13 @@
 
 #include <cstdio>
 
+#include "devices/report_format.h"
+
 namespace spime::devices {
 
 namespace {
 
 using json = nlohmann::json;
-
-std::string format(const char* fmt, double a) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, a);
-  return buf;
-}
-
-double round2(double v) {
-  return static_cast<double>(static_cast<long long>(v * 100 + 0.5)) / 100;
-}
 
 // CPU time per heartbeat, in µs, over the timed load; nullopt without both readings.
 std::optional<double> cpu_per_heartbeat(const Summary& s) {
