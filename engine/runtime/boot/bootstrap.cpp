@@ -56,8 +56,7 @@ std::string make_ui_channel(LocalServices& boot, store::Store& store, const std:
                             const std::function<void(const std::string&)>& log) {
   pico_records::LoadedPico p;
   std::string err;
-  if (!pico_records::load(store, root, &p, &err, /*with_channels=*/false,
-                          /*with_children=*/false)) {
+  if (!pico_records::load(store, root, &p, &err, /*with_channels=*/false)) {
     log("could not load the root pico: " + err);
     return "";
   }
@@ -109,16 +108,18 @@ bool bootstrap(store::Store& store, RulesetRegistry& registry,
     if (!out->owner_eci.empty())
       remember(store, store::keys::root_owner_eci(), out->owner_eci, log);
   }
+  // The root's record and installations, read once (its channels are not
+  // read at start; child links never are by a load): each root ruleset
+  // missing is installed below.
+  pico_records::LoadedPico root;
+  std::string load_error;
+  const bool root_loaded =
+      pico_records::load(store, out->root_pico_id, &root, &load_error, /*with_channels=*/false);
   for (const char* rid : kRootRulesets) {
     if (!registry.get(rid)) continue;
-    // The root's installations only: its channels and child links (one per
-    // child) are not read at start.
-    pico_records::LoadedPico root;
     std::string err;
-    bool installed = pico_records::load(store, out->root_pico_id, &root, &err,
-                                        /*with_channels=*/false, /*with_children=*/false) &&
-                     std::any_of(root.installs.begin(), root.installs.end(),
-                                 [rid](const auto& i) { return i.first == rid; });
+    bool installed = root_loaded && std::any_of(root.installs.begin(), root.installs.end(),
+                                                [rid](const auto& i) { return i.first == rid; });
     if (!installed && !boot.install(out->root_pico_id, rid, krl::Map{}, &err)) {
       log("could not install " + std::string(rid) + " on the root pico: " + err);
     }

@@ -145,9 +145,7 @@ std::shared_ptr<krl::RulesetInstance> make_instance(std::shared_ptr<const Loaded
 std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& services,
                                            const std::string& pico_id, std::string* error) {
   pico_records::LoadedPico loaded;
-  if (!pico_records::load(store, pico_id, &loaded, error, /*with_channels=*/false,
-                          /*with_children=*/false))
-    return nullptr;
+  if (!pico_records::load(store, pico_id, &loaded, error, /*with_channels=*/false)) return nullptr;
   std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>> installs;
   for (auto& [rid, rec] : loaded.installs) {
     auto rs = services.registry().get(rid);

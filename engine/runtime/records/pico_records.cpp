@@ -141,7 +141,7 @@ bool load_children(const store::Store& s, const std::string& pico_id,
 }
 
 bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error,
-          bool with_channels, bool with_children) {
+          bool with_channels) {
   std::string raw;
   if (!s.get(keys::pico(pico_id), &raw)) {
     *error = "Pico not found: " + pico_id;
@@ -161,7 +161,6 @@ bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, st
     }
     out->channels.push_back(std::move(c));
   }
-  if (with_children && !load_children(s, pico_id, &out->children, error)) return false;
   bool ok = true;
   s.scan(keys::installation_prefix(pico_id), [&](std::string_view key, std::string_view value) {
     std::string pid, rid;

@@ -62,14 +62,13 @@ void erase_pico(store::WriteBatch* b, const std::string& pico_id,
 struct LoadedPico {
   PicoRecord record;
   std::vector<ChannelRecord> channels;                          // any order
-  std::vector<std::pair<std::string, std::int64_t>> children;   // (child eci, order), any order
   std::vector<std::pair<std::string, InstallRecord>> installs;  // (rid, record), install order
 };
 // False + *error when the pico does not exist ("Pico not found: <id>") or a record is corrupt.
-// Without `with_channels`, out->channels stays empty (they cost a read each); without
-// `with_children`, out->children too (a key each).
+// Without `with_channels`, out->channels stays empty (they cost a read each). Child links are
+// never read here (one key per child; the root has one per pico): load_child, load_children.
 bool load(const store::Store& s, const std::string& pico_id, LoadedPico* out, std::string* error,
-          bool with_channels = true, bool with_children = true);
+          bool with_channels = true);
 // The creation order of the pico's child link `child_eci`; false when it has no such child (or
 // the record is corrupt).
 bool load_child(const store::Store& s, const std::string& pico_id, const std::string& child_eci,

@@ -88,9 +88,7 @@ std::string LocalServices::ensure_root_pico(std::string* error) {
 std::string LocalServices::first_eci(const std::string& pico_id) {
   pico_records::LoadedPico p;
   std::string err;
-  if (!pico_records::load(store_, pico_id, &p, &err, /*with_channels=*/true,
-                          /*with_children=*/false))
-    return "";
+  if (!pico_records::load(store_, pico_id, &p, &err, /*with_channels=*/true)) return "";
   const ChannelRecord* first = nullptr;
   for (const ChannelRecord& c : p.channels) {
     if (!first || c.order < first->order) first = &c;
