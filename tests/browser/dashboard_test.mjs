@@ -160,6 +160,19 @@ try {
     clip: { x: 0, y: 0, width: 1280, height: tall, scale: 0.7 },
   });
 
+  begin("page the violation log: ten more violations, then Older");
+  for (let i = 0; i < 10; i++) await heartbeat(transducer, "temp-hot.json");
+  await page.waitForFunction(() => {
+    const older = [...document.querySelectorAll("#violations button")].find((b) => b.textContent === "Older");
+    return document.querySelectorAll("#violations table.violations tbody tr").length === 10 && older && !older.disabled;
+  });
+  await page.$$eval("#violations button", (bs) => bs.find((b) => b.textContent === "Older").click());
+  await page.waitForFunction(() =>
+    document.querySelector("#violations")?.textContent.includes("page 2") &&
+    document.querySelectorAll("#violations table.violations tbody tr").length === 2);
+  const oldest = await textOf("#violations");
+  if (!oldest.includes("below")) throw new Error(`page 2 should hold the first violations: ${oldest}`);
+
   begin("the collection's channels tab");
   await click("a.tab[data-tab='channels']");
   await page.waitForFunction(() => document.querySelector("table.channels")?.textContent.includes("collection"));
