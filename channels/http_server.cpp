@@ -183,6 +183,12 @@ class Session : public std::enable_shared_from_this<Session> {
     Request r;
     r.method = method_;
     r.target = target_;
+    beast::error_code peer_ec;
+    const auto peer = stream_.socket().remote_endpoint(peer_ec).address();
+    r.from_loopback =
+        !peer_ec && (peer.is_loopback() ||
+                     (peer.is_v6() && peer.to_v6().is_v4_mapped() &&
+                      net::ip::make_address_v4(net::ip::v4_mapped, peer.to_v6()).is_loopback()));
     r.headers.reserve(8);
     for (const auto& field : req) {
       r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -191,12 +197,6 @@ class Session : public std::enable_shared_from_this<Session> {
     r.content_type = std::string_view(content_type.data(), content_type.size());
     r.body = req.body();
     r.has_body = req.has_content_length() || req.chunked();
-    beast::error_code peer_ec;
-    const auto peer = stream_.socket().remote_endpoint(peer_ec).address();
-    r.from_loopback =
-        !peer_ec && (peer.is_loopback() ||
-                     (peer.is_v6() && peer.to_v6().is_v4_mapped() &&
-                      net::ip::make_address_v4(net::ip::v4_mapped, peer.to_v6()).is_loopback()));
 
     std::weak_ptr<Session> weak = shared_from_this();
     std::shared_ptr<Gate> gate = server_.gate_;
