@@ -128,10 +128,11 @@ export async function readEci(uiEci, tags) {
 // true) or is refused (then false, and nothing tries again until a reload).
 let streams = "unknown";
 
-// Calls `refresh` now, then on every event named in `names` that the
-// pico's stream (GET /c/<eci>/stream?domain=D) carries; when there is no
-// stream (the engine refuses it, or it is down) every `everyMs` instead.
-// `onMode` hears "live" or "polling". Returns stop().
+// Calls `refresh` now, then on every event of `names` ("domain:type"; all
+// when null) that the pico's stream (GET /c/<eci()>/stream?domain=D)
+// carries; when there is no stream (no `eci`, the engine refuses it, or it
+// is down) every `everyMs` instead. `onMode` hears "live" or "polling".
+// Returns stop().
 export function watch({ eci, domain, names, refresh, everyMs, onMode }) {
   let stopped = false;
   let busy = false;
@@ -191,7 +192,22 @@ export function watch({ eci, domain, names, refresh, everyMs, onMode }) {
         mode("polling");
       }
     };
+    // Events come unnamed, their domain and type in the data (spime's
+    // streams), or named "domain:type": either way only `names` count.
+    const wanted = (domain, type) => !names || names.includes(`${domain}:${type}`);
+    source.onmessage = (e) => {
+      let d = null;
+      try {
+        d = JSON.parse(e.data);
+      } catch (err) {
+        // not JSON: count it
+      }
+      if (!d || wanted(d.domain, d.type)) run();
+    };
     for (const n of names || []) source.addEventListener(n, () => run());
+    // A watcher too slow for the pico is cut off after `dropped`; the
+    // browser reconnects (with Last-Event-ID) and polling covers the gap.
+    source.addEventListener("dropped", () => run());
   })();
   return () => {
     stopped = true;

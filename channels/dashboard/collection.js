@@ -11,7 +11,8 @@ import { h, fill, table, ago, when, errorBox, errorText } from "./dom.js";
 import * as plot from "./plot.js";
 
 const RID = "spimes_collection";
-const POLL_MS = 3000;
+const POLL_MS = 3000; // the violation log, when there is no stream
+const MEMBERS_MS = 4000; // members, battery and the plot
 const VIOLATIONS_PAGE = 10;
 const MAX_ROWS = 200;
 const REPORTS = ["threshold_violation", "battery_level_low", "device_silent", "device_back"];
@@ -266,21 +267,32 @@ export function collectionView(app, node) {
     h("section", h("h4", "Battery"), batteryBox)
   );
 
-  const stop = api.watch({
+  // The reports (violations, battery, presence) come to the collection:
+  // its stream tells when to read the log again. Readings stay with the
+  // devices, so the members and the plot are read every few seconds.
+  const stopReports = api.watch({
     eci: () => api.dashboardEci(node.eci),
     domain: "esproto",
     names: REPORTS.map((n) => `esproto:${n}`),
     everyMs: POLL_MS,
-    onMode: (m) => (mode.textContent = m === "live" ? "live" : `polling every ${POLL_MS / 1000} s`),
+    onMode: (m) =>
+      (mode.textContent = m === "live" ? "violations live" : `polling every ${POLL_MS / 1000} s`),
+    refresh: () => loadViolations().catch((e) => fill(violationsBox, errorBox(e))),
+  });
+  const stopMembers = api.watch({
+    everyMs: MEMBERS_MS,
     refresh: async () => {
-      await Promise.all([
-        loadMembersSafe(),
-        loadViolations().catch((e) => fill(violationsBox, errorBox(e))),
-      ]);
+      await loadMembersSafe();
       await plotPanel.refresh();
     },
   });
-  return { el, stop };
+  return {
+    el,
+    stop() {
+      stopReports();
+      stopMembers();
+    },
+  };
 }
 
 // Makes `name` from `prototype` as a sibling of the collection (a child of

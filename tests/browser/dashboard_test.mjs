@@ -138,6 +138,7 @@ try {
   begin("see the violations appear in the page's violation log");
   await page.waitForFunction(
     () => document.querySelectorAll("#violations table.violations tbody tr").length >= 2);
+  console.log(`collection updates: ${await textOf("#live-mode")}`);
   const log = await textOf("#violations");
   if (!log.includes("sensor1") || !log.includes("above") || !log.includes("below"))
     throw new Error(`the violation log does not show both violations: ${log}`);
@@ -207,6 +208,15 @@ try {
   });
   await page.waitForFunction(() => document.querySelector("#device-status")?.textContent.includes("%"));
   await shot("8-device");
+
+  begin("the device's logs tab");
+  await click("a.tab[data-tab='logs']");
+  await page.waitForFunction(() => {
+    const t = document.querySelector(".tab-body")?.textContent || "";
+    return t.includes("No log entries.") || document.querySelector(".logs details");
+  });
+  console.log(`log episodes shown: ${await page.$$eval(".logs details", (d) => d.length)}`);
+  await shot("9-logs");
 } catch (e) {
   failed = e;
   console.log(`FAILED at step "${step}": ${String(e.message || e).split("\n")[0]}`);
