@@ -62,8 +62,12 @@ TEST_CASE("dashboard in headless Chromium: a device made from the page, its viol
     FAIL("puppeteer-core is missing: cd tests/browser && npm ci" + install);
 
   const std::string shots = std::string(SPIME_SCREENSHOT_DIR) + "/dashboard";
-  for (const char* name : {"1-overview", "4-violations-and-plot", "8-device"})
-    std::remove((shots + "/" + name + ".png").c_str());
+  // What the script saves, one per step; removed first, so that only this run's count.
+  const char* const kShots[] = {
+      "1-overview", "2-collection-made", "3-device-added", "4-violations-and-plot",
+      "5-channels", "6-subscriptions",   "7-testing",      "8-device",
+      "9-logs"};
+  for (const char* name : kShots) std::remove((shots + "/" + name + ".png").c_str());
 
   SpimeServer server;
   const std::string command = "timeout -k 5 180 node " +
@@ -76,9 +80,7 @@ TEST_CASE("dashboard in headless Chromium: a device made from the page, its viol
   INFO("the server said:\n" << server.output());
   REQUIRE(status == 0);
   CHECK_THAT(output, Catch::Contains("no page errors"));
-  for (const char* name :
-       {"1-overview", "2-collection-made", "3-device-added", "4-violations-and-plot", "5-channels",
-        "6-subscriptions", "7-testing", "8-device"}) {
+  for (const char* name : kShots) {
     const std::string file = shots + "/" + name + ".png";
     INFO(file);
     struct stat st {};
