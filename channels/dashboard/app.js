@@ -8,7 +8,7 @@ import { h, fill, table, errorBox } from "./dom.js";
 import { loadTree, each, isCollection, isDevice, MAX_PICOS } from "./tree.js";
 import { picoView } from "./pico.js";
 
-const TREE_EVERY_MS = 15000;
+const TREE_EVERY_MS = 60000; // two queries a pico: not too often
 
 const app = {
   context: null, // /api/ui-context

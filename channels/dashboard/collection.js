@@ -13,8 +13,11 @@ import * as plot from "./plot.js";
 const RID = "spimes_collection";
 const POLL_MS = 3000; // the violation log, when there is no stream
 const MEMBERS_MS = 4000; // members, battery and the plot
+const BIG_COLLECTION = 50; // members: from there on, read them every BIG_COLLECTION_MS
+const BIG_COLLECTION_MS = 30000;
 const VIOLATIONS_PAGE = 10;
 const MAX_ROWS = 200;
+const FIRST_ROWS = 20;
 const REPORTS = ["threshold_violation", "battery_level_low", "device_silent", "device_back"];
 
 // The collection's node in the tree as last read (the tree is read again
@@ -64,6 +67,7 @@ export function collectionView(app, node) {
   const pager = { cursors: [null], index: 0, next: null };
   let selected = null; // the member plotted
   let lastStatus = [];
+  let showAll = false; // all members in the table, or the first FIRST_ROWS
 
   // ---- the plot -------------------------------------------------------------
   const plotPanel = plot.panel(async () => {
@@ -97,7 +101,8 @@ export function collectionView(app, node) {
     if (!lastStatus.length) {
       fill(membersBox, h("p.muted", "No members yet: add a device below."));
     } else {
-      const rows = lastStatus.map((m) => {
+      const shown = showAll ? lastStatus : lastStatus.slice(0, FIRST_ROWS);
+      const rows = shown.map((m) => {
         const pico = memberNode(app, node, m);
         return [
           h(
@@ -127,6 +132,18 @@ export function collectionView(app, node) {
         table(["Member", "State", "Last heard", "Battery", "Last readings", ""], rows, {
           class: "members",
         }),
+        lastStatus.length > FIRST_ROWS
+          ? h(
+              "button#members-all",
+              {
+                onclick: () => {
+                  showAll = !showAll;
+                  loadMembersSafe();
+                },
+              },
+              showAll ? `Show the first ${FIRST_ROWS}` : `Show all ${lastStatus.length}`
+            )
+          : null,
         (status || []).length > MAX_ROWS ? h("p.muted", `First ${MAX_ROWS} members shown.`) : null
       );
     }
@@ -137,9 +154,12 @@ export function collectionView(app, node) {
       sorted.length
         ? h(
             "div.battery-list",
-            sorted.map((m) => h("div.battery-row", h("span.battery-name", m.name), batteryBar(m.battery)))
+            sorted
+              .slice(0, FIRST_ROWS)
+              .map((m) => h("div.battery-row", h("span.battery-name", m.name), batteryBar(m.battery)))
           )
         : h("p.muted", "No members."),
+      sorted.length > FIRST_ROWS ? h("p.muted", `The ${FIRST_ROWS} lowest of ${sorted.length}.`) : null,
       h("h4", "Low-battery reports"),
       (alerts.entries || []).length
         ? table(
@@ -279,10 +299,17 @@ export function collectionView(app, node) {
       (mode.textContent = m === "live" ? "violations live" : `polling every ${POLL_MS / 1000} s`),
     refresh: () => loadViolations().catch((e) => fill(violationsBox, errorBox(e))),
   });
+  // status() and last_readings() ask every member, one query each: a big
+  // collection is asked less often (the plot, one device, keeps its pace).
+  let membersReadAt = 0;
   const stopMembers = api.watch({
     everyMs: MEMBERS_MS,
     refresh: async () => {
-      await loadMembersSafe();
+      const big = lastStatus.length > BIG_COLLECTION;
+      if (!big || Date.now() - membersReadAt >= BIG_COLLECTION_MS) {
+        membersReadAt = Date.now();
+        await loadMembersSafe();
+      }
       await plotPanel.refresh();
     },
   });
