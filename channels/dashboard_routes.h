@@ -1,6 +1,7 @@
 // The dashboard's routes, asked before the reference's route table
 // (routes.cpp's dispatch):
-//   GET /                  → the dashboard (channels/dashboard/index.html)
+//   GET /                  → the dashboard (channels/dashboard/index.html);
+//                            /dashboard and /dashboard/ too
 //   GET /dashboard/<file>  → a file of channels/dashboard/ (dashboard_assets.h)
 // The reference serves its own web UI at `/`; spime serves this page there
 // instead (nothing else answered GET / before: it was a 404).
