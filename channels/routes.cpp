@@ -10,6 +10,7 @@
 #include <string>
 
 #include "channels/attributes.h"
+#include "channels/metrics_route.h"
 
 namespace spime::channels {
 namespace {
@@ -337,6 +338,10 @@ const Route kRoutes[] = {
     {"/api/prototypes", "GET", prototypes},
     {"/api/prototypes/check", "POST", check_prototype},
     {"/api/prototypes/:name", "GET", prototype},
+    {"/metrics", "GET",
+     [](Call& call) {
+       answer_metrics(call.engine, [r = call.reply](Response x) { (*r)(std::move(x)); });
+     }},
 };
 
 // ---- matching ---------------------------------------------------------------
