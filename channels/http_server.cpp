@@ -240,6 +240,7 @@ class Session : public std::enable_shared_from_this<Session> {
           error_response(500, error_text("the reply cannot be sent: " + std::string(e.what())));
       res = build_reply(std::move(response), false);
     }
+    server_.engine_.http_replied(res->result_int());
     if (server_.options_.log_requests) {
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)

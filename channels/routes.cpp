@@ -11,6 +11,7 @@
 
 #include "channels/attributes.h"
 #include "channels/dashboard_routes.h"
+#include "channels/metrics_route.h"
 
 namespace spime::channels {
 namespace {
@@ -338,6 +339,10 @@ const Route kRoutes[] = {
     {"/api/prototypes", "GET", prototypes},
     {"/api/prototypes/check", "POST", check_prototype},
     {"/api/prototypes/:name", "GET", prototype},
+    {"/metrics", "GET",
+     [](Call& call) {
+       answer_metrics(call.engine, [r = call.reply](Response x) { (*r)(std::move(x)); });
+     }},
 };
 
 // ---- matching ---------------------------------------------------------------

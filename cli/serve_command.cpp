@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,6 +24,8 @@
 #include "channels/http_server.h"
 #include "cli/command.h"
 #include "cli/open_files.h"
+#include "cli/serve_log.h"
+#include "engine/logging/log.h"
 #include "engine/runtime/engine.h"
 
 namespace spime::cli {
@@ -34,6 +35,8 @@ struct ServeOptions {
   runtime::EngineOptions engine;
   channels::HttpServerOptions http;
   std::vector<std::string> ruleset_roots;
+  logging::Format log_format = logging::Format::kText;
+  logging::Level log_level = logging::Level::kInfo;
 };
 
 struct NumberOption {
@@ -138,10 +141,9 @@ void add_number(CLI::App* cmd, const NumberOption& row, const std::shared_ptr<Se
 // the listener, CAF and the outbound pools), for the warning in serve().
 constexpr long kFilesBesideConnections = 512;
 
-std::mutex log_mu;
+// The engine's and the server's lines, at info (engine/logging/log.h).
 void log_line(const std::string& line) {
-  std::lock_guard<std::mutex> lock(log_mu);
-  std::fprintf(stderr, "%s\n", line.c_str());
+  logging::info(line);
 }
 
 int serve(ServeOptions& o) {
@@ -152,8 +154,9 @@ int serve(ServeOptions& o) {
   }
   // Beyond loopback, file:// urls are confined whatever the flags say.
   if (!client::is_loopback_host(o.http.host)) o.engine.confine_ruleset_files = true;
+  logging::configure(o.log_format, o.log_level);
   o.engine.log = log_line;
-  o.http.log = log_line;
+  o.http.log = [](const std::string& line) { logging::info(shorten_request_ecis(line)); };
 
   // Block the stop signals in every thread (threads inherit the mask); the
   // main thread then waits for them with sigwait.
@@ -166,21 +169,22 @@ int serve(ServeOptions& o) {
   // Each connection is a file descriptor; so are the store's files.
   const long files = raise_open_files_limit();
   if (files >= 0 && static_cast<long>(o.http.max_connections) + kFilesBesideConnections > files) {
-    log_line("spime serve: warning: --max-connections " + std::to_string(o.http.max_connections) +
-             " but this process may open only " + std::to_string(files) +
-             " files (ulimit -n): past that, new connections wait in the accept queue");
+    logging::warn("spime serve: warning: --max-connections " +
+                  std::to_string(o.http.max_connections) + " but this process may open only " +
+                  std::to_string(files) +
+                  " files (ulimit -n): past that, new connections wait in the accept queue");
   }
 
   std::string error;
   std::unique_ptr<runtime::Engine> engine = runtime::Engine::open(o.engine, &error);
   if (!engine) {
-    std::fprintf(stderr, "spime serve: %s\n", error.c_str());
+    logging::error("spime serve: " + error);
     return kExitRefused;
   }
   channels::HttpServer server(*engine, o.http);
   std::optional<unsigned short> port = server.start(&error);
   if (!port) {
-    std::fprintf(stderr, "spime serve: %s\n", error.c_str());
+    logging::error("spime serve: " + error);
     return kExitRefused;
   }
   std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
@@ -241,6 +245,21 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       "--no-sync", [o](std::int64_t) { o->engine.sync_commits = false; },
       "do not fsync commits (experiments only)");
   cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
+  cmd->add_option_function<std::string>(
+         "--log-format", [o](const std::string& v) { logging::parse_format(v, &o->log_format); },
+         "log lines as text or as one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text")
+      ->type_name("text|json");
+  cmd->add_option_function<std::string>(
+         "--log-level", [o](const std::string& v) { logging::parse_level(v, &o->log_level); },
+         "the lowest level logged")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->default_str("info")
+      ->type_name("LEVEL");
+  cmd->add_flag(
+      "--no-metrics", [o](std::int64_t) { o->engine.metrics = false; },
+      "keep no metrics (GET /metrics answers 503): for measuring their cost");
   cmd->add_flag(
       "--caf-default-polling", [o](std::int64_t) { o->engine.quick_idle_workers = false; },
       "CAF's own idle polling, for comparisons (BENCHMARKS.md)");

@@ -14,6 +14,8 @@ PACKAGES=(
   libyaml-cpp-dev       # prototypes
   libvalijson-dev       # JSON Schema (channel attribute schemas)
   libcli11-dev          # the spime command line (CLI11, header-only)
+  prometheus-cpp-dev    # GET /metrics (its core library only: pkg-config prometheus-cpp-core)
+  libspdlog-dev         # log lines, text or JSON
   catch2                # tests (Catch2 v2)
   clang-format          # formatting
   wrk                   # benchmarks

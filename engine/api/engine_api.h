@@ -176,6 +176,17 @@ class EngineApi {
     (void)request;
     done(Status::not_found("this engine's clock cannot be driven"));
   }
+
+  // The Prometheus text exposition (format 0.0.4) of the engine's metrics,
+  // the HTTP layer's replies included. GET /metrics. kUnavailable when the
+  // engine keeps none.
+  virtual void metrics(Done<std::string> done) {
+    done(Status::unavailable("this engine keeps no metrics"));
+  }
+
+  // The HTTP layer reports the status of each reply it sends, for the
+  // metrics. Any thread; returns at once. Default: ignored.
+  virtual void http_replied(int status) { (void)status; }
 };
 
 }  // namespace spime::api

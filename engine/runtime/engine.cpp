@@ -11,10 +11,13 @@
 #include <thread>
 
 #include "engine/krl/ascii.h"
+#include "engine/logging/log.h"
 #include "engine/runtime/admission/admission.h"
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/boot/bootstrap.h"
 #include "engine/runtime/boot/schema_upgrade.h"
+#include "engine/runtime/metrics/metrics.h"
+#include "engine/runtime/metrics/readings.h"
 #include "engine/runtime/outbound/outbox.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/pico_table.h"
@@ -53,6 +56,8 @@ class EngineImpl {
   // when it can be driven (/api/clock), else null.
   std::shared_ptr<const Clock> clock;
   ManualClock* manual = nullptr;
+  // Null when EngineOptions::metrics is off. Before the store: its committer reports to it.
+  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<RulesetRegistry> registry;
   std::unique_ptr<PrototypeCatalog> prototypes;
@@ -104,16 +109,19 @@ class EngineImpl {
   }
 
   // Wraps `done` so that shutdown can wait for every admitted request, and so
-  // that it runs at most once whoever calls it.
+  // that it runs at most once whoever calls it; `count` (Metrics::event_finished
+  // or query_finished) counts its outcome.
+  using Count = void (Metrics::*)(Status::Code);
   template <class T>
-  Done<T> track(Done<T> done) {
+  Done<T> track(Done<T> done, Count count = nullptr) {
     {
       std::lock_guard<std::mutex> lock(drain_mu);
       ++in_flight;
     }
     auto once = std::make_shared<std::atomic<bool>>(false);
-    return [this, done = std::move(done), once](Result<T> r) {
+    return [this, done = std::move(done), once, count](Result<T> r) {
       if (once->exchange(true)) return;
+      if (count && metrics) (metrics.get()->*count)(r.ok() ? Status::Code::kOk : r.status().code());
       if (done) done(std::move(r));
       std::lock_guard<std::mutex> lock(drain_mu);
       if (--in_flight == 0) drained.notify_all();
@@ -161,14 +169,18 @@ class EngineImpl {
 
   // event:send / ctx:event to a pico of this engine, after its sender committed.
   void deliver_local(const OutgoingEvent& e) {
+    logging::Scope scope(e.from_pico_id);
     if (stopping.load()) {
-      log("event:send to " + e.eci + " dropped: engine shutting down");
+      log("event:send to " + logging::short_eci(e.eci) + " dropped: engine shutting down");
       return;
     }
-    auto completion = track<api::EventResult>(nullptr);
+    auto completion = track<api::EventResult>(nullptr, &Metrics::event_finished);
     Status s = signal(api::EventRequest{e.eci, e.domain, e.name, e.attrs}, completion, "",
                       std::nullopt, e.from_pico_id);
-    if (!s.is_ok()) log("event:send to " + e.eci + " refused: " + s.message());
+    if (!s.is_ok()) {
+      log("event:send to " + logging::short_eci(e.eci) +
+          " refused: " + logging::shorten_eci_in(s.message(), e.eci));
+    }
   }
 };
 
@@ -234,7 +246,13 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   m->options = options;
   m->clock = options.clock ? std::shared_ptr<const Clock>(options.clock) : wall_clock();
   m->manual = dynamic_cast<ManualClock*>(options.clock.get());
+  if (options.metrics) m->metrics = std::make_unique<Metrics>();
   store::Store::Options so;
+  if (Metrics* metrics = m->metrics.get()) {
+    so.on_commit_group = [metrics](size_t batches, std::chrono::nanoseconds took) {
+      metrics->commit_group(batches, took);
+    };
+  }
   so.sync_commits = options.sync_commits;
   so.max_pending_batches = options.max_pending_commits;
   so.block_cache_bytes = options.block_cache_bytes;
@@ -309,17 +327,21 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   m->timer = std::make_unique<ScheduleTimer>(
       *m->store, m->clock,
       [m](api::EventRequest req, const ScheduleFiring& firing) {
-        auto completion = m->track<api::EventResult>(nullptr);
+        logging::Scope scope(firing.pico_id);
+        auto completion = m->track<api::EventResult>(nullptr, &Metrics::event_finished);
         Status s = m->signal(req, completion, "", firing, firing.pico_id);
-        if (!s.is_ok()) m->log("scheduled event " + firing.id + " refused: " + s.message());
+        if (!s.is_ok()) {
+          m->log("scheduled event " + firing.id +
+                 " refused: " + logging::shorten_eci_in(s.message(), req.eci));
+        }
         return s;
       },
-      [m](const std::string& line) { m->log(line); });
+      [m](const std::string& line) { m->log(line); }, m->metrics.get());
 
   // As the reference at every start: the root hears engine:started on its UI
   // channel (the subscription ruleset makes the root's well-known channel then).
   if (!m->ui_eci.empty()) {
-    auto completion = m->track<api::EventResult>(nullptr);
+    auto completion = m->track<api::EventResult>(nullptr, &Metrics::event_finished);
     Status s = m->signal(api::EventRequest{m->ui_eci, "engine", "started", krl::Value(krl::Map())},
                          completion);
     if (!s.is_ok()) m->log("engine:started refused: " + s.message());
@@ -407,7 +429,7 @@ void Engine::shutdown() {
 }
 
 void Engine::event_wait(api::EventRequest event, Done<api::EventResult> done) {
-  impl_->signal(event, impl_->track(std::move(done)));
+  impl_->signal(event, impl_->track(std::move(done), &Metrics::event_finished));
 }
 
 void Engine::event(api::EventRequest event, Done<std::string> done) {
@@ -415,7 +437,7 @@ void Engine::event(api::EventRequest event, Done<std::string> done) {
   std::string eid = new_id();
   // The event runs to completion even though nobody waits for its answer;
   // shutdown still waits for it through the tracked completion.
-  auto completion = impl_->track<api::EventResult>(nullptr);
+  auto completion = impl_->track<api::EventResult>(nullptr, &Metrics::event_finished);
   Status s = impl_->signal(event, completion, eid);
   if (s.is_ok()) {
     tracked(eid);
@@ -427,7 +449,7 @@ void Engine::event(api::EventRequest event, Done<std::string> done) {
 
 void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<krl::Value> done) {
   EngineImpl& m = *impl_;
-  auto tracked = m.track(std::move(done));
+  auto tracked = m.track(std::move(done), &Metrics::event_finished);
   if (m.stopping.load()) return tracked(Status::unavailable("engine shutting down"));
   if (krl::trim_ascii(query.eci) != krl::trim_ascii(event.eci)) {
     return tracked(Status::invalid_argument("eventQuery must use the same channel"));
@@ -445,7 +467,7 @@ void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<
 
 void Engine::query(api::QueryRequest query, Done<krl::Value> done) {
   EngineImpl& m = *impl_;
-  auto tracked = m.track(std::move(done));
+  auto tracked = m.track(std::move(done), &Metrics::query_finished);
   if (m.stopping.load()) return tracked(Status::unavailable("engine shutting down"));
   Admission a = admit_query(m.channels, *m.store, query);
   if (!a.status.is_ok()) return m.refuse(a, tracked);
@@ -538,6 +560,23 @@ void Engine::outbox(Done<api::OutboxStatus> done) {
   EngineImpl& m = *impl_;
   if (m.stopping.load() || !m.outbox) return done(Status::unavailable("engine shutting down"));
   done(m.outbox->status());
+}
+
+void Engine::metrics(Done<std::string> done) {
+  EngineImpl* m = impl_.get();
+  if (!m->metrics) return done(Status::unavailable("metrics are off (spime serve --no-metrics)"));
+  auto tracked = m->track(std::move(done));
+  if (m->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
+  // A pass over the active picos and the outbox, under their locks: off the
+  // caller's (I/O) thread.
+  m->system->spawn([m, tracked](caf::event_based_actor* self) {
+    self->quit();
+    tracked(m->metrics->text(read_readings(*m->picos, *m->store, m->outbox.get())));
+  });
+}
+
+void Engine::http_replied(int status) {
+  if (impl_->metrics) impl_->metrics->http_replied(status);
 }
 
 }  // namespace spime::runtime

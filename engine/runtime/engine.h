@@ -107,6 +107,9 @@ struct EngineOptions {
   std::shared_ptr<Clock> clock;
   // Informational and debug lines; may be called from any engine thread.
   std::function<void(const std::string&)> log;
+  // Keep the metrics (metrics/metrics.h, GET /metrics). Off: nothing is
+  // counted and metrics() answers kUnavailable (for measuring their cost).
+  bool metrics = true;
 };
 
 class EngineImpl;
@@ -175,6 +178,8 @@ class Engine final : public api::EngineApi {
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;
   void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
+  void metrics(api::Done<std::string> done) override;
+  void http_replied(int status) override;
 
  private:
   explicit Engine(std::unique_ptr<EngineImpl> impl);

@@ -17,10 +17,11 @@ void call(const Committer::Done& done, bool ok, const std::string& error) {
 
 }  // namespace
 
-Committer::Committer(GroupWriter writer, bool sync, size_t max_pending)
+Committer::Committer(GroupWriter writer, bool sync, size_t max_pending, GroupObserver observer)
     : writer_(std::move(writer)),
       sync_(sync),
       max_pending_(max_pending == 0 ? 1 : max_pending),
+      observer_(std::move(observer)),
       thread_([this] { run(); }) {}
 
 Committer::~Committer() {
@@ -124,12 +125,19 @@ void Committer::run() {
     if (error.empty()) {
       batches.clear();
       for (const Pending& p : group) batches.push_back(&p.batch);
+      const auto started = std::chrono::steady_clock::now();
       try {
         ok = writer_(batches, &error);
       } catch (const std::exception& e) {
         error = e.what();
       } catch (...) {
         error = "unknown error while writing";
+      }
+      if (observer_) {
+        try {
+          observer_(group.size(), std::chrono::steady_clock::now() - started);
+        } catch (...) {  // the metrics must not cost anyone an acknowledgement
+        }
       }
       if (!ok && error.empty()) error = "write failed";
       groups_.fetch_add(1, std::memory_order_relaxed);

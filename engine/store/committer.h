@@ -27,11 +27,16 @@
 // answers 503 then. when_durable callbacks are held only for sequence numbers already handed
 // out, so they are bounded by the callers' own admitted requests.
 //
+// Observer (optional, for the metrics): after each group's write, the committer thread calls it
+// with the group's size and the write's duration (fsync included), before the callbacks. It must
+// be quick and must not call the committer.
+//
 // shutdown() (also run by the destructor) stops accepting, drains everything already queued
 // (even while paused), then joins the thread. Thread-safe throughout.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -66,7 +71,10 @@ class Committer {
     }
   };
 
-  Committer(GroupWriter writer, bool sync, size_t max_pending);
+  // One group written: its batches and how long the write (and fsync) took.
+  using GroupObserver = std::function<void(size_t batches, std::chrono::nanoseconds took)>;
+
+  Committer(GroupWriter writer, bool sync, size_t max_pending, GroupObserver observer = nullptr);
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -101,6 +109,7 @@ class Committer {
   const GroupWriter writer_;
   const bool sync_;
   const size_t max_pending_;
+  const GroupObserver observer_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

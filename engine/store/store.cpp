@@ -244,8 +244,25 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
         if (!s.ok()) *err = s.ToString();
         return s.ok();
       },
-      sync, options.max_pending_batches);
+      sync, options.max_pending_batches, options.on_commit_group);
   return store;
+}
+
+Store::Stats Store::stats() const {
+  rocksdb::DB* db = impl_->db.get();
+  auto property = [db](const std::string& name) {
+    uint64_t value = 0;
+    return db->GetIntProperty(name, &value) ? value : 0;
+  };
+  Stats s;
+  s.estimated_keys = property(rocksdb::DB::Properties::kEstimateNumKeys);
+  s.block_cache_usage = property(rocksdb::DB::Properties::kBlockCacheUsage);
+  s.block_cache_capacity = property(rocksdb::DB::Properties::kBlockCacheCapacity);
+  s.memtable_bytes = property(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  s.pending_compaction_bytes = property(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  s.live_sst_bytes = property(rocksdb::DB::Properties::kLiveSstFilesSize);
+  s.running_compactions = property(rocksdb::DB::Properties::kNumRunningCompactions);
+  return s;
 }
 
 Store::~Store() {

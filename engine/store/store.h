@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,6 +46,20 @@ class Store {
     // spime's defaults when the directory is opened: for tuning and
     // measurements. An option RocksDB does not know fails the open.
     std::string rocksdb_options;
+    // Called by the committer thread after each group commit (committer.h), for the metrics.
+    Committer::GroupObserver on_commit_group;
+  };
+
+  // A few of RocksDB's properties (its names in parentheses), for the metrics. A property
+  // RocksDB cannot answer reads 0.
+  struct Stats {
+    uint64_t estimated_keys = 0;            // rocksdb.estimate-num-keys
+    uint64_t block_cache_usage = 0;         // rocksdb.block-cache-usage (bytes)
+    uint64_t block_cache_capacity = 0;      // rocksdb.block-cache-capacity (bytes)
+    uint64_t memtable_bytes = 0;            // rocksdb.cur-size-all-mem-tables
+    uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
+    uint64_t live_sst_bytes = 0;            // rocksdb.live-sst-files-size
+    uint64_t running_compactions = 0;       // rocksdb.num-running-compactions
   };
 
   // Opens or creates DIR (and its parents). Returns nullptr and sets *error on failure.
@@ -69,6 +84,8 @@ class Store {
   bool write(const WriteBatch& batch, std::string* error);
 
   Committer& committer() { return *committer_; }
+  // Reads the properties of Stats; cheap (no I/O: RocksDB answers from memory). Any thread.
+  Stats stats() const;
   bool is_fresh() const { return fresh_; }  // created by this open
   // The schema version the directory had when opened (kSchemaVersion when fresh). An older one
   // is upgraded by the runtime, which knows the records (runtime/records/pico_records.h), and then

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/krl/value.h"
+#include "engine/logging/log.h"
 #include "engine/store/store.h"
 #include "engine/store/write_batch.h"
 
@@ -21,6 +22,13 @@ constexpr unsigned kLogEvery = 20;
 
 RemoteEvent remote_event(const OutboxRecord& r, const std::string& engine_id) {
   return RemoteEvent{r.host, r.eci, r.domain, r.name, r.body, engine_id, r.seq};
+}
+
+// The POST's url as a log line shows it: the ECI shortened (a capability).
+std::string shown_url(const RemoteEvent& e) {
+  std::string host = e.host;
+  while (!host.empty() && host.back() == '/') host.pop_back();
+  return host + "/c/" + logging::short_eci(e.eci) + "/event/" + e.domain + "/" + e.name;
 }
 
 std::string body_of(const OutgoingEvent& e) {
@@ -111,8 +119,8 @@ Status Outbox::stage(std::vector<OutgoingEvent>& events, store::WriteBatch* batc
     std::string why = outbox_records::invalid_destination(host, e.eci);
     if (why.empty()) why = remote_host_error(host);
     if (!why.empty()) {
-      staged->dropped.push_back("outbox: event:send to " + e.host + " (eci " + e.eci +
-                                ") dropped: " + why);
+      staged->dropped.push_back("outbox: event:send to " + e.host + " (eci " +
+                                logging::short_eci(e.eci) + ") dropped: " + why);
       continue;
     }
     e.host = std::move(host);
@@ -228,7 +236,7 @@ void Outbox::run() {
 
     lock.lock();
     --in_flight_;
-    settle_locked(*d, r.seq, out, remote_event_url(event));
+    settle_locked(*d, r.seq, out, shown_url(event));
     idle_cv_.notify_all();
   }
 }
@@ -286,7 +294,7 @@ void Outbox::erase_record(const OutboxRecord& r) {
   std::string error;
   if (!store_.write(copy, &error)) {
     emit("outbox: could not delete the record of a delivered event to " + r.host + " (eci " +
-         r.eci + "): " + error + "; it may be posted again after a restart");
+         logging::short_eci(r.eci) + "): " + error + "; it may be posted again after a restart");
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/logging/log.h"
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/outbound/outbox.h"
 #include "engine/runtime/pico/pico_table.h"
@@ -374,6 +375,7 @@ DeliveryLog PicoActors::delivery_log(PicoSlot& slot, const std::string& key) {
 }
 
 void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
+  logging::Scope log_scope(slot.id, m.event.eid);  // log lines name the pico and the event
   Transaction txn;
   txn.depend_on(m.depends_on);
   txn.depend_on(slot.last_seq.load());
@@ -443,6 +445,7 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
 }
 
 void PicoActors::run_query(PicoSlot& slot, RunQuery& m) {
+  logging::Scope log_scope(slot.id);
   Transaction txn;
   txn.depend_on(m.depends_on);
   txn.depend_on(slot.last_seq.load());

@@ -1,5 +1,7 @@
 #include "engine/runtime/pico/pico_table.h"
 
+#include <algorithm>
+
 namespace spime::runtime {
 
 PicoTable::PicoTable(size_t max_active,
@@ -79,6 +81,18 @@ void PicoTable::evict_idle_locked(std::vector<std::shared_ptr<PicoSlot>>* evicte
 size_t PicoTable::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return slots_.size();
+}
+
+PicoTable::InboxTotals PicoTable::inbox_totals() const {
+  InboxTotals t;
+  std::lock_guard<std::mutex> lock(mu_);
+  t.picos = slots_.size();
+  for (const auto& [id, slot] : slots_) {
+    const size_t queued = slot->queued.load(std::memory_order_relaxed);
+    t.messages += queued;
+    t.max_messages = std::max(t.max_messages, queued);
+  }
+  return t;
 }
 
 std::vector<std::shared_ptr<PicoSlot>> PicoTable::take_all() {

@@ -98,6 +98,17 @@ class PicoTable {
   std::shared_ptr<PicoSlot> remove(const std::string& pico_id);
 
   size_t size() const;
+
+  // For the metrics (metrics/readings.h): the active picos and what waits in
+  // their inboxes, read slot by slot under the table's lock (each count is
+  // the slot's atomic `queued`, so the sum is a moment's, not a snapshot).
+  struct InboxTotals {
+    size_t picos = 0;
+    size_t messages = 0;      // in all inboxes
+    size_t max_messages = 0;  // in the fullest one
+  };
+  InboxTotals inbox_totals() const;
+
   // Every slot, emptying the table (shutdown).
   std::vector<std::shared_ptr<PicoSlot>> take_all();
 

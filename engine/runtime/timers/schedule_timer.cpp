@@ -7,18 +7,35 @@
 #include <vector>
 
 #include "engine/krl/value.h"
+#include "engine/runtime/metrics/metrics.h"
 #include "engine/runtime/timers/cron.h"
 #include "engine/runtime/timers/schedule_records.h"
+#include "engine/store/keys.h"
 #include "engine/store/store.h"
 
 namespace spime::runtime {
 
+namespace {
+
+// How far past its due time (in its due key) a schedule fires at `now_ms`.
+std::chrono::milliseconds lateness(const std::string& due_key, std::uint64_t now_ms) {
+  std::uint64_t at = 0;
+  std::string id;
+  if (!store::keys::parse_schedule_due(due_key, &at, &id) || at >= now_ms) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(now_ms - at));
+}
+
+}  // namespace
+
 ScheduleTimer::ScheduleTimer(store::Store& store, std::shared_ptr<const Clock> clock, Send send,
-                             std::function<void(const std::string&)> log)
+                             std::function<void(const std::string&)> log, Metrics* metrics)
     : store_(store),
       clock_(std::move(clock)),
       send_(std::move(send)),
       log_(std::move(log)),
+      metrics_(metrics),
       thread_([this] { run(); }) {}
 
 ScheduleTimer::~ScheduleTimer() {
@@ -79,6 +96,7 @@ void ScheduleTimer::fire_due(size_t limit) {
       schedule_records::EntryEvent ev = schedule_records::event_of(entry);
       api::Status sent = send_(api::EventRequest{ev.eci, ev.domain, ev.name, ev.attrs},
                                ScheduleFiring{d.rid, d.id, d.pico});
+      if (sent.is_ok() && metrics_) metrics_->schedule_fired(lateness(d.key, now));
       bool channel_gone = sent.code() == api::Status::Code::kNotFound;
       if (!channel_gone && schedule_records::is_repeat(entry)) {
         std::string why;

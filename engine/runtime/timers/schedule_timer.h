@@ -15,6 +15,11 @@
 // queue is full, the engine is stopping) stays due and is tried again at the
 // next tick.
 //
+// Metrics (optional): each event handed to its pico is reported with how
+// late it went, the engine's clock's now minus its due time
+// (spime_schedule_lag_seconds, metrics/metrics.h): the tick (250 ms) and the
+// scan's own time bound it on an idle engine.
+//
 // Thread-safety: send and log are called on the timer's thread; stop() and
 // fire_due_now() may be called from any thread.
 #pragma once
@@ -38,6 +43,8 @@ class Store;
 
 namespace spime::runtime {
 
+class Metrics;
+
 class ScheduleTimer {
  public:
   // Queues one scheduled event (`firing` names its entry, for the pico to
@@ -46,8 +53,9 @@ class ScheduleTimer {
   using Send = std::function<api::Status(api::EventRequest, const ScheduleFiring& firing)>;
 
   // Starts the thread. `clock` (never null) says what is due.
+  // `metrics` (may be null) must outlive the timer.
   ScheduleTimer(store::Store& store, std::shared_ptr<const Clock> clock, Send send,
-                std::function<void(const std::string&)> log);
+                std::function<void(const std::string&)> log, Metrics* metrics = nullptr);
   ~ScheduleTimer();  // stop()
   ScheduleTimer(const ScheduleTimer&) = delete;
   ScheduleTimer& operator=(const ScheduleTimer&) = delete;
@@ -71,6 +79,7 @@ class ScheduleTimer {
   std::shared_ptr<const Clock> clock_;
   Send send_;
   std::function<void(const std::string&)> log_;
+  Metrics* const metrics_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable scanned_;  // scans_done_ moved, or stopping
