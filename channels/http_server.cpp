@@ -183,6 +183,12 @@ class Session : public std::enable_shared_from_this<Session> {
     Request r;
     r.method = method_;
     r.target = target_;
+    beast::error_code peer_ec;
+    const auto peer = stream_.socket().remote_endpoint(peer_ec).address();
+    r.from_loopback =
+        !peer_ec && (peer.is_loopback() ||
+                     (peer.is_v6() && peer.to_v6().is_v4_mapped() &&
+                      net::ip::make_address_v4(net::ip::v4_mapped, peer.to_v6()).is_loopback()));
     r.headers.reserve(8);
     for (const auto& field : req) {
       r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));

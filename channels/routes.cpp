@@ -10,6 +10,7 @@
 #include <string>
 
 #include "channels/attributes.h"
+#include "channels/dashboard_routes.h"
 #include "channels/metrics_route.h"
 
 namespace spime::channels {
@@ -392,6 +393,7 @@ bool match(const char* pattern, const std::vector<std::string_view>& segments,
 void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
   auto reply = std::make_shared<ReplyOnce>(std::move(reply_fn));
   if (request.method == "OPTIONS") return (*reply)(options_response());
+  if (auto page = dashboard_response(request)) return (*reply)(std::move(*page));
 
   AttributeError body_error;
   Value body;

@@ -29,6 +29,7 @@
 //   POST /api/prototypes/check {"file", "yaml"}  → {"ok": true, "prototypes":
 //        [names]}; 400 {"error": "Error: file:line:col: message"}; loads nothing
 // `.txt`/`.html` answer the (string) value as text/plain or text/html.
+// GET / and /dashboard/...: the dashboard (dashboard_routes.h), asked first.
 // Paths match case-insensitively with an optional trailing slash, parameters
 // are percent-decoded (a bad escape is a 400), as Express does. OPTIONS on
 // any path is the CORS preflight; anything else is 404 {"error": ...}.
@@ -58,6 +59,8 @@ struct Request {
   std::string_view content_type;
   std::string_view body;
   bool has_body = false;  // Content-Length or Transfer-Encoding was sent
+  // The peer's address is a loopback one (127/8, ::1, or 127/8 mapped to IPv6).
+  bool from_loopback = false;
 };
 
 using Reply = std::function<void(Response)>;
