@@ -54,7 +54,10 @@ TEST_CASE("episodes: numbered per pico, the newest kept by count, read back in o
   options.max_count = 5;
   for (int i = 0; i < 12; ++i) {
     EpisodeRecorder rec;
-    rec.line(2000 + i, "debug", "rule selected", {{"rid", "r"}, {"rule_name", "x\"y"}});
+    rec.line(2000 + i, "klog", "n is", {{"rid", "r\"q"}}, "val", "7");
+    rec.rule_selected(2001 + i, "r", "x\"y");
+    rec.rule_ran(2002 + i, true);
+    rec.done(2003 + i);
     WriteBatch batch;
     std::uint64_t seq =
         append_episode(*store, "p1", state, options, 2000 + i, episode_json(event(i), rec), batch);
@@ -88,13 +91,21 @@ TEST_CASE("episodes: numbered per pico, the newest kept by count, read back in o
   // The reference's entries: txnQueued first, then the lines with txnId and ISO time.
   spime::krl::Array entries;
   reference_entries(all.back(), &entries);
-  REQUIRE(entries.size() == 2);
-  const auto& first = entries[0].as_map();
-  CHECK(first.find("msg")->as_string() == "txnQueued");
-  CHECK(first.find("txnId")->as_string() == "eid11");
-  const auto& line = entries[1].as_map();
-  CHECK(line.find("rule_name")->as_string() == "x\"y");
-  CHECK(line.find("time")->as_string().size() == 24);
+  REQUIRE(entries.size() == 5);
+  auto msg = [&entries](size_t i) { return entries[i].as_map().find("msg")->as_string(); };
+  CHECK(msg(0) == "txnQueued");
+  CHECK(entries[0].as_map().find("txnId")->as_string() == "eid11");
+  CHECK(msg(1) == "n is");
+  CHECK(entries[1].as_map().find("level")->as_string() == "klog");
+  CHECK(entries[1].as_map().find("rid")->as_string() == "r\"q");
+  CHECK(entries[1].as_map().find("val")->as_number() == 7);
+  CHECK(msg(2) == "rule selected");
+  CHECK(entries[2].as_map().find("rule_name")->as_string() == "x\"y");
+  CHECK(msg(3) == "fired");
+  CHECK(entries[3].as_map().find("rid")->as_string() == "r");
+  CHECK(entries[3].as_map().find("time")->as_string() == "1970-01-01T00:00:02.013Z");
+  CHECK(msg(4) == "txnDone");
+  CHECK(entries[4].as_map().find("txnId")->as_string() == "eid11");
   // What a stream carries.
   EpisodeEvent back;
   REQUIRE(episode_event(all.back().value, &back));

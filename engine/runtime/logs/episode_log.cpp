@@ -121,11 +121,46 @@ std::string iso(std::int64_t ms) {
 
 }  // namespace
 
+void EpisodeRecorder::begin(std::int64_t time_ms, std::string_view open) {
+  if (lines_.empty()) {
+    base_ms_ = time_ms;
+  } else {
+    lines_.push_back(',');
+  }
+  lines_ += open;
+  lines_ += std::to_string(time_ms - base_ms_);
+}
+
+void EpisodeRecorder::rule_selected(std::int64_t time_ms, std::string_view rid,
+                                    std::string_view rule) {
+  begin(time_ms, "[\"s\",");
+  lines_.push_back(',');
+  append_quoted(&lines_, rid);
+  lines_.push_back(',');
+  append_quoted(&lines_, rule);
+  lines_.push_back(']');
+}
+
+void EpisodeRecorder::rule_ran(std::int64_t time_ms, bool fired) {
+  begin(time_ms, fired ? "[\"f\"," : "[\"n\",");
+  lines_.push_back(']');
+}
+
+void EpisodeRecorder::scheduled(std::int64_t time_ms, std::string_view event_json) {
+  begin(time_ms, "[\"e\",");
+  lines_.push_back(',');
+  lines_ += event_json;
+  lines_.push_back(']');
+}
+
+void EpisodeRecorder::done(std::int64_t time_ms) {
+  begin(time_ms, "[\"d\",");
+  lines_.push_back(']');
+}
+
 void EpisodeRecorder::line(std::int64_t time_ms, std::string_view level, std::string_view msg,
                            Fields strings, std::string_view json_name, std::string_view json) {
-  if (!lines_.empty()) lines_.push_back(',');
-  lines_ += "{\"t\":";
-  lines_ += std::to_string(time_ms);
+  begin(time_ms, "{\"t\":");
   append_member(&lines_, "level", level);
   append_member(&lines_, "msg", msg);
   for (const auto& [name, value] : strings) append_member(&lines_, name, value);
@@ -161,7 +196,9 @@ std::string episode_json(const EpisodeEvent& event, const EpisodeRecorder& lines
   append_quoted(&out, event.eid);
   out += ",\"kind\":\"event\",\"event\":";
   append_event_members(&out, event);
-  out += "},\"lines\":";
+  out += "},\"t0\":";
+  out += std::to_string(lines.base_ms());
+  out += ",\"lines\":";
   out += lines.lines_json();
   out += '}';
   return out;
@@ -275,28 +312,61 @@ void reference_entries(const StoredEpisode& episode, krl::Array* out) {
   }
   const Value* lines = ep.find("lines");
   if (!lines || !lines->is_array()) return;
+  const Value* t0v = ep.find("t0");
+  const std::int64_t t0 =
+      t0v && t0v->is_number() ? static_cast<std::int64_t>(t0v->as_number()) : episode.time_ms;
+  auto at = [t0](const Value* dt) {
+    return Value(
+        iso(t0 + (dt && dt->is_number() ? static_cast<std::int64_t>(dt->as_number()) : 0)));
+  };
+  auto entry_of = [&id](Value time, const char* level, const char* msg) {
+    return Map{
+        {"level", Value(level)}, {"time", std::move(time)}, {"txnId", id}, {"msg", Value(msg)}};
+  };
+  Value rid, rule;  // of the rule selected last
   for (const Value& line : lines->as_array()) {
+    if (line.is_array()) {
+      const krl::Array& a = line.as_array();
+      if (a.empty() || !a[0].is_string()) continue;
+      const std::string& code = a[0].as_string();
+      const Value* dt = a.size() > 1 ? &a[1] : nullptr;
+      if (code == "s" && a.size() >= 4) {
+        rid = a[2];
+        rule = a[3];
+        Map e = entry_of(at(dt), "debug", "rule selected");
+        e.set("rid", rid);
+        e.set("rule_name", rule);
+        out->push_back(Value(std::move(e)));
+      } else if (code == "f" || code == "n") {
+        Map e = entry_of(at(dt), "debug", code == "f" ? "fired" : "not fired");
+        e.set("rid", rid);
+        e.set("rule_name", rule);
+        out->push_back(Value(std::move(e)));
+      } else if (code == "e" && a.size() >= 3 && a[2].is_map()) {
+        Map scheduled = a[2].as_map();
+        // The incoming event's line leaves its attributes to the episode's event (kept once).
+        if (!scheduled.contains("data") && ev && ev->is_map()) {
+          const Value* attrs = ev->as_map().find("attrs");
+          scheduled.set("data", Value(Map{{"attrs", attrs ? *attrs : Value(Map())}}));
+        }
+        Map e = entry_of(at(dt), "debug", "event added to schedule");
+        e.set("event", Value(std::move(scheduled)));
+        out->push_back(Value(std::move(e)));
+      } else if (code == "d") {
+        out->push_back(Value(entry_of(at(dt), "debug", "txnDone")));
+      }
+      continue;
+    }
     if (!line.is_map()) continue;
     const Map& l = line.as_map();
-    const Value* t = l.find("t");
     Map entry;
     entry.set("level", l.find("level") ? *l.find("level") : Value("debug"));
-    entry.set("time", Value(iso(t && t->is_number() ? static_cast<std::int64_t>(t->as_number())
-                                                    : episode.time_ms)));
+    entry.set("time", at(l.find("t")));
     entry.set("txnId", id);
     entry.set("msg", l.find("msg") ? *l.find("msg") : Value(""));
     for (const auto& [k, v] : l) {
       if (k == "t" || k == "level" || k == "msg") continue;
       entry.set(k, v);
-    }
-    // The incoming event's line leaves its attributes to the episode's event (kept once).
-    const Value* scheduled = l.find("event");
-    if (scheduled && scheduled->is_map() && !scheduled->as_map().contains("data") && ev &&
-        ev->is_map()) {
-      Map with = scheduled->as_map();
-      const Value* attrs = ev->as_map().find("attrs");
-      with.set("data", Value(Map{{"attrs", attrs ? *attrs : Value(Map())}}));
-      entry.set("event", Value(std::move(with)));
     }
     out->push_back(Value(std::move(entry)));
   }

@@ -5,8 +5,12 @@
 //
 // One episode per event a pico ran (its schedule, raised events included),
 // numbered by the pico's own counter (0, 1, 2, ... no gaps). An episode holds
-// the event (eid, eci, domain, name, attributes, time) and its lines, each
-// {"t": ms, "level", "msg", ...fields} with the reference's messages:
+// the event (eid, eci, domain, name, attributes, time), "t0" (the time of its
+// first line) and its lines, each ms after t0: the frequent ones as short
+// arrays (["s", dt, rid, rule] rule selected, ["f", dt] / ["n", dt] that rule
+// fired / did not, ["e", dt, event] event added to schedule, ["d", dt] done),
+// the others {"t": dt, "level", "msg", ...fields}; reference_entries()
+// expands them all into the reference's entries and messages:
 //   "event added to schedule" {event}      the event, then each raised one
 //   "rule selected" {rid, rule_name}       then "fired" or "not fired"
 //   klog lines (level "klog", msg, val)    `log` statements (their level)
@@ -73,12 +77,22 @@ class EpisodeRecorder {
   // A line with string fields, and at most one field already JSON (`json_name`: `json`).
   void line(std::int64_t time_ms, std::string_view level, std::string_view msg, Fields strings = {},
             std::string_view json_name = {}, std::string_view json = {});
+  // The frequent lines, short: "rule selected", "fired"/"not fired" (of the rule selected
+  // last), "event added to schedule" (`event_json`: the event as JSON), "txnDone".
+  void rule_selected(std::int64_t time_ms, std::string_view rid, std::string_view rule);
+  void rule_ran(std::int64_t time_ms, bool fired);
+  void scheduled(std::int64_t time_ms, std::string_view event_json);
+  void done(std::int64_t time_ms);
   bool empty() const { return lines_.empty(); }
-  // The lines as a JSON array's text.
+  // The lines as a JSON array's text, and the time they count from.
   std::string lines_json() const { return "[" + lines_ + "]"; }
+  std::int64_t base_ms() const { return base_ms_; }
 
  private:
-  std::string lines_;  // comma-separated objects
+  // Starts a line: the separator, then `open` and the time since the first line.
+  void begin(std::int64_t time_ms, std::string_view open);
+  std::string lines_;  // comma-separated lines
+  std::int64_t base_ms_ = 0;
 };
 
 // The event an episode is about.

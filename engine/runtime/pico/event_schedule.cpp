@@ -52,13 +52,11 @@ void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalCont
     if (r.state_changed) host.set_rule_state(entry.rid, rules[i].name, r.new_state);
     if (!r.selected) continue;
     if (host.episode) {
-      host.episode->line(host.now_ms(), "debug", "rule selected",
-                         {{"rid", entry.rid}, {"rule_name", rules[i].name}});
+      host.episode->rule_selected(host.now_ms(), entry.rid, rules[i].name);
     }
     krl::RuleOutcome out = instance->run_rule(i, r.bindings, ctx);
     if (host.episode) {
-      host.episode->line(host.now_ms(), "debug", out.fired ? "fired" : "not fired",
-                         {{"rid", entry.rid}, {"rule_name", rules[i].name}});
+      host.episode->rule_ran(host.now_ms(), out.fired);
     }
     bool last = host.take_last() || out.last;
     if (last) break;

@@ -423,7 +423,7 @@ std::optional<PicoActors::Published> PicoActors::add_episode(PicoState& state,
              options ? krl::encode_json(*options) : std::string("{}"));
   }
   if (out.user_error) rec.line(now, "error", *out.user_error);
-  rec.line(now, "debug", "txnDone");
+  rec.done(now);
   EpisodeEvent e = episode_event_of(event);
   std::uint64_t seq = append_episode(rt_.store, state.id(), state.episodes(), rt_.episodes, now,
                                      episode_json(e, rec), txn.batch);
@@ -438,7 +438,7 @@ std::uint64_t PicoActors::write_failed_episode(PicoSlot& slot, PicoState& state,
   if (failure.code() == Status::Code::kUnavailable) return 0;
   const std::int64_t now = rt_.services.now_ms();
   rec.line(now, "error", "txnError", {{"error", failure.message()}});
-  rec.line(now, "debug", "txnDone");
+  rec.done(now);
   EpisodeEvent e = episode_event_of(event);
   store::WriteBatch batch;
   std::uint64_t seq = append_episode(rt_.store, state.id(), state.episodes(), rt_.episodes, now,

@@ -249,8 +249,7 @@ void record_scheduled(EpisodeRecorder& episode, const krl::CurrentEvent& e, std:
             {"name", Value(e.type)},
             {"time", Value(static_cast<double>(e.time_ms))}};
   if (with_attrs) event.set("data", Value(Map{{"attrs", e.attrs}}));
-  episode.line(now_ms, "debug", "event added to schedule", {}, "event",
-               krl::encode_json(Value(std::move(event))));
+  episode.scheduled(now_ms, krl::encode_json(Value(std::move(event))));
 }
 
 void RuntimeHost::log(krl::LogLevel level, std::string_view rid, const std::string& message) {
