@@ -37,25 +37,30 @@ struct Watcher : std::enable_shared_from_this<Watcher> {
   // The current line's first bytes (enough to know what it is), and whether it started.
   std::string line;
   long events = 0, comments = 0;
-  bool dropped = false, ended = false, failed = false;
+  bool dropped = false, ended = false, failed = false, stalled = false;
 
-  void start(const tcp::endpoint& at, std::string request) {
+  void start(const tcp::endpoint& at, std::string request, bool stall) {
     auto self = shared_from_this();
-    socket.async_connect(at, [self, request = std::move(request)](boost::system::error_code ec) {
-      if (ec) {
-        self->failed = true;
-        return;
-      }
-      auto text = std::make_shared<std::string>(request);
-      net::async_write(self->socket, net::buffer(*text),
-                       [self, text](boost::system::error_code wec, std::size_t) {
-                         if (wec) {
-                           self->failed = true;
-                           return;
-                         }
-                         self->read();
-                       });
-    });
+    socket.async_connect(
+        at, [self, request = std::move(request), stall](boost::system::error_code ec) {
+          if (ec) {
+            self->failed = true;
+            return;
+          }
+          auto text = std::make_shared<std::string>(request);
+          net::async_write(self->socket, net::buffer(*text),
+                           [self, text, stall](boost::system::error_code wec, std::size_t) {
+                             if (wec) {
+                               self->failed = true;
+                               return;
+                             }
+                             if (stall) {
+                               self->stalled = true;
+                               return;
+                             }
+                             self->read();
+                           });
+        });
   }
 
   void read() {
@@ -181,7 +186,7 @@ int run_watch(const WatchOptions& o) {
                             (query.empty() ? "" : "?" + query) + " HTTP/1.1\r\nHost: " + url.host +
                             "\r\nAccept: text/event-stream\r\nUser-Agent: spime-watch\r\n\r\n";
       auto w = std::make_shared<Watcher>(ioc);
-      w->start(at, std::move(request));
+      w->start(at, std::move(request), o.stall);
       watchers.push_back(std::move(w));
     }
     if (static_cast<int>(watchers.size()) < o.count) {
@@ -210,10 +215,14 @@ int run_watch(const WatchOptions& o) {
       std::chrono::duration<double>(end - (ramped == Clock::time_point{} ? started : ramped))
           .count();
 
-  long opened = 0, events = 0, dropped = 0, ended = 0, failed = 0;
+  long opened = 0, events = 0, dropped = 0, ended = 0, failed = 0, stalled = 0;
   long fewest = -1, most = 0;
   std::map<int, long> refused;
   for (const auto& w : watchers) {
+    if (w->stalled) {
+      ++stalled;
+      continue;
+    }
     if (w->failed || !w->in_body) {
       ++failed;
       continue;
@@ -239,6 +248,7 @@ int run_watch(const WatchOptions& o) {
                         {"most", most},
                         {"dropped", dropped},
                         {"ended", ended},
+                        {"stalled", stalled},
                         {"interrupted", interrupted}};
   nlohmann::json refusals = nlohmann::json::object();
   for (const auto& [status, n] : refused) refusals[std::to_string(status)] = n;
@@ -247,12 +257,12 @@ int run_watch(const WatchOptions& o) {
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf(
-        "watchers %d: opened %ld, refused %s, failed %ld; %ld events in %.1f s (%.0f/s); per "
-        "watcher %ld..%ld; dropped %ld, ended by the engine %ld\n",
-        o.count, opened, refusals.dump().c_str(), failed, events, seconds,
+        "watchers %d: opened %ld, stalled (never read) %ld, refused %s, failed %ld; %ld events in "
+        "%.1f s (%.0f/s); per watcher %ld..%ld; dropped %ld, ended by the engine %ld\n",
+        o.count, opened, stalled, refusals.dump().c_str(), failed, events, seconds,
         seconds > 0 ? events / seconds : 0.0, fewest < 0 ? 0 : fewest, most, dropped, ended);
   }
-  return opened > 0 ? 0 : 1;
+  return opened + stalled > 0 ? 0 : 1;
 }
 
 void add_watch_command(CLI::App& app, std::function<int()>* run) {
@@ -282,6 +292,7 @@ void add_watch_command(CLI::App& app, std::function<int()>* run) {
       ->type_name("N")
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "the summary as one JSON object");
+  cmd->add_flag("--stall", o->stall, "send the request, then never read (stalled watchers)");
   cmd->callback([o, run] { *run = [o] { return run_watch(*o); }; });
 }
 

@@ -6,8 +6,8 @@
 // One thread, one io_context, N raw connections: each sends the GET and then
 // only reads, counting events (`id:` lines), keep-alive comments, and the
 // last event of a dropped watcher. Connections are opened at --ramp per
-// second; the run lasts --duration seconds after the last one opened (or
-// until SIGINT/SIGTERM), then prints one summary: opened, refused (the
+// second (--stall: they send the request and never read); the run lasts --duration seconds after
+// the last one opened (or until SIGINT/SIGTERM), then prints one summary: opened, refused (the
 // status of each refusal: 503 beyond --max-watchers), events in all and per
 // second, fewest and most per watcher, dropped, ended by the engine.
 //
@@ -35,6 +35,9 @@ struct WatchOptions {
   double duration = 10;  // seconds, after the ramp
   int ramp = 1000;       // connections opened per second
   bool json = false;     // the summary as one JSON object
+  // Never read after the request: stalled watchers, which the engine must drop without
+  // slowing anything (their counts stay 0; the summary says how many opened).
+  bool stall = false;
 };
 
 // Runs the watchers; the exit code (0; 2 for bad options; 1 when no stream opened).

@@ -15,6 +15,8 @@
 # devices watch`, spread over the devices' allow-all channels, filtered to
 # wovyn:heartbeat) open for the whole run of SECONDS of heartbeats; prints
 # the simulator's lines and the watchers' summary (events received, drops).
+# With STALL=1 the watchers send their request and never read (stalled
+# clients the engine must drop): compare p99 with N=0 and N=1 or more.
 # Uses build/spime; loopback only; every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +70,7 @@ watchers=("$@")
 [[ ${#watchers[@]} -gt 0 ]] || watchers=(0 100 1000)
 for n in "${watchers[@]}"; do
   start_with_fleet --max-watchers $((n + 100))
-  echo "$n watchers:"
+  echo "$n watchers$([[ ${STALL:-0} == 1 ]] && echo ' (stalled)'):"
   if [[ $n -gt 0 ]]; then
     # Each device's allow-all channel (the one `spime pico show` makes for the command line).
     ecis=$dir/ecis
@@ -77,8 +79,11 @@ for n in "${watchers[@]}"; do
         jq -r '.channels[] | select(.tags == ["spime-cli"]) | .id'
     done >"$ecis"
     # Stopped (SIGTERM: it prints its summary) once the heartbeats are done.
+    stall=()
+    [[ ${STALL:-0} == 1 ]] && stall=(--stall)
     "$bin" devices watch --url "$ENGINE_URL" --ecis "$ecis" --count "$n" --domain wovyn \
-      --type heartbeat --duration $((seconds * 4 + 120)) --ramp 1000 >"$dir/watch.out" &
+      --type heartbeat --duration $((seconds * 4 + 120)) --ramp 1000 "${stall[@]}" \
+      >"$dir/watch.out" &
     watch_pid=$!
     sleep 2 # the ramp: 1,000 streams open in one second
   fi

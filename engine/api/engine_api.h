@@ -136,7 +136,9 @@ class Watch {
   // What waits, as SSE text ("id: N\ndata: {...}\n\n" per event; the text
   // may be empty), and whether the watch is over: then the text ends with a
   // last event saying why ("event: dropped" for a watcher that fell too far
-  // behind, "event: end" when the engine stops) and the connection closes
+  // behind, "event: end" when the engine stops while the connection is
+  // still served; `spime serve` stops its HTTP server first, which just
+  // closes the connection) and the connection closes
   // once it is written.
   virtual std::string take(bool* ended) = 0;
   // The client is gone: the engine forgets the watch. Idempotent.
