@@ -18,7 +18,8 @@
    it, newest first: [{"txnId", "time", "header", "entries": [lines]}]. Not as
    the reference: queries are not logged; optional arguments `eid` (one
    transaction), `type` ("domain:name" or "name") and `hideUi` (true: leave
-   out the events that came in on this UI channel) filter it. Event
+   out the UI's own traffic: engine_ui events and whatever came in on this UI
+   channel, as the reference's users asked, its issue #536) filter it. Event
    engine_ui:pico_logs {"on": false} turns the pico's log off (true: on); the
    UI channel's policy stays the reference's, so it comes through another
    channel (the owner's, a client channel).
@@ -165,7 +166,7 @@ ruleset io.picolabs.pico-engine-ui {
         .filter(function(g) {
           (eid.isnull() || g{"txnId"} == eid) &&
           (type.isnull() || g{"type"} == type || g{"type"}.split(":")[1] == type) &&
-          (not hide || g{"eci"} != uiECI())
+          (not hide || (g{"eci"} != uiECI() && g{"type"}.split(":")[0] != "engine_ui"))
         })
         .reverse()
     }

@@ -92,6 +92,7 @@ TEST_CASE("pico logs: the UI's logs answer episodes in the reference's shape, ne
   must_event(s, p.ui_eci, "engine_ui", "box", {{"x", 5}});
   CHECK(logs(s, p.eci, {{"type", "engine_ui:box"}}).size() == 1);
   CHECK(logs(s, p.eci, {{"type", "engine_ui:box"}, {"hideUi", true}}).empty());
+  CHECK(logs(s, p.eci, {{"type", "test:greet"}, {"hideUi", true}}).size() == 1);
 }
 
 TEST_CASE("pico logs: a failed event keeps its episode with the error",

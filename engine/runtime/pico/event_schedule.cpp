@@ -84,19 +84,21 @@ bool take_schedule_entry(RuntimeHost& host, const ScheduleFiring& f) {
 void record_log(EpisodeRecorder& episode, RuntimeHost& host, krl::LogLevel level,
                 const std::string& text) {
   const std::int64_t now = host.now_ms();
-  const std::string rid = host.current_rid();
+  const std::string& rid = host.current_rid();
+  const std::string& rule = host.current_rule();
   if (level != krl::LogLevel::Info) {
-    return episode.line(now, level_name(level), text, {{"rid", rid}});
+    return episode.line(now, level_name(level), text, {{"rid", rid}, {"rule_name", rule}});
   }
   for (size_t sp = text.find(' '); sp != std::string::npos; sp = text.find(' ', sp + 1)) {
     Value v;
     std::string err;
     if (krl::parse_json(std::string_view(text).substr(sp + 1), &v, &err)) {
-      return episode.line(now, "klog", std::string_view(text).substr(0, sp), {{"rid", rid}}, "val",
+      return episode.line(now, "klog", std::string_view(text).substr(0, sp),
+                          {{"rid", rid}, {"rule_name", rule}}, "val",
                           std::string_view(text).substr(sp + 1));
     }
   }
-  episode.line(now, "klog", text, {{"rid", rid}});
+  episode.line(now, "klog", text, {{"rid", rid}, {"rule_name", rule}});
 }
 
 // An evaluation the engine interrupted (it is stopping): not the rules' fault, and nothing of it

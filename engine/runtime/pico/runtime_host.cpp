@@ -253,7 +253,10 @@ void record_scheduled(EpisodeRecorder& episode, const krl::CurrentEvent& e, std:
 }
 
 void RuntimeHost::log(krl::LogLevel level, std::string_view rid, const std::string& message) {
-  if (episode) episode->line(services_.now_ms(), level_name(level), message, {{"rid", rid}});
+  if (episode) {
+    episode->line(services_.now_ms(), level_name(level), message,
+                  {{"rid", rid}, {"rule_name", rule_}});
+  }
 }
 
 std::int64_t RuntimeHost::now_ms() {
