@@ -62,6 +62,12 @@
 // (it never blocks the worker) and the calling pico's message is retried on
 // the pool as above.
 //
+// Episodes: every event a pico runs leaves one in the pico's log
+// (logs/episode_log.h), in the event's own batch (a failed event's in a
+// batch of its own, which the failure's answer waits for), unless the
+// engine, the pico or the channel turned them off; once durable, the episode
+// goes to the watch hub's watchers (streams/watch_hub.h).
+//
 // Who may call: post() from any thread; drain() only from the pico's
 // executor or the I/O pool; nested_*() and hold() only from a thread running
 // a schedule.
