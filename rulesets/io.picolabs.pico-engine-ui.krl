@@ -136,7 +136,8 @@ ruleset io.picolabs.pico-engine-ui {
     logs = function(eid, type, hideUi) {
       hide = hideUi == true || hideUi == "true";
       header = function(ev) {
-        <<EVENT #{ev{"eci"}} #{ev{"domain"}}:#{ev{"name"}} #{ev{["data", "attrs"]}.encode()}>>
+        attrs = (ev{["data", "attrs"]} || {}).delete("_headers");
+        <<EVENT #{ev{"eci"}} #{ev{"domain"}}:#{ev{"name"}} #{attrs.encode()}>>
       }
       details = function(e) {
         msg = e{"msg"};
