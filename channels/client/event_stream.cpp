@@ -113,9 +113,9 @@ struct EventStream::Impl {
       start = nl + 1;
     }
     buf.erase(0, start);
-    if (buf.size() > options.max_body_bytes) {
+    if (buf.size() > options.max_body_bytes || current.data.size() > options.max_body_bytes) {
       eof = true;
-      error = "an event line over " + std::to_string(options.max_body_bytes) + " bytes";
+      error = "an event or line over " + std::to_string(options.max_body_bytes) + " bytes";
     }
   }
 };

@@ -13,7 +13,7 @@
 //     when none came in time (ended() false) or the stream is over (ended()
 //     true: the server closed it, or a read failed; error() says which).
 //     Comment lines (": keep-alive") are not events: comments() counts them.
-//     A field line over Options::max_body_bytes ends the stream (error).
+//     A line or an event over Options::max_body_bytes ends the stream (error).
 //   - Events are parsed as the SSE format says: `id:`, `event:`, `data:`
 //     (several joined with "\n"), one blank line ends an event; a missing
 //     `event:` is "message".

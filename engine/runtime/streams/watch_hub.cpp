@@ -64,11 +64,12 @@ void Watcher::end_locked(const char* event, const std::string& why) {
 bool Watcher::offer(std::uint64_t seq, const std::string& chunk) {
   if (ended_) return true;
   if (replaying_) {
-    if (held_.size() >= buffer_) {
+    if (held_.size() >= buffer_ || held_bytes_ + chunk.size() > kMaxBufferBytes) {
       end_locked("dropped", "too many events while resuming");
       return false;
     }
     held_.emplace_back(seq, chunk);
+    held_bytes_ += chunk.size();
     return true;
   }
   if (last_ && seq <= *last_) return true;  // queued already (a resume's read)
@@ -107,6 +108,7 @@ void WatchHub::replayed(Watcher& w,
     std::lock_guard<std::mutex> lock(w.mu_);
     std::vector<std::pair<std::uint64_t, std::string>> held;
     held.swap(w.held_);
+    w.held_bytes_ = 0;
     w.replaying_ = false;
     for (const auto& [seq, event] : kept) {
       if (!w.filter_.wants(event.domain, event.name)) continue;

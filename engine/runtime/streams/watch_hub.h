@@ -3,7 +3,7 @@
 //
 // A watcher follows one pico, with a filter (domain, type) and the event
 // policy of the channel it came through. It holds what waits for its client
-// as SSE text in a bounded buffer (Options::buffer events): a watcher whose
+// as SSE text in a bounded buffer (Options::buffer events, and 4 MiB): a watcher whose
 // client does not keep up is dropped, its buffer ending with one last event
 // ("event: dropped", with the last id it got, to resume from), so a slow or
 // stuck client never slows a pico, the committer or another watcher. At most
@@ -79,6 +79,7 @@ class Watcher final : public api::Watch {
   std::size_t queued_ = 0;  // events in text_
   bool replaying_ = false;  // live events go to held_
   std::vector<std::pair<std::uint64_t, std::string>> held_;
+  std::size_t held_bytes_ = 0;
   std::optional<std::uint64_t> last_;  // the last event queued
   bool ended_ = false;
   bool woken_ = false;  // a wake is pending (the client has not taken since)
