@@ -98,12 +98,17 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
   }
 
-  // stop(): close now if idle, else after the reply in flight.
+  // stop(): close now if idle or streaming, else after the reply in flight.
   void shutdown() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
-      if (!self->busy_) self->do_close();
+      if (!self->busy_ || self->streaming_) self->do_close();
     });
+  }
+
+  // The engine's Watch has something (WatchSink::wake, any thread): take it on the strand.
+  void wake_stream() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->pull(); });
   }
 
  private:
@@ -198,6 +203,13 @@ class Session : public std::enable_shared_from_this<Session> {
     r.body = req.body();
     r.has_body = req.has_content_length() || req.chunked();
 
+    api::WatchRequest watch;
+    Response refused;
+    if (stream_request(r, &watch, &refused)) {
+      if (!refused.body.empty()) return write(std::move(refused), false);
+      return start_stream(std::move(watch));
+    }
+
     std::weak_ptr<Session> weak = shared_from_this();
     std::shared_ptr<Gate> gate = server_.gate_;
     auto executor = stream_.get_executor();
@@ -216,6 +228,107 @@ class Session : public std::enable_shared_from_this<Session> {
       // answer is a 500), so only the log line is left to write.
       server_.log(std::string("http: request failed: ") + e.what());
     }
+  }
+
+  // ---- streams (http_server.h) ------------------------------------------------------------
+
+  // Wakes the session from an engine thread, through the gate (nothing after stop()).
+  class Sink final : public api::WatchSink {
+   public:
+    Sink(std::weak_ptr<Session> session, std::shared_ptr<Gate> gate)
+        : session_(std::move(session)), gate_(std::move(gate)) {}
+    void wake() override {
+      std::lock_guard<std::mutex> lock(gate_->mutex);
+      if (!gate_->open) return;
+      if (auto s = session_.lock()) s->wake_stream();
+    }
+
+   private:
+    std::weak_ptr<Session> session_;
+    std::shared_ptr<Gate> gate_;
+  };
+
+  void start_stream(api::WatchRequest request) {
+    std::weak_ptr<Session> weak = shared_from_this();
+    std::shared_ptr<Gate> gate = server_.gate_;
+    auto executor = stream_.get_executor();
+    auto sink = std::make_shared<Sink>(weak, gate);
+    server_.engine_.watch(
+        std::move(request), std::move(sink),
+        [weak, gate, executor](api::Result<std::shared_ptr<api::Watch>> r) {
+          std::lock_guard<std::mutex> lock(gate->mutex);
+          auto self = gate->open ? weak.lock() : nullptr;
+          if (!self) {
+            if (r.ok()) r.value()->cancel();
+            return;
+          }
+          net::post(executor, [self, r = std::move(r)]() mutable { self->on_watch(std::move(r)); });
+        });
+  }
+
+  void on_watch(api::Result<std::shared_ptr<api::Watch>> r) {
+    if (!r.ok()) return write(status_response(r.status()), false);
+    watch_ = std::move(r.value());
+    if (closed_ || closing_ || server_.stopping_) return do_close();
+    streaming_ = true;
+    if (server_.options_.log_requests) server_.log(method_ + " " + target_ + " 200 stream");
+    std::string header =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
+    for (const auto& [name, value] : cors_headers()) header += name + ": " + value + "\r\n";
+    header += "\r\n: stream of pico events\n\n";
+    // Streams have their own deadlines (write_deadline_): the stream's timer is off.
+    stream_.expires_never();
+    write_deadline_.emplace(stream_.get_executor());
+    keepalive_.emplace(stream_.get_executor());
+    watch_client();
+    arm_keepalive();
+    send(std::move(header));
+  }
+
+  // The client sends nothing more on a stream: a read that ends says it has gone.
+  void watch_client() {
+    auto chunk = std::make_shared<std::array<char, 512>>();
+    stream_.async_read_some(net::buffer(*chunk),
+                            [self = shared_from_this(), chunk](beast::error_code ec, std::size_t) {
+                              if (ec) return self->do_close();
+                              self->watch_client();
+                            });
+  }
+
+  void arm_keepalive() {
+    keepalive_->expires_after(server_.options_.stream_keepalive);
+    keepalive_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (!self->writing_) self->send(": keep-alive\n\n");
+      self->arm_keepalive();
+    });
+  }
+
+  // Takes what the watch holds and writes it (one write at a time).
+  void pull() {
+    if (!streaming_ || closed_ || writing_ || !watch_) return;
+    bool ended = false;
+    std::string text = watch_->take(&ended);
+    if (ended) stream_ended_ = true;
+    if (!text.empty()) return send(std::move(text));
+    if (stream_ended_) do_close();
+  }
+
+  void send(std::string text) {
+    writing_ = true;
+    auto buf = std::make_shared<std::string>(std::move(text));
+    write_deadline_->expires_after(server_.options_.body_timeout);
+    write_deadline_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->do_close();  // the client stopped reading
+    });
+    net::async_write(stream_, net::buffer(*buf),
+                     [self = shared_from_this(), buf](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
+                       self->write_deadline_->cancel();
+                       if (ec) return self->do_close();
+                       self->pull();
+                     });
   }
 
   void reply_and_close(Response response) {
@@ -298,6 +411,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close() {
     if (closed_) return;
     closed_ = true;
+    if (watch_) watch_->cancel();
+    watch_.reset();
+    if (keepalive_) keepalive_->cancel();
+    if (write_deadline_) write_deadline_->cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
@@ -323,8 +440,14 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr std::size_t kLingerBytes = 1u << 20;
   bool linger_ = false;  // the reply ends the connection after an error
   std::size_t drained_ = 0;
-  bool busy_ = false;     // a request is being handled
-  bool closing_ = false;  // stop(): close after the current reply
+  // A stream (GET /c/:eci/stream): the engine's watch, one write at a time.
+  std::shared_ptr<api::Watch> watch_;
+  std::optional<net::steady_timer> keepalive_, write_deadline_;
+  bool streaming_ = false;
+  bool writing_ = false;
+  bool stream_ended_ = false;  // the watch has ended: close once its text is written
+  bool busy_ = false;          // a request is being handled
+  bool closing_ = false;       // stop(): close after the current reply
   bool closed_ = false;
 };
 

@@ -20,6 +20,16 @@
 // a request. After an error reply the server reads and drops what the client
 // still sends (at most 1 s, 1 MiB) before closing, so the client can read it.
 //
+// Streams (GET /c/:eci/stream, routes.h's stream_request): the session
+// answers with an SSE header (no length: the body runs until the connection
+// closes) and then writes what the engine's Watch holds each time the engine
+// wakes it, one write at a time, from the session's strand; the engine never
+// waits for a client (the Watch's buffer is bounded; a client that falls
+// behind is dropped by the engine). A comment line (": keep-alive") goes out
+// every `stream_keepalive` so proxies keep the connection open. A write that
+// does not finish within `body_timeout` closes the connection; so does the
+// client closing its side. stop() closes streams at once.
+//
 // No exception ends the process: a route that throws is answered 500, a reply
 // that HTTP cannot carry (a header over 64 KiB) becomes a 500, and an I/O
 // thread logs anything else that escapes a handler and goes on.
@@ -55,6 +65,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{30'000};
   // Reading a body / writing a reply.
   std::chrono::milliseconds body_timeout{60'000};
+  // Between two keep-alive comments on an idle stream.
+  std::chrono::milliseconds stream_keepalive{15'000};
   // How long stop() lets in-flight requests finish before it cuts them off.
   std::chrono::milliseconds stop_grace{5'000};
   bool log_requests = false;

@@ -437,4 +437,38 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
   (*reply)(error_response(404, "Cannot " + std::string(request.method) + " " + std::string(path)));
 }
 
+bool stream_request(const Request& request, api::WatchRequest* watch, Response* error) {
+  if (request.method != "GET") return false;
+  const size_t question = request.target.find('?');
+  const std::vector<std::string_view> segments = split_path(request.target.substr(0, question));
+  std::vector<std::string_view> raw;
+  if (!match("/c/:eci/stream", segments, &raw)) return false;
+  if (!decode_uri_component(raw[0], &watch->eci)) {
+    *error = error_response(400, "URIError: Failed to decode param '" + std::string(raw[0]) + "'");
+    return true;
+  }
+  const Value params =
+      parse_query_string(question == std::string_view::npos ? std::string_view()
+                                                            : request.target.substr(question + 1));
+  auto text = [&params](std::string_view name) {
+    const Value* v = params.is_map() ? params.as_map().find(name) : nullptr;
+    return v && v->is_string() ? v->as_string() : std::string();
+  };
+  watch->domain = text("domain");
+  watch->type = text("type");
+  std::string last = text("lastEventId");
+  for (const auto& [name, value] : request.headers) {
+    if (boost::iequals(name, "last-event-id")) last = value;
+  }
+  if (!last.empty()) {
+    std::int64_t id = 0;
+    if (!integer_attr(Value(last), &id) || id < 0) {
+      *error = error_response(400, error_text("Last-Event-ID must be a whole number"));
+      return true;
+    }
+    watch->last_event_id = static_cast<std::uint64_t>(id);
+  }
+  return true;
+}
+
 }  // namespace spime::channels

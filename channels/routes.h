@@ -28,6 +28,10 @@
 //        (engine/runtime/prototypes/prototype_value.h); 404 unknown
 //   POST /api/prototypes/check {"file", "yaml"}  → {"ok": true, "prototypes":
 //        [names]}; 400 {"error": "Error: file:line:col: message"}; loads nothing
+//   GET  /c/:eci/stream[?domain=D&type=T] (spime's own) → Server-Sent Events:
+//        the pico's events (EngineApi::watch), `Last-Event-ID` (header, or
+//        the `lastEventId` parameter) resumes after that id; answered by the
+//        session as a stream (stream_request below), not by dispatch()
 // `.txt`/`.html` answer the (string) value as text/plain or text/html.
 // GET / and /dashboard/...: the dashboard (dashboard_routes.h), asked first.
 // Paths match case-insensitively with an optional trailing slash, parameters
@@ -70,5 +74,10 @@ using Reply = std::function<void(Response)>;
 // calling it, or the route throws before answering, `reply` gets a 500 (the
 // exception still propagates to the caller, which only logs it).
 void dispatch(const Request& request, api::EngineApi& engine, Reply reply);
+
+// Whether `request` is GET /c/:eci/stream: then true with *watch filled, or
+// true with *error set (400: a bad escape, a Last-Event-ID that is not a
+// whole number) to answer instead. False: not a stream; dispatch() it.
+bool stream_request(const Request& request, api::WatchRequest* watch, Response* error);
 
 }  // namespace spime::channels

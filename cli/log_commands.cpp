@@ -6,22 +6,28 @@
 //       "sensor_type", "value", "threshold", "direction", "message",
 //       "device_timestamp", "received"}}], "next": cursor or null}
 //
-// --follow asks again every second and prints the entries newer than the
-// newest it has printed (oldest first, as `tail -f`), until SIGINT or
-// SIGTERM, or for --follow-for seconds. It takes an entry's cursor as its
-// lasting identity: the newest cursor seen marks where the new ones end.
+// --follow watches the collection's live event stream (GET /c/<eci>/stream,
+// filtered to the reports that make entries: esproto:threshold_violation or
+// esproto:battery_level_low) and, when one comes, reads the entries newer
+// than the newest it has printed and prints them (oldest first, as `tail
+// -f`), until SIGINT or SIGTERM, or for --follow-for seconds. A report's
+// entries are durable before its stream event leaves, so nothing is polled.
+// A stream that ends is opened again with its Last-Event-ID (at most
+// kMaxReopens times in a row). It takes an entry's cursor as its lasting
+// identity: the newest cursor seen marks where the new ones end.
 #include <signal.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "channels/client/event_stream.h"
 #include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/engine_client.h"
@@ -33,7 +39,9 @@ namespace spime::cli {
 namespace {
 
 constexpr const char* kCollectionRid = "spimes_collection";
-constexpr auto kPollEvery = std::chrono::seconds(1);
+// How long one wait for the stream lasts (signals and --follow-for are seen in between).
+constexpr auto kStreamWait = std::chrono::milliseconds(250);
+constexpr int kMaxReopens = 5;
 // Pages read back per poll to find where the new entries end.
 constexpr int kMaxPagesPerPoll = 20;
 
@@ -163,11 +171,43 @@ class Log {
     if (!entries.empty()) newest_ = text_at(entries[0], "cursor");
     print_lines(std::vector<json>(entries.rbegin(), entries.rend()), columns_of(function_),
                 a_.client.json);
+    client::Url url;
+    std::string bad;
+    if (!client::parse_url(engine_.url(), &url, &bad)) return usage(bad);
+    client::Options options;
+    options.timeout = std::chrono::milliseconds(10000);
+    client::EventStream stream(url, options);
+    const std::string target =
+        "/c/" + client::url_encode(eci_) + "/stream?domain=esproto&type=" +
+        (std::string(function_) == "battery_alerts" ? "battery_level_low" : "threshold_violation");
+    std::string last_id;
+    int reopens = 0;
+    bool open = false;
     while (!stop_requested && Clock::now() < end) {
-      const auto next_poll = std::min(Clock::now() + kPollEvery, end);
-      while (!stop_requested && Clock::now() < next_poll)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (stop_requested || Clock::now() >= end) break;
+      if (!open) {
+        if (reopens++ >= kMaxReopens) return refused("the event stream keeps ending: " + bad);
+        bad = stream.open(target, last_id);
+        if (!bad.empty()) return refused("cannot watch " + a_.collection + ": " + bad);
+        open = true;
+      }
+      const auto wait = std::min<Clock::duration>(kStreamWait, end - Clock::now());
+      std::optional<client::SseEvent> ev =
+          stream.next(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+      if (!ev) {
+        if (stream.ended()) {
+          bad = stream.error().empty() ? "closed by the engine" : stream.error();
+          open = false;
+        } else {
+          continue;
+        }
+      } else {
+        if (!ev->id.empty()) last_id = ev->id;
+        if (ev->event == "message") reopens = 0;
+        // Several reports may come together: one read for all of them.
+        while (auto more = stream.next(std::chrono::milliseconds(0))) {
+          if (!more->id.empty()) last_id = more->id;
+        }
+      }
       std::vector<json> fresh;
       if (Problem p = newer(&fresh)) return p;
       print_lines(std::vector<json>(fresh.rbegin(), fresh.rend()), columns_of(function_),
@@ -220,7 +260,8 @@ void add_log_command(CLI::App& app, Outcome* out, const char* name, const char* 
       ->type_name("TIME");
   cmd->add_option("--cursor", a->cursor, "start after this entry (the `older:` cursor)")
       ->type_name("CURSOR");
-  cmd->add_flag("--follow", a->follow, "keep asking every second; print new entries as they come");
+  cmd->add_flag("--follow", a->follow,
+                "watch the collection's event stream; print new entries as they come");
   cmd->add_option("--follow-for", a->follow_for, "follow for this long, then stop")
       ->check(CLI::PositiveNumber)
       ->type_name("SECONDS");

@@ -9,16 +9,19 @@
 #include "cli/open_files.h"
 #include "devices/hold.h"
 #include "devices/simulate.h"
+#include "devices/stream_watch.h"
 
 namespace {
 
 using spime::cli::Outcome;
 
 // `spime devices simulate` (devices/simulate.h): the fleet simulator; and
-// `spime devices hold` (devices/hold.h): many keep-alive sensor connections.
+// `spime devices hold` (devices/hold.h): many keep-alive sensor connections;
+// `spime devices watch` (devices/stream_watch.h): many live event streams.
 void add_devices_group(CLI::App& app, Outcome* out) {
   spime::devices::add_devices_commands(app, &out->run);
   spime::devices::add_hold_command(app, &out->run);
+  spime::devices::add_watch_command(app, &out->run);
 }
 
 // The groups of commands, in the order `spime --help` lists them.

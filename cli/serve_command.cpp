@@ -97,6 +97,20 @@ const NumberOption kNumbers[] = {
      [](const ServeOptions& o) -> long {
        return static_cast<long>(o.engine.http_max_response_bytes);
      }},
+    {"--max-watchers", "N", 0, 1000000, "live event streams open at once (then 503)",
+     [](ServeOptions* o, long n) { o->engine.max_watchers = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.max_watchers); }},
+    {"--watcher-buffer", "N", 1, 1000000, "events a stream holds for a slow client (then dropped)",
+     [](ServeOptions* o, long n) { o->engine.watcher_buffer = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.watcher_buffer); }},
+    {"--stream-keepalive-ms", "MS", 10, 3600000, "between keep-alive comments on a quiet stream",
+     [](ServeOptions* o, long n) { o->http.stream_keepalive = std::chrono::milliseconds(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.http.stream_keepalive.count());
+     }},
+    {"--pico-log-max-count", "N", 1, 1000000, "episodes each pico's log keeps",
+     [](ServeOptions* o, long n) { o->engine.pico_log_max_count = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_log_max_count); }},
     {"--manual-clock", "START_MS", 0, 8640000000000000L,
      "tests only: the clock stands still at START_MS (ms since the epoch; 0: now) until "
      "POST /api/clock moves it",
@@ -260,6 +274,12 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   cmd->add_flag(
       "--no-metrics", [o](std::int64_t) { o->engine.metrics = false; },
       "keep no metrics (GET /metrics answers 503): for measuring their cost");
+  cmd->add_option_function<std::string>(
+         "--pico-logs", [o](const std::string& v) { o->engine.pico_logs = v == "on"; },
+         "keep each pico's episode log (the UI's Logging tab, live streams)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str("on")
+      ->type_name("on|off");
   cmd->add_flag(
       "--caf-default-polling", [o](std::int64_t) { o->engine.quick_idle_workers = false; },
       "CAF's own idle polling, for comparisons (BENCHMARKS.md)");

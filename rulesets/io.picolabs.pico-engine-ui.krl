@@ -13,7 +13,16 @@
 
    The parent and children boxes hold UI ECIs, not family ECIs, read from
    what this pico keeps (no cross-pico query while answering).
-   Not as the reference: `logs` answers [] (spime keeps no per-pico log).
+   `logs` answers the pico's episode log (ctx:logs, engine/runtime/logs/
+   episode_log.h) grouped by transaction as the reference's Logging tab reads
+   it, newest first: [{"txnId", "time", "header", "entries": [lines]}]. Not as
+   the reference: queries are not logged; optional arguments `eid` (one
+   transaction), `type` ("domain:name" or "name") and `hideUi` (true: leave
+   out the UI's own traffic: engine_ui events and whatever came in on this UI
+   channel, as the reference's users asked, its issue #536) filter it. Event
+   engine_ui:pico_logs {"on": false} turns the pico's log off (true: on); the
+   UI channel's policy stays the reference's, so it comes through another
+   channel (the owner's, a client channel).
 */
 ruleset io.picolabs.pico-engine-ui {
   meta {
@@ -124,8 +133,43 @@ ruleset io.picolabs.pico-engine-ui {
         "rulesets": ctx:rulesets }
     }
 
-    logs = function() {
-      []
+    logs = function(eid, type, hideUi) {
+      hide = hideUi == true || hideUi == "true";
+      header = function(ev) {
+        attrs = (ev{["data", "attrs"]} || {}).delete("_headers");
+        <<EVENT #{ev{"eci"}} #{ev{"domain"}}:#{ev{"name"}} #{attrs.encode()}>>
+      }
+      details = function(e) {
+        msg = e{"msg"};
+        msg == "txnQueued" => header(e{["txn", "event"]}) |
+        msg == "event added to schedule" => e{"event"}.encode() |
+        msg == "rule selected" => e{"rid"} + " : " + e{"rule_name"} |
+        e{"level"} == "klog" => e{"val"}.encode() |
+        msg == "directive" => e{"name"} + " " + e{"options"}.encode() |
+        msg == "txnError" => e{"error"} |
+        ""
+      }
+      line = function(e) {
+        e{"time"}.split("T")[1] + " [" + e{"level"}.uc() + "] " + e{"msg"} + " " + details(e)
+      }
+      byTxn = ctx:logs().collect(function(e) { e{"txnId"} });
+      byTxn.keys()
+        .map(function(k) {
+          episode = byTxn{k};
+          ev = episode.head(){["txn", "event"]};
+          { "txnId": k,
+            "time": episode.head(){"time"},
+            "header": header(ev),
+            "entries": episode.map(line),
+            "eci": ev{"eci"},
+            "type": ev{"domain"} + ":" + ev{"name"} }
+        })
+        .filter(function(g) {
+          (eid.isnull() || g{"txnId"} == eid) &&
+          (type.isnull() || g{"type"} == type || g{"type"}.split(":")[1] == type) &&
+          (not hide || (g{"eci"} != uiECI() && g{"type"}.split(":")[0] != "engine_ui"))
+        })
+        .reverse()
     }
   }
 
@@ -228,6 +272,14 @@ ruleset io.picolabs.pico-engine-ui {
   rule del_channel {
     select when engine_ui del_channel
     ctx:delChannel(event:attrs{"eci"})
+  }
+
+  // The pico's episode log on or off (logs/episode_log.h reads ent:pico_logs).
+  rule pico_logs {
+    select when engine_ui pico_logs
+    always {
+      ent:pico_logs := not (event:attrs{"on"} == false || event:attrs{"on"} == "false")
+    }
   }
 
   rule testing_eci {

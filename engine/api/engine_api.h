@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -108,6 +109,42 @@ struct PrototypeCheck {
   std::string yaml;
 };
 
+// A live stream of one pico's events (/c/:eci/stream): the events its episode
+// log keeps (runtime/logs/episode_log.h), as Server-Sent Events.
+struct WatchRequest {
+  std::string eci;
+  std::string domain;  // only events of this domain ("": any)
+  std::string type;    // only events of this name ("": any)
+  // Last-Event-ID: first the kept events numbered after it, then live ones.
+  std::optional<std::uint64_t> last_event_id;
+};
+
+// What the HTTP layer gives a watch: told when the watch has something to
+// take or has ended. wake() is called from any engine thread (the committer's
+// included), must return at once and never block: post to the connection's
+// strand and call Watch::take() there.
+class WatchSink {
+ public:
+  virtual ~WatchSink() = default;
+  virtual void wake() = 0;
+};
+
+// A watch in progress, held by the HTTP layer. Thread-safe.
+class Watch {
+ public:
+  virtual ~Watch() = default;
+  // What waits, as SSE text ("id: N\ndata: {...}\n\n" per event; the text
+  // may be empty), and whether the watch is over: then the text ends with a
+  // last event saying why ("event: dropped" for a watcher that fell too far
+  // behind, "event: end" when the engine stops while the connection is
+  // still served; `spime serve` stops its HTTP server first, which just
+  // closes the connection) and the connection closes
+  // once it is written.
+  virtual std::string take(bool* ended) = 0;
+  // The client is gone: the engine forgets the watch. Idempotent.
+  virtual void cancel() = 0;
+};
+
 class EngineApi {
  public:
   virtual ~EngineApi() = default;
@@ -163,6 +200,20 @@ class EngineApi {
   virtual void check_prototype(PrototypeCheck check, Done<std::vector<std::string>> done) {
     (void)check;
     done(Status::unavailable("this engine has no prototypes"));
+  }
+
+  // Watches pico events through channel `eci` (/c/:eci/stream): the
+  // channel's query policy must allow the query io.picolabs.pico-engine-ui
+  // `logs` (a stream shows part of what that query shows), and its event
+  // policy bounds which events are shown. kNotFound for an unknown ECI,
+  // kPermissionDenied when the policy refuses, kUnavailable beyond the
+  // engine's watcher limit. `done` gets the Watch once it is registered;
+  // the sink is woken when there is something to take.
+  virtual void watch(WatchRequest request, std::shared_ptr<WatchSink> sink,
+                     Done<std::shared_ptr<Watch>> done) {
+    (void)request;
+    (void)sink;
+    done(Status::unavailable("this engine has no streams"));
   }
 
   // Test-only: moves the engine's clock when it is a manual one (`spime serve

@@ -16,6 +16,7 @@
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/boot/bootstrap.h"
 #include "engine/runtime/boot/schema_upgrade.h"
+#include "engine/runtime/logs/pico_log.h"
 #include "engine/runtime/metrics/metrics.h"
 #include "engine/runtime/metrics/readings.h"
 #include "engine/runtime/outbound/outbox.h"
@@ -27,6 +28,7 @@
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/engine_services.h"
+#include "engine/runtime/streams/watch_hub.h"
 #include "engine/runtime/timers/schedule_timer.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
@@ -72,6 +74,8 @@ class EngineImpl {
   // After the store (destroyed before it: its workers delete records).
   std::unique_ptr<Outbox> outbox;
   std::unique_ptr<ScheduleTimer> timer;
+  std::shared_ptr<WatchHub> hub;
+  EpisodeLogOptions episodes;
   std::string root_pico_id, owner_eci, ui_eci;
 
   std::atomic<bool> stopping{false};
@@ -313,10 +317,15 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
       options.max_active_picos,
       [m](const std::shared_ptr<PicoSlot>&) { return spawn_pico_executor(*m->system, *m->actors); },
       [m] { return m->store->committer().durable_seq(); });
+  m->hub =
+      std::make_shared<WatchHub>(WatchHub::Options{options.max_watchers, options.watcher_buffer});
+  m->episodes.enabled = options.pico_logs;
+  m->episodes.max_count = options.pico_log_max_count;
+  m->episodes.max_age_ms = options.pico_log_max_age.count();
   m->actors = std::make_unique<PicoActors>(
       PicoRuntime{*m->store, *m->registry, *m->services, m->channels, *m->picos, m->post_commit,
                   options.pico_queue_limit, [m](const std::string& l) { m->log(l); },
-                  m->outbox.get()},
+                  m->outbox.get(), m->episodes, m->hub.get()},
       IoPool::Options{options.io_threads, options.http_timeout, options.http_max_response_bytes});
   m->services->set_actors(m->actors.get());
 
@@ -366,6 +375,8 @@ void Engine::request_stop() {
 void Engine::shutdown() {
   EngineImpl& m = *impl_;
   if (m.stopping.exchange(true)) return;
+  // Watchers end first: their connections close while the rest stops.
+  m.hub->close_all();
   request_stop();
   if (m.timer) m.timer->stop();
   {
@@ -551,6 +562,45 @@ void Engine::clock(api::ClockRequest request, Done<std::int64_t> done) {
   });
 }
 
+void Engine::watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
+                   Done<std::shared_ptr<api::Watch>> done) {
+  EngineImpl* m = impl_.get();
+  if (m->stopping.load()) return done(Status::unavailable("engine shutting down"));
+  // Whoever may read the pico's logs may watch its events (engine_api.h).
+  Admission a = admit_query(
+      m->channels, *m->store,
+      api::QueryRequest{request.eci, std::string(kEngineUiRid), "logs", krl::Value(krl::Map())});
+  if (!a.status.is_ok()) return m->refuse(a, done);
+  Watcher::Filter filter{request.domain, request.type, a.channel->event_policy};
+  auto added =
+      m->hub->add(a.channel->pico_id, std::move(filter), std::move(sink), request.last_event_id);
+  if (!added.ok()) return done(added.status());
+  std::shared_ptr<Watcher> w = added.value();
+  done(std::shared_ptr<api::Watch>(w));
+  if (!request.last_event_id) return;
+  // The kept episodes after the client's last one: a range read, off the caller's (I/O) thread.
+  const std::uint64_t after = *request.last_event_id;
+  m->system->spawn([m, w, after](caf::event_based_actor* self) {
+    const std::int64_t oldest = m->clock->now_ms() - m->episodes.max_age_ms;
+    std::vector<std::pair<std::uint64_t, EpisodeEvent>> kept;
+    for (StoredEpisode& e : read_episodes(*m->store, w->pico_id(), after,
+                                          m->episodes.max_count + kMaxDropsPerAppend, oldest)) {
+      EpisodeEvent ev;
+      if (episode_event(e.value, &ev)) kept.emplace_back(e.seq, std::move(ev));
+    }
+    m->hub->replayed(*w, kept);
+    self->quit();
+  });
+}
+
+size_t Engine::watchers() const {
+  return impl_->hub->size();
+}
+
+std::uint64_t Engine::dropped_watchers() const {
+  return impl_->hub->dropped();
+}
+
 void Engine::ui_context(Done<api::UiContext> done) {
   // The root's UI channel, as the reference; the owner's channel when there is none.
   done(api::UiContext{kVersion, impl_->ui_eci.empty() ? impl_->owner_eci : impl_->ui_eci});
@@ -571,7 +621,10 @@ void Engine::metrics(Done<std::string> done) {
   // caller's (I/O) thread.
   m->system->spawn([m, tracked](caf::event_based_actor* self) {
     self->quit();
-    tracked(m->metrics->text(read_readings(*m->picos, *m->store, m->outbox.get())));
+    Readings r = read_readings(*m->picos, *m->store, m->outbox.get());
+    r.stream_watchers = m->hub->size();
+    r.stream_watchers_dropped = m->hub->dropped();
+    tracked(m->metrics->text(r));
   });
 }
 

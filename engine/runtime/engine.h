@@ -100,6 +100,16 @@ struct EngineOptions {
   // meta:engineConfig{"strictSubscriptionPolicies"}); false: allow-all, as
   // the reference.
   bool strict_subscription_policies = false;
+  // Per-pico episode logs (logs/episode_log.h): on, and how many episodes
+  // and how old each pico keeps (`spime serve --pico-logs on|off`).
+  bool pico_logs = true;
+  size_t pico_log_max_count = 200;
+  std::chrono::milliseconds pico_log_max_age{12 * 3600 * 1000};
+  // Live streams (/c/:eci/stream, streams/watch_hub.h): at most this many
+  // watchers at once (then 503), each holding at most `watcher_buffer`
+  // events for its client before it is dropped.
+  size_t max_watchers = 1000;
+  size_t watcher_buffer = 256;
   // The engine's one clock (timers/clock.h): event times, time:now(), when
   // schedules are due, flush and outbox times. Null: the system clock. A
   // ManualClock (tests, `spime serve --manual-clock`) stands still until
@@ -180,6 +190,11 @@ class Engine final : public api::EngineApi {
   void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
   void metrics(api::Done<std::string> done) override;
   void http_replied(int status) override;
+  void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
+             api::Done<std::shared_ptr<api::Watch>> done) override;
+  // Watchers now, and those dropped for not keeping up since the start.
+  std::size_t watchers() const;
+  std::uint64_t dropped_watchers() const;
 
  private:
   explicit Engine(std::unique_ptr<EngineImpl> impl);

@@ -27,6 +27,8 @@ constexpr std::string_view kOutbox = "o/";
 constexpr std::string_view kDelivered = "d/";
 constexpr std::string_view kLogEntry = "l/";
 constexpr std::string_view kLogKey = "x/";
+constexpr std::string_view kEpisode = "g/";
+constexpr std::string_view kEpisodeState = "n/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -169,7 +171,8 @@ bool parse_child(std::string_view key, std::string* pico_id, std::string* child_
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
   return {pico_channel_prefix(pico_id), child_prefix(pico_id),        installation_prefix(pico_id),
           entvar_prefix(pico_id),       entvar_entry_prefix(pico_id), rule_state_prefix(pico_id),
-          delivered_prefix(pico_id),    log_prefix(pico_id),          log_key_prefix(pico_id)};
+          delivered_prefix(pico_id),    log_prefix(pico_id),          log_key_prefix(pico_id),
+          episode_prefix(pico_id),      episode_state(pico_id)};
 }
 
 std::string ruleset(std::string_view rid) {
@@ -327,6 +330,23 @@ bool parse_log_entry(std::string_view key, std::string* pico_id, std::string* ri
   std::string number;
   if (!split(key, kLogEntry, 4, {pico_id, rid, log, &number})) return false;
   return parse_padded(number, seq);
+}
+
+std::string episode(std::string_view pico_id, uint64_t seq) {
+  std::string key = build(kEpisode, {pico_id}, {"pico id"}, true);
+  append_padded(&key, seq);
+  return key;
+}
+std::string episode_prefix(std::string_view pico_id) {
+  return build(kEpisode, {pico_id}, {"pico id"}, true);
+}
+bool parse_episode(std::string_view key, std::string* pico_id, uint64_t* seq) {
+  std::string number;
+  if (!split(key, kEpisode, 2, {pico_id, &number})) return false;
+  return parse_padded(number, seq);
+}
+std::string episode_state(std::string_view pico_id) {
+  return build(kEpisodeState, {pico_id}, {"pico id"}, true);
 }
 
 std::string log_key(std::string_view pico_id, std::string_view rid, std::string_view log,

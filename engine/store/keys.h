@@ -67,6 +67,15 @@
 //   x/<pico><sep><rid><sep><log><sep><key>
 //                                 the number of the entry appended to that log with unique key
 //                                 <key> (decimal); erased with its entry
+//   g/<pico><sep><seq>            one episode of a pico's own log (what one event did: received,
+//                                 rules selected and fired, klog/log lines, directives, errors;
+//                                 runtime/logs/episode_log.h); <seq> is 20 zero-padded decimal
+//                                 digits of the pico's episode number (no gaps), so a pico's
+//                                 episodes sort in the order they happened and a stream resumes
+//                                 from one by a range read
+//   n/<pico><sep>                 the state of that log: its head and next number (value:
+//                                 runtime/logs/log_records.h's meta, as JSON), written in the
+//                                 batch of each episode
 #pragma once
 
 #include <cstdint>
@@ -106,7 +115,8 @@ std::string child_prefix(std::string_view pico_id);  // all children of one pico
 bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci);
 
 // Every prefix whose keys belong to one pico alone (channel index, children, installations,
-// entity variables, select-when states, accepted deliveries, logs and their key index): erasing
+// entity variables, select-when states, accepted deliveries, logs and their key index, the
+// episode log and its state): erasing
 // them and p/<pico> and the pico's c/<eci> records removes the pico.
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id);
 
@@ -181,6 +191,12 @@ std::string log_key(std::string_view pico_id, std::string_view rid, std::string_
                     std::string_view key);
 std::string log_key_prefix(std::string_view pico_id);                        // one pico
 std::string log_key_prefix(std::string_view pico_id, std::string_view rid);  // pico + rid
+
+// ---- a pico's episode log (runtime/logs/episode_log.h) ---------------------------------------
+std::string episode(std::string_view pico_id, uint64_t seq);
+std::string episode_prefix(std::string_view pico_id);  // one pico
+bool parse_episode(std::string_view key, std::string* pico_id, uint64_t* seq);
+std::string episode_state(std::string_view pico_id);
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no

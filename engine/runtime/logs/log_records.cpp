@@ -53,12 +53,17 @@ krl::Value encode_meta(const LogMeta& m) {
 }
 
 std::string encode_entry(const LogEntry& e) {
-  std::string out = std::to_string(e.time_ms);
+  return encode_entry_text(e.time_ms, e.key, krl::encode_json(e.value));
+}
+
+std::string encode_entry_text(std::int64_t time_ms, std::string_view key, std::string_view json) {
+  std::string out = std::to_string(time_ms);
+  out.reserve(out.size() + key.size() + json.size() + 8);
   out += ' ';
-  out += std::to_string(e.key.size());
+  out += std::to_string(key.size());
   out += ' ';
-  out += e.key;
-  out += krl::encode_json(e.value);
+  out += key;
+  out += json;
   return out;
 }
 

@@ -55,6 +55,8 @@ struct LogEntry {
 };
 
 std::string encode_entry(const LogEntry& e);
+// The same for an entry whose value is already JSON text (`json`, as encode_json writes it).
+std::string encode_entry_text(std::int64_t time_ms, std::string_view key, std::string_view json);
 // False when `text` is not an entry this module wrote.
 bool decode_entry(std::string_view text, LogEntry* out);
 // Only the time of an encoded entry (no JSON parsed); false as decode_entry.

@@ -65,8 +65,10 @@ std::uint64_t first_at(LogStorage& s, std::string_view log, std::uint64_t lo, st
 
 }  // namespace
 
-AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, std::int64_t now_ms,
-                        const AppendOptions& options) {
+namespace {
+
+AppendResult append(LogStorage& s, std::string_view log, const krl::Value* entry, std::string* json,
+                    std::int64_t now_ms, const AppendOptions& options) {
   LogMeta m = load(s, log);
   if (!options.key.empty()) {
     if (std::optional<std::uint64_t> at = s.read_key(log, options.key);
@@ -79,7 +81,9 @@ AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, s
   const std::uint64_t seq = m.next++;
   m.last_ms = t;
   if (m.head == seq) m.head_ms = t;  // the log was empty: this entry is its head
-  s.write_entry(log, seq, log_records::encode_entry(LogEntry{t, options.key, std::move(entry)}));
+  s.write_entry(log, seq,
+                entry ? log_records::encode_entry(LogEntry{t, options.key, *entry})
+                      : log_records::encode_entry_text(t, options.key, *json));
   if (!options.key.empty()) {
     s.write_key(log, options.key, seq);
     m.keyed = true;
@@ -102,6 +106,18 @@ AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, s
   }
   s.set_meta(log, log_records::encode_meta(m));
   return AppendResult{true, seq};
+}
+
+}  // namespace
+
+AppendResult log_append(LogStorage& s, std::string_view log, krl::Value entry, std::int64_t now_ms,
+                        const AppendOptions& options) {
+  return append(s, log, &entry, nullptr, now_ms, options);
+}
+
+AppendResult log_append_json(LogStorage& s, std::string_view log, std::string json,
+                             std::int64_t now_ms, const AppendOptions& options) {
+  return append(s, log, nullptr, &json, now_ms, options);
 }
 
 RangeResult log_range(LogStorage& s, std::string_view log, const RangeQuery& q,

@@ -97,6 +97,11 @@ struct RangeResult {
 };
 
 // Entries older than the log's age limit are never returned, dropped or not.
+// The same with the entry already encoded as JSON (`json`: encode_json's text, which the
+// caller vouches for): no krl::Value is built on a hot path (a pico's episode log).
+AppendResult log_append_json(LogStorage& s, std::string_view log, std::string json,
+                             std::int64_t now_ms, const AppendOptions& options);
+
 RangeResult log_range(LogStorage& s, std::string_view log, const RangeQuery& q,
                       std::int64_t now_ms);
 

@@ -120,6 +120,11 @@ void add_readings(const Readings& r, std::vector<prom::MetricFamily>* out) {
   out->push_back(gauge("spime_commit_queue_limit_batches",
                        "Transactions the group committer holds at most (then 503).",
                        as_double(r.commit_queue_limit)));
+  out->push_back(gauge("spime_stream_watchers", "Open event streams (GET /c/<eci>/stream).",
+                       as_double(r.stream_watchers)));
+  out->push_back(counter("spime_stream_watchers_dropped_total",
+                         "Event streams closed for not keeping up, since the start.",
+                         as_double(r.stream_watchers_dropped)));
   if (r.has_outbox) {
     out->push_back(gauge("spime_outbox_capacity_events",
                          "Events for other engines the outbox holds at most (then 503).",

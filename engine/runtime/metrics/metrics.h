@@ -36,6 +36,8 @@ struct Readings {
   std::size_t inbox_max_messages = 0;  // in the fullest one
   std::size_t commit_queue_batches = 0;
   std::size_t commit_queue_limit = 0;
+  std::size_t stream_watchers = 0;            // open event streams
+  std::uint64_t stream_watchers_dropped = 0;  // closed for not keeping up
 
   struct OutboxDestination {
     std::string host;

@@ -6,6 +6,7 @@
 
 #include "engine/krl/error.h"
 #include "engine/runtime/channel/attrs_schema.h"
+#include "engine/runtime/logs/episode_log.h"
 #include "engine/runtime/modules/runtime_modules.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/pico/transaction.h"
@@ -588,6 +589,20 @@ Value del_pico(EvalContext& ctx, const BoundArgs& a) {
   return Value();
 }
 
+// ctx:logs() (the reference's getPicoLogs): this pico's kept episodes
+// (logs/episode_log.h) as the reference's log entries, oldest first. Reads
+// what is committed: a query sees the episodes of every event answered before it.
+constexpr std::size_t kMaxLogEpisodes = 1000;
+Value logs(EvalContext& ctx, const BoundArgs&) {
+  RuntimeHost& h = H(ctx, "ctx:logs");
+  Array out;
+  for (const StoredEpisode& e :
+       newest_episodes(h.pico().store(), h.pico().id(), kMaxLogEpisodes, 0)) {
+    reference_entries(e, &out);
+  }
+  return Value(std::move(out));
+}
+
 }  // namespace
 
 const krl::Module& ctx_module() {
@@ -612,6 +627,7 @@ const krl::Module& ctx_module() {
           {"channelsTagged", {"tags"}, channels_tagged},
           {"rulesets", {}, rulesets, K::Function, true},
           {"registeredURL", {"rid"}, registered_url},
+          {"logs", {}, logs},
           {"newPico", {"rulesets"}, new_pico, K::Action},
           {"delPico", {"eci"}, del_pico, K::Action},
           {"newChannel",

@@ -51,7 +51,13 @@ void run_entry(RuntimeHost& host, const RuntimeHost::Entry& entry, krl::EvalCont
     }
     if (r.state_changed) host.set_rule_state(entry.rid, rules[i].name, r.new_state);
     if (!r.selected) continue;
+    if (host.episode) {
+      host.episode->rule_selected(host.now_ms(), entry.rid, rules[i].name);
+    }
     krl::RuleOutcome out = instance->run_rule(i, r.bindings, ctx);
+    if (host.episode) {
+      host.episode->rule_ran(host.now_ms(), out.fired);
+    }
     bool last = host.take_last() || out.last;
     if (last) break;
   }
@@ -73,6 +79,28 @@ bool take_schedule_entry(RuntimeHost& host, const ScheduleFiring& f) {
   return true;
 }
 
+// klog's text is "<message> <value as JSON>": the value is the longest suffix after a space
+// that is JSON (a message may hold spaces; the value's text never ends before the end).
+void record_log(EpisodeRecorder& episode, RuntimeHost& host, krl::LogLevel level,
+                const std::string& text) {
+  const std::int64_t now = host.now_ms();
+  const std::string& rid = host.current_rid();
+  const std::string& rule = host.current_rule();
+  if (level != krl::LogLevel::Info) {
+    return episode.line(now, level_name(level), text, {{"rid", rid}, {"rule_name", rule}});
+  }
+  for (size_t sp = text.find(' '); sp != std::string::npos; sp = text.find(' ', sp + 1)) {
+    Value v;
+    std::string err;
+    if (krl::parse_json(std::string_view(text).substr(sp + 1), &v, &err)) {
+      return episode.line(now, "klog", std::string_view(text).substr(0, sp),
+                          {{"rid", rid}, {"rule_name", rule}}, "val",
+                          std::string_view(text).substr(sp + 1));
+    }
+  }
+  episode.line(now, "klog", text, {{"rid", rid}, {"rule_name", rule}});
+}
+
 // An evaluation the engine interrupted (it is stopping): not the rules' fault, and nothing of it
 // is written; the sender may try again (an outbox does, on 503).
 api::Status interrupted_status() {
@@ -82,13 +110,19 @@ api::Status interrupted_status() {
 }  // namespace
 
 EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services,
-                       Transaction& txn) {
+                       Transaction& txn, EpisodeRecorder* episode) {
   EventOutcome out;
   RuntimeHost host(pico, services, txn, nullptr);
   krl::EvalContext ctx;
   ctx.limits = services.limits();
   ctx.interrupt = services.interrupt();
   ctx.host = &host;
+  host.episode = episode;
+  if (episode) {
+    ctx.log = [episode, &host](krl::LogLevel level, const std::string& text) {
+      record_log(*episode, host, level, text);
+    };
+  }
   krl::CurrentEvent first;
   first.eci = event.eci;
   first.eid = event.eid;
@@ -98,6 +132,7 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
   first.time_ms = event.time_ms;
   try {
     if (event.firing && !take_schedule_entry(host, *event.firing)) return out;  // removed
+    if (episode) record_scheduled(*episode, first, host.now_ms(), /*with_attrs=*/false);
     for (std::string& rid : host.installed_rids()) host.add_to_schedule(std::move(rid), first);
     while (!host.schedule.empty()) {
       RuntimeHost::Entry entry = std::move(host.schedule.front());

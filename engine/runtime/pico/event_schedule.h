@@ -86,8 +86,11 @@ struct EventOutcome {
   std::vector<std::pair<std::pair<std::string, std::string>, krl::Value>> entvars;
 };
 
+// `episode` (optional): where the schedule's episode lines go (logs/episode_log.h):
+// the events added to the schedule, each rule selected and whether it fired, klog and
+// `log` output. The caller adds the rest (directives, errors, the end).
 EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& services,
-                       Transaction& txn);
+                       Transaction& txn, EpisodeRecorder* episode = nullptr);
 
 // `query.args`: the query's arguments by name (from the request or ctx:query).
 api::Result<krl::Value> run_query(PicoState& pico, const QueryCall& query, Services& services,

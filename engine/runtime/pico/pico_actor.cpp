@@ -11,6 +11,7 @@
 #include "engine/runtime/pico/post_commit.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/runtime/streams/watch_hub.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
@@ -287,10 +288,14 @@ void PicoActors::refresh_instances(PicoSlot& slot) {
 // ---- running messages -----------------------------------------------------------------------
 
 void PicoActors::finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
-                        std::function<void(const Status&)> reply) {
+                        std::function<void(const Status&)> reply,
+                        std::optional<Published> published) {
   rt_.store.committer().when_durable(
-      seq, [this, outgoing = std::move(outgoing), reply = std::move(reply)](
-               bool ok, const std::string& error) mutable {
+      seq, [this, outgoing = std::move(outgoing), reply = std::move(reply),
+            published = std::move(published)](bool ok, const std::string& error) mutable {
+        if (ok && published && rt_.hub) {
+          rt_.hub->publish(published->pico_id, published->seq, published->event);
+        }
         if (ok && !outgoing.empty()) rt_.post_commit.run(outgoing);
         if (reply) reply(ok ? Status::ok() : Status::internal("commit failed: " + error));
       });
@@ -374,6 +379,84 @@ DeliveryLog PicoActors::delivery_log(PicoSlot& slot, const std::string& key) {
   return log;
 }
 
+// ---- episodes -------------------------------------------------------------------------------
+
+namespace {
+
+EpisodeEvent episode_event_of(const IncomingEvent& e) {
+  return EpisodeEvent{e.eid,
+                      e.eci,
+                      e.domain,
+                      e.name,
+                      e.attrs.is_map() ? krl::encode_json(e.attrs) : std::string("{}"),
+                      e.time_ms};
+}
+
+}  // namespace
+
+bool PicoActors::keeps_episode(PicoState& state, const IncomingEvent& event) const {
+  if (!rt_.episodes.enabled) return false;
+  if (const ChannelRecord* c = state.channel(event.eci)) {
+    for (const std::string& tag : c->tags) {
+      if (tag == kNoLogsTag) return false;
+    }
+  }
+  static const std::string ui_rid(kEngineUiRid), setting(kPicoLogsVar);
+  if (state.installation(kEngineUiRid)) {
+    const krl::Value& on = state.ent(ui_rid, setting);
+    if (on.is_bool() && !on.as_bool()) return false;
+  }
+  return true;
+}
+
+std::optional<PicoActors::Published> PicoActors::add_episode(PicoState& state,
+                                                             const IncomingEvent& event,
+                                                             const EventOutcome& out,
+                                                             EpisodeRecorder& rec,
+                                                             Transaction& txn) {
+  const std::int64_t now = rt_.services.now_ms();
+  for (const krl::Value& d : out.directives) {
+    if (!d.is_map()) continue;
+    const krl::Value* name = d.as_map().find("name");
+    const krl::Value* options = d.as_map().find("options");
+    rec.line(now, "debug", "directive",
+             {{"name", name && name->is_string() ? name->as_string() : std::string()}}, "options",
+             options ? krl::encode_json(*options) : std::string("{}"));
+  }
+  if (out.user_error) rec.line(now, "error", *out.user_error);
+  rec.done(now);
+  EpisodeEvent e = episode_event_of(event);
+  std::uint64_t seq = append_episode(rt_.store, state.id(), state.episodes(), rt_.episodes, now,
+                                     episode_json(e, rec), txn.batch);
+  if (!rt_.hub) return std::nullopt;
+  return Published{state.id(), seq, std::move(e)};
+}
+
+std::uint64_t PicoActors::write_failed_episode(PicoSlot& slot, PicoState& state,
+                                               const IncomingEvent& event, const Status& failure,
+                                               EpisodeRecorder& rec) {
+  // Interrupted by a stop, or refused for room: nothing of it is kept.
+  if (failure.code() == Status::Code::kUnavailable) return 0;
+  const std::int64_t now = rt_.services.now_ms();
+  rec.line(now, "error", "txnError", {{"error", failure.message()}});
+  rec.done(now);
+  EpisodeEvent e = episode_event_of(event);
+  store::WriteBatch batch;
+  std::uint64_t seq = append_episode(rt_.store, state.id(), state.episodes(), rt_.episodes, now,
+                                     episode_json(e, rec), batch);
+  std::uint64_t commit = rt_.store.committer().try_submit(std::move(batch));
+  if (commit == 0) {
+    // The committer is full: this episode is lost; the log's state is read again.
+    state.episodes() = EpisodeLogState{};
+    return 0;
+  }
+  slot.last_seq.store(commit);
+  std::optional<Published> published;
+  if (rt_.hub) published = Published{state.id(), seq, std::move(e)};
+  finish(commit, {}, nullptr, std::move(published));
+  return commit;
+}
+
 void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
   logging::Scope log_scope(slot.id, m.event.eid);  // log lines name the pico and the event
   Transaction txn;
@@ -400,9 +483,12 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
               " was accepted before: answered, not run again");
     }
   }
+  std::optional<Published> published;
   if (state && !repeat) {
     const bool flagged = slot.wants_io.load(std::memory_order_relaxed);
-    out = runtime::run_event(*state, m.event, rt_.services, txn);
+    std::optional<EpisodeRecorder> episode;
+    if (keeps_episode(*state, m.event)) episode.emplace();
+    out = runtime::run_event(*state, m.event, rt_.services, txn, episode ? &*episode : nullptr);
     if (!out.status.is_ok() && retry_on_pool(slot, flagged, txn)) {
       return requeue(slot, PicoMessage(std::move(m)));
     }
@@ -412,7 +498,14 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
       delivered.remember(delivery.id);
       txn.batch.put(delivery_key, delivery_records::encode_record(delivered));
     }
+    if (episode && out.status.is_ok()) {
+      published = add_episode(*state, m.event, out, *episode, txn);
+    }
     s = out.status.is_ok() ? submit(slot, txn) : out.status;
+    if (!s.is_ok()) published.reset();
+    if (episode && !out.status.is_ok()) {
+      txn.depend_on(write_failed_episode(slot, *state, m.event, out.status, *episode));
+    }
     if (s.is_ok() && !delivery_key.empty()) {
       slot.pending_deliveries[delivery_key] = {std::move(delivered), slot.last_seq.load()};
     }
@@ -430,18 +523,20 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
       api::EventResult{m.event.eid, krl::Value(std::move(out.directives))});
   // A failed schedule's transaction is dropped (created picos and all); its
   // answer still waits for what it read.
-  finish(txn.depends_on, s.is_ok() ? std::move(txn.outgoing) : std::vector<OutgoingEvent>{},
-         [s, result, value = std::move(value), done = std::move(m.done),
-          query_done = std::move(m.query_done)](const Status& durable) {
-           const Status& failed = !s.is_ok() ? s : durable;
-           if (!failed.is_ok()) {
-             if (done) done(failed);
-             if (query_done) query_done(failed);
-             return;
-           }
-           if (done) done(std::move(*result));
-           if (query_done && value) query_done(*value);
-         });
+  finish(
+      txn.depends_on, s.is_ok() ? std::move(txn.outgoing) : std::vector<OutgoingEvent>{},
+      [s, result, value = std::move(value), done = std::move(m.done),
+       query_done = std::move(m.query_done)](const Status& durable) {
+        const Status& failed = !s.is_ok() ? s : durable;
+        if (!failed.is_ok()) {
+          if (done) done(failed);
+          if (query_done) query_done(failed);
+          return;
+        }
+        if (done) done(std::move(*result));
+        if (query_done && value) query_done(*value);
+      },
+      std::move(published));
 }
 
 void PicoActors::run_query(PicoSlot& slot, RunQuery& m) {
@@ -499,15 +594,23 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   own.depend_on(slot->last_seq.load());
   IncomingEvent in{
       ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), rt_.services.now_ms()};
-  EventOutcome out = runtime::run_event(*state, in, rt_.services, own);
+  std::optional<EpisodeRecorder> episode;
+  if (keeps_episode(*state, in)) episode.emplace();
+  EventOutcome out =
+      runtime::run_event(*state, in, rt_.services, own, episode ? &*episode : nullptr);
   caller.depend_on(own.depends_on);
-  if (!out.status.is_ok()) return out.status;
+  if (!out.status.is_ok()) {
+    if (episode) caller.depend_on(write_failed_episode(*slot, *state, in, out.status, *episode));
+    return out.status;
+  }
+  std::optional<Published> published;
+  if (episode) published = add_episode(*state, in, out, *episode, own);
   Status s = submit(*slot, own);
   if (!s.is_ok()) return s;
   caller.has_lasting_effects = true;
   caller.depend_on(own.depends_on);
   WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};
-  finish(own.depends_on, std::move(own.outgoing), nullptr);
+  finish(own.depends_on, std::move(own.outgoing), nullptr, std::move(published));
   if (ev.with_query) {
     auto v =
         runtime::run_query(*state, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args},

@@ -62,6 +62,12 @@
 // (it never blocks the worker) and the calling pico's message is retried on
 // the pool as above.
 //
+// Episodes: every event a pico runs leaves one in the pico's log
+// (logs/episode_log.h), in the event's own batch (a failed event's in a
+// batch of its own, which the failure's answer waits for), unless the
+// engine, the pico or the channel turned them off; once durable, the episode
+// goes to the watch hub's watchers (streams/watch_hub.h).
+//
 // Who may call: post() from any thread; drain() only from the pico's
 // executor or the I/O pool; nested_*() and hold() only from a thread running
 // a schedule.
@@ -145,6 +151,10 @@ struct PicoRuntime {
   std::function<void(const std::string&)> log;
   // Events for other engines: their records go into the sending batch (submit()).
   class Outbox* outbox = nullptr;
+  // Each event's episode (logs/episode_log.h): kept in the event's batch, and
+  // published to the hub's watchers once durable (null: no streams).
+  EpisodeLogOptions episodes{};
+  class WatchHub* hub = nullptr;
 };
 
 class PicoActors {
@@ -172,9 +182,18 @@ class PicoActors {
   // answers its current state: for ctx:delPico.
   api::Result<PicoState*> hold(Transaction& caller, const std::string& pico_id);
 
-  // Answers `reply` once `seq` is durable, after delivering `outgoing` (post-commit).
+  // An episode to publish to the watchers once its batch is durable.
+  struct Published {
+    std::string pico_id;
+    std::uint64_t seq = 0;
+    EpisodeEvent event;
+  };
+
+  // Answers `reply` once `seq` is durable, after delivering `outgoing` and
+  // publishing `published` (post-commit).
   void finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
-              std::function<void(const api::Status&)> reply);
+              std::function<void(const api::Status&)> reply,
+              std::optional<Published> published = std::nullopt);
 
  private:
   class RunLock;
@@ -197,6 +216,16 @@ class PicoActors {
   // channel changes to the table and the index. kUnavailable when the committer is full (the
   // slot's state, which holds the transaction's writes, is dropped).
   api::Status submit(PicoSlot& slot, Transaction& txn);
+  // Whether `event`'s episode is kept (the engine's switch, the channel's tag, the pico's setting).
+  bool keeps_episode(PicoState& state, const IncomingEvent& event) const;
+  // After a successful schedule: its episode joins `txn`'s batch.
+  std::optional<Published> add_episode(PicoState& state, const IncomingEvent& event,
+                                       const EventOutcome& out, EpisodeRecorder& rec,
+                                       Transaction& txn);
+  // After a failed one (its transaction dropped): its episode in a batch of its own. Answers
+  // that batch's commit number (0: none), which the failure's answer waits for.
+  std::uint64_t write_failed_episode(PicoSlot& slot, PicoState& state, const IncomingEvent& event,
+                                     const api::Status& failure, EpisodeRecorder& rec);
 
   PicoRuntime rt_;
   IoPool io_;  // last: its threads stop first

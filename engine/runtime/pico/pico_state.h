@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/krl/program.h"
+#include "engine/runtime/logs/episode_log.h"
 #include "engine/runtime/records/entity_records.h"
 #include "engine/runtime/records/records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
@@ -153,6 +154,10 @@ class PicoState {
   void prune_pending_raw(std::uint64_t durable_seq);
   size_t pending_raw_size() const { return pending_raw_.size(); }
 
+  // The state of the pico's episode log (logs/episode_log.h), read from the
+  // store at its first append after a load.
+  EpisodeLogState& episodes() { return episodes_; }
+
  private:
   PicoState() = default;
   std::string id_;
@@ -196,6 +201,7 @@ class PicoState {
     std::uint64_t seq = 0;             // 0: not submitted yet
   };
   std::map<std::string, PendingRaw, std::less<>> pending_raw_;
+  EpisodeLogState episodes_;
 };
 
 // The per-rule select-when machines of an installation whose `instance` and

@@ -8,7 +8,9 @@
 //                    records were written in the same batch (outbound/outbox.h,
 //                    staged by PicoActors::submit), so they are durable now and
 //                    the outbox starts posting them;
-//   later            live streams.
+//   live streams     not an observer: each pico's episode is handed to the
+//                    watch hub (streams/watch_hub.h) by PicoActors::finish,
+//                    on the same committer thread, once its batch is durable.
 //
 // Every observer sees every event and handles the ones that are its own
 // (local: no host; remote: a host). Observers run on the committer thread (or inline, on the

@@ -139,6 +139,7 @@ void RuntimeHost::raise_event(krl::RaisedEvent ev) {
   // cleanEvent: attributes are a map (anything else becomes {}), of what JSON can carry.
   e.attrs = ev.attrs.is_map() ? krl::json_clean(ev.attrs) : Value(Map());
   e.time_ms = services_.now_ms();
+  if (episode) record_scheduled(*episode, e, e.time_ms);
   std::vector<std::string> rids;
   if (ev.for_rid) {
     rids.push_back(*ev.for_rid);
@@ -227,7 +228,36 @@ const krl::CurrentEvent* RuntimeHost::current_event() const {
   return event_;
 }
 
-void RuntimeHost::log(krl::LogLevel, std::string_view, const std::string&) {}
+const char* level_name(krl::LogLevel level) {
+  switch (level) {
+    case krl::LogLevel::Debug:
+      return "debug";
+    case krl::LogLevel::Info:
+      return "info";
+    case krl::LogLevel::Warn:
+      return "warn";
+    case krl::LogLevel::Error:
+      return "error";
+  }
+  return "info";
+}
+
+void record_scheduled(EpisodeRecorder& episode, const krl::CurrentEvent& e, std::int64_t now_ms,
+                      bool with_attrs) {
+  Map event{{"eci", Value(e.eci)},
+            {"domain", Value(e.domain)},
+            {"name", Value(e.type)},
+            {"time", Value(static_cast<double>(e.time_ms))}};
+  if (with_attrs) event.set("data", Value(Map{{"attrs", e.attrs}}));
+  episode.scheduled(now_ms, krl::encode_json(Value(std::move(event))));
+}
+
+void RuntimeHost::log(krl::LogLevel level, std::string_view rid, const std::string& message) {
+  if (episode) {
+    episode->line(services_.now_ms(), level_name(level), message,
+                  {{"rid", rid}, {"rule_name", rule_}});
+  }
+}
 
 std::int64_t RuntimeHost::now_ms() {
   return services_.now_ms();

@@ -134,6 +134,9 @@ class RuntimeHost : public krl::Host {
   // (its batch and channel changes).
   void commit();
 
+  // Where this schedule's episode is recorded (logs/episode_log.h); null: not recorded.
+  EpisodeRecorder* episode = nullptr;
+
   krl::Array directives;
   std::vector<ScheduledEntry> raised;
   // The message of the first `error error` (declare_event_error), if any.
@@ -166,6 +169,13 @@ class RuntimeHost : public krl::Host {
  public:
   const PicoRecord& record() const { return pico_.record(); }
 };
+
+// The episode line of an event added to the schedule (the incoming one, each raised one).
+// Without attrs for the incoming event: the episode holds them once (episode_log.h).
+void record_scheduled(EpisodeRecorder& episode, const krl::CurrentEvent& e, std::int64_t now_ms,
+                      bool with_attrs = true);
+// "debug", "info", "warn" or "error".
+const char* level_name(krl::LogLevel level);
 
 // Throws KrlError when `v` holds a function, action or regexp anywhere
 // (entity variables are stored as JSON).
