@@ -207,12 +207,27 @@ struct HttpClient::Impl {
         result = ec;
         return;
       }
-      http::async_read(*stream, buffer, parser,
-                       [&](beast::error_code rec, std::size_t) { result = rec; });
+      read_answer(parser, [&](beast::error_code rec) { result = rec; });
     });
     run();
     *started = parser.got_some() || buffer.size() > 0;
     return result;
+  }
+
+  // Reads an answer into `parser`: its header first, then the body. A
+  // Content-Length over max_body_bytes is http::error::body_limit before any
+  // of the body is read: Boost 1.74's parser misses it when header and body
+  // come in one read, as a whole-message async_read does.
+  template <class Done>
+  void read_answer(http::response_parser<http::string_body>& parser, Done done) {
+    http::async_read_header(
+        *stream, buffer, parser, [this, &parser, done](beast::error_code ec, std::size_t) {
+          if (!ec && parser.content_length() && *parser.content_length() > options.max_body_bytes)
+            ec = http::error::body_limit;
+          if (ec || parser.is_done()) return done(ec);
+          http::async_read(*stream, buffer, parser,
+                           [done](beast::error_code rec, std::size_t) { done(rec); });
+        });
   }
 
   void prepare(http::response_parser<http::string_body>& parser) const {
@@ -341,8 +356,7 @@ Response HttpClient::read_response() {
   impl_->prepare(parser);
   beast::error_code result;
   impl_->stream->expires_after(impl_->options.timeout);
-  http::async_read(*impl_->stream, impl_->buffer, parser,
-                   [&result](beast::error_code ec, std::size_t) { result = ec; });
+  impl_->read_answer(parser, [&result](beast::error_code ec) { result = ec; });
   impl_->run();
   if (result) {
     out.error = impl_->describe(result);

@@ -129,7 +129,7 @@ TEST_CASE("a keep-alive connection the server closed is reopened once", "[client
   CHECK(s.engine.last().method == "event_wait");
 }
 
-TEST_CASE("answers over the body cap are refused; the base path is put first", "[client]") {
+TEST_CASE("answers over the body cap are refused — the base path is put first", "[client]") {
   Server s;
   spime::client::Options options;
   options.max_body_bytes = 10;

@@ -258,7 +258,7 @@ TEST_CASE("http:post autoraise raises http:post with the response and the label"
   CHECK(must_query(f.server, f.pico, "it.http", "raised").size() == 1);
 }
 
-TEST_CASE("http: statuses are answers; transport problems are errors", "[integration][http]") {
+TEST_CASE("http: statuses are answers — transport problems are errors", "[integration][http]") {
   Fixture f;
   json r = f.resp("get", {{"url", f.web.url("/missing")}});
   CHECK(r.at("status_code") == 404);

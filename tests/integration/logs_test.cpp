@@ -130,7 +130,7 @@ TEST_CASE("logs: a key appends once, even from 8 clients racing with the same ke
   CHECK(keys["x/"] == kKeys + 1);
 }
 
-TEST_CASE("logs: retention by count keeps the newest; clear drops everything",
+TEST_CASE("logs: retention by count keeps the newest — clear drops everything",
           "[integration][logs]") {
   SpimeServer s;
   std::string eci = logging_pico(s);

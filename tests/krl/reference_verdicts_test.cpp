@@ -150,7 +150,7 @@ TEST_CASE("reference: the __testing query describes queries and events", "[eval]
       R"({"queries":[{"name":"joke"}],"event":[{"domain":"say","name":"hello","attrs":["name"]}]})");
 }
 
-TEST_CASE("reference: any domain compiles; unknown ones fail when run", "[check][reference]") {
+TEST_CASE("reference: any domain compiles — unknown ones fail when run", "[check][reference]") {
   // An action or function of a module the compiler does not know: the
   // reference resolves `domain:name` only when it runs.
   const std::string src = R"(ruleset a {

@@ -58,7 +58,7 @@ TEST_CASE("cron: every second, strictly after, on whole seconds", "[cron]") {
   CHECK(every.next_after(-1500) == -1000);
 }
 
-TEST_CASE("cron: every five minutes; a time on the boundary is not next", "[cron]") {
+TEST_CASE("cron: every five minutes — a time on the boundary is not next", "[cron]") {
   CronSpec five = spec("*/5 * * * *");
   CHECK(five.next_after(utc(2024, 3, 10, 10, 3, 17)) == utc(2024, 3, 10, 10, 5));
   CHECK(five.next_after(utc(2024, 3, 10, 10, 5)) == utc(2024, 3, 10, 10, 10));

@@ -259,7 +259,7 @@ TEST_CASE("a page of 25 reads about 25 entries, with 100 or 100,000 in the log")
   }
 }
 
-TEST_CASE("a page is one range read; entries missing under it cost one more each way") {
+TEST_CASE("a page is one range read — entries missing under it cost one more each way") {
   RangeMemoryLogStorage s;
   for (int i = 0; i < 1000; ++i) log_append(s, "v", Value(i), 1000 + i, {});
   RangeResult r = log_range(s, "v", {}, 0);

@@ -53,7 +53,7 @@ TEST_CASE("events are POSTed as JSON to the reference URL", "[remote]") {
   CHECK(got[1].body == "{}");
 }
 
-TEST_CASE("statuses: 2xx accepted; 408, 429, 5xx retried; other refusals final", "[remote]") {
+TEST_CASE("statuses: 2xx accepted — 408, 429, 5xx retried — other refusals final", "[remote]") {
   CHECK(classify_status(200) == Kind::kAccepted);
   CHECK(classify_status(202) == Kind::kAccepted);
   CHECK(classify_status(299) == Kind::kAccepted);

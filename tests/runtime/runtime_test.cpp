@@ -224,7 +224,7 @@ TEST_CASE("ESProto router and device", "[runtime]") {
   CHECK(out.outgoing[0].host.empty());
 }
 
-TEST_CASE("select-when state persists; ctx channels commit with the schedule", "[runtime]") {
+TEST_CASE("select-when state persists — ctx channels commit with the schedule", "[runtime]") {
   Engine e;
   e.add("mem://s", R"(ruleset s {
     meta { shares chans }

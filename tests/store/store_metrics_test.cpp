@@ -55,7 +55,7 @@ TEST_CASE("committer: the observer sees every group, its size and its write time
   for (auto t : times) CHECK(t >= 2ms);
 }
 
-TEST_CASE("store: its options carry the observer; stats read RocksDB's properties", "[store]") {
+TEST_CASE("store: its options carry the observer — stats read RocksDB's properties", "[store]") {
   st::TempDir tmp;
   std::atomic<size_t> observed{0};
   Store::Options options;

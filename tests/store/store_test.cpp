@@ -295,7 +295,7 @@ TEST_CASE("store: erase_prefix removes a key family, later ops of the batch stil
         "a");
 }
 
-TEST_CASE("store: RocksDB options over the defaults; an unknown one fails the open", "[store]") {
+TEST_CASE("store: RocksDB options over the defaults — an unknown one fails the open", "[store]") {
   st::TempDir tmp;
   Store::Options tuned;
   tuned.rocksdb_options = "max_bytes_for_level_base=16777216;stats_dump_period_sec=30";
@@ -331,7 +331,7 @@ bool dynamic_levels_on_disk(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("store: dynamic level sizes for new directories; an old one keeps its setting",
+TEST_CASE("store: dynamic level sizes for new directories — an old one keeps its setting",
           "[store]") {
   st::TempDir fresh;
   { st::open_ok(fresh.path()); }
