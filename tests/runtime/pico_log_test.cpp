@@ -182,6 +182,32 @@ TEST_CASE("retention by age drops old entries and hides them from ranges") {
   CHECK(log_range(s, "v", q, 5000).entries.empty());
 }
 
+TEST_CASE("a log held at its count reads its head's age on one append in kAgeCheckEvery") {
+  MemoryLogStorage s;
+  AppendOptions o;
+  o.max_count = 10;
+  o.max_age_ms = 1000;
+  for (int i = 0; i < 10; ++i) log_append(s, "v", Value(i), 1000 + i, o);
+  // At its count: each append drops the head by count; the age of the new
+  // head is read on one append in kAgeCheckEvery, not on each.
+  s.entry_reads = 0;
+  const int appends = static_cast<int>(kAgeCheckEvery) * 8;
+  for (int i = 0; i < appends; ++i) log_append(s, "v", Value(i), 1100 + i, o);
+  CHECK(s.entry_reads <= 8 + 1);
+  CHECK(log_count(s, "v") == 10);
+  // Entries past the age limit are still dropped, at most kAgeCheckEvery appends late,
+  // and no reader ever sees them.
+  for (int i = 0; i < 5; ++i) log_append(s, "v", Value(i), 5000 + i, o);
+  RangeQuery q;
+  q.limit = 1000;
+  CHECK(log_range(s, "v", q, 5004).entries.size() == 5);
+  for (int i = 5; i < static_cast<int>(kAgeCheckEvery) + 5; ++i) {
+    log_append(s, "v", Value(i), 5000 + i, o);
+  }
+  CHECK(log_count(s, "v") == 10);
+  CHECK(s.entries.size() == 10);
+}
+
 TEST_CASE("a key makes an append happen once, and goes with its entry") {
   MemoryLogStorage s;
   AppendOptions o;

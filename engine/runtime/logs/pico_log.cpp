@@ -90,11 +90,17 @@ AppendResult append(LogStorage& s, std::string_view log, const krl::Value* entry
   }
   m.max_count = options.max_count;
   m.max_age_ms = options.max_age_ms;
+  bool dropped_by_count = false;
   for (std::size_t dropped = 0; dropped < kMaxDropsPerAppend && m.head < seq; ++dropped) {
     bool too_many = m.max_count && m.size() > *m.max_count;
     bool too_old = false;
     if (!too_many && m.max_age_ms) {
       // The head's time is kept in the state: read once per head, not per append.
+      // While the count keeps the log bounded (it just dropped the head), the
+      // age is checked on one append in kAgeCheckEvery only: a log at its
+      // count would otherwise read its new head on every append. Readers
+      // never see an entry past the age limit, dropped or not.
+      if (m.head_ms == 0 && dropped_by_count && seq % kAgeCheckEvery != 0) break;
       if (m.head_ms == 0) {
         std::optional<std::int64_t> ht = time_of(s, log, m.head);
         m.head_ms = ht ? *ht : 0;
@@ -102,6 +108,7 @@ AppendResult append(LogStorage& s, std::string_view log, const krl::Value* entry
       too_old = m.head_ms == 0 || m.head_ms < t - *m.max_age_ms;
     }
     if (!too_many && !too_old) break;
+    dropped_by_count = dropped_by_count || too_many;
     drop_head(s, log, &m);
   }
   s.set_meta(log, log_records::encode_meta(m));

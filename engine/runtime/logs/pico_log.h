@@ -8,8 +8,9 @@
 //    kMaxDropsPerAppend of the oldest entries per append (one point read each:
 //    the dropped entry's key when the log is keyed, the next head's time when
 //    it has an age limit; the head's time is kept in the state, so an append
-//    that drops nothing reads nothing), so keeping up costs O(1) amortized
-//    and nothing rewrites the log;
+//    that drops nothing reads nothing, and a log held at its count reads its
+//    new head's time on one append in kAgeCheckEvery only), so keeping up
+//    costs O(1) amortized and nothing rewrites the log;
 //  * range of L entries: one range read of L consecutive entries (one
 //    iterator seek and L steps in RocksDB: their keys are adjacent), plus
 //    about 2·log2(N) point reads of entry times when `since`/`until` (or an
@@ -61,6 +62,8 @@ class LogStorage {
 };
 
 inline constexpr std::size_t kMaxDropsPerAppend = 8;
+// A log at its count limit checks its head's age on one append in this many.
+inline constexpr std::uint64_t kAgeCheckEvery = 16;
 inline constexpr std::size_t kMaxRangeLimit = 1000;
 
 struct AppendOptions {
