@@ -89,91 +89,113 @@ prom::ClientMetric sample(double value, prom::MetricType type,
   return m;
 }
 
-prom::MetricFamily gauge(const char* name, const char* help, double value) {
-  prom::MetricFamily f = family(name, help, prom::MetricType::Gauge);
-  f.metric.push_back(sample(value, prom::MetricType::Gauge));
-  return f;
-}
+// One figure read at scrape time: a row of the tables below.
+struct Scalar {
+  const char* name;
+  const char* help;
+  prom::MetricType type;
+  double (*read)(const Readings&);
+};
 
-prom::MetricFamily counter(const char* name, const char* help, double value) {
-  prom::MetricFamily f = family(name, help, prom::MetricType::Counter);
-  f.metric.push_back(sample(value, prom::MetricType::Counter));
-  return f;
-}
+constexpr prom::MetricType kGauge = prom::MetricType::Gauge;
+constexpr prom::MetricType kCounter = prom::MetricType::Counter;
 
-double as_double(std::uint64_t v) {
+template <class T>
+constexpr double as_double(T v) {
   return static_cast<double>(v);
 }
 
+// The engine's states.
+constexpr Scalar kEngineScalars[] = {
+    {"spime_active_picos", "Picos with their actor (and state) in memory.", kGauge,
+     [](const Readings& r) { return as_double(r.active_picos); }},
+    {"spime_pico_inbox_messages", "Events and queries waiting in the inboxes of all active picos.",
+     kGauge, [](const Readings& r) { return as_double(r.inbox_messages); }},
+    {"spime_pico_inbox_max_messages",
+     "Events and queries waiting in the fullest inbox of an active pico.", kGauge,
+     [](const Readings& r) { return as_double(r.inbox_max_messages); }},
+    {"spime_commit_queue_batches", "Transactions waiting for the group committer.", kGauge,
+     [](const Readings& r) { return as_double(r.commit_queue_batches); }},
+    {"spime_commit_queue_limit_batches",
+     "Transactions the group committer holds at most (then 503).", kGauge,
+     [](const Readings& r) { return as_double(r.commit_queue_limit); }},
+    {"spime_stream_watchers", "Open event streams (GET /c/<eci>/stream).", kGauge,
+     [](const Readings& r) { return as_double(r.stream_watchers); }},
+    {"spime_stream_watchers_dropped_total",
+     "Event streams closed for not keeping up, since the start.", kCounter,
+     [](const Readings& r) { return as_double(r.stream_watchers_dropped); }},
+};
+
+// The outbox in all, when the engine has one.
+constexpr Scalar kOutboxScalars[] = {
+    {"spime_outbox_capacity_events",
+     "Events for other engines the outbox holds at most (then 503).", kGauge,
+     [](const Readings& r) { return as_double(r.outbox_capacity); }},
+    {"spime_outbox_events", "Events waiting for other engines, in all.", kGauge,
+     [](const Readings& r) { return as_double(r.outbox_waiting); }},
+    {"spime_outbox_delivered_total", "Events other engines accepted, since the engine started.",
+     kCounter, [](const Readings& r) { return as_double(r.outbox_delivered); }},
+    {"spime_outbox_dropped_total",
+     "Events other engines refused for good, since the engine started.", kCounter,
+     [](const Readings& r) { return as_double(r.outbox_dropped); }},
+};
+
+// RocksDB's properties (store.h, Store::Stats).
+constexpr Scalar kStoreScalars[] = {
+    {"spime_rocksdb_estimated_keys",
+     "RocksDB's estimate of the keys in the store (rocksdb.estimate-num-keys).", kGauge,
+     [](const Readings& r) { return as_double(r.store_estimated_keys); }},
+    {"spime_rocksdb_block_cache_usage_bytes",
+     "Bytes held by RocksDB's block cache (rocksdb.block-cache-usage).", kGauge,
+     [](const Readings& r) { return as_double(r.store_block_cache_usage_bytes); }},
+    {"spime_rocksdb_block_cache_capacity_bytes",
+     "The size of RocksDB's block cache (rocksdb.block-cache-capacity).", kGauge,
+     [](const Readings& r) { return as_double(r.store_block_cache_capacity_bytes); }},
+    {"spime_rocksdb_memtable_bytes",
+     "Bytes in RocksDB's memtables (rocksdb.cur-size-all-mem-tables).", kGauge,
+     [](const Readings& r) { return as_double(r.store_memtable_bytes); }},
+    {"spime_rocksdb_pending_compaction_bytes",
+     "Bytes RocksDB estimates compaction must rewrite "
+     "(rocksdb.estimate-pending-compaction-bytes).",
+     kGauge, [](const Readings& r) { return as_double(r.store_pending_compaction_bytes); }},
+    {"spime_rocksdb_live_sst_bytes",
+     "Bytes of the store's live SST files (rocksdb.live-sst-files-size).", kGauge,
+     [](const Readings& r) { return as_double(r.store_live_sst_bytes); }},
+    {"spime_rocksdb_running_compactions",
+     "Compactions running now (rocksdb.num-running-compactions).", kGauge,
+     [](const Readings& r) { return as_double(r.store_running_compactions); }},
+};
+
+template <std::size_t N>
+void add_scalars(const Scalar (&table)[N], const Readings& r,
+                 std::vector<prom::MetricFamily>* out) {
+  for (const Scalar& row : table) {
+    prom::MetricFamily f = family(row.name, row.help, row.type);
+    f.metric.push_back(sample(row.read(r), row.type));
+    out->push_back(std::move(f));
+  }
+}
+
 void add_readings(const Readings& r, std::vector<prom::MetricFamily>* out) {
-  out->push_back(gauge("spime_active_picos", "Picos with their actor (and state) in memory.",
-                       as_double(r.active_picos)));
-  out->push_back(gauge("spime_pico_inbox_messages",
-                       "Events and queries waiting in the inboxes of all active picos.",
-                       as_double(r.inbox_messages)));
-  out->push_back(gauge("spime_pico_inbox_max_messages",
-                       "Events and queries waiting in the fullest inbox of an active pico.",
-                       as_double(r.inbox_max_messages)));
-  out->push_back(gauge("spime_commit_queue_batches",
-                       "Transactions waiting for the group committer.",
-                       as_double(r.commit_queue_batches)));
-  out->push_back(gauge("spime_commit_queue_limit_batches",
-                       "Transactions the group committer holds at most (then 503).",
-                       as_double(r.commit_queue_limit)));
-  out->push_back(gauge("spime_stream_watchers", "Open event streams (GET /c/<eci>/stream).",
-                       as_double(r.stream_watchers)));
-  out->push_back(counter("spime_stream_watchers_dropped_total",
-                         "Event streams closed for not keeping up, since the start.",
-                         as_double(r.stream_watchers_dropped)));
+  add_scalars(kEngineScalars, r, out);
   if (r.has_outbox) {
-    out->push_back(gauge("spime_outbox_capacity_events",
-                         "Events for other engines the outbox holds at most (then 503).",
-                         as_double(r.outbox_capacity)));
-    out->push_back(gauge("spime_outbox_events", "Events waiting for other engines, in all.",
-                         as_double(r.outbox_waiting)));
-    out->push_back(counter("spime_outbox_delivered_total",
-                           "Events other engines accepted, since the engine started.",
-                           as_double(r.outbox_delivered)));
-    out->push_back(counter("spime_outbox_dropped_total",
-                           "Events other engines refused for good, since the engine started.",
-                           as_double(r.outbox_dropped)));
+    add_scalars(kOutboxScalars, r, out);
     prom::MetricFamily waiting = family("spime_outbox_waiting_events",
                                         "Events waiting for one destination (host, shortened eci).",
-                                        prom::MetricType::Gauge);
+                                        kGauge);
     prom::MetricFamily oldest =
         family("spime_outbox_oldest_age_seconds",
                "Age of the oldest event waiting for one destination (host, shortened eci).",
-               prom::MetricType::Gauge);
+               kGauge);
     for (const Readings::OutboxDestination& d : r.outbox) {
       std::vector<prom::ClientMetric::Label> labels{{"host", d.host}, {"eci", d.eci}};
-      waiting.metric.push_back(sample(as_double(d.waiting), prom::MetricType::Gauge, labels));
-      oldest.metric.push_back(sample(d.oldest_age_seconds, prom::MetricType::Gauge, labels));
+      waiting.metric.push_back(sample(as_double(d.waiting), kGauge, labels));
+      oldest.metric.push_back(sample(d.oldest_age_seconds, kGauge, labels));
     }
     out->push_back(std::move(waiting));
     out->push_back(std::move(oldest));
   }
-  out->push_back(gauge("spime_rocksdb_estimated_keys",
-                       "RocksDB's estimate of the keys in the store (rocksdb.estimate-num-keys).",
-                       as_double(r.store_estimated_keys)));
-  out->push_back(gauge("spime_rocksdb_block_cache_usage_bytes",
-                       "Bytes held by RocksDB's block cache (rocksdb.block-cache-usage).",
-                       as_double(r.store_block_cache_usage_bytes)));
-  out->push_back(gauge("spime_rocksdb_block_cache_capacity_bytes",
-                       "The size of RocksDB's block cache (rocksdb.block-cache-capacity).",
-                       as_double(r.store_block_cache_capacity_bytes)));
-  out->push_back(gauge("spime_rocksdb_memtable_bytes",
-                       "Bytes in RocksDB's memtables (rocksdb.cur-size-all-mem-tables).",
-                       as_double(r.store_memtable_bytes)));
-  out->push_back(gauge("spime_rocksdb_pending_compaction_bytes",
-                       "Bytes RocksDB estimates compaction must rewrite "
-                       "(rocksdb.estimate-pending-compaction-bytes).",
-                       as_double(r.store_pending_compaction_bytes)));
-  out->push_back(gauge("spime_rocksdb_live_sst_bytes",
-                       "Bytes of the store's live SST files (rocksdb.live-sst-files-size).",
-                       as_double(r.store_live_sst_bytes)));
-  out->push_back(gauge("spime_rocksdb_running_compactions",
-                       "Compactions running now (rocksdb.num-running-compactions).",
-                       as_double(r.store_running_compactions)));
+  add_scalars(kStoreScalars, r, out);
 }
 
 }  // namespace
