@@ -180,13 +180,12 @@ void add_readings(const Readings& r, std::vector<prom::MetricFamily>* out) {
   add_scalars(kEngineScalars, r, out);
   if (r.has_outbox) {
     add_scalars(kOutboxScalars, r, out);
-    prom::MetricFamily waiting = family("spime_outbox_waiting_events",
-                                        "Events waiting for one destination (host, shortened eci).",
-                                        kGauge);
-    prom::MetricFamily oldest =
-        family("spime_outbox_oldest_age_seconds",
-               "Age of the oldest event waiting for one destination (host, shortened eci).",
-               kGauge);
+    prom::MetricFamily waiting =
+        family("spime_outbox_waiting_events",
+               "Events waiting for one destination (host, shortened eci).", kGauge);
+    prom::MetricFamily oldest = family(
+        "spime_outbox_oldest_age_seconds",
+        "Age of the oldest event waiting for one destination (host, shortened eci).", kGauge);
     for (const Readings::OutboxDestination& d : r.outbox) {
       std::vector<prom::ClientMetric::Label> labels{{"host", d.host}, {"eci", d.eci}};
       waiting.metric.push_back(sample(as_double(d.waiting), kGauge, labels));
