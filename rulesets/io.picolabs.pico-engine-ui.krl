@@ -23,13 +23,25 @@
    engine_ui:pico_logs {"on": false} turns the pico's log off (true: on); the
    UI channel's policy stays the reference's, so it comes through another
    channel (the owner's, a client channel).
+
+   Ours: `entvars` answers the pico's entity variables, every ruleset's, for
+   the dashboard (ctx:entityVariables, engine/runtime/modules/
+   ctx_entity_variables.h): {"rulesets": [{"rid", "variables": [{"name",
+   "value"} or {"name", "truncated": true, "json", "bytes"}]}], "more", ...},
+   bounded (optional arguments `maxVariables`, at most 256, and
+   `maxValueBytes`, at most 16384). It is the owner's alone: entity variables
+   may hold secrets (tokens, keys), and the UI channel's ECI is handed to
+   whoever draws the tree (a parent's box names its children's), so
+   UI_QUERY_POLICY keeps the reference's list and leaves it out; the owner's
+   channel and the dashboard's own channel (which allow every query) reach it,
+   as they already reach everything through the testing tab.
 */
 ruleset io.picolabs.pico-engine-ui {
   meta {
     version "0.0.0"
     name "pico-engine-ui"
     description "The ruleset the engine UI and its clients talk to on every pico"
-    shares box, uiECI, pico, logs, testingECI, name, familyECI
+    shares box, uiECI, pico, logs, testingECI, name, familyECI, entvars
   }
   global {
     UI_EVENT_POLICY = {
@@ -170,6 +182,10 @@ ruleset io.picolabs.pico-engine-ui {
           (not hide || (g{"eci"} != uiECI() && g{"type"}.split(":")[0] != "engine_ui"))
         })
         .reverse()
+    }
+
+    entvars = function(maxVariables, maxValueBytes) {
+      ctx:entityVariables(maxVariables, maxValueBytes)
     }
   }
 

@@ -2,7 +2,8 @@
 // the URL's hash:
 //   #/                    the overview: the engine, its collections
 //   #/pico/<uiEci>[/tab]  a pico (pico.js): Collection, Device, About,
-//                         Rulesets, Channels, Subscriptions, Logs, Testing
+//                         Rulesets, Channels, Subscriptions, Entity
+//                         variables, Logs, Testing
 import * as api from "./api.js";
 import { h, fill, table, errorBox } from "./dom.js";
 import { loadTree, each, isCollection, isDevice, MAX_PICOS } from "./tree.js";

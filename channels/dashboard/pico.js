@@ -1,7 +1,8 @@
 // A pico's page: a tab per view. Collection and Device come first on the
 // picos that have spimes_collection or esproto_device; About, Rulesets,
 // Channels, Subscriptions, Logs and Testing are on every pico (what the
-// reference's UI shows of a pico, read from the same queries).
+// reference's UI shows of a pico, read from the same queries), and Entity
+// variables (the UI ruleset's `entvars`, ours, on the dashboard's channel).
 import * as api from "./api.js";
 import { h, fill, table, json, when, errorBox, errorText } from "./dom.js";
 import { isCollection, isDevice, path } from "./tree.js";
@@ -19,6 +20,7 @@ export function tabsOf(node) {
     ["rulesets", "Rulesets"],
     ["channels", "Channels"],
     ["subscriptions", "Subscriptions"],
+    ["entvars", "Entity variables"],
     ["logs", "Logs"],
     ["testing", "Testing"]
   );
@@ -48,7 +50,7 @@ export function picoView(app, node, tab) {
     body.append(v.el);
     stop = v.stop;
   } else {
-    const panels = { about, rulesets, channels, subscriptions, logs, testing };
+    const panels = { about, rulesets, channels, subscriptions, entvars, logs, testing };
     panels[tab](app, node, body).catch((e) => body.append(errorBox(e)));
   }
   return { el, stop };
@@ -195,6 +197,41 @@ async function subscriptions(app, node, body) {
     table(headers, rows(inbound)),
     h("h4", "Outbound (pending)"),
     table(headers, rows(outbound))
+  );
+}
+
+// ---- Entity variables (the UI ruleset's `entvars`, owner-only: asked on the dashboard's channel) --
+
+async function entvars(app, node, body) {
+  const answer = await api.query(await api.dashboardEci(node.eci), api.UI_RID, "entvars");
+  const groups = (answer && answer.rulesets) || [];
+  const value = (v) => {
+    if (!v.truncated) return h("pre.json", JSON.stringify(v.value, null, 2));
+    const of = typeof v.bytes === "number" ? ` of ${v.bytes.toLocaleString()}` : "";
+    return [
+      h("span.badge.warn.truncated", `truncated: first ${(answer.maxValueBytes || 0).toLocaleString()}${of} bytes`),
+      h("pre.json", `${v.json}…`),
+    ];
+  };
+  fill(
+    body,
+    h(
+      "div.entvars",
+      groups.length ? null : h("p.muted", "No entity variables."),
+      groups.map((g) =>
+        h(
+          "section.entvars-rid",
+          { dataset: { rid: g.rid } },
+          h("h4", h("code", g.rid)),
+          table(
+            ["Name", "Value"],
+            (g.variables || []).map((v) => [h("code.entvar-name", v.name), value(v)]),
+            { class: "entvars" }
+          )
+        )
+      ),
+      answer && answer.more ? h("p.muted", `First ${answer.maxVariables} variables shown.`) : null
+    )
   );
 }
 

@@ -6,7 +6,8 @@
 // collection through the page, posts ESProto heartbeats to the device's
 // heartbeat URL, and waits for the violation to appear in the page's
 // violation log and the plot to draw the readings; then opens the pico
-// panels (channels, subscriptions, testing, the device's page). Screenshots
+// panels (channels, subscriptions, testing, the device's page, its logs
+// and its entity variables). Screenshots
 // go to <screenshot dir>. Exit 0 when every step passed with no page error,
 // no console error and no failed request (the SSE stream's refusal aside:
 // an engine without streams answers 404 there and the page polls); 1
@@ -217,6 +218,19 @@ try {
   });
   console.log(`log episodes shown: ${await page.$$eval(".logs details", (d) => d.length)}`);
   await shot("9-logs");
+
+  begin("the device's entity variables tab: esproto_device's `heard`");
+  await click("a.tab[data-tab='entvars']");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("section.entvars-rid[data-rid='esproto_device'] tr")].some(
+      (tr) => tr.querySelector("code.entvar-name")?.textContent === "heard" && tr.querySelector("pre.json")));
+  const heard = await page.$$eval("section.entvars-rid[data-rid='esproto_device'] tr", (trs) =>
+    trs.find((tr) => tr.querySelector("code.entvar-name")?.textContent === "heard").querySelector("pre.json").textContent);
+  console.log(`esproto_device heard: ${heard.replace(/\s+/g, " ").slice(0, 200)}`);
+  if (!heard.includes("battery")) throw new Error(`heard shows no battery: ${heard}`);
+  const rids = await page.$$eval("section.entvars-rid", (ss) => ss.map((s) => s.dataset.rid));
+  if (!rids.includes("io.picolabs.pico-engine-ui")) throw new Error(`no engine UI variables shown: ${rids}`);
+  await shot("10-entvars");
 } catch (e) {
   failed = e;
   console.log(`FAILED at step "${step}": ${String(e.message || e).split("\n")[0]}`);

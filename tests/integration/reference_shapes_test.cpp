@@ -189,5 +189,5 @@ TEST_CASE("reference shapes: each ruleset's meta, as the reference's web UI read
   REQUIRE(ui.is_object());
   CHECK(ui.at("meta").at("krlMeta").at("name") == "pico-engine-ui");
   CHECK(ui.at("meta").at("krlMeta").at("shares") ==
-        json({"box", "uiECI", "pico", "logs", "testingECI", "name", "familyECI"}));
+        json({"box", "uiECI", "pico", "logs", "testingECI", "name", "familyECI", "entvars"}));
 }

@@ -7,6 +7,7 @@
 #include "engine/krl/error.h"
 #include "engine/runtime/channel/attrs_schema.h"
 #include "engine/runtime/logs/episode_log.h"
+#include "engine/runtime/modules/ctx_entity_variables.h"
 #include "engine/runtime/modules/runtime_modules.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/pico/transaction.h"
@@ -628,6 +629,7 @@ const krl::Module& ctx_module() {
           {"rulesets", {}, rulesets, K::Function, true},
           {"registeredURL", {"rid"}, registered_url},
           {"logs", {}, logs},
+          {"entityVariables", {"maxVariables", "maxValueBytes"}, ctx_entity_variables},
           {"newPico", {"rulesets"}, new_pico, K::Action},
           {"delPico", {"eci"}, del_pico, K::Action},
           {"newChannel",

@@ -125,6 +125,16 @@ class PicoState {
   // The same with how it is stored (whole or by key: entity_records.h).
   const entity_records::StoredEnt& stored_ent(const std::string& rid, const std::string& name);
   void set_ent_cache(const std::string& rid, const std::string& name, entity_records::StoredEnt v);
+  // For a listing (records/entity_listing.h): the variables held in memory (read or written
+  // since the load, durable or not; null: absent), in (rid, name) order; and whether the
+  // store's variables of `rid` are stale (uninstalled since the load, or a pico not stored yet).
+  const std::map<std::pair<std::string, std::string>, entity_records::StoredEnt>& held_ents()
+      const {
+    return ents_;
+  }
+  bool ents_stale_in_store(std::string_view rid) const {
+    return fresh_ || cleared_rids_.count(rid) != 0;
+  }
   // Committed select-when state of one rule (null = initial).
   const krl::Value& rule_state(const std::string& rid, const std::string& rule);
   void set_rule_state_cache(const std::string& rid, const std::string& rule, krl::Value v);
