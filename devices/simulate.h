@@ -71,6 +71,11 @@ struct SimulateOptions {
   double settle_seconds = 20;
   // Each set-up and check request's limit (an engine with many picos lists them slowly).
   double request_timeout_seconds = 30;
+  // How the heartbeats travel: "http" (POSTed to the engine at `url`) or
+  // "mqtt" (published to the broker at `mqtt_url`, mqtt://HOST[:PORT] on
+  // loopback, for the engine's MQTT bridge; set-up and checks stay HTTP).
+  std::string protocol = "http";
+  std::string mqtt_url;
 };
 
 // Runs one simulation; returns one of the kSimulate* codes. Never throws.
