@@ -8,7 +8,10 @@
 # `mosquitto` broker (Debian package mosquitto), jq. Starts its OWN broker
 # on a loopback port (MQTT_PORT, default 38883; never the system's 1883)
 # with a config it writes into WORKDIR (anonymous on that listener only,
-# persistence on, into WORKDIR/broker/), and `spime serve --mqtt
+# persistence on, into WORKDIR/broker/; max_inflight_messages 0: no
+# broker-side cap on the QoS 1 messages a client holds unacknowledged, so
+# the bridge's own Receive Maximum decides, not the broker's default of 20,
+# below the 32 requests in flight HTTP gets), and `spime serve --mqtt
 # mqtt://127.0.0.1:MQTT_PORT` on SPIME_PORT (default 38884) with a fresh
 # data directory in WORKDIR (default: a new /tmp/spime-mqtt-bench-XXXXXX,
 # which keeps every log, summary and summary.txt).
@@ -98,6 +101,7 @@ persistence true
 persistence_location $work/broker/
 log_dest file $work/broker.log
 max_queued_messages 100000
+max_inflight_messages 0
 EOF
   "$broker_bin" -c "$work/mosquitto.conf" >>"$work/broker.out" 2>&1 &
   broker_pid=$!

@@ -36,6 +36,15 @@ bool accepts(unsigned short port) {
 
 SimBroker::SimBroker() {
   port_ = integration::free_loopback_port();
+  start();
+}
+
+void SimBroker::restart() {
+  stop();
+  start();
+}
+
+void SimBroker::start() {
   std::ostringstream conf;
   conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous true\n"
@@ -49,7 +58,7 @@ SimBroker::SimBroker() {
   if (pid_ < 0) throw std::runtime_error("cannot fork for mosquitto");
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (log >= 0) {
       ::dup2(log, 1);
       ::dup2(log, 2);

@@ -32,11 +32,16 @@ class SimBroker {
   SimBroker(const SimBroker&) = delete;
   SimBroker& operator=(const SimBroker&) = delete;
 
+  // Stops the broker (SIGTERM, bounded as the destructor) and starts it
+  // again on the same port and persistence directory.
+  void restart();
+
   unsigned short port() const { return port_; }
   std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
   std::string output() const;  // what the broker logged so far
 
  private:
+  void start();
   void stop();
 
   spime::testing::TempDir dir_;

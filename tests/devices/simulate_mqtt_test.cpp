@@ -82,6 +82,29 @@ TEST_CASE("mqtt link: with no subscriber the broker's PUBACK fails the request a
   CHECK(Clock::now() - t0 < std::chrono::seconds(5));  // not the 10 s deadline
 }
 
+TEST_CASE("mqtt link: after a broker restart the link reconnects and gets replies again",
+          "[devices][mqtt]") {
+  SimBroker broker;
+  StandInBridge bridge(broker.port(), echo);
+  MqttLink link(link_options(broker, "restart"));
+  REQUIRE(link.open() == "");
+  REQUIRE(link.request("spime/abc/wovyn/heartbeat", "{}").replied);
+  broker.restart();
+  // Both clients retry every 1 to 2 s: replies again within 15 s. Until
+  // then a request fails at once (not connected) or waits for its deadline.
+  const auto deadline = Clock::now() + std::chrono::seconds(15);
+  bool replied = false;
+  std::string last_error;
+  while (!replied && Clock::now() < deadline) {
+    devices::MqttExchange x = link.request("spime/abc/wovyn/heartbeat", "{}");
+    replied = x.replied;
+    last_error = x.error;
+    if (!replied) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(last_error << "\n" << broker.output());
+  CHECK(replied);
+}
+
 TEST_CASE("mqtt link: no broker, no link", "[devices][mqtt]") {
   MqttLink::Options o;
   o.broker.host = "127.0.0.1";
