@@ -64,11 +64,10 @@ std::string MqttLink::open() {
     return "cannot start the MQTT client's thread";
   loop_started_ = true;
   std::unique_lock<std::mutex> lock(mu_);
-  const bool ready = changed_.wait_for(lock, options_.timeout,
-                                       [this] { return subscribed_ || !connect_error_.empty(); });
+  changed_.wait_for(lock, options_.timeout,
+                    [this] { return subscribed_ || !connect_error_.empty(); });
   if (subscribed_) return "";
   if (!connect_error_.empty()) return connect_error_;
-  (void)ready;
   return "the MQTT broker at " + options_.broker.to_string() +
          " did not take the connection and its subscription in time";
 }
