@@ -33,6 +33,9 @@ MqttLink::MqttLink(Options options) : options_(std::move(options)) {
   mosq_ = mosquitto_new(options_.client_id.c_str(), /*clean_session=*/true, this);
   if (!mosq_) return;
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  // A load tool sends small packets and waits for answers: Nagle's
+  // algorithm would hold some behind the peer's delayed ACK (40 ms).
+  mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_reconnect_delay_set(mosq_, 1, 2, false);
   mosquitto_connect_v5_callback_set(mosq_, &MqttLink::on_connect);
   mosquitto_disconnect_v5_callback_set(mosq_, &MqttLink::on_disconnect);

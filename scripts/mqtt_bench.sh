@@ -11,7 +11,9 @@
 # persistence on, into WORKDIR/broker/; max_inflight_messages 0: no
 # broker-side cap on the QoS 1 messages a client holds unacknowledged, so
 # the bridge's own Receive Maximum decides, not the broker's default of 20,
-# below the 32 requests in flight HTTP gets), and `spime serve --mqtt
+# below the 32 requests in flight HTTP gets; set_tcp_nodelay true: without
+# it the broker's small packets wait behind a peer's delayed ACK, a 40 ms
+# floor under every MQTT latency), and `spime serve --mqtt
 # mqtt://127.0.0.1:MQTT_PORT` on SPIME_PORT (default 38884) with a fresh
 # data directory in WORKDIR (default: a new /tmp/spime-mqtt-bench-XXXXXX,
 # which keeps every log, summary and summary.txt).
@@ -102,6 +104,7 @@ persistence_location $work/broker/
 log_dest file $work/broker.log
 max_queued_messages 100000
 max_inflight_messages 0
+set_tcp_nodelay true
 EOF
   "$broker_bin" -c "$work/mosquitto.conf" >>"$work/broker.out" 2>&1 &
   broker_pid=$!

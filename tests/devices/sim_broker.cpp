@@ -48,6 +48,7 @@ void SimBroker::start() {
   std::ostringstream conf;
   conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous true\n"
+       << "set_tcp_nodelay true\n"
        << "persistence true\n"
        << "persistence_location " << dir_.path() << "/\n"
        << "log_dest stderr\n"

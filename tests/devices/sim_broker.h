@@ -3,8 +3,8 @@
 // owner later). Never the system's broker on 1883: it listens on a loopback
 // port that was free a moment ago, with a config file it writes into its
 // own temporary directory (anonymous clients allowed on that listener,
-// persistence on, into that directory; its log in a file there, which
-// output() reads).
+// persistence on, into that directory, TCP_NODELAY on its sockets; its log
+// in a file there, which output() reads).
 //
 // Bounded: the constructor waits at most kBrokerStartTimeout for the port
 // to accept a connection (throws std::runtime_error with the broker's
