@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "devices/mqtt_link.h"
+
 namespace spime::devices {
 
 namespace {
@@ -42,7 +44,8 @@ bool count_directives(const std::string& body, int* violations, int* low_battery
 }  // namespace
 
 struct LoadLoop::Connection {
-  std::unique_ptr<client::HttpClient> client;
+  std::unique_ptr<client::HttpClient> client;  // kHttp
+  std::unique_ptr<MqttLink> mqtt;              // kMqtt
   std::vector<int> devices;
   std::vector<float> latencies;
   std::map<int, std::int64_t> statuses;
@@ -64,7 +67,16 @@ LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string_view> ecis,
   options.user_agent = "spime-devices-simulate";
   for (int c = 0; c < n; ++c) {
     auto conn = std::make_unique<Connection>();
-    conn->client = std::make_unique<client::HttpClient>(url_, options);
+    if (plan.protocol == Protocol::kMqtt) {
+      MqttLink::Options link;
+      link.broker = plan.broker;
+      link.client_id = "spime-sim-" + plan.run_id + "-" + std::to_string(c);
+      link.reply_topic = reply_topic(plan.run_id, c);
+      link.timeout = kHeartbeatTimeout;
+      conn->mqtt = std::make_unique<MqttLink>(link);
+    } else {
+      conn->client = std::make_unique<client::HttpClient>(url_, options);
+    }
     connections_.push_back(std::move(conn));
   }
   for (int d = 0; d < static_cast<int>(ecis_.size()); ++d)
@@ -79,8 +91,54 @@ LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string_view> ecis,
 
 LoadLoop::~LoadLoop() = default;
 
-void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
+std::string LoadLoop::open() {
+  for (auto& c : connections_) {
+    if (!c->mqtt) continue;
+    if (std::string why = c->mqtt->open(); !why.empty()) return why;
+  }
+  return "";
+}
+
+// What came back for one heartbeat, whatever carried it.
+struct LoadLoop::Answer {
+  bool answered = false;
+  int status = 0;  // as HTTP's: 2xx acknowledged, 4xx refused, else failed
+  std::string body;
+  std::string error;  // why no answer
+};
+
+LoadLoop::Answer LoadLoop::exchange(Connection& c, int device, const std::string& body) {
+  Answer a;
+  if (c.mqtt) {
+    const std::string topic = heartbeat_topic(ecis_[device]);
+    if (topic.empty()) {
+      a.error = "the ECI cannot be a topic level";
+      return a;
+    }
+    MqttExchange x = c.mqtt->request(topic, body);
+    if (!x.replied) {
+      a.error = x.error;
+      return a;
+    }
+    const MqttReply reply = parse_reply(x.payload);
+    a.answered = true;
+    a.status = reply.kind == ReplyKind::kAnswer ? 200 : reply.kind == ReplyKind::kError ? 400 : 502;
+    a.body = reply.kind == ReplyKind::kUnknown ? reply.error + ": " + x.payload : x.payload;
+    return a;
+  }
   static const client::Headers kJson = {{"Content-Type", "application/json"}};
+  std::string target = "/sky/event/";
+  target += ecis_[device];
+  target += "/heartbeat/wovyn/heartbeat";
+  client::Response r = c.client->request("POST", target, body, kJson);
+  a.answered = r.ok();
+  a.status = r.status;
+  a.body = std::move(r.body);
+  a.error = std::move(r.error);
+  return a;
+}
+
+void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
   DeviceTally& t = tallies_[device];
   SensorSim& sim = sims_[device];
   const bool bad = may_be_bad && t.spoke && sim.roll(plan_.bad_fraction);
@@ -92,15 +150,12 @@ void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
   live_->sent.fetch_add(1, std::memory_order_relaxed);
 
   const auto t0 = Clock::now();
-  std::string target = "/sky/event/";
-  target += ecis_[device];
-  target += "/heartbeat/wovyn/heartbeat";
-  client::Response r = c.client->request("POST", target, hb.body, kJson);
+  const Answer r = exchange(c, device, hb.body);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   const std::string what =
       bad ? std::string("malformed (") + malformed_kind_name(hb.malformed_kind) + ")"
           : std::string("heartbeat");
-  if (!r.ok()) {
+  if (!r.answered) {
     ++t.failed;
     ++c.statuses[0];
     live_->failed.fetch_add(1, std::memory_order_relaxed);
@@ -225,6 +280,14 @@ std::vector<float> LoadLoop::sorted_latencies() const {
     all.insert(all.end(), c->latencies.begin(), c->latencies.end());
   std::sort(all.begin(), all.end());
   return all;
+}
+
+std::int64_t LoadLoop::stray_replies() const {
+  std::int64_t n = 0;
+  for (const auto& c : connections_) {
+    if (c->mqtt) n += c->mqtt->stray_replies();
+  }
+  return n;
 }
 
 std::map<int, std::int64_t> LoadLoop::statuses() const {

@@ -1,6 +1,12 @@
 // The load: heartbeats POSTed to each device's transducer channel
 // (/sky/event/<eci>/heartbeat/wovyn/heartbeat) over C keep-alive
-// connections, one request in flight on each.
+// connections, one request in flight on each; or, with plan.protocol
+// kMqtt, published to `spime/<eci>/wovyn/heartbeat` over C connections to
+// the broker (mqtt_link.h), one publish waiting for its reply on each. A
+// reply {eid, directives} counts as a 2xx answer, {"error"} as a 4xx, a
+// reply of another shape as a 5xx, no reply as no answer (statuses() keys
+// them 200, 400, 502 and 0); the latency runs from the publish to the
+// reply, which the bridge sends after the event committed.
 //
 // Device d belongs to connection d mod C, which sends all its heartbeats, in
 // order (so a device's readings and battery move in order, and its tally
@@ -34,6 +40,7 @@
 #include <vector>
 
 #include "channels/client/http_client.h"
+#include "devices/mqtt_topics.h"
 #include "devices/payloads.h"
 #include "devices/progress.h"
 
@@ -67,7 +74,12 @@ struct DeviceTally {
   std::string first_problem;
 };
 
+enum class Protocol { kHttp, kMqtt };
+
 struct LoadPlan {
+  Protocol protocol = Protocol::kHttp;
+  MqttUrl broker;      // kMqtt: the broker
+  std::string run_id;  // kMqtt: names the reply topics and client ids (new_run_id())
   int connections = 1;
   double rate = 0;      // heartbeats/s in all; 0: not by rate
   double interval = 0;  // s per device; 0: not by interval
@@ -85,6 +97,11 @@ class LoadLoop {
            const LoadPlan& plan, LiveCounters* live);
   ~LoadLoop();
 
+  // Opens the connections that must be open before the load (the MQTT
+  // links: connected and subscribed to their reply topics; HTTP connects
+  // on the first request): "" when all are, else the first reason.
+  std::string open();
+
   // The timed load, for plan.duration seconds; its wall time in seconds.
   double run_timed();
   // One good heartbeat from each device `which` accepts, unpaced.
@@ -94,13 +111,17 @@ class LoadLoop {
   const DeviceTraits& traits(int device) const { return sims_[device].traits(); }
   // Every answered request's latency (ms), ascending.
   std::vector<float> sorted_latencies() const;
-  // Answers by HTTP status (0: no answer).
+  // Answers by HTTP status (0: no answer); over MQTT as the header says.
   std::map<int, std::int64_t> statuses() const;
+  // MQTT replies dropped: for another request, or after theirs gave up.
+  std::int64_t stray_replies() const;
   bool hit_cap() const { return hit_cap_; }
   int connections() const { return static_cast<int>(connections_.size()); }
 
  private:
   struct Connection;
+  struct Answer;
+  Answer exchange(Connection& c, int device, const std::string& body);
   void send(Connection& c, int device, bool may_be_bad);
   void timed(Connection& c, std::chrono::steady_clock::time_point start,
              std::chrono::steady_clock::time_point end, int index);

@@ -13,6 +13,7 @@
 #include "devices/fleet_setup.h"
 #include "devices/latency.h"
 #include "devices/load_loop.h"
+#include "devices/mqtt_link.h"
 #include "devices/payloads.h"
 #include "devices/progress.h"
 #include "devices/silence.h"
@@ -69,11 +70,31 @@ void print(const Summary& s) {
   std::fflush(stdout);
 }
 
+// "" when the broker takes a connection and a subscription, else why not:
+// before the set-up, so a run without its broker stops at once.
+std::string probe_broker(const MqttUrl& broker, const std::string& run_id) {
+  MqttLink::Options probe;
+  probe.broker = broker;
+  probe.client_id = "spime-sim-" + run_id + "-probe";
+  probe.reply_topic = reply_topic(run_id, 0);
+  probe.timeout = std::chrono::seconds(5);
+  return MqttLink(probe).open();
+}
+
 int simulate(SimulateOptions o) {
   client::Url url;
-  if (std::string why = check_options(&o, &url); !why.empty()) {
+  MqttUrl broker;
+  if (std::string why = check_options(&o, &url, &broker); !why.empty()) {
     complain(why);
     return kSimulateUsage;
+  }
+  const bool mqtt = o.protocol == "mqtt";
+  const std::string run_id = new_run_id();
+  if (mqtt && !o.setup_only) {
+    if (std::string why = probe_broker(broker, run_id); !why.empty()) {
+      complain(why);
+      return kSimulateUnreachable;
+    }
   }
   Fleet fleet;
   std::string error;
@@ -123,6 +144,9 @@ int simulate(SimulateOptions o) {
 
   LiveCounters live;
   LoadPlan plan;
+  plan.protocol = mqtt ? Protocol::kMqtt : Protocol::kHttp;
+  plan.broker = broker;
+  plan.run_id = run_id;
   plan.connections = o.connections;
   plan.rate = o.rate;
   plan.interval = o.interval;
@@ -131,6 +155,10 @@ int simulate(SimulateOptions o) {
   plan.shuffle = o.shuffle;
   plan.seed = o.seed;
   LoadLoop loop(url, std::move(ecis), std::move(sims), plan, &live);
+  if (std::string why = loop.open(); !why.empty()) {
+    complain(why);
+    return kSimulateUnreachable;
+  }
 
   summary.server_before = read_server_usage(o.server_pid);
   Progress progress(live, o.progress);
@@ -166,6 +194,7 @@ int simulate(SimulateOptions o) {
     h.malformed_refused += t.bad_refused;
   }
   h.by_status = loop.statuses();
+  summary.stray_replies = loop.stray_replies();
   print(summary);
   return summary.passed() ? kSimulateOk : kSimulateFailed;
 }

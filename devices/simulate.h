@@ -8,7 +8,9 @@
 //      pico, reused by name when they exist; device i joins collection
 //      i mod K (spimes:add_to_collection, the `spimes` ruleset on the owner);
 //   2. load (load_loop.h): heartbeats in the ESProto format on the devices'
-//      transducer channels over C keep-alive connections, paced by --rate or
+//      transducer channels over C keep-alive connections (or, with
+//      --protocol mqtt, published through a broker to the engine's MQTT
+//      bridge over C broker connections: mqtt_link.h), paced by --rate or
 //      --interval or as fast as the engine answers, for --duration seconds,
 //      with the chosen shares of hot, low-battery, malformed and silent;
 //   3. the end check (end_check.h): every malformed heartbeat refused, every
@@ -71,6 +73,11 @@ struct SimulateOptions {
   double settle_seconds = 20;
   // Each set-up and check request's limit (an engine with many picos lists them slowly).
   double request_timeout_seconds = 30;
+  // How the heartbeats travel: "http" (POSTed to the engine at `url`) or
+  // "mqtt" (published to the broker at `mqtt_url`, mqtt://HOST[:PORT] on
+  // loopback, for the engine's MQTT bridge; set-up and checks stay HTTP).
+  std::string protocol = "http";
+  std::string mqtt_url;
 };
 
 // Runs one simulation; returns one of the kSimulate* codes. Never throws.

@@ -25,8 +25,11 @@ const char kSimulateFooter[] =
     "every malformed heartbeat was refused, that the answers carry the directives the\n"
     "readings call for, that the collections logged exactly the violations caused, and\n"
     "(with --clock-advance, or a run longer than the silence window) that silent devices\n"
-    "were reported silent and came back. Exit codes: 0 ok and every check passed; 1 a\n"
-    "check failed or the engine refused the set-up; 2 bad usage; 3 no engine at --url.";
+    "were reported silent and came back. With --protocol mqtt the heartbeats are published\n"
+    "to spime/<eci>/wovyn/heartbeat on the broker at --mqtt (QoS 1, MQTT 5, a reply topic\n"
+    "per connection) and each waits for the bridge's reply. Exit codes: 0 ok and every\n"
+    "check passed; 1 a check failed or the engine refused the set-up; 2 bad usage; 3 no\n"
+    "engine at --url (or no broker at --mqtt).";
 
 }  // namespace
 
@@ -42,7 +45,7 @@ bool parse_rate(const std::string& text, double* rate) {
   return true;
 }
 
-std::string check_options(SimulateOptions* o, client::Url* url) {
+std::string check_options(SimulateOptions* o, client::Url* url, MqttUrl* broker) {
   if (o->url.empty()) {
     const char* env = std::getenv("SPIME_URL");
     o->url = env && *env ? env : kDefaultUrl;
@@ -80,6 +83,17 @@ std::string check_options(SimulateOptions* o, client::Url* url) {
   if (o->setup_only && o->clock_advance) return "--setup-only runs no load: no --clock-advance";
   if (!o->fleet_file.empty() && !o->ecis_out.empty() && o->fleet_file == o->ecis_out)
     return "--fleet-file and --ecis-out must be different files";
+  if (o->protocol != "http" && o->protocol != "mqtt")
+    return "--protocol must be http or mqtt (got '" + o->protocol + "')";
+  if (o->protocol == "http" && !o->mqtt_url.empty()) return "--mqtt is for --protocol mqtt";
+  if (o->protocol == "mqtt") {
+    if (o->mqtt_url.empty()) return "--protocol mqtt needs --mqtt mqtt://HOST[:PORT] (the broker)";
+    MqttUrl parsed;
+    if (!parse_mqtt_url(o->mqtt_url, &parsed, &error)) return error;
+    if (!client::is_loopback_host(parsed.host))
+      return "--mqtt: a load tool talks to a loopback broker only (got host '" + parsed.host + "')";
+    if (broker) *broker = parsed;
+  }
   return "";
 }
 
@@ -174,6 +188,15 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
       ->type_name("S")
       ->capture_default_str();
   cmd->add_flag("!--no-progress", o->progress, "no live progress line on stderr");
+  cmd->add_option("--protocol", o->protocol,
+                  "how heartbeats travel: http (POST to --url) or mqtt (published to the broker "
+                  "at --mqtt, QoS 1, each waiting for its reply); set-up and checks use --url")
+      ->type_name("http|mqtt")
+      ->capture_default_str();
+  cmd->add_option("--mqtt", o->mqtt_url,
+                  "the MQTT broker spime serve --mqtt listens to, mqtt://HOST[:PORT] on loopback "
+                  "(with --protocol mqtt)")
+      ->type_name("URL");
 }
 
 namespace {

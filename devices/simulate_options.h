@@ -6,6 +6,7 @@
 #include <string>
 
 #include "channels/client/http_client.h"
+#include "devices/mqtt_topics.h"
 #include "devices/simulate.h"
 
 namespace spime::devices {
@@ -25,8 +26,9 @@ constexpr const char* kDefaultUrl = "http://127.0.0.1:3000";
 // Checks `*options` and fills in what is left to defaults: the url (from
 // $SPIME_URL, else kDefaultUrl), parsed into *url and refused unless its
 // host is loopback (this is a load tool). "" when fine, else a one-line
-// reason (a usage error).
-std::string check_options(SimulateOptions* options, client::Url* url);
+// reason (a usage error). With --protocol mqtt, --mqtt is required, must be
+// mqtt://HOST[:PORT] on loopback, and is parsed into *broker (when given).
+std::string check_options(SimulateOptions* options, client::Url* url, MqttUrl* broker = nullptr);
 
 // "100", "100/s", "2.5/s" as heartbeats per second; false when not a
 // positive number.

@@ -17,6 +17,22 @@ std::optional<double> cpu_per_heartbeat(const Summary& s) {
          static_cast<double>(s.load->sent);
 }
 
+bool over_mqtt(const Summary& s) {
+  return s.options.protocol == "mqtt";
+}
+
+// A by_status key: an HTTP status, or over MQTT what kind of reply
+// (load_loop.h keys them 200, 400, 502, 0).
+std::string status_name(const Summary& s, int status, const char* no_answer) {
+  if (status == 0) return no_answer;
+  if (over_mqtt(s)) {
+    if (status == 200) return "reply";
+    if (status == 400) return "error reply";
+    return "bad reply";
+  }
+  return std::to_string(status);
+}
+
 }  // namespace
 
 bool Summary::passed() const {
@@ -58,8 +74,7 @@ json summary_json(const Summary& s) {
                      {"max", round2(l.max)}}}};
     const HeartbeatFigures& h = s.heartbeats;
     json by_status = json::object();
-    for (const auto& [status, n] : h.by_status)
-      by_status[status == 0 ? "no answer" : std::to_string(status)] = n;
+    for (const auto& [status, n] : h.by_status) by_status[status_name(s, status, "no answer")] = n;
     out["heartbeats"] = {{"sent", h.sent},
                          {"acknowledged", h.acknowledged},
                          {"refused", h.refused},
@@ -67,6 +82,9 @@ json summary_json(const Summary& s) {
                          {"by_status", by_status},
                          {"malformed_sent", h.malformed_sent},
                          {"malformed_refused", h.malformed_refused}};
+    out["protocol"] = s.options.protocol;
+    if (over_mqtt(s))
+      out["mqtt"] = {{"broker", s.options.mqtt_url}, {"stray_replies", s.stray_replies}};
     json checks = json::array();
     for (const auto& c : s.checks)
       checks.push_back(
@@ -101,18 +119,21 @@ std::string summary_text(const Summary& s) {
   if (s.load) {
     const LoadFigures& l = *s.load;
     t += "load: " + format("%.1f s", l.seconds) + ", " + l.pacing + " over " +
-         std::to_string(s.options.connections) + " connections: " + std::to_string(l.sent) +
-         " heartbeats, " + format("%.0f/s", l.seconds > 0 ? l.sent / l.seconds : 0) +
-         "; latency p50 " + format("%.2f", l.p50) + " ms, p90 " + format("%.2f", l.p90) +
-         " ms, p99 " + format("%.2f", l.p99) + " ms, max " + format("%.2f", l.max) + " ms" +
+         std::to_string(s.options.connections) +
+         (over_mqtt(s) ? " MQTT connections to " + s.options.mqtt_url : " connections") + ": " +
+         std::to_string(l.sent) + " heartbeats, " +
+         format("%.0f/s", l.seconds > 0 ? l.sent / l.seconds : 0) + "; latency p50 " +
+         format("%.2f", l.p50) + " ms, p90 " + format("%.2f", l.p90) + " ms, p99 " +
+         format("%.2f", l.p99) + " ms, max " + format("%.2f", l.max) + " ms" +
          (l.capped ? " (stopped at the heartbeat cap)" : "") + "\n";
     const HeartbeatFigures& h = s.heartbeats;
     t += "heartbeats: " + std::to_string(h.sent) + " sent, " + std::to_string(h.acknowledged) +
          " acknowledged, " + std::to_string(h.refused) + " refused, " + std::to_string(h.failed) +
-         " failed; by status:";
+         " failed; " + (over_mqtt(s) ? "by reply:" : "by status:");
     for (const auto& [status, n] : h.by_status)
-      t += " " + (status == 0 ? std::string("no-answer") : std::to_string(status)) + " " +
-           std::to_string(n);
+      t += " " + status_name(s, status, "no-answer") + " " + std::to_string(n);
+    if (over_mqtt(s) && s.stray_replies > 0)
+      t += "; " + std::to_string(s.stray_replies) + " stray replies";
     t += "\n";
     t += "shares: " + std::to_string(s.hot) + " hot, " + std::to_string(s.low_battery) +
          " low-battery, " + std::to_string(s.silent) + " silent devices; " +

@@ -7,13 +7,18 @@
 //              "memberships_moved", "spimes_installed"},
 //    "load": {"seconds", "pacing", "sent", "rate", "capped",
 //             "latency_ms": {"p50", "p90", "p99", "max"}},  (the timed load)
+//    "protocol": "http" | "mqtt",
 //    "heartbeats": {"sent", "acknowledged", "refused", "failed", "by_status",
 //                   "malformed_sent", "malformed_refused"},  (load and check rounds)
+//    "mqtt": {"broker", "stray_replies"},                    (with --protocol mqtt)
 //    "server": {"pid", "rss_mb", "cpu_us_per_heartbeat"},   (with --server-pid)
 //    "checks": [{"name", "state", "detail", "data"}],
 //    "passed"}
 // sent = acknowledged + refused + failed. With --setup-only: no "load",
-// "heartbeats" or "checks".
+// "heartbeats" or "checks". by_status names HTTP statuses ("200", "400",
+// "no answer"); over MQTT it names replies: "reply" ({eid, directives}),
+// "error reply" ({"error"}), "bad reply" (another shape), "no answer"
+// (none within the deadline, or the broker took no message).
 #pragma once
 
 #include <cstdint>
@@ -53,6 +58,7 @@ struct Summary {
   HeartbeatFigures heartbeats;
   std::optional<ServerUsage> server_before, server_after;
   std::vector<CheckResult> checks;
+  std::int64_t stray_replies = 0;  // MQTT replies for no request in flight
 
   bool passed() const;
 };
