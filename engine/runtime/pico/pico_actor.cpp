@@ -639,11 +639,8 @@ Result<krl::Value> PicoActors::nested_query(Transaction& caller, const ChannelRe
   PicoState* state = state_of(*slot, &error);
   if (!state) return error;
   caller.depend_on(slot->last_seq.load());
-  std::optional<EpisodeRecorder> episode = query_recorder(*state, q);
-  Result<krl::Value> value =
-      runtime::run_query(*state, q, rt_.services, caller, episode ? &*episode : nullptr);
-  if (episode) add_query_episode(*state, q, new_id(), value, *episode);
-  return value;
+  // No episode (logs/episode_log.h): part of the caller's run, which may ask many picos.
+  return runtime::run_query(*state, q, rt_.services, caller);
 }
 
 Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRecord& channel,
@@ -680,10 +677,9 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};
   finish(own.depends_on, std::move(own.outgoing), nullptr, std::move(published));
   if (ev.with_query) {
-    QueryCall q{ev.eci, ev.query_rid, ev.query_name, ev.query_args};
-    std::optional<EpisodeRecorder> qrec = query_recorder(*state, q);
-    auto v = runtime::run_query(*state, q, rt_.services, caller, qrec ? &*qrec : nullptr);
-    if (qrec) add_query_episode(*state, q, in.eid + ".q", v, *qrec);
+    auto v =
+        runtime::run_query(*state, QueryCall{ev.eci, ev.query_rid, ev.query_name, ev.query_args},
+                           rt_.services, caller);
     if (!v.ok()) return v.status();
     answer.query_value = std::move(v.value());
   }

@@ -67,8 +67,9 @@
 // batch of its own, which the failure's answer waits for), unless the
 // engine, the pico or the channel turned them off; once durable, the episode
 // goes to the watch hub's watchers (streams/watch_hub.h). Every query it
-// answers (RunQuery, then_query, nested ctx:query) leaves one too, in a batch
-// of its own that no answer waits for (logs/episode_log.h).
+// answers for a client (RunQuery, then_query) leaves one too, in a batch of
+// its own that no answer waits for (logs/episode_log.h); a nested ctx:query
+// from another pico's run does not.
 //
 // Who may call: post() from any thread; drain() only from the pico's
 // executor or the I/O pool; nested_*() and hold() only from a thread running
