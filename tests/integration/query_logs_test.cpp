@@ -10,7 +10,9 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
+#include "channels/client/event_stream.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 
@@ -176,6 +178,54 @@ TEST_CASE("query logs: a logged query stays a read", "[integration][pico_logs]")
     must_event(s, p.eci, "test", "bump", json::object());
   }
   CHECK(headed(logs_now(s, p, {{"type", "it.queried/total"}}), "QUERY").size() == 10);
+}
+
+TEST_CASE("query logs: streams carry events only and resume across query episodes",
+          "[integration][pico_logs][streams]") {
+  TempDir krl;
+  SpimeServer s;
+  ChildPico p = queried_pico(s, krl);
+  client::Url url;
+  std::string err;
+  REQUIRE(client::parse_url(s.url(), &url, &err));
+  const std::string target = "/c/" + p.eci + "/stream?domain=test";
+  // Events with queries between them: the queries take episode numbers too.
+  auto bump_and_query = [&](int n, std::vector<std::string>* eids) {
+    for (int i = 0; i < n; ++i) {
+      eids->push_back(must_event(s, p.eci, "test", "bump", json::object()).at("eid"));
+      must_query(s, p.eci, "it.queried", "total");
+    }
+  };
+  // Reads `n` events (at most 10 s), each with its id.
+  auto read = [](client::EventStream& stream, size_t n, std::vector<std::string>* ids) {
+    std::vector<std::string> eids;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (eids.size() < n && std::chrono::steady_clock::now() < deadline) {
+      auto e = stream.next(200ms);
+      if (!e) continue;
+      REQUIRE_FALSE(e->id.empty());
+      ids->push_back(e->id);
+      eids.push_back(json::parse(e->data).at("eid").get<std::string>());
+    }
+    return eids;
+  };
+  std::vector<std::string> sent, ids;
+  {
+    client::EventStream first(url);
+    REQUIRE(first.open(target).empty());
+    bump_and_query(3, &sent);
+    CHECK(read(first, 3, &ids) == sent);
+  }
+  // Query episodes are gaps in the ids.
+  REQUIRE(ids.size() == 3);
+  CHECK(std::stoull(ids[1]) > std::stoull(ids[0]) + 1);
+  std::vector<std::string> missed;
+  bump_and_query(4, &missed);
+  client::EventStream again(url);
+  REQUIRE(again.open(target, ids.back()).empty());
+  std::vector<std::string> resumed_ids;
+  CHECK(read(again, 4, &resumed_ids) == missed);
+  CHECK_FALSE(again.next(300ms).has_value());  // nothing else: no query, no repeat
 }
 
 }  // namespace spime::integration

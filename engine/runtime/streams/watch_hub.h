@@ -31,7 +31,9 @@
 // "type", "attrs", "time"}): a client's Last-Event-ID stays the collection's
 // own last event, so a resume replays the collection's kept events; readings
 // sent while it was away are not replayed (they are in each device's
-// history). A collection's members are forgotten with its last watcher.
+// history). A collection's members are forgotten with its last watcher. A
+// member that keeps no episode of an event (logs off for the engine, the
+// pico or the channel the heartbeat came on) sends no reading of it either.
 //
 // Thread-safety: every method from any thread. A sink's wake() is called
 // with no lock of the hub held.
