@@ -15,11 +15,14 @@
    what this pico keeps (no cross-pico query while answering).
    `logs` answers the pico's episode log (ctx:logs, engine/runtime/logs/
    episode_log.h) grouped by transaction as the reference's Logging tab reads
-   it, newest first: [{"txnId", "time", "header", "entries": [lines]}]. Not as
-   the reference: queries are not logged; optional arguments `eid` (one
-   transaction), `type` ("domain:name" or "name") and `hideUi` (true: leave
-   out the UI's own traffic: engine_ui events and whatever came in on this UI
-   channel, as the reference's users asked, its issue #536) filter it. Event
+   it, newest first: [{"txnId", "time", "header", "entries": [lines]}], events
+   and queries (this ruleset's own queries are not kept, and queries of
+   io.picolabs.subscription/established are left out, as the reference does).
+   Optional arguments `eid` (one transaction), `type` ("domain:name" or
+   "name" of an event, "rid/name" of a query) and `hideUi` (true: leave out
+   the UI's own traffic: engine_ui events and whatever came in on this UI
+   channel or on the dashboard's channel, tagged spime-dashboard, as the
+   reference's users asked, its issue #536) filter it. Event
    engine_ui:pico_logs {"on": false} turns the pico's log off (true: on); the
    UI channel's policy stays the reference's, so it comes through another
    channel (the owner's, a client channel).
@@ -147,13 +150,18 @@ ruleset io.picolabs.pico-engine-ui {
 
     logs = function(eid, type, hideUi) {
       hide = hideUi == true || hideUi == "true";
-      header = function(ev) {
+      header = function(txn) {
+        ev = txn{"event"};
+        q = txn{"query"};
         attrs = (ev{["data", "attrs"]} || {}).delete("_headers");
-        <<EVENT #{ev{"eci"}} #{ev{"domain"}}:#{ev{"name"}} #{attrs.encode()}>>
+        args = (q{"args"} || {}).delete("_headers");
+        txn{"kind"} == "query"
+          => <<QUERY #{q{"eci"}} #{q{"rid"}}/#{q{"name"}} #{args.encode()}>>
+           | <<EVENT #{ev{"eci"}} #{ev{"domain"}}:#{ev{"name"}} #{attrs.encode()}>>
       }
       details = function(e) {
         msg = e{"msg"};
-        msg == "txnQueued" => header(e{["txn", "event"]}) |
+        msg == "txnQueued" => header(e{"txn"}) |
         msg == "event added to schedule" => e{"event"}.encode() |
         msg == "rule selected" => e{"rid"} + " : " + e{"rule_name"} |
         e{"level"} == "klog" => e{"val"}.encode() |
@@ -164,22 +172,29 @@ ruleset io.picolabs.pico-engine-ui {
       line = function(e) {
         e{"time"}.split("T")[1] + " [" + e{"level"}.uc() + "] " + e{"msg"} + " " + details(e)
       }
+      uiEcis = hide => ctx:channels
+        .filter(function(c) { c{"tags"} >< "spime-dashboard" })
+        .map(function(c) { c{"id"} })
+        .append(uiECI()) | [];
       byTxn = ctx:logs().collect(function(e) { e{"txnId"} });
       byTxn.keys()
         .map(function(k) {
           episode = byTxn{k};
-          ev = episode.head(){["txn", "event"]};
+          txn = episode.head(){"txn"};
+          ev = txn{"event"};
+          q = txn{"query"};
           { "txnId": k,
             "time": episode.head(){"time"},
-            "header": header(ev),
+            "header": header(txn),
             "entries": episode.map(line),
-            "eci": ev{"eci"},
-            "type": ev{"domain"} + ":" + ev{"name"} }
+            "eci": q => q{"eci"} | ev{"eci"},
+            "type": q => q{"rid"} + "/" + q{"name"} | ev{"domain"} + ":" + ev{"name"} }
         })
         .filter(function(g) {
+          g{"type"} != "io.picolabs.subscription/established" &&
           (eid.isnull() || g{"txnId"} == eid) &&
           (type.isnull() || g{"type"} == type || g{"type"}.split(":")[1] == type) &&
-          (not hide || (g{"eci"} != uiECI() && g{"type"}.split(":")[0] != "engine_ui"))
+          (not hide || (not (uiEcis >< g{"eci"}) && g{"type"}.split(":")[0] != "engine_ui"))
         })
         .reverse()
     }

@@ -28,6 +28,7 @@
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/engine_services.h"
+#include "engine/runtime/streams/collection_members.h"
 #include "engine/runtime/streams/watch_hub.h"
 #include "engine/runtime/timers/schedule_timer.h"
 #include "engine/store/committer.h"
@@ -484,7 +485,7 @@ void Engine::query(api::QueryRequest query, Done<krl::Value> done) {
   if (!a.status.is_ok()) return m.refuse(a, tracked);
   RunQuery msg{
       QueryCall{a.eci, a.first, a.second, query.args.is_map() ? query.args.as_map() : krl::Map()},
-      a.depends_on, tracked};
+      a.depends_on, tracked, false, nullptr};
   Status posted = m.actors->post(m.picos->acquire(a.channel->pico_id), std::move(msg));
   if (!posted.is_ok()) tracked(posted);
 }
@@ -562,6 +563,28 @@ void Engine::clock(api::ClockRequest request, Done<std::int64_t> done) {
   });
 }
 
+namespace {
+
+// A watched collection's members on this engine (streams/collection_members.h), read by its
+// members() on its own FIFO, so that the hub has them in the pico's order; a pico that is no
+// collection answers not-found and nothing is followed.
+void follow_members(EngineImpl& m, const ChannelRecord& channel) {
+  std::string pico_id = channel.pico_id;
+  EngineImpl* engine = &m;
+  RunQuery q{QueryCall{channel.eci, std::string(kCollectionRid), std::string(kMembersName), {}}, 0,
+             nullptr,
+             /*internal=*/true, [engine, pico_id](const Result<krl::Value>& members) {
+               if (!members.ok()) return;
+               engine->hub->set_members(
+                   pico_id, local_member_picos(engine->channels, *engine->store, members.value()));
+             }};
+  Status posted = m.actors->post(m.picos->acquire(pico_id), std::move(q));
+  if (!posted.is_ok())
+    m.log("stream of pico " + pico_id + ": members not followed: " + posted.message());
+}
+
+}  // namespace
+
 void Engine::watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
                    Done<std::shared_ptr<api::Watch>> done) {
   EngineImpl* m = impl_.get();
@@ -576,6 +599,8 @@ void Engine::watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> si
       m->hub->add(a.channel->pico_id, std::move(filter), std::move(sink), request.last_event_id);
   if (!added.ok()) return done(added.status());
   std::shared_ptr<Watcher> w = added.value();
+  // Before the answer: a request the client sends once its stream is open runs after it.
+  follow_members(*m, *a.channel);
   done(std::shared_ptr<api::Watch>(w));
   if (!request.last_event_id) return;
   // The kept episodes after the client's last one: a range read, off the caller's (I/O) thread.
@@ -591,6 +616,14 @@ void Engine::watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> si
     m->hub->replayed(*w, kept);
     self->quit();
   });
+}
+
+void Engine::hold_commits(bool hold) {
+  if (hold) {
+    impl_->store->committer().pause();
+  } else {
+    impl_->store->committer().resume();
+  }
 }
 
 size_t Engine::watchers() const {

@@ -192,6 +192,9 @@ class Engine final : public api::EngineApi {
   void http_replied(int status) override;
   void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
              api::Done<std::shared_ptr<api::Watch>> done) override;
+  // Holds every commit (the committer's pause) until called with false: for
+  // tests that show which answers wait for a write and which do not. Any thread.
+  void hold_commits(bool hold);
   // Watchers now, and those dropped for not keeping up since the start.
   std::size_t watchers() const;
   std::uint64_t dropped_watchers() const;

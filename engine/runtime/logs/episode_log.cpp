@@ -204,12 +204,44 @@ std::string episode_json(const EpisodeEvent& event, const EpisodeRecorder& lines
   return out;
 }
 
+std::string query_episode_json(const EpisodeQuery& query, const EpisodeRecorder& lines) {
+  std::string out = "{\"txnId\":";
+  append_quoted(&out, query.txn_id);
+  out += ",\"kind\":\"query\",\"query\":{\"eci\":";
+  append_quoted(&out, query.eci);
+  append_member(&out, "rid", query.rid);
+  append_member(&out, "name", query.name);
+  out += ",\"args\":";
+  out += query.args_json.empty() ? std::string_view("{}") : std::string_view(query.args_json);
+  out += "},\"t0\":";
+  out += std::to_string(lines.base_ms());
+  out += ",\"lines\":";
+  out += lines.lines_json();
+  out += '}';
+  return out;
+}
+
 std::string stream_data(std::uint64_t seq, const EpisodeEvent& event) {
   std::string out;
   out.reserve(event.attrs_json.size() + 160);
   append_event_members(&out, event);
   out += ",\"seq\":";
   out += std::to_string(seq);
+  out += '}';
+  return out;
+}
+
+std::string member_stream_data(std::string_view member_id, const EpisodeEvent& reading) {
+  std::string out = "{\"member\":";
+  out.reserve(reading.attrs_json.size() + 160);
+  append_quoted(&out, member_id);
+  append_member(&out, "eid", reading.eid);
+  append_member(&out, "domain", reading.domain);
+  append_member(&out, "type", reading.name);
+  out += ",\"attrs\":";
+  out += reading.attrs_json.empty() ? std::string_view("{}") : std::string_view(reading.attrs_json);
+  out += ",\"time\":";
+  out += std::to_string(reading.time_ms);
   out += '}';
   return out;
 }
@@ -310,11 +342,20 @@ void reference_entries(const StoredEpisode& episode, krl::Array* out) {
                   {"msg", Value("txnQueued")},
                   {"txn", Value(std::move(txn))}}));
   }
-  const Value* lines = ep.find("lines");
-  if (!lines || !lines->is_array()) return;
   const Value* t0v = ep.find("t0");
   const std::int64_t t0 =
       t0v && t0v->is_number() ? static_cast<std::int64_t>(t0v->as_number()) : episode.time_ms;
+  const Value* query = ep.find("query");
+  if (query && query->is_map()) {
+    Map txn{{"id", id}, {"kind", Value("query")}, {"query", *query}};
+    out->push_back(Value(Map{{"level", Value("debug")},
+                             {"time", Value(iso(t0))},
+                             {"txnId", id},
+                             {"msg", Value("txnQueued")},
+                             {"txn", Value(std::move(txn))}}));
+  }
+  const Value* lines = ep.find("lines");
+  if (!lines || !lines->is_array()) return;
   auto at = [t0](const Value* dt) {
     return Value(
         iso(t0 + (dt && dt->is_number() ? static_cast<std::int64_t>(dt->as_number()) : 0)));

@@ -24,15 +24,34 @@
 // written in the SAME batch as the event's other writes (a failed event's
 // episode, which has no other writes, in a batch of its own).
 //
-// Queries are not kept (a query writes nothing, and a batch per query would
-// cost every read a write): the reference logs them, and its UI hides its
-// own; here the Logging tab shows events only.
+// Queries too, as the reference logs them (pico-framework's txn of kind
+// "query"): one episode per query a pico answered for a client (HTTP, and
+// eventQuery's query as "<eid>.q"), in the same log and
+// numbering, {"txnId", "kind": "query", "query": {eci, rid, name, args},
+// "t0", "lines"}, whose lines are its klog/log output, then "txnDone" or
+// "txnError" {error} (the answer's value is not kept: it may be large).
+// A query writes nothing and never waits for a write: its episode goes to
+// the committer as a batch of its own that no answer waits for (bounded by
+// the committer's queue: refused when it is full, then the episode is
+// lost), so a crash may lose the episodes of the last queries. It is in the
+// store before the answer of any event sent to the pico after the query's
+// answer (commits are in order). Queries of the engine UI ruleset itself
+// (kEngineUiRid: box, pico, logs, ...) are not kept: the reference's `logs`
+// never shows them, and the UI's polling would push the pico's events out
+// of its bounded log. Nor are the queries a pico's run makes of other picos
+// (ctx:query, ctx:eventQuery; the reference logs them on the queried pico):
+// a listing such as wrangler:children() asks every child twice, and an
+// episode per call made a listing of 2,000 children write 4,000 batches
+// (the contract test of 8 clients making 2,000 children took 89 s instead
+// of 19 s). Streams carry events only (a query's number is a gap
+// in a stream's ids, which Last-Event-ID resume does not mind).
 //
 // Off: for the whole engine (`spime serve --pico-logs off`:
 // EpisodeLogOptions::enabled), for a pico (its UI ruleset's entity variable
 // `pico_logs` set to false: event engine_ui:pico_logs {"on": false}), for a
 // channel (tag kNoLogsTag: events that come in through it leave no episode).
-// A pico or channel that keeps no episode shows nothing on its streams.
+// A pico or channel that keeps no episode shows nothing on its streams. The
+// same switches apply to queries (the channel: the one the query came in on).
 //
 // Thread-safety: an EpisodeRecorder and an EpisodeLogState belong to the
 // thread running the pico's schedule; the free functions reading the store
@@ -105,9 +124,24 @@ struct EpisodeEvent {
 // The stored episode: {"txnId", "kind": "event", "event": {...}, "lines": [...]}.
 std::string episode_json(const EpisodeEvent& event, const EpisodeRecorder& lines);
 
+// The query an episode is about.
+struct EpisodeQuery {
+  std::string txn_id, eci, rid, name;
+  std::string args_json;  // the arguments, as JSON text
+};
+
+// The stored episode of a query: {"txnId", "kind": "query", "query": {"eci", "rid", "name",
+// "args"}, "t0", "lines"}.
+std::string query_episode_json(const EpisodeQuery& query, const EpisodeRecorder& lines);
+
 // What a stream carries of an episode (the SSE event's data):
 // {"seq", "eid", "eci", "domain", "type", "attrs", "time"} (time as ms).
 std::string stream_data(std::uint64_t seq, const EpisodeEvent& event);
+
+// What a collection's stream carries of a member's reading (streams/watch_hub.h):
+// {"member" (its pico id), "eid", "domain", "type", "attrs", "time"} (no eci: the
+// member's channel is not the watcher's to know).
+std::string member_stream_data(std::string_view member_id, const EpisodeEvent& reading);
 
 // The log's state as a pico keeps it (PicoState::episodes()).
 struct EpisodeLogState {
@@ -139,13 +173,14 @@ std::vector<StoredEpisode> read_episodes(const store::Store& store, std::string_
 std::vector<StoredEpisode> newest_episodes(const store::Store& store, std::string_view pico_id,
                                            std::size_t limit, std::int64_t oldest_ms);
 
-// The event of a stored episode (for stream_data); false if it has none.
+// The event of a stored episode (for stream_data); false if it has none (a query's).
 bool episode_event(const krl::Value& episode, EpisodeEvent* out);
 
 // The reference's log entries of one episode, appended to *out in order: each
 // {"level", "time" (ISO), "txnId", "msg", ...fields}, the first a txnQueued
 // entry carrying {"txn": {"id", "kind": "event", "event": {"eci", "domain",
-// "name", "data": {"attrs"}, "time"}}} as pico-framework's.
+// "name", "data": {"attrs"}, "time"}}} as pico-framework's, or for a query
+// {"txn": {"id", "kind": "query", "query": {"eci", "rid", "name", "args"}}}.
 void reference_entries(const StoredEpisode& episode, krl::Array* out);
 
 }  // namespace spime::runtime

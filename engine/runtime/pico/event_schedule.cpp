@@ -156,7 +156,7 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
 }
 
 api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& services,
-                             Transaction& txn) {
+                             Transaction& txn, EpisodeRecorder* episode) {
   QueryInfo info{q.eci, q.rid, q.name, q.args};
   RuntimeHost host(pico, services, txn, &info);
   const Installation* inst = pico.installation(q.rid);
@@ -171,6 +171,11 @@ api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& serv
   ctx.limits = services.limits();
   ctx.interrupt = services.interrupt();
   ctx.host = &host;
+  if (episode) {
+    ctx.log = [episode, &host](krl::LogLevel level, const std::string& text) {
+      record_log(*episode, host, level, text);
+    };
+  }
   host.set_current_rule(q.rid, "");
   try {
     krl::Args named;

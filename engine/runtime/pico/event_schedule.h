@@ -93,7 +93,8 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
                        Transaction& txn, EpisodeRecorder* episode = nullptr);
 
 // `query.args`: the query's arguments by name (from the request or ctx:query).
+// `episode` (optional): where its klog and `log` output goes; the caller adds the end.
 api::Result<krl::Value> run_query(PicoState& pico, const QueryCall& query, Services& services,
-                                  Transaction& txn);
+                                  Transaction& txn, EpisodeRecorder* episode = nullptr);
 
 }  // namespace spime::runtime

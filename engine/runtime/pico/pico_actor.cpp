@@ -11,6 +11,7 @@
 #include "engine/runtime/pico/post_commit.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/runtime/streams/collection_members.h"
 #include "engine/runtime/streams/watch_hub.h"
 #include "engine/store/committer.h"
 #include "engine/store/keys.h"
@@ -294,7 +295,8 @@ void PicoActors::finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
       seq, [this, outgoing = std::move(outgoing), reply = std::move(reply),
             published = std::move(published)](bool ok, const std::string& error) mutable {
         if (ok && published && rt_.hub) {
-          rt_.hub->publish(published->pico_id, published->seq, published->event);
+          rt_.hub->publish(published->pico_id, published->seq, published->event,
+                           published->readings);
         }
         if (ok && !outgoing.empty()) rt_.post_commit.run(outgoing);
         if (reply) reply(ok ? Status::ok() : Status::internal("commit failed: " + error));
@@ -394,9 +396,9 @@ EpisodeEvent episode_event_of(const IncomingEvent& e) {
 
 }  // namespace
 
-bool PicoActors::keeps_episode(PicoState& state, const IncomingEvent& event) const {
+bool PicoActors::keeps_episode(PicoState& state, const std::string& eci) const {
   if (!rt_.episodes.enabled) return false;
-  if (const ChannelRecord* c = state.channel(event.eci)) {
+  if (const ChannelRecord* c = state.channel(eci)) {
     for (const std::string& tag : c->tags) {
       if (tag == kNoLogsTag) return false;
     }
@@ -429,7 +431,58 @@ std::optional<PicoActors::Published> PicoActors::add_episode(PicoState& state,
   std::uint64_t seq = append_episode(rt_.store, state.id(), state.episodes(), rt_.episodes, now,
                                      episode_json(e, rec), txn.batch);
   if (!rt_.hub) return std::nullopt;
-  return Published{state.id(), seq, std::move(e)};
+  Published p{state.id(), seq, std::move(e), {}};
+  if (rt_.hub->follows_members()) {
+    // The readings it raised, once each (`raised` has one entry per ruleset it went to).
+    const ScheduledEntry* last = nullptr;
+    for (const ScheduledEntry& r : out.raised) {
+      if (!is_reading(r.domain, r.name)) continue;
+      if (last && last->name == r.name && last->attrs.is_same_object(r.attrs)) continue;
+      last = &r;
+      p.readings.push_back(EpisodeEvent{event.eid, "", r.domain, r.name, krl::encode_json(r.attrs),
+                                        p.event.time_ms});
+    }
+  }
+  return p;
+}
+
+void PicoActors::note_members(PicoState& state, const EventOutcome& out) {
+  if (!rt_.hub) return;
+  for (const auto& [key, value] : out.entvars) {
+    if (key.first == kCollectionRid && key.second == kMembersName) {
+      rt_.hub->set_members(state.id(), local_member_picos(rt_.channels, rt_.store, value));
+      return;
+    }
+  }
+}
+
+std::optional<EpisodeRecorder> PicoActors::query_recorder(PicoState& state,
+                                                          const QueryCall& query) const {
+  // The engine UI ruleset's own queries are not kept (logs/episode_log.h).
+  if (query.rid == kEngineUiRid || !keeps_episode(state, query.eci)) return std::nullopt;
+  return EpisodeRecorder();
+}
+
+void PicoActors::add_query_episode(PicoState& state, const QueryCall& query, std::string txn_id,
+                                   const Result<krl::Value>& value, EpisodeRecorder& rec) {
+  // Interrupted by a stop: nothing of it is kept, as for an event.
+  if (!value.ok() && value.status().code() == Status::Code::kUnavailable) return;
+  const std::int64_t now = rt_.services.now_ms();
+  if (value.ok()) {
+    rec.done(now);
+  } else {
+    rec.line(now, "error", "txnError", {{"error", value.status().message()}});
+  }
+  EpisodeQuery q{std::move(txn_id), query.eci, query.rid, query.name,
+                 krl::encode_json(krl::Value(query.args))};
+  store::WriteBatch batch;
+  append_episode(rt_.store, state.id(), state.episodes(), rt_.episodes, now,
+                 query_episode_json(q, rec), batch);
+  // Nobody waits for it (not even the pico's next message: slot.last_seq stays).
+  if (rt_.store.committer().try_submit(std::move(batch)) == 0) {
+    // The committer is full: this episode is lost; the log's state is read again.
+    state.episodes() = EpisodeLogState{};
+  }
 }
 
 std::uint64_t PicoActors::write_failed_episode(PicoSlot& slot, PicoState& state,
@@ -452,7 +505,7 @@ std::uint64_t PicoActors::write_failed_episode(PicoSlot& slot, PicoState& state,
   }
   slot.last_seq.store(commit);
   std::optional<Published> published;
-  if (rt_.hub) published = Published{state.id(), seq, std::move(e)};
+  if (rt_.hub) published = Published{state.id(), seq, std::move(e), {}};
   finish(commit, {}, nullptr, std::move(published));
   return commit;
 }
@@ -487,7 +540,7 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
   if (state && !repeat) {
     const bool flagged = slot.wants_io.load(std::memory_order_relaxed);
     std::optional<EpisodeRecorder> episode;
-    if (keeps_episode(*state, m.event)) episode.emplace();
+    if (keeps_episode(*state, m.event.eci)) episode.emplace();
     out = runtime::run_event(*state, m.event, rt_.services, txn, episode ? &*episode : nullptr);
     if (!out.status.is_ok() && retry_on_pool(slot, flagged, txn)) {
       return requeue(slot, PicoMessage(std::move(m)));
@@ -503,6 +556,7 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
     }
     s = out.status.is_ok() ? submit(slot, txn) : out.status;
     if (!s.is_ok()) published.reset();
+    if (s.is_ok()) note_members(*state, out);
     if (episode && !out.status.is_ok()) {
       txn.depend_on(write_failed_episode(slot, *state, m.event, out.status, *episode));
     }
@@ -516,8 +570,13 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
     // that follows it (as the reference's UI expects of engine_ui:flush).
     Status loaded;
     PicoState* current = state_of(slot, &loaded);
-    value = current ? runtime::run_query(*current, *m.then_query, rt_.services, txn)
+    std::optional<EpisodeRecorder> qrec;
+    if (current) qrec = query_recorder(*current, *m.then_query);
+    value = current ? runtime::run_query(*current, *m.then_query, rt_.services, txn,
+                                         qrec ? &*qrec : nullptr)
                     : Result<krl::Value>(loaded);
+    // Its own transaction in the reference (pico-framework's eventQuery: "<eid>.q").
+    if (qrec) add_query_episode(*current, *m.then_query, m.event.eid + ".q", *value, *qrec);
   }
   auto result = std::make_shared<api::EventResult>(
       api::EventResult{m.event.eid, krl::Value(std::move(out.directives))});
@@ -549,10 +608,14 @@ void PicoActors::run_query(PicoSlot& slot, RunQuery& m) {
   std::optional<Result<krl::Value>> value;
   if (state) {
     const bool flagged = slot.wants_io.load(std::memory_order_relaxed);
-    value = runtime::run_query(*state, m.query, rt_.services, txn);
+    std::optional<EpisodeRecorder> episode;
+    if (!m.internal) episode = query_recorder(*state, m.query);
+    value = runtime::run_query(*state, m.query, rt_.services, txn, episode ? &*episode : nullptr);
     if (!value->ok() && retry_on_pool(slot, flagged, txn)) {
       return requeue(slot, PicoMessage(std::move(m)));
     }
+    if (episode) add_query_episode(*state, m.query, new_id(), *value, *episode);
+    if (m.inspect) m.inspect(*value);
   }
   finish(txn.depends_on, {},
          [s, value = std::move(value), done = std::move(m.done)](const Status& durable) {
@@ -576,6 +639,7 @@ Result<krl::Value> PicoActors::nested_query(Transaction& caller, const ChannelRe
   PicoState* state = state_of(*slot, &error);
   if (!state) return error;
   caller.depend_on(slot->last_seq.load());
+  // No episode (logs/episode_log.h): part of the caller's run, which may ask many picos.
   return runtime::run_query(*state, q, rt_.services, caller);
 }
 
@@ -595,7 +659,7 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   IncomingEvent in{
       ev.eci, new_id(), ev.domain, ev.name, krl::Value(ev.attrs), rt_.services.now_ms()};
   std::optional<EpisodeRecorder> episode;
-  if (keeps_episode(*state, in)) episode.emplace();
+  if (keeps_episode(*state, in.eci)) episode.emplace();
   EventOutcome out =
       runtime::run_event(*state, in, rt_.services, own, episode ? &*episode : nullptr);
   caller.depend_on(own.depends_on);
@@ -607,6 +671,7 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
   if (episode) published = add_episode(*state, in, out, *episode, own);
   Status s = submit(*slot, own);
   if (!s.is_ok()) return s;
+  note_members(*state, out);
   caller.has_lasting_effects = true;
   caller.depend_on(own.depends_on);
   WaitAnswer answer{in.eid, std::move(out.directives), krl::Value(), std::move(out.user_error)};

@@ -66,7 +66,10 @@
 // (logs/episode_log.h), in the event's own batch (a failed event's in a
 // batch of its own, which the failure's answer waits for), unless the
 // engine, the pico or the channel turned them off; once durable, the episode
-// goes to the watch hub's watchers (streams/watch_hub.h).
+// goes to the watch hub's watchers (streams/watch_hub.h). Every query it
+// answers for a client (RunQuery, then_query) leaves one too, in a batch of
+// its own that no answer waits for (logs/episode_log.h); a nested ctx:query
+// from another pico's run does not.
 //
 // Who may call: post() from any thread; drain() only from the pico's
 // executor or the I/O pool; nested_*() and hold() only from a thread running
@@ -116,6 +119,11 @@ struct RunQuery {
   QueryCall query;
   std::uint64_t depends_on = 0;
   api::Done<krl::Value> done;
+  // The engine's own query (not a client's): it leaves no episode, and `inspect`
+  // (optional) sees its value on the pico's thread, in the FIFO's order, before
+  // the answer waits for what it read to be durable.
+  bool internal = false;
+  std::function<void(const api::Result<krl::Value>&)> inspect;
 };
 
 using PicoMessage = std::variant<RunEvent, RunQuery>;
@@ -187,6 +195,7 @@ class PicoActors {
     std::string pico_id;
     std::uint64_t seq = 0;
     EpisodeEvent event;
+    std::vector<EpisodeEvent> readings;  // for collections' watchers (streams/collection_members.h)
   };
 
   // Answers `reply` once `seq` is durable, after delivering `outgoing` and
@@ -216,12 +225,20 @@ class PicoActors {
   // channel changes to the table and the index. kUnavailable when the committer is full (the
   // slot's state, which holds the transaction's writes, is dropped).
   api::Status submit(PicoSlot& slot, Transaction& txn);
-  // Whether `event`'s episode is kept (the engine's switch, the channel's tag, the pico's setting).
-  bool keeps_episode(PicoState& state, const IncomingEvent& event) const;
+  // Whether the episode of what came in on `eci` is kept (the engine's switch, the channel's
+  // tag, the pico's setting).
+  bool keeps_episode(PicoState& state, const std::string& eci) const;
+  // A query's episode, when kept: the recorder to run it with (nullopt: not kept).
+  std::optional<EpisodeRecorder> query_recorder(PicoState& state, const QueryCall& query) const;
+  // After a query ran: its episode, in a batch of its own that nobody waits for.
+  void add_query_episode(PicoState& state, const QueryCall& query, std::string txn_id,
+                         const api::Result<krl::Value>& value, EpisodeRecorder& rec);
   // After a successful schedule: its episode joins `txn`'s batch.
   std::optional<Published> add_episode(PicoState& state, const IncomingEvent& event,
                                        const EventOutcome& out, EpisodeRecorder& rec,
                                        Transaction& txn);
+  // After a submitted one: a watched collection whose members it rewrote tells the hub.
+  void note_members(PicoState& state, const EventOutcome& out);
   // After a failed one (its transaction dropped): its episode in a batch of its own. Answers
   // that batch's commit number (0: none), which the failure's answer waits for.
   std::uint64_t write_failed_episode(PicoSlot& slot, PicoState& state, const IncomingEvent& event,

@@ -61,7 +61,7 @@ void Watcher::end_locked(const char* event, const std::string& why) {
   text_ += "}\n\n";
 }
 
-bool Watcher::offer(std::uint64_t seq, const std::string& chunk) {
+bool Watcher::offer(std::optional<std::uint64_t> seq, const std::string& chunk) {
   if (ended_) return true;
   if (replaying_) {
     if (held_.size() >= buffer_ || held_bytes_ + chunk.size() > kMaxBufferBytes) {
@@ -72,7 +72,7 @@ bool Watcher::offer(std::uint64_t seq, const std::string& chunk) {
     held_bytes_ += chunk.size();
     return true;
   }
-  if (last_ && seq <= *last_) return true;  // queued already (a resume's read)
+  if (seq && last_ && *seq <= *last_) return true;  // queued already (a resume's read)
   if (queued_ >= buffer_ || text_.size() + chunk.size() > kMaxBufferBytes) {
     end_locked("dropped",
                "the client did not keep up: " + std::to_string(queued_) + " events waited for it");
@@ -80,7 +80,7 @@ bool Watcher::offer(std::uint64_t seq, const std::string& chunk) {
   }
   text_ += chunk;
   ++queued_;
-  last_ = seq;
+  if (seq) last_ = seq;
   return true;
 }
 
@@ -106,7 +106,7 @@ void WatchHub::replayed(Watcher& w,
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(w.mu_);
-    std::vector<std::pair<std::uint64_t, std::string>> held;
+    std::vector<std::pair<std::optional<std::uint64_t>, std::string>> held;
     held.swap(w.held_);
     w.held_bytes_ = 0;
     w.replaying_ = false;
@@ -134,52 +134,107 @@ void WatchHub::remove(Watcher* w) {
                          [w](const std::shared_ptr<Watcher>& p) { return p.get() == w; });
   if (at == list.end()) return;
   list.erase(at);
-  if (list.empty()) by_pico_.erase(it);
+  if (list.empty()) {
+    by_pico_.erase(it);
+    forget_members_locked(w->pico_id());
+  }
   count_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void WatchHub::publish(const std::string& pico_id, std::uint64_t seq, const EpisodeEvent& event) {
-  if (count_.load(std::memory_order_relaxed) == 0) return;
-  std::vector<std::shared_ptr<Watcher>> to_wake;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = by_pico_.find(pico_id);
-    if (it == by_pico_.end()) return;
-    std::string chunk;  // formatted once, for the first watcher that wants it
-    auto& list = it->second;
-    for (auto w = list.begin(); w != list.end();) {
-      Watcher& watcher = **w;
-      if (!watcher.filter_.wants(event.domain, event.name)) {
-        ++w;
-        continue;
-      }
-      if (chunk.empty()) chunk = sse_event(seq, stream_data(seq, event));
-      bool kept;
-      bool wake = false;
-      {
-        std::lock_guard<std::mutex> wl(watcher.mu_);
-        kept = watcher.offer(seq, chunk);
-        if (!watcher.replaying_ && (!watcher.text_.empty() || watcher.ended_) && !watcher.woken_) {
-          watcher.woken_ = true;
-          wake = true;
-        }
-      }
-      if (wake) to_wake.push_back(*w);
-      if (kept) {
-        ++w;
-      } else {
-        dropped_.fetch_add(1, std::memory_order_relaxed);
-        count_.fetch_sub(1, std::memory_order_relaxed);
-        w = list.erase(w);
+void WatchHub::deliver_locked(Watchers& list, std::optional<std::uint64_t> seq,
+                              const EpisodeEvent& event, const std::function<std::string()>& format,
+                              Watchers* to_wake) {
+  std::string chunk;  // formatted once, for the first watcher that wants it
+  for (auto w = list.begin(); w != list.end();) {
+    Watcher& watcher = **w;
+    if (!watcher.filter_.wants(event.domain, event.name)) {
+      ++w;
+      continue;
+    }
+    if (chunk.empty()) chunk = format();
+    bool kept;
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> wl(watcher.mu_);
+      kept = watcher.offer(seq, chunk);
+      if (!watcher.replaying_ && (!watcher.text_.empty() || watcher.ended_) && !watcher.woken_) {
+        watcher.woken_ = true;
+        wake = true;
       }
     }
-    if (list.empty()) by_pico_.erase(it);
+    if (wake) to_wake->push_back(*w);
+    if (kept) {
+      ++w;
+    } else {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      count_.fetch_sub(1, std::memory_order_relaxed);
+      w = list.erase(w);
+    }
+  }
+}
+
+void WatchHub::publish(const std::string& pico_id, std::uint64_t seq, const EpisodeEvent& event,
+                       const std::vector<EpisodeEvent>& readings) {
+  if (count_.load(std::memory_order_relaxed) == 0) return;
+  Watchers to_wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = by_pico_.find(pico_id); it != by_pico_.end()) {
+      deliver_locked(
+          it->second, seq, event, [&] { return sse_event(seq, stream_data(seq, event)); },
+          &to_wake);
+      if (it->second.empty()) {
+        by_pico_.erase(it);
+        forget_members_locked(pico_id);
+      }
+    }
+    auto of = readings.empty() ? collections_of_.end() : collections_of_.find(pico_id);
+    if (of != collections_of_.end()) {
+      const std::vector<std::string> collections = of->second;  // forget_* may change it
+      for (const EpisodeEvent& reading : readings) {
+        for (const std::string& c : collections) {
+          auto it = by_pico_.find(c);
+          if (it == by_pico_.end()) continue;
+          deliver_locked(
+              it->second, std::nullopt, reading,
+              [&] { return sse_event(std::nullopt, member_stream_data(pico_id, reading)); },
+              &to_wake);
+          if (it->second.empty()) {
+            by_pico_.erase(it);
+            forget_members_locked(c);
+          }
+        }
+      }
+    }
   }
   for (const auto& w : to_wake) w->sink_->wake();
 }
 
+void WatchHub::set_members(const std::string& collection_id, std::vector<std::string> member_ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  forget_members_locked(collection_id);
+  if (closed_ || !by_pico_.count(collection_id) || member_ids.empty()) return;
+  for (const std::string& m : member_ids) collections_of_[m].push_back(collection_id);
+  members_[collection_id] = std::move(member_ids);
+  followed_.store(collections_of_.size(), std::memory_order_relaxed);
+}
+
+void WatchHub::forget_members_locked(const std::string& collection_id) {
+  auto it = members_.find(collection_id);
+  if (it == members_.end()) return;
+  for (const std::string& m : it->second) {
+    auto of = collections_of_.find(m);
+    if (of == collections_of_.end()) continue;
+    auto& list = of->second;
+    list.erase(std::remove(list.begin(), list.end(), collection_id), list.end());
+    if (list.empty()) collections_of_.erase(of);
+  }
+  members_.erase(it);
+  followed_.store(collections_of_.size(), std::memory_order_relaxed);
+}
+
 void WatchHub::close_all() {
-  std::vector<std::shared_ptr<Watcher>> all;
+  Watchers all;
   {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
@@ -187,6 +242,9 @@ void WatchHub::close_all() {
       for (auto& w : list) all.push_back(std::move(w));
     }
     by_pico_.clear();
+    members_.clear();
+    collections_of_.clear();
+    followed_.store(0, std::memory_order_relaxed);
     count_.store(0, std::memory_order_relaxed);
   }
   for (const auto& w : all) {
@@ -199,10 +257,14 @@ void WatchHub::close_all() {
   }
 }
 
-std::string WatchHub::sse_event(std::uint64_t seq, const std::string& data) {
-  std::string out = "id: ";
-  out += std::to_string(seq);
-  out += "\ndata: ";
+std::string WatchHub::sse_event(std::optional<std::uint64_t> seq, const std::string& data) {
+  std::string out;
+  if (seq) {
+    out += "id: ";
+    out += std::to_string(*seq);
+    out += '\n';
+  }
+  out += "data: ";
   out += data;
   out += "\n\n";
   return out;

@@ -21,6 +21,20 @@
 // durable, in commit order (so in number order per pico); it formats the
 // event only when a watcher of that pico wants it.
 //
+// A collection's watchers also get its members' readings
+// (collection_members.h): set_members() gives the hub a watched
+// collection's members on this engine (members elsewhere are not followed),
+// and a member's published episode carries the readings its schedule raised,
+// which go to the watchers of every watched collection it belongs to, in
+// commit order per member, each through the watcher's filter and bound like
+// any event. A reading has no `id:` (data only, {"member", "eid", "domain",
+// "type", "attrs", "time"}): a client's Last-Event-ID stays the collection's
+// own last event, so a resume replays the collection's kept events; readings
+// sent while it was away are not replayed (they are in each device's
+// history). A collection's members are forgotten with its last watcher. A
+// member that keeps no episode of an event (logs off for the engine, the
+// pico or the channel the heartbeat came on) sends no reading of it either.
+//
 // Thread-safety: every method from any thread. A sink's wake() is called
 // with no lock of the hub held.
 #pragma once
@@ -28,6 +42,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,8 +78,9 @@ class Watcher final : public api::Watch {
 
  private:
   friend class WatchHub;
-  // Queues one event (the hub's lock held); false when it overflowed (now ended).
-  bool offer(std::uint64_t seq, const std::string& chunk);
+  // Queues one event (the hub's lock held); false when it overflowed (now ended). No
+  // `seq`: an event without an id (a member's reading), never taken for a repeat.
+  bool offer(std::optional<std::uint64_t> seq, const std::string& chunk);
   // Ends the watch with a last event (the caller wakes the sink).
   void end_locked(const char* event, const std::string& why);
 
@@ -78,7 +94,7 @@ class Watcher final : public api::Watch {
   std::string text_;        // what waits for the client
   std::size_t queued_ = 0;  // events in text_
   bool replaying_ = false;  // live events go to held_
-  std::vector<std::pair<std::uint64_t, std::string>> held_;
+  std::vector<std::pair<std::optional<std::uint64_t>, std::string>> held_;
   std::size_t held_bytes_ = 0;
   std::optional<std::uint64_t> last_;  // the last event queued
   bool ended_ = false;
@@ -104,8 +120,17 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void replayed(Watcher& w, const std::vector<std::pair<std::uint64_t, EpisodeEvent>>& kept);
   void remove(Watcher* w);
 
-  // Episode `seq` of pico `pico_id` is durable: to every watcher that wants it.
-  void publish(const std::string& pico_id, std::uint64_t seq, const EpisodeEvent& event);
+  // Episode `seq` of pico `pico_id` is durable: to every watcher that wants it; and
+  // `readings` (the reading events its schedule raised) to the watchers of the
+  // watched collections `pico_id` is a member of.
+  void publish(const std::string& pico_id, std::uint64_t seq, const EpisodeEvent& event,
+               const std::vector<EpisodeEvent>& readings = {});
+
+  // The members (pico ids on this engine) of collection `collection_id` now; nothing
+  // when nobody watches it. Called on the collection's thread, in its order.
+  void set_members(const std::string& collection_id, std::vector<std::string> member_ids);
+  // Whether some watched collection has members (a pico's readings may be wanted).
+  bool follows_members() const { return followed_.load(std::memory_order_relaxed) != 0; }
 
   // Ends every watch ("event: end") and refuses new ones: the engine stops.
   void close_all();
@@ -113,14 +138,26 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   std::size_t size() const { return count_.load(std::memory_order_relaxed); }
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
-  // "id: N\ndata: <data>\n\n".
-  static std::string sse_event(std::uint64_t seq, const std::string& data);
+  // "id: N\ndata: <data>\n\n"; without `seq`, "data: <data>\n\n".
+  static std::string sse_event(std::optional<std::uint64_t> seq, const std::string& data);
 
  private:
+  using Watchers = std::vector<std::shared_ptr<Watcher>>;
+  // Offers one event to the watchers in `list` that want it (`chunk` made when first
+  // needed); drops those that overflow. Under mu_.
+  void deliver_locked(Watchers& list, std::optional<std::uint64_t> seq, const EpisodeEvent& event,
+                      const std::function<std::string()>& format, Watchers* to_wake);
+  // The collection has no watcher left: its members are no longer followed. Under mu_.
+  void forget_members_locked(const std::string& collection_id);
+
   const Options options_;
   mutable std::mutex mu_;
   bool closed_ = false;
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Watcher>>> by_pico_;
+  std::unordered_map<std::string, Watchers> by_pico_;
+  // Watched collections' members, and each member's collections (under mu_).
+  std::unordered_map<std::string, std::vector<std::string>> members_;
+  std::unordered_map<std::string, std::vector<std::string>> collections_of_;
+  std::atomic<std::size_t> followed_{0};  // collections_of_.size()
   std::atomic<std::size_t> count_{0};
   std::atomic<std::uint64_t> dropped_{0};
 };
