@@ -22,6 +22,7 @@
 
 #include "channels/client/http_client.h"
 #include "channels/http_server.h"
+#include "channels/mqtt/mqtt_bridge.h"
 #include "cli/command.h"
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
@@ -37,6 +38,7 @@ struct ServeOptions {
   std::vector<std::string> ruleset_roots;
   logging::Format log_format = logging::Format::kText;
   logging::Level log_level = logging::Level::kInfo;
+  mqtt::MqttBridgeOptions mqtt;  // url empty: no bridge
 };
 
 struct NumberOption {
@@ -203,6 +205,18 @@ int serve(ServeOptions& o) {
   }
   std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
   engine->set_host_url(base);
+  std::unique_ptr<mqtt::MqttBridge> bridge;
+  if (!o.mqtt.url.empty()) {
+    if (o.mqtt.client_id.empty()) o.mqtt.client_id = "spime-" + engine->engine_id();
+    o.mqtt.state_dir = o.engine.data_dir;
+    bridge = std::make_unique<mqtt::MqttBridge>(*engine, o.mqtt);
+    if (!bridge->start(&error)) {
+      logging::error("spime serve: --mqtt: " + error);
+      server.stop();
+      engine->shutdown();
+      return kExitRefused;
+    }
+  }
   std::printf("spime %s listening on %s\n", runtime::Engine::version(), base.c_str());
   std::printf("owner ECI: %s\n", engine->owner_eci().c_str());
   if (!engine->ui_eci().empty()) std::printf("UI ECI: %s\n", engine->ui_eci().c_str());
@@ -214,6 +228,7 @@ int serve(ServeOptions& o) {
   sigwait(&stop_signals, &sig);
   log_line(std::string("spime serve: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
            ", shutting down");
+  if (bridge) bridge->stop();  // its last PUBACKs go while the engine still answers
   // The stop clock starts now: a long computation cannot hold the server's
   // wait for the answers in flight (Engine::kStopGrace).
   engine->request_stop();
@@ -259,6 +274,15 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       "--no-sync", [o](std::int64_t) { o->engine.sync_commits = false; },
       "do not fsync commits (experiments only)");
   cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
+  cmd->add_option("--mqtt", o->mqtt.url,
+                  "bridge an MQTT broker: take events published to spime/<eci>/<domain>/<type>")
+      ->type_name("mqtt://HOST:PORT|mqtts://HOST:PORT");
+  cmd->add_option("--mqtt-cafile", o->mqtt.cafile, "mqtts: the broker's CA certificates (PEM)")
+      ->type_name("FILE");
+  cmd->add_option("--mqtt-client-id", o->mqtt.client_id,
+                  "the bridge's MQTT client id, which names its persistent session "
+                  "(default: spime-<engine id>, stable across restarts)")
+      ->type_name("ID");
   cmd->add_option_function<std::string>(
          "--log-format", [o](const std::string& v) { logging::parse_format(v, &o->log_format); },
          "log lines as text or as one JSON object per line")

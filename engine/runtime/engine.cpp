@@ -76,7 +76,7 @@ class EngineImpl {
   std::unique_ptr<ScheduleTimer> timer;
   std::shared_ptr<WatchHub> hub;
   EpisodeLogOptions episodes;
-  std::string root_pico_id, owner_eci, ui_eci;
+  std::string root_pico_id, owner_eci, ui_eci, engine_id;
 
   std::atomic<bool> stopping{false};
 
@@ -228,6 +228,10 @@ Engine::~Engine() {
 const char* Engine::version() {
   return kVersion;
 }
+const std::string& Engine::engine_id() const {
+  return impl_->engine_id;
+}
+
 const std::string& Engine::owner_eci() const {
   return impl_->owner_eci;
 }
@@ -295,6 +299,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   // Who this engine is to the engines its outbox posts to (made once).
   std::string engine_id = outbox_records::engine_id(*m->store, error_out);
   if (engine_id.empty()) return nullptr;
+  m->engine_id = engine_id;
   m->outbox = std::make_unique<Outbox>(
       *m->store, outbox_options, [m](const std::string& line) { m->log(line); }, engine_id);
 
@@ -630,6 +635,10 @@ void Engine::metrics(Done<std::string> done) {
 
 void Engine::http_replied(int status) {
   if (impl_->metrics) impl_->metrics->http_replied(status);
+}
+
+void Engine::mqtt_handled(api::Status::Code outcome) {
+  if (impl_->metrics) impl_->metrics->mqtt_handled(outcome);
 }
 
 }  // namespace spime::runtime

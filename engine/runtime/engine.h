@@ -144,6 +144,9 @@ class Engine final : public api::EngineApi {
   // server listens; any thread.
   void set_host_url(std::string url);
   const std::string& root_pico_id() const;
+  // This engine's id (m/engine_id, made once per data directory): the
+  // outbox's X-Spime-Sender, and what `spime serve` names its MQTT session by.
+  const std::string& engine_id() const;
   // Picos with an actor (and usually their state) in memory right now.
   size_t active_picos() const;
 
@@ -190,6 +193,7 @@ class Engine final : public api::EngineApi {
   void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
   void metrics(api::Done<std::string> done) override;
   void http_replied(int status) override;
+  void mqtt_handled(api::Status::Code outcome) override;
   void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
              api::Done<std::shared_ptr<api::Watch>> done) override;
   // Watchers now, and those dropped for not keeping up since the start.
