@@ -113,6 +113,11 @@ const NumberOption kNumbers[] = {
     {"--pico-log-max-count", "N", 1, 1000000, "episodes each pico's log keeps",
      [](ServeOptions* o, long n) { o->engine.pico_log_max_count = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_log_max_count); }},
+    {"--mqtt-receive-maximum", "N", 1, 32,
+     "QoS 1 messages the broker may send before their PUBACK (raise it only with a broker "
+     "that honours it: not Mosquitto 2.0.11/2.0.12, README \"MQTT devices\")",
+     [](ServeOptions* o, long n) { o->mqtt.receive_maximum = static_cast<int>(n); },
+     [](const ServeOptions& o) -> long { return o.mqtt.receive_maximum; }},
     {"--manual-clock", "START_MS", 0, 8640000000000000L,
      "tests only: the clock stands still at START_MS (ms since the epoch; 0: now) until "
      "POST /api/clock moves it",

@@ -35,10 +35,15 @@
 // (2^-64).
 //
 // Why DeliveryLog's 64 ids suffice: the bridge asks the broker for at most
-// receive maximum (32) unacknowledged messages (MQTT 5 Receive Maximum,
-// which Mosquitto honours: src/property_broker.c) and acknowledges in order,
-// so when a copy of E comes back, at most 31 other new ids reached any
-// channel since E's first copy.
+// R <= 32 unacknowledged messages (MQTT 5 Receive Maximum) and acknowledges
+// in order, so when a copy of E comes back, at most R - 1 other new ids
+// reached any channel since E's first copy, PUBACKs lost in a reset
+// connection included (the broker sends no more than R before it has read
+// their acknowledgements). This needs a broker that keeps to R: Mosquitto
+// 2.0.11 and 2.0.12 do so only for R = 1, the bridge's default
+// (mqtt_bridge.h); with a larger R there, a crash under a backlog can make
+// it send hundreds of committed messages again, and those beyond the last
+// 64 of their channel run a second time.
 //
 // What it cannot tell apart: (1) a broker that lost state without saying so
 // (killed with persistence older than its last acknowledgements: it

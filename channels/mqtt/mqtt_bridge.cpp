@@ -160,6 +160,10 @@ bool MqttBridge::Impl::start(std::string* error) {
     *error = "the MQTT client id is empty";
     return false;
   }
+  if (options.receive_maximum < 1 || options.receive_maximum > kMaxReceiveMaximum) {
+    *error = "the MQTT receive maximum must be in 1.." + std::to_string(kMaxReceiveMaximum);
+    return false;
+  }
   if (!options.cafile.empty() && !broker.tls) {
     *error = "--mqtt-cafile needs an mqtts:// broker url";
     return false;
@@ -273,11 +277,11 @@ void MqttBridge::Impl::connect() {
   }
   mosquitto_property* props = nullptr;
   // The session outlives the connection ("never" expires: the broker's
-  // limits bound what it keeps), and at most kReceiveMaximum QoS 1 messages
+  // limits bound what it keeps), and at most receive_maximum QoS 1 messages
   // are unacknowledged at once (message_ids.h depends on it).
   mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, UINT32_MAX);
   mosquitto_property_add_int16(&props, MQTT_PROP_RECEIVE_MAXIMUM,
-                               static_cast<std::uint16_t>(kReceiveMaximum));
+                               static_cast<std::uint16_t>(options.receive_maximum));
   const int rc = mosquitto_connect_bind_v5(mosq, broker.host.c_str(), broker.port,
                                            options.keepalive_seconds, nullptr, props);
   mosquitto_property_free_all(&props);
@@ -411,6 +415,9 @@ bool MqttBridge::Impl::finish_batch() {
     if (stopping.load()) return false;
     const Clock::time_point now = Clock::now();
     if (!retry_at) {
+      logging::debug("mqtt: " + std::to_string(again.size()) +
+                     " message(s) refused for load; offered again in " +
+                     std::to_string(retry_delay.count()) + " ms");
       retry_at = now + retry_delay;
       retry_delay = std::min(retry_delay * 2, kRetryMax);
       return false;

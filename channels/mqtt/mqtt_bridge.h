@@ -10,7 +10,16 @@
 // the broker's own settings: max_queued_messages, persistence). It
 // subscribes spime/+/+/+ with QoS 1 (retained messages are not sent: a
 // retained message is a state, not an event), and asks for at most
-// kReceiveMaximum unacknowledged QoS 1 messages at a time (Receive Maximum).
+// `receive_maximum` unacknowledged QoS 1 messages at a time (MQTT 5 Receive
+// Maximum). The default is 1, on purpose: Mosquitto 2.0.11 and 2.0.12 (the
+// Debian package here) do not keep to a larger one once messages queue up
+// for the client: each PUBACK moves up to Receive Maximum queued messages
+// into flight (src/database.c, db__message_delete_outgoing; eclipse/mosquitto
+// #2306, fixed in 2.0.13), so the unacknowledged window grows without bound,
+// and with it the number of committed messages a crash can make the broker
+// send again (message_ids.h needs that number below 64). Raise it (up to 32)
+// only with a broker that honours it: it lets one read hand several
+// messages to the engine at once.
 //
 // QoS 1 is acknowledged after the commit. libmosquitto 2.0.11 answers a QoS 1
 // PUBLISH by calling send__puback BEFORE it calls on_message
@@ -82,11 +91,12 @@ struct MqttBridgeOptions {
   // directory): file <dir>/<sender id>.seq, one per broker and client id.
   std::string state_dir;
   int keepalive_seconds = 30;
+  int receive_maximum = 1;  // 1..kMaxReceiveMaximum: see above
 };
 
 class MqttBridge {
  public:
-  static constexpr std::size_t kReceiveMaximum = 32;
+  static constexpr int kMaxReceiveMaximum = 32;
   static constexpr std::size_t kMaxBatch = 64;  // messages read before waiting
   static constexpr std::chrono::milliseconds kRetryMin{5}, kRetryMax{500};
   static constexpr std::chrono::milliseconds kReconnectMin{100}, kReconnectMax{5000};

@@ -26,14 +26,14 @@ api::Status event_from_message(std::string_view topic, std::string_view payload,
     return api::Status::invalid_argument("topic " + std::string(topic) +
                                          " is not spime/<eci>/<domain>/<type>");
   }
+  out->eci = std::string(parts[1]);
+  out->domain = std::string(parts[2]);
+  out->name = std::string(parts[3]);
   krl::Value attrs;
   channels::AttributeError error;
   if (!channels::parse_body("application/json", payload, !payload.empty(), &attrs, &error)) {
     return api::Status::invalid_argument(error.message);
   }
-  out->eci = std::string(parts[1]);
-  out->domain = std::string(parts[2]);
-  out->name = std::string(parts[3]);
   out->attrs = attrs.is_map() ? std::move(attrs) : krl::Value(krl::Map());
   return api::Status::ok();
 }

@@ -31,7 +31,8 @@ inline constexpr const char* kEventTopicFilter = "spime/+/+/+";
 
 // Reads `topic` and `payload` into *out (eci, domain, name, attrs). A topic
 // that is not spime/<eci>/<domain>/<type>, or a payload that is not a JSON
-// object: kInvalidArgument, as HTTP answers a malformed body (400).
+// object: kInvalidArgument, as HTTP answers a malformed body (400); for a
+// bad payload, eci, domain and name are set all the same (for log lines).
 api::Status event_from_message(std::string_view topic, std::string_view payload,
                                api::EventRequest* out);
 
