@@ -23,6 +23,7 @@
 #include "channels/client/http_client.h"
 #include "channels/http_server.h"
 #include "channels/mqtt/mqtt_bridge.h"
+#include "channels/mqtt/mqtt_url.h"
 #include "cli/command.h"
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
@@ -221,6 +222,10 @@ int serve(ServeOptions& o) {
       engine->shutdown();
       return kExitRefused;
     }
+    engine->set_mqtt_publisher(
+        [b = bridge.get()](const std::string& topic, const std::string& payload, bool retain) {
+          b->publish(topic, payload, retain);
+        });
   }
   std::printf("spime %s listening on %s\n", runtime::Engine::version(), base.c_str());
   std::printf("owner ECI: %s\n", engine->owner_eci().c_str());
@@ -233,7 +238,10 @@ int serve(ServeOptions& o) {
   sigwait(&stop_signals, &sig);
   log_line(std::string("spime serve: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
            ", shutting down");
-  if (bridge) bridge->stop();  // its last PUBACKs go while the engine still answers
+  if (bridge) {
+    engine->set_mqtt_publisher(nullptr);
+    bridge->stop();  // its last PUBACKs go while the engine still answers
+  }
   // The stop clock starts now: a long computation cannot hold the server's
   // wait for the answers in flight (Engine::kStopGrace).
   engine->request_stop();
@@ -281,7 +289,14 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
   cmd->add_option("--mqtt", o->mqtt.url,
                   "bridge an MQTT broker: take events published to spime/<eci>/<domain>/<type>")
-      ->type_name("mqtt://HOST:PORT|mqtts://HOST:PORT");
+      ->type_name("mqtt://HOST:PORT|mqtts://HOST:PORT")
+      ->check(CLI::Validator(
+          [](std::string& url) {
+            mqtt::BrokerAddress address;
+            std::string error;
+            return mqtt::parse_broker_url(url, &address, &error) ? std::string() : error;
+          },
+          "", "broker url"));
   cmd->add_option("--mqtt-cafile", o->mqtt.cafile, "mqtts: the broker's CA certificates (PEM)")
       ->type_name("FILE");
   cmd->add_option("--mqtt-client-id", o->mqtt.client_id,

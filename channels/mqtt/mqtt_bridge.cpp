@@ -44,9 +44,17 @@ struct Entry {
   std::string reply;   // what to publish on response_topic
 };
 
+// A message for the broker (MqttBridge::publish).
+struct Downlink {
+  std::string topic, payload;
+  bool retain = false;
+};
+
 // What the engine's callbacks reach; it outlives the bridge when they fire late.
 struct Shared {
   std::mutex mu;
+  std::vector<Downlink> downlink;  // waiting to be published, oldest first
+  bool downlink_full_logged = false;
   std::vector<Entry> batch;  // the messages read since the last write
   std::size_t waiting = 0;   // of them, handed on and not answered yet
   int wake_fd = -1;          // eventfd: the last answer came
@@ -54,17 +62,18 @@ struct Shared {
   ~Shared() {
     if (wake_fd >= 0) ::close(wake_fd);
   }
+  void wake() {
+    const std::uint64_t one = 1;
+    ssize_t n = ::write(wake_fd, &one, sizeof one);
+    (void)n;
+  }
   void settle(std::size_t index, Status status, std::string reply, bool retry) {
     std::lock_guard<std::mutex> lock(mu);
     Entry& e = batch[index];
     e.status = std::move(status);
     e.reply = std::move(reply);
     e.retry = retry;
-    if (--waiting == 0) {
-      const std::uint64_t one = 1;
-      ssize_t n = ::write(wake_fd, &one, sizeof one);
-      (void)n;
-    }
+    if (--waiting == 0) wake();
   }
 };
 
@@ -138,6 +147,7 @@ struct MqttBridge::Impl {
   void connect();
   void read_some();
   bool finish_batch();
+  void publish_downlink();
   void submit(std::size_t index);
   void wait(int timeout_ms, bool with_socket);
   void write();
@@ -237,6 +247,7 @@ void MqttBridge::Impl::run() {
       connect();
       continue;
     }
+    if (connected) publish_downlink();
     if (mosquitto_want_write(mosq)) write();
     wait(1000, true);
     if (stopping.load()) break;
@@ -260,6 +271,7 @@ void MqttBridge::Impl::run() {
     if (!settled) break;
   }
   if (settled && mosquitto_socket(mosq) >= 0) {
+    if (connected) publish_downlink();
     write();
     mosquitto_disconnect_v5(mosq, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
     write();
@@ -459,6 +471,27 @@ bool MqttBridge::Impl::finish_batch() {
   return true;
 }
 
+// Publishes what publish() queued (between batches, so no PUBACK of an
+// unfinished message goes out with them).
+void MqttBridge::Impl::publish_downlink() {
+  std::vector<Downlink> out;
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    if (shared->downlink.empty()) return;
+    out.swap(shared->downlink);
+    shared->downlink_full_logged = false;
+  }
+  for (const Downlink& d : out) {
+    const int rc =
+        mosquitto_publish_v5(mosq, nullptr, d.topic.c_str(), static_cast<int>(d.payload.size()),
+                             d.payload.data(), 1, d.retain, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      logging::warn("mqtt: publish to " + d.topic + " failed: " + mosquitto_strerror(rc));
+    }
+  }
+  write();
+}
+
 void MqttBridge::Impl::write() {
   if (mosquitto_socket(mosq) < 0) return;
   mosquitto_loop_write(mosq, 1);
@@ -495,6 +528,23 @@ MqttBridge::~MqttBridge() {
 
 bool MqttBridge::start(std::string* error) {
   return impl_->start(error);
+}
+
+void MqttBridge::publish(const std::string& topic, const std::string& payload, bool retain) {
+  Shared& s = *impl_->shared;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.downlink.size() >= kMaxDownlink) {
+      if (!s.downlink_full_logged) {
+        logging::warn("mqtt: " + std::to_string(kMaxDownlink) +
+                      " messages wait for the broker: dropping more");
+        s.downlink_full_logged = true;
+      }
+      return;
+    }
+    s.downlink.push_back(Downlink{topic, payload, retain});
+  }
+  if (s.wake_fd >= 0) s.wake();
 }
 
 void MqttBridge::stop() {

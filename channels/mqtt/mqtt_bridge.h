@@ -64,6 +64,11 @@
 // backoff (kReconnectMin doubling to kReconnectMax) and resumes the session.
 // A broker that is down when spime starts is waited for the same way.
 //
+// Downlink: publish() takes a message for the broker from any thread (the
+// engine's committer: mqtt:publish after its commit) into a queue of at most
+// kMaxDownlink (beyond that, dropped with a log line); the bridge's thread
+// publishes them with QoS 1, in order, between two batches, once connected.
+//
 // Stop: stop() lets the messages handed on finish (at most kStopGrace),
 // writes their PUBACKs, disconnects and joins the thread. Messages not acked
 // by then are sent again by the broker at the next start. (A TCP connect in
@@ -101,6 +106,7 @@ class MqttBridge {
   static constexpr std::chrono::milliseconds kRetryMin{5}, kRetryMax{500};
   static constexpr std::chrono::milliseconds kReconnectMin{100}, kReconnectMax{5000};
   static constexpr std::chrono::milliseconds kStopGrace{2000};
+  static constexpr std::size_t kMaxDownlink = 10000;
 
   MqttBridge(api::EngineApi& engine, MqttBridgeOptions options);
   ~MqttBridge();  // stop()
@@ -115,6 +121,10 @@ class MqttBridge {
 
   // Idempotent; returns within kStopGrace and a little.
   void stop();
+
+  // Queues a message for the broker (see Downlink above). Any thread;
+  // returns at once.
+  void publish(const std::string& topic, const std::string& payload, bool retain);
 
  private:
   struct Impl;

@@ -77,6 +77,8 @@ class EngineImpl {
   std::shared_ptr<WatchHub> hub;
   EpisodeLogOptions episodes;
   std::string root_pico_id, owner_eci, ui_eci, engine_id;
+  std::mutex mqtt_mu;            // guards mqtt_publisher
+  MqttPublisher mqtt_publisher;  // mqtt:publish's messages go here (empty: none)
 
   std::atomic<bool> stopping{false};
 
@@ -195,7 +197,31 @@ class LocalDelivery final : public CommitObserver {
   explicit LocalDelivery(EngineImpl& m) : m_(m) {}
   void committed(std::vector<OutgoingEvent>& events) override {
     for (const OutgoingEvent& e : events) {
-      if (e.host.empty()) m_.deliver_local(e);
+      if (e.host.empty() && e.mqtt_topic.empty()) m_.deliver_local(e);
+    }
+  }
+
+ private:
+  EngineImpl& m_;
+};
+
+// mqtt:publish: handed to the MQTT bridge, if one is set (best effort: a
+// crash between the commit and this call loses the message).
+class MqttPublications final : public CommitObserver {
+ public:
+  explicit MqttPublications(EngineImpl& m) : m_(m) {}
+  void committed(std::vector<OutgoingEvent>& events) override {
+    for (const OutgoingEvent& e : events) {
+      if (e.mqtt_topic.empty()) continue;
+      MqttPublisher publish;
+      {
+        std::lock_guard<std::mutex> lock(m_.mqtt_mu);
+        publish = m_.mqtt_publisher;
+      }
+      if (publish) {
+        publish(e.mqtt_topic, e.attrs.is_string() ? e.attrs.as_string() : std::string(),
+                e.mqtt_retain);
+      }
     }
   }
 
@@ -336,6 +362,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
 
   m->observers.push_back(std::make_unique<LocalDelivery>(*m));
   m->observers.push_back(std::make_unique<RemoteDelivery>(*m));
+  m->observers.push_back(std::make_unique<MqttPublications>(*m));
   for (const auto& o : m->observers) m->post_commit.add(o.get());
 
   m->timer = std::make_unique<ScheduleTimer>(
@@ -635,6 +662,11 @@ void Engine::metrics(Done<std::string> done) {
 
 void Engine::http_replied(int status) {
   if (impl_->metrics) impl_->metrics->http_replied(status);
+}
+
+void Engine::set_mqtt_publisher(MqttPublisher publisher) {
+  std::lock_guard<std::mutex> lock(impl_->mqtt_mu);
+  impl_->mqtt_publisher = std::move(publisher);
 }
 
 void Engine::mqtt_handled(api::Status::Code outcome) {

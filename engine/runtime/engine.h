@@ -124,6 +124,11 @@ struct EngineOptions {
 
 class EngineImpl;
 
+// Where mqtt:publish's messages go once their schedule committed: topic,
+// payload, retain. Called on the committer thread: must return at once.
+using MqttPublisher =
+    std::function<void(const std::string& topic, const std::string& payload, bool retain)>;
+
 class Engine final : public api::EngineApi {
  public:
   // Opens (or creates, with a root pico and its owner channel) the data
@@ -147,6 +152,9 @@ class Engine final : public api::EngineApi {
   // This engine's id (m/engine_id, made once per data directory): the
   // outbox's X-Spime-Sender, and what `spime serve` names its MQTT session by.
   const std::string& engine_id() const;
+  // Hands mqtt:publish's messages to `publisher` from now on (empty: drops
+  // them, the default). `spime serve --mqtt` sets its bridge here. Any thread.
+  void set_mqtt_publisher(MqttPublisher publisher);
   // Picos with an actor (and usually their state) in memory right now.
   size_t active_picos() const;
 

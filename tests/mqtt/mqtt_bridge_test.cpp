@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/cli/run_spime.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 #include "tests/integration/spimes_helpers.h"
@@ -152,15 +153,9 @@ std::string counter_pico(const SpimeServer& s, TempDir& krl) {
   return eci;
 }
 
-}  // namespace
-
-TEST_CASE("mqtt: a QoS 1 heartbeat reaches the device, a malformed one is refused, with replies",
-          "[integration][mqtt]") {
-  MosquittoBroker broker;
-  SpimeServer s(with_broker(broker));
-  wait_connected(s);
-  std::string dev = make_device(s, "dev");
-  // The device's transducer channel: heartbeats only, checked by the ESProto schema.
+// The device's transducer channel: heartbeats only, checked by the ESProto
+// schema (as the esproto-device prototype makes it); answers its ECI.
+std::string transducer_channel(const SpimeServer& s, const std::string& dev) {
   must_event(
       s, dev, "wrangler", "new_channel_request",
       {{"tags", json::array({"heartbeat"})},
@@ -171,7 +166,18 @@ TEST_CASE("mqtt: a QoS 1 heartbeat reaches the device, a malformed one is refuse
                                              "/rulesets/schemas/esproto-heartbeat.json"))}});
   json found = channels_tagged(s, dev, "heartbeat");
   REQUIRE(found.size() == 1);
-  const std::string sensor = found[0].at("id").get<std::string>();
+  return found[0].at("id").get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("mqtt: a QoS 1 heartbeat reaches the device, a malformed one is refused, with replies",
+          "[integration][mqtt]") {
+  MosquittoBroker broker;
+  SpimeServer s(with_broker(broker));
+  wait_connected(s);
+  std::string dev = make_device(s, "dev");
+  const std::string sensor = transducer_channel(s, dev);
   const std::string topic = "spime/" + sensor + "/wovyn/heartbeat";
   auto history = [&] {
     return must_query(s, dev, kDevice, "history", {{"sensor_type", "temperature"}}).at("entries");
@@ -307,4 +313,45 @@ TEST_CASE("mqtt: a full pico queue holds QoS 1 messages back, none is lost or ru
   must_publish_lines(broker, "spime/" + eci + "/it/n", numbered(0, 300));
   check_each_once(s, eci, 300);
   CHECK(s.output().find("refused for load; offered again") != std::string::npos);
+}
+
+TEST_CASE("mqtt: instructions set by the CLI wait retained on the device's instructions topic",
+          "[integration][mqtt]") {
+  MosquittoBroker broker;
+  SpimeServer s(with_broker(broker));
+  wait_connected(s);
+  const std::string dev = make_device(s, "dev");
+  const std::string sensor = transducer_channel(s, dev);
+  // The sensor's first heartbeat, over MQTT, names its channel to the device.
+  REQUIRE(publish(broker, "spime/" + sensor + "/wovyn/heartbeat",
+                  read_file(esproto_payload("temp-normal.json")))
+              .ok());
+  REQUIRE(eventually([&] {
+    return !must_query(s, dev, kDevice, "history", {{"sensor_type", "temperature"}})
+                .at("entries")
+                .empty();
+  }));
+
+  const std::vector<std::string> set{"device", "set", dev, "sleepSeconds=60", "--url", s.url()};
+  auto r = spime::cli_test::run_spime(set);
+  INFO(spime::cli_test::describe(set, r));
+  REQUIRE(r.exit_code == 0);
+
+  // A device that subscribes afterwards (it slept through the publish) gets
+  // them, retained.
+  RunResult got;
+  INFO(s.output());
+  REQUIRE(eventually(
+      [&] {
+        got = run_command({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()),
+                           "-t", "spime/" + sensor + "/instructions", "--retained-only", "-C", "1",
+                           "-W", "2", "-F", "%r %p"},
+                          "", std::chrono::seconds(10));
+        return got.output.find("1 {") != std::string::npos;
+      },
+      std::chrono::seconds(20)));
+  const std::string line = got.output.substr(got.output.find("1 {") + 2);
+  CHECK(json::parse(line.substr(0, line.find('\n'))) == json{{"sleepSeconds", 60}});
+  // And the pending instructions are still handed over in the next heartbeat's answer.
+  CHECK(must_query(s, dev, kDevice, "instructions").at("pending") == json{{"sleepSeconds", 60}});
 }
