@@ -22,6 +22,8 @@
 
 #include "channels/client/http_client.h"
 #include "channels/http_server.h"
+#include "channels/mqtt/mqtt_bridge.h"
+#include "channels/mqtt/mqtt_url.h"
 #include "cli/command.h"
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
@@ -37,6 +39,7 @@ struct ServeOptions {
   std::vector<std::string> ruleset_roots;
   logging::Format log_format = logging::Format::kText;
   logging::Level log_level = logging::Level::kInfo;
+  mqtt::MqttBridgeOptions mqtt;  // url empty: no bridge
 };
 
 struct NumberOption {
@@ -111,6 +114,11 @@ const NumberOption kNumbers[] = {
     {"--pico-log-max-count", "N", 1, 1000000, "episodes each pico's log keeps",
      [](ServeOptions* o, long n) { o->engine.pico_log_max_count = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_log_max_count); }},
+    {"--mqtt-receive-maximum", "N", 1, 32,
+     "QoS 1 messages the broker may send before their PUBACK (raise it only with a broker "
+     "that honours it: not Mosquitto 2.0.11/2.0.12, README \"MQTT devices\")",
+     [](ServeOptions* o, long n) { o->mqtt.receive_maximum = static_cast<int>(n); },
+     [](const ServeOptions& o) -> long { return o.mqtt.receive_maximum; }},
     {"--manual-clock", "START_MS", 0, 8640000000000000L,
      "tests only: the clock stands still at START_MS (ms since the epoch; 0: now) until "
      "POST /api/clock moves it",
@@ -203,6 +211,22 @@ int serve(ServeOptions& o) {
   }
   std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
   engine->set_host_url(base);
+  std::unique_ptr<mqtt::MqttBridge> bridge;
+  if (!o.mqtt.url.empty()) {
+    if (o.mqtt.client_id.empty()) o.mqtt.client_id = "spime-" + engine->engine_id();
+    o.mqtt.state_dir = o.engine.data_dir;
+    bridge = std::make_unique<mqtt::MqttBridge>(*engine, o.mqtt);
+    if (!bridge->start(&error)) {
+      logging::error("spime serve: --mqtt: " + error);
+      server.stop();
+      engine->shutdown();
+      return kExitRefused;
+    }
+    engine->set_mqtt_publisher(
+        [b = bridge.get()](const std::string& topic, const std::string& payload, bool retain) {
+          b->publish(topic, payload, retain);
+        });
+  }
   std::printf("spime %s listening on %s\n", runtime::Engine::version(), base.c_str());
   std::printf("owner ECI: %s\n", engine->owner_eci().c_str());
   if (!engine->ui_eci().empty()) std::printf("UI ECI: %s\n", engine->ui_eci().c_str());
@@ -214,6 +238,10 @@ int serve(ServeOptions& o) {
   sigwait(&stop_signals, &sig);
   log_line(std::string("spime serve: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
            ", shutting down");
+  if (bridge) {
+    engine->set_mqtt_publisher(nullptr);
+    bridge->stop();  // its last PUBACKs go while the engine still answers
+  }
   // The stop clock starts now: a long computation cannot hold the server's
   // wait for the answers in flight (Engine::kStopGrace).
   engine->request_stop();
@@ -259,6 +287,22 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       "--no-sync", [o](std::int64_t) { o->engine.sync_commits = false; },
       "do not fsync commits (experiments only)");
   cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
+  cmd->add_option("--mqtt", o->mqtt.url,
+                  "bridge an MQTT broker: take events published to spime/<eci>/<domain>/<type>")
+      ->type_name("mqtt://HOST:PORT|mqtts://HOST:PORT")
+      ->check(CLI::Validator(
+          [](std::string& url) {
+            mqtt::BrokerAddress address;
+            std::string error;
+            return mqtt::parse_broker_url(url, &address, &error) ? std::string() : error;
+          },
+          "", "broker url"));
+  cmd->add_option("--mqtt-cafile", o->mqtt.cafile, "mqtts: the broker's CA certificates (PEM)")
+      ->type_name("FILE");
+  cmd->add_option("--mqtt-client-id", o->mqtt.client_id,
+                  "the bridge's MQTT client id, which names its persistent session "
+                  "(default: spime-<engine id>, stable across restarts)")
+      ->type_name("ID");
   cmd->add_option_function<std::string>(
          "--log-format", [o](const std::string& v) { logging::parse_format(v, &o->log_format); },
          "log lines as text or as one JSON object per line")

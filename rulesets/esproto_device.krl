@@ -316,7 +316,8 @@ ruleset esproto_device {
       logs:append("instructions", { "settings": pending, "delivered": now }, { "max_count": 1000 })
     }
     always {
-      ent:heard := { "time": now, "battery": health, "interval": seconds, "silent": false };
+      ent:heard := { "time": now, "battery": health, "interval": seconds, "silent": false,
+                     "eci": meta:eci };
       clear ent:pending_instructions if deliver;
       // Armed here, scheduled by silence_arm (see arm_silence_check).
       ent:silence_check := { "id": null, "token": check{"token"}.defaultsTo(0) + 1,
@@ -412,5 +413,20 @@ ruleset esproto_device {
     fired {
       ent:pending_instructions := ent:pending_instructions.defaultsTo({}).put(settings)
     }
+  }
+
+  // For an MQTT sensor: the pending settings, retained on spime/<ECI>/
+  // instructions, the ECI being the channel its heartbeats come in on; the
+  // bridge publishes them after the commit, and the sensor gets them when it
+  // subscribes (when it wakes). They still go out in the next heartbeat's
+  // answer too, as above.
+  rule publish_instructions {
+    select when esproto new_instructions
+    pre {
+      transducer = ent:heard.defaultsTo({}){"eci"}
+      pending = ent:pending_instructions.defaultsTo({})
+    }
+    if transducer && pending.keys().length() > 0 then
+      mqtt:publish(<<spime/#{transducer}/instructions>>, pending, true)
   }
 }

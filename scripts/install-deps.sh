@@ -16,6 +16,9 @@ PACKAGES=(
   libcli11-dev          # the spime command line (CLI11, header-only)
   prometheus-cpp-dev    # GET /metrics (its core library only: pkg-config prometheus-cpp-core)
   libspdlog-dev         # log lines, text or JSON
+  libmosquitto-dev      # the MQTT bridge's client library (spime serve --mqtt)
+  mosquitto             # an MQTT broker for MQTT=1 scripts/run.sh and the tests (own config, loopback)
+  mosquitto-clients     # mosquitto_pub / mosquitto_sub, for the tests
   catch2                # tests (Catch2 v2)
   clang-format          # formatting
   wrk                   # benchmarks

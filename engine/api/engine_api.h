@@ -238,6 +238,11 @@ class EngineApi {
   // The HTTP layer reports the status of each reply it sends, for the
   // metrics. Any thread; returns at once. Default: ignored.
   virtual void http_replied(int status) { (void)status; }
+
+  // The MQTT bridge (channels/mqtt/) reports the final outcome of each
+  // message it handed on or refused, for the metrics. Any thread; returns at
+  // once. Default: ignored.
+  virtual void mqtt_handled(Status::Code outcome) { (void)outcome; }
 };
 
 }  // namespace spime::api

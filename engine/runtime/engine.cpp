@@ -77,7 +77,9 @@ class EngineImpl {
   std::unique_ptr<ScheduleTimer> timer;
   std::shared_ptr<WatchHub> hub;
   EpisodeLogOptions episodes;
-  std::string root_pico_id, owner_eci, ui_eci;
+  std::string root_pico_id, owner_eci, ui_eci, engine_id;
+  std::mutex mqtt_mu;            // guards mqtt_publisher
+  MqttPublisher mqtt_publisher;  // mqtt:publish's messages go here (empty: none)
 
   std::atomic<bool> stopping{false};
 
@@ -196,7 +198,31 @@ class LocalDelivery final : public CommitObserver {
   explicit LocalDelivery(EngineImpl& m) : m_(m) {}
   void committed(std::vector<OutgoingEvent>& events) override {
     for (const OutgoingEvent& e : events) {
-      if (e.host.empty()) m_.deliver_local(e);
+      if (e.host.empty() && e.mqtt_topic.empty()) m_.deliver_local(e);
+    }
+  }
+
+ private:
+  EngineImpl& m_;
+};
+
+// mqtt:publish: handed to the MQTT bridge, if one is set (best effort: a
+// crash between the commit and this call loses the message).
+class MqttPublications final : public CommitObserver {
+ public:
+  explicit MqttPublications(EngineImpl& m) : m_(m) {}
+  void committed(std::vector<OutgoingEvent>& events) override {
+    for (const OutgoingEvent& e : events) {
+      if (e.mqtt_topic.empty()) continue;
+      MqttPublisher publish;
+      {
+        std::lock_guard<std::mutex> lock(m_.mqtt_mu);
+        publish = m_.mqtt_publisher;
+      }
+      if (publish) {
+        publish(e.mqtt_topic, e.attrs.is_string() ? e.attrs.as_string() : std::string(),
+                e.mqtt_retain);
+      }
     }
   }
 
@@ -229,6 +255,10 @@ Engine::~Engine() {
 const char* Engine::version() {
   return kVersion;
 }
+const std::string& Engine::engine_id() const {
+  return impl_->engine_id;
+}
+
 const std::string& Engine::owner_eci() const {
   return impl_->owner_eci;
 }
@@ -296,6 +326,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   // Who this engine is to the engines its outbox posts to (made once).
   std::string engine_id = outbox_records::engine_id(*m->store, error_out);
   if (engine_id.empty()) return nullptr;
+  m->engine_id = engine_id;
   m->outbox = std::make_unique<Outbox>(
       *m->store, outbox_options, [m](const std::string& line) { m->log(line); }, engine_id);
 
@@ -332,6 +363,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
 
   m->observers.push_back(std::make_unique<LocalDelivery>(*m));
   m->observers.push_back(std::make_unique<RemoteDelivery>(*m));
+  m->observers.push_back(std::make_unique<MqttPublications>(*m));
   for (const auto& o : m->observers) m->post_commit.add(o.get());
 
   m->timer = std::make_unique<ScheduleTimer>(
@@ -663,6 +695,15 @@ void Engine::metrics(Done<std::string> done) {
 
 void Engine::http_replied(int status) {
   if (impl_->metrics) impl_->metrics->http_replied(status);
+}
+
+void Engine::set_mqtt_publisher(MqttPublisher publisher) {
+  std::lock_guard<std::mutex> lock(impl_->mqtt_mu);
+  impl_->mqtt_publisher = std::move(publisher);
+}
+
+void Engine::mqtt_handled(api::Status::Code outcome) {
+  if (impl_->metrics) impl_->metrics->mqtt_handled(outcome);
 }
 
 }  // namespace spime::runtime

@@ -124,6 +124,11 @@ struct EngineOptions {
 
 class EngineImpl;
 
+// Where mqtt:publish's messages go once their schedule committed: topic,
+// payload, retain. Called on the committer thread: must return at once.
+using MqttPublisher =
+    std::function<void(const std::string& topic, const std::string& payload, bool retain)>;
+
 class Engine final : public api::EngineApi {
  public:
   // Opens (or creates, with a root pico and its owner channel) the data
@@ -144,6 +149,12 @@ class Engine final : public api::EngineApi {
   // server listens; any thread.
   void set_host_url(std::string url);
   const std::string& root_pico_id() const;
+  // This engine's id (m/engine_id, made once per data directory): the
+  // outbox's X-Spime-Sender, and what `spime serve` names its MQTT session by.
+  const std::string& engine_id() const;
+  // Hands mqtt:publish's messages to `publisher` from now on (empty: drops
+  // them, the default). `spime serve --mqtt` sets its bridge here. Any thread.
+  void set_mqtt_publisher(MqttPublisher publisher);
   // Picos with an actor (and usually their state) in memory right now.
   size_t active_picos() const;
 
@@ -190,6 +201,7 @@ class Engine final : public api::EngineApi {
   void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
   void metrics(api::Done<std::string> done) override;
   void http_replied(int status) override;
+  void mqtt_handled(api::Status::Code outcome) override;
   void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
              api::Done<std::shared_ptr<api::Watch>> done) override;
   // Holds every commit (the committer's pause) until called with false: for

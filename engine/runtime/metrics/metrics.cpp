@@ -209,6 +209,11 @@ struct Metrics::Impl {
                                              .Name("spime_queries_total")
                                              .Help("Queries answered or refused, by outcome.")
                                              .Register(registry);
+  prom::Family<prom::Counter>& mqtt =
+      prom::BuildCounter()
+          .Name("spime_mqtt_messages_total")
+          .Help("MQTT messages the bridge handed on or refused, by final outcome.")
+          .Register(registry);
   prom::Family<prom::Counter>& http = prom::BuildCounter()
                                           .Name("spime_http_responses_total")
                                           .Help("HTTP replies sent, by status code.")
@@ -231,6 +236,7 @@ struct Metrics::Impl {
 
   OutcomeCounters event_outcomes = outcome_counters(events);
   OutcomeCounters query_outcomes = outcome_counters(queries);
+  OutcomeCounters mqtt_outcomes = outcome_counters(mqtt);
   prom::Histogram& group_batches_h = group_batches.Add(
       {}, prom::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024});
   prom::Histogram& commit_seconds_h = commit_seconds.Add(
@@ -270,6 +276,10 @@ void Metrics::event_finished(api::Status::Code outcome) {
 
 void Metrics::query_finished(api::Status::Code outcome) {
   impl_->query_outcomes[code_index(outcome)]->Increment();
+}
+
+void Metrics::mqtt_handled(api::Status::Code outcome) {
+  impl_->mqtt_outcomes[code_index(outcome)]->Increment();
 }
 
 void Metrics::http_replied(int status) {

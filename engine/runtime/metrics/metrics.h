@@ -73,6 +73,10 @@ class Metrics {
   void event_finished(api::Status::Code outcome);
   void query_finished(api::Status::Code outcome);
 
+  // One MQTT message the bridge handed on or refused, by its final outcome:
+  // spime_mqtt_messages_total{outcome}.
+  void mqtt_handled(api::Status::Code outcome);
+
   // One HTTP reply sent: spime_http_responses_total{code}.
   void http_replied(int status);
 

@@ -6,8 +6,8 @@ namespace spime::runtime {
 
 const std::vector<const krl::Module*>& runtime_modules() {
   static const std::vector<const krl::Module*> all{
-      &event_module(), &meta_module(), &ctx_module(),       &schedule_module(),
-      &http_module(),  &logs_module(), &prototypes_module()};
+      &event_module(), &meta_module(), &ctx_module(),        &schedule_module(),
+      &http_module(),  &logs_module(), &prototypes_module(), &mqtt_module()};
   return all;
 }
 

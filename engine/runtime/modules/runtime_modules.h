@@ -27,6 +27,7 @@ const krl::Module& schedule_module();    // module_schedule.cpp (list, remove)
 const krl::Module& http_module();        // module_http.cpp
 const krl::Module& prototypes_module();  // module_prototypes.cpp (get, names)
 const krl::Module& logs_module();        // module_logs.cpp (append-only logs, runtime/logs/)
+const krl::Module& mqtt_module();        // module_mqtt.cpp (publish, after the commit)
 
 // All of them, for CompileOptions::host_modules.
 const std::vector<const krl::Module*>& runtime_modules();

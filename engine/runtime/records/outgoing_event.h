@@ -2,7 +2,10 @@
 // ctx:event), held by its transaction (pico/transaction.h) until the batch
 // is durable, then delivered by the post-commit observers
 // (pico/post_commit.h): queued at a local pico, or posted through the
-// outbox (outbound/outbox.h) to another engine. A plain value.
+// outbox (outbound/outbox.h) to another engine. Or, with `mqtt_topic` set
+// (mqtt:publish), no event at all but a message for the MQTT broker, handed
+// to the MQTT bridge after the commit (Engine::set_mqtt_publisher) and to
+// nothing else. A plain value.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,11 @@ struct OutgoingEvent {
   // Set by the outbox when it wrote the event's record (0: none was written).
   std::uint64_t outbox_seq = 0;
   std::int64_t outbox_created_ms = 0;
+  // mqtt:publish: the topic (non-empty: an MQTT message; eci, domain and
+  // name are empty, attrs holds the payload as a String), and whether the
+  // broker keeps it as the topic's retained message.
+  std::string mqtt_topic{};
+  bool mqtt_retain = false;
 };
 
 }  // namespace spime::runtime
