@@ -237,14 +237,25 @@ async function entvars(app, node, body) {
 
 // ---- Logs (the UI ruleset's `logs`: [{txnId, time, header, entries}]) -----------
 
+// The dashboard's own queries (and the reference UI's) are hidden unless the
+// box is unticked: `hideUi` of `logs`, as the reference UI's toggle.
+let showUiTraffic = false;
+
 async function logs(app, node, body) {
-  const groups = await api.query(node.eci, api.UI_RID, "logs");
+  const args = showUiTraffic ? {} : { hideUi: true };
+  const groups = await api.query(node.eci, api.UI_RID, "logs", args);
+  const toggle = h("label.muted", h("input", { type: "checkbox", checked: showUiTraffic }), " show the UI's own traffic");
+  toggle.querySelector("input").addEventListener("change", (e) => {
+    showUiTraffic = e.target.checked;
+    logs(app, node, body);
+  });
   if (!Array.isArray(groups) || !groups.length) {
-    fill(body, h("p.muted", "No log entries."));
+    fill(body, toggle, h("p.muted", "No log entries."));
     return;
   }
   fill(
     body,
+    toggle,
     h(
       "div.logs",
       groups.map((g) =>
