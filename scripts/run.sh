@@ -28,7 +28,7 @@ if [ "${MQTT:-0}" = "1" ]; then
   mkdir -p "$BROKER_DIR"
   # user: run as root, mosquitto would switch to "mosquitto", which cannot write here.
   printf '%s\n' "user $(id -un)" "listener $MQTT_PORT 127.0.0.1" "allow_anonymous true" "persistence true" \
-    "persistence_location $BROKER_DIR/" "max_queued_messages 100000" > "$BROKER_DIR/mosquitto.conf"
+    "persistence_location $BROKER_DIR/" "max_queued_messages 100000" "set_tcp_nodelay true" > "$BROKER_DIR/mosquitto.conf"
   echo "== mosquitto on 127.0.0.1:$MQTT_PORT (config $BROKER_DIR/mosquitto.conf)"
   mosquitto -c "$BROKER_DIR/mosquitto.conf" &
   BROKER=$!

@@ -196,6 +196,9 @@ bool MqttBridge::Impl::start(std::string* error) {
   }
   int rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
   if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_threaded_set(mosq, true);
+  // A PUBACK or a reply is a small packet written once a batch committed:
+  // without this, Nagle holds it until the broker's delayed ACK (~40 ms).
+  if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
   if (rc == MOSQ_ERR_SUCCESS && broker.tls) {
     rc = options.cafile.empty()
              ? mosquitto_tls_set(mosq, nullptr, "/etc/ssl/certs", nullptr, nullptr, nullptr)

@@ -1,9 +1,8 @@
 // The fleet simulator over MQTT: its link to a real Mosquitto broker
 // (devices/mqtt_link.h), and `spime devices simulate --protocol mqtt`
-// against a real `spime serve`, with a stand-in for the engine's MQTT
-// bridge between them (stand_in_bridge.h: it turns each message into the
-// HTTP event and publishes the engine's answer as the reply, as the MQTT
-// contract says the bridge does).
+// against a real `spime serve --mqtt` through a real Mosquitto
+// (tests/mqtt/mqtt_broker.h). The link's own tests answer with a ReplyPeer
+// (reply_peer.h), which can misbehave as spime would not.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -13,9 +12,9 @@
 
 #include "devices/mqtt_link.h"
 #include "tests/cli/run_spime.h"
-#include "tests/devices/sim_broker.h"
-#include "tests/devices/stand_in_bridge.h"
+#include "tests/devices/reply_peer.h"
 #include "tests/integration/server_fixture.h"
+#include "tests/mqtt/mqtt_broker.h"
 
 namespace spime::devices_test {
 namespace {
@@ -25,7 +24,8 @@ using integration::json;
 using integration::SpimeServer;
 using Clock = std::chrono::steady_clock;
 
-MqttLink::Options link_options(const SimBroker& broker, const std::string& name) {
+MqttLink::Options link_options(const integration::MosquittoBroker& broker,
+                               const std::string& name) {
   MqttLink::Options o;
   std::string error;
   REQUIRE(devices::parse_mqtt_url(broker.url(), &o.broker, &error));
@@ -41,8 +41,8 @@ std::optional<std::string> echo(const std::string&, const std::string& payload) 
 }
 
 TEST_CASE("mqtt link: each publish gets the reply that carries its number", "[devices][mqtt]") {
-  SimBroker broker;
-  StandInBridge bridge(broker.port(), echo);
+  integration::MosquittoBroker broker;
+  ReplyPeer bridge(broker.port(), echo);
   MqttLink link(link_options(broker, "reply"));
   REQUIRE(link.open() == "");
   for (int i = 1; i <= 5; ++i) {
@@ -57,9 +57,9 @@ TEST_CASE("mqtt link: each publish gets the reply that carries its number", "[de
 }
 
 TEST_CASE("mqtt link: a second reply to one request is dropped as stray", "[devices][mqtt]") {
-  SimBroker broker;
-  StandInBridge one(broker.port(), echo);
-  StandInBridge two(broker.port(), echo);  // both subscribe: two replies each
+  integration::MosquittoBroker broker;
+  ReplyPeer one(broker.port(), echo);
+  ReplyPeer two(broker.port(), echo);  // both subscribe: two replies each
   MqttLink link(link_options(broker, "stray"));
   REQUIRE(link.open() == "");
   for (int i = 0; i < 3; ++i) REQUIRE(link.request("spime/abc/wovyn/heartbeat", "{}").replied);
@@ -72,7 +72,7 @@ TEST_CASE("mqtt link: a second reply to one request is dropped as stray", "[devi
 
 TEST_CASE("mqtt link: with no subscriber the broker's PUBACK fails the request at once",
           "[devices][mqtt]") {
-  SimBroker broker;
+  integration::MosquittoBroker broker;
   MqttLink link(link_options(broker, "alone"));
   REQUIRE(link.open() == "");
   const auto t0 = Clock::now();
@@ -84,12 +84,13 @@ TEST_CASE("mqtt link: with no subscriber the broker's PUBACK fails the request a
 
 TEST_CASE("mqtt link: after a broker restart the link reconnects and gets replies again",
           "[devices][mqtt]") {
-  SimBroker broker;
-  StandInBridge bridge(broker.port(), echo);
+  integration::MosquittoBroker broker;
+  ReplyPeer bridge(broker.port(), echo);
   MqttLink link(link_options(broker, "restart"));
   REQUIRE(link.open() == "");
   REQUIRE(link.request("spime/abc/wovyn/heartbeat", "{}").replied);
-  broker.restart();
+  broker.stop();
+  broker.start();
   // Both clients retry every 1 to 2 s: replies again within 15 s. Until
   // then a request fails at once (not connected) or waits for its deadline.
   const auto deadline = Clock::now() + std::chrono::seconds(15);
@@ -131,6 +132,19 @@ SimulatorRun simulate(const std::vector<std::string>& options) {
   return run;
 }
 
+// What the bridge handed on or refused, all outcomes (GET /metrics).
+long mqtt_messages(SpimeServer& server) {
+  const std::string text = server.get("/metrics").text;
+  const std::string name = "spime_mqtt_messages_total{";
+  long total = 0;
+  for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+    if (at > 0 && text[at - 1] != '\n') continue;  // a HELP or TYPE line
+    const std::size_t value = text.find("} ", at);
+    if (value != std::string::npos) total += std::stol(text.substr(value + 2));
+  }
+  return total;
+}
+
 json check_named(const json& summary, const std::string& name) {
   for (const auto& c : summary.at("checks")) {
     if (c.at("name") == name) return c;
@@ -141,9 +155,10 @@ json check_named(const json& summary, const std::string& name) {
 
 TEST_CASE("simulate --protocol mqtt: heartbeats through a broker, checked as over HTTP",
           "[devices][mqtt][simulate]") {
-  SpimeServer server;
-  SimBroker broker;
-  StandInBridge bridge(broker.port(), forward_to_engine(server.port()));
+  integration::MosquittoBroker broker;
+  integration::ServerOptions with_mqtt;
+  with_mqtt.extra_args = {"--mqtt", broker.url()};
+  SpimeServer server(with_mqtt);
   SimulatorRun run = simulate({"--url",
                                server.url(),
                                "--protocol",
@@ -179,8 +194,8 @@ TEST_CASE("simulate --protocol mqtt: heartbeats through a broker, checked as ove
   CHECK(h.at("malformed_sent") == h.at("malformed_refused"));
   CHECK(h.at("by_status").at("reply") == h.at("acknowledged"));
   CHECK(h.at("by_status").at("error reply") == h.at("refused"));
-  // Every heartbeat went through the broker, none over HTTP.
-  CHECK(bridge.messages() == sent);
+  // Every heartbeat went through the broker and the bridge, none over HTTP.
+  CHECK(mqtt_messages(server) == sent);
   CHECK(summary.at("load").at("latency_ms").at("p99").get<double>() > 0);
   const json answers = check_named(summary, "answers");
   CHECK(answers.at("state") == "passed");

@@ -136,6 +136,9 @@ MosquittoBroker::MosquittoBroker() {
        << "max_inflight_messages 32\n"
        // 0: no limit on what waits for a disconnected persistent client.
        << "max_queued_messages 0\n"
+       // Small packets (PUBACKs, replies) leave at once, not after the
+       // peer's delayed ACK (about 40 ms).
+       << "set_tcp_nodelay true\n"
        << "log_dest stdout\n"
        << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
   conf.close();

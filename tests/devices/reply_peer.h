@@ -1,18 +1,17 @@
-// StandInBridge: what the fleet simulator's MQTT tests put where spime's
-// MQTT bridge (channels/mqtt/, not in this branch) will be: a libmosquitto
-// client (MQTT 5) subscribed with QoS 1 to `spime/+/+/+` that hands each
-// message to a handler and publishes what the handler returns (QoS 0) on
-// the message's Response Topic, with its Correlation Data echoed, as the
-// MQTT contract says the bridge does. Messages without a Response Topic
-// get no reply. forward_to_engine() makes the handler that turns a message
-// into the HTTP event (POST /sky/event/<eci>/mqtt/<domain>/<type>, the
-// payload as its body) and replies with the engine's answer: its body for
-// a 2xx or 4xx (`{"eid", "directives"}` or `{"error"}`), else an error.
+// ReplyPeer: the other end of the fleet simulator's MQTT link in the link's
+// own tests: a libmosquitto client (MQTT 5) subscribed with QoS 1 to
+// `spime/+/+/+` that hands each message to a handler and publishes what the
+// handler returns (QoS 0) on the message's Response Topic, with its
+// Correlation Data echoed, as the MQTT contract (README, "MQTT devices")
+// says spime's bridge does. It lets those tests make replies spime would
+// not (duplicates, none); the simulator's whole run is tested against the
+// real bridge (`spime serve --mqtt`). Messages without a Response Topic get
+// no reply.
 //
 // Bounded: start() waits at most 10 s for the connection and the
-// subscription (throws std::runtime_error otherwise); each forwarded event
-// at most 10 s. The handler runs on the library's network thread, one
-// message at a time. messages() may be read from any thread.
+// subscription (throws std::runtime_error otherwise). The handler runs on
+// the library's network thread, one message at a time. messages() may be
+// read from any thread.
 #pragma once
 
 #include <atomic>
@@ -33,14 +32,12 @@ namespace spime::devices_test {
 using Handler =
     std::function<std::optional<std::string>(const std::string& topic, const std::string& payload)>;
 
-Handler forward_to_engine(unsigned short http_port);
-
-class StandInBridge {
+class ReplyPeer {
  public:
-  StandInBridge(unsigned short broker_port, Handler handler);
-  ~StandInBridge();
-  StandInBridge(const StandInBridge&) = delete;
-  StandInBridge& operator=(const StandInBridge&) = delete;
+  ReplyPeer(unsigned short broker_port, Handler handler);
+  ~ReplyPeer();
+  ReplyPeer(const ReplyPeer&) = delete;
+  ReplyPeer& operator=(const ReplyPeer&) = delete;
 
   std::int64_t messages() const { return messages_.load(); }
 

@@ -1,4 +1,4 @@
-#include "tests/devices/stand_in_bridge.h"
+#include "tests/devices/reply_peer.h"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -10,47 +10,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "channels/client/http_client.h"
-
 namespace spime::devices_test {
 
-Handler forward_to_engine(unsigned short http_port) {
-  client::Url url;
-  url.host = "127.0.0.1";
-  url.port = http_port;
-  client::Options options;
-  options.timeout = std::chrono::seconds(10);
-  auto http = std::make_shared<client::HttpClient>(url, options);
-  return
-      [http](const std::string& topic, const std::string& payload) -> std::optional<std::string> {
-        // spime/<eci>/<domain>/<type>
-        std::string parts[4];
-        std::size_t at = 0;
-        for (int i = 0; i < 4; ++i) {
-          const std::size_t slash = topic.find('/', at);
-          parts[i] = topic.substr(at, i == 3 ? std::string::npos : slash - at);
-          if (i < 3 && slash == std::string::npos)
-            return nlohmann::json{{"error", "bad topic"}}.dump();
-          at = slash + 1;
-        }
-        const std::string target = "/sky/event/" + parts[1] + "/mqtt/" + parts[2] + "/" + parts[3];
-        client::Response r = http->request("POST", target, payload.empty() ? "{}" : payload,
-                                           {{"Content-Type", "application/json"}});
-        if (!r.ok()) return nlohmann::json{{"error", "no answer: " + r.error}}.dump();
-        if (r.status >= 200 && r.status < 500) return r.body;
-        return nlohmann::json{{"error", "engine answered " + std::to_string(r.status)}}.dump();
-      };
-}
-
-StandInBridge::StandInBridge(unsigned short broker_port, Handler handler)
-    : handler_(std::move(handler)) {
+ReplyPeer::ReplyPeer(unsigned short broker_port, Handler handler) : handler_(std::move(handler)) {
   mosquitto_lib_init();
   mosq_ = mosquitto_new(nullptr, /*clean_session=*/true, this);
   if (!mosq_) throw std::runtime_error("mosquitto_new failed");
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-  mosquitto_connect_v5_callback_set(mosq_, &StandInBridge::on_connect);
-  mosquitto_subscribe_v5_callback_set(mosq_, &StandInBridge::on_subscribe);
-  mosquitto_message_v5_callback_set(mosq_, &StandInBridge::on_message);
+  mosquitto_connect_v5_callback_set(mosq_, &ReplyPeer::on_connect);
+  mosquitto_subscribe_v5_callback_set(mosq_, &ReplyPeer::on_subscribe);
+  mosquitto_message_v5_callback_set(mosq_, &ReplyPeer::on_message);
   if (mosquitto_connect_bind_v5(mosq_, "127.0.0.1", broker_port, 30, nullptr, nullptr) !=
           MOSQ_ERR_SUCCESS ||
       mosquitto_loop_start(mosq_) != MOSQ_ERR_SUCCESS) {
@@ -67,27 +36,27 @@ StandInBridge::StandInBridge(unsigned short broker_port, Handler handler)
   }
 }
 
-StandInBridge::~StandInBridge() {
+ReplyPeer::~ReplyPeer() {
   mosquitto_disconnect(mosq_);
   mosquitto_loop_stop(mosq_, false);
   mosquitto_destroy(mosq_);
 }
 
-void StandInBridge::on_connect(mosquitto* mosq, void*, int rc, int, const mosquitto_property*) {
+void ReplyPeer::on_connect(mosquitto* mosq, void*, int rc, int, const mosquitto_property*) {
   if (rc == 0) mosquitto_subscribe_v5(mosq, nullptr, "spime/+/+/+", 1, 0, nullptr);
 }
 
-void StandInBridge::on_subscribe(mosquitto*, void* self, int, int, const int*,
-                                 const mosquitto_property*) {
-  auto* b = static_cast<StandInBridge*>(self);
+void ReplyPeer::on_subscribe(mosquitto*, void* self, int, int, const int*,
+                             const mosquitto_property*) {
+  auto* b = static_cast<ReplyPeer*>(self);
   std::lock_guard<std::mutex> lock(b->mu_);
   b->subscribed_ = true;
   b->changed_.notify_all();
 }
 
-void StandInBridge::on_message(mosquitto* mosq, void* self, const mosquitto_message* message,
-                               const mosquitto_property* props) {
-  auto* b = static_cast<StandInBridge*>(self);
+void ReplyPeer::on_message(mosquitto* mosq, void* self, const mosquitto_message* message,
+                           const mosquitto_property* props) {
+  auto* b = static_cast<ReplyPeer*>(self);
   b->messages_.fetch_add(1);
   const std::string payload = message->payload
                                   ? std::string(static_cast<const char*>(message->payload),
