@@ -37,6 +37,8 @@
 # RSS sampled each second (its highest) and at the end, its peak (VmHWM),
 # its RSS 10 s after the load, the broker's RSS, the rate reached and p99.
 #
+# SERVE_ARGS: more flags for spime serve (e.g. "--mqtt-receive-maximum 32").
+#
 # Loopback only; every wait is bounded (a start at most 60 s, the set-up
 # 10 ms a device plus 10 minutes, each run SECONDS plus 5 minutes).
 set -euo pipefail
@@ -133,7 +135,8 @@ broker_url="mqtt://127.0.0.1:$mqtt_port"
 # shellcheck disable=SC2034  # engine_start (scripts/lib/engine.sh) reads it
 ENGINE_START_SECONDS=60
 serve() {  # LOG: spime serve with the bridge on the broker
-  engine_start "$bin" "$data" "$spime_port" "$1" --mqtt "$broker_url"
+  # shellcheck disable=SC2086 # SERVE_ARGS: extra flags, split on spaces
+  engine_start "$bin" "$data" "$spime_port" "$1" --mqtt "$broker_url" ${SERVE_ARGS:-}
 }
 
 say "mqtt_bench $mode: $count esproto-temp devices in $work ($(git rev-parse --short HEAD 2>/dev/null ||
