@@ -119,6 +119,11 @@ const NumberOption kNumbers[] = {
      "that honours it: not Mosquitto 2.0.11/2.0.12, README \"MQTT devices\")",
      [](ServeOptions* o, long n) { o->mqtt.receive_maximum = static_cast<int>(n); },
      [](const ServeOptions& o) -> long { return o.mqtt.receive_maximum; }},
+    {"--mqtt-sessions", "N", 1, 32,
+     "MQTT sessions the bridge runs on one shared subscription, each with its own window "
+     "(sessions x receive maximum <= 32)",
+     [](ServeOptions* o, long n) { o->mqtt.sessions = static_cast<int>(n); },
+     [](const ServeOptions& o) -> long { return o.mqtt.sessions; }},
     {"--manual-clock", "START_MS", 0, 8640000000000000L,
      "tests only: the clock stands still at START_MS (ms since the epoch; 0: now) until "
      "POST /api/clock moves it",
@@ -331,7 +336,16 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       "--strict-subscription-policies",
       [o](std::int64_t) { o->engine.strict_subscription_policies = true; },
       "strict policies on new subscription channels by default");
-  cmd->callback([o, out] { out->run = [o] { return serve(*o); }; });
+  cmd->callback([o, out] {
+    // The bridge's window in all (mqtt_bridge.h): a usage error, before anything opens.
+    if (!o->mqtt.url.empty() &&
+        o->mqtt.sessions * o->mqtt.receive_maximum > mqtt::MqttBridge::kMaxReceiveMaximum) {
+      throw CLI::ValidationError(
+          "--mqtt-sessions x --mqtt-receive-maximum",
+          "must be at most " + std::to_string(mqtt::MqttBridge::kMaxReceiveMaximum));
+    }
+    out->run = [o] { return serve(*o); };
+  });
 }
 
 }  // namespace spime::cli

@@ -119,10 +119,12 @@ std::string loggable(const Entry& e) {
 }  // namespace
 
 struct MqttBridge::Impl {
-  Impl(api::EngineApi& e, MqttBridgeOptions o) : engine(e), options(std::move(o)) {}
+  Impl(api::EngineApi& e, MqttBridgeOptions o, std::string filter)
+      : engine(e), options(std::move(o)), topic_filter(std::move(filter)) {}
 
   api::EngineApi& engine;
-  MqttBridgeOptions options;
+  MqttBridgeOptions options;  // client_id: this session's
+  std::string topic_filter;   // spime/+/+/+, or its shared form
   BrokerAddress broker;
   std::unique_ptr<MessageIds> ids;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
@@ -168,10 +170,6 @@ bool MqttBridge::Impl::start(std::string* error) {
   if (!parse_broker_url(options.url, &broker, error)) return false;
   if (options.client_id.empty()) {
     *error = "the MQTT client id is empty";
-    return false;
-  }
-  if (options.receive_maximum < 1 || options.receive_maximum > kMaxReceiveMaximum) {
-    *error = "the MQTT receive maximum must be in 1.." + std::to_string(kMaxReceiveMaximum);
     return false;
   }
   if (!options.cafile.empty() && !broker.tls) {
@@ -330,11 +328,10 @@ void MqttBridge::Impl::on_connect(int rc, int flags) {
   std::string error;
   if (!resumed && !ids->new_session(&error)) logging::error("mqtt: " + error);
   // The subscription is part of the session; asking again is harmless.
-  mosquitto_subscribe_v5(mosq, nullptr, kEventTopicFilter, 1, MQTT_SUB_OPT_SEND_RETAIN_NEVER,
+  mosquitto_subscribe_v5(mosq, nullptr, topic_filter.c_str(), 1, MQTT_SUB_OPT_SEND_RETAIN_NEVER,
                          nullptr);
   logging::info("mqtt: connected to " + broker_name(broker) + " as " + options.client_id + " (" +
-                (resumed ? "session resumed" : "new session") + "), subscribed " +
-                kEventTopicFilter);
+                (resumed ? "session resumed" : "new session") + "), subscribed " + topic_filter);
 }
 
 // Reads up to kMaxBatch messages that are already there, without waiting.
@@ -522,19 +519,58 @@ void MqttBridge::Impl::wait(int timeout_ms, bool with_socket) {
 
 // ---- MqttBridge -------------------------------------------------------------------
 
-MqttBridge::MqttBridge(api::EngineApi& engine, MqttBridgeOptions options)
-    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+// A shared subscription's group name may not hold '/', '+' or '#'.
+static std::string share_group(const std::string& client_id) {
+  std::string g = client_id;
+  for (char& c : g) {
+    if (c == '/' || c == '+' || c == '#') c = '_';
+  }
+  return g;
+}
+
+MqttBridge::MqttBridge(api::EngineApi& engine, MqttBridgeOptions options) {
+  const int n = options.sessions;
+  if (n == 1) {
+    impls_.push_back(std::make_unique<Impl>(engine, options, kEventTopicFilter));
+    return;
+  }
+  const std::string filter =
+      "$share/" + share_group(options.client_id) + "/" + std::string(kEventTopicFilter);
+  for (int k = 1; k <= n && k <= kMaxSessions; ++k) {
+    MqttBridgeOptions session = options;
+    session.client_id = options.client_id + "-" + std::to_string(k);
+    impls_.push_back(std::make_unique<Impl>(engine, std::move(session), filter));
+  }
+}
 
 MqttBridge::~MqttBridge() {
   stop();
 }
 
 bool MqttBridge::start(std::string* error) {
-  return impl_->start(error);
+  const MqttBridgeOptions& o = impls_.front()->options;
+  if (o.sessions < 1 || o.sessions > kMaxSessions) {
+    *error = "the MQTT sessions must be in 1.." + std::to_string(kMaxSessions);
+    return false;
+  }
+  if (o.receive_maximum < 1 || o.sessions * o.receive_maximum > kMaxReceiveMaximum) {
+    *error =
+        "the MQTT receive maximum must be at least 1, and sessions times receive maximum "
+        "at most " +
+        std::to_string(kMaxReceiveMaximum);
+    return false;
+  }
+  for (auto& impl : impls_) {
+    if (!impl->start(error)) {
+      stop();
+      return false;
+    }
+  }
+  return true;
 }
 
 void MqttBridge::publish(const std::string& topic, const std::string& payload, bool retain) {
-  Shared& s = *impl_->shared;
+  Shared& s = *impls_.front()->shared;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     if (s.downlink.size() >= kMaxDownlink) {
@@ -551,13 +587,18 @@ void MqttBridge::publish(const std::string& topic, const std::string& payload, b
 }
 
 void MqttBridge::stop() {
-  impl_->stopping.store(true);
-  if (impl_->shared->wake_fd >= 0) {
-    const std::uint64_t one = 1;
-    ssize_t n = ::write(impl_->shared->wake_fd, &one, sizeof one);
-    (void)n;
+  // All sessions wind down at once, so a stop takes one kStopGrace, not N.
+  for (auto& impl : impls_) {
+    impl->stopping.store(true);
+    if (impl->shared->wake_fd >= 0) {
+      const std::uint64_t one = 1;
+      ssize_t n = ::write(impl->shared->wake_fd, &one, sizeof one);
+      (void)n;
+    }
   }
-  if (impl_->thread.joinable()) impl_->thread.join();
+  for (auto& impl : impls_) {
+    if (impl->thread.joinable()) impl->thread.join();
+  }
 }
 
 }  // namespace spime::mqtt

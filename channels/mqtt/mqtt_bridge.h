@@ -21,6 +21,24 @@
 // only with a broker that honours it: it lets one read hand several
 // messages to the engine at once.
 //
+// Sessions. One session with a window of 1 is one stream for the whole
+// fleet: each message waits for its commit and the broker's next send
+// (BENCHMARKS.md: 26 % of HTTP's rate). So the bridge runs `sessions`
+// sessions (default 8), client ids <client_id>-1..N, each with its own
+// thread, socket, window and delivery ids (message_ids.h: a sender per
+// session), on one MQTT 5 shared subscription $share/<client_id>/spime/+/+/+:
+// the broker hands each message to one of them and keeps to each one's
+// window of 1, so at most sessions * receive_maximum messages (<= 32) are
+// in flight in all, which the 64 delivery ids of a channel cover. With
+// sessions = 1 the client id is <client_id> and the subscription is plain
+// spime/+/+/+. The price: two messages of one device may run on two
+// sessions at once, so their order is not kept unless the device waits for
+// each PUBACK (as a sleeping sensor does). Mosquitto queues a shared
+// subscription's messages for a session that is offline, so a restart of
+// spime loses nothing; changing `sessions` leaves the old sessions' queues
+// at the broker (they hold messages until those ids connect again, or the
+// broker's admin removes them). Downlink goes through the first session.
+//
 // QoS 1 is acknowledged after the commit. libmosquitto 2.0.11 answers a QoS 1
 // PUBLISH by calling send__puback BEFORE it calls on_message
 // (lib/handle_publish.c); send__puback only queues the packet
@@ -83,6 +101,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/api/engine_api.h"
 
@@ -97,11 +116,15 @@ struct MqttBridgeOptions {
   std::string state_dir;
   int keepalive_seconds = 30;
   int receive_maximum = 1;  // 1..kMaxReceiveMaximum: see above
+  // Sessions on one shared subscription (see above); sessions *
+  // receive_maximum <= kMaxReceiveMaximum.
+  int sessions = 8;
 };
 
 class MqttBridge {
  public:
-  static constexpr int kMaxReceiveMaximum = 32;
+  static constexpr int kMaxReceiveMaximum = 32;  // in flight, all sessions together
+  static constexpr int kMaxSessions = 32;
   static constexpr std::size_t kMaxBatch = 64;  // messages read before waiting
   static constexpr std::chrono::milliseconds kRetryMin{5}, kRetryMax{500};
   static constexpr std::chrono::milliseconds kReconnectMin{100}, kReconnectMax{5000};
@@ -128,7 +151,7 @@ class MqttBridge {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::vector<std::unique_ptr<Impl>> impls_;  // one per session; [0] publishes
 };
 
 }  // namespace spime::mqtt

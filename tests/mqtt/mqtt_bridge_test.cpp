@@ -58,9 +58,14 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 }
 
 // Waits until the server's log says its bridge connected `times` times in all.
-void wait_connected(const SpimeServer& s, std::size_t times = 1) {
+// spime serve's default --mqtt-sessions (channels/mqtt/mqtt_bridge.h).
+constexpr std::size_t kSessions = 8;
+
+// Waits until each of the bridge's `sessions` sessions has connected
+// `times` times in all (a connection's log line comes after its subscribe).
+void wait_connected(const SpimeServer& s, std::size_t times = 1, std::size_t sessions = kSessions) {
   INFO(s.output());
-  REQUIRE(eventually([&] { return count_of(s.output(), "mqtt: connected to") >= times; },
+  REQUIRE(eventually([&] { return count_of(s.output(), "mqtt: connected to") >= times * sessions; },
                      std::chrono::seconds(20)));
 }
 
@@ -306,9 +311,9 @@ TEST_CASE("mqtt: a full pico queue holds QoS 1 messages back, none is lost or ru
   MosquittoBroker broker;
   // 32 messages at once into a queue of 2: most are refused for load and
   // offered again (no crash here, so the window may be wide).
-  SpimeServer s(with_broker(
-      broker, {"--pico-queue-limit", "2", "--mqtt-receive-maximum", "32", "--log-level", "debug"}));
-  wait_connected(s);
+  SpimeServer s(with_broker(broker, {"--pico-queue-limit", "2", "--mqtt-sessions", "1",
+                                     "--mqtt-receive-maximum", "32", "--log-level", "debug"}));
+  wait_connected(s, 1, 1);
   const std::string eci = counter_pico(s, krl);
   must_publish_lines(broker, "spime/" + eci + "/it/n", numbered(0, 300));
   check_each_once(s, eci, 300);

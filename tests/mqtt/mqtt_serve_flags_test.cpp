@@ -13,7 +13,8 @@ using spime::cli_test::describe;
 using spime::cli_test::run_spime;
 using spime::testing::TempDir;
 
-TEST_CASE("mqtt flags: a bad broker url or receive maximum is refused up front", "[mqtt]") {
+TEST_CASE("mqtt flags: a bad broker url, receive maximum or sessions is refused up front",
+          "[mqtt]") {
   TempDir dir;
   const std::string data = dir.path() + "/data";
   const std::vector<std::vector<std::string>> bad = {
@@ -22,6 +23,10 @@ TEST_CASE("mqtt flags: a bad broker url or receive maximum is refused up front",
       {"--mqtt", "mqtt://127.0.0.1:0"},
       {"--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-receive-maximum", "0"},
       {"--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-receive-maximum", "33"},
+      {"--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-receive-maximum", "32"},  // x 8 sessions
+      {"--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-sessions", "0"},
+      {"--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-sessions", "33"},
+      {"--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-sessions", "4", "--mqtt-receive-maximum", "9"},
   };
   for (const auto& flags : bad) {
     std::vector<std::string> args{"serve", "--port", "0", "--data", data};
