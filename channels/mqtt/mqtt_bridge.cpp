@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,7 +35,8 @@ using std::chrono::milliseconds;
 // One message handed to the engine, until its final answer.
 struct Entry {
   int qos = 0;
-  std::string topic;  // for log lines
+  std::string topic;    // for log lines; a device topic's route is cached by it
+  bool device = false;  // a device's fixed topic: routed by the engine (device_topic)
   api::EventRequest request;
   bool wait = false;  // event_wait (QoS 1, or a reply wanted); else event
   std::string response_topic;
@@ -58,6 +61,9 @@ struct Shared {
   std::vector<Entry> batch;  // the messages read since the last write
   std::size_t waiting = 0;   // of them, handed on and not answered yet
   int wake_fd = -1;          // eventfd: the last answer came
+  // Device topics the engine resolved (at most kMaxRoutes; emptied when
+  // full); an entry is dropped when its event is refused as not found.
+  std::unordered_map<std::string, api::DeviceRoute> routes;
 
   ~Shared() {
     if (wake_fd >= 0) ::close(wake_fd);
@@ -94,6 +100,8 @@ class Answer {
     answered_ = true;
     shared_->settle(index_, Status::ok(), reply_body(api::EventResult{eid, krl::Value()}), false);
   }
+  // Answered by another Answer (a device topic resolved, then its event).
+  void handed_on() { answered_ = true; }
   void refused(const Status& s) {
     answered_ = true;
     const bool retry = qos_ > 0 && s.code() == Status::Code::kUnavailable;
@@ -111,6 +119,67 @@ std::string broker_name(const BrokerAddress& b) {
   return (b.tls ? "mqtts://" : "mqtt://") + b.host + ":" + std::to_string(b.port);
 }
 
+constexpr std::size_t kMaxRoutes = 10000;
+
+void fill_route(Entry* e, const api::DeviceRoute& route) {
+  e->request.eci = route.eci;
+  e->request.domain = route.domain;
+  e->request.name = route.type;
+}
+
+// Hands batch entry `index` to the engine; its Answer settles it.
+void submit_entry(api::EngineApi& engine, const std::shared_ptr<Shared>& shared,
+                  std::size_t index) {
+  api::EventRequest request;
+  bool wait_for_commit;
+  int qos;
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    const Entry& e = shared->batch[index];
+    request = e.request;
+    wait_for_commit = e.wait;
+    qos = e.qos;
+  }
+  auto answer = std::make_shared<Answer>(shared, index, qos);
+  if (wait_for_commit) {
+    engine.event_wait(std::move(request), [answer](api::Result<api::EventResult> r) {
+      if (r.ok()) {
+        answer->committed(r.value());
+      } else {
+        answer->refused(r.status());
+      }
+    });
+  } else {
+    engine.event(std::move(request), [answer](api::Result<std::string> r) {
+      if (r.ok()) {
+        answer->accepted(r.value());
+      } else {
+        answer->refused(r.status());
+      }
+    });
+  }
+}
+
+// The filters of every loaded prototype's mqtt.topics (prototype_value.h's
+// "mqtt": {"topics": [{"filter"}]}), each once.
+std::vector<std::string> device_filters(const krl::Value& prototypes) {
+  std::vector<std::string> out;
+  if (!prototypes.is_array()) return out;
+  for (const krl::Value& p : prototypes.as_array()) {
+    const krl::Value* mqtt = p.is_map() ? p.as_map().find("mqtt") : nullptr;
+    const krl::Value* topics = mqtt && mqtt->is_map() ? mqtt->as_map().find("topics") : nullptr;
+    if (!topics || !topics->is_array()) continue;
+    for (const krl::Value& t : topics->as_array()) {
+      const krl::Value* f = t.is_map() ? t.as_map().find("filter") : nullptr;
+      if (!f || !f->is_string()) continue;
+      if (std::find(out.begin(), out.end(), f->as_string()) == out.end()) {
+        out.push_back(f->as_string());
+      }
+    }
+  }
+  return out;
+}
+
 // The topic as a log line may show it (its ECI shortened).
 std::string loggable(const Entry& e) {
   return e.request.eci.empty() ? e.topic : logging::shorten_eci_in(e.topic, e.request.eci);
@@ -124,6 +193,7 @@ struct MqttBridge::Impl {
   api::EngineApi& engine;
   MqttBridgeOptions options;
   BrokerAddress broker;
+  std::vector<std::string> device_filters;  // the prototypes' device topics
   std::unique_ptr<MessageIds> ids;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   mosquitto* mosq = nullptr;
@@ -149,6 +219,8 @@ struct MqttBridge::Impl {
   bool finish_batch();
   void publish_downlink();
   void submit(std::size_t index);
+  void route(std::size_t index);
+  void hand_on(std::size_t index);
   void wait(int timeout_ms, bool with_socket);
   void write();
   void on_connect(int rc, int flags);
@@ -177,6 +249,21 @@ bool MqttBridge::Impl::start(std::string* error) {
   if (!options.cafile.empty() && !broker.tls) {
     *error = "--mqtt-cafile needs an mqtts:// broker url";
     return false;
+  }
+  {
+    // The prototypes' device topics (Engine::prototypes answers inline; the
+    // wait is bounded all the same).
+    auto got = std::make_shared<std::promise<api::Result<krl::Value>>>();
+    std::future<api::Result<krl::Value>> value = got->get_future();
+    engine.prototypes([got](api::Result<krl::Value> r) { got->set_value(std::move(r)); });
+    try {
+      if (value.wait_for(std::chrono::seconds(5)) == std::future_status::ready) {
+        api::Result<krl::Value> r = value.get();
+        if (r.ok()) device_filters = mqtt::device_filters(r.value());
+      }
+    } catch (const std::future_error&) {
+      // The engine dropped the call: no device topics.
+    }
   }
   const std::string session = broker_name(broker) + " " + options.client_id;
   ids = std::make_unique<MessageIds>(
@@ -332,9 +419,13 @@ void MqttBridge::Impl::on_connect(int rc, int flags) {
   // The subscription is part of the session; asking again is harmless.
   mosquitto_subscribe_v5(mosq, nullptr, kEventTopicFilter, 1, MQTT_SUB_OPT_SEND_RETAIN_NEVER,
                          nullptr);
+  std::string subscribed = kEventTopicFilter;
+  for (const std::string& f : device_filters) {
+    mosquitto_subscribe_v5(mosq, nullptr, f.c_str(), 1, MQTT_SUB_OPT_SEND_RETAIN_NEVER, nullptr);
+    subscribed += ", " + f;
+  }
   logging::info("mqtt: connected to " + broker_name(broker) + " as " + options.client_id + " (" +
-                (resumed ? "session resumed" : "new session") + "), subscribed " +
-                kEventTopicFilter);
+                (resumed ? "session resumed" : "new session") + "), subscribed " + subscribed);
 }
 
 // Reads up to kMaxBatch messages that are already there, without waiting.
@@ -364,7 +455,9 @@ void MqttBridge::Impl::on_message(const mosquitto_message* m, const mosquitto_pr
   }
   const std::string_view payload(static_cast<const char*>(m->payload),
                                  m->payload ? static_cast<std::size_t>(m->payloadlen) : 0);
-  Status s = event_from_message(e.topic, payload, &e.request);
+  e.device = !is_event_topic(e.topic);
+  Status s = e.device ? attrs_from_payload(payload, &e.request.attrs)
+                      : event_from_message(e.topic, payload, &e.request);
   e.wait = e.qos > 0 || !e.response_topic.empty();
   if (s.is_ok() && e.qos > 0) {
     std::string error;
@@ -381,38 +474,57 @@ void MqttBridge::Impl::on_message(const mosquitto_message* m, const mosquitto_pr
     index = shared->batch.size() - 1;
     if (s.is_ok()) ++shared->waiting;
   }
-  if (s.is_ok()) submit(index);
+  if (s.is_ok()) hand_on(index);
 }
 
-void MqttBridge::Impl::submit(std::size_t index) {
-  api::EventRequest request;
-  bool wait_for_commit;
+void MqttBridge::Impl::hand_on(std::size_t index) {
+  bool device;
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    device = shared->batch[index].device;
+  }
+  if (device) {
+    route(index);
+  } else {
+    submit(index);
+  }
+}
+
+// A device topic: its route from the cache, or from the engine; then the
+// event as any other. Not found: refused (logged, counted, acknowledged).
+void MqttBridge::Impl::route(std::size_t index) {
+  std::string topic;
   int qos;
   {
     std::lock_guard<std::mutex> lock(shared->mu);
-    const Entry& e = shared->batch[index];
-    request = e.request;
-    wait_for_commit = e.wait;
+    Entry& e = shared->batch[index];
+    if (auto it = shared->routes.find(e.topic); it != shared->routes.end()) {
+      fill_route(&e, it->second);
+      topic.clear();
+    } else {
+      topic = e.topic;
+    }
     qos = e.qos;
   }
+  if (topic.empty()) return submit(index);
   auto answer = std::make_shared<Answer>(shared, index, qos);
-  if (wait_for_commit) {
-    engine.event_wait(std::move(request), [answer](api::Result<api::EventResult> r) {
-      if (r.ok()) {
-        answer->committed(r.value());
-      } else {
-        answer->refused(r.status());
-      }
-    });
-  } else {
-    engine.event(std::move(request), [answer](api::Result<std::string> r) {
-      if (r.ok()) {
-        answer->accepted(r.value());
-      } else {
-        answer->refused(r.status());
-      }
-    });
-  }
+  api::EngineApi* eng = &engine;
+  std::shared_ptr<Shared> sh = shared;
+  engine.device_topic(topic, [eng, sh, answer, index, topic](api::Result<api::DeviceRoute> r) {
+    if (!r.ok()) return answer->refused(r.status());
+    {
+      std::lock_guard<std::mutex> lock(sh->mu);
+      if (sh->routes.size() >= kMaxRoutes) sh->routes.clear();
+      sh->routes[topic] = r.value();
+      fill_route(&sh->batch[index], r.value());
+    }
+    answer->handed_on();
+    submit_entry(*eng, sh, index);
+  });
+}
+
+void MqttBridge::Impl::submit(std::size_t index) {
+  submit_entry(engine, shared, index);
 }
 
 // Every message of the batch answered: offers again those refused for load
@@ -444,7 +556,7 @@ bool MqttBridge::Impl::finish_batch() {
       for (std::size_t i : again) shared->batch[i].retry = false;
       shared->waiting += again.size();
     }
-    for (std::size_t i : again) submit(i);
+    for (std::size_t i : again) hand_on(i);
     return false;
   }
   retry_delay = kRetryMin;
@@ -455,6 +567,10 @@ bool MqttBridge::Impl::finish_batch() {
   }
   for (const Entry& e : done) {
     engine.mqtt_handled(e.status.code());
+    if (e.device && e.status.code() == Status::Code::kNotFound) {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->routes.erase(e.topic);  // the device is gone (or never was)
+    }
     if (!e.status.is_ok()) {
       logging::info("mqtt: " + loggable(e) + " refused: " +
                     (e.request.eci.empty()

@@ -38,6 +38,20 @@
 // before that. At most kMaxBatch messages are read before the bridge waits
 // for their answers: no unbounded queue.
 //
+// Device topics. Besides spime/+/+/+ the bridge subscribes (QoS 1) the
+// filter of every loaded prototype's mqtt.topics (sensors/+/heartbeat for
+// sensors/{device}/heartbeat; read once at start()). A message on another
+// topic than spime/... is a device's: the engine says where it lands
+// (EngineApi::device_topic: ECI, domain, type, recorded when the device was
+// made), then it goes on exactly as spime/<eci>/<domain>/<type> would (same
+// payload rules, admission, ack after commit, delivery id, reply). Routes
+// are cached (at most kMaxRoutes, emptied when full); a route is dropped
+// when its event is refused as not found (the device was deleted), so the
+// next message asks the engine again. A topic no device publishes to is
+// refused as not found (logged, counted, acknowledged). (One gap: a device
+// deleted and made again under the same name while its old route is
+// cached loses the first message after, refused for the old ECI.)
+//
 // Outcomes. Committed: acknowledged, and the reply (below). Refused for what
 // it is (malformed topic or payload, unknown ECI, policy, schema; a rule
 // error too, whose writes were rolled back, as HTTP answers it): a log line
