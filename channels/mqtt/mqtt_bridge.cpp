@@ -37,6 +37,7 @@ struct Entry {
   int qos = 0;
   std::string topic;    // for log lines; a device topic's route is cached by it
   bool device = false;  // a device's fixed topic: routed by the engine (device_topic)
+  bool cached = false;  // ... its route taken from the cache
   api::EventRequest request;
   bool wait = false;  // event_wait (QoS 1, or a reply wanted); else event
   std::string response_topic;
@@ -498,9 +499,10 @@ void MqttBridge::Impl::route(std::size_t index) {
   {
     std::lock_guard<std::mutex> lock(shared->mu);
     Entry& e = shared->batch[index];
-    if (auto it = shared->routes.find(e.topic); it != shared->routes.end()) {
+    auto it = shared->routes.find(e.topic);
+    e.cached = it != shared->routes.end();
+    if (e.cached) {
       fill_route(&e, it->second);
-      topic.clear();
     } else {
       topic = e.topic;
     }
@@ -531,12 +533,27 @@ void MqttBridge::Impl::submit(std::size_t index) {
 // (after the backoff), or reports the outcomes, publishes the replies and
 // empties the batch (true: the PUBACKs may go).
 bool MqttBridge::Impl::finish_batch() {
-  std::vector<std::size_t> again;
+  std::vector<std::size_t> again, reroute;
   {
     std::lock_guard<std::mutex> lock(shared->mu);
     for (std::size_t i = 0; i < shared->batch.size(); ++i) {
-      if (shared->batch[i].retry) again.push_back(i);
+      Entry& e = shared->batch[i];
+      if (e.device && e.cached && e.status.code() == Status::Code::kNotFound) {
+        // A stale route (the device deleted, perhaps made again under the
+        // same name): asked of the engine once more, now.
+        shared->routes.erase(e.topic);
+        e.cached = false;
+        e.status = Status::ok();
+        reroute.push_back(i);
+      } else if (e.retry) {
+        again.push_back(i);
+      }
     }
+    shared->waiting += reroute.size();
+  }
+  if (!reroute.empty()) {
+    for (std::size_t i : reroute) route(i);
+    return false;
   }
   if (!again.empty()) {
     if (stopping.load()) return false;

@@ -45,12 +45,11 @@
 // (EngineApi::device_topic: ECI, domain, type, recorded when the device was
 // made), then it goes on exactly as spime/<eci>/<domain>/<type> would (same
 // payload rules, admission, ack after commit, delivery id, reply). Routes
-// are cached (at most kMaxRoutes, emptied when full); a route is dropped
-// when its event is refused as not found (the device was deleted), so the
-// next message asks the engine again. A topic no device publishes to is
-// refused as not found (logged, counted, acknowledged). (One gap: a device
-// deleted and made again under the same name while its old route is
-// cached loses the first message after, refused for the old ECI.)
+// are cached (at most kMaxRoutes, emptied when full); when the event of a
+// cached route is refused as not found (the device was deleted, perhaps
+// made again under the same name), the route is dropped and the engine
+// asked again, once, for that message. A topic no device publishes to is
+// refused as not found (logged, counted, acknowledged).
 //
 // Outcomes. Committed: acknowledged, and the reply (below). Refused for what
 // it is (malformed topic or payload, unknown ECI, policy, schema; a rule

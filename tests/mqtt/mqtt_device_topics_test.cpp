@@ -102,4 +102,22 @@ TEST_CASE("mqtt: a device made from a prototype with a fixed topic gets its hear
                    .size() == 1;
       },
       std::chrono::seconds(10)));
+
+  // Deleted and made again while the bridge still holds its old route: the
+  // first message finds the new device (the stale route is asked again).
+  must_event(s, s.owner_eci(), "wrangler", "child_deletion_request", {{"name", "kitchen"}});
+  json third = new_child_from(s, s.owner_eci(), "kitchen", "esproto-temp");
+  const std::string query3 = channel_of(third, "query");
+  REQUIRE(publish_qos1(broker, "sensors/kitchen/heartbeat",
+                       read_file(esproto_payload("temp-normal.json")))
+              .ok());
+  REQUIRE(eventually(
+      [&] {
+        return must_query(s, query3, kDevice, "history", {{"sensor_type", "temperature"}})
+                   .at("entries")
+                   .size() == 1;
+      },
+      std::chrono::seconds(10)));
+  CHECK(metric_line(s, "not_found") == "2");
+  CHECK(metric_line(s, "ok") == "5");
 }
