@@ -433,11 +433,16 @@ ruleset io.picolabs.wrangler {
       heartbeat_url = transducer.isnull() => {}
         | { "transducer_url": meta:host + "/sky/event/" + transducer + "/heartbeat/wovyn/heartbeat" }
     }
-    send_directive("new_child", { "id": ctx:query(newEci, ctx:rid, "id"),
-                                  "eci": newEci,
-                                  "name": event:attr("name"),
-                                  "prototype": event:attr("prototype"),
-                                  "channels": channels }.put(heartbeat_url))
+    every {
+      // Ours: its fixed MQTT topics (the prototype's mqtt.topics), recorded
+      // in this transaction.
+      prototypes:bindTopics(event:attr("prototype"), event:attr("name"), channels)
+      send_directive("new_child", { "id": ctx:query(newEci, ctx:rid, "id"),
+                                    "eci": newEci,
+                                    "name": event:attr("name"),
+                                    "prototype": event:attr("prototype"),
+                                    "channels": channels }.put(heartbeat_url))
+    }
   }
 
   // Internal (raised by createChild): the new child's UI channel and box,

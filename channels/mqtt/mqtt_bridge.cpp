@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,7 +35,9 @@ using std::chrono::milliseconds;
 // One message handed to the engine, until its final answer.
 struct Entry {
   int qos = 0;
-  std::string topic;  // for log lines
+  std::string topic;    // for log lines; a device topic's route is cached by it
+  bool device = false;  // a device's fixed topic: routed by the engine (device_topic)
+  bool cached = false;  // ... its route taken from the cache
   api::EventRequest request;
   bool wait = false;  // event_wait (QoS 1, or a reply wanted); else event
   std::string response_topic;
@@ -58,6 +62,9 @@ struct Shared {
   std::vector<Entry> batch;  // the messages read since the last write
   std::size_t waiting = 0;   // of them, handed on and not answered yet
   int wake_fd = -1;          // eventfd: the last answer came
+  // Device topics the engine resolved (at most kMaxRoutes; emptied when
+  // full); an entry is dropped when its event is refused as not found.
+  std::unordered_map<std::string, api::DeviceRoute> routes;
 
   ~Shared() {
     if (wake_fd >= 0) ::close(wake_fd);
@@ -94,6 +101,8 @@ class Answer {
     answered_ = true;
     shared_->settle(index_, Status::ok(), reply_body(api::EventResult{eid, krl::Value()}), false);
   }
+  // Answered by another Answer (a device topic resolved, then its event).
+  void handed_on() { answered_ = true; }
   void refused(const Status& s) {
     answered_ = true;
     const bool retry = qos_ > 0 && s.code() == Status::Code::kUnavailable;
@@ -111,6 +120,67 @@ std::string broker_name(const BrokerAddress& b) {
   return (b.tls ? "mqtts://" : "mqtt://") + b.host + ":" + std::to_string(b.port);
 }
 
+constexpr std::size_t kMaxRoutes = 10000;
+
+void fill_route(Entry* e, const api::DeviceRoute& route) {
+  e->request.eci = route.eci;
+  e->request.domain = route.domain;
+  e->request.name = route.type;
+}
+
+// Hands batch entry `index` to the engine; its Answer settles it.
+void submit_entry(api::EngineApi& engine, const std::shared_ptr<Shared>& shared,
+                  std::size_t index) {
+  api::EventRequest request;
+  bool wait_for_commit;
+  int qos;
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    const Entry& e = shared->batch[index];
+    request = e.request;
+    wait_for_commit = e.wait;
+    qos = e.qos;
+  }
+  auto answer = std::make_shared<Answer>(shared, index, qos);
+  if (wait_for_commit) {
+    engine.event_wait(std::move(request), [answer](api::Result<api::EventResult> r) {
+      if (r.ok()) {
+        answer->committed(r.value());
+      } else {
+        answer->refused(r.status());
+      }
+    });
+  } else {
+    engine.event(std::move(request), [answer](api::Result<std::string> r) {
+      if (r.ok()) {
+        answer->accepted(r.value());
+      } else {
+        answer->refused(r.status());
+      }
+    });
+  }
+}
+
+// The filters of every loaded prototype's mqtt.topics (prototype_value.h's
+// "mqtt": {"topics": [{"filter"}]}), each once.
+std::vector<std::string> device_filters(const krl::Value& prototypes) {
+  std::vector<std::string> out;
+  if (!prototypes.is_array()) return out;
+  for (const krl::Value& p : prototypes.as_array()) {
+    const krl::Value* mqtt = p.is_map() ? p.as_map().find("mqtt") : nullptr;
+    const krl::Value* topics = mqtt && mqtt->is_map() ? mqtt->as_map().find("topics") : nullptr;
+    if (!topics || !topics->is_array()) continue;
+    for (const krl::Value& t : topics->as_array()) {
+      const krl::Value* f = t.is_map() ? t.as_map().find("filter") : nullptr;
+      if (!f || !f->is_string()) continue;
+      if (std::find(out.begin(), out.end(), f->as_string()) == out.end()) {
+        out.push_back(f->as_string());
+      }
+    }
+  }
+  return out;
+}
+
 // The topic as a log line may show it (its ECI shortened).
 std::string loggable(const Entry& e) {
   return e.request.eci.empty() ? e.topic : logging::shorten_eci_in(e.topic, e.request.eci);
@@ -119,13 +189,15 @@ std::string loggable(const Entry& e) {
 }  // namespace
 
 struct MqttBridge::Impl {
-  Impl(api::EngineApi& e, MqttBridgeOptions o, std::string filter)
-      : engine(e), options(std::move(o)), topic_filter(std::move(filter)) {}
+  Impl(api::EngineApi& e, MqttBridgeOptions o, std::string share)
+      : engine(e), options(std::move(o)), share_prefix(std::move(share)) {}
 
   api::EngineApi& engine;
   MqttBridgeOptions options;  // client_id: this session's
-  std::string topic_filter;   // spime/+/+/+, or its shared form
+  // "" (one session), or "$share/<group>/" before every filter it subscribes.
+  std::string share_prefix;
   BrokerAddress broker;
+  std::vector<std::string> device_filters;  // the prototypes' device topics
   std::unique_ptr<MessageIds> ids;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   mosquitto* mosq = nullptr;
@@ -151,6 +223,8 @@ struct MqttBridge::Impl {
   bool finish_batch();
   void publish_downlink();
   void submit(std::size_t index);
+  void route(std::size_t index);
+  void hand_on(std::size_t index);
   void wait(int timeout_ms, bool with_socket);
   void write();
   void on_connect(int rc, int flags);
@@ -175,6 +249,21 @@ bool MqttBridge::Impl::start(std::string* error) {
   if (!options.cafile.empty() && !broker.tls) {
     *error = "--mqtt-cafile needs an mqtts:// broker url";
     return false;
+  }
+  {
+    // The prototypes' device topics (Engine::prototypes answers inline; the
+    // wait is bounded all the same).
+    auto got = std::make_shared<std::promise<api::Result<krl::Value>>>();
+    std::future<api::Result<krl::Value>> value = got->get_future();
+    engine.prototypes([got](api::Result<krl::Value> r) { got->set_value(std::move(r)); });
+    try {
+      if (value.wait_for(std::chrono::seconds(5)) == std::future_status::ready) {
+        api::Result<krl::Value> r = value.get();
+        if (r.ok()) device_filters = mqtt::device_filters(r.value());
+      }
+    } catch (const std::future_error&) {
+      // The engine dropped the call: no device topics.
+    }
   }
   const std::string session = broker_name(broker) + " " + options.client_id;
   ids = std::make_unique<MessageIds>(
@@ -328,10 +417,19 @@ void MqttBridge::Impl::on_connect(int rc, int flags) {
   std::string error;
   if (!resumed && !ids->new_session(&error)) logging::error("mqtt: " + error);
   // The subscription is part of the session; asking again is harmless.
-  mosquitto_subscribe_v5(mosq, nullptr, topic_filter.c_str(), 1, MQTT_SUB_OPT_SEND_RETAIN_NEVER,
-                         nullptr);
+  // Every filter in the sessions' shared form: a plain one would send each
+  // message to every session, and each would run it.
+  std::string subscribed;
+  std::vector<std::string> filters{kEventTopicFilter};
+  filters.insert(filters.end(), device_filters.begin(), device_filters.end());
+  for (const std::string& f : filters) {
+    const std::string filter = share_prefix + f;
+    mosquitto_subscribe_v5(mosq, nullptr, filter.c_str(), 1, MQTT_SUB_OPT_SEND_RETAIN_NEVER,
+                           nullptr);
+    subscribed += (subscribed.empty() ? "" : ", ") + filter;
+  }
   logging::info("mqtt: connected to " + broker_name(broker) + " as " + options.client_id + " (" +
-                (resumed ? "session resumed" : "new session") + "), subscribed " + topic_filter);
+                (resumed ? "session resumed" : "new session") + "), subscribed " + subscribed);
 }
 
 // Reads up to kMaxBatch messages that are already there, without waiting.
@@ -361,7 +459,9 @@ void MqttBridge::Impl::on_message(const mosquitto_message* m, const mosquitto_pr
   }
   const std::string_view payload(static_cast<const char*>(m->payload),
                                  m->payload ? static_cast<std::size_t>(m->payloadlen) : 0);
-  Status s = event_from_message(e.topic, payload, &e.request);
+  e.device = !is_event_topic(e.topic);
+  Status s = e.device ? attrs_from_payload(payload, &e.request.attrs)
+                      : event_from_message(e.topic, payload, &e.request);
   e.wait = e.qos > 0 || !e.response_topic.empty();
   if (s.is_ok() && e.qos > 0) {
     std::string error;
@@ -378,50 +478,85 @@ void MqttBridge::Impl::on_message(const mosquitto_message* m, const mosquitto_pr
     index = shared->batch.size() - 1;
     if (s.is_ok()) ++shared->waiting;
   }
-  if (s.is_ok()) submit(index);
+  if (s.is_ok()) hand_on(index);
 }
 
-void MqttBridge::Impl::submit(std::size_t index) {
-  api::EventRequest request;
-  bool wait_for_commit;
+void MqttBridge::Impl::hand_on(std::size_t index) {
+  bool device;
+  {
+    std::lock_guard<std::mutex> lock(shared->mu);
+    device = shared->batch[index].device;
+  }
+  if (device) {
+    route(index);
+  } else {
+    submit(index);
+  }
+}
+
+// A device topic: its route from the cache, or from the engine; then the
+// event as any other. Not found: refused (logged, counted, acknowledged).
+void MqttBridge::Impl::route(std::size_t index) {
+  std::string topic;
   int qos;
   {
     std::lock_guard<std::mutex> lock(shared->mu);
-    const Entry& e = shared->batch[index];
-    request = e.request;
-    wait_for_commit = e.wait;
+    Entry& e = shared->batch[index];
+    auto it = shared->routes.find(e.topic);
+    e.cached = it != shared->routes.end();
+    if (e.cached) {
+      fill_route(&e, it->second);
+    } else {
+      topic = e.topic;
+    }
     qos = e.qos;
   }
+  if (topic.empty()) return submit(index);
   auto answer = std::make_shared<Answer>(shared, index, qos);
-  if (wait_for_commit) {
-    engine.event_wait(std::move(request), [answer](api::Result<api::EventResult> r) {
-      if (r.ok()) {
-        answer->committed(r.value());
-      } else {
-        answer->refused(r.status());
-      }
-    });
-  } else {
-    engine.event(std::move(request), [answer](api::Result<std::string> r) {
-      if (r.ok()) {
-        answer->accepted(r.value());
-      } else {
-        answer->refused(r.status());
-      }
-    });
-  }
+  api::EngineApi* eng = &engine;
+  std::shared_ptr<Shared> sh = shared;
+  engine.device_topic(topic, [eng, sh, answer, index, topic](api::Result<api::DeviceRoute> r) {
+    if (!r.ok()) return answer->refused(r.status());
+    {
+      std::lock_guard<std::mutex> lock(sh->mu);
+      if (sh->routes.size() >= kMaxRoutes) sh->routes.clear();
+      sh->routes[topic] = r.value();
+      fill_route(&sh->batch[index], r.value());
+    }
+    answer->handed_on();
+    submit_entry(*eng, sh, index);
+  });
+}
+
+void MqttBridge::Impl::submit(std::size_t index) {
+  submit_entry(engine, shared, index);
 }
 
 // Every message of the batch answered: offers again those refused for load
 // (after the backoff), or reports the outcomes, publishes the replies and
 // empties the batch (true: the PUBACKs may go).
 bool MqttBridge::Impl::finish_batch() {
-  std::vector<std::size_t> again;
+  std::vector<std::size_t> again, reroute;
   {
     std::lock_guard<std::mutex> lock(shared->mu);
     for (std::size_t i = 0; i < shared->batch.size(); ++i) {
-      if (shared->batch[i].retry) again.push_back(i);
+      Entry& e = shared->batch[i];
+      if (e.device && e.cached && e.status.code() == Status::Code::kNotFound) {
+        // A stale route (the device deleted, perhaps made again under the
+        // same name): asked of the engine once more, now.
+        shared->routes.erase(e.topic);
+        e.cached = false;
+        e.status = Status::ok();
+        reroute.push_back(i);
+      } else if (e.retry) {
+        again.push_back(i);
+      }
     }
+    shared->waiting += reroute.size();
+  }
+  if (!reroute.empty()) {
+    for (std::size_t i : reroute) route(i);
+    return false;
   }
   if (!again.empty()) {
     if (stopping.load()) return false;
@@ -441,7 +576,7 @@ bool MqttBridge::Impl::finish_batch() {
       for (std::size_t i : again) shared->batch[i].retry = false;
       shared->waiting += again.size();
     }
-    for (std::size_t i : again) submit(i);
+    for (std::size_t i : again) hand_on(i);
     return false;
   }
   retry_delay = kRetryMin;
@@ -452,6 +587,10 @@ bool MqttBridge::Impl::finish_batch() {
   }
   for (const Entry& e : done) {
     engine.mqtt_handled(e.status.code());
+    if (e.device && e.status.code() == Status::Code::kNotFound) {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->routes.erase(e.topic);  // the device is gone (or never was)
+    }
     if (!e.status.is_ok()) {
       logging::info("mqtt: " + loggable(e) + " refused: " +
                     (e.request.eci.empty()
@@ -531,15 +670,14 @@ static std::string share_group(const std::string& client_id) {
 MqttBridge::MqttBridge(api::EngineApi& engine, MqttBridgeOptions options) {
   const int n = options.sessions;
   if (n == 1) {
-    impls_.push_back(std::make_unique<Impl>(engine, options, kEventTopicFilter));
+    impls_.push_back(std::make_unique<Impl>(engine, options, ""));
     return;
   }
-  const std::string filter =
-      "$share/" + share_group(options.client_id) + "/" + std::string(kEventTopicFilter);
+  const std::string share = "$share/" + share_group(options.client_id) + "/";
   for (int k = 1; k <= n && k <= kMaxSessions; ++k) {
     MqttBridgeOptions session = options;
     session.client_id = options.client_id + "-" + std::to_string(k);
-    impls_.push_back(std::make_unique<Impl>(engine, std::move(session), filter));
+    impls_.push_back(std::make_unique<Impl>(engine, std::move(session), share));
   }
 }
 

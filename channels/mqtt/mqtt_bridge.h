@@ -56,6 +56,20 @@
 // before that. At most kMaxBatch messages are read before the bridge waits
 // for their answers: no unbounded queue.
 //
+// Device topics. Besides spime/+/+/+ the bridge subscribes (QoS 1) the
+// filter of every loaded prototype's mqtt.topics (sensors/+/heartbeat for
+// sensors/{device}/heartbeat; read once at start()), each in the sessions'
+// shared form when there are several (see Sessions). A message on another
+// topic than spime/... is a device's: the engine says where it lands
+// (EngineApi::device_topic: ECI, domain, type, recorded when the device was
+// made), then it goes on exactly as spime/<eci>/<domain>/<type> would (same
+// payload rules, admission, ack after commit, delivery id, reply). Routes
+// are cached (at most kMaxRoutes, emptied when full); when the event of a
+// cached route is refused as not found (the device was deleted, perhaps
+// made again under the same name), the route is dropped and the engine
+// asked again, once, for that message. A topic no device publishes to is
+// refused as not found (logged, counted, acknowledged).
+//
 // Outcomes. Committed: acknowledged, and the reply (below). Refused for what
 // it is (malformed topic or payload, unknown ECI, policy, schema; a rule
 // error too, whose writes were rolled back, as HTTP answers it): a log line

@@ -29,13 +29,21 @@ api::Status event_from_message(std::string_view topic, std::string_view payload,
   out->eci = std::string(parts[1]);
   out->domain = std::string(parts[2]);
   out->name = std::string(parts[3]);
-  krl::Value attrs;
+  return attrs_from_payload(payload, &out->attrs);
+}
+
+api::Status attrs_from_payload(std::string_view payload, krl::Value* attrs) {
+  krl::Value parsed;
   channels::AttributeError error;
-  if (!channels::parse_body("application/json", payload, !payload.empty(), &attrs, &error)) {
+  if (!channels::parse_body("application/json", payload, !payload.empty(), &parsed, &error)) {
     return api::Status::invalid_argument(error.message);
   }
-  out->attrs = attrs.is_map() ? std::move(attrs) : krl::Value(krl::Map());
+  *attrs = parsed.is_map() ? std::move(parsed) : krl::Value(krl::Map());
   return api::Status::ok();
+}
+
+bool is_event_topic(std::string_view topic) {
+  return topic.substr(0, 6) == "spime/";
 }
 
 std::string reply_body(const api::EventResult& result) {

@@ -1,7 +1,11 @@
 // The one owner of what an MQTT message means to spime, and of what the
 // bridge publishes back (the contract: README.md, "MQTT devices").
 //
-//   topic     spime/<eci>/<domain>/<type>     exactly four levels
+//   topic     spime/<eci>/<domain>/<type>     exactly four levels; or a
+//             device's fixed topic (a prototype's mqtt.topics, e.g.
+//             sensors/<device>/heartbeat), which the engine resolves to ECI,
+//             domain and type (EngineApi::device_topic), the payload read
+//             the same way
 //   payload   the event's attributes, a JSON object as an HTTP POST body
 //             (application/json, channels/attributes.h: same parser, same
 //             limits); an empty payload is {}
@@ -35,6 +39,13 @@ inline constexpr const char* kEventTopicFilter = "spime/+/+/+";
 // bad payload, eci, domain and name are set all the same (for log lines).
 api::Status event_from_message(std::string_view topic, std::string_view payload,
                                api::EventRequest* out);
+
+// A payload as the event's attributes (above); kInvalidArgument otherwise.
+api::Status attrs_from_payload(std::string_view payload, krl::Value* attrs);
+
+// Whether `topic` is under spime/ (the event scheme; anything else the
+// bridge receives is a device's fixed topic).
+bool is_event_topic(std::string_view topic);
 
 // The reply to publish for an event that committed, or for a refusal.
 std::string reply_body(const api::EventResult& result);

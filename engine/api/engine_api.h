@@ -54,6 +54,13 @@ struct EventRequest {
   std::string sender_event_id{};
 };
 
+// Where a device's fixed MQTT topic lands (EngineApi::device_topic).
+struct DeviceRoute {
+  std::string eci;
+  std::string domain;
+  std::string type;
+};
+
 // A query as pico-framework's PicoQuery: `args` is a Map.
 struct QueryRequest {
   std::string eci;
@@ -238,6 +245,16 @@ class EngineApi {
   // The HTTP layer reports the status of each reply it sends, for the
   // metrics. Any thread; returns at once. Default: ignored.
   virtual void http_replied(int status) { (void)status; }
+
+  // Where a message on a device's fixed MQTT topic goes (a topic of a
+  // prototype's mqtt.topics, its placeholder filled with the device's name
+  // when the device was made: runtime/records/device_topic_records.h): the
+  // channel and the event. kNotFound when no device publishes to `topic`.
+  // For the MQTT bridge; it then sends the event as any other (the ECI may
+  // be gone since: the event is refused as unknown then). Default: none.
+  virtual void device_topic(std::string topic, Done<DeviceRoute> done) {
+    done(Status::not_found("no device publishes to " + topic));
+  }
 
   // The MQTT bridge (channels/mqtt/) reports the final outcome of each
   // message it handed on or refused, for the metrics. Any thread; returns at

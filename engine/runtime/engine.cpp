@@ -25,6 +25,7 @@
 #include "engine/runtime/pico/post_commit.h"
 #include "engine/runtime/prototypes/prototype_catalog.h"
 #include "engine/runtime/records/delivery_records.h"
+#include "engine/runtime/records/device_topic_records.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/engine_services.h"
@@ -567,6 +568,19 @@ void Engine::check_prototype(api::PrototypeCheck check, Done<std::vector<std::st
     if (!ok) return tracked(Status::invalid_argument(error.to_string()));
     tracked(std::move(names));
   });
+}
+
+void Engine::device_topic(std::string topic, Done<api::DeviceRoute> done) {
+  auto tracked = impl_->track(std::move(done));
+  if (impl_->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
+  // One point read, as admission reads a channel on the caller's thread.
+  std::string text;
+  DeviceTopic t;
+  if (!impl_->store->get(store::keys::device_topic(topic), &text) ||
+      !decode_device_topic(text, &t)) {
+    return tracked(Status::not_found("no device publishes to " + topic));
+  }
+  tracked(api::DeviceRoute{std::move(t.eci), std::move(t.domain), std::move(t.type)});
 }
 
 void Engine::clock(api::ClockRequest request, Done<std::int64_t> done) {

@@ -202,6 +202,7 @@ class Engine final : public api::EngineApi {
   void metrics(api::Done<std::string> done) override;
   void http_replied(int status) override;
   void mqtt_handled(api::Status::Code outcome) override;
+  void device_topic(std::string topic, api::Done<api::DeviceRoute> done) override;
   void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
              api::Done<std::shared_ptr<api::Watch>> done) override;
   // Holds every commit (the committer's pause) until called with false: for

@@ -29,6 +29,7 @@ constexpr std::string_view kLogEntry = "l/";
 constexpr std::string_view kLogKey = "x/";
 constexpr std::string_view kEpisode = "g/";
 constexpr std::string_view kEpisodeState = "n/";
+constexpr std::string_view kDeviceTopic = "q/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -360,6 +361,10 @@ std::string log_key_prefix(std::string_view pico_id) {
 }
 std::string log_key_prefix(std::string_view pico_id, std::string_view rid) {
   return build(kLogKey, {pico_id, rid}, {"pico id", "rid"}, true);
+}
+
+std::string device_topic(std::string_view topic) {
+  return std::string(kDeviceTopic) + std::string(topic);
 }
 
 std::string prefix_end(std::string_view prefix) {

@@ -76,6 +76,12 @@
 //   n/<pico><sep>                 the state of that log: its head and next number (value:
 //                                 runtime/logs/log_records.h's meta, as JSON), written in the
 //                                 batch of each episode
+//   q/<topic>                     the device that publishes to MQTT topic <topic> (any bytes,
+//                                 ends the key): made from a prototype's mqtt.topics when the
+//                                 device was, in its creation's batch (value:
+//                                 runtime/records/device_topic_records.h). Not pico-scoped: a
+//                                 deleted device's record stays until its name is used again,
+//                                 and its ECI no longer admits anything
 #pragma once
 
 #include <cstdint>
@@ -197,6 +203,9 @@ std::string episode(std::string_view pico_id, uint64_t seq);
 std::string episode_prefix(std::string_view pico_id);  // one pico
 bool parse_episode(std::string_view key, std::string* pico_id, uint64_t* seq);
 std::string episode_state(std::string_view pico_id);
+
+// ---- MQTT device topics (runtime/records/device_topic_records.h) ---------------------------
+std::string device_topic(std::string_view topic);
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no

@@ -31,7 +31,7 @@ struct BadPrototype {
 inline const std::vector<BadPrototype> kBadPrototypes = {
     {"unknown-key",
      "2:1: unknown key \"chanels\" (expected name, description, extends, config, channels, "
-     "rulesets, initialization, subscriptions)"},
+     "rulesets, initialization, subscriptions, protocols, mqtt)"},
     {"duplicate-key", "3:1: duplicate key \"description\" (also at line 2)"},
     {"wrong-type", "4:11: channels[0].tags: expected a list, not a string"},
     {"missing-ruleset", "4:10: rulesets[1].rid: no ruleset \"esproto_nowhere\" is registered"},

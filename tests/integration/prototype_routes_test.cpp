@@ -66,7 +66,8 @@ channels:
   CHECK(bad.status == 400);
   CHECK(bad.body == json{{"error",
                           "Error: x.yaml:2:1: unknown key \"chanels\" (expected name, description, "
-                          "extends, config, channels, rulesets, initialization, subscriptions)"}});
+                          "extends, config, channels, rulesets, initialization, subscriptions, "
+                          "protocols, mqtt)"}});
   CHECK(check(server, "x.yaml", "name: x\nrulesets:\n  - rid: nope\n").body ==
         json{{"error", "Error: x.yaml:3:10: rulesets[0].rid: no ruleset \"nope\" is registered"}});
   CHECK(server.post_json("/api/prototypes/check", {{"file", "x.yaml"}}).status == 400);

@@ -17,7 +17,7 @@ TEST_CASE("prototypes: an unknown key is named where it stands", "[prototypes]")
   PrototypeFixture f;
   CHECK(f.check_error("x.yaml", "name: x\nchanels: []\n") ==
         "x.yaml:2:1: unknown key \"chanels\" (expected name, description, extends, config, "
-        "channels, rulesets, initialization, subscriptions)");
+        "channels, rulesets, initialization, subscriptions, protocols, mqtt)");
   CHECK(f.check_error("x.yaml",
                       "name: x\n"
                       "channels:\n"

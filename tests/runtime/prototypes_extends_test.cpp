@@ -140,7 +140,8 @@ TEST_CASE("prototypes: the resolved value has the YAML's keys", "[prototypes]") 
       {"domain": "d", "type": "second", "attributes": {"n": 2}}],
     "subscriptions": [
       {"collection": "hall", "collection_role": "hub", "subscriber_role": "member"},
-      {"collection": "attic", "collection_role": "collection", "subscriber_role": "device"}]
+      {"collection": "attic", "collection_role": "collection", "subscriber_role": "device"}],
+    "protocols": ["http"], "mqtt": {"topics": []}
   })")));
   CHECK(krl::encode_json(f.catalog.values()).find("\"name\":\"base\"") != std::string::npos);
   CHECK(f.catalog.names() == std::vector<std::string>{"base", "kid"});

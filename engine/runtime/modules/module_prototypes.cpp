@@ -4,11 +4,21 @@
 //   prototypes:get(name)  the resolved prototype; KrlError "unknown prototype
 //                         NAME" when there is none
 //   prototypes:names()    every prototype's name, sorted
+//   prototypes:bindTopics(name, device, channels)   action: records the MQTT
+//                         topics of prototype `name` (mqtt.topics) for the
+//                         device named `device`, whose channels by name are
+//                         `channels` (name -> ECI), in this schedule's batch
+//                         (records/device_topic_records.h); answers the
+//                         topics. KrlError when the name cannot stand in a
+//                         topic (topic_pattern.h) or a channel is missing.
 // Read-only; offline (`krl run`) the catalog is empty.
 #include "engine/krl/error.h"
 #include "engine/runtime/modules/runtime_modules.h"
 #include "engine/runtime/pico/runtime_host.h"
 #include "engine/runtime/prototypes/prototype_catalog.h"
+#include "engine/runtime/prototypes/topic_pattern.h"
+#include "engine/runtime/records/device_topic_records.h"
+#include "engine/store/keys.h"
 
 namespace spime::runtime {
 
@@ -36,14 +46,46 @@ Value names(EvalContext& ctx, const BoundArgs&) {
   return Value(std::move(out));
 }
 
+Value bind_topics(EvalContext& ctx, const BoundArgs& a) {
+  const char* what = "prototypes:bindTopics";
+  RuntimeHost& host = RuntimeHost::from(ctx, what);
+  host.throw_if_read_only(what);
+  const std::string name = krl::to_string(a[0]);
+  auto p = a[0].is_string() ? host.services().prototypes().get(name) : nullptr;
+  if (!p) throw krl::KrlError("unknown prototype " + name);
+  krl::Array topics;
+  if (p->mqtt_topics.empty()) return Value(std::move(topics));
+  const std::string device = a.has(1) && a[1].is_string() ? a[1].as_string() : "";
+  if (!device_name_fits(device)) {
+    throw krl::KrlError(std::string(what) + ": the device name \"" + device +
+                        "\" cannot stand in an MQTT topic (1.." + std::to_string(kMaxDeviceBytes) +
+                        " bytes, no '/', '+', '#')");
+  }
+  const Value channels = a.has(2) ? a[2] : Value();
+  for (const PrototypeTopic& t : p->mqtt_topics) {
+    const Value* eci = channels.is_map() ? channels.as_map().find(t.channel) : nullptr;
+    if (!eci || !eci->is_string()) {
+      throw krl::KrlError(std::string(what) + ": no ECI for channel " + t.channel);
+    }
+    const std::string topic = concrete_topic(t.topic, device);
+    host.put_raw(host.current_rid(), store::keys::device_topic(topic),
+                 encode_device_topic(DeviceTopic{eci->as_string(), t.domain, t.type}));
+    topics.emplace_back(topic);
+  }
+  return Value(std::move(topics));
+}
+
 }  // namespace
 
 const krl::Module& prototypes_module() {
-  static const krl::Module m{"prototypes",
-                             {
-                                 {"get", {"name"}, get},
-                                 {"names", {}, names},
-                             }};
+  using K = krl::Function::Kind;
+  static const krl::Module m{
+      "prototypes",
+      {
+          {"get", {"name"}, get},
+          {"names", {}, names},
+          {"bindTopics", {"name", "device", "channels"}, bind_topics, K::Action},
+      }};
   return m;
 }
 

@@ -21,11 +21,23 @@
 //    creation);
 //  * subscriptions: the new pico asks to join the sibling collection named
 //    `collection` (another child of the same parent), as `subscriber_role`,
-//    the collection playing `collection_role`.
+//    the collection playing `collection_role`;
+//  * protocols: what the device speaks, "http" and/or "mqtt" (default
+//    [http], what every device spoke before MQTT). It says how the device's
+//    firmware is meant to reach spime (the dashboard and `spime prototype
+//    show` show it); it refuses nothing: a channel takes an event from
+//    either transport, so tools, tests and the simulator may always post
+//    over HTTP. A prototype with mqtt.topics must list mqtt;
+//  * mqtt.topics: fixed topics a device of this kind publishes to
+//    (topic_pattern.h: "sensors/{device}/heartbeat", {device} its name when
+//    made); each lands as event domain:type on the channel named `channel`
+//    (one of the prototype's), through the same admission as
+//    spime/<eci>/<domain>/<type>.
 //
 // How `extends` merges (prototype_extends.h): maps merge key by key (the
-// child's value wins; maps inside maps merge too); channels merge by name,
-// rulesets by rid and subscriptions by collection (an entry the child names
+// child's value wins; maps inside maps merge too); protocols, when given,
+// replace the parent's; channels merge by name, rulesets by rid, MQTT
+// topics by topic and subscriptions by collection (an entry the child names
 // again takes the child's fields over the parent's; new entries come after
 // the parent's); the child's initialization events come after the parent's.
 //
@@ -81,6 +93,14 @@ struct PrototypeSubscription {
   std::string subscriber_role;  // Rx_role
 };
 
+// A fixed device topic (mqtt.topics[]).
+struct PrototypeTopic {
+  std::string topic;    // a pattern (topic_pattern.h), unique in the prototype
+  std::string channel;  // the name of one of the prototype's channels
+  std::string domain;
+  std::string type;
+};
+
 struct Prototype {
   std::string name;
   std::string description;
@@ -91,6 +111,8 @@ struct Prototype {
   std::vector<PrototypeRuleset> rulesets;
   std::vector<PrototypeEvent> initialization;
   std::vector<PrototypeSubscription> subscriptions;
+  std::vector<std::string> protocols{"http"};  // "http", "mqtt"; in the order written
+  std::vector<PrototypeTopic> mqtt_topics;
 };
 
 // The tags a channel is made with: its tags, then its name unless among them.

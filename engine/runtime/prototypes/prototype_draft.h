@@ -47,6 +47,13 @@ struct RulesetDraft {
   std::optional<Located<krl::Map>> config;
 };
 
+struct TopicDraft {
+  SourcePos pos;  // the list item
+  Located<std::string> topic;
+  Located<std::string> channel;
+  PrototypeTopic value;  // every field, as written
+};
+
 struct PrototypeDraft {
   std::string file;      // as errors name it
   std::string base_dir;  // absolute: relative urls and schema files resolve here
@@ -58,6 +65,9 @@ struct PrototypeDraft {
   std::vector<RulesetDraft> rulesets;
   std::vector<PrototypeEvent> initialization;
   std::vector<PrototypeSubscription> subscriptions;
+  std::optional<Located<std::vector<std::string>>> protocols;
+  std::optional<SourcePos> mqtt;  // where `mqtt:` is written, when it is
+  std::vector<TopicDraft> mqtt_topics;
 
   PrototypeError error(SourcePos pos, std::string message) const {
     return PrototypeError{file, pos, std::move(message)};

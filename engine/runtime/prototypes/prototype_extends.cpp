@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+
+#include "engine/runtime/channel/channel_policy.h"
 
 namespace spime::runtime {
 
@@ -58,6 +61,46 @@ void merge_subscription(Prototype* p, const PrototypeSubscription& s) {
   }
 }
 
+void merge_topic(Prototype* p, const TopicDraft& t) {
+  PrototypeTopic* to =
+      find_by(p->mqtt_topics, [&](const PrototypeTopic& x) { return x.topic == t.value.topic; });
+  if (to) {
+    *to = t.value;
+  } else {
+    p->mqtt_topics.push_back(t.value);
+  }
+}
+
+// What only the merged prototype can tell about d's MQTT part: its topics'
+// channels exist and take their events, and protocols list mqtt when there
+// are topics. An error, or nullopt.
+std::optional<PrototypeError> check_mqtt(const Prototype& p, const PrototypeDraft& d) {
+  for (std::size_t i = 0; i < d.mqtt_topics.size(); ++i) {
+    const TopicDraft& t = d.mqtt_topics[i];
+    const std::string path = "mqtt.topics[" + std::to_string(i) + "]";
+    auto c = std::find_if(p.channels.begin(), p.channels.end(),
+                          [&](const PrototypeChannel& x) { return x.name == t.channel.value; });
+    if (c == p.channels.end()) {
+      return d.error(t.channel.pos,
+                     path + ".channel: the prototype has no channel \"" + t.channel.value + "\"");
+    }
+    EventPolicy policy;
+    std::string why;
+    if (parse_event_policy(c->event_policy, &policy, &why)) {
+      if (auto refused = check_event(policy, t.value.domain, t.value.type)) {
+        return d.error(t.pos, path + ": channel " + c->name + " refuses " + t.value.domain + ":" +
+                                  t.value.type + " (" + *refused + ")");
+      }
+    }
+  }
+  const bool mqtt = std::find(p.protocols.begin(), p.protocols.end(), "mqtt") != p.protocols.end();
+  if (!p.mqtt_topics.empty() && !mqtt) {
+    const SourcePos pos = d.protocols ? d.protocols->pos : d.mqtt.value_or(SourcePos{});
+    return d.error(pos, "protocols: a prototype with mqtt.topics must list mqtt");
+  }
+  return std::nullopt;
+}
+
 // Resolves drafts depth first, remembering what failed.
 class Resolver {
  public:
@@ -100,6 +143,10 @@ class Resolver {
       }
     }
     auto p = std::make_shared<const Prototype>(apply_layer(parent.get(), d));
+    if (auto e = check_mqtt(*p, d)) {
+      failed_.emplace(name, std::move(*e));
+      return nullptr;
+    }
     done_[name] = p;
     return p;
   }
@@ -150,6 +197,8 @@ Prototype apply_layer(const Prototype* parent, const PrototypeDraft& d) {
   for (const RulesetDraft& r : d.rulesets) merge_ruleset(&p, r);
   p.initialization.insert(p.initialization.end(), d.initialization.begin(), d.initialization.end());
   for (const PrototypeSubscription& s : d.subscriptions) merge_subscription(&p, s);
+  if (d.protocols) p.protocols = d.protocols->value;
+  for (const TopicDraft& t : d.mqtt_topics) merge_topic(&p, t);
   return p;
 }
 

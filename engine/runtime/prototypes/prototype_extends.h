@@ -8,7 +8,11 @@
 // catalog's: the set's own names shadow the catalog's). A draft is refused,
 // at its `extends`, when its parent is unknown, did not load, or when the
 // chain comes back to it ("extends: a cycle: a -> b -> a", reported for
-// every member, each from itself), or is longer than kMaxExtendsDepth.
+// every member, each from itself), or is longer than kMaxExtendsDepth. Once
+// merged, a draft is also refused when one of its mqtt.topics names no
+// channel of the merged prototype, or one whose event policy refuses its
+// domain:type, or when the merged prototype has topics and its protocols
+// do not list mqtt.
 //
 // Thread-safety: pure functions (`loaded` is called on the caller's thread).
 #pragma once

@@ -9,6 +9,7 @@
 #include "engine/runtime/channel/attrs_schema.h"
 #include "engine/runtime/channel/channel_policy.h"
 #include "engine/runtime/outbound/url_fetch.h"
+#include "engine/runtime/prototypes/topic_pattern.h"
 #include "engine/runtime/prototypes/yaml_reader.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 
@@ -199,6 +200,13 @@ bool validate_prototype(PrototypeDraft* d, const PrototypeChecks& checks, Protot
       check_schema(&c, path, *d, checks);
     }
     check_rulesets(d, checks);
+    for (std::size_t i = 0; i < d->mqtt_topics.size(); ++i) {
+      const TopicDraft& t = d->mqtt_topics[i];
+      std::string why;
+      if (!check_topic_pattern(t.topic.value, &why)) {
+        fail(t.topic.pos, indexed("mqtt.topics", i) + ".topic: " + why);
+      }
+    }
     return true;
   } catch (const Failure& f) {
     *error = d->error(f.pos, f.message);

@@ -11,7 +11,10 @@
 //  * rulesets: a rid must be registered; a url (a path: relative to the
 //    file's folder, made a file:// url) must compile through the registry,
 //    under its source policy (the engine's ruleset confinement); each rid at
-//    most once.
+//    most once;
+//  * mqtt.topics: each topic is a pattern (topic_pattern.h). That its
+//    channel exists and that protocols list mqtt is checked once merged
+//    over the parent (prototype_extends.h).
 // On success the draft's values are rewritten in place: policies
 // normalised, tags cleaned, the schema loaded, rid and url both set.
 //

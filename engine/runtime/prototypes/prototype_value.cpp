@@ -1,6 +1,8 @@
 // The resolved prototype as a KRL value. See prototype_value.h.
 #include "engine/runtime/prototypes/prototype_value.h"
 
+#include "engine/runtime/prototypes/topic_pattern.h"
+
 namespace spime::runtime {
 
 using krl::Array;
@@ -43,6 +45,14 @@ Value prototype_value(const Prototype& p) {
                                       {"collection_role", Value(s.collection_role)},
                                       {"subscriber_role", Value(s.subscriber_role)}}));
   }
+  Array topics;
+  for (const PrototypeTopic& t : p.mqtt_topics) {
+    topics.push_back(Value(Map{{"topic", Value(t.topic)},
+                               {"filter", Value(topic_filter(t.topic))},
+                               {"channel", Value(t.channel)},
+                               {"domain", Value(t.domain)},
+                               {"type", Value(t.type)}}));
+  }
   return Value(Map{{"name", Value(p.name)},
                    {"description", Value(p.description)},
                    {"extends", p.extends.empty() ? Value() : Value(p.extends)},
@@ -50,7 +60,9 @@ Value prototype_value(const Prototype& p) {
                    {"channels", Value(std::move(channels))},
                    {"rulesets", Value(std::move(rulesets))},
                    {"initialization", Value(std::move(initialization))},
-                   {"subscriptions", Value(std::move(subscriptions))}});
+                   {"subscriptions", Value(std::move(subscriptions))},
+                   {"protocols", strings(p.protocols)},
+                   {"mqtt", Value(Map{{"topics", Value(std::move(topics))}})}});
 }
 
 }  // namespace spime::runtime

@@ -11,7 +11,10 @@
 //    "rulesets": [{"rid", "url" (resolved), "config" (effective_config: the
 //                  prototype's config merged with the ruleset's own)}],
 //    "initialization": [{"domain", "type", "attributes"}],
-//    "subscriptions": [{"collection", "collection_role", "subscriber_role"}]}
+//    "subscriptions": [{"collection", "collection_role", "subscriber_role"}],
+//    "protocols": ["http", "mqtt"] (as written; ["http"] when none are),
+//    "mqtt": {"topics": [{"topic" (the pattern), "filter" (its MQTT
+//             subscription, topic_pattern.h), "channel", "domain", "type"}]}}
 // Keys are the YAML's, in that order; everything is after `extends`.
 //
 // Thread-safety: a pure function; the value is immutable and may be shared.

@@ -369,6 +369,73 @@ PrototypeSubscription read_subscription(Reader& r, const YAML::Node& n, const st
   return s;
 }
 
+// protocols: a non-empty list of "http" and "mqtt", each at most once.
+Located<std::vector<std::string>> read_protocols(Reader& r, const Entry& e) {
+  Located<std::vector<std::string>> out{{}, e.value_pos};
+  for (const auto& [n, path] : r.list(e, "protocols")) {
+    const SourcePos pos = at(n, e.value_pos);
+    std::string p = r.text(Entry{"", e.value_pos, n, pos}, path).value;
+    if (p != "http" && p != "mqtt") {
+      fail(pos, path + ": unknown protocol \"" + p + "\" (expected http, mqtt)");
+    }
+    for (const std::string& before : out.value) {
+      if (before == p) fail(pos, path + ": " + p + " is already listed");
+    }
+    out.value.push_back(std::move(p));
+  }
+  if (out.value.empty()) fail(e.value_pos, "protocols: list at least one of http, mqtt");
+  return out;
+}
+
+TopicDraft read_topic(Reader& r, const YAML::Node& n, const std::string& path, SourcePos fallback) {
+  TopicDraft t;
+  t.pos = at(n, fallback);
+  const std::vector<const char*> keys{"topic", "channel", "domain", "type"};
+  std::vector<bool> seen(keys.size(), false);
+  for (const Entry& e : r.item(n, path, fallback, keys)) {
+    Located<std::string> v = r.text(e, key_path(path, e.key));
+    if (e.key == "topic") {
+      t.topic = v;
+      t.value.topic = v.value;
+      seen[0] = true;
+    } else if (e.key == "channel") {
+      t.channel = v;
+      t.value.channel = v.value;
+      seen[1] = true;
+    } else if (e.key == "domain") {
+      t.value.domain = v.value;
+      seen[2] = true;
+    } else {
+      t.value.type = v.value;
+      seen[3] = true;
+    }
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!seen[i]) r.missing(n, path, fallback, keys[i]);
+  }
+  return t;
+}
+
+// mqtt: {topics: [...]}; topics unique by topic.
+void read_mqtt(Reader& r, const Entry& e, PrototypeDraft* d) {
+  if (!e.value.IsMap()) r.expected(e, "mqtt", "a map");
+  d->mqtt = e.value_pos;
+  for (const Entry& t : r.entries(e.value, "mqtt", e.value_pos, {"topics"})) {
+    if (t.empty()) continue;
+    for (const auto& [n, path] : r.list(t, "mqtt.topics")) {
+      TopicDraft topic = read_topic(r, n, path, t.value_pos);
+      for (const TopicDraft& before : d->mqtt_topics) {
+        if (before.topic.value == topic.topic.value) {
+          fail(topic.topic.pos, path + ".topic: duplicate topic \"" + topic.topic.value +
+                                    "\" (also at line " + std::to_string(before.topic.pos.line) +
+                                    ")");
+        }
+      }
+      d->mqtt_topics.push_back(std::move(topic));
+    }
+  }
+}
+
 bool valid_name(const std::string& name) {
   if (name.empty() || name[0] == '.') return false;
   for (unsigned char c : name) {
@@ -385,9 +452,10 @@ void read_top(Reader& r, const YAML::Node& doc, const std::string& file, Prototy
   }
   bool named = false;
   std::vector<std::pair<std::string, SourcePos>> channel_names, collections;
-  for (const Entry& e : r.entries(doc, "", top,
-                                  {"name", "description", "extends", "config", "channels",
-                                   "rulesets", "initialization", "subscriptions"})) {
+  for (const Entry& e :
+       r.entries(doc, "", top,
+                 {"name", "description", "extends", "config", "channels", "rulesets",
+                  "initialization", "subscriptions", "protocols", "mqtt"})) {
     const std::string& k = e.key;
     if (k == "name") {
       d->name = r.text(e, k);
@@ -420,6 +488,10 @@ void read_top(Reader& r, const YAML::Node& doc, const std::string& file, Prototy
       for (const auto& [n, path] : r.list(e, k)) {
         d->initialization.push_back(read_event(r, n, path, e.value_pos));
       }
+    } else if (k == "protocols") {
+      d->protocols = read_protocols(r, e);
+    } else if (k == "mqtt") {
+      read_mqtt(r, e, d);
     } else {  // subscriptions
       for (const auto& [n, path] : r.list(e, k)) {
         PrototypeSubscription s = read_subscription(r, n, path, e.value_pos);

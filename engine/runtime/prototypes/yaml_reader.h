@@ -3,7 +3,7 @@
 // What it checks: YAML syntax; one document, a map; every key is one it
 // knows (anything else is "unknown key"); every value has its type; the
 // required keys are there; `name` is the file's stem; channel names and
-// subscription collections are unique. It looks nothing up (rulesets,
+// subscription collections and MQTT topics are unique. It looks nothing up (rulesets,
 // policies, schemas: prototype_validate.h). The only code that includes
 // yaml-cpp.
 //
@@ -14,6 +14,8 @@
 //   rulesets?[]: rid | url (exactly one), config? (map)
 //   initialization?[]: domain, type, attributes? (map)
 //   subscriptions?[]: collection, collection_role, subscriber_role
+//   protocols?[]: http | mqtt (each at most once, at least one)
+//   mqtt?: topics?[]: topic, channel, domain, type (topics unique)
 // An optional key whose value is empty (null) counts as absent.
 //
 // Scalars follow YAML 1.2's core schema: a plain scalar is null (~, null,
