@@ -16,10 +16,10 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "channels/mqtt/device_routes.h"
 #include "channels/mqtt/message_ids.h"
 #include "channels/mqtt/mqtt_event.h"
 #include "channels/mqtt/mqtt_url.h"
@@ -62,9 +62,6 @@ struct Shared {
   std::vector<Entry> batch;  // the messages read since the last write
   std::size_t waiting = 0;   // of them, handed on and not answered yet
   int wake_fd = -1;          // eventfd: the last answer came
-  // Device topics the engine resolved (at most kMaxRoutes; emptied when
-  // full); an entry is dropped when its event is refused as not found.
-  std::unordered_map<std::string, api::DeviceRoute> routes;
 
   ~Shared() {
     if (wake_fd >= 0) ::close(wake_fd);
@@ -120,8 +117,6 @@ std::string broker_name(const BrokerAddress& b) {
   return (b.tls ? "mqtts://" : "mqtt://") + b.host + ":" + std::to_string(b.port);
 }
 
-constexpr std::size_t kMaxRoutes = 10000;
-
 void fill_route(Entry* e, const api::DeviceRoute& route) {
   e->request.eci = route.eci;
   e->request.domain = route.domain;
@@ -161,26 +156,6 @@ void submit_entry(api::EngineApi& engine, const std::shared_ptr<Shared>& shared,
   }
 }
 
-// The filters of every loaded prototype's mqtt.topics (prototype_value.h's
-// "mqtt": {"topics": [{"filter"}]}), each once.
-std::vector<std::string> device_filters(const krl::Value& prototypes) {
-  std::vector<std::string> out;
-  if (!prototypes.is_array()) return out;
-  for (const krl::Value& p : prototypes.as_array()) {
-    const krl::Value* mqtt = p.is_map() ? p.as_map().find("mqtt") : nullptr;
-    const krl::Value* topics = mqtt && mqtt->is_map() ? mqtt->as_map().find("topics") : nullptr;
-    if (!topics || !topics->is_array()) continue;
-    for (const krl::Value& t : topics->as_array()) {
-      const krl::Value* f = t.is_map() ? t.as_map().find("filter") : nullptr;
-      if (!f || !f->is_string()) continue;
-      if (std::find(out.begin(), out.end(), f->as_string()) == out.end()) {
-        out.push_back(f->as_string());
-      }
-    }
-  }
-  return out;
-}
-
 // The topic as a log line may show it (its ECI shortened).
 std::string loggable(const Entry& e) {
   return e.request.eci.empty() ? e.topic : logging::shorten_eci_in(e.topic, e.request.eci);
@@ -189,8 +164,12 @@ std::string loggable(const Entry& e) {
 }  // namespace
 
 struct MqttBridge::Impl {
-  Impl(api::EngineApi& e, MqttBridgeOptions o, std::string share)
-      : engine(e), options(std::move(o)), share_prefix(std::move(share)) {}
+  Impl(api::EngineApi& e, MqttBridgeOptions o, std::string share,
+       std::shared_ptr<DeviceRoutes> cache)
+      : engine(e),
+        options(std::move(o)),
+        share_prefix(std::move(share)),
+        routes(std::move(cache)) {}
 
   api::EngineApi& engine;
   MqttBridgeOptions options;  // client_id: this session's
@@ -198,6 +177,7 @@ struct MqttBridge::Impl {
   std::string share_prefix;
   BrokerAddress broker;
   std::vector<std::string> device_filters;  // the prototypes' device topics
+  std::shared_ptr<DeviceRoutes> routes;     // one for all sessions
   std::unique_ptr<MessageIds> ids;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   mosquitto* mosq = nullptr;
@@ -502,10 +482,10 @@ void MqttBridge::Impl::route(std::size_t index) {
   {
     std::lock_guard<std::mutex> lock(shared->mu);
     Entry& e = shared->batch[index];
-    auto it = shared->routes.find(e.topic);
-    e.cached = it != shared->routes.end();
+    const std::optional<api::DeviceRoute> known = routes->find(e.topic);
+    e.cached = known.has_value();
     if (e.cached) {
-      fill_route(&e, it->second);
+      fill_route(&e, *known);
     } else {
       topic = e.topic;
     }
@@ -515,17 +495,18 @@ void MqttBridge::Impl::route(std::size_t index) {
   auto answer = std::make_shared<Answer>(shared, index, qos);
   api::EngineApi* eng = &engine;
   std::shared_ptr<Shared> sh = shared;
-  engine.device_topic(topic, [eng, sh, answer, index, topic](api::Result<api::DeviceRoute> r) {
-    if (!r.ok()) return answer->refused(r.status());
-    {
-      std::lock_guard<std::mutex> lock(sh->mu);
-      if (sh->routes.size() >= kMaxRoutes) sh->routes.clear();
-      sh->routes[topic] = r.value();
-      fill_route(&sh->batch[index], r.value());
-    }
-    answer->handed_on();
-    submit_entry(*eng, sh, index);
-  });
+  std::shared_ptr<DeviceRoutes> cache = routes;
+  engine.device_topic(topic,
+                      [eng, sh, cache, answer, index, topic](api::Result<api::DeviceRoute> r) {
+                        if (!r.ok()) return answer->refused(r.status());
+                        cache->remember(topic, r.value());
+                        {
+                          std::lock_guard<std::mutex> lock(sh->mu);
+                          fill_route(&sh->batch[index], r.value());
+                        }
+                        answer->handed_on();
+                        submit_entry(*eng, sh, index);
+                      });
 }
 
 void MqttBridge::Impl::submit(std::size_t index) {
@@ -544,7 +525,7 @@ bool MqttBridge::Impl::finish_batch() {
       if (e.device && e.cached && e.status.code() == Status::Code::kNotFound) {
         // A stale route (the device deleted, perhaps made again under the
         // same name): asked of the engine once more, now.
-        shared->routes.erase(e.topic);
+        routes->forget(e.topic);
         e.cached = false;
         e.status = Status::ok();
         reroute.push_back(i);
@@ -588,8 +569,7 @@ bool MqttBridge::Impl::finish_batch() {
   for (const Entry& e : done) {
     engine.mqtt_handled(e.status.code());
     if (e.device && e.status.code() == Status::Code::kNotFound) {
-      std::lock_guard<std::mutex> lock(shared->mu);
-      shared->routes.erase(e.topic);  // the device is gone (or never was)
+      routes->forget(e.topic);  // the device is gone (or never was)
     }
     if (!e.status.is_ok()) {
       logging::info("mqtt: " + loggable(e) + " refused: " +
@@ -668,16 +648,17 @@ static std::string share_group(const std::string& client_id) {
 }
 
 MqttBridge::MqttBridge(api::EngineApi& engine, MqttBridgeOptions options) {
+  auto routes = std::make_shared<DeviceRoutes>();
   const int n = options.sessions;
   if (n == 1) {
-    impls_.push_back(std::make_unique<Impl>(engine, options, ""));
+    impls_.push_back(std::make_unique<Impl>(engine, options, "", routes));
     return;
   }
   const std::string share = "$share/" + share_group(options.client_id) + "/";
   for (int k = 1; k <= n && k <= kMaxSessions; ++k) {
     MqttBridgeOptions session = options;
     session.client_id = options.client_id + "-" + std::to_string(k);
-    impls_.push_back(std::make_unique<Impl>(engine, std::move(session), share));
+    impls_.push_back(std::make_unique<Impl>(engine, std::move(session), share, routes));
   }
 }
 

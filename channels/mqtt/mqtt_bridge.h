@@ -64,7 +64,7 @@
 // (EngineApi::device_topic: ECI, domain, type, recorded when the device was
 // made), then it goes on exactly as spime/<eci>/<domain>/<type> would (same
 // payload rules, admission, ack after commit, delivery id, reply). Routes
-// are cached (at most kMaxRoutes, emptied when full); when the event of a
+// are cached, one cache for all sessions (device_routes.h); when the event of a
 // cached route is refused as not found (the device was deleted, perhaps
 // made again under the same name), the route is dropped and the engine
 // asked again, once, for that message. A topic no device publishes to is
