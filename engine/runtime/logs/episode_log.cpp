@@ -189,6 +189,16 @@ void append_event_members(std::string* out, const EpisodeEvent& e) {
   *out += std::to_string(e.time_ms);
 }
 
+// Closes the kind's object and adds what every episode ends with: the
+// recorder's base time and its lines.
+void append_episode_end(std::string* out, const EpisodeRecorder& lines) {
+  *out += "},\"t0\":";
+  *out += std::to_string(lines.base_ms());
+  *out += ",\"lines\":";
+  *out += lines.lines_json();
+  out->push_back('}');
+}
+
 }  // namespace
 
 std::string episode_json(const EpisodeEvent& event, const EpisodeRecorder& lines) {
@@ -196,11 +206,7 @@ std::string episode_json(const EpisodeEvent& event, const EpisodeRecorder& lines
   append_quoted(&out, event.eid);
   out += ",\"kind\":\"event\",\"event\":";
   append_event_members(&out, event);
-  out += "},\"t0\":";
-  out += std::to_string(lines.base_ms());
-  out += ",\"lines\":";
-  out += lines.lines_json();
-  out += '}';
+  append_episode_end(&out, lines);
   return out;
 }
 
@@ -213,11 +219,7 @@ std::string query_episode_json(const EpisodeQuery& query, const EpisodeRecorder&
   append_member(&out, "name", query.name);
   out += ",\"args\":";
   out += query.args_json.empty() ? std::string_view("{}") : std::string_view(query.args_json);
-  out += "},\"t0\":";
-  out += std::to_string(lines.base_ms());
-  out += ",\"lines\":";
-  out += lines.lines_json();
-  out += '}';
+  append_episode_end(&out, lines);
   return out;
 }
 
