@@ -111,6 +111,15 @@ ruleset esproto_device {
         "delivered": logs:range("instructions", { "limit": 25 }) }
     }
 
+    // Where an MQTT sensor finds its instructions: spime/<ECI>/instructions
+    // once it has beaten, and its prototype's fixed topic (mqtt.instructions).
+    instruction_topics = function() {
+      transducer = ent:heard.defaultsTo({}){"eci"};
+      fixed = mqtt:deviceTopics(){"instructions"};
+      (transducer.isnull() => [] | [<<spime/#{transducer}/instructions>>])
+        .append(fixed.isnull() => [] | [fixed])
+    }
+
     // The silence check: when it is due (null: none armed, the device is
     // silent or never beat) and how many scheduled events this ruleset
     // holds (1 or 0).
@@ -416,17 +425,18 @@ ruleset esproto_device {
   }
 
   // For an MQTT sensor: the pending settings, retained on spime/<ECI>/
-  // instructions, the ECI being the channel its heartbeats come in on; the
-  // bridge publishes them after the commit, and the sensor gets them when it
-  // subscribes (when it wakes). They still go out in the next heartbeat's
-  // answer too, as above.
+  // instructions, the ECI being the channel its heartbeats come in on, and
+  // on the device's own fixed topic when its prototype names one
+  // (mqtt.instructions, e.g. sensors/<name>/instructions: a sensor that
+  // publishes to a fixed topic does not know its ECI). The bridge publishes
+  // them after the commit, and the sensor gets them when it subscribes (when
+  // it wakes). They still go out in the next heartbeat's answer too, as above.
   rule publish_instructions {
     select when esproto new_instructions
+    foreach instruction_topics() setting(topic)
     pre {
-      transducer = ent:heard.defaultsTo({}){"eci"}
       pending = ent:pending_instructions.defaultsTo({})
     }
-    if transducer && pending.keys().length() > 0 then
-      mqtt:publish(<<spime/#{transducer}/instructions>>, pending, true)
+    if pending.keys().length() > 0 then mqtt:publish(topic, pending, true)
   }
 }

@@ -428,16 +428,17 @@ ruleset io.picolabs.wrangler {
       eci re#(.+)#
       setting(newEci)
     pre {
+      id = ctx:query(newEci, ctx:rid, "id")
       channels = event:attr("channels")
       transducer = channels{"transducer"}
       heartbeat_url = transducer.isnull() => {}
         | { "transducer_url": meta:host + "/sky/event/" + transducer + "/heartbeat/wovyn/heartbeat" }
     }
     every {
-      // Ours: its fixed MQTT topics (the prototype's mqtt.topics), recorded
-      // in this transaction.
-      prototypes:bindTopics(event:attr("prototype"), event:attr("name"), channels)
-      send_directive("new_child", { "id": ctx:query(newEci, ctx:rid, "id"),
+      // Ours: its fixed MQTT topics (the prototype's mqtt.topics and
+      // mqtt.instructions), recorded in this transaction.
+      prototypes:bindTopics(event:attr("prototype"), event:attr("name"), channels, id)
+      send_directive("new_child", { "id": id,
                                     "eci": newEci,
                                     "name": event:attr("name"),
                                     "prototype": event:attr("prototype"),

@@ -30,6 +30,7 @@ constexpr std::string_view kLogKey = "x/";
 constexpr std::string_view kEpisode = "g/";
 constexpr std::string_view kEpisodeState = "n/";
 constexpr std::string_view kDeviceTopic = "q/";
+constexpr std::string_view kPicoTopic = "j/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -173,7 +174,7 @@ std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
   return {pico_channel_prefix(pico_id), child_prefix(pico_id),        installation_prefix(pico_id),
           entvar_prefix(pico_id),       entvar_entry_prefix(pico_id), rule_state_prefix(pico_id),
           delivered_prefix(pico_id),    log_prefix(pico_id),          log_key_prefix(pico_id),
-          episode_prefix(pico_id),      episode_state(pico_id)};
+          episode_prefix(pico_id),      episode_state(pico_id),       pico_topic_prefix(pico_id)};
 }
 
 std::string ruleset(std::string_view rid) {
@@ -365,6 +366,25 @@ std::string log_key_prefix(std::string_view pico_id, std::string_view rid) {
 
 std::string device_topic(std::string_view topic) {
   return std::string(kDeviceTopic) + std::string(topic);
+}
+
+std::string pico_topic(std::string_view pico_id, std::string_view topic) {
+  std::string key = build(kPicoTopic, {pico_id}, {"pico id"}, true);
+  key.append(topic);  // ends the key: any byte
+  return key;
+}
+std::string pico_topic_prefix(std::string_view pico_id) {
+  return build(kPicoTopic, {pico_id}, {"pico id"}, true);
+}
+bool parse_pico_topic(std::string_view key, std::string* pico_id, std::string* topic) {
+  std::string_view rest = key;
+  if (rest.substr(0, kPicoTopic.size()) != kPicoTopic) return false;
+  rest.remove_prefix(kPicoTopic.size());
+  const size_t sep = rest.find(kSep);
+  if (sep == std::string_view::npos || sep == 0) return false;
+  *pico_id = std::string(rest.substr(0, sep));
+  *topic = std::string(rest.substr(sep + 1));
+  return true;
 }
 
 std::string prefix_end(std::string_view prefix) {

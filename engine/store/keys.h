@@ -79,9 +79,11 @@
 //   q/<topic>                     the device that publishes to MQTT topic <topic> (any bytes,
 //                                 ends the key): made from a prototype's mqtt.topics when the
 //                                 device was, in its creation's batch (value:
-//                                 runtime/records/device_topic_records.h). Not pico-scoped: a
-//                                 deleted device's record stays until its name is used again,
-//                                 and its ECI no longer admits anything
+//                                 runtime/records/device_topic_records.h); erased with the
+//                                 device when it still names one of its channels
+//   j/<pico><sep><topic>          a fixed MQTT topic of that pico, the device: one it publishes
+//                                 to (whose q/<topic> it had when made) or the one it listens
+//                                 on for instructions (value: device_topic_records.h's use)
 #pragma once
 
 #include <cstdint>
@@ -122,7 +124,7 @@ bool parse_child(std::string_view key, std::string* pico_id, std::string* child_
 
 // Every prefix whose keys belong to one pico alone (channel index, children, installations,
 // entity variables, select-when states, accepted deliveries, logs and their key index, the
-// episode log and its state): erasing
+// episode log and its state, its MQTT topics): erasing
 // them and p/<pico> and the pico's c/<eci> records removes the pico.
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id);
 
@@ -206,6 +208,10 @@ std::string episode_state(std::string_view pico_id);
 
 // ---- MQTT device topics (runtime/records/device_topic_records.h) ---------------------------
 std::string device_topic(std::string_view topic);
+// <topic> ends the key and may hold any byte.
+std::string pico_topic(std::string_view pico_id, std::string_view topic);
+std::string pico_topic_prefix(std::string_view pico_id);  // one pico
+bool parse_pico_topic(std::string_view key, std::string* pico_id, std::string* topic);
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no

@@ -141,7 +141,7 @@ TEST_CASE("prototypes: the resolved value has the YAML's keys", "[prototypes]") 
     "subscriptions": [
       {"collection": "hall", "collection_role": "hub", "subscriber_role": "member"},
       {"collection": "attic", "collection_role": "collection", "subscriber_role": "device"}],
-    "protocols": ["http"], "mqtt": {"topics": []}
+    "protocols": ["http"], "mqtt": {"topics": [], "instructions": null}
   })")));
   CHECK(krl::encode_json(f.catalog.values()).find("\"name\":\"base\"") != std::string::npos);
   CHECK(f.catalog.names() == std::vector<std::string>{"base", "kid"});

@@ -120,7 +120,31 @@ TEST_CASE("prototypes: protocols default to http, mqtt.topics read and shown", "
   CHECK_THAT(
       shown,
       Catch::Matchers::Contains(
-          R"("protocols":["http","mqtt"],"mqtt":{"topics":[{"topic":"sensors/{device}/heartbeat","filter":"sensors/+/heartbeat","channel":"transducer","domain":"wovyn","type":"heartbeat"}]})"));
+          R"("protocols":["http","mqtt"],"mqtt":{"topics":[{"topic":"sensors/{device}/heartbeat","filter":"sensors/+/heartbeat","channel":"transducer","domain":"wovyn","type":"heartbeat"}],"instructions":null})"));
+}
+
+TEST_CASE("prototypes: mqtt.instructions read, inherited, replaced and checked", "[prototypes]") {
+  PrototypeFixture f;
+  f.dir.write("dev.yaml", std::string(kDevice) + "  instructions: \"sensors/{device}/do\"\n");
+  f.dir.write("kid.yaml", "name: kid\nextends: dev\n");
+  f.dir.write("other.yaml", "name: other\nextends: dev\nmqtt:\n  instructions: \"cmd/{device}\"\n");
+  REQUIRE(f.load().empty());
+  CHECK(f.catalog.get("dev")->mqtt_instructions == "sensors/{device}/do");
+  CHECK(f.catalog.get("kid")->mqtt_instructions == "sensors/{device}/do");
+  CHECK(f.catalog.get("other")->mqtt_instructions == "cmd/{device}");
+  CHECK_THAT(krl::encode_json(*f.catalog.value("dev")),
+             Catch::Matchers::Contains(R"("instructions":"sensors/{device}/do")"));
+
+  CHECK(f.check_error("x.yaml", "name: x\nprotocols: [mqtt]\nmqtt:\n  instructions: \"a/b\"\n") ==
+        "x.yaml:4:17: mqtt.instructions: a device's topic has the placeholder {device} once, "
+        "where the device's name stands");
+  CHECK(f.check_error("x.yaml", "name: x\nmqtt:\n  instructions: \"a/{device}\"\n") ==
+        "x.yaml:3:3: protocols: a prototype with mqtt.topics or mqtt.instructions must list mqtt");
+  // Its own heartbeats would come back to it as instructions.
+  CHECK(f.check_error("dev.yaml",
+                      std::string(kDevice) + "  instructions: \"sensors/{device}/heartbeat\"\n") ==
+        "dev.yaml:9:17: mqtt.instructions: \"sensors/{device}/heartbeat\" is also one of "
+        "mqtt.topics");
 }
 
 TEST_CASE("prototypes: bad MQTT parts are refused where they stand", "[prototypes]") {
@@ -132,7 +156,7 @@ TEST_CASE("prototypes: bad MQTT parts are refused where they stand", "[prototype
   CHECK(f.check_error("x.yaml", "name: x\nprotocols: []\n") ==
         "x.yaml:2:12: protocols: list at least one of http, mqtt");
   CHECK(f.check_error("x.yaml", "name: x\nmqtt: {topic: a}\n") ==
-        "x.yaml:2:8: mqtt: unknown key \"topic\" (expected topics)");
+        "x.yaml:2:8: mqtt: unknown key \"topic\" (expected topics, instructions)");
   CHECK(f.check_error("x.yaml", "name: x\nmqtt:\n  topics:\n    - {topic: \"a/{device}\"}\n") ==
         "x.yaml:4:7: mqtt.topics[0]: missing key \"channel\"");
   // The pattern: at the topic's value.
@@ -156,7 +180,7 @@ TEST_CASE("prototypes: bad MQTT parts are refused where they stand", "[prototype
                                   "refuses wovyn:other"));
   // Topics need mqtt among the protocols.
   CHECK(f.check_error("x.yaml", with_topic("\"s/{device}\"", "transducer", "[http]")) ==
-        "x.yaml:5:12: protocols: a prototype with mqtt.topics must list mqtt");
+        "x.yaml:5:12: protocols: a prototype with mqtt.topics or mqtt.instructions must list mqtt");
   // A topic twice.
   CHECK(f.check_error("x.yaml",
                       "name: x\n"

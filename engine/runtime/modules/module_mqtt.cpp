@@ -2,6 +2,11 @@
 // to the MQTT broker that `spime serve --mqtt` bridges (channels/mqtt/).
 //
 //   mqtt:publish(topic, message, retain)   action
+//   mqtt:deviceTopics()   this pico's fixed topics, when it is a device made
+//                         from a prototype with mqtt.topics or
+//                         mqtt.instructions: {publishes: [topic],
+//                         instructions: topic or null} (empty when it has
+//                         none)
 //
 // `message` is sent as it is when it is a String, as JSON otherwise;
 // `retain` (default false) makes the broker keep it as the topic's retained
@@ -12,9 +17,16 @@
 // which publishes it with QoS 1. Best effort beyond that: without a bridge
 // it is dropped, and a crash between the commit and the publication loses
 // it. Queries cannot publish (read-only).
+//
+// deviceTopics reads the committed records (records/device_topic_records.h):
+// they are written once, by the parent, in the transaction that made the
+// pico, so there is nothing of this pico's own pending to overlay.
 #include "engine/krl/error.h"
 #include "engine/runtime/modules/runtime_modules.h"
 #include "engine/runtime/pico/runtime_host.h"
+#include "engine/runtime/records/device_topic_records.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
 
 namespace spime::runtime {
 
@@ -48,12 +60,36 @@ Value publish(EvalContext& ctx, const BoundArgs& a) {
   return Value();
 }
 
+Value device_topics(EvalContext& ctx, const BoundArgs&) {
+  RuntimeHost& host = RuntimeHost::from(ctx, "mqtt:deviceTopics");
+  krl::Array publishes;
+  Value instructions;
+  const std::string prefix = store::keys::pico_topic_prefix(host.pico().id());
+  host.pico().store().scan(prefix, [&](std::string_view key, std::string_view value) {
+    std::string pico, topic;
+    TopicUse use;
+    if (!store::keys::parse_pico_topic(key, &pico, &topic) ||
+        !decode_topic_use(std::string(value), &use)) {
+      return true;  // not a record device_topic_records.h wrote: skipped
+    }
+    if (use == TopicUse::kInstructions) {
+      instructions = Value(std::move(topic));
+    } else {
+      publishes.emplace_back(std::move(topic));
+    }
+    return true;
+  });
+  return Value(krl::Map{{"publishes", Value(std::move(publishes))},
+                        {"instructions", std::move(instructions)}});
+}
+
 }  // namespace
 
 const krl::Module& mqtt_module() {
   using K = krl::Function::Kind;
   static const krl::Module m{"mqtt",
-                             {{"publish", {"topic", "message", "retain"}, publish, K::Action}}};
+                             {{"publish", {"topic", "message", "retain"}, publish, K::Action},
+                              {"deviceTopics", {}, device_topics}}};
   return m;
 }
 

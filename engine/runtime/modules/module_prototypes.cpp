@@ -4,13 +4,16 @@
 //   prototypes:get(name)  the resolved prototype; KrlError "unknown prototype
 //                         NAME" when there is none
 //   prototypes:names()    every prototype's name, sorted
-//   prototypes:bindTopics(name, device, channels)   action: records the MQTT
-//                         topics of prototype `name` (mqtt.topics) for the
-//                         device named `device`, whose channels by name are
+//   prototypes:bindTopics(name, device, channels, pico)   action: records
+//                         the MQTT topics of prototype `name` (mqtt.topics,
+//                         mqtt.instructions) for the device named `device`,
+//                         pico id `pico`, whose channels by name are
 //                         `channels` (name -> ECI), in this schedule's batch
-//                         (records/device_topic_records.h); answers the
-//                         topics. KrlError when the name cannot stand in a
-//                         topic (topic_pattern.h) or a channel is missing.
+//                         (records/device_topic_records.h); answers them as
+//                         {publishes: [topic], instructions: topic or null}.
+//                         KrlError when the name cannot stand in a topic
+//                         (topic_pattern.h), a channel or the pico id is
+//                         missing.
 // Read-only; offline (`krl run`) the catalog is empty.
 #include "engine/krl/error.h"
 #include "engine/runtime/modules/runtime_modules.h"
@@ -18,6 +21,7 @@
 #include "engine/runtime/prototypes/prototype_catalog.h"
 #include "engine/runtime/prototypes/topic_pattern.h"
 #include "engine/runtime/records/device_topic_records.h"
+#include "engine/runtime/records/ids.h"
 #include "engine/store/keys.h"
 
 namespace spime::runtime {
@@ -53,8 +57,13 @@ Value bind_topics(EvalContext& ctx, const BoundArgs& a) {
   const std::string name = krl::to_string(a[0]);
   auto p = a[0].is_string() ? host.services().prototypes().get(name) : nullptr;
   if (!p) throw krl::KrlError("unknown prototype " + name);
-  krl::Array topics;
-  if (p->mqtt_topics.empty()) return Value(std::move(topics));
+  krl::Array publishes;
+  Value instructions;
+  auto answer = [&] {
+    return Value(krl::Map{{"publishes", Value(std::move(publishes))},
+                          {"instructions", std::move(instructions)}});
+  };
+  if (p->mqtt_topics.empty() && p->mqtt_instructions.empty()) return answer();
   const std::string device = a.has(1) && a[1].is_string() ? a[1].as_string() : "";
   if (!device_name_fits(device)) {
     throw krl::KrlError(std::string(what) + ": the device name \"" + device +
@@ -62,17 +71,27 @@ Value bind_topics(EvalContext& ctx, const BoundArgs& a) {
                         " bytes, no '/', '+', '#')");
   }
   const Value channels = a.has(2) ? a[2] : Value();
+  const std::string pico = a.has(3) && a[3].is_string() ? a[3].as_string() : "";
+  if (!is_valid_id(pico)) throw krl::KrlError(std::string(what) + ": no pico id for " + device);
+  const std::string& rid = host.current_rid();
   for (const PrototypeTopic& t : p->mqtt_topics) {
     const Value* eci = channels.is_map() ? channels.as_map().find(t.channel) : nullptr;
     if (!eci || !eci->is_string()) {
       throw krl::KrlError(std::string(what) + ": no ECI for channel " + t.channel);
     }
     const std::string topic = concrete_topic(t.topic, device);
-    host.put_raw(host.current_rid(), store::keys::device_topic(topic),
+    host.put_raw(rid, store::keys::device_topic(topic),
                  encode_device_topic(DeviceTopic{eci->as_string(), t.domain, t.type}));
-    topics.emplace_back(topic);
+    host.put_raw(rid, store::keys::pico_topic(pico, topic), encode_topic_use(TopicUse::kPublishes));
+    publishes.emplace_back(topic);
   }
-  return Value(std::move(topics));
+  if (!p->mqtt_instructions.empty()) {
+    const std::string topic = concrete_topic(p->mqtt_instructions, device);
+    host.put_raw(rid, store::keys::pico_topic(pico, topic),
+                 encode_topic_use(TopicUse::kInstructions));
+    instructions = Value(topic);
+  }
+  return answer();
 }
 
 }  // namespace
@@ -84,7 +103,7 @@ const krl::Module& prototypes_module() {
       {
           {"get", {"name"}, get},
           {"names", {}, names},
-          {"bindTopics", {"name", "device", "channels"}, bind_topics, K::Action},
+          {"bindTopics", {"name", "device", "channels", "pico"}, bind_topics, K::Action},
       }};
   return m;
 }

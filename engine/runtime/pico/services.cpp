@@ -8,6 +8,7 @@
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/prototypes/prototype_catalog.h"
+#include "engine/runtime/records/device_topic_records.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/timers/clock.h"
@@ -165,6 +166,7 @@ Status Services::delete_tree(Transaction& txn, const std::string& pico_id, int d
     ecis.push_back(eci);
     txn.channel_changes.emplace_back(eci, std::nullopt);
   }
+  erase_device_topics(store(), &txn.batch, pico_id, ecis);
   pico_records::erase_pico(&txn.batch, pico_id, ecis);
   if (created != txn.created.end()) {
     txn.created.erase(created);

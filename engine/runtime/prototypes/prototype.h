@@ -27,17 +27,23 @@
 //    firmware is meant to reach spime (the dashboard and `spime prototype
 //    show` show it); it refuses nothing: a channel takes an event from
 //    either transport, so tools, tests and the simulator may always post
-//    over HTTP. A prototype with mqtt.topics must list mqtt;
+//    over HTTP. A prototype with mqtt.topics or
+//    mqtt.instructions must list mqtt;
 //  * mqtt.topics: fixed topics a device of this kind publishes to
 //    (topic_pattern.h: "sensors/{device}/heartbeat", {device} its name when
 //    made); each lands as event domain:type on the channel named `channel`
 //    (one of the prototype's), through the same admission as
 //    spime/<eci>/<domain>/<type>.
+//  * mqtt.instructions: the fixed topic a device of this kind subscribes to
+//    for its instructions (a pattern too: "sensors/{device}/instructions");
+//    the device's rulesets find it with mqtt:deviceTopics() and publish
+//    there, retained (esproto_device does).
 //
 // How `extends` merges (prototype_extends.h): maps merge key by key (the
 // child's value wins; maps inside maps merge too); protocols, when given,
 // replace the parent's; channels merge by name, rulesets by rid, MQTT
-// topics by topic and subscriptions by collection (an entry the child names
+// topics by topic and subscriptions by collection; mqtt.instructions, when
+// given, replaces the parent's (an entry the child names
 // again takes the child's fields over the parent's; new entries come after
 // the parent's); the child's initialization events come after the parent's.
 //
@@ -113,6 +119,7 @@ struct Prototype {
   std::vector<PrototypeSubscription> subscriptions;
   std::vector<std::string> protocols{"http"};  // "http", "mqtt"; in the order written
   std::vector<PrototypeTopic> mqtt_topics;
+  std::string mqtt_instructions;  // a pattern; "" for none
 };
 
 // The tags a channel is made with: its tags, then its name unless among them.

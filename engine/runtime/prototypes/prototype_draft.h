@@ -68,6 +68,7 @@ struct PrototypeDraft {
   std::optional<Located<std::vector<std::string>>> protocols;
   std::optional<SourcePos> mqtt;  // where `mqtt:` is written, when it is
   std::vector<TopicDraft> mqtt_topics;
+  std::optional<Located<std::string>> mqtt_instructions;
 
   PrototypeError error(SourcePos pos, std::string message) const {
     return PrototypeError{file, pos, std::move(message)};

@@ -93,10 +93,20 @@ std::optional<PrototypeError> check_mqtt(const Prototype& p, const PrototypeDraf
       }
     }
   }
+  // The broker would hand the device's own heartbeats back to it as instructions.
+  if (d.mqtt_instructions) {
+    for (const PrototypeTopic& t : p.mqtt_topics) {
+      if (t.topic == p.mqtt_instructions) {
+        return d.error(d.mqtt_instructions->pos,
+                       "mqtt.instructions: \"" + t.topic + "\" is also one of mqtt.topics");
+      }
+    }
+  }
   const bool mqtt = std::find(p.protocols.begin(), p.protocols.end(), "mqtt") != p.protocols.end();
-  if (!p.mqtt_topics.empty() && !mqtt) {
+  if ((!p.mqtt_topics.empty() || !p.mqtt_instructions.empty()) && !mqtt) {
     const SourcePos pos = d.protocols ? d.protocols->pos : d.mqtt.value_or(SourcePos{});
-    return d.error(pos, "protocols: a prototype with mqtt.topics must list mqtt");
+    return d.error(pos,
+                   "protocols: a prototype with mqtt.topics or mqtt.instructions must list mqtt");
   }
   return std::nullopt;
 }
@@ -199,6 +209,7 @@ Prototype apply_layer(const Prototype* parent, const PrototypeDraft& d) {
   for (const PrototypeSubscription& s : d.subscriptions) merge_subscription(&p, s);
   if (d.protocols) p.protocols = d.protocols->value;
   for (const TopicDraft& t : d.mqtt_topics) merge_topic(&p, t);
+  if (d.mqtt_instructions) p.mqtt_instructions = d.mqtt_instructions->value;
   return p;
 }
 

@@ -207,6 +207,12 @@ bool validate_prototype(PrototypeDraft* d, const PrototypeChecks& checks, Protot
         fail(t.topic.pos, indexed("mqtt.topics", i) + ".topic: " + why);
       }
     }
+    if (d->mqtt_instructions) {
+      std::string why;
+      if (!check_topic_pattern(d->mqtt_instructions->value, &why)) {
+        fail(d->mqtt_instructions->pos, "mqtt.instructions: " + why);
+      }
+    }
     return true;
   } catch (const Failure& f) {
     *error = d->error(f.pos, f.message);

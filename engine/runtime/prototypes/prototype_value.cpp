@@ -53,16 +53,19 @@ Value prototype_value(const Prototype& p) {
                                {"domain", Value(t.domain)},
                                {"type", Value(t.type)}}));
   }
-  return Value(Map{{"name", Value(p.name)},
-                   {"description", Value(p.description)},
-                   {"extends", p.extends.empty() ? Value() : Value(p.extends)},
-                   {"config", Value(p.config)},
-                   {"channels", Value(std::move(channels))},
-                   {"rulesets", Value(std::move(rulesets))},
-                   {"initialization", Value(std::move(initialization))},
-                   {"subscriptions", Value(std::move(subscriptions))},
-                   {"protocols", strings(p.protocols)},
-                   {"mqtt", Value(Map{{"topics", Value(std::move(topics))}})}});
+  return Value(Map{
+      {"name", Value(p.name)},
+      {"description", Value(p.description)},
+      {"extends", p.extends.empty() ? Value() : Value(p.extends)},
+      {"config", Value(p.config)},
+      {"channels", Value(std::move(channels))},
+      {"rulesets", Value(std::move(rulesets))},
+      {"initialization", Value(std::move(initialization))},
+      {"subscriptions", Value(std::move(subscriptions))},
+      {"protocols", strings(p.protocols)},
+      {"mqtt", Value(Map{{"topics", Value(std::move(topics))},
+                         {"instructions",
+                          p.mqtt_instructions.empty() ? Value() : Value(p.mqtt_instructions)}})}});
 }
 
 }  // namespace spime::runtime

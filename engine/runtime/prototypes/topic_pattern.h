@@ -1,5 +1,6 @@
 // The one owner of a prototype's MQTT topic patterns (prototype.h,
-// `mqtt.topics[].topic`): the fixed topic a device publishes to, with the
+// `mqtt.topics[].topic`, `mqtt.instructions`): the fixed topic a device
+// publishes to (or listens on), with the
 // placeholder {device} where the device's name stands, e.g.
 // "sensors/{device}/heartbeat".
 //

@@ -416,12 +416,16 @@ TopicDraft read_topic(Reader& r, const YAML::Node& n, const std::string& path, S
   return t;
 }
 
-// mqtt: {topics: [...]}; topics unique by topic.
+// mqtt: {topics: [...], instructions: pattern}; topics unique by topic.
 void read_mqtt(Reader& r, const Entry& e, PrototypeDraft* d) {
   if (!e.value.IsMap()) r.expected(e, "mqtt", "a map");
   d->mqtt = e.value_pos;
-  for (const Entry& t : r.entries(e.value, "mqtt", e.value_pos, {"topics"})) {
+  for (const Entry& t : r.entries(e.value, "mqtt", e.value_pos, {"topics", "instructions"})) {
     if (t.empty()) continue;
+    if (t.key == "instructions") {
+      d->mqtt_instructions = r.text(t, "mqtt.instructions");
+      continue;
+    }
     for (const auto& [n, path] : r.list(t, "mqtt.topics")) {
       TopicDraft topic = read_topic(r, n, path, t.value_pos);
       for (const TopicDraft& before : d->mqtt_topics) {
