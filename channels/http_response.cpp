@@ -54,6 +54,8 @@ int http_status(api::Status::Code code) {
     case Code::kRuleError:
     case Code::kInternal:
       return 500;
+    case Code::kStorageFull:
+      return 507;
   }
   return 500;
 }
@@ -63,7 +65,7 @@ Response status_response(const api::Status& status) {
   krl::Map body{{"error", krl::Value(error_text(status.message()))}};
   if (!status.pointer().empty()) body.set("path", status.pointer());
   Response r = json_response(krl::Value(std::move(body)), http_status(status.code()));
-  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  if (r.status == 503 || r.status == 507) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

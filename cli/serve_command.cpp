@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "cli/serve_log.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/engine.h"
+#include "engine/runtime/reopening_engine.h"
 
 namespace spime::cli {
 namespace {
@@ -203,40 +205,71 @@ int serve(ServeOptions& o) {
   }
 
   std::string error;
-  std::unique_ptr<runtime::Engine> engine = runtime::Engine::open(o.engine, &error);
-  if (!engine) {
+  std::unique_ptr<runtime::Engine> first = runtime::Engine::open(o.engine, &error);
+  if (!first) {
     logging::error("spime serve: " + error);
     return kExitRefused;
   }
-  channels::HttpServer server(*engine, o.http);
+  // The same for every engine over this directory (reopened ones included).
+  const std::string engine_id = first->engine_id();
+  const std::string owner_eci = first->owner_eci();
+  const std::string ui_eci = first->ui_eci();
+  // What serve sets on the first engine and on every reopened one
+  // (reopening_engine.h), as soon as it is known.
+  struct Wiring {
+    std::mutex mu;
+    std::string base;
+    mqtt::MqttBridge* bridge = nullptr;
+    void apply(runtime::Engine& e) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!base.empty()) e.set_host_url(base);
+      if (!bridge) return;
+      e.set_mqtt_publisher([b = bridge](const std::string& topic, const std::string& payload,
+                                        bool retain) { b->publish(topic, payload, retain); });
+    }
+  };
+  auto wiring = std::make_shared<Wiring>();
+  runtime::ReopeningEngine::Options reopen;
+  reopen.on_open = [wiring](runtime::Engine& e) { wiring->apply(e); };
+  reopen.log = [](const std::string& line) { logging::error("spime serve: " + line); };
+  runtime::ReopeningEngine served(std::move(first), o.engine, std::move(reopen));
+  auto rewire = [&] {
+    if (auto e = served.current()) wiring->apply(*e);
+  };
+  channels::HttpServer server(served, o.http);
   std::optional<unsigned short> port = server.start(&error);
   if (!port) {
     logging::error("spime serve: " + error);
     return kExitRefused;
   }
-  std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
-  engine->set_host_url(base);
+  const std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
+  {
+    std::lock_guard<std::mutex> lock(wiring->mu);
+    wiring->base = base;
+  }
+  rewire();
   std::unique_ptr<mqtt::MqttBridge> bridge;
   if (!o.mqtt.url.empty()) {
-    if (o.mqtt.client_id.empty()) o.mqtt.client_id = "spime-" + engine->engine_id();
+    if (o.mqtt.client_id.empty()) o.mqtt.client_id = "spime-" + engine_id;
     o.mqtt.state_dir = o.engine.data_dir;
-    bridge = std::make_unique<mqtt::MqttBridge>(*engine, o.mqtt);
+    bridge = std::make_unique<mqtt::MqttBridge>(served, o.mqtt);
     if (!bridge->start(&error)) {
       logging::error("spime serve: --mqtt: " + error);
       server.stop();
-      engine->shutdown();
+      served.stop();
       return kExitRefused;
     }
-    engine->set_mqtt_publisher(
-        [b = bridge.get()](const std::string& topic, const std::string& payload, bool retain) {
-          b->publish(topic, payload, retain);
-        });
+    {
+      std::lock_guard<std::mutex> lock(wiring->mu);
+      wiring->bridge = bridge.get();
+    }
+    rewire();
   }
   std::printf("spime %s listening on %s\n", runtime::Engine::version(), base.c_str());
-  std::printf("owner ECI: %s\n", engine->owner_eci().c_str());
-  if (!engine->ui_eci().empty()) std::printf("UI ECI: %s\n", engine->ui_eci().c_str());
+  std::printf("owner ECI: %s\n", owner_eci.c_str());
+  if (!ui_eci.empty()) std::printf("UI ECI: %s\n", ui_eci.c_str());
   std::printf("try: curl %s/sky/cloud/%s/io.picolabs.wrangler/installedRIDs\n", base.c_str(),
-              engine->owner_eci().c_str());
+              owner_eci.c_str());
   std::fflush(stdout);
 
   int sig = 0;
@@ -244,14 +277,18 @@ int serve(ServeOptions& o) {
   log_line(std::string("spime serve: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
            ", shutting down");
   if (bridge) {
-    engine->set_mqtt_publisher(nullptr);
+    {
+      std::lock_guard<std::mutex> lock(wiring->mu);
+      wiring->bridge = nullptr;
+    }
+    if (auto e = served.current()) e->set_mqtt_publisher(nullptr);
     bridge->stop();  // its last PUBACKs go while the engine still answers
   }
   // The stop clock starts now: a long computation cannot hold the server's
   // wait for the answers in flight (Engine::kStopGrace).
-  engine->request_stop();
+  served.request_stop();
   server.stop();
-  engine->shutdown();
+  served.stop();
   log_line("spime serve: stopped");
   return kExitOk;
 }

@@ -42,6 +42,7 @@ class Status {
     kUnavailable,
     kRuleError,
     kInternal,
+    kStorageFull,  // the store's disk is full: nothing was written (507)
   };
 
   Status() = default;
@@ -55,6 +56,7 @@ class Status {
   static Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status rule_error(std::string m) { return {Code::kRuleError, std::move(m)}; }
   static Status internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status storage_full(std::string m) { return {Code::kStorageFull, std::move(m)}; }
 
   bool is_ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -94,6 +96,8 @@ inline const char* Status::code_name(Code code) {
       return "RuleError";
     case Code::kInternal:
       return "Internal";
+    case Code::kStorageFull:
+      return "StorageFull";
   }
   return "Unknown";
 }

@@ -16,6 +16,7 @@
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/boot/bootstrap.h"
 #include "engine/runtime/boot/schema_upgrade.h"
+#include "engine/runtime/caf_spawn.h"
 #include "engine/runtime/logs/pico_log.h"
 #include "engine/runtime/metrics/metrics.h"
 #include "engine/runtime/metrics/readings.h"
@@ -276,6 +277,12 @@ size_t Engine::active_picos() const {
   return impl_->picos->size();
 }
 
+std::optional<std::string> Engine::storage_failure() const {
+  std::string error = impl_->store->committer().fatal_error();
+  if (error.empty()) return std::nullopt;
+  return error;
+}
+
 std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* error_out) {
   auto impl = std::make_unique<EngineImpl>();
   EngineImpl* m = impl.get();
@@ -341,7 +348,14 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
     m->caf_config->set("work-stealing.aggressive-poll-attempts", size_t{10});
     m->caf_config->set("work-stealing.moderate-poll-attempts", size_t{0});
   }
-  m->system = std::make_unique<caf::actor_system>(*m->caf_config);
+  {
+    // Building the system makes this thread hold its logger, as a spawn does
+    // (caf_spawn.h): given back, so that a ReopeningEngine may destroy this
+    // engine from another thread while this one lives on.
+    const bool held_logger = caf::logger::current_logger() != nullptr;
+    m->system = std::make_unique<caf::actor_system>(*m->caf_config);
+    if (!held_logger) caf::logger::set_current_actor_system(nullptr);
+  }
 
   m->services = std::make_unique<EngineServices>(*m->store, *m->registry, m->channels, m->clock);
   m->services->set_engine_config(EngineConfig{options.strict_subscription_policies});
@@ -536,12 +550,13 @@ void Engine::flush(std::string eci, std::string url, Done<krl::Value> done) {
     return tracked(Status::not_found("Not a registered ruleset url: " + url));
   }
   // Reading and compiling may take a while: off the caller's (I/O) thread.
-  m->system->spawn([m, url = std::move(url), tracked](caf::event_based_actor* self) {
-    RulesetRegistry::Result r = m->registry->flush(url);
-    self->quit();
-    if (!r.ruleset) return tracked(Status::invalid_argument(r.error));
-    tracked(krl::Value(registration_value(*r.ruleset)));
-  });
+  spawn_from_any_thread(*m->system,
+                        [m, url = std::move(url), tracked](caf::event_based_actor* self) {
+                          RulesetRegistry::Result r = m->registry->flush(url);
+                          self->quit();
+                          if (!r.ruleset) return tracked(Status::invalid_argument(r.error));
+                          tracked(krl::Value(registration_value(*r.ruleset)));
+                        });
 }
 
 void Engine::prototypes(Done<krl::Value> done) {
@@ -560,14 +575,15 @@ void Engine::check_prototype(api::PrototypeCheck check, Done<std::vector<std::st
   EngineImpl* m = impl_.get();
   // Reading schema files and compiling rulesets may take a while: off the
   // caller's (I/O) thread.
-  m->system->spawn([m, check = std::move(check), tracked](caf::event_based_actor* self) {
-    std::vector<std::string> names;
-    PrototypeError error;
-    const bool ok = m->prototypes->check(check.file, check.yaml, *m->registry, &names, &error);
-    self->quit();
-    if (!ok) return tracked(Status::invalid_argument(error.to_string()));
-    tracked(std::move(names));
-  });
+  spawn_from_any_thread(
+      *m->system, [m, check = std::move(check), tracked](caf::event_based_actor* self) {
+        std::vector<std::string> names;
+        PrototypeError error;
+        const bool ok = m->prototypes->check(check.file, check.yaml, *m->registry, &names, &error);
+        self->quit();
+        if (!ok) return tracked(Status::invalid_argument(error.to_string()));
+        tracked(std::move(names));
+      });
 }
 
 void Engine::device_topic(std::string topic, Done<api::DeviceRoute> done) {
@@ -601,7 +617,7 @@ void Engine::clock(api::ClockRequest request, Done<std::int64_t> done) {
   }
   // The timer's scan reads the store and queues events: off the caller's
   // (I/O) thread. Bounded: a timer that does not answer in time is reported.
-  m->system->spawn([m, tracked](caf::event_based_actor* self) {
+  spawn_from_any_thread(*m->system, [m, tracked](caf::event_based_actor* self) {
     bool fired = m->timer->fire_due_now(kClockFireLimit);
     self->quit();
     if (!fired) return tracked(Status::unavailable("the schedule timer did not answer in time"));
@@ -651,7 +667,7 @@ void Engine::watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> si
   if (!request.last_event_id) return;
   // The kept episodes after the client's last one: a range read, off the caller's (I/O) thread.
   const std::uint64_t after = *request.last_event_id;
-  m->system->spawn([m, w, after](caf::event_based_actor* self) {
+  spawn_from_any_thread(*m->system, [m, w, after](caf::event_based_actor* self) {
     const std::int64_t oldest = m->clock->now_ms() - m->episodes.max_age_ms;
     std::vector<std::pair<std::uint64_t, EpisodeEvent>> kept;
     for (StoredEpisode& e : read_episodes(*m->store, w->pico_id(), after,
@@ -698,7 +714,7 @@ void Engine::metrics(Done<std::string> done) {
   if (m->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
   // A pass over the active picos and the outbox, under their locks: off the
   // caller's (I/O) thread.
-  m->system->spawn([m, tracked](caf::event_based_actor* self) {
+  spawn_from_any_thread(*m->system, [m, tracked](caf::event_based_actor* self) {
     self->quit();
     Readings r = read_readings(*m->picos, *m->store, m->outbox.get());
     r.stream_watchers = m->hub->size();

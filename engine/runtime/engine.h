@@ -48,6 +48,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/api/engine_api.h"
@@ -157,6 +158,11 @@ class Engine final : public api::EngineApi {
   void set_mqtt_publisher(MqttPublisher publisher);
   // Picos with an actor (and usually their state) in memory right now.
   size_t active_picos() const;
+  // Why the store refused a write, once one has (store/committer.h: a failed
+  // write is fatal for this engine); nullopt while every write succeeded.
+  // `spime serve` then opens the data directory again (reopening_engine.h).
+  // Any thread.
+  std::optional<std::string> storage_failure() const;
 
   // How long a stop lets running schedules and queries go on (from
   // request_stop(), or shutdown() without it) before it interrupts them: an

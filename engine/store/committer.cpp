@@ -92,6 +92,11 @@ void Committer::resume() {
   wake_.notify_all();
 }
 
+std::string Committer::fatal_error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fatal_error_;
+}
+
 Committer::Stats Committer::stats() const {
   Stats s;
   s.batches = batches_.load(std::memory_order_relaxed);
@@ -158,7 +163,7 @@ void Committer::run() {
         }
         waiters_.erase(waiters_.begin(), end);
       } else {
-        if (fatal_error_.empty()) fatal_error_ = error;
+        if (fatal_error_.empty()) fatal_error_ = error.empty() ? "write failed" : error;
         for (auto& [seq, done] : waiters_) released.emplace_back(seq, std::move(done));
         waiters_.clear();
       }

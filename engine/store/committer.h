@@ -89,6 +89,8 @@ class Committer {
   void shutdown();
 
   Stats stats() const;
+  // The error of the first failed write; empty while none failed.
+  std::string fatal_error() const;
   size_t pending() const;  // batches queued and not yet taken by the committer thread
   size_t max_pending() const { return max_pending_; }
 

@@ -39,6 +39,11 @@ struct Store::Impl {
 
 namespace {
 
+// A failed write's error, kOutOfSpace first when the disk was full.
+std::string write_error(const rocksdb::Status& s) {
+  return s.IsNoSpace() ? std::string(kOutOfSpace) + s.ToString() : s.ToString();
+}
+
 std::string in_use_message(const std::string& dir) {
   return "data directory " + dir + " is in use by another spime process";
 }
@@ -241,7 +246,7 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
         rocksdb::WriteOptions write_options;
         write_options.sync = sync;
         rocksdb::Status s = db->Write(write_options, &combined);
-        if (!s.ok()) *err = s.ToString();
+        if (!s.ok()) *err = write_error(s);
         return s.ok();
       },
       sync, options.max_pending_batches, options.on_commit_group);
@@ -303,7 +308,7 @@ bool Store::write(const WriteBatch& batch, std::string* error) {
   write_options.sync = sync_;
   rocksdb::Status s = impl_->db->Write(write_options, &rb);
   if (!s.ok()) {
-    if (error) *error = s.ToString();
+    if (error) *error = write_error(s);
     return false;
   }
   return true;

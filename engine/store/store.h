@@ -29,6 +29,13 @@
 
 namespace spime::store {
 
+// How a failed write's error begins when the disk was full (RocksDB's
+// NoSpace), so the runtime can say so (507) without parsing RocksDB's text.
+inline constexpr std::string_view kOutOfSpace = "disk full: ";
+inline bool is_out_of_space(std::string_view write_error) {
+  return write_error.substr(0, kOutOfSpace.size()) == kOutOfSpace;
+}
+
 class Store {
  public:
   // 2: a pico's children are their own keys (k/), no longer a list in its p/ record.

@@ -21,9 +21,10 @@ namespace {
 using Code = api::Status::Code;
 namespace prom = prometheus;
 
-constexpr std::array<Code, 8> kCodes = {
-    Code::kOk,       Code::kInvalidArgument, Code::kPermissionDenied, Code::kNotFound,
-    Code::kConflict, Code::kUnavailable,     Code::kRuleError,        Code::kInternal,
+constexpr std::array<Code, 9> kCodes = {
+    Code::kOk,        Code::kInvalidArgument, Code::kPermissionDenied,
+    Code::kNotFound,  Code::kConflict,        Code::kUnavailable,
+    Code::kRuleError, Code::kInternal,        Code::kStorageFull,
 };
 
 // The `outcome` label of a Status code.
@@ -45,6 +46,8 @@ const char* outcome_label(Code code) {
       return "rule_error";
     case Code::kInternal:
       return "internal";
+    case Code::kStorageFull:
+      return "storage_full";
   }
   return "internal";
 }

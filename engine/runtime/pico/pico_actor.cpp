@@ -1,3 +1,4 @@
+#include "engine/runtime/storage_status.h"
 #include "engine/runtime/pico/pico_actor.h"
 
 #include <caf/all.hpp>
@@ -299,7 +300,7 @@ void PicoActors::finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
                            published->readings);
         }
         if (ok && !outgoing.empty()) rt_.post_commit.run(outgoing);
-        if (reply) reply(ok ? Status::ok() : Status::internal("commit failed: " + error));
+        if (reply) reply(ok ? Status::ok() : commit_failure(error));
       });
 }
 

@@ -183,6 +183,7 @@ void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
   auto old = by_rid_.find(rs->rid);
   if (old != by_rid_.end() && old->second->url != rs->url) rid_by_url_.erase(old->second->url);
   rid_by_url_[rs->url] = rs->rid;
+  load_errors_.erase(rs->rid);
   by_rid_[rs->rid] = std::move(rs);
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
@@ -284,11 +285,13 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
   std::vector<std::string> errors;
   if (!store_) return errors;
   std::vector<RulesetRecord> records;
+  std::vector<std::string> rids;  // records[i]'s, from its key
   store_->scan(store::keys::ruleset_prefix(), [&](std::string_view key, std::string_view value) {
     RulesetRecord rec;
-    std::string err;
-    if (decode_record(std::string(value), &rec, &err)) {
+    std::string err, rid;
+    if (decode_record(std::string(value), &rec, &err) && store::keys::parse_ruleset(key, &rid)) {
       records.push_back(std::move(rec));
+      rids.push_back(std::move(rid));
     } else {
       errors.push_back("bad ruleset record " + std::string(key) + ": " + err);
     }
@@ -297,23 +300,36 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
   // Modules before their users: retry the failures while progress is made.
   while (!records.empty()) {
     std::vector<RulesetRecord> failed;
-    std::vector<std::string> errs;
-    for (auto& rec : records) {
-      Result r = compile(rec.url, rec.source, rec.flushed_ms);
+    std::vector<std::string> failed_rids, errs;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      Result r = compile(records[i].url, records[i].source, records[i].flushed_ms);
       if (r.ruleset) {
         put(r.ruleset);
       } else {
         errs.push_back(r.error);
-        failed.push_back(std::move(rec));
+        failed.push_back(std::move(records[i]));
+        failed_rids.push_back(rids[i]);
       }
     }
     if (failed.size() == records.size()) {
-      errors.insert(errors.end(), errs.begin(), errs.end());
+      std::unique_lock lock(mu_);
+      for (std::size_t i = 0; i < failed.size(); ++i) {
+        errors.push_back(failed_rids[i] + ": " + errs[i]);
+        load_errors_[failed_rids[i]] = LoadError{failed_rids[i], failed[i].url, errs[i]};
+      }
       break;
     }
     records = std::move(failed);
+    rids = std::move(failed_rids);
   }
   return errors;
+}
+
+std::vector<RulesetRegistry::LoadError> RulesetRegistry::load_errors() const {
+  std::shared_lock lock(mu_);
+  std::vector<LoadError> out;
+  for (const auto& [rid, e] : load_errors_) out.push_back(e);
+  return out;
 }
 
 bool RulesetRegistry::needs_io_thread(const LoadedRuleset& rs) const {

@@ -27,6 +27,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -99,7 +100,19 @@ class RulesetRegistry {
   // is left as it is: not compiled or written again, its flush time kept.
   std::vector<std::string> load_directory(const std::string& dir);
   // Compiles every ruleset persisted in the store; returns the errors.
+  // One that no longer compiles (a stricter compiler after an upgrade: the
+  // reference's issue #206) is left out and kept in load_errors(); the rest
+  // load, so the engine serves every other ruleset.
   std::vector<std::string> load_from_store();
+
+  // A persisted ruleset that did not compile at start, until its rid is
+  // registered again (a flush of its url, a new registration).
+  struct LoadError {
+    std::string rid;
+    std::string url;
+    std::string error;  // "file:line:col: message" lines
+  };
+  std::vector<LoadError> load_errors() const;  // by rid
 
   std::shared_ptr<const LoadedRuleset> get(std::string_view rid) const;
   std::shared_ptr<const LoadedRuleset> get_by_url(std::string_view url) const;
@@ -131,6 +144,7 @@ class RulesetRegistry {
   std::mutex register_mu_;  // serialises register_source (check, persist, put)
   std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_;
   std::unordered_map<std::string, std::string> rid_by_url_;
+  std::map<std::string, LoadError> load_errors_;  // under mu_, by rid
   std::atomic<std::uint64_t> generation_{1};
 };
 

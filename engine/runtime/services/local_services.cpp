@@ -1,3 +1,4 @@
+#include "engine/runtime/storage_status.h"
 #include "engine/runtime/services/local_services.h"
 
 #include "engine/runtime/pico/pico_state.h"
@@ -45,7 +46,7 @@ Result<WaitAnswer> LocalServices::event_wait_existing(Transaction&, const Channe
   EventOutcome eo = run_event(*pico, in, *this, own);
   if (!eo.status.is_ok()) return eo.status;
   if (!own.batch.empty() && !store_.write(own.batch, &err)) {
-    return Status::internal("commit failed: " + err);
+    return commit_failure(err);
   }
   WaitAnswer answer{in.eid, std::move(eo.directives), krl::Value(), std::move(eo.user_error)};
   if (ev.with_query) {
