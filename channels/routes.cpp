@@ -193,6 +193,22 @@ void check_prototype(Call& call) {
       });
 }
 
+// POST /api/backup {"dir": ABSOLUTE_PATH} (spime's own): {"dir", "sequence", "ms"} once the
+// copy is made (EngineApi::backup).
+void backup(Call& call) {
+  const Value* dir = call.attrs.as_map().find("dir");
+  if (!dir || !dir->is_string() || dir->as_string().empty()) {
+    return (*call.reply)(error_response(400, "TypeError: Expected `dir` (an absolute path)"));
+  }
+  call.engine.backup(api::BackupRequest{dir->as_string()}, [reply = call.reply](
+                                                               Result<api::BackupResult> r) {
+    if (!r.ok()) return (*reply)(status_response(r.status()));
+    (*reply)(json_response(Value(Map{{"dir", Value(r.value().dir)},
+                                     {"sequence", Value(static_cast<double>(r.value().sequence))},
+                                     {"ms", Value(static_cast<double>(r.value().ms))}})));
+  });
+}
+
 EventRequest event_request(Call& call, size_t domain_index) {
   return EventRequest{call.params[0], call.params[domain_index], call.params[domain_index + 1],
                       call.attrs};
@@ -339,6 +355,7 @@ const Route kRoutes[] = {
     {"/api/prototypes", "GET", prototypes},
     {"/api/prototypes/check", "POST", check_prototype},
     {"/api/prototypes/:name", "GET", prototype},
+    {"/api/backup", "POST", backup},
     {"/metrics", "GET",
      [](Call& call) {
        answer_metrics(call.engine, [r = call.reply](Response x) { (*r)(std::move(x)); });

@@ -28,6 +28,9 @@
 //        (engine/runtime/prototypes/prototype_value.h); 404 unknown
 //   POST /api/prototypes/check {"file", "yaml"}  → {"ok": true, "prototypes":
 //        [names]}; 400 {"error": "Error: file:line:col: message"}; loads nothing
+//   POST /api/backup {"dir": ABSOLUTE_PATH} (spime's own; POST only) → {"dir", "sequence",
+//        "ms"} once DIR holds a consistent copy of the data directory
+//        (EngineApi::backup); 400 bad path, 409 it exists, 503 one runs
 //   GET  /c/:eci/stream[?domain=D&type=T] (spime's own) → Server-Sent Events:
 //        the pico's events (EngineApi::watch), `Last-Event-ID` (header, or
 //        the `lastEventId` parameter) resumes after that id; answered by the

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/backup_command.h"
 #include "cli/command.h"
 #include "cli/open_files.h"
 #include "devices/hold.h"
@@ -31,6 +32,7 @@ void (*const kGroups[])(CLI::App&, Outcome*) = {
     spime::cli::add_ruleset_commands,    spime::cli::add_prototype_commands,
     spime::cli::add_collection_commands, spime::cli::add_log_commands,
     spime::cli::add_device_commands,     add_devices_group,
+    spime::cli::add_backup_command,
 };
 
 // One command per command line: a word after the command is never taken

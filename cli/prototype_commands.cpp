@@ -18,6 +18,7 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/engine_client.h"
+#include "cli/install_paths.h"
 #include "cli/table.h"
 #include "engine/runtime/prototypes/prototype_catalog.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
@@ -92,7 +93,7 @@ class OfflineCheck {
     store_ = store::Store::open(dir_, options, &error);
     if (!store_) return refused(error);
     registry_ = std::make_unique<runtime::RulesetRegistry>(store_.get());
-    for (const std::string& e : registry_->load_directory(SPIME_DEFAULT_RULESETS_DIR))
+    for (const std::string& e : registry_->load_directory(default_rulesets_dir()))
       std::fprintf(stderr, "warning: %s\n", e.c_str());
     catalog_.load_directory(*registry_);
     return {};
@@ -112,7 +113,7 @@ class OfflineCheck {
   std::string dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<runtime::RulesetRegistry> registry_;
-  runtime::PrototypeCatalog catalog_{SPIME_DEFAULT_PROTOTYPES_DIR};
+  runtime::PrototypeCatalog catalog_{default_prototypes_dir()};
 };
 
 // Asks the engine; without one (it does not answer), checks here from then on.

@@ -26,6 +26,7 @@
 #include "channels/mqtt/mqtt_bridge.h"
 #include "channels/mqtt/mqtt_url.h"
 #include "cli/command.h"
+#include "cli/install_paths.h"
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
 #include "engine/logging/log.h"
@@ -299,8 +300,8 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   auto o = std::make_shared<ServeOptions>();
   o->http.port = 3000;
   o->engine.data_dir = "data";
-  o->engine.rulesets_dir = SPIME_DEFAULT_RULESETS_DIR;
-  o->engine.prototypes_dir = SPIME_DEFAULT_PROTOTYPES_DIR;
+  o->engine.rulesets_dir = default_rulesets_dir();  // cli/install_paths.h
+  o->engine.prototypes_dir = default_prototypes_dir();
   CLI::App* cmd = app.add_subcommand("serve", "run the engine behind the sky HTTP API");
   cmd->add_option("--host", o->http.host, "address to listen on")
       ->default_str(o->http.host)
@@ -313,11 +314,11 @@ void add_serve_command(CLI::App& app, Outcome* out) {
                   "RocksDB options over spime's defaults, \"name=value;...\" (for tuning)")
       ->type_name("OPTIONS");
   cmd->add_option("--rulesets", o->engine.rulesets_dir, "rulesets registered at start")
-      ->default_str(SPIME_DEFAULT_RULESETS_DIR)
+      ->default_str(o->engine.rulesets_dir)
       ->type_name("DIR");
   cmd->add_option("--prototypes", o->engine.prototypes_dir,
                   "prototypes (*.yaml) loaded at start; a bad file is reported and skipped")
-      ->default_str(SPIME_DEFAULT_PROTOTYPES_DIR)
+      ->default_str(o->engine.prototypes_dir)
       ->type_name("DIR");
   cmd->add_option("--ruleset-root", o->ruleset_roots,
                   "confine file:// ruleset urls to --rulesets and these roots (repeatable)")

@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <future>
+#include <memory>
+#include <utility>
 
 namespace spime::mqtt {
 namespace {
@@ -27,17 +30,6 @@ std::string hex16(std::uint64_t v) {
   return buf;
 }
 
-bool write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h) {
@@ -48,9 +40,70 @@ std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h) {
   return h;
 }
 
-MessageIds::MessageIds(std::string checkpoint_path, std::string_view session_name)
-    : path_(std::move(checkpoint_path)),
+// ---- EngineSequenceCheckpoint ------------------------------------------------------
+
+namespace {
+
+// Calls `call` with a Done and waits at most `limit` for its answer.
+template <class Call>
+api::Result<std::uint64_t> ask(Call call, std::chrono::milliseconds limit) {
+  auto answer = std::make_shared<std::promise<api::Result<std::uint64_t>>>();
+  std::future<api::Result<std::uint64_t>> got = answer->get_future();
+  call([answer](api::Result<std::uint64_t> r) {
+    try {
+      answer->set_value(std::move(r));
+    } catch (const std::future_error&) {
+      // answered twice: the first one counts
+    }
+  });
+  try {
+    if (got.wait_for(limit) != std::future_status::ready) {
+      return api::Status::unavailable("the engine did not answer within " +
+                                      std::to_string(limit.count()) + " ms");
+    }
+    return got.get();
+  } catch (const std::future_error&) {
+    return api::Status::internal("the engine dropped the request");
+  }
+}
+
+}  // namespace
+
+bool EngineSequenceCheckpoint::load(const std::string& sender, std::uint64_t* value,
+                                    std::string* error) {
+  api::Result<std::uint64_t> r =
+      ask([&](api::Done<std::uint64_t> done) { engine_.mqtt_sequence(sender, std::move(done)); },
+          limit_);
+  if (r.ok()) {
+    *value = r.value();
+    return true;
+  }
+  error->clear();
+  if (r.status().code() != api::Status::Code::kNotFound) {
+    *error = "cannot read the MQTT sequence of " + sender + ": " + r.status().message();
+  }
+  return false;
+}
+
+bool EngineSequenceCheckpoint::save(const std::string& sender, std::uint64_t value,
+                                    std::string* error) {
+  api::Result<std::uint64_t> r = ask(
+      [&](api::Done<std::uint64_t> done) {
+        engine_.save_mqtt_sequence(sender, value, std::move(done));
+      },
+      limit_);
+  if (r.ok()) return true;
+  *error = "cannot save the MQTT sequence of " + sender + ": " + r.status().message();
+  return false;
+}
+
+// ---- MessageIds ---------------------------------------------------------------------
+
+MessageIds::MessageIds(SequenceCheckpoint& checkpoint, std::string_view session_name,
+                       std::string legacy_dir)
+    : checkpoint_(checkpoint),
       sender_(sender_for(session_name)),
+      legacy_dir_(std::move(legacy_dir)),
       last_(kStart),
       saved_(kStart) {}
 
@@ -59,10 +112,27 @@ std::string MessageIds::sender_for(std::string_view session_name) {
 }
 
 bool MessageIds::open(std::string* error) {
-  FILE* f = std::fopen(path_.c_str(), "r");
+  std::uint64_t v = 0;
+  if (checkpoint_.load(sender_, &v, error)) {
+    if (v < kStart) {
+      *error = "the MQTT sequence of " + sender_ + " is out of range";
+      return false;
+    }
+    last_ = saved_ = v;
+    return true;
+  }
+  if (!error->empty()) return false;
+  if (!legacy_dir_.empty()) {
+    const std::string path = legacy_dir_ + "/" + sender_ + ".seq";
+    if (::access(path.c_str(), F_OK) == 0) return upgrade_legacy(path, error);
+  }
+  return save(last_, error);
+}
+
+bool MessageIds::upgrade_legacy(const std::string& path, std::string* error) {
+  FILE* f = std::fopen(path.c_str(), "r");
   if (!f) {
-    if (errno == ENOENT) return save(last_, error);
-    *error = "cannot read " + path_ + ": " + std::strerror(errno);
+    *error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }
   unsigned long long v = 0;
@@ -70,10 +140,21 @@ bool MessageIds::open(std::string* error) {
   const int n = std::fscanf(f, "%llu %c", &v, &extra);
   std::fclose(f);
   if (n != 1 || v < kStart) {
-    *error = path_ + " does not hold a message sequence number";
+    *error = path + " does not hold a message sequence number";
     return false;
   }
-  last_ = saved_ = v;
+  last_ = v;
+  if (!save(last_, error)) return false;
+  // Saved in the store: the file has done its job. A crash before the unlinks
+  // is harmless: the store's value wins at the next start.
+  ::unlink(path.c_str());
+  ::unlink((path + ".tmp").c_str());
+  const std::string dir = legacy_dir_;
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
   return true;
 }
 
@@ -104,23 +185,7 @@ std::uint64_t MessageIds::id_of(int mid, std::string_view topic, std::string_vie
 }
 
 bool MessageIds::save(std::uint64_t value, std::string* error) {
-  const std::string tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0 && write_all(fd, std::to_string(value) + "\n") && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  ok = ok && ::rename(tmp.c_str(), path_.c_str()) == 0;
-  if (ok) {
-    // The rename itself must be durable: fsync the directory.
-    const std::size_t slash = path_.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ok = dfd >= 0 && ::fsync(dfd) == 0;
-    if (dfd >= 0) ::close(dfd);
-  }
-  if (!ok) {
-    *error = "cannot write " + path_ + ": " + std::strerror(errno);
-    return false;
-  }
+  if (!checkpoint_.save(sender_, value, error)) return false;
   saved_ = value;
   return true;
 }

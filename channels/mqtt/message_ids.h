@@ -23,9 +23,9 @@
 // kept across broker restarts by its persistence), so each packet id is
 // placed at the sequence value nearest the last one seen (a redelivery lies
 // at most the receive maximum behind it, a new one just after it). A small
-// checkpoint file (written, fsync'd and renamed every kCheckpointEvery
-// messages, before the message that crosses the mark is handed on) lets a
-// restarted bridge place redelivered ids right: they lie within
+// checkpoint (saved durably every kCheckpointEvery messages, before the
+// message that crosses the mark is handed on) lets a restarted bridge place
+// redelivered ids right: they lie within
 // kCheckpointEvery + receive maximum of the checkpoint, far inside half a
 // cycle. A CONNACK without a session (new session: nothing can be
 // redelivered) moves the sequence a whole cycle on, so no later id can equal
@@ -50,33 +50,75 @@
 // restarts its numbering from its last save and redelivers messages we
 // acknowledged after that save; those still match, since they keep their
 // numbers, but new messages may reuse a sequence value: only an identical
-// topic and payload as well makes a false repeat); (2) a checkpoint file
-// lost while the data directory is kept (the sequence starts again from the
+// topic and payload as well makes a false repeat); (2) a checkpoint lost
+// while the picos are kept (a data directory restored from a backup older
+// than the broker's session is such a case) (the sequence starts again from the
 // broker's numbers alone: same caveat); (3) a publisher's own resend of a
 // message after the broker's PUBACK was lost (the broker takes it as a new
 // message with a new number: it runs twice, as MQTT's at-least-once says).
 //
+// Where the checkpoint lives (SequenceCheckpoint): in the engine's store
+// (EngineApi::mqtt_sequence, key m/mqtt_sequence/<sender>), so that an
+// online backup of the data directory carries it with the picos. Before, it
+// was a file <data>/<sender>.seq; open() reads such a file once, saves its
+// value in the store, then deletes it (an upgrade).
+//
 // Thread-safety: one thread (the bridge's) uses an instance.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "engine/api/engine_api.h"
+
 namespace spime::mqtt {
+
+// Keeps one sequence value per sender durably. Called from one thread at a
+// time (the bridge's); each call may block that thread, boundedly.
+class SequenceCheckpoint {
+ public:
+  virtual ~SequenceCheckpoint() = default;
+  // True with *value when one is saved; false with *error empty when none
+  // is; false with *error when it cannot tell.
+  virtual bool load(const std::string& sender, std::uint64_t* value, std::string* error) = 0;
+  // True once `value` is durable; false with *error.
+  virtual bool save(const std::string& sender, std::uint64_t value, std::string* error) = 0;
+};
+
+// The engine's store, through EngineApi::mqtt_sequence and
+// save_mqtt_sequence; each call waits at most `limit` for the answer.
+class EngineSequenceCheckpoint final : public SequenceCheckpoint {
+ public:
+  explicit EngineSequenceCheckpoint(api::EngineApi& engine,
+                                    std::chrono::milliseconds limit = std::chrono::seconds(10))
+      : engine_(engine), limit_(limit) {}
+  bool load(const std::string& sender, std::uint64_t* value, std::string* error) override;
+  bool save(const std::string& sender, std::uint64_t value, std::string* error) override;
+
+ private:
+  api::EngineApi& engine_;
+  std::chrono::milliseconds limit_;
+};
 
 class MessageIds {
  public:
   static constexpr std::uint64_t kCycle = 65535;  // packet ids 1..65535
   static constexpr std::uint64_t kCheckpointEvery = 8192;
 
-  // `checkpoint_path`: the file that keeps the sequence across restarts;
+  // `checkpoint`: keeps the sequence across restarts (must outlive this);
   // `session_name`: the broker address and client id (the sender id is
-  // derived from it, so another broker or client id is another sender).
-  MessageIds(std::string checkpoint_path, std::string_view session_name);
+  // derived from it, so another broker or client id is another sender);
+  // `legacy_dir`: where an older spime kept the checkpoint as a file
+  // <legacy_dir>/<sender>.seq ("": none).
+  MessageIds(SequenceCheckpoint& checkpoint, std::string_view session_name,
+             std::string legacy_dir = "");
 
-  // Reads the checkpoint (absent: starts afresh). False with *error when it
-  // exists but cannot be read or parsed.
+  // Reads the checkpoint (none: the legacy file, moved into the checkpoint
+  // and deleted; neither: starts afresh and saves). False with *error when
+  // it cannot be read, a legacy file does not parse, or the first save
+  // fails.
   bool open(std::string* error);
 
   // The broker answered CONNACK without a session: nothing is redelivered.
@@ -84,7 +126,7 @@ class MessageIds {
   bool new_session(std::string* error);
 
   // The delivery id (> 0) of a QoS 1 message with packet id `mid` (1..65535).
-  // When the checkpoint is due and cannot be written, *error says so (the id
+  // When the checkpoint is due and cannot be saved, *error says so (the id
   // is still given: a restart may then misplace a redelivery, see above).
   std::uint64_t id_of(int mid, std::string_view topic, std::string_view payload,
                       std::string* error);
@@ -97,9 +139,12 @@ class MessageIds {
 
  private:
   bool save(std::uint64_t value, std::string* error);
+  // The legacy file's value moved into the checkpoint; false + *error.
+  bool upgrade_legacy(const std::string& path, std::string* error);
 
-  std::string path_;
+  SequenceCheckpoint& checkpoint_;
   std::string sender_;
+  std::string legacy_dir_;
   std::uint64_t last_;   // the highest sequence value placed
   std::uint64_t saved_;  // what the checkpoint holds
 };

@@ -178,7 +178,8 @@ struct MqttBridge::Impl {
   BrokerAddress broker;
   std::vector<std::string> device_filters;  // the prototypes' device topics
   std::shared_ptr<DeviceRoutes> routes;     // one for all sessions
-  std::unique_ptr<MessageIds> ids;
+  std::unique_ptr<EngineSequenceCheckpoint> checkpoint;  // in the engine's store
+  std::unique_ptr<MessageIds> ids;                       // uses checkpoint
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   mosquitto* mosq = nullptr;
   std::thread thread;
@@ -246,8 +247,8 @@ bool MqttBridge::Impl::start(std::string* error) {
     }
   }
   const std::string session = broker_name(broker) + " " + options.client_id;
-  ids = std::make_unique<MessageIds>(
-      options.state_dir + "/" + MessageIds::sender_for(session) + ".seq", session);
+  checkpoint = std::make_unique<EngineSequenceCheckpoint>(engine);
+  ids = std::make_unique<MessageIds>(*checkpoint, session, options.state_dir);
   if (!ids->open(error)) return false;
   shared->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (shared->wake_fd < 0) {

@@ -125,8 +125,9 @@ struct MqttBridgeOptions {
   std::string url;        // mqtt://HOST:PORT or mqtts://HOST:PORT (mqtt_url.h)
   std::string cafile;     // mqtts: the CA certificates (PEM); empty: the system's
   std::string client_id;  // the session's name at the broker: keep it stable
-  // Where the sequence checkpoint of message_ids.h lives (the data
-  // directory): file <dir>/<sender id>.seq, one per broker and client id.
+  // The data directory: where an older spime kept the sequence checkpoints
+  // of message_ids.h as files <dir>/<sender id>.seq, moved into the
+  // engine's store at start (EngineApi::mqtt_sequence) and deleted.
   std::string state_dir;
   int keepalive_seconds = 30;
   int receive_maximum = 1;  // 1..kMaxReceiveMaximum: see above
@@ -150,7 +151,8 @@ class MqttBridge {
   MqttBridge(const MqttBridge&) = delete;
   MqttBridge& operator=(const MqttBridge&) = delete;
 
-  // Checks the options, opens the checkpoint and starts the bridge's thread,
+  // Checks the options, opens the checkpoint (through the engine: call it
+  // once the engine is open) and starts the bridge's thread,
   // which connects (and keeps trying while the broker is unreachable).
   // False with *error when the options are wrong or libmosquitto refuses
   // them; nothing runs then.

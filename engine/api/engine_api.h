@@ -109,6 +109,19 @@ struct ClockRequest {
   std::optional<std::int64_t> set_ms;      // to this time (ms since the epoch)
 };
 
+// An online backup (POST /api/backup): a consistent copy of the data
+// directory, made while the engine serves (engine/store/store.h, "Online
+// backups"); `spime serve --data DIR` on it serves the same picos.
+struct BackupRequest {
+  std::string dir;  // absolute; must not exist; its parent must
+};
+
+struct BackupResult {
+  std::string dir;             // lexically normalised
+  std::uint64_t sequence = 0;  // the store's (RocksDB's) sequence number the copy holds
+  std::int64_t ms = 0;         // how long the copy took
+};
+
 // A prototype's text to check (/api/prototypes/check): YAML as file `file`
 // of the engine's prototypes folder would hold it.
 struct PrototypeCheck {
@@ -235,6 +248,18 @@ class EngineApi {
     done(Status::not_found("this engine's clock cannot be driven"));
   }
 
+  // Copies the data directory into request.dir while serving: every event
+  // answered before the call is in the copy. The copy runs off the caller's
+  // thread, one at a time. kInvalidArgument for a path that is not absolute,
+  // whose parent is missing or not writable, or inside the data directory;
+  // kConflict when it exists; kUnavailable while another backup runs (or
+  // the engine stops); kInternal for an I/O error or a full disk (nothing is
+  // left at the path then). POST /api/backup. Default: kUnavailable.
+  virtual void backup(BackupRequest request, Done<BackupResult> done) {
+    (void)request;
+    done(Status::unavailable("this engine cannot back up its data"));
+  }
+
   // The Prometheus text exposition (format 0.0.4) of the engine's metrics,
   // the HTTP layer's replies included. GET /metrics. kUnavailable when the
   // engine keeps none.
@@ -254,6 +279,24 @@ class EngineApi {
   // be gone since: the event is refused as unknown then). Default: none.
   virtual void device_topic(std::string topic, Done<DeviceRoute> done) {
     done(Status::not_found("no device publishes to " + topic));
+  }
+
+  // The MQTT bridge's message sequence checkpoint of session `sender`
+  // (channels/mqtt/message_ids.h), kept in the engine's store so that a
+  // backup carries it (runtime/records/mqtt_sequence_records.h): the saved
+  // value, or kNotFound when none was. Answers at once. Default: kUnavailable.
+  virtual void mqtt_sequence(std::string sender, Done<std::uint64_t> done) {
+    (void)sender;
+    done(Status::unavailable("this engine keeps no MQTT sequences"));
+  }
+
+  // Saves it; `done` gets the value once it is durable, or kUnavailable /
+  // kInternal when it could not be written. Default: kUnavailable.
+  virtual void save_mqtt_sequence(std::string sender, std::uint64_t value,
+                                  Done<std::uint64_t> done) {
+    (void)sender;
+    (void)value;
+    done(Status::unavailable("this engine keeps no MQTT sequences"));
   }
 
   // The MQTT bridge (channels/mqtt/) reports the final outcome of each

@@ -14,6 +14,7 @@
 #include "engine/logging/log.h"
 #include "engine/runtime/admission/admission.h"
 #include "engine/runtime/admission/channel_index.h"
+#include "engine/runtime/backup/backup.h"
 #include "engine/runtime/boot/bootstrap.h"
 #include "engine/runtime/boot/schema_upgrade.h"
 #include "engine/runtime/caf_spawn.h"
@@ -28,6 +29,7 @@
 #include "engine/runtime/records/delivery_records.h"
 #include "engine/runtime/records/device_topic_records.h"
 #include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/mqtt_sequence_records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/engine_services.h"
 #include "engine/runtime/streams/collection_members.h"
@@ -734,6 +736,26 @@ void Engine::set_mqtt_publisher(MqttPublisher publisher) {
 
 void Engine::mqtt_handled(api::Status::Code outcome) {
   if (impl_->metrics) impl_->metrics->mqtt_handled(outcome);
+}
+
+// ---- online backup and the MQTT bridge's checkpoints (runtime/backup/backup.h,
+// runtime/records/mqtt_sequence_records.h) -----------------------------------------
+
+void Engine::backup(api::BackupRequest request, Done<api::BackupResult> done) {
+  auto tracked = impl_->track(std::move(done));
+  if (impl_->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
+  start_backup(*impl_->store, std::move(request), std::move(tracked));
+}
+
+void Engine::mqtt_sequence(std::string sender, Done<std::uint64_t> done) {
+  if (impl_->stopping.load()) return done(Status::unavailable("engine shutting down"));
+  read_mqtt_sequence(*impl_->store, sender, std::move(done));
+}
+
+void Engine::save_mqtt_sequence(std::string sender, std::uint64_t value, Done<std::uint64_t> done) {
+  auto tracked = impl_->track(std::move(done));
+  if (impl_->stopping.load()) return tracked(Status::unavailable("engine shutting down"));
+  runtime::save_mqtt_sequence(*impl_->store, sender, value, std::move(tracked));
 }
 
 }  // namespace spime::runtime

@@ -211,6 +211,12 @@ class Engine final : public api::EngineApi {
   void device_topic(std::string topic, api::Done<api::DeviceRoute> done) override;
   void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
              api::Done<std::shared_ptr<api::Watch>> done) override;
+  // Online backup: the store's checkpoint (runtime/backup/backup.h).
+  void backup(api::BackupRequest request, api::Done<api::BackupResult> done) override;
+  // The MQTT bridge's sequence checkpoints (runtime/records/mqtt_sequence_records.h).
+  void mqtt_sequence(std::string sender, api::Done<std::uint64_t> done) override;
+  void save_mqtt_sequence(std::string sender, std::uint64_t value,
+                          api::Done<std::uint64_t> done) override;
   // Holds every commit (the committer's pause) until called with false: for
   // tests that show which answers wait for a write and which do not. Any thread.
   void hold_commits(bool hold);

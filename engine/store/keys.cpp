@@ -10,6 +10,7 @@ constexpr std::string_view kSchemaVersion = "m/schema_version";
 constexpr std::string_view kRootPico = "m/root_pico";
 constexpr std::string_view kCounter = "m/counter/";
 constexpr std::string_view kEngineId = "m/engine_id";
+constexpr std::string_view kMqttSequence = "m/mqtt_sequence/";
 constexpr std::string_view kPico = "p/";
 constexpr std::string_view kChannel = "c/";
 constexpr std::string_view kPicoChannel = "h/";
@@ -128,6 +129,10 @@ std::string counter(std::string_view name) {
 
 std::string engine_id() {
   return std::string(kEngineId);
+}
+
+std::string mqtt_sequence(std::string_view sender) {
+  return std::string(kMqttSequence) + std::string(sender);
 }
 
 std::string pico(std::string_view pico_id) {

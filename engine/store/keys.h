@@ -22,6 +22,11 @@
 //   m/engine_id                   this engine's identity towards other engines (an id of
 //                                 runtime/records/ids.h, made once;
 //                                 runtime/outbound/outbox_records.h)
+//   m/mqtt_sequence/<sender>      the MQTT bridge's message sequence checkpoint of one
+//                                 session (<sender>: "mqtt-" and 16 hex digits; decimal
+//                                 value; channels/mqtt/message_ids.h,
+//                                 runtime/records/mqtt_sequence_records.h): in the store, so
+//                                 a backup carries it (it was <data>/<sender>.seq before)
 //   p/<pico>                      pico record: parent, created
 //   c/<eci>                       channel: owning pico id, tags, policies
 //   h/<pico><sep><eci>            channel index per pico (value empty)
@@ -102,6 +107,8 @@ std::string root_owner_eci();
 std::string root_ui_eci();
 std::string counter(std::string_view name);
 std::string engine_id();
+// <sender> ends the key and may hold any byte.
+std::string mqtt_sequence(std::string_view sender);
 
 // ---- picos --------------------------------------------------------------------------------
 std::string pico(std::string_view pico_id);

@@ -5,9 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <rocksdb/cache.h>
@@ -17,6 +22,7 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
@@ -34,6 +40,31 @@ struct Store::Impl {
       db.reset();
     }
     if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
+  }
+};
+
+// The checkpoint thread (started by the first checkpoint) and its one slot: a job is taken only
+// when the slot is free, so nothing queues behind a running copy.
+struct Store::Checkpoints {
+  struct Job {
+    std::string dir;
+    CheckpointDone done;
+    std::function<void()> before_copy;
+  };
+
+  std::mutex mu;
+  std::condition_variable wake;
+  std::optional<Job> job;  // under mu: taken, or running, while set
+  bool stopping = false;   // under mu
+  std::thread thread;      // started under mu by the first job
+
+  ~Checkpoints() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    wake.notify_all();
+    if (thread.joinable()) thread.join();
   }
 };
 
@@ -138,6 +169,7 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
 
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
+  store->checkpoints_ = std::make_unique<Checkpoints>();
   store->sync_ = options.sync_commits;
   store->impl_ = std::make_unique<Impl>();
   if (!take_dir_lock(dir, &store->impl_->lock_fd, error)) return nullptr;
@@ -271,8 +303,156 @@ Store::Stats Store::stats() const {
 }
 
 Store::~Store() {
-  committer_.reset();  // drain queued batches while the database is still open
+  checkpoints_.reset();  // a copy in progress finishes while the database is still open
+  committer_.reset();    // drain queued batches while the database is still open
   impl_.reset();
+}
+
+namespace {
+
+using CheckpointResult = Store::CheckpointResult;
+
+CheckpointResult refusal(CheckpointResult::Outcome outcome, std::string dir, std::string error) {
+  CheckpointResult r;
+  r.outcome = outcome;
+  r.dir = std::move(dir);
+  r.error = std::move(error);
+  return r;
+}
+
+// Whether `path` is `dir` or lies under it (both absolute and lexically normal).
+bool inside(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  auto p = path.begin();
+  for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
+    if (d->empty()) continue;  // the trailing "" of "/a/b/"
+    if (p == path.end() || *p != *d) return false;
+  }
+  return true;
+}
+
+// The refusals a checkpoint's path earns before any work; nullopt when it may go ahead.
+std::optional<CheckpointResult> check_checkpoint_path(const std::string& text,
+                                                      const std::string& data_dir,
+                                                      std::string* normal) {
+  namespace fs = std::filesystem;
+  using Outcome = CheckpointResult::Outcome;
+  fs::path path = fs::path(text).lexically_normal();
+  if (path.has_filename() == false && path.has_parent_path()) path = path.parent_path();
+  *normal = path.string();
+  if (text.empty() || !path.is_absolute()) {
+    return refusal(Outcome::kBadPath, *normal, "the backup directory must be an absolute path");
+  }
+  if (path == path.root_path()) {
+    return refusal(Outcome::kBadPath, *normal, "the backup directory cannot be /");
+  }
+  std::error_code ec;
+  fs::path data = fs::weakly_canonical(fs::absolute(data_dir, ec), ec).lexically_normal();
+  fs::path resolved = fs::weakly_canonical(path, ec).lexically_normal();
+  if (!data.empty() && (inside(resolved, data) || inside(path, data))) {
+    return refusal(Outcome::kBadPath, *normal,
+                   "the backup directory " + *normal + " is inside the data directory");
+  }
+  if (fs::symlink_status(path, ec).type() != fs::file_type::not_found) {
+    return refusal(Outcome::kExists, *normal, *normal + " already exists");
+  }
+  const fs::path parent = path.parent_path();
+  if (!fs::is_directory(parent, ec)) {
+    return refusal(Outcome::kBadPath, *normal,
+                   "the parent directory " + parent.string() + " does not exist");
+  }
+  if (::access(parent.c_str(), W_OK) != 0) {
+    return refusal(Outcome::kBadPath, *normal,
+                   "cannot write in " + parent.string() + ": " + std::strerror(errno));
+  }
+  return std::nullopt;
+}
+
+// The directory entry of `path` made durable: fsync of its parent.
+bool sync_parent(const std::string& path) {
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+// Runs one checkpoint on the calling (checkpoint) thread.
+CheckpointResult run_checkpoint(rocksdb::DB* db, const std::string& dir) {
+  using Outcome = CheckpointResult::Outcome;
+  const auto start = std::chrono::steady_clock::now();
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db, &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  uint64_t sequence = 0;
+  // log_size_for_flush 0: flush first (see store.h, "Online backups").
+  // On failure RocksDB removes its staging directory (DIR.tmp) and never renames it to DIR.
+  if (s.ok()) s = checkpoint->CreateCheckpoint(dir, 0, &sequence);
+  if (s.ok() && !sync_parent(dir)) {
+    const std::string why = std::strerror(errno);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);  // ours: made by the call that just succeeded
+    s = rocksdb::Status::IOError("cannot sync the parent of " + dir + ": " + why);
+  }
+  if (!s.ok()) {
+    const bool no_space = s.IsNoSpace() || s.ToString().find("No space") != std::string::npos;
+    return refusal(no_space ? Outcome::kNoSpace : Outcome::kFailed, dir,
+                   "backup to " + dir + " failed: " + s.ToString());
+  }
+  CheckpointResult r;
+  r.outcome = Outcome::kDone;
+  r.dir = dir;
+  r.sequence = sequence;
+  r.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+             .count();
+  return r;
+}
+
+}  // namespace
+
+void Store::checkpoint(const std::string& dir, CheckpointDone done,
+                       std::function<void()> before_copy) {
+  // Only the slot is looked at here (no file system call on the caller's
+  // thread, which may be an HTTP I/O thread); the path is checked on the
+  // checkpoint thread.
+  const std::string lexical = std::filesystem::path(dir).lexically_normal().string();
+  Checkpoints& c = *checkpoints_;
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (c.stopping) {
+      return done(refusal(CheckpointResult::Outcome::kFailed, lexical, "the store is closing"));
+    }
+    if (c.job) {
+      return done(refusal(CheckpointResult::Outcome::kBusy, lexical,
+                          "a backup is already running; try again when it ends"));
+    }
+    c.job = Checkpoints::Job{dir, std::move(done), std::move(before_copy)};
+    if (!c.thread.joinable()) {
+      rocksdb::DB* db = impl_->db.get();
+      const std::string data_dir = dir_;
+      c.thread = std::thread([&c, db, data_dir] {
+        std::unique_lock<std::mutex> held(c.mu);
+        for (;;) {
+          c.wake.wait(held, [&c] { return c.stopping || (c.job && c.job->done); });
+          if (!c.job) return;  // stopping, nothing to do
+          Checkpoints::Job job = std::move(*c.job);
+          c.job->done = nullptr;  // taken; the slot stays busy while it runs
+          held.unlock();
+          if (job.before_copy) job.before_copy();
+          std::string normal;
+          std::optional<CheckpointResult> r = check_checkpoint_path(job.dir, data_dir, &normal);
+          if (!r) r = run_checkpoint(db, normal);
+          held.lock();
+          c.job.reset();  // free before the answer: a request after it is not refused
+          held.unlock();
+          job.done(*r);
+          held.lock();
+          if (c.stopping) return;
+        }
+      });
+    }
+  }
+  c.wake.notify_one();
 }
 
 bool Store::get(std::string_view key, std::string* value) const {

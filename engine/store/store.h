@@ -14,7 +14,20 @@
 //
 // Writes: write() commits one batch synchronously (start-up, admin paths); committer() is the
 // group-commit path for the many concurrent picos. Reads (get, scan) see every acknowledged
-// write. All methods are thread-safe. Destruction drains the committer, then closes.
+// write. All methods are thread-safe. Destruction drains the committer, waits for a checkpoint
+// in progress (a RocksDB checkpoint cannot be cut short), then closes.
+//
+// Online backups: checkpoint(DIR) makes DIR an openable copy of the database while the engine
+// serves (RocksDB's Checkpoint: table files hard-linked when DIR is on the data directory's
+// filesystem, copied otherwise; MANIFEST, OPTIONS and live WAL files copied). Consistency: it
+// is taken with log_size_for_flush = 0, so RocksDB first flushes the memtables. Every write the
+// committer acknowledged before the call was in the WAL (synced) and in the memtable when the
+// call began, so the flush puts it in a table file of the copy, whatever the WAL's size; writes
+// racing with the call may or may not be in it (the copy is still a consistent prefix: a
+// RocksDB sequence number cuts it). We chose the flush over copying live WALs without one
+// (log_size_for_flush > 0): the copy then opens without replaying a WAL, and how much of a
+// WAL it holds does not depend on the WAL's size. The cost is one memtable flush (a few MB of
+// writes) per backup. The copy is fsynced before the answer, its directory entry included.
 #pragma once
 
 #include <cstddef>
@@ -91,6 +104,35 @@ class Store {
   bool write(const WriteBatch& batch, std::string* error);
 
   Committer& committer() { return *committer_; }
+  // What checkpoint() answers. kDone: `dir` holds the copy; `sequence` is a RocksDB sequence
+  // number the copy holds (every write up to it), `ms` how long the copy took.
+  struct CheckpointResult {
+    enum class Outcome {
+      kDone,
+      kBadPath,  // not absolute, parent missing or not writable, inside the data directory
+      kExists,   // something already exists at that path
+      kBusy,     // another checkpoint is running (one at a time)
+      kNoSpace,  // the filesystem is full (nothing is left at `dir`)
+      kFailed,   // any other I/O error, or the store is closing (nothing left at `dir`)
+    };
+    Outcome outcome = Outcome::kFailed;
+    std::string error;  // for people; empty when kDone
+    std::string dir;    // the path, lexically normalised
+    uint64_t sequence = 0;
+    int64_t ms = 0;
+  };
+  using CheckpointDone = std::function<void(const CheckpointResult&)>;
+
+  // Starts a copy of the database into `dir` (absolute; must not exist; its parent must),
+  // never blocking the caller (not even on a file system call): the path is checked and the
+  // copy made on the store's own checkpoint thread, one at a time (a second call meanwhile is
+  // answered kBusy at once). `done` is called exactly once: inline for kBusy (or a closing
+  // store), else on the checkpoint thread once the path is refused or the copy is durable or
+  // has failed; it must be quick (post onward). `before_copy`, when set, runs on the
+  // checkpoint thread before anything else (tests hold a checkpoint there). Any thread.
+  void checkpoint(const std::string& dir, CheckpointDone done,
+                  std::function<void()> before_copy = nullptr);
+
   // Reads the properties of Stats; cheap (no I/O: RocksDB answers from memory). Any thread.
   Stats stats() const;
   bool is_fresh() const { return fresh_; }  // created by this open
@@ -101,7 +143,8 @@ class Store {
   const std::string& dir() const { return dir_; }
 
  private:
-  struct Impl;  // RocksDB handles and the directory lock; defined in store.cpp
+  struct Impl;         // RocksDB handles and the directory lock; defined in store.cpp
+  struct Checkpoints;  // the checkpoint thread and its one slot; defined in store.cpp
   Store() = default;
 
   std::string dir_;
@@ -109,7 +152,8 @@ class Store {
   int opened_version_ = kSchemaVersion;
   bool sync_ = true;
   std::unique_ptr<Impl> impl_;
-  std::unique_ptr<Committer> committer_;  // declared after impl_: destroyed (drained) first
+  std::unique_ptr<Committer> committer_;      // declared after impl_: destroyed (drained) first
+  std::unique_ptr<Checkpoints> checkpoints_;  // joined in ~Store before impl_ closes
 };
 
 }  // namespace spime::store
