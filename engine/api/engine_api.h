@@ -165,6 +165,9 @@ class Watch {
   virtual void cancel() = 0;
 };
 
+// The engine as the HTTP layer and the MQTT bridge call it. A call added
+// here must also be forwarded by runtime/reopening_engine.h, which `spime
+// serve` serves through (a default answer there would hide it).
 class EngineApi {
  public:
   virtual ~EngineApi() = default;

@@ -173,6 +173,20 @@ void ReopeningEngine::clock(api::ClockRequest request, api::Done<std::int64_t> d
   forward(done, [&](Engine& e) { e.clock(std::move(request), std::move(done)); });
 }
 
+void ReopeningEngine::backup(api::BackupRequest request, api::Done<api::BackupResult> done) {
+  forward(done, [&](Engine& e) { e.backup(std::move(request), std::move(done)); });
+}
+
+void ReopeningEngine::mqtt_sequence(std::string sender, api::Done<std::uint64_t> done) {
+  forward(done, [&](Engine& e) { e.mqtt_sequence(std::move(sender), std::move(done)); });
+}
+
+void ReopeningEngine::save_mqtt_sequence(std::string sender, std::uint64_t value,
+                                         api::Done<std::uint64_t> done) {
+  forward(done,
+          [&](Engine& e) { e.save_mqtt_sequence(std::move(sender), value, std::move(done)); });
+}
+
 void ReopeningEngine::metrics(api::Done<std::string> done) {
   forward(done, [&](Engine& e) { e.metrics(std::move(done)); });
 }

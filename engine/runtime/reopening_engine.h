@@ -86,6 +86,10 @@ class ReopeningEngine final : public api::EngineApi {
   void watch(api::WatchRequest request, std::shared_ptr<api::WatchSink> sink,
              api::Done<std::shared_ptr<api::Watch>> done) override;
   void clock(api::ClockRequest request, api::Done<std::int64_t> done) override;
+  void backup(api::BackupRequest request, api::Done<api::BackupResult> done) override;
+  void mqtt_sequence(std::string sender, api::Done<std::uint64_t> done) override;
+  void save_mqtt_sequence(std::string sender, std::uint64_t value,
+                          api::Done<std::uint64_t> done) override;
   void metrics(api::Done<std::string> done) override;
   void http_replied(int status) override;
   void device_topic(std::string topic, api::Done<api::DeviceRoute> done) override;
