@@ -147,17 +147,29 @@ TEST_CASE("budget: two runaway rules at once hold other picos no longer than the
       return s.event(eci, "t", "quadratic", {{"n", kQuadraticKeys}});
     }));
   }
-  // The other pico's events still answer, each within about the budget.
+  // The other pico's events still answer while both run, each within about
+  // the budget (at most 200 tries: the runaways end within the budget).
   long worst_ms = 0;
-  for (int i = 0; i < 3; ++i) {
+  int bumps = 0;
+  auto running = [&runaways] {
+    for (auto& f : runaways) {
+      if (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return true;
+    }
+    return false;
+  };
+  do {
     auto t = Clock::now();
     must_event(s, other, "t", "bump");
+    ++bumps;
     worst_ms = std::max(worst_ms, ms_since(t));
+  } while (running() && bumps < 200);
+  for (auto& f : runaways) {
+    HttpResult r = f.get();
+    check_over_budget(r, ms_since(t0));
   }
-  for (auto& f : runaways) check_over_budget(f.get(), ms_since(t0));
-  INFO("the other pico's slowest answer took " << worst_ms << " ms");
+  INFO("the other pico's slowest of " << bumps << " answers took " << worst_ms << " ms");
   CHECK(worst_ms < kBudgetMs + kSlack.count());
-  CHECK(must_query(s, other, "it.budget", "total") == 4);
+  CHECK(must_query(s, other, "it.budget", "total") == bumps + 1);
   CHECK(must_query(s, a, "it.budget", "key_count") == 0);
   CHECK(must_query(s, b, "it.budget", "key_count") == 0);
 }
