@@ -1,6 +1,9 @@
 // JSON bodies, error bodies and CORS headers. See http_response.h.
 #include "channels/http_response.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace spime::channels {
 
 const std::vector<std::pair<std::string, std::string>>& cors_headers() {
@@ -51,6 +54,8 @@ int http_status(api::Status::Code code) {
       return 409;
     case Code::kUnavailable:
       return 503;
+    case Code::kRateLimited:
+      return 429;
     case Code::kRuleError:
     case Code::kInternal:
       return 500;
@@ -66,6 +71,11 @@ Response status_response(const api::Status& status) {
   if (!status.pointer().empty()) body.set("path", status.pointer());
   Response r = json_response(krl::Value(std::move(body)), http_status(status.code()));
   if (r.status == 503 || r.status == 507) r.headers.emplace_back("Retry-After", "1");
+  if (r.status == 429) {
+    // Whole seconds (RFC 9110 10.2.3), rounded up, at least 1.
+    const std::int64_t seconds = std::max<std::int64_t>(1, (status.retry_after_ms() + 999) / 1000);
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  }
   return r;
 }
 

@@ -46,7 +46,9 @@ std::string error_text(std::string_view message);
 int http_status(api::Status::Code code);
 
 // An engine's refusal as a response: its code's HTTP status and
-// {"error": "Error: <message>"} (plus "path" for an attribute-schema refusal).
+// {"error": "Error: <message>"} (plus "path" for an attribute-schema refusal;
+// a 503 carries `Retry-After: 1`, a 429 the status's retry_after_ms in
+// whole seconds, rounded up).
 // The one place where the engine's Status meets HTTP.
 Response status_response(const api::Status& status);
 

@@ -405,11 +405,44 @@ bool match(const char* pattern, const std::vector<std::string_view>& segments,
   return true;
 }
 
+// HEAD on any path: refused before anything runs (see routes.h). 405 with
+// the methods the path answers in `Allow`, or 404 for a path nothing
+// answers; no body either way (a HEAD answer has none).
+Response head_response(const Request& request, std::string_view path) {
+  Response r;
+  r.content_type.clear();
+  const std::vector<std::string_view> segments = split_path(path);
+  std::vector<std::string_view> params;
+  const char* allow = nullptr;
+  for (const Route& route : kRoutes) {
+    if (!match(route.pattern, segments, &params)) continue;
+    allow = route.method == nullptr                   ? "POST, GET, OPTIONS"
+            : std::string_view(route.method) == "GET" ? "GET, OPTIONS"
+                                                      : "POST, OPTIONS";
+    break;
+  }
+  Request as_get = request;
+  as_get.method = "GET";
+  if (!allow && (match("/c/:eci/stream", segments, &params) || dashboard_response(as_get))) {
+    allow = "GET, OPTIONS";
+  }
+  if (!allow) {
+    r.status = 404;
+    return r;
+  }
+  r.status = 405;
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
 }  // namespace
 
 void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
   auto reply = std::make_shared<ReplyOnce>(std::move(reply_fn));
   if (request.method == "OPTIONS") return (*reply)(options_response());
+  if (request.method == "HEAD") {
+    return (*reply)(head_response(request, request.target.substr(0, request.target.find('?'))));
+  }
   if (auto page = dashboard_response(request)) return (*reply)(std::move(*page));
 
   AttributeError body_error;

@@ -1,9 +1,18 @@
 // The route table: an HTTP request → one EngineApi call → one Response.
 //
 // Routes, as the reference server (pico-engine/src/server.ts), then
-// spime's own; every one answers any method except /api/ui-context,
+// spime's own; every one answers any method but HEAD, except /api/ui-context,
 // /api/outbox and /api/prototypes[/:name] (GET only) and
-// /api/prototypes/check (POST only):
+// /api/prototypes/check (POST only).
+//
+// HEAD is refused on every path, before anything runs: 405 with `Allow`
+// naming the methods the path answers (404 on a path nothing answers), and
+// no body. The reference answers HEAD like GET (Express's app.all), which on
+// an event route runs the event: HEAD is meant to be safe (RFC 9110 9.3.2),
+// and a proxy or link checker probing a URL must not raise events. Answering
+// "as GET without the body" would still run the event or query, and the
+// server states Content-Length from the body it is given (0), not the
+// length GET would send; so no route answers HEAD.
 //   GET  /api/ui-context                         → {"version", "eci"}
 //   GET  /api/outbox (spime's own)               → what waits for other engines:
 //        {"capacity", "waiting", "delivered", "dropped", "destinations": [

@@ -114,6 +114,34 @@ const NumberOption kNumbers[] = {
      [](const ServeOptions& o) -> long {
        return static_cast<long>(o.http.stream_keepalive.count());
      }},
+    {"--event-budget-ms", "MS", 0, 3600000,
+     "wall-clock time one event schedule may run before it stops with an error and is "
+     "rolled back (0: no budget)",
+     [](ServeOptions* o, long n) { o->engine.event_budget = std::chrono::milliseconds(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.event_budget.count());
+     }},
+    {"--query-budget-ms", "MS", 0, 3600000,
+     "wall-clock time one query may run before it stops with an error (0: no budget)",
+     [](ServeOptions* o, long n) { o->engine.query_budget = std::chrono::milliseconds(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.query_budget.count());
+     }},
+    {"--max-scheduled-events", "N", 1, 100000000,
+     "events one ruleset may have scheduled on one pico (one more fails the rule)",
+     [](ServeOptions* o, long n) { o->engine.max_scheduled_events = static_cast<size_t>(n); },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.max_scheduled_events);
+     }},
+    {"--channel-rate", "N", 0, 1000000,
+     "events a second an outside sender may send through one channel that sets no rate "
+     "limit of its own (then 429 with Retry-After; 0: no limit)",
+     [](ServeOptions* o, long n) { o->engine.channel_rate = static_cast<double>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.channel_rate); }},
+    {"--channel-burst", "N", 0, 1000000,
+     "events a channel under --channel-rate may send at once (0: one second's worth)",
+     [](ServeOptions* o, long n) { o->engine.channel_burst = static_cast<double>(n); },
+     [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.channel_burst); }},
     {"--pico-log-max-count", "N", 1, 1000000, "episodes each pico's log keeps",
      [](ServeOptions* o, long n) { o->engine.pico_log_max_count = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_log_max_count); }},

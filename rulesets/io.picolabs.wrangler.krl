@@ -53,7 +53,8 @@ ruleset io.picolabs.wrangler {
                               { "domain": "wrangler", "name": "child_deletion_request",
                                 "attrs": ["name"] },
                               { "domain": "wrangler", "name": "new_channel_request",
-                                "attrs": ["tags", "eventPolicy", "queryPolicy", "attrsSchema"] },
+                                "attrs": ["tags", "eventPolicy", "queryPolicy", "attrsSchema",
+                                          "rateLimit"] },
                               { "domain": "wrangler", "name": "channel_deletion_request",
                                 "attrs": ["eci"] },
                               { "domain": "wrangler", "name": "install_ruleset_request",
@@ -176,10 +177,12 @@ ruleset io.picolabs.wrangler {
 
     // attrsSchema (optional, ours): a JSON Schema the attributes of every
     // event sent through the channel must satisfy, or the event is refused
-    // (400) before the pico sees it.
-    createChannel = defaction(tags, eventPolicy, queryPolicy, attrsSchema) {
+    // (400) before the pico sees it. rateLimit (optional, ours):
+    // {"per_second", "burst"}, events a second its outside senders may send
+    // (then 429).
+    createChannel = defaction(tags, eventPolicy, queryPolicy, attrsSchema, rateLimit) {
       ctx:newChannel(tags = tags, eventPolicy = eventPolicy, queryPolicy = queryPolicy,
-                     attrsSchema = attrsSchema)
+                     attrsSchema = attrsSchema, rateLimit = rateLimit)
         setting(channel)
       return channel
     }
@@ -283,9 +286,10 @@ ruleset io.picolabs.wrangler {
       eventPolicy = event:attrs{"eventPolicy"}
       queryPolicy = event:attrs{"queryPolicy"}
       attrsSchema = event:attrs{"attrsSchema"}
+      rateLimit = event:attrs{"rateLimit"}
     }
     if tags && eventPolicy && queryPolicy then
-      createChannel(tags, eventPolicy, queryPolicy, attrsSchema) setting(channel)
+      createChannel(tags, eventPolicy, queryPolicy, attrsSchema, rateLimit) setting(channel)
     fired {
       raise wrangler event "channel_created" attributes event:attrs.put({ "channel": channel })
     }
@@ -516,7 +520,8 @@ ruleset io.picolabs.wrangler {
     select when wrangler prototype_channels_needed
     foreach event:attr("channels").defaultsTo([]) setting(c)
     every {
-      createChannel(c{"tags"}, c{"event_policy"}, c{"query_policy"}, c{"attrs_schema"})
+      createChannel(c{"tags"}, c{"event_policy"}, c{"query_policy"}, c{"attrs_schema"},
+                    c{"rate_limit"})
         setting(channel)
       send_directive("prototype_channel", { "name": c{"name"}, "eci": channel{"id"} })
     }

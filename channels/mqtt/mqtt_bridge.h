@@ -75,7 +75,9 @@
 // error too, whose writes were rolled back, as HTTP answers it): a log line
 // (ECI shortened), spime_mqtt_messages_total{outcome} (through
 // EngineApi::mqtt_handled), a reply, and acknowledged (the broker must not
-// send it again: it would be refused again). Refused for load (kUnavailable:
+// send it again: it would be refused again; so is kRateLimited, the channel's
+// rate limit: offering it again would hold every other device's messages
+// behind the one that floods). Refused for load (kUnavailable:
 // a pico's queue is full): a QoS 1 message is offered again after a backoff
 // (kRetryMin doubling to kRetryMax), and meanwhile nothing more is read: the
 // broker holds the rest (its inflight window, then its queue); a QoS 0

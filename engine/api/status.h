@@ -16,15 +16,23 @@
 //   kConflict          refused because of what the call is, not     409
 //                      its input (an event to the calling pico)
 //   kUnavailable       overloaded or shutting down: retry later     503 + Retry-After
-//   kRuleError         a ruleset failed while running               500
+//   kRateLimited       the channel's rate limit refuses it: retry   429 + Retry-After
+//                      after retry_after_ms (the sender, not the
+//                      engine, is over its share)
+//   kRuleError         a ruleset failed while running, or ran past  500
+//                      its time budget (engine/runtime/limits.h:
+//                      the same run would fail again, so not 503,
+//                      which senders such as the outbox retry)
 //   kInternal          the engine failed (store I/O, corruption)    500
 //
 // `pointer` is set only by attribute-schema refusals: the JSON Pointer
 // (RFC 6901) of the offending attribute, answered as {"path": ...}.
+// `retry_after_ms` only by kRateLimited: when a try may succeed.
 //
 // Plain value type; thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -40,6 +48,7 @@ class Status {
     kNotFound,
     kConflict,
     kUnavailable,
+    kRateLimited,
     kRuleError,
     kInternal,
     kStorageFull,  // the store's disk is full: nothing was written (507)
@@ -54,6 +63,11 @@ class Status {
   static Status not_found(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Status conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
   static Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status rate_limited(std::string m, std::int64_t retry_after_ms) {
+    Status s(Code::kRateLimited, std::move(m));
+    s.retry_after_ms_ = retry_after_ms;
+    return s;
+  }
   static Status rule_error(std::string m) { return {Code::kRuleError, std::move(m)}; }
   static Status internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   static Status storage_full(std::string m) { return {Code::kStorageFull, std::move(m)}; }
@@ -63,6 +77,7 @@ class Status {
   const std::string& message() const { return message_; }
 
   const std::string& pointer() const { return pointer_; }
+  std::int64_t retry_after_ms() const { return retry_after_ms_; }
   Status& with_pointer(std::string p) {
     pointer_ = std::move(p);
     return *this;
@@ -76,6 +91,7 @@ class Status {
   Code code_ = Code::kOk;
   std::string message_;
   std::string pointer_;
+  std::int64_t retry_after_ms_ = 0;
 };
 
 inline const char* Status::code_name(Code code) {
@@ -92,6 +108,8 @@ inline const char* Status::code_name(Code code) {
       return "Conflict";
     case Code::kUnavailable:
       return "Unavailable";
+    case Code::kRateLimited:
+      return "RateLimited";
     case Code::kRuleError:
       return "RuleError";
     case Code::kInternal:

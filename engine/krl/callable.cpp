@@ -7,6 +7,16 @@
 
 namespace spime::krl {
 
+void EvalContext::check_clock() {
+  work_before_check = kWorkPerClockCheck;
+  if (deadline == Clock::time_point::max()) return;
+  if (!over_budget && Clock::now() < deadline) return;
+  over_budget = true;
+  work_before_check = 0;  // every later step checks, and throws, again
+  throw KrlError("time budget exceeded: the evaluation ran past " +
+                 std::to_string(limits.time_budget.count()) + " ms (time_budget)");
+}
+
 BoundArgs bind_args(const std::vector<const char*>& params, const Args& args) {
   if (args.named.empty()) {
     return bind_args(params, args.positional.data(), args.positional.size());

@@ -11,7 +11,9 @@
 // stdlib group, Lua's luaL_Reg style): adding an operator is one row there.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -75,15 +77,46 @@ struct EvalContext {
     return interrupt != nullptr && interrupt->load(std::memory_order_relaxed);
   }
 
-  // Counts one evaluation step; throws KrlError when the budget is spent or
-  // the evaluation is interrupted.
+  // The wall-clock budget (Limits::time_budget): the evaluation gives up at
+  // the first check past `deadline`. The clock is read once per
+  // kWorkPerClockCheck units of work, not at every step: a step counts one
+  // unit, and operations whose cost grows with their input (copying a map to
+  // put one key in it, building a long string) charge() theirs, so one
+  // check is never more than a few milliseconds of work away.
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::int64_t kWorkPerClockCheck = 256;
+  Clock::time_point deadline = Clock::time_point::max();
+  std::int64_t work_before_check = kWorkPerClockCheck;
+  // Set when the budget ended the evaluation (the runtime answers it apart
+  // from other rule errors); stays set, and every later check throws again.
+  bool over_budget = false;
+
+  // Starts the budget now; 0 ms: none.
+  void start_budget(std::chrono::milliseconds budget) {
+    limits.time_budget = budget;
+    deadline = budget.count() > 0 ? Clock::now() + budget : Clock::time_point::max();
+  }
+
+  // Counts one evaluation step; throws KrlError when the step budget or the
+  // time budget is spent or the evaluation is interrupted.
   void step() {
     if (++steps > limits.max_steps) {
       throw KrlError("evaluation step limit exceeded (" + std::to_string(limits.max_steps) +
                      " steps)");
     }
     if (interrupted()) throw KrlError(kInterruptedMessage);
+    if (--work_before_check <= 0) check_clock();
   }
+
+  // Counts `units` of work done outside steps (about one per element copied
+  // or 64 bytes written); may throw as step() does.
+  void charge(std::size_t units) {
+    work_before_check -= static_cast<std::int64_t>(std::min<std::size_t>(units, 1u << 30));
+    if (work_before_check <= 0) check_clock();
+  }
+
+  // Reads the clock: throws KrlError naming the budget when it is spent.
+  void check_clock();
 };
 
 // Anything KRL can call.

@@ -67,6 +67,7 @@ Value ChevronNode::eval(Env& env) const {
     if (out.size() > env.ctx.limits.max_string_bytes)
       string_too_long(loc, env.ctx, "A chevron string");
   }
+  env.ctx.charge(out.size() / 64);
   return Value(std::move(out));
 }
 
@@ -96,8 +97,9 @@ Value MapNode::eval(Env& env) const {
     string_too_long(Loc(), ctx, "String concatenation");
   }
   Value r = stdlib::op_add(a, b);
-  if (r.is_string() && r.as_string().size() > max) {
-    string_too_long(Loc(), ctx, "String concatenation");
+  if (r.is_string()) {
+    if (r.as_string().size() > max) string_too_long(Loc(), ctx, "String concatenation");
+    ctx.charge(r.as_string().size() / 64);
   }
   return r;
 }

@@ -22,6 +22,14 @@ void split_domain_type(const Value& v, std::string* domain, std::string* type) {
   *type = colon == std::string::npos ? std::string() : s.substr(colon + 1);
 }
 
+// Elements of a map or array at its top level (0 for other values): the work
+// of copying it to change one path in it.
+std::size_t top_level_size(const Value& v) {
+  if (v.is_map()) return v.as_map().size();
+  if (v.is_array()) return v.as_array().size();
+  return 0;
+}
+
 }  // namespace
 
 void exec_block(const std::vector<StmtPtr>& block, Env& env) {
@@ -45,6 +53,7 @@ void EntAssignStmt::exec(Env& env) const {
   if (path) {
     Value p = path->eval(env);
     Value cur = host.get_ent(env.unit->rid, var);
+    env.ctx.charge(top_level_size(cur));  // path_set copies it, put_ent checks it
     host.put_ent(env.unit->rid, var, path_set(cur, path_keys(p), v));
   } else {
     host.put_ent(env.unit->rid, var, v);
@@ -56,6 +65,7 @@ void EntClearStmt::exec(Env& env) const {
   if (path) {
     Value p = path->eval(env);
     Value cur = host.get_ent(env.unit->rid, var);
+    env.ctx.charge(top_level_size(cur));
     host.put_ent(env.unit->rid, var, path_delete(cur, path_keys(p)));
   } else {
     host.del_ent(env.unit->rid, var);

@@ -2,6 +2,7 @@
 // Each is checked where it applies and reported as a KrlError naming it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -16,6 +17,10 @@ struct Limits {
   std::size_t max_string_bytes = 16u << 20;
   // Most elements an array or map built by one operation may hold.
   std::size_t max_collection_size = 1u << 20;
+  // Wall-clock time one top-level evaluation may run (EvalContext::
+  // start_budget sets it and its deadline); 0: no budget. The language sets
+  // none: the runtime gives events and queries theirs (engine/runtime/limits.h).
+  std::chrono::milliseconds time_budget{0};
 };
 
 // Parser limits: nesting depth of expressions/blocks and source size.

@@ -18,6 +18,7 @@
 #include "engine/runtime/boot/bootstrap.h"
 #include "engine/runtime/boot/schema_upgrade.h"
 #include "engine/runtime/caf_spawn.h"
+#include "engine/runtime/channel/rate_limiter.h"
 #include "engine/runtime/logs/pico_log.h"
 #include "engine/runtime/metrics/metrics.h"
 #include "engine/runtime/metrics/readings.h"
@@ -51,6 +52,12 @@ constexpr const char* kVersion = SPIME_VERSION;  // CMake: project(VERSION)
 // How long /api/clock waits for the schedule timer's scan.
 constexpr std::chrono::milliseconds kClockFireLimit{5000};
 
+// "10 events a second (burst 20)".
+std::string rate_text(const ChannelRateLimit& r) {
+  return krl::encode_json(krl::Value(r.per_second)) + " events a second (burst " +
+         krl::encode_json(krl::Value(r.burst)) + ")";
+}
+
 }  // namespace
 
 // The engine's parts, wired together. Each part owns one concept (see the
@@ -69,6 +76,9 @@ class EngineImpl {
   std::unique_ptr<RulesetRegistry> registry;
   std::unique_ptr<PrototypeCatalog> prototypes;
   ChannelIndex channels;
+  // Per-channel rate limits of outside senders (channel/rate_limiter.h).
+  std::unique_ptr<RateLimiter> rate_limiter;
+  ChannelRateLimit default_rate;  // per_second 0: none
   std::unique_ptr<EngineServices> services;
   std::unique_ptr<caf::actor_system_config> caf_config;
   std::unique_ptr<caf::actor_system> system;
@@ -145,6 +155,20 @@ class EngineImpl {
     actors->finish(a.depends_on, {}, [done, status = a.status](const Status&) { done(status); });
   }
 
+  // An admitted event from an outside sender takes a token of its channel's
+  // rate limit; *a refused (kRateLimited) when there is none.
+  bool over_rate(Admission* a) {
+    const std::int64_t wait_ms =
+        rate_limiter->take(a->eci, a->channel->rate_limit, RateLimiter::now_ns());
+    if (wait_ms == 0) return false;
+    a->status = Status::rate_limited(
+        "too many events through this channel: its rate limit allows " +
+            std::string(a->channel->rate_limit ? "" : "(the server's default) ") +
+            rate_text(a->channel->rate_limit ? *a->channel->rate_limit : default_rate),
+        wait_ms);
+    return true;
+  }
+
   IncomingEvent incoming(const Admission& a, const krl::Value& attrs, std::string eid = "") {
     return IncomingEvent{
         a.eci,    eid.empty() ? new_id() : std::move(eid),         a.first,
@@ -166,6 +190,9 @@ class EngineImpl {
       return s;
     }
     Admission a = admit_event(channels, *store, req, from_pico_id);
+    // Outside senders only: a pico's events to other picos, and its
+    // scheduled ones, are the engine's own work.
+    if (a.status.is_ok() && from_pico_id.empty()) over_rate(&a);
     if (!a.status.is_ok()) {
       if (done) refuse(a, done);
       return a.status;
@@ -360,6 +387,15 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   }
 
   m->services = std::make_unique<EngineServices>(*m->store, *m->registry, m->channels, m->clock);
+  m->services->set_budgets(options.event_budget, options.query_budget);
+  m->services->set_max_scheduled_events(options.max_scheduled_events);
+  if (options.channel_rate > 0) {
+    m->default_rate.per_second = std::min(options.channel_rate, kMaxRate);
+    m->default_rate.burst = options.channel_burst >= 1 ? std::min(options.channel_burst, kMaxRate)
+                                                       : std::max(1.0, m->default_rate.per_second);
+  }
+  m->rate_limiter = std::make_unique<RateLimiter>(
+      RateLimiter::Options{m->default_rate, options.max_rate_buckets});
   m->services->set_engine_config(EngineConfig{options.strict_subscription_policies});
   m->services->set_prototypes(m->prototypes.get());
   m->picos = std::make_unique<PicoTable>(
@@ -518,6 +554,7 @@ void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<
   Admission q = admit_query(m.channels, *m.store, query);
   if (!q.status.is_ok()) return m.refuse(q, tracked);
   Admission e = admit_event(m.channels, *m.store, event);
+  if (e.status.is_ok()) m.over_rate(&e);
   if (!e.status.is_ok()) return m.refuse(e, tracked);
   QueryCall call{q.eci, q.first, q.second, query.args.is_map() ? query.args.as_map() : krl::Map()};
   RunEvent msg{m.incoming(e, event.attrs), std::max(e.depends_on, q.depends_on), nullptr,

@@ -52,6 +52,7 @@
 #include <string>
 
 #include "engine/api/engine_api.h"
+#include "engine/runtime/limits.h"
 #include "engine/runtime/timers/clock.h"
 
 namespace spime::runtime {
@@ -75,9 +76,21 @@ struct EngineOptions {
   size_t block_cache_bytes = size_t{128} << 20;
   // RocksDB options over spime's defaults (store.h); "" for none.
   std::string rocksdb_options;
-  size_t pico_queue_limit = 1024;
+  // Bounds (limits.h says what each is and why).
+  size_t pico_queue_limit = limits::kPicoQueueLimit;
   size_t max_active_picos = 10000;
-  size_t max_pending_commits = 16384;
+  size_t max_pending_commits = limits::kMaxPendingCommits;
+  // Wall-clock budgets of one event schedule and of one query; 0: none.
+  std::chrono::milliseconds event_budget = limits::kEventBudget;
+  std::chrono::milliseconds query_budget = limits::kQueryBudget;
+  // The rate limit of channels without their own (channel/rate_limiter.h):
+  // events a second from outside senders (0: none) and burst (below 1: one
+  // second's worth); channels with a bucket at most.
+  // Entries one ruleset's schedule may hold on one pico (schedule:list).
+  size_t max_scheduled_events = limits::kMaxScheduledEvents;
+  double channel_rate = limits::kChannelRate;
+  double channel_burst = limits::kChannelBurst;
+  size_t max_rate_buckets = limits::kMaxRateBuckets;
   // CAF scheduler threads; 0 = one per core.
   int threads = 0;
   // Idle CAF workers: spin briefly, then sleep on their condition variable
@@ -86,7 +99,7 @@ struct EngineOptions {
   bool quick_idle_workers = true;
   // Events for other engines (outbound/outbox.h): at most this many wait;
   // beyond, the sending event is refused with kUnavailable (503).
-  size_t outbox_capacity = 10000;
+  size_t outbox_capacity = limits::kOutboxCapacity;
   // Back-off between tries to an engine that is down: 100 ms doubling up to this.
   std::chrono::milliseconds outbox_max_retry{10000};
   // One POST to another engine, connect to answer.
@@ -104,13 +117,13 @@ struct EngineOptions {
   // Per-pico episode logs (logs/episode_log.h): on, and how many episodes
   // and how old each pico keeps (`spime serve --pico-logs on|off`).
   bool pico_logs = true;
-  size_t pico_log_max_count = 200;
+  size_t pico_log_max_count = limits::kPicoLogMaxCount;
   std::chrono::milliseconds pico_log_max_age{12 * 3600 * 1000};
   // Live streams (/c/:eci/stream, streams/watch_hub.h): at most this many
   // watchers at once (then 503), each holding at most `watcher_buffer`
   // events for its client before it is dropped.
-  size_t max_watchers = 1000;
-  size_t watcher_buffer = 256;
+  size_t max_watchers = limits::kMaxWatchers;
+  size_t watcher_buffer = limits::kWatcherBuffer;
   // The engine's one clock (timers/clock.h): event times, time:now(), when
   // schedules are due, flush and outbox times. Null: the system clock. A
   // ManualClock (tests, `spime serve --manual-clock`) stands still until

@@ -24,7 +24,7 @@ TEST_CASE("prototypes: an unknown key is named where it stands", "[prototypes]")
                       "  - name: a\n"
                       "    event_polcy: {allow: [], deny: []}\n") ==
         "x.yaml:4:5: channels[0]: unknown key \"event_polcy\" (expected name, tags, "
-        "event_policy, query_policy, attrs_schema)");
+        "event_policy, query_policy, attrs_schema, rate_limit)");
   CHECK(f.check_error("x.yaml", "name: x\nname: y\n") ==
         "x.yaml:2:1: duplicate key \"name\" (also at line 1)");
 }

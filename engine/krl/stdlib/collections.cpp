@@ -22,7 +22,8 @@ const std::vector<Builtin>& collection_operators() {
 
 namespace collections {
 
-void check_collection_size(const EvalContext& ctx, std::size_t n, const char* op) {
+void check_collection_size(EvalContext& ctx, std::size_t n, const char* op) {
+  ctx.charge(n);  // the operator copies about n elements: time they take
   if (n > ctx.limits.max_collection_size) {
     throw KrlError(std::string("The .") + op + "() operator would build a collection of " +
                    std::to_string(n) + " elements, over the limit of " +

@@ -11,7 +11,7 @@ namespace {
 
 // lodash's _.concat: the first value (or [value]) followed by the others,
 // arrays among them flattened one level.
-Array concat(const EvalContext& ctx, const Value* parts, int n, const char* op) {
+Array concat(EvalContext& ctx, const Value* parts, int n, const char* op) {
   std::size_t total = 0;
   for (int i = 0; i < n; ++i) total += parts[i].is_array() ? parts[i].as_array().size() : 1;
   check_collection_size(ctx, total, op);

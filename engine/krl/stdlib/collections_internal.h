@@ -24,7 +24,7 @@ void add_path_operators(std::vector<Builtin>& rows);       // collections_path.c
 
 // Throws a KrlError when an operation would build a collection of `n`
 // elements, over ctx.limits.max_collection_size.
-void check_collection_size(const EvalContext& ctx, std::size_t n, const char* op);
+void check_collection_size(EvalContext& ctx, std::size_t n, const char* op);
 
 // JavaScript's String(v), which the reference uses as an object key when it
 // groups values (collect, once, duplicates): arrays join their elements with

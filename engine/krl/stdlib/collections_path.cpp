@@ -40,8 +40,9 @@ const Value* child(const Value& node, const std::string& key) {
 // A copy of map/array `node` with node[key] = v. On an array, `key` must be a
 // canonical index; past the end the array grows, holes reading as null (a JS
 // sparse array).
-Value assign(const EvalContext& ctx, const Value& node, const std::string& key, const Value& v,
+Value assign(EvalContext& ctx, const Value& node, const std::string& key, const Value& v,
              const char* op) {
+  ctx.charge(node.is_map() ? node.as_map().size() : node.as_array().size());  // the copy
   if (node.is_map()) {
     Map m = node.as_map();
     m.set(key, v);
@@ -60,7 +61,7 @@ Value assign(const EvalContext& ctx, const Value& node, const std::string& key, 
 
 // Rebuilds the path bottom-up: nodes[d] takes `replacement` under keys[d] for
 // d = depth-1 .. 0; returns the new root.
-Value rebuild(const EvalContext& ctx, const std::vector<Value>& nodes,
+Value rebuild(EvalContext& ctx, const std::vector<Value>& nodes,
               const std::vector<std::string>& keys, std::size_t depth, Value replacement,
               const char* op) {
   while (depth > 0) {

@@ -24,6 +24,7 @@ namespace spime::krl::stdlib {
 namespace {
 
 Value checked_string(EvalContext& ctx, const char* op, std::string s) {
+  ctx.charge(s.size() / 64);
   if (s.size() > ctx.limits.max_string_bytes) {
     throw KrlError(std::string("The .") + op + "() result exceeds max_string_bytes (" +
                    std::to_string(ctx.limits.max_string_bytes) + " bytes)");
@@ -32,6 +33,7 @@ Value checked_string(EvalContext& ctx, const char* op, std::string s) {
 }
 
 void check_collection(EvalContext& ctx, const char* op, size_t n) {
+  ctx.charge(n);
   if (n > ctx.limits.max_collection_size) {
     throw KrlError(std::string("The .") + op + "() result exceeds max_collection_size (" +
                    std::to_string(ctx.limits.max_collection_size) + " elements)");

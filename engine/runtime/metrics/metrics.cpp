@@ -21,10 +21,10 @@ namespace {
 using Code = api::Status::Code;
 namespace prom = prometheus;
 
-constexpr std::array<Code, 9> kCodes = {
-    Code::kOk,        Code::kInvalidArgument, Code::kPermissionDenied,
-    Code::kNotFound,  Code::kConflict,        Code::kUnavailable,
-    Code::kRuleError, Code::kInternal,        Code::kStorageFull,
+constexpr std::array<Code, 10> kCodes = {
+    Code::kOk,          Code::kInvalidArgument, Code::kPermissionDenied, Code::kNotFound,
+    Code::kConflict,    Code::kUnavailable,     Code::kRuleError,        Code::kInternal,
+    Code::kRateLimited, Code::kStorageFull,
 };
 
 // The `outcome` label of a Status code.
@@ -42,6 +42,8 @@ const char* outcome_label(Code code) {
       return "conflict";
     case Code::kUnavailable:
       return "unavailable";
+    case Code::kRateLimited:
+      return "rate_limited";
     case Code::kRuleError:
       return "rule_error";
     case Code::kInternal:

@@ -214,6 +214,17 @@ void apply_settings(ChannelRecord* c, const BoundArgs& a, int first) {
       c->schema = std::move(compiled);
     }
   }
+  // rateLimit (ours: channel/rate_limit.h); an empty map removes it.
+  if (a.has(first + 4) && given(a[first + 4])) {
+    const Value& rate = a[first + 4];
+    if (rate.is_map() && rate.as_map().size() == 0) {
+      c->rate_limit.reset();
+    } else {
+      ChannelRateLimit r;
+      if (!parse_rate_limit(rate, "rateLimit", &r, &err)) throw KrlError(err, "TypeError");
+      c->rate_limit = r;
+    }
+  }
 }
 
 std::int64_t next_order(RuntimeHost& h) {
@@ -633,15 +644,15 @@ const krl::Module& ctx_module() {
           {"newPico", {"rulesets"}, new_pico, K::Action},
           {"delPico", {"eci"}, del_pico, K::Action},
           {"newChannel",
-           {"tags", "eventPolicy", "queryPolicy", "attrsSchema"},
+           {"tags", "eventPolicy", "queryPolicy", "attrsSchema", "rateLimit"},
            new_channel,
            K::Action},
           {"putChannel",
-           {"eci", "tags", "eventPolicy", "queryPolicy", "attrsSchema"},
+           {"eci", "tags", "eventPolicy", "queryPolicy", "attrsSchema", "rateLimit"},
            put_channel,
            K::Action},
           {"upsertChannel",
-           {"tags", "eventPolicy", "queryPolicy", "attrsSchema"},
+           {"tags", "eventPolicy", "queryPolicy", "attrsSchema", "rateLimit"},
            upsert_channel,
            K::Action},
           {"delChannel", {"eci"}, del_channel, K::Action},

@@ -116,6 +116,9 @@ EventOutcome run_event(PicoState& pico, const IncomingEvent& event, Services& se
   krl::EvalContext ctx;
   ctx.limits = services.limits();
   ctx.interrupt = services.interrupt();
+  // Past its budget the schedule throws a KrlError naming it: a rule error
+  // like any other (500), nothing written (limits.h says why not 503).
+  ctx.start_budget(services.event_budget());
   ctx.host = &host;
   host.episode = episode;
   if (episode) {
@@ -170,6 +173,7 @@ api::Result<Value> run_query(PicoState& pico, const QueryCall& q, Services& serv
   krl::EvalContext ctx;
   ctx.limits = services.limits();
   ctx.interrupt = services.interrupt();
+  ctx.start_budget(services.query_budget());
   ctx.host = &host;
   if (episode) {
     ctx.log = [episode, &host](krl::LogLevel level, const std::string& text) {

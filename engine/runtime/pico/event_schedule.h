@@ -28,6 +28,10 @@
 //  * interrupted (Services::interrupt set while it runs: the engine is
 //    stopping): nothing is applied, Status kUnavailable (503), not a rule
 //    error: the event may be sent again.
+//  * past its time budget (Services::event_budget, query_budget for a query;
+//    limits.h): the evaluation stops at its next clock check, nothing is
+//    applied, and it is a rule error ("... time budget exceeded ..."): the
+//    same event would run past it again.
 //
 // run_query is read-only: it never writes the PicoState or the store; what
 // it reads of other picos (ctx:query) is recorded in the Transaction.

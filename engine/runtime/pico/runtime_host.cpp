@@ -198,6 +198,12 @@ Value RuntimeHost::schedule_event(krl::ScheduledEvent ev) {
   // this transaction, like any entity write), and `setting` binds it.
   Value all = get_ent(rid_, kScheduleVar);
   Map updated = all.is_map() ? all.as_map() : Map();
+  if (updated.size() >= services_.max_scheduled_events()) {
+    throw KrlError("schedule: " + rid_ + " already has " + std::to_string(updated.size()) +
+                       " scheduled events on this pico, the most it may hold "
+                       "(max_scheduled_events); remove some first",
+                   "RangeError");
+  }
   updated.set(id, entry);
   put_ent(rid_, kScheduleVar, Value(std::move(updated)));
   if (due) schedule_records::put_due(&txn_.batch, *due, id, pico_.id(), rid_);

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@
 #include "engine/api/status.h"
 #include "engine/krl/callable.h"
 #include "engine/krl/value.h"
+#include "engine/runtime/limits.h"
 #include "engine/runtime/records/records.h"
 
 namespace spime::store {
@@ -102,8 +104,20 @@ class Services {
   virtual EngineConfig engine_config() { return {}; }
   // Fresh ids (pico ids, ECIs, eids).
   virtual std::string new_id();
-  // Limits for each evaluation.
-  virtual krl::Limits limits() { return {}; }
+  // Limits for each evaluation (krl::Limits), and the wall-clock budget of
+  // one event schedule (with the events it raises) and of one query
+  // (engine/runtime/limits.h; 0: none). Set before the services are used
+  // (the engine sets them from EngineOptions at start); read-only after.
+  const krl::Limits& limits() const { return limits_; }
+  std::chrono::milliseconds event_budget() const { return event_budget_; }
+  std::chrono::milliseconds query_budget() const { return query_budget_; }
+  void set_budgets(std::chrono::milliseconds event, std::chrono::milliseconds query) {
+    event_budget_ = event;
+    query_budget_ = query;
+  }
+  // Entries one ruleset's schedule may hold on one pico (limits.h).
+  std::size_t max_scheduled_events() const { return max_scheduled_events_; }
+  void set_max_scheduled_events(std::size_t n) { max_scheduled_events_ = n; }
   // Set when running evaluations must give up (the engine stopping): each
   // schedule and query points its EvalContext::interrupt here. Null: never.
   virtual const std::atomic<bool>* interrupt() { return nullptr; }
@@ -143,6 +157,11 @@ class Services {
                                                     const std::string& pico_id) = 0;
 
  private:
+  krl::Limits limits_;
+  std::chrono::milliseconds event_budget_ = limits::kEventBudget;
+  std::chrono::milliseconds query_budget_ = limits::kQueryBudget;
+  std::size_t max_scheduled_events_ = limits::kMaxScheduledEvents;
+
   api::Status delete_tree(Transaction& txn, const std::string& pico_id, int depth,
                           std::optional<std::string>* parent_link);
 };

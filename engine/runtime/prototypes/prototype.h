@@ -79,6 +79,7 @@ struct PrototypeChannel {
   krl::Value event_policy;        // {"allow": [{domain, name}], "deny": [...]}, normalised
   krl::Value query_policy;        // {"allow": [{rid, name}], "deny": [...]}, normalised
   krl::Value attrs_schema;        // a JSON Schema (compiled once when checked); null: none
+  krl::Value rate_limit;          // {per_second, burst} (channel/rate_limit.h); null: none
 };
 
 struct PrototypeRuleset {

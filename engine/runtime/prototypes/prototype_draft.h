@@ -36,6 +36,9 @@ struct ChannelDraft {
   // As written: a schema (map or boolean) or {file: PATH}; once validated,
   // the schema itself.
   std::optional<Located<krl::Value>> attrs_schema;
+  // {per_second, burst?} as written; once validated, normalised
+  // (channel/rate_limit.h: burst set).
+  std::optional<Located<krl::Value>> rate_limit;
 };
 
 struct RulesetDraft {

@@ -37,6 +37,7 @@ void merge_channel(Prototype* p, const ChannelDraft& c) {
   if (c.event_policy) to->event_policy = c.event_policy->value;
   if (c.query_policy) to->query_policy = c.query_policy->value;
   if (c.attrs_schema) to->attrs_schema = c.attrs_schema->value;
+  if (c.rate_limit) to->rate_limit = c.rate_limit->value;
 }
 
 void merge_ruleset(Prototype* p, const RulesetDraft& r) {

@@ -8,6 +8,7 @@
 
 #include "engine/runtime/channel/attrs_schema.h"
 #include "engine/runtime/channel/channel_policy.h"
+#include "engine/runtime/channel/rate_limit.h"
 #include "engine/runtime/outbound/url_fetch.h"
 #include "engine/runtime/prototypes/topic_pattern.h"
 #include "engine/runtime/prototypes/yaml_reader.h"
@@ -145,6 +146,17 @@ void check_schema(ChannelDraft* c, const std::string& path, const PrototypeDraft
   given.value = std::move(schema);
 }
 
+// rate_limit: {per_second, burst?} as a channel takes it (channel/rate_limit.h).
+void check_rate_limit(ChannelDraft* c, const std::string& path) {
+  if (!c->rate_limit) return;
+  ChannelRateLimit r;
+  std::string why;
+  if (!parse_rate_limit(c->rate_limit->value, path + ".rate_limit", &r, &why)) {
+    fail(c->rate_limit->pos, why);
+  }
+  c->rate_limit->value = rate_limit_value(r);
+}
+
 // ---- rulesets ----
 
 std::shared_ptr<const LoadedRuleset> ruleset_at(const std::string& url, SourcePos pos,
@@ -198,6 +210,7 @@ bool validate_prototype(PrototypeDraft* d, const PrototypeChecks& checks, Protot
       if (c.tags) check_tags(&*c.tags, path + ".tags");
       check_policies(&c, path);
       check_schema(&c, path, *d, checks);
+      check_rate_limit(&c, path);
     }
     check_rulesets(d, checks);
     for (std::size_t i = 0; i < d->mqtt_topics.size(); ++i) {

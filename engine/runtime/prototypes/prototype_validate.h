@@ -8,6 +8,7 @@
 //    (parse_event_policy / parse_query_policy; absent: nothing allowed, set
 //    when merged); attrs_schema compiles (AttrsSchema::compile), read first
 //    from {file: PATH} (relative to the file's folder) when it is that;
+//    rate_limit is {per_second, burst?} (channel/rate_limit.h);
 //  * rulesets: a rid must be registered; a url (a path: relative to the
 //    file's folder, made a file:// url) must compile through the registry,
 //    under its source policy (the engine's ruleset confinement); each rid at

@@ -23,6 +23,7 @@ Value channel_value(const PrototypeChannel& c) {
         {"event_policy", c.event_policy},
         {"query_policy", c.query_policy}};
   if (!c.attrs_schema.is_null()) m.set("attrs_schema", c.attrs_schema);
+  if (!c.rate_limit.is_null()) m.set("rate_limit", c.rate_limit);
   return Value(std::move(m));
 }
 

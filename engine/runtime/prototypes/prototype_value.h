@@ -7,7 +7,8 @@
 //    "channels": [{"name", "tags" (channel_tags: its tags and its name),
 //                  "event_policy", "query_policy", "attrs_schema" (only when
 //                  it has one: the schema itself, also when the file named
-//                  it by {file: PATH})}],
+//                  it by {file: PATH}), "rate_limit" (only when it has one:
+//                  {"per_second", "burst"})}],
 //    "rulesets": [{"rid", "url" (resolved), "config" (effective_config: the
 //                  prototype's config merged with the ruleset's own)}],
 //    "initialization": [{"domain", "type", "attributes"}],

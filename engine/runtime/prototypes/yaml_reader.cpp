@@ -275,8 +275,9 @@ ChannelDraft read_channel(Reader& r, const YAML::Node& n, const std::string& pat
   ChannelDraft c;
   c.pos = at(n, fallback);
   bool named = false;
-  for (const Entry& e : r.item(n, path, fallback,
-                               {"name", "tags", "event_policy", "query_policy", "attrs_schema"})) {
+  for (const Entry& e :
+       r.item(n, path, fallback,
+              {"name", "tags", "event_policy", "query_policy", "attrs_schema", "rate_limit"})) {
     const std::string p = key_path(path, e.key);
     if (e.key == "name") {
       c.name = r.text(e, p);
@@ -294,6 +295,8 @@ ChannelDraft read_channel(Reader& r, const YAML::Node& n, const std::string& pat
       c.event_policy = Located<Value>{Value(r.map(e, p).value), e.value_pos};
     } else if (e.key == "query_policy") {
       c.query_policy = Located<Value>{Value(r.map(e, p).value), e.value_pos};
+    } else if (e.key == "rate_limit") {
+      c.rate_limit = Located<Value>{Value(r.map(e, p).value), e.value_pos};
     } else {
       c.attrs_schema = r.map_or_bool(e, p);
     }

@@ -10,7 +10,8 @@
 // The keys (see prototype.h for what they mean; [] a list, ? optional):
 //   name, description?, extends?, config? (map),
 //   channels?[]: name, tags?[], event_policy? (map), query_policy? (map),
-//                attrs_schema? (a schema map or boolean, or {file: PATH})
+//                attrs_schema? (a schema map or boolean, or {file: PATH}),
+//                rate_limit? (map: per_second, burst?)
 //   rulesets?[]: rid | url (exactly one), config? (map)
 //   initialization?[]: domain, type, attributes? (map)
 //   subscriptions?[]: collection, collection_role, subscriber_role

@@ -86,6 +86,7 @@ std::string encode_record(const ChannelRecord& r) {
   m.set("familyChannelPicoID", r.family_pico_id ? Value(*r.family_pico_id) : Value());
   m.set("order", Value(static_cast<double>(r.order)));
   if (!r.attrs_schema.is_null()) m.set("attrsSchema", r.attrs_schema);
+  if (r.rate_limit) m.set("rateLimit", rate_limit_value(*r.rate_limit));
   return krl::encode_json(Value(std::move(m)));
 }
 
@@ -133,6 +134,12 @@ bool decode_record(const std::string& json, ChannelRecord* out, std::string* err
   out->order = read_int(m, "order");
   const Value* schema = m.find("attrsSchema");
   out->attrs_schema = schema ? *schema : Value();
+  out->rate_limit.reset();
+  if (const Value* rate = m.find("rateLimit")) {
+    ChannelRateLimit r;
+    if (!parse_rate_limit(*rate, "rateLimit", &r, error)) return false;
+    out->rate_limit = r;
+  }
   return true;
 }
 
@@ -164,6 +171,7 @@ krl::Value channel_to_value(const ChannelRecord& c) {
   m.set("queryPolicy", to_value(c.query_policy));
   m.set("familyChannelPicoID", c.family_pico_id ? Value(*c.family_pico_id) : Value());
   if (!c.attrs_schema.is_null()) m.set("attrsSchema", c.attrs_schema);
+  if (c.rate_limit) m.set("rateLimit", rate_limit_value(*c.rate_limit));
   return Value(std::move(m));
 }
 

@@ -14,7 +14,9 @@
 //                      "eventPolicy": {"allow":[{"domain","name"}..],"deny":[..]},
 //                      "queryPolicy": {"allow":[{"rid","name"}..],"deny":[..]},
 //                      "familyChannelPicoID": <pico id or null>, "order": <sequence>,
-//                      "attrsSchema": <JSON Schema of accepted event attributes, absent when none>}
+//                      "attrsSchema": <JSON Schema of accepted event attributes, absent when none>,
+//                      "rateLimit": {"per_second", "burst"} (channel/rate_limit.h), absent when
+//                      none}
 //   h/<pico><sep><eci> ""  (index of a pico's channels)
 //   r/<rid>           {"url": <url>, "source": <KRL text>, "hash": <hex digest>}
 //   u/<url>           the rid, as plain text (not JSON)
@@ -34,6 +36,7 @@
 
 #include "engine/krl/value.h"
 #include "engine/runtime/channel/channel_policy.h"
+#include "engine/runtime/channel/rate_limit.h"
 
 namespace spime::runtime {
 
@@ -61,6 +64,9 @@ struct ChannelRecord {
   std::optional<std::string> family_pico_id;  // parent/child link channels
   std::int64_t order = 0;
   krl::Value attrs_schema;  // null: no schema (any attributes)
+  // Events a second outside senders may send through it (rate_limiter.h);
+  // nullopt: the server's default.
+  std::optional<ChannelRateLimit> rate_limit;
   // attrs_schema compiled (in memory only; set by whoever builds the record:
   // pico_records::load_channel, ctx:newChannel).
   std::shared_ptr<const AttrsSchema> schema;
@@ -92,7 +98,7 @@ bool decode_record(const std::string& json, InstallRecord* out, std::string* err
 // A channel as KRL sees it (ctx:channels, ctx:newChannel), as the reference:
 // {"id", "tags", "eventPolicy", "queryPolicy", "familyChannelPicoID"} (the
 // last null for a channel that is not a family one), then "attrsSchema"
-// (ours) when the channel has one.
+// and "rateLimit" (ours) when the channel has them.
 krl::Value channel_to_value(const ChannelRecord& c);
 
 }  // namespace spime::runtime
