@@ -357,6 +357,10 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   cmd->add_flag(
       "--no-sync", [o](std::int64_t) { o->engine.sync_commits = false; },
       "do not fsync commits (experiments only)");
+  cmd->add_flag(
+      "--no-verify-store", [o](std::int64_t) { o->engine.verify_store = false; },
+      "skip reading the whole store against its checksums at start (a faster start of a large "
+      "one; corruption is then found when read)");
   cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
   cmd->add_option("--mqtt", o->mqtt.url,
                   "bridge an MQTT broker: take events published to spime/<eci>/<domain>/<type>")

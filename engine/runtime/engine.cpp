@@ -308,6 +308,7 @@ size_t Engine::active_picos() const {
 
 std::optional<std::string> Engine::storage_failure() const {
   std::string error = impl_->store->committer().fatal_error();
+  if (error.empty()) error = impl_->store->read_failure();
   if (error.empty()) return std::nullopt;
   return error;
 }
@@ -329,6 +330,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   so.max_pending_batches = options.max_pending_commits;
   so.block_cache_bytes = options.block_cache_bytes;
   so.rocksdb_options = options.rocksdb_options;
+  so.verify_checksums = options.verify_store;
   m->store = store::Store::open(options.data_dir, so, error_out);
   if (!m->store) return nullptr;
   if (!upgrade_schema(*m->store, error_out)) return nullptr;

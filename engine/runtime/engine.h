@@ -76,6 +76,9 @@ struct EngineOptions {
   size_t block_cache_bytes = size_t{128} << 20;
   // RocksDB options over spime's defaults (store.h); "" for none.
   std::string rocksdb_options;
+  // Check every table file's checksums when opening (store.h): a corrupt
+  // directory is refused at start (`spime serve --no-verify-store` skips it).
+  bool verify_store = true;
   // Bounds (limits.h says what each is and why).
   size_t pico_queue_limit = limits::kPicoQueueLimit;
   size_t max_active_picos = 10000;

@@ -33,6 +33,13 @@ namespace spime::store {
 struct Store::Impl {
   std::unique_ptr<rocksdb::DB> db;
   int lock_fd = -1;
+  mutable std::mutex read_failure_mu;
+  mutable std::string read_failure;  // under read_failure_mu: the first failed read
+
+  void note_read_failure(const rocksdb::Status& s) const {
+    std::lock_guard<std::mutex> lock(read_failure_mu);
+    if (read_failure.empty()) read_failure = "a read failed: " + s.ToString();
+  }
 
   ~Impl() {
     if (db) {
@@ -232,6 +239,16 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
     return nullptr;
   }
   store->impl_->db.reset(raw);
+  if (options.verify_checksums) {
+    // Every table file's blocks against their checksums: a corrupt one is a
+    // refusal to start, not wrong answers later.
+    rocksdb::Status verified = store->impl_->db->VerifyChecksum();
+    if (!verified.ok()) {
+      *error = "data directory " + dir + " is corrupt: " + verified.ToString() +
+               " (spime will not serve it: restore a backup, `spime backup`)";
+      return nullptr;
+    }
+  }
 
   std::string version_text;
   bool has_version = store->get(keys::schema_version(), &version_text);
@@ -459,6 +476,7 @@ bool Store::get(std::string_view key, std::string* value) const {
   std::string scratch;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()),
                                      value ? value : &scratch);
+  if (!s.ok() && !s.IsNotFound()) impl_->note_read_failure(s);
   return s.ok();
 }
 
@@ -478,7 +496,12 @@ void Store::scan_range(std::string_view begin, std::string_view end,
     rocksdb::Slice v = it->value();
     if (!visit(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
   }
-  it->status().PermitUncheckedError();
+  if (!it->status().ok()) impl_->note_read_failure(it->status());
+}
+
+std::string Store::read_failure() const {
+  std::lock_guard<std::mutex> lock(impl_->read_failure_mu);
+  return impl_->read_failure;
 }
 
 bool Store::write(const WriteBatch& batch, std::string* error) {

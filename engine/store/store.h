@@ -68,6 +68,10 @@ class Store {
     std::string rocksdb_options;
     // Called by the committer thread after each group commit (committer.h), for the metrics.
     Committer::GroupObserver on_commit_group;
+    // Read every table file against its checksums when opening (RocksDB's
+    // VerifyChecksum: the whole directory is read once); a corrupt one fails
+    // the open ("data directory DIR is corrupt: ...").
+    bool verify_checksums = true;
   };
 
   // A few of RocksDB's properties (its names in parentheses), for the metrics. A property
@@ -89,7 +93,10 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // False when absent (or, rarely, unreadable: an I/O error reads as absent).
+  // False when absent. A read that fails (corruption, an I/O error) also
+  // answers false and is kept in read_failure(): the engine then stops
+  // serving this store (runtime/reopening_engine.h), since what it just read
+  // as absent may not be.
   bool get(std::string_view key, std::string* value) const;
   // Ordered (bytewise) scan of all keys starting with prefix; the callback returns false to
   // stop. The views are valid only during the callback. Sees a consistent snapshot.
@@ -104,6 +111,8 @@ class Store {
   bool write(const WriteBatch& batch, std::string* error);
 
   Committer& committer() { return *committer_; }
+  // The first read that failed (get, scan), or "" while none did. Any thread.
+  std::string read_failure() const;
   // What checkpoint() answers. kDone: `dir` holds the copy; `sequence` is a RocksDB sequence
   // number the copy holds (every write up to it), `ms` how long the copy took.
   struct CheckpointResult {
