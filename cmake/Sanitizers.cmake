@@ -41,6 +41,8 @@ if(SPIME_SANITIZE)
   add_link_options(-fsanitize=${SPIME_SANITIZE})
   if(SPIME_SANITIZE MATCHES "undefined")
     add_compile_options(-fno-sanitize-recover=undefined)
+    # Third-party code UBSan leaves alone (CAF's spawn): tests/ubsan.ignorelist.
+    add_compile_options(-fsanitize-ignorelist=${CMAKE_SOURCE_DIR}/tests/ubsan.ignorelist)
   endif()
   # jemalloc replaces malloc, as the sanitizers' runtimes do.
   set(SPIME_JEMALLOC OFF CACHE BOOL "link the spime binary with jemalloc" FORCE)
