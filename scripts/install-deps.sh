@@ -20,7 +20,9 @@ PACKAGES=(
   mosquitto             # an MQTT broker for MQTT=1 scripts/run.sh and the tests (own config, loopback)
   mosquitto-clients     # mosquitto_pub / mosquitto_sub, for the tests
   catch2                # tests (Catch2 v2)
-  clang-format          # formatting
+  clang-format          # formatting (scripts/check-format.sh)
+  clang                 # the sanitizer and fuzz builds (scripts/test-sanitizers.sh, scripts/fuzz.sh)
+  libclang-rt-14-dev    # their runtimes: ASan, UBSan, TSan, libFuzzer
   wrk                   # benchmarks
   ccache                # faster rebuilds (optional for CMake, used when present)
 )

@@ -317,7 +317,7 @@ std::shared_ptr<const Program> compile_ruleset(const ast::Ruleset& rs,
     }
     testing_queries.emplace_back(name, std::move(args));
     if (std::none_of(code->shares.begin(), code->shares.end(),
-                     [&](const auto& s) { return s.first == name; })) {
+                     [&shared = name](const auto& s) { return s.first == shared; })) {
       code->shares.emplace_back(name, g->slot);
     }
   }
@@ -326,7 +326,7 @@ std::shared_ptr<const Program> compile_ruleset(const ast::Ruleset& rs,
     if (!g) {
       c.error(loc, "Trying to provide: " + name + " but it's not defined in global");
     } else if (std::none_of(code->provides.begin(), code->provides.end(),
-                            [&](const auto& s) { return s.first == name; })) {
+                            [&provided = name](const auto& s) { return s.first == provided; })) {
       code->provides.emplace_back(name, g->slot);
     }
   }

@@ -31,7 +31,7 @@ Committer::~Committer() {
 uint64_t Committer::try_submit(WriteBatch batch, Done done) {
   uint64_t seq = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ || queue_.size() >= max_pending_) {
       refused_.fetch_add(1, std::memory_order_relaxed);
       return 0;
@@ -46,7 +46,7 @@ uint64_t Committer::try_submit(WriteBatch batch, Done done) {
 void Committer::when_durable(uint64_t seq, Done done) {
   std::string error;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (seq > durable_seq_.load(std::memory_order_relaxed) && fatal_error_.empty()) {
       waiters_.emplace(seq, std::move(done));
       return;
@@ -57,36 +57,36 @@ void Committer::when_durable(uint64_t seq, Done done) {
 }
 
 uint64_t Committer::last_seq() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return next_seq_ - 1;
 }
 
 void Committer::shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
-  std::lock_guard<std::mutex> join_lock(join_mu_);
+  MutexLock join_lock(join_mu_);
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   // Waiters for numbers that were never written (none can remain after the drain, but a
   // when_durable for a number past the last batch would): answer them rather than drop them.
   std::multimap<uint64_t, Done> left;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     left.swap(waiters_);
   }
   for (auto& [seq, done] : left) call(done, false, "the store is shut down");
 }
 
 void Committer::pause() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   paused_ = true;
 }
 
 void Committer::resume() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     paused_ = false;
   }
   wake_.notify_all();
@@ -108,7 +108,7 @@ Committer::Stats Committer::stats() const {
 }
 
 size_t Committer::pending() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 
@@ -119,8 +119,8 @@ void Committer::run() {
   while (true) {
     std::string error;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || (!paused_ && !queue_.empty()); });
+      UniqueMutexLock lock(mu_);
+      while (!stopping_ && (paused_ || queue_.empty())) wake_.wait(lock.native());
       if (queue_.empty()) return;  // stopping and drained
       group.swap(queue_);          // take everything waiting: that is the group
       error = fatal_error_;
@@ -154,7 +154,7 @@ void Committer::run() {
     const uint64_t last = group.back().seq;
     released.clear();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (ok) {
         durable_seq_.store(last, std::memory_order_release);
         auto end = waiters_.upper_bound(last);

@@ -48,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/store/write_batch.h"
 
 namespace spime::store {
@@ -106,22 +107,22 @@ class Committer {
     uint64_t seq = 0;
   };
 
-  void run();
+  void run() SPIME_EXCLUDES(mu_);
 
   const GroupWriter writer_;
   const bool sync_;
   const size_t max_pending_;
   const GroupObserver observer_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable wake_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  bool paused_ = false;
-  uint64_t next_seq_ = 1;                  // under mu_
-  std::multimap<uint64_t, Done> waiters_;  // under mu_: when_durable callbacks by seq
-  std::string fatal_error_;                // under mu_: set by the first failed write
-  std::atomic<uint64_t> durable_seq_{0};   // written under mu_
+  std::deque<Pending> queue_ SPIME_GUARDED_BY(mu_);
+  bool stopping_ SPIME_GUARDED_BY(mu_) = false;
+  bool paused_ SPIME_GUARDED_BY(mu_) = false;
+  uint64_t next_seq_ SPIME_GUARDED_BY(mu_) = 1;
+  std::multimap<uint64_t, Done> waiters_ SPIME_GUARDED_BY(mu_);  // when_durable callbacks by seq
+  std::string fatal_error_ SPIME_GUARDED_BY(mu_);                // set by the first failed write
+  std::atomic<uint64_t> durable_seq_{0};                         // written under mu_
 
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> groups_{0};
@@ -129,7 +130,7 @@ class Committer {
   std::atomic<uint64_t> failed_groups_{0};
   std::atomic<uint64_t> refused_{0};
 
-  std::mutex join_mu_;  // serialises concurrent shutdown() calls around join
+  Mutex join_mu_;       // serialises concurrent shutdown() calls around join
   std::thread thread_;  // last: started after every other member exists
 };
 

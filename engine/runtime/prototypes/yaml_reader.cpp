@@ -6,12 +6,14 @@
 // where the next token is), so errors about it point at its key.
 #include "engine/runtime/prototypes/yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -526,6 +528,61 @@ void read_top(Reader& r, const YAML::Node& doc, const std::string& file, Prototy
   }
 }
 
+// The documents of a stream: how many (0, 1, or 2 meaning "more than one")
+// and where the second one's first node is. yaml-cpp 0.7's LoadAll loops
+// forever, allocating, on some malformed streams (one that starts with
+// ',': jbeder/yaml-cpp#1040): its parser hands back the same empty
+// document again and again. So the documents are counted here, at most
+// two, and, as yaml-cpp's own later fix (#1319) does, an empty document
+// (a null root) ends the stream.
+class DocumentCount final : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  bool empty_root = false;
+  SourcePos second{1, 1};
+
+  void OnDocumentStart(const YAML::Mark&) override { first_node_ = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override {
+    if (first_node_) empty_root = true;
+    node(m);
+  }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& m) {
+    if (first_node_ && documents == 1 && m.line >= 0 && m.column >= 0) {
+      second = SourcePos{m.line + 1, m.column + 1};
+    }
+    first_node_ = false;
+  }
+  bool first_node_ = false;
+};
+
+DocumentCount count_documents(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCount count;
+  while (count.documents < 2 && parser.HandleNextDocument(count) && !count.empty_root) {
+    ++count.documents;
+  }
+  return count;
+}
+
 }  // namespace
 
 bool read_prototype_yaml(const std::string& file, const std::string& base_dir,
@@ -538,18 +595,19 @@ bool read_prototype_yaml(const std::string& file, const std::string& base_dir,
     return false;
   }
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.empty()) {
+    const std::string source(text);
+    const DocumentCount count = count_documents(source);
+    if (count.documents == 0) {
       *error = out->error({1, 1}, "empty: a prototype is a map (name, channels, rulesets, ...)");
       return false;
     }
-    if (docs.size() > 1) {
-      *error = out->error(at(docs[1], {1, 1}),
-                          "one prototype per file: a second YAML document begins here");
+    if (count.documents > 1) {
+      *error =
+          out->error(count.second, "one prototype per file: a second YAML document begins here");
       return false;
     }
     Reader reader;
-    read_top(reader, docs[0], file, out);
+    read_top(reader, YAML::Load(source), file, out);
     return true;
   } catch (const Failure& f) {
     *error = out->error(f.pos, f.message);

@@ -33,7 +33,7 @@ Watcher::Watcher(std::weak_ptr<WatchHub> hub, std::string pico_id, Filter filter
       last_(resume_after) {}
 
 std::string Watcher::take(bool* ended) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   out.swap(text_);
   queued_ = 0;
@@ -44,7 +44,7 @@ std::string Watcher::take(bool* ended) {
 
 void Watcher::cancel() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ended_ = true;
   }
   if (auto hub = hub_.lock()) hub->remove(this);
@@ -88,7 +88,7 @@ api::Result<std::shared_ptr<Watcher>> WatchHub::add(const std::string& pico_id,
                                                     Watcher::Filter filter,
                                                     std::shared_ptr<api::WatchSink> sink,
                                                     std::optional<std::uint64_t> resume_after) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (closed_) return api::Status::unavailable("engine shutting down");
   if (count_.load(std::memory_order_relaxed) >= options_.max_watchers) {
     return api::Status::unavailable("too many watchers (at most " +
@@ -105,7 +105,7 @@ void WatchHub::replayed(Watcher& w,
                         const std::vector<std::pair<std::uint64_t, EpisodeEvent>>& kept) {
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(w.mu_);
+    MutexLock lock(w.mu_);
     std::vector<std::pair<std::optional<std::uint64_t>, std::string>> held;
     held.swap(w.held_);
     w.held_bytes_ = 0;
@@ -126,7 +126,7 @@ void WatchHub::replayed(Watcher& w,
 }
 
 void WatchHub::remove(Watcher* w) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_pico_.find(w->pico_id());
   if (it == by_pico_.end()) return;
   auto& list = it->second;
@@ -155,7 +155,7 @@ void WatchHub::deliver_locked(Watchers& list, std::optional<std::uint64_t> seq,
     bool kept;
     bool wake = false;
     {
-      std::lock_guard<std::mutex> wl(watcher.mu_);
+      MutexLock wl(watcher.mu_);
       kept = watcher.offer(seq, chunk);
       if (!watcher.replaying_ && (!watcher.text_.empty() || watcher.ended_) && !watcher.woken_) {
         watcher.woken_ = true;
@@ -178,7 +178,7 @@ void WatchHub::publish(const std::string& pico_id, std::uint64_t seq, const Epis
   if (count_.load(std::memory_order_relaxed) == 0) return;
   Watchers to_wake;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = by_pico_.find(pico_id); it != by_pico_.end()) {
       deliver_locked(
           it->second, seq, event, [&] { return sse_event(seq, stream_data(seq, event)); },
@@ -211,7 +211,7 @@ void WatchHub::publish(const std::string& pico_id, std::uint64_t seq, const Epis
 }
 
 void WatchHub::set_members(const std::string& collection_id, std::vector<std::string> member_ids) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   forget_members_locked(collection_id);
   if (closed_ || !by_pico_.count(collection_id) || member_ids.empty()) return;
   for (const std::string& m : member_ids) collections_of_[m].push_back(collection_id);
@@ -236,7 +236,7 @@ void WatchHub::forget_members_locked(const std::string& collection_id) {
 void WatchHub::close_all() {
   Watchers all;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
     for (auto& [pico, list] : by_pico_) {
       for (auto& w : list) all.push_back(std::move(w));
@@ -249,7 +249,7 @@ void WatchHub::close_all() {
   }
   for (const auto& w : all) {
     {
-      std::lock_guard<std::mutex> lock(w->mu_);
+      MutexLock lock(w->mu_);
       w->end_locked("end", "engine shutting down");
       w->woken_ = true;
     }

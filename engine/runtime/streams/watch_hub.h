@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "engine/api/engine_api.h"
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/channel/channel_policy.h"
 #include "engine/runtime/logs/episode_log.h"
 
@@ -80,9 +81,9 @@ class Watcher final : public api::Watch {
   friend class WatchHub;
   // Queues one event (the hub's lock held); false when it overflowed (now ended). No
   // `seq`: an event without an id (a member's reading), never taken for a repeat.
-  bool offer(std::optional<std::uint64_t> seq, const std::string& chunk);
+  bool offer(std::optional<std::uint64_t> seq, const std::string& chunk) SPIME_REQUIRES(mu_);
   // Ends the watch with a last event (the caller wakes the sink).
-  void end_locked(const char* event, const std::string& why);
+  void end_locked(const char* event, const std::string& why) SPIME_REQUIRES(mu_);
 
   std::weak_ptr<WatchHub> hub_;
   const std::string pico_id_;
@@ -90,15 +91,15 @@ class Watcher final : public api::Watch {
   const std::shared_ptr<api::WatchSink> sink_;
   const std::size_t buffer_;
 
-  std::mutex mu_;
-  std::string text_;        // what waits for the client
-  std::size_t queued_ = 0;  // events in text_
-  bool replaying_ = false;  // live events go to held_
-  std::vector<std::pair<std::optional<std::uint64_t>, std::string>> held_;
-  std::size_t held_bytes_ = 0;
-  std::optional<std::uint64_t> last_;  // the last event queued
-  bool ended_ = false;
-  bool woken_ = false;  // a wake is pending (the client has not taken since)
+  Mutex mu_;
+  std::string text_ SPIME_GUARDED_BY(mu_);        // what waits for the client
+  std::size_t queued_ SPIME_GUARDED_BY(mu_) = 0;  // events in text_
+  bool replaying_ SPIME_GUARDED_BY(mu_) = false;  // live events go to held_
+  std::vector<std::pair<std::optional<std::uint64_t>, std::string>> held_ SPIME_GUARDED_BY(mu_);
+  std::size_t held_bytes_ SPIME_GUARDED_BY(mu_) = 0;
+  std::optional<std::uint64_t> last_ SPIME_GUARDED_BY(mu_);  // the last event queued
+  bool ended_ SPIME_GUARDED_BY(mu_) = false;
+  bool woken_ SPIME_GUARDED_BY(mu_) = false;  // a wake is pending (the client has not taken since)
 };
 
 class WatchHub : public std::enable_shared_from_this<WatchHub> {
@@ -146,17 +147,18 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   // Offers one event to the watchers in `list` that want it (`chunk` made when first
   // needed); drops those that overflow. Under mu_.
   void deliver_locked(Watchers& list, std::optional<std::uint64_t> seq, const EpisodeEvent& event,
-                      const std::function<std::string()>& format, Watchers* to_wake);
+                      const std::function<std::string()>& format, Watchers* to_wake)
+      SPIME_REQUIRES(mu_);
   // The collection has no watcher left: its members are no longer followed. Under mu_.
-  void forget_members_locked(const std::string& collection_id);
+  void forget_members_locked(const std::string& collection_id) SPIME_REQUIRES(mu_);
 
   const Options options_;
-  mutable std::mutex mu_;
-  bool closed_ = false;
-  std::unordered_map<std::string, Watchers> by_pico_;
-  // Watched collections' members, and each member's collections (under mu_).
-  std::unordered_map<std::string, std::vector<std::string>> members_;
-  std::unordered_map<std::string, std::vector<std::string>> collections_of_;
+  mutable Mutex mu_;
+  bool closed_ SPIME_GUARDED_BY(mu_) = false;
+  std::unordered_map<std::string, Watchers> by_pico_ SPIME_GUARDED_BY(mu_);
+  // Watched collections' members, and each member's collections.
+  std::unordered_map<std::string, std::vector<std::string>> members_ SPIME_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::vector<std::string>> collections_of_ SPIME_GUARDED_BY(mu_);
   std::atomic<std::size_t> followed_{0};  // collections_of_.size()
   std::atomic<std::size_t> count_{0};
   std::atomic<std::uint64_t> dropped_{0};

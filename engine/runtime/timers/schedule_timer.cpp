@@ -44,7 +44,7 @@ ScheduleTimer::~ScheduleTimer() {
 
 void ScheduleTimer::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -53,16 +53,18 @@ void ScheduleTimer::stop() {
 }
 
 bool ScheduleTimer::fire_due_now(std::chrono::milliseconds limit) {
-  std::unique_lock<std::mutex> lock(mu_);
+  UniqueMutexLock lock(mu_);
   const std::uint64_t wanted = scans_started_ + 1;
   poked_ = true;
   wake_.notify_all();
-  return scanned_.wait_for(lock, limit, [&] { return stopping_ || scans_done_ >= wanted; }) &&
-         !stopping_;
+  return scanned_.wait_for(lock.native(), limit, [&] {
+    mu_.assert_held();
+    return stopping_ || scans_done_ >= wanted;
+  }) && !stopping_;
 }
 
 void ScheduleTimer::run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  UniqueMutexLock lock(mu_);
   while (!stopping_) {
     const std::uint64_t scan = ++scans_started_;
     poked_ = false;
@@ -71,7 +73,10 @@ void ScheduleTimer::run() {
     lock.lock();
     scans_done_ = scan;
     scanned_.notify_all();
-    wake_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || poked_; });
+    wake_.wait_for(lock.native(), std::chrono::milliseconds(250), [&] {
+      mu_.assert_held();
+      return stopping_ || poked_;
+    });
   }
 }
 

@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "engine/api/engine_api.h"
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/timers/clock.h"
 #include "engine/runtime/timers/schedule_records.h"
 
@@ -71,21 +72,22 @@ class ScheduleTimer {
   bool fire_due_now(std::chrono::milliseconds limit);
 
  private:
-  void run();
+  void run() SPIME_EXCLUDES(mu_);
   // Fires at most `limit` due entries.
-  void fire_due(size_t limit);
+  void fire_due(size_t limit) SPIME_EXCLUDES(mu_);
 
   store::Store& store_;
   std::shared_ptr<const Clock> clock_;
   Send send_;
   std::function<void(const std::string&)> log_;
   Metrics* const metrics_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
   std::condition_variable scanned_;  // scans_done_ moved, or stopping
-  bool stopping_ = false;
-  bool poked_ = false;  // fire_due_now() waits for a scan
-  std::uint64_t scans_started_ = 0, scans_done_ = 0;
+  bool stopping_ SPIME_GUARDED_BY(mu_) = false;
+  bool poked_ SPIME_GUARDED_BY(mu_) = false;  // fire_due_now() waits for a scan
+  std::uint64_t scans_started_ SPIME_GUARDED_BY(mu_) = 0;
+  std::uint64_t scans_done_ SPIME_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

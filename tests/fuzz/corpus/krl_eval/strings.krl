@@ -1,0 +1,1 @@
+"hello world".split(re#o#).map(function(s) { s.uc() }).join("-")
