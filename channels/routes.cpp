@@ -168,6 +168,14 @@ void prototypes(Call& call) {
   });
 }
 
+// GET /api/ruleset-errors: the persisted rulesets that did not compile at start.
+void ruleset_errors(Call& call) {
+  call.engine.ruleset_errors([reply = call.reply](Result<Value> r) {
+    (*reply)(r.ok() ? json_response(Value(Map{{"errors", r.value()}}))
+                    : status_response(r.status()));
+  });
+}
+
 // GET /api/prototypes/:name: the resolved prototype.
 void prototype(Call& call) {
   call.engine.prototype(call.params[0], [reply = call.reply](Result<Value> r) {
@@ -353,6 +361,7 @@ const Route kRoutes[] = {
     {"/c/:eci/query/:rid/:name", nullptr, query},
     {"/sky/cloud/:eci/:rid/:function", nullptr, query},
     {"/api/prototypes", "GET", prototypes},
+    {"/api/ruleset-errors", "GET", ruleset_errors},
     {"/api/prototypes/check", "POST", check_prototype},
     {"/api/prototypes/:name", "GET", prototype},
     {"/api/backup", "POST", backup},

@@ -2,7 +2,7 @@
 //
 // Routes, as the reference server (pico-engine/src/server.ts), then
 // spime's own; every one answers any method but HEAD, except /api/ui-context,
-// /api/outbox and /api/prototypes[/:name] (GET only) and
+// /api/outbox, /api/ruleset-errors and /api/prototypes[/:name] (GET only) and
 // /api/prototypes/check (POST only).
 //
 // HEAD is refused on every path, before anything runs: 405 with `Allow`
@@ -31,6 +31,8 @@
 //        becomes the `__eid` attribute; `_cookie` directives set cookies, a
 //        `_redirect` directive answers 302
 //   ANY  /sky/cloud/:eci/:rid/:function[.txt|.html]
+//   GET  /api/ruleset-errors (spime's own)       → {"errors": [{"rid", "url", "error"}]}:
+//        persisted rulesets that did not compile at start (error: "file:line:col: ...")
 //   GET  /api/prototypes (spime's own)           → {"prototypes": [...]} by name,
 //        each as GET /api/prototypes/:name answers it
 //   GET  /api/prototypes/:name                   → the resolved prototype

@@ -211,6 +211,12 @@ class EngineApi {
     done(Status::unavailable("this engine has no prototypes"));
   }
 
+  // The persisted rulesets that did not compile when the engine started
+  // (a stricter compiler after an upgrade), until registered again: an
+  // Array of {"rid", "url", "error"} ("file:line:col: message" lines), by
+  // rid. GET /api/ruleset-errors
+  virtual void ruleset_errors(Done<krl::Value> done) { done(krl::Value(krl::Array())); }
+
   // One of them; kNotFound "unknown prototype NAME". GET /api/prototypes/NAME
   virtual void prototype(std::string name, Done<krl::Value> done) {
     done(Status::not_found("unknown prototype " + name));

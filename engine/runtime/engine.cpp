@@ -604,6 +604,15 @@ void Engine::prototypes(Done<krl::Value> done) {
   done(impl_->prototypes->values());
 }
 
+void Engine::ruleset_errors(Done<krl::Value> done) {
+  krl::Array out;
+  for (const RulesetRegistry::LoadError& e : impl_->registry->load_errors()) {
+    out.emplace_back(krl::Map{
+        {"rid", krl::Value(e.rid)}, {"url", krl::Value(e.url)}, {"error", krl::Value(e.error)}});
+  }
+  done(krl::Value(std::move(out)));
+}
+
 void Engine::prototype(std::string name, Done<krl::Value> done) {
   std::optional<krl::Value> v = impl_->prototypes->value(name);
   if (!v) return done(Status::not_found("unknown prototype " + name));

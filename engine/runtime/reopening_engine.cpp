@@ -155,6 +155,10 @@ void ReopeningEngine::prototypes(api::Done<krl::Value> done) {
   forward(done, [&](Engine& e) { e.prototypes(std::move(done)); });
 }
 
+void ReopeningEngine::ruleset_errors(api::Done<krl::Value> done) {
+  forward(done, [&](Engine& e) { e.ruleset_errors(std::move(done)); });
+}
+
 void ReopeningEngine::prototype(std::string name, api::Done<krl::Value> done) {
   forward(done, [&](Engine& e) { e.prototype(std::move(name), std::move(done)); });
 }

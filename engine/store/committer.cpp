@@ -93,7 +93,7 @@ void Committer::resume() {
 }
 
 std::string Committer::fatal_error() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return fatal_error_;
 }
 
