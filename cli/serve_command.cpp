@@ -27,6 +27,7 @@
 #include "cli/command.h"
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
+#include "cli/serve_security.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/engine.h"
 
@@ -40,6 +41,7 @@ struct ServeOptions {
   logging::Format log_format = logging::Format::kText;
   logging::Level log_level = logging::Level::kInfo;
   mqtt::MqttBridgeOptions mqtt;  // url empty: no bridge
+  SecurityOptions security;      // serve_security.h
 };
 
 struct NumberOption {
@@ -184,6 +186,10 @@ int serve(ServeOptions& o) {
   logging::configure(o.log_format, o.log_level);
   o.engine.log = log_line;
   o.http.log = [](const std::string& line) { logging::info(shorten_request_ecis(line)); };
+  if (std::string why = prepare_security(o.security, &o.http); !why.empty()) {
+    logging::error("spime serve: " + why);
+    return kExitUsage;
+  }
 
   // Block the stop signals in every thread (threads inherit the mask); the
   // main thread then waits for them with sigwait.
@@ -208,13 +214,14 @@ int serve(ServeOptions& o) {
     logging::error("spime serve: " + error);
     return kExitRefused;
   }
+  protect_owner(*engine, &o.http);
   channels::HttpServer server(*engine, o.http);
   std::optional<unsigned short> port = server.start(&error);
   if (!port) {
     logging::error("spime serve: " + error);
     return kExitRefused;
   }
-  std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
+  std::string base = after_listen(o.security, o.http, *port);
   engine->set_host_url(base);
   std::unique_ptr<mqtt::MqttBridge> bridge;
   if (!o.mqtt.url.empty()) {
@@ -269,6 +276,7 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       ->default_str(o->http.host)
       ->type_name("HOST");
   for (const NumberOption& row : kNumbers) add_number(cmd, row, o);
+  add_security_options(cmd, &o->security);
   cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
       ->default_str("data")
       ->type_name("DIR");
