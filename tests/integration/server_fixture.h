@@ -85,6 +85,11 @@ HttpResult http_exchange(const client::Url& url, client::Options options, const 
                          const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 struct ServerOptions {
+  ServerOptions() = default;
+  // ServerOptions{rulesets_dir, extra_args}, as when these were its only fields.
+  ServerOptions(std::string rulesets, std::vector<std::string> extra)
+      : rulesets_dir(std::move(rulesets)), extra_args(std::move(extra)) {}
+
   // --rulesets DIR; empty: the binary's default (the source tree's rulesets/).
   std::string rulesets_dir;
   std::vector<std::string> extra_args;
