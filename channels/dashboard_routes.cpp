@@ -51,8 +51,9 @@ std::optional<Response> dashboard_response(const Request& request) {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
   std::string_view file;
   if (!dashboard_file(path, &file)) return std::nullopt;
-  if (!request.from_loopback) {
-    return error_response(403, error_text("the dashboard answers on loopback only"));
+  if (!request.from_loopback && !request.owner_guarded) {
+    return error_response(
+        403, error_text("the dashboard answers on loopback only (without an owner token)"));
   }
   if (request.method != "GET") {
     Response r = error_response(405, error_text("the dashboard answers GET only"));

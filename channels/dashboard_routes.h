@@ -10,8 +10,9 @@
 // browser asks again each time, and a new binary's files are never taken
 // for the old ones); If-None-Match naming the ETag is a 304 without a body.
 // Refused, JSON {"error"}, nothing served: a peer that is not on a loopback
-// address → 403 (the owner's credential will be the way in from elsewhere;
-// until then the dashboard is loopback's alone); a method other than GET →
+// address while the server has no owner token → 403 (with a token, the
+// files go to any peer: they hold no data, and the page sends the token on
+// every call it makes, owner_guard.h); a method other than GET →
 // 405 with `Allow: GET`; an unknown file → 404.
 //
 // Thread-safety: no state; call from any thread.

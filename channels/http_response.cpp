@@ -9,7 +9,9 @@ namespace spime::channels {
 const std::vector<std::pair<std::string, std::string>>& cors_headers() {
   static const std::vector<std::pair<std::string, std::string>> kHeaders = {
       {"Access-Control-Allow-Origin", "*"},
-      {"Access-Control-Allow-Headers", "Origin, X-Requested-With, Content-Type, Accept"},
+      // The reference's, and Authorization for the owner's token (--owner-token-file).
+      {"Access-Control-Allow-Headers",
+       "Origin, X-Requested-With, Content-Type, Accept, Authorization"},
   };
   return kHeaders;
 }

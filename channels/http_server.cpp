@@ -13,15 +13,20 @@
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "channels/http_response.h"
+#include "channels/owner_guard.h"
 #include "channels/routes.h"
+#include "channels/server_tls.h"
 
 namespace spime::channels {
 
@@ -42,7 +47,14 @@ struct Gate {
 
 namespace detail {
 
-class Session;
+// What the registry and stop() need of a session, plain or TLS.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void start() = 0;
+  virtual void shutdown() = 0;
+};
+using Session = SessionBase;
 
 class ServerImpl {
  public:
@@ -62,6 +74,8 @@ class ServerImpl {
 
   api::EngineApi& engine_;
   const HttpServerOptions options_;
+  // Set by start() when options_ name a certificate (server_tls.h).
+  std::shared_ptr<net::ssl::context> tls_;
   std::shared_ptr<Gate> gate_;
   std::atomic<bool> stopping_{false};
 
@@ -87,20 +101,36 @@ class ServerImpl {
 };
 
 // One connection: read a request, dispatch it, write the reply, repeat.
-class Session : public std::enable_shared_from_this<Session> {
+// Stream: beast::tcp_stream, or beast::ssl_stream over one (TLS: the
+// handshake comes first, under header_timeout).
+template <class Stream>
+class HttpSession final : public SessionBase {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, detail::ServerImpl& server)
-      : stream_(std::move(socket)),
+  HttpSession(tcp::socket&& socket, detail::ServerImpl& server)
+      : stream_(make_stream(std::move(socket), server)),
         buffer_(framing_limit(server.options_.max_header_bytes)),
         server_(server) {}
 
-  void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  void start() override {
+    net::dispatch(stream_.get_executor(), [self = self_ptr()] {
+      if constexpr (kTls) {
+        self->lowest().expires_after(self->server_.options_.header_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->do_close();
+          self->handshaken_ = true;
+          self->do_read();
+        });
+      } else {
+        self->do_read();
+      }
+    });
   }
 
   // stop(): close now if idle or streaming, else after the reply in flight.
-  void shutdown() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void shutdown() override {
+    net::post(stream_.get_executor(), [self = self_ptr()] {
       self->closing_ = true;
       if (!self->busy_ || self->streaming_) self->do_close();
     });
@@ -108,19 +138,32 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The engine's Watch has something (WatchSink::wake, any thread): take it on the strand.
   void wake_stream() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->pull(); });
+    net::post(stream_.get_executor(), [self = self_ptr()] { self->pull(); });
   }
 
  private:
+  using Self = HttpSession<Stream>;
+
+  static Stream make_stream(tcp::socket&& socket, detail::ServerImpl& server) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *server.tls_);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  std::shared_ptr<Self> self_ptr() { return std::static_pointer_cast<Self>(shared_from_this()); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void do_read() {
     if (closing_ || server_.stopping_) return do_close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options_.max_header_bytes));
     parser_->body_limit(server_.options_.max_body_bytes);
-    stream_.expires_after(server_.options_.header_timeout);
+    lowest().expires_after(server_.options_.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+        [self = self_ptr()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -132,22 +175,22 @@ class Session : public std::enable_shared_from_this<Session> {
     if (length && *length > server_.options_.max_body_bytes) {
       return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
     }
-    stream_.expires_after(server_.options_.body_timeout);
+    lowest().expires_after(server_.options_.body_timeout);
     if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                      req.version());
-      return http::async_write(
-          stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
-            if (wec) return self->do_close();
-            self->read_body();
-          });
+      return http::async_write(stream_, *cont,
+                               [self = self_ptr(), cont](beast::error_code wec, std::size_t) {
+                                 if (wec) return self->do_close();
+                                 self->read_body();
+                               });
     }
     read_body();
   }
 
   void read_body() {
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = self_ptr()](beast::error_code ec, std::size_t) {
                        if (ec) return self->on_read_error(ec);
                        self->on_request();
                      });
@@ -189,7 +232,7 @@ class Session : public std::enable_shared_from_this<Session> {
     r.method = method_;
     r.target = target_;
     beast::error_code peer_ec;
-    const auto peer = stream_.socket().remote_endpoint(peer_ec).address();
+    const auto peer = lowest().socket().remote_endpoint(peer_ec).address();
     r.from_loopback =
         !peer_ec && (peer.is_loopback() ||
                      (peer.is_v6() && peer.to_v6().is_v4_mapped() &&
@@ -203,6 +246,15 @@ class Session : public std::enable_shared_from_this<Session> {
     r.body = req.body();
     r.has_body = req.has_content_length() || req.chunked();
 
+    // The owner's credential (owner_guard.h), before anything else sees the request.
+    if (!server_.options_.owner_token.empty()) {
+      r.owner_guarded = true;
+      if (needs_owner_token(r.method, r.target, server_.options_.owner_ecis) &&
+          !carries_owner_token(r.headers, server_.options_.owner_token)) {
+        return write(owner_token_refusal(), false);
+      }
+    }
+
     api::WatchRequest watch;
     Response refused;
     if (stream_request(r, &watch, &refused)) {
@@ -210,7 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return start_stream(std::move(watch));
     }
 
-    std::weak_ptr<Session> weak = shared_from_this();
+    std::weak_ptr<Self> weak = self_ptr();
     std::shared_ptr<Gate> gate = server_.gate_;
     auto executor = stream_.get_executor();
     try {
@@ -235,7 +287,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Wakes the session from an engine thread, through the gate (nothing after stop()).
   class Sink final : public api::WatchSink {
    public:
-    Sink(std::weak_ptr<Session> session, std::shared_ptr<Gate> gate)
+    Sink(std::weak_ptr<Self> session, std::shared_ptr<Gate> gate)
         : session_(std::move(session)), gate_(std::move(gate)) {}
     void wake() override {
       std::lock_guard<std::mutex> lock(gate_->mutex);
@@ -244,12 +296,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
    private:
-    std::weak_ptr<Session> session_;
+    std::weak_ptr<Self> session_;
     std::shared_ptr<Gate> gate_;
   };
 
   void start_stream(api::WatchRequest request) {
-    std::weak_ptr<Session> weak = shared_from_this();
+    std::weak_ptr<Self> weak = self_ptr();
     std::shared_ptr<Gate> gate = server_.gate_;
     auto executor = stream_.get_executor();
     auto sink = std::make_shared<Sink>(weak, gate);
@@ -278,7 +330,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& [name, value] : cors_headers()) header += name + ": " + value + "\r\n";
     header += "\r\n: stream of pico events\n\n";
     // Streams have their own deadlines (write_deadline_): the stream's timer is off.
-    stream_.expires_never();
+    lowest().expires_never();
     write_deadline_.emplace(stream_.get_executor());
     keepalive_.emplace(stream_.get_executor());
     watch_client();
@@ -290,7 +342,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void watch_client() {
     auto chunk = std::make_shared<std::array<char, 512>>();
     stream_.async_read_some(net::buffer(*chunk),
-                            [self = shared_from_this(), chunk](beast::error_code ec, std::size_t) {
+                            [self = self_ptr(), chunk](beast::error_code ec, std::size_t) {
                               if (ec) return self->do_close();
                               self->watch_client();
                             });
@@ -298,7 +350,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void arm_keepalive() {
     keepalive_->expires_after(server_.options_.stream_keepalive);
-    keepalive_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    keepalive_->async_wait([self = self_ptr()](beast::error_code ec) {
       if (ec || self->closed_) return;
       if (!self->writing_) self->send(": keep-alive\n\n");
       self->arm_keepalive();
@@ -319,11 +371,11 @@ class Session : public std::enable_shared_from_this<Session> {
     writing_ = true;
     auto buf = std::make_shared<std::string>(std::move(text));
     write_deadline_->expires_after(server_.options_.body_timeout);
-    write_deadline_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    write_deadline_->async_wait([self = self_ptr()](beast::error_code ec) {
       if (!ec) self->do_close();  // the client stopped reading
     });
     net::async_write(stream_, net::buffer(*buf),
-                     [self = shared_from_this(), buf](beast::error_code ec, std::size_t) {
+                     [self = self_ptr(), buf](beast::error_code ec, std::size_t) {
                        self->writing_ = false;
                        self->write_deadline_->cancel();
                        if (ec) return self->do_close();
@@ -362,14 +414,13 @@ class Session : public std::enable_shared_from_this<Session> {
       std::snprintf(elapsed, sizeof elapsed, "%.3fms", ms);
       server_.log(method_ + " " + target_ + " " + std::to_string(response.status) + " " + elapsed);
     }
-    stream_.expires_after(server_.options_.body_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        self->busy_ = false;
-                        if (!ec && self->linger_) return self->linger_and_close();
-                        if (ec || !res->keep_alive()) return self->do_close();
-                        self->do_read();
-                      });
+    lowest().expires_after(server_.options_.body_timeout);
+    http::async_write(stream_, *res, [self = self_ptr(), res](beast::error_code ec, std::size_t) {
+      self->busy_ = false;
+      if (!ec && self->linger_) return self->linger_and_close();
+      if (ec || !res->keep_alive()) return self->do_close(!ec);
+      self->do_read();
+    });
   }
 
   // May throw std::length_error for a header field Beast cannot hold.
@@ -392,32 +443,46 @@ class Session : public std::enable_shared_from_this<Session> {
   // could destroy the reply before the client reads it.
   void linger_and_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return do_close();
-    stream_.expires_after(kLingerTime);
+    lowest().expires_after(kLingerTime);
     drain();
   }
 
   void drain() {
     auto chunk = std::make_shared<std::array<char, 4096>>();
-    stream_.async_read_some(net::buffer(*chunk), [self = shared_from_this(), chunk](
-                                                     beast::error_code ec, std::size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > kLingerBytes || self->server_.stopping_) return self->do_close();
-      self->drain();
-    });
+    stream_.async_read_some(net::buffer(*chunk),
+                            [self = self_ptr(), chunk](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kLingerBytes || self->server_.stopping_)
+                                return self->do_close();
+                              self->drain();
+                            });
   }
 
-  void do_close() {
+  // graceful: no read or write is pending (after a reply that ends the
+  // connection), so TLS may say close_notify first, within kTlsShutdownTime.
+  void do_close(bool graceful = false) {
     if (closed_) return;
     closed_ = true;
     if (watch_) watch_->cancel();
     watch_.reset();
     if (keepalive_) keepalive_->cancel();
     if (write_deadline_) write_deadline_->cancel();
+    if constexpr (kTls) {
+      if (graceful && handshaken_) {
+        lowest().expires_after(kTlsShutdownTime);
+        return stream_.async_shutdown(
+            [self = self_ptr()](beast::error_code) { self->close_socket(); });
+      }
+    }
+    close_socket();
+  }
+
+  void close_socket() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().close(ec);
     server_.remove_session(this);
   }
 
@@ -426,7 +491,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // field over 64 KiB), so the buffer's own limit is what bounds it.
   static std::size_t framing_limit(std::size_t max_header_bytes) { return max_header_bytes + 1024; }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  bool handshaken_ = false;  // TLS: the handshake is done (close_notify may be sent)
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   detail::ServerImpl& server_;
@@ -437,6 +503,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string target_;
   std::chrono::steady_clock::time_point started_;
   static constexpr std::chrono::milliseconds kLingerTime{1000};
+  static constexpr std::chrono::milliseconds kTlsShutdownTime{1000};
   static constexpr std::size_t kLingerBytes = 1u << 20;
   bool linger_ = false;  // the reply ends the connection after an error
   std::size_t drained_ = 0;
@@ -464,6 +531,11 @@ std::optional<unsigned short> detail::ServerImpl::start(std::string* error) {
   // and so every field, under that.
   if (options_.max_header_bytes < 1024 || options_.max_header_bytes > 60'000)
     return fail("max_header_bytes must be between 1024 and 60000");
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    std::string why;
+    tls_ = server_tls_context(options_.tls_cert_file, options_.tls_key_file, &why);
+    if (!tls_) return fail(why);
+  }
   beast::error_code ec;
   tcp::resolver resolver(ioc_);
   auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
@@ -508,33 +580,38 @@ void detail::ServerImpl::run_io() {
 }
 
 void detail::ServerImpl::do_accept() {
-  acceptor_->async_accept(net::make_strand(ioc_),
-                          [self = this](beast::error_code ec, tcp::socket socket) {
-                            if (ec == net::error::operation_aborted || !self->acceptor_->is_open())
-                              return;
-                            if (ec) {
-                              // Out of descriptors (EMFILE) the connection stays
-                              // queued and accept fails again at once: wait
-                              // before the next try rather than spin.
-                              self->log(std::string("accept: ") + ec.message());
-                              return self->accept_later();
-                            } else {
-                              bool full;
-                              {
-                                std::lock_guard<std::mutex> lock(self->sessions_mutex_);
-                                full = self->sessions_.size() >= self->options_.max_connections;
-                              }
-                              if (full || self->stopping_) {
-                                beast::error_code ignored;
-                                socket.close(ignored);
-                              } else {
-                                auto session = std::make_shared<Session>(std::move(socket), *self);
-                                self->add_session(session);
-                                session->start();
-                              }
-                            }
-                            self->do_accept();
-                          });
+  acceptor_->async_accept(
+      net::make_strand(ioc_), [self = this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !self->acceptor_->is_open()) return;
+        if (ec) {
+          // Out of descriptors (EMFILE) the connection stays
+          // queued and accept fails again at once: wait
+          // before the next try rather than spin.
+          self->log(std::string("accept: ") + ec.message());
+          return self->accept_later();
+        } else {
+          bool full;
+          {
+            std::lock_guard<std::mutex> lock(self->sessions_mutex_);
+            full = self->sessions_.size() >= self->options_.max_connections;
+          }
+          if (full || self->stopping_) {
+            beast::error_code ignored;
+            socket.close(ignored);
+          } else {
+            std::shared_ptr<Session> session;
+            if (self->tls_) {
+              session = std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(
+                  std::move(socket), *self);
+            } else {
+              session = std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), *self);
+            }
+            self->add_session(session);
+            session->start();
+          }
+        }
+        self->do_accept();
+      });
 }
 
 void detail::ServerImpl::accept_later() {

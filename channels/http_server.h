@@ -30,6 +30,13 @@
 // does not finish within `body_timeout` closes the connection; so does the
 // client closing its side. stop() closes streams at once.
 //
+// TLS (tls_cert_file/tls_key_file): every connection of the listener is
+// TLS, its handshake under header_timeout; everything above holds over it,
+// streams included. A reply that ends the connection sends close_notify
+// first (at most 1 s more); a stream or an idle connection is just closed.
+//
+// The owner's token (owner_token): checked before routing, see owner_guard.h.
+//
 // No exception ends the process: a route that throws is answered 500, a reply
 // that HTTP cannot carry (a header over 64 KiB) becomes a 500, and an I/O
 // thread logs anything else that escapes a handler and goes on.
@@ -45,6 +52,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/api/engine_api.h"
 
@@ -69,6 +77,16 @@ struct HttpServerOptions {
   std::chrono::milliseconds stream_keepalive{15'000};
   // How long stop() lets in-flight requests finish before it cuts them off.
   std::chrono::milliseconds stop_grace{5'000};
+  // TLS (server_tls.h): both PEM files, or neither (plain HTTP). start()
+  // refuses a certificate or key it cannot load, or a key that does not
+  // match the certificate. TLS 1.2 and later.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // The owner's credential (owner_guard.h): empty, none. Else the routes
+  // owner_guard.h lists need `Authorization: Bearer <owner_token>`, and the
+  // dashboard's files are served to any peer (not loopback's alone).
+  std::string owner_token;
+  std::vector<std::string> owner_ecis;  // the root's owner and UI channels
   bool log_requests = false;
   // Debug-level log lines: one per request when log_requests is set
   // ("GET /sky/cloud/... 200 1.234ms"), and listener errors. Called from the

@@ -79,6 +79,9 @@ struct Request {
   bool has_body = false;  // Content-Length or Transfer-Encoding was sent
   // The peer's address is a loopback one (127/8, ::1, or 127/8 mapped to IPv6).
   bool from_loopback = false;
+  // The server checks the owner's token (owner_guard.h): the dashboard's
+  // files may go to any peer.
+  bool owner_guarded = false;
 };
 
 using Reply = std::function<void(Response)>;

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "channels/client/credentials.h"
+
 namespace spime::cli {
 
 namespace {
@@ -20,11 +22,18 @@ std::string shorten(const std::string& s) {
 }  // namespace
 
 void add_client_flags(CLI::App* command, ClientFlags* flags) {
-  command->add_option("--url", flags->url, "the engine's URL: http://HOST[:PORT][/BASE]")
+  command->add_option("--url", flags->url, "the engine's URL: http[s]://HOST[:PORT][/BASE]")
       ->envname(kUrlEnvironment)
       ->default_str(kDefaultUrl)
       ->type_name("URL");
   command->add_flag("--json", flags->json, "print the engine's JSON instead of a table");
+  command->add_option("--cafile", flags->cafile, "https: verify the engine with these CAs (PEM)")
+      ->type_name("FILE");
+  command
+      ->add_option(
+          "--token-file", flags->token_file,
+          std::string("the owner's token (first line); default: $") + client::kTokenEnvironment)
+      ->type_name("FILE");
 }
 
 int report(const std::string& command, const Problem& p) {
@@ -56,18 +65,21 @@ std::unique_ptr<EngineClient> EngineClient::open(const ClientFlags& flags, Probl
     *problem = usage("--url: " + error);
     return nullptr;
   }
+  client::Options options;
+  options.timeout = kTimeout;
+  options.user_agent = "spime-cli";
+  if (!client::apply_credentials(flags.cafile, flags.token_file, &options, &error)) {
+    *problem = usage(error);
+    return nullptr;
+  }
   std::string text = flags.url;
   while (text.size() > 7 && text.back() == '/') text.pop_back();
-  return std::unique_ptr<EngineClient>(new EngineClient(std::move(url), std::move(text)));
+  return std::unique_ptr<EngineClient>(
+      new EngineClient(std::move(url), std::move(text), std::move(options)));
 }
 
-EngineClient::EngineClient(client::Url url, std::string url_text)
-    : url_text_(std::move(url_text)), http_(std::move(url), [] {
-        client::Options options;
-        options.timeout = kTimeout;
-        options.user_agent = "spime-cli";
-        return options;
-      }()) {}
+EngineClient::EngineClient(client::Url url, std::string url_text, client::Options options)
+    : url_text_(std::move(url_text)), options_(options), http_(std::move(url), options) {}
 
 Answer EngineClient::exchange(const std::string& method, const std::string& target,
                               const std::string& body) {

@@ -28,10 +28,15 @@ using json = nlohmann::json;
 constexpr const char* kDefaultUrl = "http://127.0.0.1:3000";
 constexpr const char* kUrlEnvironment = "SPIME_URL";
 
-// --url and --json: every client command has them (add_client_flags).
+// --url, --json, --cafile and --token-file: every client command has them
+// (add_client_flags). An https engine is verified with --cafile (default:
+// the system's CAs); the owner's token comes from --token-file or
+// $SPIME_TOKEN (channels/client/credentials.h).
 struct ClientFlags {
   std::string url = kDefaultUrl;
   bool json = false;
+  std::string cafile;
+  std::string token_file;
 };
 void add_client_flags(CLI::App* command, ClientFlags* flags);
 
@@ -65,6 +70,8 @@ class EngineClient {
   static std::unique_ptr<EngineClient> open(const ClientFlags& flags, Problem* problem);
 
   const std::string& url() const { return url_text_; }
+  // The client's options (timeout, CA file, token), for a stream beside it.
+  const client::Options& options() const { return options_; }
 
   Answer get(const std::string& target);
   Answer post(const std::string& target, const json& body);
@@ -76,10 +83,11 @@ class EngineClient {
                const json& args = json::object());
 
  private:
-  EngineClient(client::Url url, std::string url_text);
+  EngineClient(client::Url url, std::string url_text, client::Options options);
   Answer exchange(const std::string& method, const std::string& target, const std::string& body);
 
   std::string url_text_;
+  client::Options options_;
   client::HttpClient http_;
 };
 

@@ -174,7 +174,7 @@ class Log {
     client::Url url;
     std::string bad;
     if (!client::parse_url(engine_.url(), &url, &bad)) return usage(bad);
-    client::Options options;
+    client::Options options = engine_.options();  // its CA file and token
     options.timeout = std::chrono::milliseconds(10000);
     client::EventStream stream(url, options);
     const std::string target =

@@ -29,6 +29,7 @@
 #include "cli/install_paths.h"
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
+#include "cli/serve_security.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/engine.h"
 #include "engine/runtime/reopening_engine.h"
@@ -43,6 +44,7 @@ struct ServeOptions {
   logging::Format log_format = logging::Format::kText;
   logging::Level log_level = logging::Level::kInfo;
   mqtt::MqttBridgeOptions mqtt;  // url empty: no bridge
+  SecurityOptions security;      // serve_security.h
 };
 
 struct NumberOption {
@@ -215,6 +217,10 @@ int serve(ServeOptions& o) {
   logging::configure(o.log_format, o.log_level);
   o.engine.log = log_line;
   o.http.log = [](const std::string& line) { logging::info(shorten_request_ecis(line)); };
+  if (std::string why = prepare_security(o.security, &o.http); !why.empty()) {
+    logging::error("spime serve: " + why);
+    return kExitUsage;
+  }
 
   // Block the stop signals in every thread (threads inherit the mask); the
   // main thread then waits for them with sigwait.
@@ -261,6 +267,7 @@ int serve(ServeOptions& o) {
   runtime::ReopeningEngine::Options reopen;
   reopen.on_open = [wiring](runtime::Engine& e) { wiring->apply(e); };
   reopen.log = [](const std::string& line) { logging::error("spime serve: " + line); };
+  protect_owner(*first, &o.http);
   runtime::ReopeningEngine served(std::move(first), o.engine, std::move(reopen));
   auto rewire = [&] {
     if (auto e = served.current()) wiring->apply(*e);
@@ -271,7 +278,7 @@ int serve(ServeOptions& o) {
     logging::error("spime serve: " + error);
     return kExitRefused;
   }
-  const std::string base = "http://" + o.http.host + ":" + std::to_string(*port);
+  const std::string base = after_listen(o.security, o.http, *port);
   {
     std::lock_guard<std::mutex> lock(wiring->mu);
     wiring->base = base;
@@ -335,6 +342,7 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       ->default_str(o->http.host)
       ->type_name("HOST");
   for (const NumberOption& row : kNumbers) add_number(cmd, row, o);
+  add_security_options(cmd, &o->security);
   cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
       ->default_str("data")
       ->type_name("DIR");

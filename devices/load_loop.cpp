@@ -65,6 +65,8 @@ LoadLoop::LoadLoop(const client::Url& url, std::vector<std::string_view> ecis,
   client::Options options;
   options.timeout = kHeartbeatTimeout;
   options.user_agent = "spime-devices-simulate";
+  options.cafile = plan.cafile;
+  options.bearer_token = plan.token;
   for (int c = 0; c < n; ++c) {
     auto conn = std::make_unique<Connection>();
     if (plan.protocol == Protocol::kMqtt) {

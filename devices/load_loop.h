@@ -87,6 +87,8 @@ struct LoadPlan {
   double bad_fraction = 0;
   bool shuffle = false;  // each connection's devices in a shuffled order
   std::uint64_t seed = 1;
+  std::string cafile;  // https: the engine's CAs ("": the system's)
+  std::string token;   // sent as Bearer when set
 };
 
 class LoadLoop {

@@ -15,6 +15,8 @@ client::Options setup_client_options(const SimulateOptions& options) {
   o.timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(options.request_timeout_seconds * 1000));
   o.user_agent = "spime-devices-simulate";
+  o.cafile = options.cafile;
+  o.bearer_token = options.token;
   return o;
 }
 

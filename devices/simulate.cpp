@@ -154,6 +154,8 @@ int simulate(SimulateOptions o) {
   plan.bad_fraction = o.bad_fraction;
   plan.shuffle = o.shuffle;
   plan.seed = o.seed;
+  plan.cafile = o.cafile;
+  plan.token = o.token;
   LoadLoop loop(url, std::move(ecis), std::move(sims), plan, &live);
   if (std::string why = loop.open(); !why.empty()) {
     complain(why);

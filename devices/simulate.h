@@ -78,6 +78,12 @@ struct SimulateOptions {
   // loopback, for the engine's MQTT bridge; set-up and checks stay HTTP).
   std::string protocol = "http";
   std::string mqtt_url;
+  // https: verify the engine with these CAs (PEM; "": the system's). The
+  // owner's token from token_file, else $SPIME_TOKEN (client/credentials.h),
+  // read into `token` by check_options and sent as Bearer on every request.
+  std::string cafile;
+  std::string token_file;
+  std::string token;
 };
 
 // Runs one simulation; returns one of the kSimulate* codes. Never throws.

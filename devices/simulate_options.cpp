@@ -1,5 +1,7 @@
 #include "devices/simulate_options.h"
 
+#include "channels/client/credentials.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +56,9 @@ std::string check_options(SimulateOptions* o, client::Url* url, MqttUrl* broker)
   if (!client::parse_url(o->url, url, &error)) return error;
   if (!client::is_loopback_host(url->host))
     return "--url: a load tool talks to a loopback engine only (got host '" + url->host + "')";
+  client::Options credentials;
+  if (!client::apply_credentials(o->cafile, o->token_file, &credentials, &error)) return error;
+  o->token = credentials.bearer_token;
   if (o->count < 1 || o->count > kMaxDevices)
     return "--count must be 1.." + std::to_string(kMaxDevices);
   if (o->prototype != "esproto-temp" && o->prototype != "esproto-msa")
@@ -100,9 +105,14 @@ std::string check_options(SimulateOptions* o, client::Url* url, MqttUrl* broker)
 void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
   cmd->footer(kSimulateFooter);
   cmd->add_option("--url", o->url,
-                  "the engine, http://HOST[:PORT] on loopback (default: $SPIME_URL, else "
+                  "the engine, http[s]://HOST[:PORT] on loopback (default: $SPIME_URL, else "
                   "http://127.0.0.1:3000)")
       ->type_name("URL");
+  cmd->add_option("--cafile", o->cafile, "https: verify the engine with these CAs (PEM)")
+      ->type_name("FILE");
+  cmd->add_option("--token-file", o->token_file,
+                  "the owner's token (first line); default: $SPIME_TOKEN")
+      ->type_name("FILE");
   cmd->add_option("--owner", o->owner,
                   "the ECI of the pico the fleet is made under (default: the root pico's "
                   "owner channel, found from GET /api/ui-context)")

@@ -19,6 +19,7 @@ PACKAGES=(
   libmosquitto-dev      # the MQTT bridge's client library (spime serve --mqtt)
   mosquitto             # an MQTT broker for MQTT=1 scripts/run.sh and the tests (own config, loopback)
   mosquitto-clients     # mosquitto_pub / mosquitto_sub, for the tests
+  openssl               # the TLS tests make their certificates with it
   catch2                # tests (Catch2 v2)
   clang-format          # formatting (scripts/check-format.sh)
   clang                 # the sanitizer and fuzz builds (scripts/test-sanitizers.sh, scripts/fuzz.sh)

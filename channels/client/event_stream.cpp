@@ -13,7 +13,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+
+#include "engine/runtime/outbound/http_client.h"
 
 namespace spime::client {
 
@@ -25,18 +28,16 @@ namespace {
 
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 
-std::string host_header(const Url& url) {
-  std::string host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
-  return url.port == 80 ? host : host + ":" + std::to_string(url.port);
-}
-
 }  // namespace
 
 struct EventStream::Impl {
   Url url;
   Options options;
   net::io_context ioc;
+  // The connection: `socket` (http) or `tls` over it (https).
+  std::optional<net::ssl::context> tls_context;
   std::optional<tcp::socket> socket;
+  std::optional<net::ssl::stream<tcp::socket&>> tls;
   std::string buf;  // bytes read and not parsed yet
   std::array<char, 16384> chunk{};
   bool reading = false;
@@ -60,14 +61,21 @@ struct EventStream::Impl {
     if (eof || !socket) return;
     if (!reading) {
       reading = true;
-      socket->async_read_some(net::buffer(chunk), [this](boost::system::error_code ec, size_t n) {
+      auto done = [this](boost::system::error_code ec, size_t n) {
         reading = false;
         if (n > 0) buf.append(chunk.data(), n);
         if (ec) {
           eof = true;
-          if (ec != net::error::eof) error = ec.message();
+          // TLS: a server that closes without close_notify ends the stream too.
+          if (ec != net::error::eof && ec != net::ssl::error::stream_truncated)
+            error = ec.message();
         }
-      });
+      };
+      if (tls) {
+        tls->async_read_some(net::buffer(chunk), done);
+      } else {
+        socket->async_read_some(net::buffer(chunk), done);
+      }
     }
     run_until(until);
   }
@@ -161,14 +169,44 @@ std::string EventStream::open(const std::string& target, const std::string& last
     close();
     return why;
   }
-  std::string request = "GET " + m.url.base + target + " HTTP/1.1\r\nHost: " + host_header(m.url) +
+  if (m.url.tls) {
+    if (!m.tls_context) {
+      m.tls_context.emplace(net::ssl::context::tls_client);
+      std::string why;
+      if (!runtime::http_client::configure_client_tls(*m.tls_context, m.options.cafile, true,
+                                                      &why)) {
+        m.tls_context.reset();
+        close();
+        return why;
+      }
+    }
+    m.tls.emplace(*m.socket, *m.tls_context);
+    runtime::http_client::prepare_client_stream(*m.tls, m.url.host, true);
+    std::optional<boost::system::error_code> shaken;
+    m.tls->async_handshake(net::ssl::stream_base::client,
+                           [&shaken](boost::system::error_code e) { shaken = e; });
+    m.run_until(deadline);
+    if (!shaken || *shaken) {
+      std::string why = "TLS handshake with " + m.url.host_header() + ": " +
+                        (shaken ? shaken->message() : "timed out");
+      close();
+      return why;
+    }
+  }
+  std::string request = "GET " + m.url.base + target + " HTTP/1.1\r\nHost: " + m.url.host_header() +
                         "\r\nAccept: text/event-stream\r\n";
   if (!m.options.user_agent.empty()) request += "User-Agent: " + m.options.user_agent + "\r\n";
+  if (!m.options.bearer_token.empty())
+    request += "Authorization: Bearer " + m.options.bearer_token + "\r\n";
   if (!last_event_id.empty()) request += "Last-Event-ID: " + last_event_id + "\r\n";
   request += "\r\n";
   std::optional<boost::system::error_code> written;
-  net::async_write(*m.socket, net::buffer(request),
-                   [&written](boost::system::error_code e, size_t) { written = e; });
+  auto on_written = [&written](boost::system::error_code e, size_t) { written = e; };
+  if (m.tls) {
+    net::async_write(*m.tls, net::buffer(request), on_written);
+  } else {
+    net::async_write(*m.socket, net::buffer(request), on_written);
+  }
   m.run_until(deadline);
   if (!written || *written) {
     std::string why = written ? written->message() : "timed out sending the request";
@@ -251,6 +289,7 @@ void EventStream::close() {
     m.ioc.restart();
     m.ioc.poll();
   }
+  m.tls.reset();
   m.socket.reset();
   m.reading = false;
   m.buf.clear();

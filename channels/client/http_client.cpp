@@ -16,6 +16,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "engine/runtime/outbound/http_client.h"
 
 namespace spime::client {
 
@@ -49,21 +52,25 @@ bool has_header(const Headers& headers, const char* name) {
 // ---- urls ----------------------------------------------------------------------
 
 std::string Url::to_string() const {
-  return "http://" + bracketed(host) + ":" + std::to_string(port) + base;
+  return (tls ? "https://" : "http://") + bracketed(host) + ":" + std::to_string(port) + base;
+}
+
+std::string Url::host_header() const {
+  return bracketed(host) + (port == (tls ? 443 : 80) ? "" : ":" + std::to_string(port));
 }
 
 bool parse_url(const std::string& text, Url* out, std::string* error) {
-  const std::string scheme = "http://";
-  if (text.compare(0, scheme.size(), scheme) != 0) {
-    *error = "the url must start with http:// (got '" + text + "')";
+  const bool tls = strncasecmp(text.c_str(), "https://", 8) == 0;
+  if (!tls && strncasecmp(text.c_str(), "http://", 7) != 0) {
+    *error = "the url must start with http:// or https:// (got '" + text + "')";
     return false;
   }
-  const std::string rest = text.substr(scheme.size());
+  const std::string rest = text.substr(tls ? 8 : 7);
   const auto slash = rest.find('/');
   const std::string authority = rest.substr(0, slash);
   std::string path = slash == std::string::npos ? "" : rest.substr(slash);
   if (authority.find('@') != std::string::npos || path.find_first_of("?#") != std::string::npos) {
-    *error = "the url must be http://HOST[:PORT][/BASE] (got '" + text + "')";
+    *error = "the url must be http[s]://HOST[:PORT][/BASE] (got '" + text + "')";
     return false;
   }
   for (char c : text) {
@@ -73,6 +80,8 @@ bool parse_url(const std::string& text, Url* out, std::string* error) {
     }
   }
   Url url;
+  url.tls = tls;
+  url.port = tls ? 443 : 80;
   std::string::size_type colon = std::string::npos;
   if (!authority.empty() && authority[0] == '[') {
     const auto close = authority.find(']');
@@ -129,12 +138,25 @@ std::string Response::header(const std::string& name) const {
 // ---- the connection ----------------------------------------------------------------
 
 struct HttpClient::Impl {
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
   Url url;
   Options options;
   net::io_context ioc;
+  std::optional<net::ssl::context> tls_context;  // made on the first https connection
+  // The connection: `stream` (http) or `tls` (https), never both.
   std::optional<beast::tcp_stream> stream;
+  std::optional<TlsStream> tls;
   bool reusable = false;  // open, and the last answer allowed another request
   beast::flat_buffer buffer;
+
+  bool is_open() const { return stream.has_value() || tls.has_value(); }
+  beast::tcp_stream& lower() { return tls ? beast::get_lowest_layer(*tls) : *stream; }
+  // f(the open stream, whichever it is).
+  template <class F>
+  decltype(auto) with_stream(F&& f) {
+    if (tls) return f(*tls);
+    return f(*stream);
+  }
 
   // Runs the queued operations; each carries the stream's expiry, so this
   // returns by the deadline.
@@ -156,17 +178,18 @@ struct HttpClient::Impl {
   }
 
   void close() {
-    if (stream) {
+    if (is_open()) {
       beast::error_code ignored;
-      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream->close();
+      lower().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lower().close();
     }
+    tls.reset();
     stream.reset();
     reusable = false;
     buffer.clear();
   }
 
-  // Opens a new connection; "" on success.
+  // Opens a new connection (and, for https, shakes hands); "" on success.
   std::string open(Clock::time_point deadline) {
     close();
     std::vector<tcp::endpoint> endpoints;
@@ -181,13 +204,37 @@ struct HttpClient::Impl {
       for (const auto& r : results) endpoints.push_back(r.endpoint());
     }
     if (Clock::now() >= deadline) return describe(beast::error::timeout);
-    stream.emplace(ioc);
-    stream->expires_at(deadline);
+    if (url.tls) {
+      if (!tls_context) {
+        tls_context.emplace(net::ssl::context::tls_client);
+        std::string why;
+        if (!runtime::http_client::configure_client_tls(*tls_context, options.cafile, true, &why)) {
+          tls_context.reset();
+          return why;
+        }
+      }
+      tls.emplace(ioc, *tls_context);
+      runtime::http_client::prepare_client_stream(*tls, url.host, true);
+    } else {
+      stream.emplace(ioc);
+    }
+    lower().expires_at(deadline);
     beast::error_code result;
-    stream->async_connect(endpoints,
+    lower().async_connect(endpoints,
                           [&result](beast::error_code e, const tcp::endpoint&) { result = e; });
     run();
+    if (!result && tls) {
+      tls->async_handshake(net::ssl::stream_base::client,
+                           [&result](beast::error_code e) { result = e; });
+      run();
+      if (result) {
+        const std::string why = "TLS handshake with " + url.host_header() + ": " + describe(result);
+        tls.reset();
+        return why;
+      }
+    }
     if (result) {
+      tls.reset();
       stream.reset();
       return describe(result);
     }
@@ -201,13 +248,15 @@ struct HttpClient::Impl {
                              http::response_parser<http::string_body>& parser,
                              Clock::time_point deadline, bool* started) {
     beast::error_code result;
-    stream->expires_at(deadline);
-    http::async_write(*stream, req, [&](beast::error_code ec, std::size_t) {
-      if (ec) {
-        result = ec;
-        return;
-      }
-      read_answer(parser, [&](beast::error_code rec) { result = rec; });
+    lower().expires_at(deadline);
+    with_stream([&](auto& s) {
+      http::async_write(s, req, [&](beast::error_code ec, std::size_t) {
+        if (ec) {
+          result = ec;
+          return;
+        }
+        read_answer(parser, [&](beast::error_code rec) { result = rec; });
+      });
     });
     run();
     *started = parser.got_some() || buffer.size() > 0;
@@ -220,14 +269,16 @@ struct HttpClient::Impl {
   // come in one read, as a whole-message async_read does.
   template <class Done>
   void read_answer(http::response_parser<http::string_body>& parser, Done done) {
-    http::async_read_header(
-        *stream, buffer, parser, [this, &parser, done](beast::error_code ec, std::size_t) {
-          if (!ec && parser.content_length() && *parser.content_length() > options.max_body_bytes)
-            ec = http::error::body_limit;
-          if (ec || parser.is_done()) return done(ec);
-          http::async_read(*stream, buffer, parser,
-                           [done](beast::error_code rec, std::size_t) { done(rec); });
-        });
+    with_stream([&](auto& s) {
+      http::async_read_header(
+          s, buffer, parser, [this, &s, &parser, done](beast::error_code ec, std::size_t) {
+            if (!ec && parser.content_length() && *parser.content_length() > options.max_body_bytes)
+              ec = http::error::body_limit;
+            if (ec || parser.is_done()) return done(ec);
+            http::async_read(s, buffer, parser,
+                             [done](beast::error_code rec, std::size_t) { done(rec); });
+          });
+    });
   }
 
   void prepare(http::response_parser<http::string_body>& parser) const {
@@ -258,12 +309,11 @@ struct HttpClient::Impl {
         req->method(verb);
       }
       req->target(url.base + target);
-      if (!has_header(headers, "Host")) {
-        req->set(http::field::host,
-                 bracketed(url.host) + (url.port == 80 ? "" : ":" + std::to_string(url.port)));
-      }
+      if (!has_header(headers, "Host")) req->set(http::field::host, url.host_header());
       if (!options.user_agent.empty() && !has_header(headers, "User-Agent"))
         req->set(http::field::user_agent, options.user_agent);
+      if (!options.bearer_token.empty() && !has_header(headers, "Authorization"))
+        req->set(http::field::authorization, "Bearer " + options.bearer_token);
       for (const auto& [name, value] : headers) req->insert(name, value);
       req->keep_alive(options.keep_alive);
       req->body() = body;
@@ -298,7 +348,7 @@ Response HttpClient::request(const std::string& method, const std::string& targe
   // A reused connection may have been closed by the server while idle: send
   // once more on a fresh one, but only if no answer had begun.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    const bool reused = impl_->stream.has_value() && impl_->reusable;
+    const bool reused = impl_->is_open() && impl_->reusable;
     if (!reused) {
       if (std::string why = impl_->open(deadline); !why.empty()) {
         out.error = why;
@@ -325,7 +375,7 @@ Response HttpClient::request(const std::string& method, const std::string& targe
 }
 
 std::string HttpClient::connect() {
-  if (impl_->stream && impl_->reusable) return {};
+  if (impl_->is_open() && impl_->reusable) return {};
   return impl_->open(Clock::now() + impl_->options.timeout);
 }
 
@@ -335,27 +385,29 @@ void HttpClient::close() {
 
 std::string HttpClient::send_raw(const std::string& bytes) {
   const auto deadline = Clock::now() + impl_->options.timeout;
-  if (!impl_->stream) {
+  if (!impl_->is_open()) {
     if (std::string why = impl_->open(deadline); !why.empty()) return why;
   }
   beast::error_code result;
-  impl_->stream->expires_at(deadline);
-  net::async_write(*impl_->stream, net::buffer(bytes),
-                   [&result](beast::error_code ec, std::size_t) { result = ec; });
+  impl_->lower().expires_at(deadline);
+  impl_->with_stream([&](auto& s) {
+    net::async_write(s, net::buffer(bytes),
+                     [&result](beast::error_code ec, std::size_t) { result = ec; });
+  });
   impl_->run();
   return result ? impl_->describe(result) : std::string();
 }
 
 Response HttpClient::read_response() {
   Response out;
-  if (!impl_->stream) {
+  if (!impl_->is_open()) {
     out.error = "no connection";
     return out;
   }
   http::response_parser<http::string_body> parser;
   impl_->prepare(parser);
   beast::error_code result;
-  impl_->stream->expires_after(impl_->options.timeout);
+  impl_->lower().expires_after(impl_->options.timeout);
   impl_->read_answer(parser, [&result](beast::error_code ec) { result = ec; });
   impl_->run();
   if (result) {
@@ -368,15 +420,19 @@ Response HttpClient::read_response() {
 }
 
 bool HttpClient::closed_by_server() {
-  if (!impl_->stream) return true;
+  if (!impl_->is_open()) return true;
   if (impl_->buffer.size() > 0) return false;  // bytes the server sent are still unread
   char byte = 0;
   beast::error_code result;
-  impl_->stream->expires_after(impl_->options.timeout);
-  impl_->stream->async_read_some(net::buffer(&byte, 1),
-                                 [&result](beast::error_code ec, std::size_t) { result = ec; });
+  impl_->lower().expires_after(impl_->options.timeout);
+  impl_->with_stream([&](auto& s) {
+    s.async_read_some(net::buffer(&byte, 1),
+                      [&result](beast::error_code ec, std::size_t) { result = ec; });
+  });
   impl_->run();
-  const bool closed = result == net::error::eof || result == net::error::connection_reset;
+  // TLS: a close without close_notify reads as a truncated stream.
+  const bool closed = result == net::error::eof || result == net::error::connection_reset ||
+                      result == net::ssl::error::stream_truncated;
   // A timeout closes Beast's stream: either way nothing more can be sent on it.
   if (closed || result == beast::error::timeout) impl_->close();
   if (!result) impl_->reusable = false;  // a byte nobody asked for: the stream is out of step
@@ -384,9 +440,9 @@ bool HttpClient::closed_by_server() {
 }
 
 void HttpClient::shutdown_send() {
-  if (!impl_->stream) return;
+  if (!impl_->is_open()) return;
   beast::error_code ignored;
-  impl_->stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  impl_->lower().socket().shutdown(tcp::socket::shutdown_send, ignored);
   impl_->reusable = false;
 }
 

@@ -4,9 +4,18 @@
 // engine/runtime/outbound/, not this.
 //
 // Contract:
-//   - parse_url() reads `http://HOST[:PORT][/BASE]`. HOST may be any name or
-//     address (`[...]` for IPv6); PORT defaults to 80; BASE is a path prefix
-//     put before every request's target. No https, no user info, no query.
+//   - parse_url() reads `http://HOST[:PORT][/BASE]` or `https://...`. HOST
+//     may be any name or address (`[...]` for IPv6); PORT defaults to 80
+//     (443 for https); BASE is a path prefix put before every request's
+//     target. No user info, no query.
+//   - https verifies the server's chain against Options::cafile (PEM) when
+//     given, else the system's CA store, and its name (or address) against
+//     the URL's host, as the engine's outbound client does (the TLS set-up
+//     is that client's: engine/runtime/outbound/http_client.h). A failed
+//     handshake is an error ("TLS handshake with HOST:PORT: ...").
+//   - Options::bearer_token, when set, goes out as `Authorization: Bearer
+//     <token>` on every request (unless the request's headers carry an
+//     Authorization): the owner's token (`spime serve --owner-token-file`).
 //     Whether a host is acceptable (the load tools take loopback only) is the
 //     caller's choice: is_loopback_host() helps.
 //   - An HttpClient holds at most one keep-alive connection, opened on the
@@ -45,12 +54,16 @@ struct Url {
   std::string host;  // a name or an address; an IPv6 address without brackets
   unsigned short port = 80;
   std::string base;  // "" or "/a/b": no trailing slash
+  bool tls = false;  // https (last: Url{host, port, base} still reads as before)
 
-  // "http://host:port/base", as parse_url reads it back.
+  // "http://host:port/base" (https), as parse_url reads it back.
   std::string to_string() const;
+  // The Host header's value: host, and ":port" unless the scheme's default.
+  std::string host_header() const;
 };
 
-// False (and a one-line reason in *error) unless `text` is http://HOST[:PORT][/BASE].
+// False (and a one-line reason in *error) unless `text` is
+// http[s]://HOST[:PORT][/BASE].
 bool parse_url(const std::string& text, Url* out, std::string* error);
 
 // "localhost", 127.0.0.0/8 and ::1.
@@ -81,6 +94,11 @@ struct Options {
   bool keep_alive = true;
   // Sent as User-Agent unless empty or the request's headers carry one.
   std::string user_agent = "spime";
+  // https: the CA certificates (PEM) to verify the server with; "": the
+  // system's store.
+  std::string cafile;
+  // Sent as `Authorization: Bearer <bearer_token>` unless empty.
+  std::string bearer_token;
 };
 
 class HttpClient {

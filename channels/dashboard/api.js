@@ -16,14 +16,38 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+// The owner's token (spime serve --owner-token-file), when the engine asks
+// for one: asked once (a 401 answer), kept in sessionStorage (this tab, until
+// it closes) and sent as `Authorization: Bearer` on every call. Streams need
+// none: they use the dashboard's own channels, whose ECIs are their own
+// credentials (EventSource could not send the header).
+const TOKEN_KEY = "spime-owner-token";
+const ownerToken = () => sessionStorage.getItem(TOKEN_KEY) || "";
+
+function askForToken() {
+  const token = window.prompt(
+    "This engine needs its owner token (spime serve --owner-token-file):"
+  );
+  if (token) sessionStorage.setItem(TOKEN_KEY, token.trim());
+  return !!token;
+}
+
+async function call(method, path, body, retried) {
+  const resp = await send(method, path, body);
+  if (resp.status === 401 && !retried && askForToken()) return call(method, path, body, true);
+  return answer(resp);
+}
+
+async function send(method, path, body) {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
+  const headers = body === undefined ? {} : { "Content-Type": "application/json" };
+  if (ownerToken()) headers.Authorization = `Bearer ${ownerToken()}`;
   let resp;
   try {
     resp = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: ctl.signal,
       cache: "no-store",
@@ -33,6 +57,10 @@ async function call(method, path, body) {
   } finally {
     clearTimeout(timer);
   }
+  return resp;
+}
+
+async function answer(resp) {
   const text = await resp.text();
   let data = text;
   try {

@@ -1,8 +1,8 @@
 // The engine's named limits, in one place (as Lua's luaconf.h names its
 // LUAI_* limits): what each bounds, its default, the `spime serve` flag that
 // tunes it, and where it is enforced. A limit crossed is a clear error, and
-// the server stays healthy. docs/reliability/limits.md lists the test that
-// crosses each one; docs/production/limits.md is the operator's view.
+// the server stays healthy. RELIABILITY.md ("Limits and fairness") lists the test that
+// crosses each one; the README's "Running in production" is the operator's view.
 //
 // Defaults that belong to the engine are defined HERE and only here
 // (EngineOptions and Services take them from this header). Limits of the

@@ -220,7 +220,7 @@ TEST_CASE("CORS headers and OPTIONS preflight", "[http]") {
   auto r = c.get("/api/ui-context");
   CHECK(r.header("Access-Control-Allow-Origin") == "*");
   CHECK(r.header("Access-Control-Allow-Headers") ==
-        "Origin, X-Requested-With, Content-Type, Accept");
+        "Origin, X-Requested-With, Content-Type, Accept, Authorization");
   r = c.request("OPTIONS", "/sky/event/E/none/a/b");
   CHECK(r.status == 200);
   CHECK(r.body.empty());

@@ -98,7 +98,8 @@ TEST_CASE("collection add --member-host: refusals and exit codes", "[cli]") {
         "spime collection add: at " + there +
             ": no pico named 'nobody' (`spime pico ls` lists them)\n");
   CHECK(home.expect(2, {"collection", "add", "hallway", "far", "--member-host", "ftp://x"}).err ==
-        "spime collection add: --member-host: the url must start with http:// (got 'ftp://x')\n");
+        "spime collection add: --member-host: the url must start with http:// or https:// (got "
+        "'ftp://x')\n");
   const std::string nowhere =
       "http://127.0.0.1:" + std::to_string(spime::integration::free_loopback_port());
   CHECK_THAT(home.expect(3, {"collection", "add", "hallway", "far", "--member-host", nowhere}).err,

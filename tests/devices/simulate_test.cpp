@@ -339,7 +339,7 @@ TEST_CASE("simulate: set-up refused when the owner cannot get the spimes ruleset
 TEST_CASE("simulate: bad usage exits 2, a non-loopback engine is refused", "[devices][simulate]") {
   for (const auto& args : std::vector<std::vector<std::string>>{{"--url", "http://192.0.2.1:3000"},
                                                                 {"--url", "http://example.com"},
-                                                                {"--url", "https://127.0.0.1:3000"},
+                                                                {"--url", "ftp://127.0.0.1:3000"},
                                                                 {"--count", "0"},
                                                                 {"--count", "1000001"},
                                                                 {"--prototype", "collection"},

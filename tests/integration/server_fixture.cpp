@@ -56,10 +56,20 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
                         const std::vector<std::pair<std::string, std::string>>& headers) {
   client::Options options;
   options.timeout = timeout;
+  client::Url url;
+  url.host = "127.0.0.1";
+  url.port = port;
+  return http_exchange(url, options, method, target, body, content_type, headers);
+}
+
+HttpResult http_exchange(const client::Url& url, client::Options options, const std::string& method,
+                         const std::string& target, const std::string& body,
+                         const std::string& content_type,
+                         const std::vector<std::pair<std::string, std::string>>& headers) {
   options.keep_alive = false;
   options.max_body_bytes = 64 * 1024 * 1024;
   options.user_agent.clear();
-  client::HttpClient http(client::Url{"127.0.0.1", port, ""}, options);
+  client::HttpClient http(url, options);
   client::Headers sent;
   if (!content_type.empty()) sent.emplace_back("Content-Type", content_type);
   sent.insert(sent.end(), headers.begin(), headers.end());
@@ -120,6 +130,24 @@ void SpimeServer::start() {
   if (running()) return;
   std::vector<std::string> args{SPIME_BINARY, "serve", "--host", "127.0.0.1",
                                 "--port",     "0",     "--data", data_dir()};
+  if (options_.http_allow_loopback) {
+    for (const char* a : {"--http-allow", "127.0.0.0/8", "--http-allow", "::1"}) args.push_back(a);
+  }
+  if (!options_.tls_cert.empty()) {
+    for (const std::string& a :
+         {std::string("--tls-cert"), options_.tls_cert, std::string("--tls-key"), options_.tls_key})
+      args.push_back(a);
+  }
+  if (!options_.owner_token.empty()) {
+    const std::string token_file = data_.path() + "/owner-token";
+    {
+      std::ofstream out(token_file, std::ios::trunc);
+      out << options_.owner_token << "\n";
+    }
+    fs::permissions(token_file, fs::perms::owner_read | fs::perms::owner_write);
+    args.push_back("--owner-token-file");
+    args.push_back(token_file);
+  }
   if (!options_.rulesets_dir.empty()) {
     args.push_back("--rulesets");
     args.push_back(options_.rulesets_dir);
@@ -159,16 +187,18 @@ void SpimeServer::start() {
   if (reader_.joinable()) reader_.join();
   reader_ = std::thread([this, fd = pipefd[0]] { reader_loop(fd); });
 
-  // Wait for "listening on http://127.0.0.1:PORT" and "owner ECI: <eci>".
+  // Wait for "listening on http[s]://127.0.0.1:PORT" and "owner ECI: <eci>".
   std::unique_lock<std::mutex> lock(mu_);
   auto deadline = Clock::now() + kStartTimeout;
   port_ = 0;
   owner_eci_.clear();
   for (;;) {
-    size_t listen_at = output_.find("listening on http://127.0.0.1:");
+    const char* listening = options_.tls_cert.empty() ? "listening on http://127.0.0.1:"
+                                                      : "listening on https://127.0.0.1:";
+    size_t listen_at = output_.find(listening);
     size_t eci_at = output_.find("owner ECI: ");
     if (listen_at != std::string::npos && eci_at != std::string::npos) {
-      size_t p = listen_at + std::strlen("listening on http://127.0.0.1:");
+      size_t p = listen_at + std::strlen(listening);
       size_t e = eci_at + std::strlen("owner ECI: ");
       size_t p_end = output_.find('\n', p), e_end = output_.find('\n', e);
       if (p_end != std::string::npos && e_end != std::string::npos) {
@@ -182,6 +212,9 @@ void SpimeServer::start() {
       int status = 0;
       ::waitpid(pid_, &status, 0);
       pid_ = -1;
+      // The reader has seen the end: join it, so a constructor that throws
+      // here leaves no joinable thread behind.
+      if (reader_.joinable()) reader_.join();
       fail("exited during startup (status " + std::to_string(status) + ")");
     }
     if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
@@ -220,13 +253,29 @@ void SpimeServer::kill9() {
   if (reader_.joinable()) reader_.join();
 }
 
+client::Url SpimeServer::client_url() const {
+  client::Url url;
+  url.tls = !options_.tls_cert.empty();
+  url.host = "127.0.0.1";
+  url.port = port_;
+  return url;
+}
+
+client::Options SpimeServer::client_options() const {
+  client::Options options;
+  options.timeout = kHttpTimeout;
+  options.cafile = options_.cafile;
+  options.bearer_token = options_.owner_token;
+  return options;
+}
+
 HttpResult SpimeServer::get(const std::string& target) const {
-  return http_request(port_, "GET", target);
+  return http_exchange(client_url(), client_options(), "GET", target);
 }
 
 HttpResult SpimeServer::post(const std::string& target, const std::string& body,
                              const std::string& content_type) const {
-  return http_request(port_, "POST", target, body, content_type);
+  return http_exchange(client_url(), client_options(), "POST", target, body, content_type);
 }
 
 HttpResult SpimeServer::event(const std::string& eci, const std::string& domain,

@@ -1,7 +1,11 @@
 // SpimeServer: the real `spime serve` binary as a child process, for tests
 // that drive the engine over HTTP exactly as a client would.
 //
-// The server listens on 127.0.0.1 with an ephemeral port (--port 0) and keeps
+// The server listens on 127.0.0.1 with an ephemeral port (--port 0), over
+// https when ServerOptions names a certificate, with an owner token when it
+// names one (the helpers below then send it), and lets its http module reach
+// loopback (--http-allow 127.0.0.0/8 and ::1, as the tests' peers listen
+// there) unless ServerOptions says otherwise. It keeps
 // its state in a fresh temporary data directory that lives as long as the
 // SpimeServer object (restarts reuse it). Its stdout and stderr are drained
 // by a reader thread into output(), so a chatty server never blocks on a full
@@ -73,10 +77,30 @@ HttpResult http_request(unsigned short port, const std::string& method, const st
 
 using client::url_encode;
 
+// One exchange with `url` (http or https) on a fresh connection, with
+// `options` (its timeout, cafile and bearer token) and Connection: close.
+HttpResult http_exchange(const client::Url& url, client::Options options, const std::string& method,
+                         const std::string& target, const std::string& body = "",
+                         const std::string& content_type = "",
+                         const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 struct ServerOptions {
+  ServerOptions() = default;
+  // ServerOptions{rulesets_dir, extra_args}, as when these were its only fields.
+  ServerOptions(std::string rulesets, std::vector<std::string> extra)
+      : rulesets_dir(std::move(rulesets)), extra_args(std::move(extra)) {}
+
   // --rulesets DIR; empty: the binary's default (the source tree's rulesets/).
   std::string rulesets_dir;
   std::vector<std::string> extra_args;
+  // --http-allow 127.0.0.0/8 --http-allow ::1 (the destination guard's
+  // default refuses loopback; the tests' own HTTP peers listen there).
+  bool http_allow_loopback = true;
+  // --tls-cert/--tls-key (PEM files); the helpers then speak https,
+  // verifying the server with `cafile`.
+  std::string tls_cert, tls_key, cafile;
+  // Written to a file (mode 600) for --owner-token-file; the helpers send it.
+  std::string owner_token;
 };
 
 class SpimeServer {
@@ -102,8 +126,14 @@ class SpimeServer {
   // The store's directory (--data): open it with store::Store while stopped.
   std::string data_dir() const { return data_.path() + "/data"; }
   std::string output() const;  // everything the server printed so far
-  // "http://127.0.0.1:<port>": what another engine calls this one.
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // "http://127.0.0.1:<port>" (https with TLS): what another engine calls this one.
+  std::string url() const {
+    return (options_.tls_cert.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") +
+           std::to_string(port_);
+  }
+  // The client's view: the URL and the options (cafile, token) the helpers use.
+  client::Url client_url() const;
+  client::Options client_options() const;
 
   // ---- HTTP ----------------------------------------------------------------
   HttpResult get(const std::string& target) const;

@@ -37,7 +37,11 @@
 // of a url string" (TypeError), a header name or value that HTTP cannot
 // carry, and the transport's: "http:get <url>: timed out after 10000 ms",
 // "...: response larger than 1048576 bytes", "...: unsupported url scheme
-// ftp", "...: cannot connect to 127.0.0.1:1: Connection refused".
+// ftp", "...: cannot connect to 127.0.0.1:1: Connection refused", and the
+// destination guard's (destination_guard.h: `spime serve` refuses loopback,
+// link-local and the engine's own address unless --http-allow says so):
+// "http:get http://127.0.0.1:3000/api/ui-context: destination refused:
+// 127.0.0.1 is a loopback address (spime serve --http-allow to allow it)".
 //
 // Threads: the request blocks the calling thread, bounded by the timeout.
 // Picos whose rulesets use this module run on the I/O pool (io_pool.h), so
@@ -58,6 +62,7 @@
 #include "engine/krl/limits.h"
 #include "engine/krl/stdlib/digest.h"
 #include "engine/runtime/modules/runtime_modules.h"
+#include "engine/runtime/outbound/destination_guard.h"
 #include "engine/runtime/outbound/http_client.h"
 #include "engine/runtime/outbound/http_request.h"
 #include "engine/runtime/pico/io_pool.h"
@@ -340,6 +345,9 @@ Value call_http(EvalContext& ctx, const std::string& method, const Args& args) {
     options.max_response_bytes = pool->options().http_max_response_bytes;
   }
   options.follow_redirects = !krl::truthy(a[kDontFollow]);
+  // No loopback, link-local or own routes unless allowed (destination_guard.h).
+  const std::shared_ptr<const DestinationGuard> guard = http_module_guard();
+  options.guard = guard.get();
   HttpResponse res;
   std::string error;
   // The engine's stop interrupts the call too, not only the evaluation around it.

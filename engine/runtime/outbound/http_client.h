@@ -25,6 +25,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "engine/runtime/outbound/destination_guard.h"
 
 namespace spime::runtime::http_client {
 
@@ -109,9 +112,47 @@ beast::error_code run_until(asio::io_context& ioc, Clock::time_point deadline, S
 std::string describe(const beast::error_code& ec, const std::string& what,
                      std::chrono::milliseconds timeout);
 
+// A client TLS context's verification: the peer's chain against `cafile`
+// (PEM) when given, else the system store; none when `verify` is false
+// (tests only). False + *error when the CA file cannot be read. Shared by
+// this client and the tools' client (channels/client/), so both verify alike.
+// Inline: the tools' client links no runtime.
+inline bool configure_client_tls(asio::ssl::context& ctx, const std::string& cafile, bool verify,
+                                 std::string* error) {
+  if (!verify) {
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    return true;
+  }
+  boost::system::error_code ec;
+  if (cafile.empty()) {
+    ctx.set_default_verify_paths(ec);
+  } else {
+    ctx.load_verify_file(cafile, ec);
+  }
+  if (ec) {
+    *error = (cafile.empty() ? std::string("cannot load the system's CA certificates")
+                             : "cannot load the CA file " + cafile) +
+             ": " + ec.message();
+    return false;
+  }
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  return true;
+}
+
+// A client stream's host name check and SNI (SNI for names only) for `host`.
+template <class SslStream>
+void prepare_client_stream(SslStream& stream, const std::string& host, bool verify) {
+  if (verify) stream.set_verify_callback(asio::ssl::host_name_verification(host));
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(host, not_an_address);
+  if (not_an_address) SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+}
+
 // Resolves, connects and (https) handshakes -- verifying the peer's chain
 // against the system store and its host name unless `verify` is false (tests
-// only) -- all before `deadline`. Then returns use(stream, tcp): `stream` is
+// only) -- all before `deadline`. With a `guard` (destination_guard.h), only
+// the resolved addresses it passes are tried; when it passes none, fails with
+// "<url host> refused: <why>". Then returns use(stream, tcp): `stream` is
 // a beast::tcp_stream or a beast::ssl_stream<beast::tcp_stream>, `tcp` its
 // TCP layer (close it to cancel a pending operation); `use` reports its own
 // failures. When a step here fails, returns false with *error as describe()
@@ -120,7 +161,8 @@ std::string describe(const beast::error_code& ec, const std::string& what,
 // <timeout> ms" (`timeout` is only for that message).
 template <class Use>
 bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bool verify,
-             std::chrono::milliseconds timeout, std::string* error, Use&& use) {
+             const DestinationGuard* guard, std::chrono::milliseconds timeout, std::string* error,
+             Use&& use) {
   using Resolver = asio::ip::tcp::resolver;
   auto failed = [&](const beast::error_code& ec, const std::string& what) {
     *error = describe(ec, what, timeout);
@@ -140,9 +182,23 @@ bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bo
       },
       [&] { resolver.cancel(); });
   if (ec) return failed(ec, "cannot resolve " + u.host);
+  std::vector<asio::ip::tcp::endpoint> targets;
+  std::string refusal;
+  for (const auto& r : endpoints) {
+    std::string why = guard ? guard->check(u.host, r.endpoint()) : std::string();
+    if (why.empty()) {
+      targets.push_back(r.endpoint());
+    } else if (refusal.empty()) {
+      refusal = std::move(why);
+    }
+  }
+  if (targets.empty() && !refusal.empty()) {
+    *error = "destination refused: " + refusal;
+    return false;
+  }
   auto open = [&](beast::tcp_stream& socket) {
     ec = run_until(
-        ioc, deadline, [&](auto done) { socket.async_connect(endpoints, done); },
+        ioc, deadline, [&](auto done) { socket.async_connect(targets, done); },
         [&socket] { socket.close(); });
     return ec ? failed(ec, "cannot connect to " + u.authority) : true;
   };
@@ -152,17 +208,9 @@ bool connect(asio::io_context& ioc, const Url& u, Clock::time_point deadline, bo
     return use(stream, stream);
   }
   asio::ssl::context ctx(asio::ssl::context::tls_client);
-  if (verify) {
-    ctx.set_default_verify_paths();
-    ctx.set_verify_mode(asio::ssl::verify_peer);
-  } else {
-    ctx.set_verify_mode(asio::ssl::verify_none);
-  }
+  if (!configure_client_tls(ctx, "", verify, error)) return false;
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  if (verify) stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
-  boost::system::error_code not_an_address;
-  asio::ip::make_address(u.host, not_an_address);
-  if (not_an_address) SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());  // SNI
+  prepare_client_stream(stream, u.host, verify);
   beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
   if (!open(tcp)) return false;
   ec = run_until(

@@ -33,8 +33,8 @@ class Exchange {
 
   // One request to `u`; false + *error.
   bool send(const Url& u, const HttpRequest& req, HttpResponse* out, std::string* error) {
-    return http_client::connect(ioc_, u, deadline_, options_.verify_certificates, options_.timeout,
-                                error, [&](auto& stream, beast::tcp_stream& tcp) {
+    return http_client::connect(ioc_, u, deadline_, options_.verify_certificates, options_.guard,
+                                options_.timeout, error, [&](auto& stream, beast::tcp_stream& tcp) {
                                   return exchange(stream, tcp, u, req, out, error);
                                 });
   }

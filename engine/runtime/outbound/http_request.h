@@ -24,6 +24,9 @@
 //  - A HEAD response has no body, whatever its Content-Length says.
 //  - https verifies the peer's chain against the system store and its host
 //    name, unless `verify_certificates` is false (tests only).
+//  - With a `guard` (destination_guard.h), every connection, redirects'
+//    included, goes only to resolved addresses the guard passes; none:
+//    "destination refused: 127.0.0.1 is a loopback address (...)".
 #pragma once
 
 #include <chrono>
@@ -33,6 +36,8 @@
 #include <vector>
 
 namespace spime::runtime {
+
+class DestinationGuard;
 
 struct HttpRequestOptions {
   std::chrono::milliseconds timeout{10000};
@@ -44,6 +49,8 @@ struct HttpRequestOptions {
   // larger than N bytes"); true answers with the status and headers and an
   // empty body (for a caller that needs only the status).
   bool drop_large_body = false;
+  // Not owned; must outlive the call. nullptr: any destination.
+  const DestinationGuard* guard = nullptr;
 };
 
 struct HttpRequest {
