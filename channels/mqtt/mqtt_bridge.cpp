@@ -176,8 +176,8 @@ struct MqttBridge::Impl {
   // "" (one session), or "$share/<group>/" before every filter it subscribes.
   std::string share_prefix;
   BrokerAddress broker;
-  std::vector<std::string> device_filters;  // the prototypes' device topics
-  std::shared_ptr<DeviceRoutes> routes;     // one for all sessions
+  std::vector<std::string> device_filters;               // the prototypes' device topics
+  std::shared_ptr<DeviceRoutes> routes;                  // one for all sessions
   std::unique_ptr<EngineSequenceCheckpoint> checkpoint;  // in the engine's store
   std::unique_ptr<MessageIds> ids;                       // uses checkpoint
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();

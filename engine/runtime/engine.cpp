@@ -587,7 +587,7 @@ void Engine::flush(std::string eci, std::string url, Done<krl::Value> done) {
   if (eci.empty() || eci != m->owner_eci) {
     return tracked(Status::permission_denied("/api/flush needs the owner's eci"));
   }
-  if (!m->registry->get_by_url(url)) {
+  if (!m->registry->known_url(url)) {
     return tracked(Status::not_found("Not a registered ruleset url: " + url));
   }
   // Reading and compiling may take a while: off the caller's (I/O) thread.

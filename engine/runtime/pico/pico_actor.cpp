@@ -1,4 +1,3 @@
-#include "engine/runtime/storage_status.h"
 #include "engine/runtime/pico/pico_actor.h"
 
 #include <caf/all.hpp>
@@ -12,6 +11,7 @@
 #include "engine/runtime/pico/post_commit.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/runtime/storage_status.h"
 #include "engine/runtime/streams/collection_members.h"
 #include "engine/runtime/streams/watch_hub.h"
 #include "engine/store/committer.h"
@@ -275,8 +275,20 @@ PicoState* PicoActors::state_of(PicoSlot& slot, Status* error) {
 }
 
 // A ruleset was flushed: installations of an older version get a new
-// instance of the registered one (entity variables are untouched).
+// instance of the registered one (entity variables are untouched), and one
+// left unloaded at start (PicoState::unloaded) is installed once registered.
 void PicoActors::refresh_instances(PicoSlot& slot) {
+  auto& unloaded = slot.state->unloaded();
+  for (auto it = unloaded.begin(); it != unloaded.end();) {
+    auto current = rt_.registry.get(it->first);
+    std::string err;
+    if (current && slot.state->install(current, it->second, rt_.services, &err)) {
+      it = unloaded.erase(it);
+    } else {
+      if (current) rt_.log("pico " + slot.id + ": " + it->first + " still not loaded: " + err);
+      ++it;
+    }
+  }
   for (const Installation& inst : std::vector<Installation>(slot.state->installations())) {
     auto current = rt_.registry.get(inst.rid);
     if (!current || current == inst.ruleset) continue;

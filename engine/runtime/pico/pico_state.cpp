@@ -147,16 +147,18 @@ std::unique_ptr<PicoState> PicoState::load(store::Store& store, Services& servic
   pico_records::LoadedPico loaded;
   if (!pico_records::load(store, pico_id, &loaded, error, /*with_channels=*/false)) return nullptr;
   std::vector<std::pair<std::shared_ptr<const LoadedRuleset>, InstallRecord>> installs;
+  std::vector<std::pair<std::string, InstallRecord>> unloaded;
   for (auto& [rid, rec] : loaded.installs) {
     auto rs = services.registry().get(rid);
     if (!rs) {
-      *error = "pico " + pico_id + " has " + rid + " installed but it is not registered";
-      return nullptr;
+      unloaded.emplace_back(rid, std::move(rec));  // runs without it (unloaded())
+      continue;
     }
     installs.emplace_back(std::move(rs), std::move(rec));
   }
   auto p = create(store, services, pico_id, std::move(loaded.record), {}, installs, error);
   if (!p) return nullptr;
+  p->unloaded_ = std::move(unloaded);
   p->fresh_ = false;
   p->all_channels_ = false;
   p->channel_order_known_ = p->record_.next_channel_order.has_value();

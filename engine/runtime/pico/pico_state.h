@@ -101,6 +101,11 @@ class PicoState {
   std::int64_t next_child_order() const;
 
   const std::vector<Installation>& installations() const { return installs_; }
+  // Installed rulesets the registry did not have when this state was loaded
+  // (one that no longer compiles after an upgrade: registry's load_errors):
+  // the pico runs without them; PicoActors installs each once it is
+  // registered again. Their installation records stay in the store.
+  std::vector<std::pair<std::string, InstallRecord>>& unloaded() { return unloaded_; }
   const Installation* installation(std::string_view rid) const;
   // Creates the instance (EvalContext for its globals from `services`) and
   // appends/replaces it; false + *error (e.g. a KrlError in the globals, a
@@ -196,6 +201,7 @@ class PicoState {
   mutable std::int64_t next_child_order_ = 0;
   void load_all_children() const;
   std::vector<Installation> installs_;
+  std::vector<std::pair<std::string, InstallRecord>> unloaded_;
   static std::uint64_t next_installs_version();
   std::uint64_t installs_version_ = next_installs_version();
   std::map<std::pair<std::string, std::string>, entity_records::StoredEnt> ents_;

@@ -332,6 +332,15 @@ std::vector<RulesetRegistry::LoadError> RulesetRegistry::load_errors() const {
   return out;
 }
 
+bool RulesetRegistry::known_url(std::string_view url) const {
+  std::shared_lock lock(mu_);
+  if (rid_by_url_.count(std::string(url)) != 0) return true;
+  for (const auto& [rid, e] : load_errors_) {
+    if (e.url == url) return true;
+  }
+  return false;
+}
+
 bool RulesetRegistry::needs_io_thread(const LoadedRuleset& rs) const {
   return rs.calls_blocking_module;
 }

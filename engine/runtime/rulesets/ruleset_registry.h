@@ -113,6 +113,9 @@ class RulesetRegistry {
     std::string error;  // "file:line:col: message" lines
   };
   std::vector<LoadError> load_errors() const;  // by rid
+  // Registered from `url`, or persisted from it and left out at start
+  // (load_errors): what /api/flush may read again.
+  bool known_url(std::string_view url) const;
 
   std::shared_ptr<const LoadedRuleset> get(std::string_view rid) const;
   std::shared_ptr<const LoadedRuleset> get_by_url(std::string_view url) const;

@@ -1,10 +1,10 @@
-#include "engine/runtime/storage_status.h"
 #include "engine/runtime/services/local_services.h"
 
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/records/ids.h"
 #include "engine/runtime/records/pico_records.h"
+#include "engine/runtime/storage_status.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
 
