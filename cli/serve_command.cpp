@@ -144,6 +144,14 @@ const NumberOption kNumbers[] = {
      "events a channel under --channel-rate may send at once (0: one second's worth)",
      [](ServeOptions* o, long n) { o->engine.channel_burst = static_cast<double>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.channel_burst); }},
+    {"--min-free-mb", "MIB", 0, 1 << 20,
+     "free space the store keeps on its disk; writes past it get 507 (0: none)",
+     [](ServeOptions* o, long n) {
+       o->engine.min_free_bytes = static_cast<std::uint64_t>(n) << 20;
+     },
+     [](const ServeOptions& o) -> long {
+       return static_cast<long>(o.engine.min_free_bytes >> 20);
+     }},
     {"--pico-log-max-count", "N", 1, 1000000, "episodes each pico's log keeps",
      [](ServeOptions* o, long n) { o->engine.pico_log_max_count = static_cast<size_t>(n); },
      [](const ServeOptions& o) -> long { return static_cast<long>(o.engine.pico_log_max_count); }},

@@ -331,6 +331,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   so.block_cache_bytes = options.block_cache_bytes;
   so.rocksdb_options = options.rocksdb_options;
   so.verify_checksums = options.verify_store;
+  so.min_free_bytes = options.min_free_bytes;
   m->store = store::Store::open(options.data_dir, so, error_out);
   if (!m->store) return nullptr;
   if (!upgrade_schema(*m->store, error_out)) return nullptr;

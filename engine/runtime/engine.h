@@ -46,6 +46,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -79,6 +80,9 @@ struct EngineOptions {
   // Check every table file's checksums when opening (store.h): a corrupt
   // directory is refused at start (`spime serve --no-verify-store` skips it).
   bool verify_store = true;
+  // Free space the store keeps on its filesystem (store.h): writes past it
+  // are refused as a full disk (507). `spime serve --min-free-mb`.
+  std::uint64_t min_free_bytes = std::uint64_t{64} << 20;
   // Bounds (limits.h says what each is and why).
   size_t pico_queue_limit = limits::kPicoQueueLimit;
   size_t max_active_picos = 10000;

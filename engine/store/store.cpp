@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,23 @@ struct Store::Impl {
   int lock_fd = -1;
   mutable std::mutex read_failure_mu;
   mutable std::string read_failure;  // under read_failure_mu: the first failed read
+
+  // After one failed write no other reaches RocksDB: its WAL writer, once it
+  // has failed, asserts on the next write (RocksDB 7.8 built with
+  // assertions, as Debian's is, aborts the process), and nothing written
+  // after a lost write could be trusted anyway. Every writer (the committer,
+  // write()) goes through write_batch().
+  std::mutex write_mu;
+  std::string write_failure;  // under write_mu: the first failed write's error
+  // Writes are refused (as a full disk) while the directory's filesystem has
+  // less than this free: RocksDB 7.8 as Debian builds it aborts the process
+  // when a WAL append meets ENOSPC (WritableFileWriter's assertion), so the
+  // store must not let a write get that far. Room is left for a memtable
+  // flush and a compaction too.
+  std::string dir;
+  std::uint64_t min_free_bytes = 0;
+
+  bool write_batch(rocksdb::WriteBatch* batch, bool sync, std::string* error);
 
   void note_read_failure(const rocksdb::Status& s) const {
     std::lock_guard<std::mutex> lock(read_failure_mu);
@@ -81,6 +99,34 @@ namespace {
 std::string write_error(const rocksdb::Status& s) {
   return s.IsNoSpace() ? std::string(kOutOfSpace) + s.ToString() : s.ToString();
 }
+
+}  // namespace
+
+bool Store::Impl::write_batch(rocksdb::WriteBatch* batch, bool sync, std::string* error) {
+  std::lock_guard<std::mutex> lock(write_mu);
+  if (!write_failure.empty()) {
+    if (error) *error = write_failure;
+    return false;
+  }
+  struct statvfs fs {};
+  if (min_free_bytes > 0 && ::statvfs(dir.c_str(), &fs) == 0 &&
+      static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize <
+          min_free_bytes + batch->GetDataSize()) {
+    write_failure = std::string(kOutOfSpace) + "less than " + std::to_string(min_free_bytes >> 20) +
+                    " MiB would stay free in " + dir + " (spime serve --min-free-mb)";
+    if (error) *error = write_failure;
+    return false;
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  rocksdb::Status s = db->Write(write_options, batch);
+  if (s.ok()) return true;
+  write_failure = write_error(s);
+  if (error) *error = write_failure;
+  return false;
+}
+
+namespace {
 
 std::string in_use_message(const std::string& dir) {
   return "data directory " + dir + " is in use by another spime process";
@@ -239,6 +285,8 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
     return nullptr;
   }
   store->impl_->db.reset(raw);
+  store->impl_->dir = dir;
+  store->impl_->min_free_bytes = options.min_free_bytes;
   if (options.verify_checksums) {
     // Every table file's blocks against their checksums: a corrupt one is a
     // refusal to start, not wrong answers later.
@@ -286,17 +334,13 @@ std::unique_ptr<Store> Store::open(const std::string& dir, const Options& option
   }
   store->fresh_ = !had_database || !has_version;
 
-  rocksdb::DB* db = store->impl_->db.get();
   bool sync = options.sync_commits;
   store->committer_ = std::make_unique<Committer>(
-      [db, sync](const std::vector<const WriteBatch*>& group, std::string* err) {
+      [impl = store->impl_.get(), sync](const std::vector<const WriteBatch*>& group,
+                                        std::string* err) {
         rocksdb::WriteBatch combined;
         for (const WriteBatch* batch : group) append_to(&combined, *batch);
-        rocksdb::WriteOptions write_options;
-        write_options.sync = sync;
-        rocksdb::Status s = db->Write(write_options, &combined);
-        if (!s.ok()) *err = write_error(s);
-        return s.ok();
+        return impl->write_batch(&combined, sync, err);
       },
       sync, options.max_pending_batches, options.on_commit_group);
   return store;
@@ -507,14 +551,7 @@ std::string Store::read_failure() const {
 bool Store::write(const WriteBatch& batch, std::string* error) {
   rocksdb::WriteBatch rb;
   append_to(&rb, batch);
-  rocksdb::WriteOptions write_options;
-  write_options.sync = sync_;
-  rocksdb::Status s = impl_->db->Write(write_options, &rb);
-  if (!s.ok()) {
-    if (error) *error = write_error(s);
-    return false;
-  }
-  return true;
+  return impl_->write_batch(&rb, sync_, error);
 }
 
 }  // namespace spime::store

@@ -72,6 +72,10 @@ class Store {
     // VerifyChecksum: the whole directory is read once); a corrupt one fails
     // the open ("data directory DIR is corrupt: ...").
     bool verify_checksums = true;
+    // Writes are refused as a full disk (kOutOfSpace) while less than this
+    // would stay free on the directory's filesystem: RocksDB must never meet
+    // ENOSPC appending to its log (store.cpp says why). 0: no check.
+    std::uint64_t min_free_bytes = std::uint64_t{64} << 20;
   };
 
   // A few of RocksDB's properties (its names in parentheses), for the metrics. A property

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "tests/faults/fault_data.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 
@@ -55,13 +56,8 @@ TEST_CASE("a corrupt SST: a refusal to start that says so, never wrong data", "[
   SpimeServer s;
   install_ruleset(s, s.owner_eci(), file_url(krl.path() + "/keep.krl"), "faults.keep");
   std::set<std::string> acknowledged;
-  std::string v(1000, ' ');
-  std::uint32_t x = 7;
   for (int i = 0; i < 300; ++i) {
-    for (char& c : v) {
-      x = x * 1103515245u + 12345u;
-      c = static_cast<char>('a' + (x >> 16) % 26);
-    }
+    const std::string v = spime::faults::incompressible_text(1000, static_cast<std::uint32_t>(i));
     const std::string k = "k" + std::to_string(i);
     HttpResult r = s.event(s.owner_eci(), "faults", "keep", {{"k", k}, {"v", v}});
     REQUIRE(r.status == 200);

@@ -188,4 +188,17 @@ std::string MosquittoBroker::output() const {
   return process_ ? process_->output() : std::string();
 }
 
+std::string retained_message(const MosquittoBroker& broker, const std::string& topic) {
+  // "%r %p": the retained flag (1), then the payload; a message that is not
+  // retained (published while we listen) does not count.
+  RunResult got =
+      run_command({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t",
+                   topic, "--retained-only", "-C", "1", "-W", "2", "-F", "%r %p"},
+                  "", std::chrono::seconds(10));
+  const std::size_t at = got.output.find("1 ");
+  if (at == std::string::npos) return "";
+  const std::string line = got.output.substr(at + 2);
+  return line.substr(0, line.find('\n'));
+}
+
 }  // namespace spime::integration

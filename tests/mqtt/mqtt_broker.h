@@ -83,4 +83,8 @@ class MosquittoBroker {
   std::unique_ptr<ChildProcess> process_;
 };
 
+// The retained message of `topic` on `broker` (one mosquitto_sub
+// --retained-only, at most about 2 s), or "" when it has none.
+std::string retained_message(const MosquittoBroker& broker, const std::string& topic);
+
 }  // namespace spime::integration
