@@ -6,6 +6,7 @@
 
 #include "engine/logging/log.h"
 #include "engine/runtime/admission/channel_index.h"
+#include "engine/runtime/caf_spawn.h"
 #include "engine/runtime/outbound/outbox.h"
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/pico/post_commit.h"
@@ -41,18 +42,12 @@ void PicoExecutor::stop() const {
 }
 
 PicoExecutor spawn_pico_executor(caf::actor_system& system, PicoActors& actors) {
-  // CAF's spawn makes the calling thread hold the system's logger (a thread-local reference,
-  // CAF_SET_LOGGER_SYS) until the thread exits, and ~actor_system waits for the logger to go.
   // Picos are activated on threads of ours too (HTTP I/O, the I/O pool, the committer, the
-  // timer): one of them still alive when the actor system is destroyed would hang the stop
-  // forever. A thread that held no logger before the spawn gives it back at once (CAF's own
-  // workers hold theirs and are joined by the system).
-  const bool held_logger = caf::logger::current_logger() != nullptr;
+  // timer): caf_spawn.h says why such a spawn must give CAF's logger back.
   auto impl = std::make_shared<PicoExecutor::Impl>();
-  impl->actor = system.spawn([&actors](caf::event_based_actor*) -> caf::behavior {
+  impl->actor = spawn_from_any_thread(system, [&actors](caf::event_based_actor*) -> caf::behavior {
     return {[&actors](const std::shared_ptr<PicoSlot>& slot) { actors.drain(slot); }};
   });
-  if (!held_logger) caf::logger::set_current_actor_system(nullptr);
   return PicoExecutor(std::move(impl));
 }
 
