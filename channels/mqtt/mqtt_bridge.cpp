@@ -102,7 +102,10 @@ class Answer {
   void handed_on() { answered_ = true; }
   void refused(const Status& s) {
     answered_ = true;
-    const bool retry = qos_ > 0 && s.code() == Status::Code::kUnavailable;
+    // Load, or a full disk while the engine reopens its store: nothing was
+    // written, so the message is offered again later, never PUBACKed now.
+    const bool retry = qos_ > 0 && (s.code() == Status::Code::kUnavailable ||
+                                    s.code() == Status::Code::kStorageFull);
     shared_->settle(index_, s, retry ? std::string() : reply_body(s), retry);
   }
 

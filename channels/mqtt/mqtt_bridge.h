@@ -78,7 +78,8 @@
 // send it again: it would be refused again; so is kRateLimited, the channel's
 // rate limit: offering it again would hold every other device's messages
 // behind the one that floods). Refused for load (kUnavailable:
-// a pico's queue is full): a QoS 1 message is offered again after a backoff
+// a pico's queue is full) or for a full disk (kStorageFull, while the engine
+// reopens its store): a QoS 1 message is offered again after a backoff
 // (kRetryMin doubling to kRetryMax), and meanwhile nothing more is read: the
 // broker holds the rest (its inflight window, then its queue); a QoS 0
 // message is dropped (best effort), counted.
