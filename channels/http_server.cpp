@@ -6,6 +6,7 @@
 // shared Gate: after stop() closes the gate, late callbacks do nothing, and
 // they never touch a destroyed io_context.
 #include "channels/http_server.h"
+#include "engine/base/thread_annotations.h"
 
 #include <array>
 #include <atomic>
@@ -39,8 +40,8 @@ namespace {
 
 // Lets engine callbacks reach the io_context only while it runs.
 struct Gate {
-  std::mutex mutex;
-  bool open = true;
+  Mutex mutex;
+  bool open SPIME_GUARDED_BY(mutex) = true;
 };
 
 }  // namespace
@@ -86,9 +87,10 @@ class ServerImpl {
 
   static constexpr std::chrono::milliseconds kAcceptRetry{100};
 
-  std::mutex sessions_mutex_;
+  Mutex sessions_mutex_;
   std::condition_variable sessions_empty_;
-  std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions_
+      SPIME_GUARDED_BY(sessions_mutex_);
   std::vector<std::thread> threads_;
   bool started_ = false;
   bool stopped_ = false;
@@ -267,7 +269,7 @@ class HttpSession final : public SessionBase {
     auto executor = stream_.get_executor();
     try {
       dispatch(r, server_.engine_, [weak, gate, executor](Response response) {
-        std::lock_guard<std::mutex> lock(gate->mutex);
+        MutexLock lock(gate->mutex);
         if (!gate->open) return;
         if (auto self = weak.lock()) {
           net::post(executor, [self, response = std::move(response)]() mutable {
@@ -290,7 +292,7 @@ class HttpSession final : public SessionBase {
     Sink(std::weak_ptr<Self> session, std::shared_ptr<Gate> gate)
         : session_(std::move(session)), gate_(std::move(gate)) {}
     void wake() override {
-      std::lock_guard<std::mutex> lock(gate_->mutex);
+      MutexLock lock(gate_->mutex);
       if (!gate_->open) return;
       if (auto s = session_.lock()) s->wake_stream();
     }
@@ -308,7 +310,7 @@ class HttpSession final : public SessionBase {
     server_.engine_.watch(
         std::move(request), std::move(sink),
         [weak, gate, executor](api::Result<std::shared_ptr<api::Watch>> r) {
-          std::lock_guard<std::mutex> lock(gate->mutex);
+          MutexLock lock(gate->mutex);
           auto self = gate->open ? weak.lock() : nullptr;
           if (!self) {
             if (r.ok()) r.value()->cancel();
@@ -592,7 +594,7 @@ void detail::ServerImpl::do_accept() {
         } else {
           bool full;
           {
-            std::lock_guard<std::mutex> lock(self->sessions_mutex_);
+            MutexLock lock(self->sessions_mutex_);
             full = self->sessions_.size() >= self->options_.max_connections;
           }
           if (full || self->stopping_) {
@@ -623,13 +625,13 @@ void detail::ServerImpl::accept_later() {
 }
 
 void detail::ServerImpl::add_session(const std::shared_ptr<Session>& s) {
-  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  MutexLock lock(sessions_mutex_);
   sessions_.emplace(s.get(), s);
 }
 
 void detail::ServerImpl::remove_session(Session* s) {
   std::shared_ptr<Session> last;  // released outside the lock
-  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  MutexLock lock(sessions_mutex_);
   auto it = sessions_.find(s);
   if (it == sessions_.end()) return;
   last = std::move(it->second);
@@ -648,17 +650,20 @@ void detail::ServerImpl::stop() {
   });
   std::vector<std::shared_ptr<Session>> open;
   {
-    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    MutexLock lock(sessions_mutex_);
     for (auto& [ptr, s] : sessions_) open.push_back(s);
   }
   for (auto& s : open) s->shutdown();
   open.clear();
   {
-    std::unique_lock<std::mutex> lock(sessions_mutex_);
-    sessions_empty_.wait_for(lock, options_.stop_grace, [this] { return sessions_.empty(); });
+    UniqueMutexLock lock(sessions_mutex_);
+    sessions_empty_.wait_for(lock.native(), options_.stop_grace, [this] {
+      sessions_mutex_.assert_held();
+      return sessions_.empty();
+    });
   }
   {
-    std::lock_guard<std::mutex> lock(gate_->mutex);
+    MutexLock lock(gate_->mutex);
     gate_->open = false;
   }
   work_.reset();
@@ -667,7 +672,7 @@ void detail::ServerImpl::stop() {
   threads_.clear();
   std::unordered_map<Session*, std::shared_ptr<Session>> left;
   {
-    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    MutexLock lock(sessions_mutex_);
     left.swap(sessions_);
   }
   left.clear();

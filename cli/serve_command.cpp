@@ -30,6 +30,7 @@
 #include "cli/open_files.h"
 #include "cli/serve_log.h"
 #include "cli/serve_security.h"
+#include "engine/base/thread_annotations.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/engine.h"
 #include "engine/runtime/reopening_engine.h"
@@ -260,11 +261,11 @@ int serve(ServeOptions& o) {
   // What serve sets on the first engine and on every reopened one
   // (reopening_engine.h), as soon as it is known.
   struct Wiring {
-    std::mutex mu;
-    std::string base;
-    mqtt::MqttBridge* bridge = nullptr;
+    Mutex mu;
+    std::string base SPIME_GUARDED_BY(mu);
+    mqtt::MqttBridge* bridge SPIME_GUARDED_BY(mu) = nullptr;
     void apply(runtime::Engine& e) {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (!base.empty()) e.set_host_url(base);
       if (!bridge) return;
       e.set_mqtt_publisher([b = bridge](const std::string& topic, const std::string& payload,
@@ -288,7 +289,7 @@ int serve(ServeOptions& o) {
   }
   const std::string base = after_listen(o.security, o.http, *port);
   {
-    std::lock_guard<std::mutex> lock(wiring->mu);
+    MutexLock lock(wiring->mu);
     wiring->base = base;
   }
   rewire();
@@ -304,7 +305,7 @@ int serve(ServeOptions& o) {
       return kExitRefused;
     }
     {
-      std::lock_guard<std::mutex> lock(wiring->mu);
+      MutexLock lock(wiring->mu);
       wiring->bridge = bridge.get();
     }
     rewire();
@@ -322,7 +323,7 @@ int serve(ServeOptions& o) {
            ", shutting down");
   if (bridge) {
     {
-      std::lock_guard<std::mutex> lock(wiring->mu);
+      MutexLock lock(wiring->mu);
       wiring->bridge = nullptr;
     }
     if (auto e = served.current()) e->set_mqtt_publisher(nullptr);

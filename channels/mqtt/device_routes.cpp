@@ -23,20 +23,20 @@ std::vector<std::string> device_filters(const krl::Value& prototypes) {
 }
 
 std::optional<api::DeviceRoute> DeviceRoutes::find(const std::string& topic) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = routes_.find(topic);
   if (it == routes_.end()) return std::nullopt;
   return it->second;
 }
 
 void DeviceRoutes::remember(const std::string& topic, const api::DeviceRoute& route) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (routes_.size() >= kMaxRoutes && routes_.find(topic) == routes_.end()) routes_.clear();
   routes_[topic] = route;
 }
 
 void DeviceRoutes::forget(const std::string& topic) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   routes_.erase(topic);
 }
 

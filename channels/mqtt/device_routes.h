@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/api/engine_api.h"
+#include "engine/base/thread_annotations.h"
 
 namespace spime::mqtt {
 
@@ -37,8 +38,8 @@ class DeviceRoutes {
   void forget(const std::string& topic);
 
  private:
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, api::DeviceRoute> routes_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::unordered_map<std::string, api::DeviceRoute> routes_ SPIME_GUARDED_BY(mu_);
 };
 
 }  // namespace spime::mqtt

@@ -1,4 +1,5 @@
 #include "channels/mqtt/mqtt_bridge.h"
+#include "engine/base/thread_annotations.h"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -56,12 +57,13 @@ struct Downlink {
 
 // What the engine's callbacks reach; it outlives the bridge when they fire late.
 struct Shared {
-  std::mutex mu;
-  std::vector<Downlink> downlink;  // waiting to be published, oldest first
-  bool downlink_full_logged = false;
-  std::vector<Entry> batch;  // the messages read since the last write
-  std::size_t waiting = 0;   // of them, handed on and not answered yet
-  int wake_fd = -1;          // eventfd: the last answer came
+  Mutex mu;
+  // Waiting to be published, oldest first.
+  std::vector<Downlink> downlink SPIME_GUARDED_BY(mu);
+  bool downlink_full_logged SPIME_GUARDED_BY(mu) = false;
+  std::vector<Entry> batch SPIME_GUARDED_BY(mu);  // the messages read since the last write
+  std::size_t waiting SPIME_GUARDED_BY(mu) = 0;   // of them, handed on and not answered yet
+  int wake_fd = -1;                               // eventfd: the last answer came
 
   ~Shared() {
     if (wake_fd >= 0) ::close(wake_fd);
@@ -72,7 +74,7 @@ struct Shared {
     (void)n;
   }
   void settle(std::size_t index, Status status, std::string reply, bool retry) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     Entry& e = batch[index];
     e.status = std::move(status);
     e.reply = std::move(reply);
@@ -133,7 +135,7 @@ void submit_entry(api::EngineApi& engine, const std::shared_ptr<Shared>& shared,
   bool wait_for_commit;
   int qos;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     const Entry& e = shared->batch[index];
     request = e.request;
     wait_for_commit = e.wait;
@@ -215,11 +217,11 @@ struct MqttBridge::Impl {
   void on_message(const mosquitto_message* m, const mosquitto_property* props);
 
   std::size_t batch_size() {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     return shared->batch.size();
   }
   std::size_t waiting() {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     return shared->waiting;
   }
 };
@@ -457,7 +459,7 @@ void MqttBridge::Impl::on_message(const mosquitto_message* m, const mosquitto_pr
   e.status = s;
   std::size_t index;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     shared->batch.push_back(std::move(e));
     index = shared->batch.size() - 1;
     if (s.is_ok()) ++shared->waiting;
@@ -468,7 +470,7 @@ void MqttBridge::Impl::on_message(const mosquitto_message* m, const mosquitto_pr
 void MqttBridge::Impl::hand_on(std::size_t index) {
   bool device;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     device = shared->batch[index].device;
   }
   if (device) {
@@ -484,7 +486,7 @@ void MqttBridge::Impl::route(std::size_t index) {
   std::string topic;
   int qos;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     Entry& e = shared->batch[index];
     const std::optional<api::DeviceRoute> known = routes->find(e.topic);
     e.cached = known.has_value();
@@ -505,7 +507,7 @@ void MqttBridge::Impl::route(std::size_t index) {
                         if (!r.ok()) return answer->refused(r.status());
                         cache->remember(topic, r.value());
                         {
-                          std::lock_guard<std::mutex> lock(sh->mu);
+                          MutexLock lock(sh->mu);
                           fill_route(&sh->batch[index], r.value());
                         }
                         answer->handed_on();
@@ -523,7 +525,7 @@ void MqttBridge::Impl::submit(std::size_t index) {
 bool MqttBridge::Impl::finish_batch() {
   std::vector<std::size_t> again, reroute;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     for (std::size_t i = 0; i < shared->batch.size(); ++i) {
       Entry& e = shared->batch[i];
       if (e.device && e.cached && e.status.code() == Status::Code::kNotFound) {
@@ -557,7 +559,7 @@ bool MqttBridge::Impl::finish_batch() {
     if (now < *retry_at) return false;
     retry_at.reset();
     {
-      std::lock_guard<std::mutex> lock(shared->mu);
+      MutexLock lock(shared->mu);
       for (std::size_t i : again) shared->batch[i].retry = false;
       shared->waiting += again.size();
     }
@@ -567,7 +569,7 @@ bool MqttBridge::Impl::finish_batch() {
   retry_delay = kRetryMin;
   std::vector<Entry> done;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     done.swap(shared->batch);
   }
   for (const Entry& e : done) {
@@ -599,7 +601,7 @@ bool MqttBridge::Impl::finish_batch() {
 void MqttBridge::Impl::publish_downlink() {
   std::vector<Downlink> out;
   {
-    std::lock_guard<std::mutex> lock(shared->mu);
+    MutexLock lock(shared->mu);
     if (shared->downlink.empty()) return;
     out.swap(shared->downlink);
     shared->downlink_full_logged = false;
@@ -695,7 +697,7 @@ bool MqttBridge::start(std::string* error) {
 void MqttBridge::publish(const std::string& topic, const std::string& payload, bool retain) {
   Shared& s = *impls_.front()->shared;
   {
-    std::lock_guard<std::mutex> lock(s.mu);
+    MutexLock lock(s.mu);
     if (s.downlink.size() >= kMaxDownlink) {
       if (!s.downlink_full_logged) {
         logging::warn("mqtt: " + std::to_string(kMaxDownlink) +

@@ -25,7 +25,9 @@
 // Thread-safety: Mutex is a mutex; the locks belong to the thread that made them.
 #pragma once
 
+#include <chrono>
 #include <mutex>
+#include <shared_mutex>
 
 #if defined(__clang__)
 #define SPIME_THREAD_ANNOTATION(x) __attribute__((x))
@@ -40,8 +42,12 @@
 #define SPIME_ACQUIRED_AFTER(...) SPIME_THREAD_ANNOTATION(acquired_after(__VA_ARGS__))
 #define SPIME_ACQUIRED_BEFORE(...) SPIME_THREAD_ANNOTATION(acquired_before(__VA_ARGS__))
 #define SPIME_REQUIRES(...) SPIME_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
+#define SPIME_REQUIRES_SHARED(...) SPIME_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 #define SPIME_ACQUIRE(...) SPIME_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
+#define SPIME_ACQUIRE_SHARED(...) SPIME_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
 #define SPIME_RELEASE(...) SPIME_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define SPIME_RELEASE_SHARED(...) SPIME_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define SPIME_RELEASE_GENERIC(...) SPIME_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
 #define SPIME_TRY_ACQUIRE(...) SPIME_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #define SPIME_EXCLUDES(...) SPIME_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define SPIME_ASSERT_CAPABILITY(x) SPIME_THREAD_ANNOTATION(assert_capability(x))
@@ -98,6 +104,64 @@ class SPIME_SCOPED_CAPABILITY UniqueMutexLock {
 
  private:
   std::unique_lock<std::mutex> lock_;
+};
+
+// std::timed_mutex as a capability (a lock that may be waited for a while).
+class SPIME_CAPABILITY("mutex") TimedMutex {
+ public:
+  TimedMutex() = default;
+  TimedMutex(const TimedMutex&) = delete;
+  TimedMutex& operator=(const TimedMutex&) = delete;
+
+  void lock() SPIME_ACQUIRE() { mu_.lock(); }
+  void unlock() SPIME_RELEASE() { mu_.unlock(); }
+  bool try_lock_for(std::chrono::milliseconds wait) SPIME_TRY_ACQUIRE(true) {
+    return mu_.try_lock_for(wait);
+  }
+  void assert_held() const SPIME_ASSERT_CAPABILITY(this) {}
+
+ private:
+  std::timed_mutex mu_;
+};
+
+// std::shared_mutex as a capability: many readers or one writer.
+class SPIME_CAPABILITY("shared mutex") SharedMutex {
+ public:
+  SharedMutex() = default;
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+
+  void lock() SPIME_ACQUIRE() { mu_.lock(); }
+  void unlock() SPIME_RELEASE() { mu_.unlock(); }
+  void lock_shared() SPIME_ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() SPIME_RELEASE_SHARED() { mu_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+// Holds `mu` shared (a reader) for its scope (std::shared_lock).
+class SPIME_SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex& mu) SPIME_ACQUIRE_SHARED(mu) : mu_(mu) { mu_.lock_shared(); }
+  ~ReaderLock() SPIME_RELEASE_GENERIC() { mu_.unlock_shared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+// Holds `mu` exclusively (the writer) for its scope (std::unique_lock).
+class SPIME_SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex& mu) SPIME_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~WriterLock() SPIME_RELEASE() { mu_.unlock(); }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
 };
 
 }  // namespace spime

@@ -1,4 +1,5 @@
 #include "engine/runtime/engine.h"
+#include "engine/base/thread_annotations.h"
 
 #include <caf/all.hpp>
 
@@ -92,29 +93,33 @@ class EngineImpl {
   std::shared_ptr<WatchHub> hub;
   EpisodeLogOptions episodes;
   std::string root_pico_id, owner_eci, ui_eci, engine_id;
-  std::mutex mqtt_mu;            // guards mqtt_publisher
-  MqttPublisher mqtt_publisher;  // mqtt:publish's messages go here (empty: none)
+  Mutex mqtt_mu;
+  // mqtt:publish's messages go here (empty: none).
+  MqttPublisher mqtt_publisher SPIME_GUARDED_BY(mqtt_mu);
 
   std::atomic<bool> stopping{false};
 
   // Requests admitted and not yet answered; shutdown waits for zero.
-  std::mutex drain_mu;
+  Mutex drain_mu;
   std::condition_variable drained;
-  size_t in_flight = 0;
+  size_t in_flight SPIME_GUARDED_BY(drain_mu) = 0;
 
   // The stop clock (Engine::request_stop): a watchdog interrupts the
   // evaluations still running at interrupt_at, unless shutdown got there
   // first (stop_finished).
-  std::mutex stop_mu;
+  Mutex stop_mu;
   std::condition_variable stop_cv;
-  bool stop_requested = false, stop_finished = false;
-  std::chrono::steady_clock::time_point interrupt_at;
+  bool stop_requested SPIME_GUARDED_BY(stop_mu) = false;
+  bool stop_finished SPIME_GUARDED_BY(stop_mu) = false;
+  std::chrono::steady_clock::time_point interrupt_at SPIME_GUARDED_BY(stop_mu);
+  // Started once, under stop_mu, by request_stop; joined (without the lock,
+  // which the watchdog takes) by shutdown after its own request_stop().
   std::thread stop_watchdog;
 
   void interrupt_running() {
     size_t running = 0;
     {
-      std::lock_guard<std::mutex> lock(drain_mu);
+      MutexLock lock(drain_mu);
       running = in_flight;
     }
     services->interrupt_evaluations();
@@ -136,7 +141,7 @@ class EngineImpl {
   template <class T>
   Done<T> track(Done<T> done, Count count = nullptr) {
     {
-      std::lock_guard<std::mutex> lock(drain_mu);
+      MutexLock lock(drain_mu);
       ++in_flight;
     }
     auto once = std::make_shared<std::atomic<bool>>(false);
@@ -144,7 +149,7 @@ class EngineImpl {
       if (once->exchange(true)) return;
       if (count && metrics) (metrics.get()->*count)(r.ok() ? Status::Code::kOk : r.status().code());
       if (done) done(std::move(r));
-      std::lock_guard<std::mutex> lock(drain_mu);
+      MutexLock lock(drain_mu);
       if (--in_flight == 0) drained.notify_all();
     };
   }
@@ -247,7 +252,7 @@ class MqttPublications final : public CommitObserver {
       if (e.mqtt_topic.empty()) continue;
       MqttPublisher publish;
       {
-        std::lock_guard<std::mutex> lock(m_.mqtt_mu);
+        MutexLock lock(m_.mqtt_mu);
         publish = m_.mqtt_publisher;
       }
       if (publish) {
@@ -449,13 +454,17 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
 
 void Engine::request_stop() {
   EngineImpl& m = *impl_;
-  std::lock_guard<std::mutex> lock(m.stop_mu);
+  MutexLock lock(m.stop_mu);
   if (m.stop_requested) return;
   m.stop_requested = true;
   m.interrupt_at = std::chrono::steady_clock::now() + kStopGrace;
   m.stop_watchdog = std::thread([&m] {
-    std::unique_lock<std::mutex> wait(m.stop_mu);
-    if (m.stop_cv.wait_until(wait, m.interrupt_at, [&m] { return m.stop_finished; })) return;
+    UniqueMutexLock wait(m.stop_mu);
+    if (m.stop_cv.wait_until(wait.native(), m.interrupt_at, [&m] {
+          m.stop_mu.assert_held();
+          return m.stop_finished;
+        }))
+      return;
     wait.unlock();
     m.interrupt_running();
   });
@@ -473,17 +482,20 @@ void Engine::shutdown() {
     // interrupted at interrupt_at), commits land.
     std::chrono::steady_clock::time_point give_up;
     {
-      std::lock_guard<std::mutex> lock(m.stop_mu);
+      MutexLock lock(m.stop_mu);
       give_up = m.interrupt_at + kInterruptGrace;
     }
-    std::unique_lock<std::mutex> lock(m.drain_mu);
-    if (!m.drained.wait_until(lock, give_up, [&] { return m.in_flight == 0; })) {
+    UniqueMutexLock lock(m.drain_mu);
+    if (!m.drained.wait_until(lock.native(), give_up, [&] {
+          m.drain_mu.assert_held();
+          return m.in_flight == 0;
+        })) {
       m.log("shutdown: " + std::to_string(m.in_flight) +
             " request(s) did not end in time (a blocking call?): stopping without their answers");
     }
   }
   {
-    std::lock_guard<std::mutex> lock(m.stop_mu);
+    MutexLock lock(m.stop_mu);
     m.stop_finished = true;
   }
   m.stop_cv.notify_all();
@@ -779,7 +791,7 @@ void Engine::http_replied(int status) {
 }
 
 void Engine::set_mqtt_publisher(MqttPublisher publisher) {
-  std::lock_guard<std::mutex> lock(impl_->mqtt_mu);
+  MutexLock lock(impl_->mqtt_mu);
   impl_->mqtt_publisher = std::move(publisher);
 }
 

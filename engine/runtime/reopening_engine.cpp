@@ -32,19 +32,19 @@ ReopeningEngine::~ReopeningEngine() {
 }
 
 std::shared_ptr<Engine> ReopeningEngine::current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return engine_;
 }
 
 std::uint64_t ReopeningEngine::reopened() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return reopened_;
 }
 
 void ReopeningEngine::request_stop() {
   std::shared_ptr<Engine> engine;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     engine = engine_;
   }
@@ -60,7 +60,7 @@ void ReopeningEngine::stop() {
 }
 
 api::Status ReopeningEngine::refusal() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return storage_refusal(failure_ + " (reopening the data directory)");
 }
 
@@ -73,10 +73,10 @@ void ReopeningEngine::forward(api::Done<T>& done, Call&& call) {
 
 void ReopeningEngine::supervise() {
   std::chrono::milliseconds backoff = options_.retry;
-  std::unique_lock<std::mutex> lock(mu_);
+  UniqueMutexLock lock(mu_);
   while (!stopping_) {
     if (engine_) {
-      wake_.wait_for(lock, options_.poll);
+      wake_.wait_for(lock.native(), options_.poll);
       if (stopping_ || !engine_) continue;
       std::optional<std::string> failure = engine_->storage_failure();
       if (!failure) continue;
@@ -95,7 +95,7 @@ void ReopeningEngine::supervise() {
       lock.lock();
       continue;
     }
-    wake_.wait_for(lock, backoff);
+    wake_.wait_for(lock.native(), backoff);
     if (stopping_) break;
     lock.unlock();
     std::string error;

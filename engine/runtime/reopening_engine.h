@@ -35,6 +35,7 @@
 #include <thread>
 
 #include "engine/api/engine_api.h"
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/engine.h"
 
 namespace spime::runtime {
@@ -106,12 +107,12 @@ class ReopeningEngine final : public api::EngineApi {
   const EngineOptions engine_options_;
   const Options options_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable wake_;
-  std::shared_ptr<Engine> engine_;  // under mu_; null while reopening
-  std::string failure_;             // under mu_: why the last engine stopped
-  bool stopping_ = false;           // under mu_
-  std::uint64_t reopened_ = 0;      // under mu_
+  std::shared_ptr<Engine> engine_ SPIME_GUARDED_BY(mu_);  // null while reopening
+  std::string failure_ SPIME_GUARDED_BY(mu_);             // why the last engine stopped
+  bool stopping_ SPIME_GUARDED_BY(mu_) = false;
+  std::uint64_t reopened_ SPIME_GUARDED_BY(mu_) = 0;
   std::thread supervisor_;
 };
 

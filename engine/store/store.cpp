@@ -1,4 +1,5 @@
 #include "engine/store/store.h"
+#include "engine/base/thread_annotations.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -34,16 +35,17 @@ namespace spime::store {
 struct Store::Impl {
   std::unique_ptr<rocksdb::DB> db;
   int lock_fd = -1;
-  mutable std::mutex read_failure_mu;
-  mutable std::string read_failure;  // under read_failure_mu: the first failed read
+  mutable Mutex read_failure_mu;
+  // The first failed read.
+  mutable std::string read_failure SPIME_GUARDED_BY(read_failure_mu);
 
   // After one failed write no other reaches RocksDB: its WAL writer, once it
   // has failed, asserts on the next write (RocksDB 7.8 built with
   // assertions, as Debian's is, aborts the process), and nothing written
   // after a lost write could be trusted anyway. Every writer (the committer,
   // write()) goes through write_batch().
-  std::mutex write_mu;
-  std::string write_failure;  // under write_mu: the first failed write's error
+  Mutex write_mu;
+  std::string write_failure SPIME_GUARDED_BY(write_mu);  // the first failed write's error
   // Writes are refused (as a full disk) while the directory's filesystem has
   // less than this free: RocksDB 7.8 as Debian builds it aborts the process
   // when a WAL append meets ENOSPC (WritableFileWriter's assertion), so the
@@ -55,7 +57,7 @@ struct Store::Impl {
   bool write_batch(rocksdb::WriteBatch* batch, bool sync, std::string* error);
 
   void note_read_failure(const rocksdb::Status& s) const {
-    std::lock_guard<std::mutex> lock(read_failure_mu);
+    MutexLock lock(read_failure_mu);
     if (read_failure.empty()) read_failure = "a read failed: " + s.ToString();
   }
 
@@ -77,15 +79,17 @@ struct Store::Checkpoints {
     std::function<void()> before_copy;
   };
 
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable wake;
-  std::optional<Job> job;  // under mu: taken, or running, while set
-  bool stopping = false;   // under mu
-  std::thread thread;      // started under mu by the first job
+  std::optional<Job> job SPIME_GUARDED_BY(mu);  // taken, or running, while set
+  bool stopping SPIME_GUARDED_BY(mu) = false;
+  // Started under mu by the first job; joined by the destructor after
+  // `stopping` is set (without mu, which the thread takes).
+  std::thread thread;
 
   ~Checkpoints() {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       stopping = true;
     }
     wake.notify_all();
@@ -103,7 +107,7 @@ std::string write_error(const rocksdb::Status& s) {
 }  // namespace
 
 bool Store::Impl::write_batch(rocksdb::WriteBatch* batch, bool sync, std::string* error) {
-  std::lock_guard<std::mutex> lock(write_mu);
+  MutexLock lock(write_mu);
   if (!write_failure.empty()) {
     if (error) *error = write_failure;
     return false;
@@ -479,7 +483,7 @@ void Store::checkpoint(const std::string& dir, CheckpointDone done,
   const std::string lexical = std::filesystem::path(dir).lexically_normal().string();
   Checkpoints& c = *checkpoints_;
   {
-    std::lock_guard<std::mutex> lock(c.mu);
+    MutexLock lock(c.mu);
     if (c.stopping) {
       return done(refusal(CheckpointResult::Outcome::kFailed, lexical, "the store is closing"));
     }
@@ -492,9 +496,12 @@ void Store::checkpoint(const std::string& dir, CheckpointDone done,
       rocksdb::DB* db = impl_->db.get();
       const std::string data_dir = dir_;
       c.thread = std::thread([&c, db, data_dir] {
-        std::unique_lock<std::mutex> held(c.mu);
+        UniqueMutexLock held(c.mu);
         for (;;) {
-          c.wake.wait(held, [&c] { return c.stopping || (c.job && c.job->done); });
+          c.wake.wait(held.native(), [&c] {
+            c.mu.assert_held();
+            return c.stopping || (c.job && c.job->done);
+          });
           if (!c.job) return;  // stopping, nothing to do
           Checkpoints::Job job = std::move(*c.job);
           c.job->done = nullptr;  // taken; the slot stays busy while it runs
@@ -544,7 +551,7 @@ void Store::scan_range(std::string_view begin, std::string_view end,
 }
 
 std::string Store::read_failure() const {
-  std::lock_guard<std::mutex> lock(impl_->read_failure_mu);
+  MutexLock lock(impl_->read_failure_mu);
   return impl_->read_failure;
 }
 

@@ -7,7 +7,7 @@ namespace spime::runtime {
 ChannelIndex::Found ChannelIndex::lookup(const store::Store& store, const std::string& eci) {
   std::uint64_t generation = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = entries_.find(eci);
     if (it != entries_.end()) return Found{it->second.channel, it->second.seq};
     generation = generation_;
@@ -15,7 +15,7 @@ ChannelIndex::Found ChannelIndex::lookup(const store::Store& store, const std::s
   ChannelRecord c;
   if (!pico_records::load_channel(store, eci, &c)) return Found{};  // unknown ECIs: not kept
   auto record = std::make_shared<const ChannelRecord>(std::move(c));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(eci);
   if (it != entries_.end()) return Found{it->second.channel, it->second.seq};
   if (generation != generation_) return Found{record, 0};  // raced a change: use, don't keep
@@ -28,7 +28,7 @@ void ChannelIndex::stage(
     const std::vector<std::pair<std::string, std::optional<ChannelRecord>>>& changes,
     std::uint64_t seq, std::uint64_t durable) {
   if (changes.empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++generation_;
   for (const auto& [eci, record] : changes) {
     entries_[eci] = Entry{record ? std::make_shared<const ChannelRecord>(*record) : nullptr, seq};
@@ -43,13 +43,13 @@ void ChannelIndex::trim_locked(std::uint64_t durable) {
 }
 
 void ChannelIndex::clear() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++generation_;
   entries_.clear();
 }
 
 size_t ChannelIndex::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return entries_.size();
 }
 

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/records/records.h"
 
 namespace spime::store {
@@ -65,12 +66,12 @@ class ChannelIndex {
     std::shared_ptr<const ChannelRecord> channel;  // null: deleted
     std::uint64_t seq = 0;
   };
-  void trim_locked(std::uint64_t durable);
+  void trim_locked(std::uint64_t durable) SPIME_REQUIRES(mu_);
 
   const size_t capacity_;
-  mutable std::mutex mu_;
-  std::uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> entries_;
+  mutable Mutex mu_;
+  std::uint64_t generation_ SPIME_GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::string, Entry> entries_ SPIME_GUARDED_BY(mu_);
 };
 
 }  // namespace spime::runtime

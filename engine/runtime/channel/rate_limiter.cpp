@@ -36,7 +36,7 @@ std::int64_t RateLimiter::take(const std::string& eci, const std::optional<Chann
   const ChannelRateLimit limit = own ? *own : options_.default_limit;
   if (limit.per_second <= 0) return 0;  // no limit: no bucket, no lock
   Shard& shard = shards_[std::hash<std::string>{}(eci) % kShards];
-  std::lock_guard<std::mutex> lock(shard.mu);
+  MutexLock lock(shard.mu);
   auto it = shard.buckets.find(eci);
   if (it == shard.buckets.end()) {
     if (shard.buckets.size() >= max_per_shard_) make_room(shard, now_ns);
@@ -72,7 +72,7 @@ void RateLimiter::make_room(Shard& shard, std::int64_t now_ns) {
 std::size_t RateLimiter::size() const {
   std::size_t n = 0;
   for (const Shard& s : shards_) {
-    std::lock_guard<std::mutex> lock(s.mu);
+    MutexLock lock(s.mu);
     n += s.buckets.size();
   }
   return n;

@@ -29,6 +29,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/channel/rate_limit.h"
 
 namespace spime::runtime {
@@ -63,13 +64,13 @@ class RateLimiter {
     ChannelRateLimit limit;
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::unordered_map<std::string, Bucket> buckets;
-    std::int64_t next_sweep_ns = 0;
+    mutable Mutex mu;
+    std::unordered_map<std::string, Bucket> buckets SPIME_GUARDED_BY(mu);
+    std::int64_t next_sweep_ns SPIME_GUARDED_BY(mu) = 0;
   };
   static constexpr std::size_t kShards = 16;
 
-  void make_room(Shard& shard, std::int64_t now_ns);
+  void make_room(Shard& shard, std::int64_t now_ns) SPIME_REQUIRES(shard.mu);
 
   Options options_;
   std::size_t max_per_shard_;

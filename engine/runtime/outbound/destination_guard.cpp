@@ -1,5 +1,6 @@
 // The http module's destination guard. See destination_guard.h.
 #include "engine/runtime/outbound/destination_guard.h"
+#include "engine/base/thread_annotations.h"
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -85,8 +86,8 @@ bool is_local_interface(const ip::address& a) {
   return found;
 }
 
-std::mutex g_mutex;
-std::shared_ptr<const DestinationGuard> g_guard;
+Mutex g_mutex;
+std::shared_ptr<const DestinationGuard> g_guard SPIME_GUARDED_BY(g_mutex);
 
 }  // namespace
 
@@ -193,12 +194,12 @@ std::string DestinationGuard::check(const std::string& host,
 }
 
 void set_http_module_guard(std::shared_ptr<const DestinationGuard> guard) {
-  std::lock_guard<std::mutex> lock(g_mutex);
+  MutexLock lock(g_mutex);
   g_guard = std::move(guard);
 }
 
 std::shared_ptr<const DestinationGuard> http_module_guard() {
-  std::lock_guard<std::mutex> lock(g_mutex);
+  MutexLock lock(g_mutex);
   return g_guard;
 }
 

@@ -58,28 +58,32 @@ Outbox::Outbox(store::Store& store, Options options, Log log, std::string engine
       jitter_(static_cast<std::minstd_rand::result_type>(
           std::chrono::steady_clock::now().time_since_epoch().count())) {
   std::size_t bad = 0;
-  outbox_records::scan(
-      store_,
-      [this](OutboxRecord&& r) {
-        next_seq_ = std::max(next_seq_, r.seq + 1);
-        add_locked(std::move(r));  // no worker runs yet
-      },
-      [this, &bad](const std::string& key) {
-        ++bad;
-        emit("outbox: ignoring a stored record that does not parse (key of " +
-             std::to_string(key.size()) + " bytes)");
-      });
-  count_ = in_memory_;
-  // Every seq handed out before is below the reservation: none is given again.
-  next_seq_ = std::max(next_seq_, outbox_records::reserved_seq(store_));
-  reserved_ = next_seq_;  // the first stage() reserves a block
-  if (const char* delay = std::getenv(kTestSettleDelayEnv)) {
-    settle_delay_ = milliseconds(std::strtoll(delay, nullptr, 10));
-    emit(std::string("outbox: test hook ") + kTestSettleDelayEnv + "=" + delay);
-  }
-  if (in_memory_ > 0) {
-    emit("outbox: " + std::to_string(in_memory_) + " event(s) waiting for " +
-         std::to_string(destinations_.size()) + " destination(s), delivery resumes");
+  {  // no worker runs yet: the lock is for the analysis (and costs nothing)
+    MutexLock lock(mu_);
+    outbox_records::scan(
+        store_,
+        [this](OutboxRecord&& r) {
+          mu_.assert_held();  // scan() calls back on this thread, within `lock`
+          next_seq_ = std::max(next_seq_, r.seq + 1);
+          add_locked(std::move(r));
+        },
+        [this, &bad](const std::string& key) {
+          ++bad;
+          emit("outbox: ignoring a stored record that does not parse (key of " +
+               std::to_string(key.size()) + " bytes)");
+        });
+    count_ = in_memory_;
+    // Every seq handed out before is below the reservation: none is given again.
+    next_seq_ = std::max(next_seq_, outbox_records::reserved_seq(store_));
+    reserved_ = next_seq_;  // the first stage() reserves a block
+    if (const char* delay = std::getenv(kTestSettleDelayEnv)) {
+      settle_delay_ = milliseconds(std::strtoll(delay, nullptr, 10));
+      emit(std::string("outbox: test hook ") + kTestSettleDelayEnv + "=" + delay);
+    }
+    if (in_memory_ > 0) {
+      emit("outbox: " + std::to_string(in_memory_) + " event(s) waiting for " +
+           std::to_string(destinations_.size()) + " destination(s), delivery resumes");
+    }
   }
   std::size_t n = std::max<std::size_t>(1, options_.workers);
   for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { run(); });
@@ -90,14 +94,17 @@ Outbox::~Outbox() {
 }
 
 void Outbox::stop() {
-  std::lock_guard<std::mutex> join(join_mu_);
+  MutexLock join(join_mu_);
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    UniqueMutexLock lock(mu_);
     stopping_ = true;
     work_cv_.notify_all();
     // The POSTs in flight get kStopGrace to finish; then they are cut off (a
     // retry outcome: their events stay for the next start).
-    if (!idle_cv_.wait_for(lock, kStopGrace, [this] { return in_flight_ == 0; })) {
+    if (!idle_cv_.wait_for(lock.native(), kStopGrace, [this] {
+          mu_.assert_held();
+          return in_flight_ == 0;
+        })) {
       abort_posts_.store(true);
     }
   }
@@ -129,7 +136,7 @@ Status Outbox::stage(std::vector<OutgoingEvent>& events, store::WriteBatch* batc
   if (remote.empty()) return Status::ok();
   std::uint64_t first = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (count_ + remote.size() > options_.capacity) {
       return Status::unavailable("the outbox for other engines is full (" +
                                  std::to_string(options_.capacity) + " events wait), retry later");
@@ -159,7 +166,7 @@ Status Outbox::stage(std::vector<OutgoingEvent>& events, store::WriteBatch* batc
 
 void Outbox::unstage(const Staged& staged) {
   if (staged.reserved == 0) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   count_ -= std::min(count_, staged.reserved);
 }
 
@@ -170,7 +177,7 @@ void Outbox::submitted(const Staged& staged) {
 void Outbox::committed(const std::vector<OutgoingEvent>& events) {
   bool added = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const OutgoingEvent& e : events) {
       if (e.host.empty() || e.outbox_seq == 0) continue;
       add_locked(OutboxRecord{e.host, e.eci, e.outbox_seq, e.domain, e.name, e.outbox_created_ms,
@@ -202,7 +209,7 @@ void Outbox::add_locked(OutboxRecord r) {
 // ---- delivery ---------------------------------------------------------------------------------
 
 void Outbox::run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  UniqueMutexLock lock(mu_);
   for (;;) {
     if (stopping_) return;
     auto now = Clock::now();
@@ -214,9 +221,9 @@ void Outbox::run() {
     }
     if (ready_.empty()) {
       if (backoff_.empty()) {
-        work_cv_.wait(lock);
+        work_cv_.wait(lock.native());
       } else {
-        work_cv_.wait_until(lock, backoff_.begin()->first);
+        work_cv_.wait_until(lock.native(), backoff_.begin()->first);
       }
       continue;
     }
@@ -301,7 +308,7 @@ void Outbox::erase_record(const OutboxRecord& r) {
 // ---- visibility -------------------------------------------------------------------------------
 
 api::OutboxStatus Outbox::status() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   api::OutboxStatus s;
   s.capacity = options_.capacity;
   s.waiting = count_;
@@ -329,13 +336,16 @@ api::OutboxStatus Outbox::status() const {
 }
 
 std::size_t Outbox::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return count_;
 }
 
 bool Outbox::wait_idle(milliseconds max_wait) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return idle_cv_.wait_for(lock, max_wait, [this] { return count_ == 0 && in_flight_ == 0; });
+  UniqueMutexLock lock(mu_);
+  return idle_cv_.wait_for(lock.native(), max_wait, [this] {
+    mu_.assert_held();
+    return count_ == 0 && in_flight_ == 0;
+  });
 }
 
 void Outbox::emit(const std::string& line) const {

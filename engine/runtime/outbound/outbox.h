@@ -99,6 +99,7 @@
 #include <vector>
 
 #include "engine/api/engine_api.h"
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/outbound/outbox_records.h"
 #include "engine/runtime/outbound/remote_events.h"
 #include "engine/runtime/records/outgoing_event.h"
@@ -196,11 +197,11 @@ class Outbox {
   using DestKey = std::pair<std::string, std::string>;  // host, eci
 
   void run();
-  // Adds a committed record (under mu_).
-  void add_locked(OutboxRecord r);
-  // Applies the outcome of posting `seq` to `d` (under mu_).
+  // Adds a committed record.
+  void add_locked(OutboxRecord r) SPIME_REQUIRES(mu_);
+  // Applies the outcome of posting `seq` to `d`.
   void settle_locked(Destination& d, std::uint64_t seq, const PostOutcome& out,
-                     const std::string& url);
+                     const std::string& url) SPIME_REQUIRES(mu_);
   void erase_record(const OutboxRecord& r);
   void emit(const std::string& line) const;
   std::int64_t wall_ms() const { return options_.clock->now_ms(); }
@@ -211,24 +212,32 @@ class Outbox {
   const std::string engine_id_;
   std::chrono::milliseconds settle_delay_{0};  // the test hook (kTestSettleDelayEnv)
 
-  mutable std::mutex mu_;
-  mutable std::condition_variable work_cv_;      // a destination became ready, or stopping_
-  mutable std::condition_variable idle_cv_;      // a POST ended or the outbox emptied
-  std::map<DestKey, Destination> destinations_;  // non-empty ones only
-  std::deque<Destination*> ready_;               // kReady, in the order they became so
-  std::multimap<Clock::time_point, Destination*> backoff_;  // kBackoff, by next attempt
-  std::size_t count_ = 0;       // records in destinations_ + reserved by stage()
-  std::size_t in_memory_ = 0;   // records in destinations_
-  std::size_t in_flight_ = 0;   // POSTs running
-  std::uint64_t next_seq_ = 1;  // the next record's seq (above every one handed out)
-  std::uint64_t reserved_ = 0;  // seqs below it may be handed out (durably reserved)
-  std::uint64_t delivered_ = 0, dropped_ = 0;
-  bool stopping_ = false;
+  mutable Mutex mu_;
+  mutable std::condition_variable work_cv_;  // a destination became ready, or stopping_
+  mutable std::condition_variable idle_cv_;  // a POST ended or the outbox emptied
+  // Non-empty ones only.
+  std::map<DestKey, Destination> destinations_ SPIME_GUARDED_BY(mu_);
+  // kReady, in the order they became so.
+  std::deque<Destination*> ready_ SPIME_GUARDED_BY(mu_);
+  // kBackoff, by next attempt.
+  std::multimap<Clock::time_point, Destination*> backoff_ SPIME_GUARDED_BY(mu_);
+  // Records in destinations_ + reserved by stage().
+  std::size_t count_ SPIME_GUARDED_BY(mu_) = 0;
+  std::size_t in_memory_ SPIME_GUARDED_BY(mu_) = 0;  // records in destinations_
+  std::size_t in_flight_ SPIME_GUARDED_BY(mu_) = 0;  // POSTs running
+  // The next record's seq (above every one handed out).
+  std::uint64_t next_seq_ SPIME_GUARDED_BY(mu_) = 1;
+  // Seqs below it may be handed out (durably reserved).
+  std::uint64_t reserved_ SPIME_GUARDED_BY(mu_) = 0;
+  std::uint64_t delivered_ SPIME_GUARDED_BY(mu_) = 0;
+  std::uint64_t dropped_ SPIME_GUARDED_BY(mu_) = 0;
+  bool stopping_ SPIME_GUARDED_BY(mu_) = false;
   std::atomic<bool> abort_posts_{false};  // set by stop() after kStopGrace
-  std::minstd_rand jitter_;
+  std::minstd_rand jitter_ SPIME_GUARDED_BY(mu_);
 
-  std::mutex join_mu_;
-  std::vector<std::thread> workers_;  // last: started once everything above exists
+  Mutex join_mu_;
+  // Last: started once everything above exists.
+  std::vector<std::thread> workers_ SPIME_GUARDED_BY(join_mu_);
 };
 
 }  // namespace spime::runtime

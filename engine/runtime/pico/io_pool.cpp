@@ -23,10 +23,10 @@ IoPool::~IoPool() {
 }
 
 void IoPool::stop() {
-  std::lock_guard<std::mutex> join(join_mu_);
+  MutexLock join(join_mu_);
   std::deque<std::function<void()>> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     dropped.swap(jobs_);
   }
@@ -40,7 +40,7 @@ void IoPool::stop() {
 
 void IoPool::submit(std::function<void()> job) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     jobs_.push_back(std::move(job));
   }
@@ -60,8 +60,11 @@ void IoPool::work() {
   for (;;) {
     std::function<void()> job;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      UniqueMutexLock lock(mu_);
+      wake_.wait(lock.native(), [this] {
+        mu_.assert_held();
+        return stopping_ || !jobs_.empty();
+      });
       if (stopping_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();

@@ -48,6 +48,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
+
 namespace spime::runtime {
 
 class IoPool {
@@ -82,12 +84,12 @@ class IoPool {
   void work();
 
   const Options options_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::mutex join_mu_;  // serialises stop()
-  std::vector<std::thread> threads_;
+  std::deque<std::function<void()>> jobs_ SPIME_GUARDED_BY(mu_);
+  bool stopping_ SPIME_GUARDED_BY(mu_) = false;
+  Mutex join_mu_;  // serialises stop()
+  std::vector<std::thread> threads_ SPIME_GUARDED_BY(join_mu_);
 };
 
 enum class ThreadRole { kOther, kScheduler, kIo };

@@ -59,18 +59,45 @@ namespace {
 // would wait for itself.
 thread_local std::vector<const PicoSlot*> t_running;
 
+// Takes slot's place in the thread's chain of held run locks, and gives it back.
+void enter_chain(const PicoSlot* slot) {
+  t_running.push_back(slot);
+}
+void leave_chain(const PicoSlot* slot) {
+  auto it = std::find(t_running.begin(), t_running.end(), slot);
+  if (it != t_running.end()) t_running.erase(it);
+}
+
 }  // namespace
 
-class PicoActors::RunLock {
+// The slot's run lock for a scope, waiting as long as it takes: the pico's own
+// actor (holders are bounded). The analysis (thread_annotations.h) follows it.
+class SPIME_SCOPED_CAPABILITY PicoActors::RunLock {
  public:
-  // Waits as long as it takes: the pico's own actor (holders are bounded).
-  explicit RunLock(std::shared_ptr<PicoSlot> slot) : slot_(std::move(slot)) {
+  explicit RunLock(const std::shared_ptr<PicoSlot>& slot) SPIME_ACQUIRE(slot->run_mu)
+      : slot_(slot) {
     slot_->run_mu.lock();
-    locked_ = true;
-    t_running.push_back(slot_.get());
+    enter_chain(slot_.get());
   }
-  // At most `wait`; status() says why not.
-  RunLock(std::shared_ptr<PicoSlot> slot, std::chrono::milliseconds wait) : slot_(std::move(slot)) {
+  ~RunLock() SPIME_RELEASE() {
+    leave_chain(slot_.get());
+    slot_->run_mu.unlock();
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  std::shared_ptr<PicoSlot> slot_;
+};
+
+// The slot's run lock for a nested call: waited for at most `wait`, and
+// refused at once when this thread's chain of calls holds it already;
+// status() says why not. The analysis cannot follow a lock that may fail:
+// once ok() said so, the caller states slot->run_mu.assert_held().
+class PicoActors::NestedRunLock {
+ public:
+  NestedRunLock(std::shared_ptr<PicoSlot> slot, std::chrono::milliseconds wait)
+      : slot_(std::move(slot)) {
     if (std::find(t_running.begin(), t_running.end(), slot_.get()) != t_running.end()) {
       status_ = Status::conflict("pico " + slot_->id +
                                  " is already in this chain of calls (a call cycle)");
@@ -82,16 +109,15 @@ class PicoActors::RunLock {
       return;
     }
     locked_ = true;
-    t_running.push_back(slot_.get());
+    enter_chain(slot_.get());
   }
-  ~RunLock() {
+  ~NestedRunLock() SPIME_NO_THREAD_SAFETY_ANALYSIS {
     if (!locked_) return;
-    auto it = std::find(t_running.begin(), t_running.end(), slot_.get());
-    if (it != t_running.end()) t_running.erase(it);
+    leave_chain(slot_.get());
     slot_->run_mu.unlock();
   }
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
+  NestedRunLock(const NestedRunLock&) = delete;
+  NestedRunLock& operator=(const NestedRunLock&) = delete;
 
   bool ok() const { return locked_; }
   const Status& status() const { return status_; }
@@ -105,7 +131,7 @@ class PicoActors::RunLock {
 // ---- the inbox ------------------------------------------------------------------------------
 
 Status PicoActors::post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message) {
-  std::lock_guard<std::mutex> lock(slot->inbox_mu);
+  MutexLock lock(slot->inbox_mu);
   if (slot->deleted) return Status::not_found("Pico not found: " + slot->id);
   if (slot->inbox.size() >= rt_.inbox_limit) {
     return Status::unavailable("pico " + slot->id + " is busy, retry later");
@@ -123,7 +149,7 @@ namespace {
 
 // The next message, or nullopt (then the slot is no longer kicked when `unkick`).
 std::optional<PicoMessage> pop(PicoSlot& slot, bool unkick) {
-  std::lock_guard<std::mutex> lock(slot.inbox_mu);
+  MutexLock lock(slot.inbox_mu);
   if (slot.inbox.empty()) {
     if (unkick) slot.kicked = false;
     return std::nullopt;
@@ -163,7 +189,7 @@ void PicoActors::drain(const std::shared_ptr<PicoSlot>& slot) {
     run(*slot, *m);
   }
   // More may wait: give the thread to other picos, then come back.
-  std::lock_guard<std::mutex> lock(slot->inbox_mu);
+  MutexLock lock(slot->inbox_mu);
   if (slot->inbox.empty()) {
     slot->kicked = false;
   } else if (on_pool) {
@@ -232,7 +258,7 @@ bool PicoActors::retry_on_pool(PicoSlot& slot, bool flagged_before, const Transa
 }
 
 void PicoActors::requeue(PicoSlot& slot, PicoMessage message) {
-  std::lock_guard<std::mutex> lock(slot.inbox_mu);
+  MutexLock lock(slot.inbox_mu);
   slot.inbox.push_front(std::move(message));
   slot.queued.store(slot.inbox.size(), std::memory_order_relaxed);
   // Still kicked: the drain that ran it sees wants_io and hands the slot to the pool.
@@ -352,12 +378,13 @@ Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
     if (!gone) continue;
     std::deque<PicoMessage> refused;
     {
-      std::lock_guard<std::mutex> lock(gone->inbox_mu);
+      MutexLock lock(gone->inbox_mu);
       gone->deleted = true;
       refused.swap(gone->inbox);
       gone->queued.store(0);
     }
-    gone->state.reset();  // we hold its run lock (Transaction::held)
+    gone->run_mu.assert_held();  // in Transaction::held (hold())
+    gone->state.reset();
     gone->last_seq.store(seq);
     gone->executor.stop();
     for (PicoMessage& m : refused) {
@@ -639,8 +666,9 @@ void PicoActors::run_query(PicoSlot& slot, RunQuery& m) {
 Result<krl::Value> PicoActors::nested_query(Transaction& caller, const ChannelRecord& channel,
                                             const QueryCall& q) {
   auto slot = rt_.picos.acquire(channel.pico_id);
-  RunLock lock(slot, kNestedLockWait);
+  NestedRunLock lock(slot, kNestedLockWait);
   if (!lock.ok()) return lock.status();
+  slot->run_mu.assert_held();
   run_waiting(*slot);
   if (slot->deleted) return Status::not_found("ECI not found " + q.eci);
   Status error;
@@ -654,8 +682,9 @@ Result<krl::Value> PicoActors::nested_query(Transaction& caller, const ChannelRe
 Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRecord& channel,
                                             const WaitedEvent& ev) {
   auto slot = rt_.picos.acquire(channel.pico_id);
-  RunLock lock(slot, kNestedLockWait);
+  NestedRunLock lock(slot, kNestedLockWait);
   if (!lock.ok()) return lock.status();
+  slot->run_mu.assert_held();
   run_waiting(*slot);
   if (slot->deleted) return Status::not_found("ECI not found " + ev.eci);
   Status error;
@@ -696,8 +725,9 @@ Result<WaitAnswer> PicoActors::nested_event(Transaction& caller, const ChannelRe
 
 Result<PicoState*> PicoActors::hold(Transaction& caller, const std::string& pico_id) {
   auto slot = rt_.picos.acquire(pico_id);
-  auto lock = std::make_shared<RunLock>(slot, kNestedLockWait);
+  auto lock = std::make_shared<NestedRunLock>(slot, kNestedLockWait);
   if (!lock->ok()) return lock->status();
+  slot->run_mu.assert_held();  // until the caller's transaction ends
   if (slot->deleted) return Status::not_found("Pico not found: " + pico_id);
   Status error;
   PicoState* state = state_of(*slot, &error);

@@ -89,6 +89,7 @@
 #include "engine/api/engine_api.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/io_pool.h"
+#include "engine/runtime/pico/pico_slot.h"
 #include "engine/runtime/pico/services.h"
 
 namespace caf {
@@ -105,48 +106,6 @@ class ChannelIndex;
 class PicoTable;
 class PostCommit;
 class RulesetRegistry;
-struct PicoSlot;
-
-struct RunEvent {
-  IncomingEvent event;
-  std::uint64_t depends_on = 0;  // what admission read
-  api::Done<api::EventResult> done;
-  std::optional<QueryCall> then_query;
-  api::Done<krl::Value> query_done;
-};
-
-struct RunQuery {
-  QueryCall query;
-  std::uint64_t depends_on = 0;
-  api::Done<krl::Value> done;
-  // The engine's own query (not a client's): it leaves no episode, and `inspect`
-  // (optional) sees its value on the pico's thread, in the FIFO's order, before
-  // the answer waits for what it read to be durable.
-  bool internal = false;
-  std::function<void(const api::Result<krl::Value>&)> inspect;
-};
-
-using PicoMessage = std::variant<RunEvent, RunQuery>;
-
-// A pico's executor: a CAF actor whose only behaviour is "drain the inbox".
-// CAF schedules it on its worker threads; the inbox is ours (not CAF's
-// mailbox) so that a nested call can run what waits in it, in order.
-class PicoExecutor {
- public:
-  PicoExecutor() = default;
-  bool valid() const { return impl_ != nullptr; }
-  // Queues one drain of `slot` on the actor (the slot's inbox_mu guards when).
-  void kick(const std::shared_ptr<PicoSlot>& slot) const;
-  // The actor exits once its queued drains are done.
-  void stop() const;
-
-  struct Impl;
-  explicit PicoExecutor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-
- private:
-  std::shared_ptr<Impl> impl_;
-};
-
 // What running picos needs from the engine around it.
 struct PicoRuntime {
   store::Store& store;
@@ -206,25 +165,26 @@ class PicoActors {
 
  private:
   class RunLock;
-  void run(PicoSlot& slot, PicoMessage& message);
+  class NestedRunLock;
+  void run(PicoSlot& slot, PicoMessage& message) SPIME_REQUIRES(slot.run_mu);
   bool retry_on_pool(PicoSlot& slot, bool flagged_before, const Transaction& txn) const;
   void requeue(PicoSlot& slot, PicoMessage message);
-  void run_event(PicoSlot& slot, RunEvent& message);
+  void run_event(PicoSlot& slot, RunEvent& message) SPIME_REQUIRES(slot.run_mu);
   // The ids accepted on delivery-log `key` of `slot` (pending ones first, then the store); the
   // caller holds run_mu.
-  DeliveryLog delivery_log(PicoSlot& slot, const std::string& key);
-  void run_query(PicoSlot& slot, RunQuery& message);
+  DeliveryLog delivery_log(PicoSlot& slot, const std::string& key) SPIME_REQUIRES(slot.run_mu);
+  void run_query(PicoSlot& slot, RunQuery& message) SPIME_REQUIRES(slot.run_mu);
   // Runs what waits in the inbox now (the caller holds run_mu).
-  void run_waiting(PicoSlot& slot);
+  void run_waiting(PicoSlot& slot) SPIME_REQUIRES(slot.run_mu);
   // Whether `slot` must run on the I/O pool (the caller holds run_mu; loads the state when
   // something waits and it is not loaded yet).
-  bool needs_io(PicoSlot& slot);
-  PicoState* state_of(PicoSlot& slot, api::Status* error);
-  void refresh_instances(PicoSlot& slot);
+  bool needs_io(PicoSlot& slot) SPIME_REQUIRES(slot.run_mu);
+  PicoState* state_of(PicoSlot& slot, api::Status* error) SPIME_REQUIRES(slot.run_mu);
+  void refresh_instances(PicoSlot& slot) SPIME_REQUIRES(slot.run_mu);
   // Submits `txn` written by a schedule on `slot`; hands its created picos, deletions and
   // channel changes to the table and the index. kUnavailable when the committer is full (the
   // slot's state, which holds the transaction's writes, is dropped).
-  api::Status submit(PicoSlot& slot, Transaction& txn);
+  api::Status submit(PicoSlot& slot, Transaction& txn) SPIME_REQUIRES(slot.run_mu);
   // Whether the episode of what came in on `eci` is kept (the engine's switch, the channel's
   // tag, the pico's setting).
   bool keeps_episode(PicoState& state, const std::string& eci) const;
@@ -242,7 +202,8 @@ class PicoActors {
   // After a failed one (its transaction dropped): its episode in a batch of its own. Answers
   // that batch's commit number (0: none), which the failure's answer waits for.
   std::uint64_t write_failed_episode(PicoSlot& slot, PicoState& state, const IncomingEvent& event,
-                                     const api::Status& failure, EpisodeRecorder& rec);
+                                     const api::Status& failure, EpisodeRecorder& rec)
+      SPIME_REQUIRES(slot.run_mu);
 
   PicoRuntime rt_;
   IoPool io_;  // last: its threads stop first

@@ -11,7 +11,7 @@ PicoTable::PicoTable(size_t max_active,
 
 std::shared_ptr<PicoSlot> PicoTable::acquire(const std::string& pico_id) {
   std::vector<std::shared_ptr<PicoSlot>> evicted;  // destroyed after the lock
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = slots_.find(pico_id);
   if (it != slots_.end()) {
     recently_used_.splice(recently_used_.begin(), recently_used_, it->second->lru_position);
@@ -23,12 +23,15 @@ std::shared_ptr<PicoSlot> PicoTable::acquire(const std::string& pico_id) {
 void PicoTable::adopt(const std::string& pico_id, std::unique_ptr<PicoState> state,
                       std::uint64_t seq) {
   std::vector<std::shared_ptr<PicoSlot>> evicted;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = slots_.find(pico_id);
   std::shared_ptr<PicoSlot> slot =
       it != slots_.end() ? it->second : insert_locked(pico_id, &evicted);
-  // A fresh id: no one else can have reached this slot yet, so its state is ours to set.
+  // A fresh id: no one else can have reached this slot yet, so the lock is
+  // free (it is taken for the analysis: thread_annotations.h).
+  slot->run_mu.lock();
   slot->state = std::move(state);
+  slot->run_mu.unlock();
   slot->last_seq.store(seq);
 }
 
@@ -44,7 +47,7 @@ std::shared_ptr<PicoSlot> PicoTable::insert_locked(
 }
 
 std::shared_ptr<PicoSlot> PicoTable::remove(const std::string& pico_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = slots_.find(pico_id);
   if (it == slots_.end()) return nullptr;
   std::shared_ptr<PicoSlot> slot = std::move(it->second);
@@ -79,13 +82,13 @@ void PicoTable::evict_idle_locked(std::vector<std::shared_ptr<PicoSlot>>* evicte
 }
 
 size_t PicoTable::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return slots_.size();
 }
 
 PicoTable::InboxTotals PicoTable::inbox_totals() const {
   InboxTotals t;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   t.picos = slots_.size();
   for (const auto& [id, slot] : slots_) {
     const size_t queued = slot->queued.load(std::memory_order_relaxed);
@@ -96,7 +99,7 @@ PicoTable::InboxTotals PicoTable::inbox_totals() const {
 }
 
 std::vector<std::shared_ptr<PicoSlot>> PicoTable::take_all() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::shared_ptr<PicoSlot>> out;
   out.reserve(slots_.size());
   for (auto& [id, slot] : slots_) out.push_back(std::move(slot));

@@ -36,54 +36,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/pico/pico_actor.h"
+#include "engine/runtime/pico/pico_slot.h"
 #include "engine/runtime/pico/pico_state.h"
-#include "engine/runtime/records/delivery_records.h"
 
 namespace spime::runtime {
-
-struct PicoSlot {
-  explicit PicoSlot(std::string pico_id) : id(std::move(pico_id)) {}
-
-  const std::string id;
-
-  // ---- the inbox: under inbox_mu ----
-  std::mutex inbox_mu;
-  std::deque<PicoMessage> inbox;
-  bool kicked = false;            // a drain is queued on the pico's actor
-  bool deleted = false;           // removed: refuse everything
-  std::atomic<size_t> queued{0};  // inbox.size(), readable without the lock
-
-  // ---- running: whoever holds run_mu (the pico's actor, or another pico's
-  // thread running a nested call here) ----
-  std::timed_mutex run_mu;
-  std::unique_ptr<PicoState> state;  // null: load from the store on first use
-  std::uint64_t ruleset_generation = 0;
-
-  // The commit sequence number of the last submitted transaction that wrote
-  // this pico (written under run_mu; read anywhere).
-  std::atomic<std::uint64_t> last_seq{0};
-
-  // Delivery logs (records/delivery_records.h) written by this pico's submitted
-  // transactions that may not be durable yet, by key, each with the commit
-  // sequence number that writes it: a repeat is recognised before the store
-  // has the first copy's record. Entries go once durable (under run_mu).
-  std::map<std::string, std::pair<DeliveryLog, std::uint64_t>> pending_deliveries;
-
-  // ---- where it runs (pico/io_pool.h) ----
-  // Whether its installed rulesets need the I/O pool, as computed for the
-  // state's installs_version() and the registry generation below (under run_mu).
-  bool io_bound = false;
-  std::uint64_t io_installs_version = 0;
-  std::uint64_t io_generation = 0;
-  // Set (from any thread) when a blocking call was refused while this pico was
-  // drained on a scheduler thread: it runs on the I/O pool from then on.
-  std::atomic<bool> wants_io{false};
-
-  // The pico's executor (pico_actor.h); set by the table.
-  PicoExecutor executor;
-  std::list<std::string>::iterator lru_position;  // under PicoTable's mutex
-};
 
 class PicoTable {
  public:
@@ -114,15 +72,16 @@ class PicoTable {
 
  private:
   std::shared_ptr<PicoSlot> insert_locked(const std::string& pico_id,
-                                          std::vector<std::shared_ptr<PicoSlot>>* evicted);
-  void evict_idle_locked(std::vector<std::shared_ptr<PicoSlot>>* evicted);
+                                          std::vector<std::shared_ptr<PicoSlot>>* evicted)
+      SPIME_REQUIRES(mu_);
+  void evict_idle_locked(std::vector<std::shared_ptr<PicoSlot>>* evicted) SPIME_REQUIRES(mu_);
 
   const size_t max_active_;
   const std::function<PicoExecutor(const std::shared_ptr<PicoSlot>&)> start_;
   const std::function<std::uint64_t()> durable_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<PicoSlot>> slots_;
-  std::list<std::string> recently_used_;  // most recent first
+  mutable Mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<PicoSlot>> slots_ SPIME_GUARDED_BY(mu_);
+  std::list<std::string> recently_used_ SPIME_GUARDED_BY(mu_);  // most recent first
 };
 
 }  // namespace spime::runtime

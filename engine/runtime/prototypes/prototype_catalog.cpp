@@ -89,7 +89,7 @@ std::vector<PrototypeError> PrototypeCatalog::load_directory(RulesetRegistry& re
     krl::Value v = prototype_value(*p);
     loaded.emplace(std::move(name), Entry{std::move(p), std::move(v)});
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   by_name_ = std::move(loaded);
   return errors;
 }
@@ -115,27 +115,27 @@ bool PrototypeCatalog::check(const std::string& file, std::string_view text,
 }
 
 std::shared_ptr<const Prototype> PrototypeCatalog::get(std::string_view name) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second.prototype;
 }
 
 std::optional<krl::Value> PrototypeCatalog::value(std::string_view name) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return std::nullopt;
   return it->second.value;
 }
 
 krl::Value PrototypeCatalog::values() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   krl::Array all;
   for (const auto& [name, entry] : by_name_) all.push_back(entry.value);
   return krl::Value(std::move(all));
 }
 
 std::vector<std::string> PrototypeCatalog::names() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<std::string> out;
   for (const auto& [name, entry] : by_name_) out.push_back(name);
   return out;

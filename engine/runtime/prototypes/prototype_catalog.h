@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/krl/value.h"
 #include "engine/runtime/prototypes/prototype.h"
 
@@ -72,8 +73,8 @@ class PrototypeCatalog {
   };
 
   std::string dir_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, Entry, std::less<>> by_name_;
+  mutable SharedMutex mu_;
+  std::map<std::string, Entry, std::less<>> by_name_ SPIME_GUARDED_BY(mu_);
 };
 
 }  // namespace spime::runtime

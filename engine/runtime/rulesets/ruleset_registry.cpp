@@ -170,7 +170,7 @@ RulesetRegistry::Result RulesetRegistry::compile(const std::string& url, const s
 std::string RulesetRegistry::dependency_cycle(const LoadedRuleset& rs) const {
   std::map<std::string, std::vector<std::string>> graph;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     for (const auto& [rid, other] : by_rid_) graph[rid] = module_uses(*other->program);
   }
   graph[rs.rid] = module_uses(*rs.program);
@@ -179,7 +179,7 @@ std::string RulesetRegistry::dependency_cycle(const LoadedRuleset& rs) const {
 }
 
 void RulesetRegistry::put(std::shared_ptr<const LoadedRuleset> rs) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   auto old = by_rid_.find(rs->rid);
   if (old != by_rid_.end() && old->second->url != rs->url) rid_by_url_.erase(old->second->url);
   rid_by_url_[rs->url] = rs->rid;
@@ -194,7 +194,7 @@ RulesetRegistry::Result RulesetRegistry::register_source(const std::string& url,
   Result r = compile(url, source, now_ms);
   if (!r.ruleset) return r;
   // One registration at a time, so two cannot close a cycle between them.
-  std::lock_guard registering(register_mu_);
+  MutexLock registering(register_mu_);
   r.error = dependency_cycle(*r.ruleset);
   if (!r.error.empty()) {
     r.ruleset.reset();
@@ -233,7 +233,7 @@ RulesetRegistry::Result RulesetRegistry::compile_url(const std::string& url) con
 }
 
 bool RulesetRegistry::registered_as(const std::string& url, const std::string& source) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto rid = rid_by_url_.find(url);
   if (rid == rid_by_url_.end()) return false;
   auto rs = by_rid_.find(rid->second);
@@ -312,7 +312,7 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
       }
     }
     if (failed.size() == records.size()) {
-      std::unique_lock lock(mu_);
+      WriterLock lock(mu_);
       for (std::size_t i = 0; i < failed.size(); ++i) {
         errors.push_back(failed_rids[i] + ": " + errs[i]);
         load_errors_[failed_rids[i]] = LoadError{failed_rids[i], failed[i].url, errs[i]};
@@ -326,14 +326,14 @@ std::vector<std::string> RulesetRegistry::load_from_store() {
 }
 
 std::vector<RulesetRegistry::LoadError> RulesetRegistry::load_errors() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<LoadError> out;
   for (const auto& [rid, e] : load_errors_) out.push_back(e);
   return out;
 }
 
 bool RulesetRegistry::known_url(std::string_view url) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   if (rid_by_url_.count(std::string(url)) != 0) return true;
   for (const auto& [rid, e] : load_errors_) {
     if (e.url == url) return true;
@@ -346,13 +346,13 @@ bool RulesetRegistry::needs_io_thread(const LoadedRuleset& rs) const {
 }
 
 std::shared_ptr<const LoadedRuleset> RulesetRegistry::get(std::string_view rid) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = by_rid_.find(std::string(rid));
   return it == by_rid_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<const LoadedRuleset> RulesetRegistry::get_by_url(std::string_view url) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = rid_by_url_.find(std::string(url));
   if (it == rid_by_url_.end()) return nullptr;
   auto rs = by_rid_.find(it->second);
@@ -360,7 +360,7 @@ std::shared_ptr<const LoadedRuleset> RulesetRegistry::get_by_url(std::string_vie
 }
 
 std::vector<std::string> RulesetRegistry::rids() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<std::string> out;
   for (const auto& [rid, rs] : by_rid_) out.push_back(rid);
   std::sort(out.begin(), out.end());

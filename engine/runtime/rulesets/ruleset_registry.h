@@ -37,6 +37,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/krl/compiler.h"
 #include "engine/krl/program.h"
 #include "engine/runtime/rulesets/ruleset_source.h"
@@ -143,11 +144,12 @@ class RulesetRegistry {
   store::Store* store_;
   const std::shared_ptr<const Clock> clock_;
   SourcePolicy policy_;
-  mutable std::shared_mutex mu_;
-  std::mutex register_mu_;  // serialises register_source (check, persist, put)
-  std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_;
-  std::unordered_map<std::string, std::string> rid_by_url_;
-  std::map<std::string, LoadError> load_errors_;  // under mu_, by rid
+  mutable SharedMutex mu_;
+  Mutex register_mu_;  // serialises register_source (check, persist, put)
+  std::unordered_map<std::string, std::shared_ptr<const LoadedRuleset>> by_rid_
+      SPIME_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::string> rid_by_url_ SPIME_GUARDED_BY(mu_);
+  std::map<std::string, LoadError> load_errors_ SPIME_GUARDED_BY(mu_);  // by rid
   std::atomic<std::uint64_t> generation_{1};
 };
 

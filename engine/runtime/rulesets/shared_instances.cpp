@@ -3,7 +3,7 @@
 namespace spime::runtime {
 
 std::optional<SharedInstances::Entry> SharedInstances::find(const std::string& config_key) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(config_key);
   if (it == entries_.end()) return std::nullopt;
   Entry e{it->second.instance.lock(), it->second.modules};
@@ -12,7 +12,7 @@ std::optional<SharedInstances::Entry> SharedInstances::find(const std::string& c
 }
 
 void SharedInstances::put(const std::string& config_key, const Entry& entry) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   entries_[config_key] = Held{entry.instance, entry.modules};
   if (entries_.size() < sweep_at_) return;
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -22,7 +22,7 @@ void SharedInstances::put(const std::string& config_key, const Entry& entry) {
 }
 
 size_t SharedInstances::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return entries_.size();
 }
 

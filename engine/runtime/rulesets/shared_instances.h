@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/thread_annotations.h"
+
 namespace spime::krl {
 class RulesetInstance;
 }
@@ -52,9 +54,9 @@ class SharedInstances {
     std::weak_ptr<krl::RulesetInstance> instance;
     std::vector<std::shared_ptr<const LoadedRuleset>> modules;
   };
-  mutable std::mutex mu_;
-  std::map<std::string, Held> entries_;  // guarded by mu_
-  size_t sweep_at_ = 16;                 // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Held> entries_ SPIME_GUARDED_BY(mu_);
+  size_t sweep_at_ SPIME_GUARDED_BY(mu_) = 16;
 };
 
 }  // namespace spime::runtime

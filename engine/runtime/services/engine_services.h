@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "engine/base/thread_annotations.h"
 #include "engine/runtime/pico/services.h"
 #include "engine/runtime/timers/clock.h"
 
@@ -42,11 +43,11 @@ class EngineServices : public Services {
   // meta:host: the URL other engines reach this one at ("" until the server
   // listens). Any thread.
   std::string host_url() override {
-    std::lock_guard<std::mutex> lock(host_mu_);
+    MutexLock lock(host_mu_);
     return host_url_;
   }
   void set_host_url(std::string url) {
-    std::lock_guard<std::mutex> lock(host_mu_);
+    MutexLock lock(host_mu_);
     host_url_ = std::move(url);
   }
 
@@ -74,8 +75,8 @@ class EngineServices : public Services {
   const std::shared_ptr<const Clock> clock_;
   PicoActors* actors_ = nullptr;
   const PrototypeCatalog* prototypes_ = nullptr;
-  std::mutex host_mu_;
-  std::string host_url_;
+  Mutex host_mu_;
+  std::string host_url_ SPIME_GUARDED_BY(host_mu_);
   EngineConfig engine_config_;
   std::atomic<bool> interrupt_{false};
 };
