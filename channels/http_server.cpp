@@ -134,6 +134,7 @@ class HttpSession final : public SessionBase {
   void shutdown() override {
     net::post(stream_.get_executor(), [self = self_ptr()] {
       self->closing_ = true;
+      if (self->hold_) self->hold_->cancel();
       if (!self->busy_ || self->streaming_) self->do_close();
     });
   }
@@ -395,7 +396,24 @@ class HttpSession final : public SessionBase {
     write(std::move(response), true);
   }
 
+  // A 429 (the channel's rate limit) goes out after kRefusalHold, on a timer
+  // of this strand: a client that ignores Retry-After and asks again at once
+  // gets at most one answer per hold on this connection, instead of
+  // thousands a second that the I/O threads would serve before its
+  // neighbours. stop() and shutdown() cut the hold short.
   void write(Response response, bool close) {
+    if (response.status == 429 && !closing_ && !server_.stopping_) {
+      if (!hold_) hold_.emplace(stream_.get_executor());
+      hold_->expires_after(kRefusalHold);
+      return hold_->async_wait(
+          [self = self_ptr(), response = std::move(response), close](beast::error_code) mutable {
+            self->send_reply(std::move(response), close);
+          });
+    }
+    send_reply(std::move(response), close);
+  }
+
+  void send_reply(Response response, bool close) {
     const bool keep_alive = keep_alive_ && !close && !closing_ && !server_.stopping_;
     std::shared_ptr<http::response<http::string_body>> res;
     try {
@@ -470,6 +488,7 @@ class HttpSession final : public SessionBase {
     if (watch_) watch_->cancel();
     watch_.reset();
     if (keepalive_) keepalive_->cancel();
+    if (hold_) hold_->cancel();
     if (write_deadline_) write_deadline_->cancel();
     if constexpr (kTls) {
       if (graceful && handshaken_) {
@@ -507,7 +526,9 @@ class HttpSession final : public SessionBase {
   static constexpr std::chrono::milliseconds kLingerTime{1000};
   static constexpr std::chrono::milliseconds kTlsShutdownTime{1000};
   static constexpr std::size_t kLingerBytes = 1u << 20;
-  bool linger_ = false;  // the reply ends the connection after an error
+  static constexpr std::chrono::milliseconds kRefusalHold{1000};
+  std::optional<net::steady_timer> hold_;  // a 429 waiting its kRefusalHold
+  bool linger_ = false;                    // the reply ends the connection after an error
   std::size_t drained_ = 0;
   // A stream (GET /c/:eci/stream): the engine's watch, one write at a time.
   std::shared_ptr<api::Watch> watch_;

@@ -17,8 +17,10 @@
 // thread. An idle keep-alive connection holds its socket, its timers, an
 // empty parser and a read buffer that keeps the size it grew to (at most
 // `max_header_bytes` + 1 KiB), and is closed after `header_timeout` without
-// a request. After an error reply the server reads and drops what the client
-// still sends (at most 1 s, 1 MiB) before closing, so the client can read it.
+// a request. A 429 (a channel's rate limit) is answered after a hold of one
+// second, so a client that ignores Retry-After cannot make the I/O threads
+// answer it thousands of times a second. After an error reply the server reads and drops what the
+// client still sends (at most 1 s, 1 MiB) before closing, so the client can read it.
 //
 // Streams (GET /c/:eci/stream, routes.h's stream_request): the session
 // answers with an SSE header (no length: the body runs until the connection
