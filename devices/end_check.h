@@ -13,6 +13,10 @@
 //               whose answer never came may or may not count;
 //   silent      (silence.h) the silent devices reported silent, and back.
 //
+// With --ride-outages (the engine may be killed and restarted under the
+// load): failures fail neither answers nor malformed, and violations and
+// silent are skipped; the ledger is the check then.
+//
 // Each check is passed, failed or skipped (with the reason).
 #pragma once
 
@@ -42,8 +46,13 @@ struct CheckResult {
 std::vector<std::string> mark_violation_logs(const SimulateOptions& options, const client::Url& url,
                                              const Fleet& fleet, std::string* error);
 
-CheckResult check_answers(const LoadLoop& loop);
-CheckResult check_malformed(const LoadLoop& loop);
+// With `ride_outages` (--ride-outages), heartbeats without an answer or
+// answered 5xx are counted but fail neither check (the engine was away).
+CheckResult check_answers(const LoadLoop& loop, bool ride_outages = false);
+CheckResult check_malformed(const LoadLoop& loop, bool ride_outages = false);
+// Skipped with --ride-outages: a local collection's reports on their way
+// when the engine was killed are not durable (engine.h), and the ledger
+// (ledger.h, scripts/crash-cycles.sh) is that run's check.
 CheckResult check_violations(const SimulateOptions& options, const client::Url& url,
                              const Fleet& fleet, const std::vector<std::string>& marks,
                              const std::string& mark_error, const LoadLoop& loop);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "devices/fleet_setup.h"
 #include "devices/mqtt_link.h"
 
 namespace spime::devices {
@@ -109,7 +110,8 @@ struct LoadLoop::Answer {
   std::string error;  // why no answer
 };
 
-LoadLoop::Answer LoadLoop::exchange(Connection& c, int device, const std::string& body) {
+LoadLoop::Answer LoadLoop::exchange(Connection& c, int device, const std::string& eid,
+                                    const std::string& body) {
   Answer a;
   if (c.mqtt) {
     const std::string topic = heartbeat_topic(ecis_[device]);
@@ -131,7 +133,9 @@ LoadLoop::Answer LoadLoop::exchange(Connection& c, int device, const std::string
   static const client::Headers kJson = {{"Content-Type", "application/json"}};
   std::string target = "/sky/event/";
   target += ecis_[device];
-  target += "/heartbeat/wovyn/heartbeat";
+  target += "/";
+  target += eid;
+  target += "/wovyn/heartbeat";
   client::Response r = c.client->request("POST", target, body, kJson);
   a.answered = r.ok();
   a.status = r.status;
@@ -140,11 +144,40 @@ LoadLoop::Answer LoadLoop::exchange(Connection& c, int device, const std::string
   return a;
 }
 
-void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
+bool LoadLoop::send(Connection& c, int device, bool may_be_bad) {
   DeviceTally& t = tallies_[device];
   SensorSim& sim = sims_[device];
   const bool bad = may_be_bad && t.spoke && sim.roll(plan_.bad_fraction);
-  const Heartbeat hb = bad ? sim.next_malformed() : sim.next_good();
+  Heartbeat hb = bad ? sim.next_malformed() : sim.next_good();
+  std::string eid = "heartbeat";
+  LedgerLine line;
+  if (plan_.ledger) {
+    eid = "sim-" + plan_.run_id + "-" + std::to_string(device) + "-" + std::to_string(t.sent);
+    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+    t.last_stamp_ms = std::max<std::int64_t>(wall, t.last_stamp_ms + 1);
+    if (!bad) {
+      line.device = device_name(device);
+      line.sent_eid = eid;
+      line.timestamp = iso_millis(t.last_stamp_ms);
+      line.readings = hb.temperatures;
+      line.violations = hb.violations;
+      hb.body = with_timestamp(hb.body, line.timestamp);
+    }
+  }
+  // The heartbeat's fate, in the ledger (good heartbeats only).
+  auto record = [&](bool acknowledged, int status, const std::string& answer) {
+    if (!plan_.ledger || bad) return;
+    line.acknowledged = acknowledged;
+    line.status = status;
+    if (acknowledged) {
+      const auto j = nlohmann::json::parse(answer, nullptr, /*allow_exceptions=*/false);
+      const auto it = j.is_object() ? j.find("eid") : j.end();
+      if (j.is_object() && it != j.end() && it->is_string()) line.eid = it->get<std::string>();
+    }
+    plan_.ledger->write(line);
+  };
   t.spoke = true;
   ++t.sent;
   ++c.sent;
@@ -152,7 +185,7 @@ void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
   live_->sent.fetch_add(1, std::memory_order_relaxed);
 
   const auto t0 = Clock::now();
-  const Answer r = exchange(c, device, hb.body);
+  const Answer r = exchange(c, device, eid, hb.body);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   const std::string what =
       bad ? std::string("malformed (") + malformed_kind_name(hb.malformed_kind) + ")"
@@ -163,18 +196,20 @@ void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
     live_->failed.fetch_add(1, std::memory_order_relaxed);
     if (!bad) t.unknown_violations += hb.violations;
     note(&t, what + ": no answer: " + r.error);
-    return;
+    record(false, 0, "");
+    return false;
   }
   c.latencies.push_back(static_cast<float>(ms));
   live_->latency.add(ms);
   ++c.statuses[r.status];
+  record(r.status >= 200 && r.status < 300, r.status, r.body);
   if (r.status >= 200 && r.status < 300) {
     ++t.acknowledged;
     live_->acknowledged.fetch_add(1, std::memory_order_relaxed);
     if (bad) {
       ++t.bad_acknowledged;
       note(&t, what + " acknowledged " + std::to_string(r.status) + ": " + r.body);
-      return;
+      return true;
     }
     t.heard = true;
     t.last_health = hb.health;
@@ -184,7 +219,7 @@ void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
     if (!count_directives(r.body, &violations, &low_battery)) {
       ++t.answers_off;
       note(&t, "heartbeat answered without directives: " + r.body);
-      return;
+      return true;
     }
     t.answered_violations += violations;
     t.answered_low_battery += low_battery;
@@ -206,7 +241,9 @@ void LoadLoop::send(Connection& c, int device, bool may_be_bad) {
     ++t.failed;
     live_->failed.fetch_add(1, std::memory_order_relaxed);
     note(&t, what + " answered " + std::to_string(r.status) + ": " + r.body);
+    return false;
   }
+  return true;
 }
 
 void LoadLoop::timed(Connection& c, Clock::time_point start, Clock::time_point end, int index) {
@@ -221,13 +258,14 @@ void LoadLoop::timed(Connection& c, Clock::time_point start, Clock::time_point e
   const double offset = period * index / count;
   const std::int64_t cap = kMaxHeartbeats / static_cast<std::int64_t>(connections_.size());
   std::size_t turn = 0;
+  std::chrono::milliseconds pause = kOutageFirstPause;
   for (std::int64_t tick = 0;; ++tick) {
     if (c.sent >= cap) {
       c.capped = true;
       return;
     }
     const auto now = Clock::now();
-    if (now >= end) return;
+    if (now >= end || (plan_.stop && plan_.stop->load())) return;
     if (period > 0) {
       const auto due = start + seconds(offset + static_cast<double>(tick) * period);
       if (due >= end) return;
@@ -245,7 +283,19 @@ void LoadLoop::timed(Connection& c, Clock::time_point start, Clock::time_point e
       }
       if (device < 0) return;  // every device of this connection is silent now
     }
-    if (device >= 0) send(c, device, /*may_be_bad=*/true);
+    if (device < 0) continue;
+    if (send(c, device, /*may_be_bad=*/true) || !plan_.ride_outages) {
+      pause = kOutageFirstPause;
+      continue;
+    }
+    // An outage: wait (never past the end), then go on from the tick reached.
+    const auto resume = std::min<Clock::time_point>(Clock::now() + pause, end);
+    std::this_thread::sleep_until(resume);
+    pause = std::min<std::chrono::milliseconds>(pause * 2, kOutagePause);
+    if (period > 0) {
+      const double at = std::chrono::duration<double>(Clock::now() - start).count() - offset;
+      tick = std::max(tick, static_cast<std::int64_t>(at / period));
+    }
   }
 }
 

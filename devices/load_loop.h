@@ -23,6 +23,14 @@
 // the rate reported is the rate reached. Every device's first heartbeat is a
 // good one; after it, each is malformed with probability --bad-fraction.
 //
+// Outages (plan.ride_outages): a heartbeat without an answer, or answered
+// 5xx, leaves its connection waiting (kOutageFirstPause doubling up to
+// kOutagePause, never past the end of the load), then the load goes on at
+// the tick it has reached (the ticks missed are not made up). With
+// plan.ledger, every good heartbeat gets its own eid
+// (sim-<run>-<device>-<n>) and a top-level "timestamp", and its fate is
+// written to the ledger (ledger.h).
+//
 // Bounded: the timed load stops at --duration (a request then in flight
 // ends within its deadline, kHeartbeatTimeout) or at kMaxHeartbeats.
 //
@@ -30,6 +38,7 @@
 // call them one at a time. Read the tallies between them.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -40,6 +49,7 @@
 #include <vector>
 
 #include "channels/client/http_client.h"
+#include "devices/ledger.h"
 #include "devices/mqtt_topics.h"
 #include "devices/payloads.h"
 #include "devices/progress.h"
@@ -48,6 +58,8 @@ namespace spime::devices {
 
 constexpr std::chrono::seconds kHeartbeatTimeout{10};
 constexpr std::int64_t kMaxHeartbeats = 10'000'000;  // the latencies kept: 40 MB
+constexpr std::chrono::milliseconds kOutageFirstPause{100};
+constexpr std::chrono::milliseconds kOutagePause{2000};
 
 // What one device did and got; expectations count only heartbeats the
 // engine acknowledged (a refused or failed event changes nothing).
@@ -68,9 +80,10 @@ struct DeviceTally {
   // Violations in heartbeats whose answer never came: they may or may not
   // have been logged.
   std::int64_t unknown_violations = 0;
-  bool spoke = false;       // its first heartbeat has been sent
-  bool heard = false;       // a good heartbeat of it has been acknowledged
-  double last_health = -1;  // healthPercent of its last acknowledged heartbeat
+  bool spoke = false;              // its first heartbeat has been sent
+  bool heard = false;              // a good heartbeat of it has been acknowledged
+  double last_health = -1;         // healthPercent of its last acknowledged heartbeat
+  std::int64_t last_stamp_ms = 0;  // with a ledger: its last heartbeat's timestamp
   std::string first_problem;
 };
 
@@ -87,8 +100,13 @@ struct LoadPlan {
   double bad_fraction = 0;
   bool shuffle = false;  // each connection's devices in a shuffled order
   std::uint64_t seed = 1;
-  std::string cafile;  // https: the engine's CAs ("": the system's)
-  std::string token;   // sent as Bearer when set
+  std::string cafile;         // https: the engine's CAs ("": the system's)
+  std::string token;          // sent as Bearer when set
+  bool ride_outages = false;  // back off and go on when the engine does not answer
+  Ledger* ledger = nullptr;   // when set: each good heartbeat's fate (outlives the loop)
+  // When set and true, the timed load ends early, as at plan.duration (a
+  // signal handler may set it).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class LoadLoop {
@@ -123,8 +141,9 @@ class LoadLoop {
  private:
   struct Connection;
   struct Answer;
-  Answer exchange(Connection& c, int device, const std::string& body);
-  void send(Connection& c, int device, bool may_be_bad);
+  Answer exchange(Connection& c, int device, const std::string& eid, const std::string& body);
+  // False when the engine did not answer, or answered 5xx (an outage).
+  bool send(Connection& c, int device, bool may_be_bad);
   void timed(Connection& c, std::chrono::steady_clock::time_point start,
              std::chrono::steady_clock::time_point end, int index);
 

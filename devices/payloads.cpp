@@ -252,6 +252,7 @@ Heartbeat SensorSim::next_good() {
   health_ = std::max(health_floor_, health_ - drain_);
   Heartbeat h;
   h.body = render(kNone, &h.violations);
+  for (const auto& r : readings_) h.temperatures += r.type == "temperature" ? 1 : 0;
   // As sent: two decimals.
   h.health = std::round(health_ * 100) / 100;
   h.low_battery = h.health < low_battery_percent_;

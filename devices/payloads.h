@@ -45,6 +45,7 @@ struct DeviceTraits {
 struct Heartbeat {
   std::string body;
   int violations = 0;        // readings outside their limits: threshold_violation directives
+  int temperatures = 0;      // temperature readings in it (esproto_device's readings_temperature)
   bool low_battery = false;  // healthPercent < low_battery_percent: battery_level_low
   double health = 0;         // healthPercent as sent
   int malformed_kind = -1;   // >= 0: a malformed payload of that kind (no expectations)

@@ -3,6 +3,8 @@
 #include "devices/simulate.h"
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include "devices/end_check.h"
 #include "devices/fleet_setup.h"
 #include "devices/latency.h"
+#include "devices/ledger.h"
 #include "devices/load_loop.h"
 #include "devices/mqtt_link.h"
 #include "devices/payloads.h"
@@ -23,6 +26,14 @@
 namespace spime::devices {
 
 namespace {
+
+// --ride-outages: SIGTERM or SIGINT ends the load early (the checks and the
+// summary still run), so that a crash script stops the load when its cycles
+// are done. Lock-free, so a handler may store it.
+std::atomic<bool> g_stop_load{false};
+extern "C" void stop_load(int) {
+  g_stop_load.store(true);
+}
 
 void complain(const std::string& message) {
   std::fprintf(stderr, "spime devices simulate: %s\n", message.c_str());
@@ -38,6 +49,13 @@ std::vector<bool> pick(int n, double share, std::uint64_t seed, std::uint64_t sa
   std::vector<bool> out(n, false);
   for (int i = 0; i < chosen && i < n; ++i) out[order[i]] = true;
   return out;
+}
+
+// Routes SIGTERM and SIGINT to g_stop_load during the load (on), back to
+// their defaults after it (off).
+void plan_stop_signals(bool on) {
+  std::signal(SIGTERM, on ? stop_load : SIG_DFL);
+  std::signal(SIGINT, on ? stop_load : SIG_DFL);
 }
 
 std::string pacing_of(const SimulateOptions& o) {
@@ -156,6 +174,16 @@ int simulate(SimulateOptions o) {
   plan.seed = o.seed;
   plan.cafile = o.cafile;
   plan.token = o.token;
+  plan.ride_outages = o.ride_outages;
+  plan.stop = &g_stop_load;
+  Ledger ledger;
+  if (!o.ledger.empty()) {
+    if (std::string why = ledger.open(o.ledger); !why.empty()) {
+      complain(why);
+      return kSimulateFailed;
+    }
+    plan.ledger = &ledger;
+  }
   LoadLoop loop(url, std::move(ecis), std::move(sims), plan, &live);
   if (std::string why = loop.open(); !why.empty()) {
     complain(why);
@@ -166,7 +194,9 @@ int simulate(SimulateOptions o) {
   Progress progress(live, o.progress);
   progress.start("load", o.duration);
   LoadFigures load;
+  if (o.ride_outages) plan_stop_signals(true);
   load.seconds = loop.run_timed();
+  if (o.ride_outages) plan_stop_signals(false);
   progress.stop();
   summary.server_after = read_server_usage(o.server_pid);
   load.pacing = pacing_of(o);
@@ -180,9 +210,15 @@ int simulate(SimulateOptions o) {
   summary.load = load;
 
   // The silence check sends its own rounds of heartbeats: before the others.
-  CheckResult silence = check_silence(o, url, fleet, &loop, load.seconds);
-  summary.checks.push_back(check_answers(loop));
-  summary.checks.push_back(check_malformed(loop));
+  CheckResult silence;
+  if (o.ride_outages) {
+    silence.name = "silent";
+    silence.detail = "--ride-outages: a restarted engine counts silence again";
+  } else {
+    silence = check_silence(o, url, fleet, &loop, load.seconds);
+  }
+  summary.checks.push_back(check_answers(loop, o.ride_outages));
+  summary.checks.push_back(check_malformed(loop, o.ride_outages));
   summary.checks.push_back(check_violations(o, url, fleet, marks, mark_error, loop));
   summary.checks.push_back(silence);
 
@@ -196,6 +232,11 @@ int simulate(SimulateOptions o) {
     h.malformed_refused += t.bad_refused;
   }
   h.by_status = loop.statuses();
+  if (plan.ledger && !ledger.error().empty()) {
+    complain(ledger.error());
+    print(summary);
+    return kSimulateFailed;
+  }
   summary.stray_replies = loop.stray_replies();
   print(summary);
   return summary.passed() ? kSimulateOk : kSimulateFailed;

@@ -84,6 +84,14 @@ struct SimulateOptions {
   std::string cafile;
   std::string token_file;
   std::string token;
+  // Crash tests (scripts/crash-cycles.sh). ledger: append a line per good
+  // heartbeat answered or failed to FILE (ledger.h; each heartbeat then has
+  // its own eid and timestamp). ride_outages: an engine that stops answering
+  // (refused, reset, timeout, 5xx) is waited for, with a bounded back-off,
+  // and the load goes on when it is back; the checks that an outage would
+  // fail are relaxed or skipped (the ledger is the check). HTTP only.
+  std::string ledger;
+  bool ride_outages = false;
 };
 
 // Runs one simulation; returns one of the kSimulate* codes. Never throws.

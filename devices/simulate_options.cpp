@@ -91,6 +91,12 @@ std::string check_options(SimulateOptions* o, client::Url* url, MqttUrl* broker)
   if (o->protocol != "http" && o->protocol != "mqtt")
     return "--protocol must be http or mqtt (got '" + o->protocol + "')";
   if (o->protocol == "http" && !o->mqtt_url.empty()) return "--mqtt is for --protocol mqtt";
+  if (o->protocol != "http" && (o->ride_outages || !o->ledger.empty()))
+    return "--ledger and --ride-outages are for --protocol http";
+  if (o->setup_only && (o->ride_outages || !o->ledger.empty()))
+    return "--setup-only runs no load: no --ledger, no --ride-outages";
+  if (o->ride_outages && o->clock_advance)
+    return "--ride-outages: no --clock-advance (a restarted engine's manual clock starts again)";
   if (o->protocol == "mqtt") {
     if (o->mqtt_url.empty()) return "--protocol mqtt needs --mqtt mqtt://HOST[:PORT] (the broker)";
     MqttUrl parsed;
@@ -207,6 +213,14 @@ void add_simulate_options(CLI::App* cmd, SimulateOptions* o) {
                   "the MQTT broker spime serve --mqtt listens to, mqtt://HOST[:PORT] on loopback "
                   "(with --protocol mqtt)")
       ->type_name("URL");
+  cmd->add_option("--ledger", o->ledger,
+                  "append a JSON line per good heartbeat to FILE: device, eid, timestamp, "
+                  "acknowledged or not, readings and violations it should make (crash tests)")
+      ->type_name("FILE");
+  cmd->add_flag("--ride-outages", o->ride_outages,
+                "survive the engine going away and coming back: a heartbeat without an answer "
+                "is not acknowledged, its device backs off (at most 2 s) and goes on; the "
+                "collections' check is skipped, failures do not fail the answers check");
 }
 
 namespace {
