@@ -25,6 +25,8 @@ PACKAGES=(
   clang                 # the sanitizer and fuzz builds (scripts/test-sanitizers.sh, scripts/fuzz.sh)
   libclang-rt-14-dev    # their runtimes: ASan, UBSan, TSan, libFuzzer
   wrk                   # benchmarks
+  python3               # scripts/crash-cycles.sh's checks (its standard library only)
+  jq                    # the benchmark scripts read JSON summaries
   ccache                # faster rebuilds (optional for CMake, used when present)
 )
 
