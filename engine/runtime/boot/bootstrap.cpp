@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/logging/log.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
@@ -47,7 +48,7 @@ void remember(store::Store& store, const std::string& key, const std::string& ec
   store::WriteBatch b;
   b.put(key, eci);
   std::string err;
-  if (!store.write(b, &err)) log("could not remember the root channel " + eci + ": " + err);
+  if (!store.write(b, &err)) log("could not remember the root channel " + logging::short_eci(eci) + ": " + err);
 }
 
 // Makes the UI channel (admitting engine_ui:setup alone) and raises
