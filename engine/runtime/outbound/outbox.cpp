@@ -223,7 +223,10 @@ void Outbox::run() {
       if (backoff_.empty()) {
         work_cv_.wait(lock.native());
       } else {
-        work_cv_.wait_until(lock.native(), backoff_.begin()->first);
+        // A copy: wait_until reads its deadline again after waking, when
+        // another worker may have erased this entry (ASan found it).
+        const Clock::time_point next = backoff_.begin()->first;
+        work_cv_.wait_until(lock.native(), next);
       }
       continue;
     }
