@@ -1,36 +1,45 @@
 #!/usr/bin/env bash
-# scripts/test-sanitizers.sh: the test suite under sanitizers (RELIABILITY.md
+# scripts/test-sanitizers.sh: the tests under sanitizers (RELIABILITY.md
 # "Sanitizers"), called by .ci/run after scripts/test.sh. Three parts, each
 # can be chosen with SUITES (default "asan tsan fuzz"):
 #
 #   asan  build-asan: clang, ASan + UBSan (-fno-sanitize-recover: any finding
-#         fails the test), libFuzzer coverage, -Wthread-safety as errors
-#         (engine/base/thread_annotations.h). Builds the spime binary, the
-#         fuzz targets and the engine's test executables: test_krl,
-#         test_store, test_runtime, test_channels, test_integration (a real
-#         `spime serve`, itself under ASan, with concurrent clients) and
-#         test_faults; runs their tests. Not test_cli, test_devices,
-#         test_mqtt, test_browser: client tools and the page, whose code
-#         paths in the engine the integration tests cover (ASAN_ALL=1 builds
-#         and runs them too).
+#         stops the process), libFuzzer coverage, -Wthread-safety as errors
+#         (engine/base/thread_annotations.h). Builds the spime binary and the
+#         fuzz targets. Then every test that runs a real `spime` (the
+#         integration, cli, devices, mqtt and faults suites, and krl's
+#         check tests: about 300 tests, concurrent clients among them)
+#         runs from the GCC tree (build/, which scripts/test.sh built) with
+#         SPIME_TEST_BINARY=build-asan/spime (tests/spime_binary.h): the same
+#         tests, against the engine built with ASan+UBSan. Every report any
+#         such process writes (ASan, UBSan: log_path) fails the part, even
+#         when the test that caused it passed. Leak checking is off for these
+#         processes (SERVER_DETECT_LEAKS=1 turns it on): every exit of `spime
+#         serve` reports compiled rulesets held by a reference cycle
+#         (RELIABILITY.md, "Findings"); the fuzz targets check leaks. ASAN_ALL=1 also
+#         builds and runs every test executable under ASan (in-process unit
+#         tests included).
 #   tsan  build-tsan: clang, TSan (tests/tsan.supp: CAF's and RocksDB's
-#         internals only). Builds and runs the concurrency-heavy unit
-#         executables: test_store (the committer) and test_runtime (actors,
-#         timers, the outbox, streams, the I/O pool, with threads of their
-#         own). TSAN_INTEGRATION=1 adds test_integration (a real `spime
-#         serve`, built with TSan, under concurrent clients), which costs a
-#         TSan build of the HTTP server, the CLI and the MQTT bridge.
+#         internals only). Builds and runs the concurrency-heavy in-process
+#         executables: test_store (the committer), test_runtime (actors,
+#         timers, the outbox, streams, the I/O pool) and test_channels (the
+#         HTTP server's threads under concurrent clients). TSAN_INTEGRATION=1
+#         adds test_integration against a TSan `spime serve`.
 #   fuzz  the `fuzz` label in build-asan: each target's regression inputs,
 #         then FUZZ_SECONDS (default 10) of fuzzing per target.
 #
+# The sanitizer trees build with -O1 and line tables only (no full debug
+# info: reports still name file:line), SANITIZER_FLAGS to change it.
 # Budget: .ci/run stays under 60 minutes on a 2-core machine; RELIABILITY.md
 # records the measured time of each part. ccache helps reruns.
-# Environment: JOBS (nproc), SUITES, ASAN_ALL, TSAN_INTEGRATION, FUZZ_SECONDS.
+# Environment: JOBS (nproc), SUITES, ASAN_ALL, TSAN_INTEGRATION, FUZZ_SECONDS,
+# SANITIZER_FLAGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-$(nproc)}"
 SUITES="${SUITES:-asan tsan fuzz}"
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
+SANITIZER_FLAGS="${SANITIZER_FLAGS:--O1 -gline-tables-only}"
 ROOT="$(pwd)"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0}"
@@ -41,7 +50,7 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_su
 configure() {  # configure DIR SANITIZE FUZZ
   if [ ! -f "$1/build.ninja" ]; then
     cmake -S . -B "$1" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="$SANITIZER_FLAGS" \
       -DSPIME_SANITIZE="$2" -DSPIME_FUZZ="$3" -DSPIME_FUZZ_SECONDS="$FUZZ_SECONDS"
   else
     cmake "$1" -DSPIME_FUZZ_SECONDS="$FUZZ_SECONDS" >/dev/null
@@ -50,33 +59,58 @@ configure() {  # configure DIR SANITIZE FUZZ
 
 step() { echo; echo "== test-sanitizers: $* ($(date -u +%H:%M:%S))"; }
 
-asan_targets=(spime test_krl test_store test_runtime test_channels test_integration test_faults)
-asan_tests='^(krl|store|runtime|channels|integration|faults): '
+# What a sanitized process reports goes to files under REPORTS: any file there fails the run.
+REPORTS="$ROOT/build-asan/reports"
+asan_targets=(spime fuzz_targets)
+asan_build_tree=build
+asan_tests='^(integration|cli|devices|mqtt|faults):|^krl:check'
 if [ "${ASAN_ALL:-0}" = 1 ]; then
   asan_targets=(all)
+  asan_build_tree=build-asan
   asan_tests='.'
 fi
-tsan_targets=(test_store test_runtime)
-tsan_tests='^(store|runtime): '
+tsan_targets=(test_store test_runtime test_channels)
+tsan_tests='^(store|runtime|channels):'
 if [ "${TSAN_INTEGRATION:-0}" = 1 ]; then
   tsan_targets+=(spime test_integration)
-  tsan_tests='^(store|runtime|integration): '
+  tsan_tests='^(store|runtime|channels|integration):'
 fi
 
 started=$SECONDS
 lap() { echo "== test-sanitizers: $1 took $(( (SECONDS - $2) / 60 )) min $(( (SECONDS - $2) % 60 )) s"; }
 if [[ " $SUITES " == *" asan "* || " $SUITES " == *" fuzz "* ]]; then
-  step "build-asan (ASan+UBSan, libFuzzer, -Wthread-safety): ${asan_targets[*]} and the fuzz targets"
+  step "build-asan (ASan+UBSan, libFuzzer, -Wthread-safety): ${asan_targets[*]}"
   t=$SECONDS
   configure build-asan address,undefined ON
-  cmake --build build-asan -j "$JOBS" --target "${asan_targets[@]}" fuzz_targets
+  cmake --build build-asan -j "$JOBS" --target "${asan_targets[@]}"
   lap build-asan "$t"
 fi
 if [[ " $SUITES " == *" asan "* ]]; then
-  step "ASan+UBSan suite"
+  if [ "$asan_build_tree" = build ] && [ ! -f build/build.ninja ]; then
+    echo "test-sanitizers: build/ is missing: run scripts/test.sh first" >&2
+    exit 1
+  fi
+  step "ASan+UBSan: the tests of $asan_build_tree/ against build-asan/spime"
   t=$SECONDS
-  (cd build-asan && ctest --output-on-failure -j "$JOBS" --timeout 900 -LE fuzz -R "$asan_tests" -E '^browser: ')
+  rm -rf "$REPORTS"
+  mkdir -p "$REPORTS"
+  status=0
+  (cd "$asan_build_tree" &&
+    SPIME_TEST_BINARY="$ROOT/build-asan/spime" \
+    ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=${SERVER_DETECT_LEAKS:-0}:log_path=$REPORTS/asan" \
+    UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$REPORTS/ubsan" \
+    ctest --output-on-failure -j "$JOBS" --timeout 900 -LE fuzz -R "$asan_tests" -E '^browser:') ||
+    status=$?
+  if compgen -G "$REPORTS/*" >/dev/null; then
+    echo "test-sanitizers: sanitizer reports from the ASan+UBSan part:" >&2
+    for f in "$REPORTS"/*; do
+      echo "---- $f" >&2
+      head -n 60 "$f" >&2
+    done
+    status=1
+  fi
   lap "ASan+UBSan suite" "$t"
+  [ "$status" = 0 ] || exit "$status"
 fi
 if [[ " $SUITES " == *" tsan "* ]]; then
   step "build-tsan (TSan): ${tsan_targets[*]}"

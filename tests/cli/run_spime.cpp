@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include "tests/spime_binary.h"
 
 extern char** environ;
 
@@ -39,7 +40,7 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
 
 Run run_spime(const std::vector<std::string>& args, const std::vector<std::string>& env,
               std::chrono::milliseconds timeout) {
-  std::vector<std::string> argv_text{SPIME_BINARY};
+  std::vector<std::string> argv_text{spime::test::spime_binary()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<std::string> env_text = child_environment(env);
   std::vector<char*> argv, envp;

@@ -1,4 +1,4 @@
-// Runs the built `spime` binary (SPIME_BINARY) the way a shell would, for
+// Runs the built `spime` binary (tests/spime_binary.h) the way a shell would, for
 // the command line's tests: arguments as given (no shell), stdin from
 // /dev/null, stdout and stderr captured apart, the exit code returned.
 // SPIME_URL is taken out of its environment unless `env` sets it.

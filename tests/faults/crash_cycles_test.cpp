@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include "tests/spime_binary.h"
 
 namespace {
 
@@ -30,7 +31,7 @@ int run(const std::string& command, std::string* output) {
 TEST_CASE("crash cycles: 3 kill -9 of A and B under load lose and duplicate nothing",
           "[faults][crash]") {
   const std::string command = std::string("cd '") + SPIME_SOURCE_DIR + "' && SPIME_BIN='" +
-                              SPIME_BINARY +
+                              spime::test::spime_binary() +
                               "' DEVICES=6 RATE=40 HOT=0.5 SETTLE=10 timeout -s TERM 240 "
                               "bash scripts/crash-cycles.sh 3";
   std::string output;

@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "channels/client/http_client.h"
+#include "tests/spime_binary.h"
 
 namespace spime::integration {
 
@@ -128,8 +129,9 @@ void SpimeServer::reader_loop(int fd) {
 
 void SpimeServer::start() {
   if (running()) return;
-  std::vector<std::string> args{SPIME_BINARY, "serve", "--host", "127.0.0.1",
-                                "--port",     "0",     "--data", data_dir()};
+  const std::string bin = spime::test::spime_binary();
+  std::vector<std::string> args{bin,      "serve", "--host", "127.0.0.1",
+                                "--port", "0",     "--data", data_dir()};
   if (options_.http_allow_loopback) {
     for (const char* a : {"--http-allow", "127.0.0.0/8", "--http-allow", "::1"}) args.push_back(a);
   }

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "tests/integration/server_fixture.h"
+#include "tests/spime_binary.h"
 
 using namespace spime::integration;
 
@@ -55,7 +56,7 @@ TEST_CASE("a second server on the same data directory is refused while the first
   HttpResult before = first.get("/api/ui-context");
   REQUIRE(before.status == 200);
   TempDir scratch;
-  std::string cmd = std::string(SPIME_BINARY) + " serve --port 0 --data '" + first.data_dir() +
+  std::string cmd = spime::test::spime_binary() + " serve --port 0 --data '" + first.data_dir() +
                     "' > '" + scratch.path() + "/out' 2>&1 < /dev/null";
   int rc = std::system(cmd.c_str());  // exits at once: the store is locked
   REQUIRE(WIFEXITED(rc));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/krl/compiler.h"
+#include "tests/spime_binary.h"
 
 using namespace spime::krl;
 
@@ -28,8 +29,8 @@ using Lines = std::vector<std::string>;
 
 // Runs `spime <args>` with stderr folded into stdout; returns the exit status.
 int run_spime(const std::string& args, std::string* output) {
-  REQUIRE(std::filesystem::exists(SPIME_BINARY));  // build the `spime` target first
-  std::string cmd = std::string("'") + SPIME_BINARY + "' " + args + " 2>&1";
+  REQUIRE(std::filesystem::exists(spime::test::spime_binary()));  // build the `spime` target first
+  std::string cmd = "'" + spime::test::spime_binary() + "' " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
   char buf[4096];
