@@ -245,13 +245,18 @@ class EngineImpl {
   // records are numbered on from above them.
   void replay_local() {
     std::vector<OutgoingEvent> owed;
+    std::uint64_t next = 1;  // above every record, even one that does not parse
     local_delivery_records::scan(
-        *store, [&](OutgoingEvent&& e) { owed.push_back(std::move(e)); },
-        [this](const std::string& key) {
+        *store,
+        [&](OutgoingEvent&& e) {
+          next = std::max(next, e.local_seq + 1);
+          owed.push_back(std::move(e));
+        },
+        [&](const std::string& key) {
+          std::uint64_t seq = 0;
+          if (store::keys::parse_local_delivery(key, &seq)) next = std::max(next, seq + 1);
           log("local delivery record " + key.substr(2) + " does not parse: left alone");
         });
-    std::uint64_t next = 1;
-    if (!owed.empty()) next = owed.back().local_seq + 1;
     actors->resume_local_seq(next);
     if (owed.empty()) return;
     log("local delivery: " + std::to_string(owed.size()) +
