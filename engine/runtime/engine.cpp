@@ -31,6 +31,7 @@
 #include "engine/runtime/records/delivery_records.h"
 #include "engine/runtime/records/device_topic_records.h"
 #include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/local_delivery_records.h"
 #include "engine/runtime/records/mqtt_sequence_records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/services/engine_services.h"
@@ -58,6 +59,13 @@ std::string rate_text(const ChannelRateLimit& r) {
   return krl::encode_json(krl::Value(r.per_second)) + " events a second (burst " +
          krl::encode_json(krl::Value(r.burst)) + ")";
 }
+
+// An event:send's local delivery record (records/local_delivery_records.h; seq 0: none), and
+// whether it is replayed at a start (then queued even at a full inbox).
+struct LocalRecord {
+  std::uint64_t seq = 0;
+  bool replayed = false;
+};
 
 }  // namespace
 
@@ -182,10 +190,10 @@ class EngineImpl {
 
   // Queues an event (admission first); ok, or why it was refused. `done` may be empty.
   // `from_pico_id`: the sending pico for event:send / ctx:event, the scheduling pico for its
-  // scheduled events (empty for HTTP).
+  // scheduled events (empty for HTTP). `local`: an event:send's local delivery record.
   Status signal(const api::EventRequest& req, Done<api::EventResult> done, std::string eid = "",
                 std::optional<ScheduleFiring> firing = std::nullopt,
-                std::string_view from_pico_id = {}) {
+                std::string_view from_pico_id = {}, LocalRecord local = {}) {
     if (stopping.load()) return Status::unavailable("engine shutting down");
     DeliveryId delivery;
     std::string bad_delivery;
@@ -205,25 +213,55 @@ class EngineImpl {
     RunEvent m{incoming(a, req.attrs, std::move(eid)), a.depends_on, done, std::nullopt, nullptr};
     m.event.firing = std::move(firing);
     m.event.delivery = std::move(delivery);
-    Status posted = actors->post(picos->acquire(a.channel->pico_id), std::move(m));
+    m.event.local_record = local.seq;
+    Status posted = actors->post(picos->acquire(a.channel->pico_id), std::move(m), local.replayed);
     if (!posted.is_ok() && done) done(posted);
     return posted;
   }
 
-  // event:send / ctx:event to a pico of this engine, after its sender committed.
-  void deliver_local(const OutgoingEvent& e) {
+  // event:send / ctx:event to a pico of this engine, after its sender committed (or, `replayed`,
+  // its record found at a start). A refusal for good erases its record; one for later (full
+  // inbox, stopping) leaves it for the next start (records/local_delivery_records.h).
+  void deliver_local(const OutgoingEvent& e, bool replayed = false) {
     logging::Scope scope(e.from_pico_id);
     if (stopping.load()) {
-      log("event:send to " + logging::short_eci(e.eci) + " dropped: engine shutting down");
+      log("event:send to " + logging::short_eci(e.eci) +
+          " kept for the next start: engine shutting down");
       return;
     }
     auto completion = track<api::EventResult>(nullptr, &Metrics::event_finished);
     Status s = signal(api::EventRequest{e.eci, e.domain, e.name, e.attrs}, completion, "",
-                      std::nullopt, e.from_pico_id);
-    if (!s.is_ok()) {
-      log("event:send to " + logging::short_eci(e.eci) +
-          " refused: " + logging::shorten_eci_in(s.message(), e.eci));
-    }
+                      std::nullopt, e.from_pico_id, LocalRecord{e.local_seq, replayed});
+    if (s.is_ok()) return;
+    const bool later = local_delivery_records::kept_for_later(s);
+    log("event:send to " + logging::short_eci(e.eci) +
+        (later ? " kept for the next start: " : " refused: ") +
+        logging::shorten_eci_in(s.message(), e.eci));
+    if (!later && e.local_seq != 0) actors->forget_local(e.local_seq);
+  }
+
+  // At a start, before anything else submits: the events owed to picos of this engine when the
+  // last run ended (a crash, or kept for later), posted again in sending order; local delivery
+  // records are numbered on from above them.
+  void replay_local() {
+    std::vector<OutgoingEvent> owed;
+    std::uint64_t next = 1;  // above every record, even one that does not parse
+    local_delivery_records::scan(
+        *store,
+        [&](OutgoingEvent&& e) {
+          next = std::max(next, e.local_seq + 1);
+          owed.push_back(std::move(e));
+        },
+        [&](const std::string& key) {
+          std::uint64_t seq = 0;
+          if (store::keys::parse_local_delivery(key, &seq)) next = std::max(next, seq + 1);
+          log("local delivery record " + key.substr(2) + " does not parse: left alone");
+        });
+    actors->resume_local_seq(next);
+    if (owed.empty()) return;
+    log("local delivery: " + std::to_string(owed.size()) +
+        " event:send(s) owed since the last run, posted again");
+    for (const OutgoingEvent& e : owed) deliver_local(e, /*replayed=*/true);
   }
 };
 
@@ -426,6 +464,7 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
   m->observers.push_back(std::make_unique<RemoteDelivery>(*m));
   m->observers.push_back(std::make_unique<MqttPublications>(*m));
   for (const auto& o : m->observers) m->post_commit.add(o.get());
+  m->replay_local();
 
   m->timer = std::make_unique<ScheduleTimer>(
       *m->store, m->clock,

@@ -12,8 +12,8 @@
 //     the batch's commit sequence number;
 //   committer thread: group commit (WAL, fsync) -> post-commit observers
 //     (post_commit.h: events for local picos are queued at their targets,
-//     events for other engines, whose records the batch holds, start their
-//     delivery by the outbox, outbound/outbox.h) -> the answer.
+//     events for other engines start their delivery by the outbox,
+//     outbound/outbox.h; the batch holds the records of both) -> the answer.
 //
 // What an answer promises: when it leaves, everything the request wrote and
 // everything it read (its own pico's earlier writes, channels, other picos
@@ -188,8 +188,9 @@ class Engine final : public api::EngineApi {
   // request_stop(), or shutdown() without it) before it interrupts them: an
   // interrupted evaluation gives up at its next step, writes nothing and is
   // answered kUnavailable (503: an outbox sends it again). Events queued
-  // behind it meet the same fate; local event:sends among them are lost, as
-  // in a crash.
+  // behind it meet the same fate; local event:sends among them keep their
+  // records and run at the next start, as after a crash
+  // (records/local_delivery_records.h).
   static constexpr std::chrono::milliseconds kStopGrace{2000};
   // How long shutdown() then waits for the interrupted ones before it goes on
   // without their answers.

@@ -32,6 +32,7 @@ constexpr std::string_view kEpisode = "g/";
 constexpr std::string_view kEpisodeState = "n/";
 constexpr std::string_view kDeviceTopic = "q/";
 constexpr std::string_view kPicoTopic = "j/";
+constexpr std::string_view kLocalDelivery = "v/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -307,6 +308,19 @@ bool parse_outbox(std::string_view key, std::string* host, std::string* eci, uin
   if (host) *host = std::move(h);
   if (eci) *eci = std::move(e);
   return true;
+}
+
+std::string local_delivery(uint64_t seq) {
+  std::string key(kLocalDelivery);
+  append_padded(&key, seq);
+  return key;
+}
+std::string local_delivery_prefix() {
+  return std::string(kLocalDelivery);
+}
+bool parse_local_delivery(std::string_view key, uint64_t* seq) {
+  if (key.substr(0, kLocalDelivery.size()) != kLocalDelivery) return false;
+  return parse_padded(key.substr(kLocalDelivery.size()), seq);
 }
 
 std::string delivered(std::string_view pico_id, std::string_view eci, std::string_view sender) {

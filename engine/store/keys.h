@@ -89,6 +89,10 @@
 //   j/<pico><sep><topic>          a fixed MQTT topic of that pico, the device: one it publishes
 //                                 to (whose q/<topic> it had when made) or the one it listens
 //                                 on for instructions (value: device_topic_records.h's use)
+//   v/<seq>                       an event:send / ctx:event to a pico of this engine, from its
+//                                 sender's commit until its receiver's (<seq>: 20 zero-padded
+//                                 decimal digits, so keys sort in sending order; value:
+//                                 runtime/records/local_delivery_records.h)
 #pragma once
 
 #include <cstdint>
@@ -187,6 +191,11 @@ bool parse_schedule_due(std::string_view key, uint64_t* due_ms, std::string* id)
 std::string outbox(std::string_view host, std::string_view eci, uint64_t seq);
 std::string outbox_prefix();  // every waiting event, destination by destination
 bool parse_outbox(std::string_view key, std::string* host, std::string* eci, uint64_t* seq);
+
+// ---- events for picos of this engine, until their receiver commits -----------------------
+std::string local_delivery(uint64_t seq);
+std::string local_delivery_prefix();  // every waiting event, in sending order
+bool parse_local_delivery(std::string_view key, uint64_t* seq);
 
 // ---- deliveries accepted from other engines' outboxes --------------------------------------
 std::string delivered(std::string_view pico_id, std::string_view eci, std::string_view sender);

@@ -66,6 +66,9 @@ struct IncomingEvent {
   // Delivered by another engine's outbox: run at most once per pico (the
   // pico actor checks it; records/delivery_records.h). Empty otherwise.
   DeliveryId delivery{};
+  // An event:send from a pico of this engine: its local delivery record
+  // (records/local_delivery_records.h), erased with the event's schedule. 0 otherwise.
+  std::uint64_t local_record = 0;
 };
 
 // One entry the schedule ran (for the offline runner and tests).

@@ -11,6 +11,7 @@
 #include "engine/runtime/pico/pico_table.h"
 #include "engine/runtime/pico/post_commit.h"
 #include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/local_delivery_records.h"
 #include "engine/runtime/rulesets/ruleset_registry.h"
 #include "engine/runtime/storage_status.h"
 #include "engine/runtime/streams/collection_members.h"
@@ -130,10 +131,11 @@ class PicoActors::NestedRunLock {
 
 // ---- the inbox ------------------------------------------------------------------------------
 
-Status PicoActors::post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message) {
+Status PicoActors::post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message,
+                        bool over_limit) {
   MutexLock lock(slot->inbox_mu);
   if (slot->deleted) return Status::not_found("Pico not found: " + slot->id);
-  if (slot->inbox.size() >= rt_.inbox_limit) {
+  if (!over_limit && slot->inbox.size() >= rt_.inbox_limit) {
     return Status::unavailable("pico " + slot->id + " is busy, retry later");
   }
   slot->inbox.push_back(std::move(message));
@@ -349,6 +351,13 @@ Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
       return room;
     }
   }
+  // Events for picos of this engine: their records join this batch too, so they outlive a crash
+  // between this commit and their receivers' (records/local_delivery_records.h).
+  for (OutgoingEvent& e : txn.outgoing) {
+    if (!e.host.empty() || !e.mqtt_topic.empty()) continue;
+    e.local_seq = next_local_seq_.fetch_add(1, std::memory_order_relaxed);
+    local_delivery_records::put(&txn.batch, e);
+  }
   if (txn.batch.empty()) {
     if (rt_.outbox) rt_.outbox->submitted(staged);
     txn.held.clear();
@@ -388,6 +397,10 @@ Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
     gone->last_seq.store(seq);
     gone->executor.stop();
     for (PicoMessage& m : refused) {
+      // An event:send refused for good: its record goes (after the deletion's batch).
+      if (auto* e = std::get_if<RunEvent>(&m); e && e->event.local_record != 0) {
+        forget_local(e->event.local_record);
+      }
       auto answer = std::make_shared<PicoMessage>(std::move(m));
       finish(seq, {},
              [answer](const Status&) { fail(*answer, Status::not_found("Pico deleted")); });
@@ -520,6 +533,17 @@ void PicoActors::add_query_episode(PicoState& state, const QueryCall& query, std
   }
 }
 
+std::uint64_t PicoActors::forget_local(std::uint64_t seq) {
+  store::WriteBatch batch;
+  local_delivery_records::erase(&batch, seq);
+  std::uint64_t commit = rt_.store.committer().try_submit(std::move(batch));
+  if (commit == 0) {
+    rt_.log("local delivery record " + std::to_string(seq) +
+            " kept for the next start: the committer is full");
+  }
+  return commit;
+}
+
 std::uint64_t PicoActors::write_failed_episode(PicoSlot& slot, PicoState& state,
                                                const IncomingEvent& event, const Status& failure,
                                                EpisodeRecorder& rec) {
@@ -580,6 +604,10 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
     if (!out.status.is_ok() && retry_on_pool(slot, flagged, txn)) {
       return requeue(slot, PicoMessage(std::move(m)));
     }
+    if (out.status.is_ok() && m.event.local_record != 0) {
+      // In the schedule's own batch: the event is owed until its effects commit.
+      local_delivery_records::erase(&txn.batch, m.event.local_record);
+    }
     if (out.status.is_ok() && !delivery_key.empty()) {
       // In the schedule's own batch: the id is remembered if and only if the event's writes
       // commit.
@@ -598,6 +626,11 @@ void PicoActors::run_event(PicoSlot& slot, RunEvent& m) {
     if (s.is_ok() && !delivery_key.empty()) {
       slot.pending_deliveries[delivery_key] = {std::move(delivered), slot.last_seq.load()};
     }
+  }
+  // An event:send that did not run: refused for good, its record goes; one that cannot run now
+  // (stopping, overloaded, interrupted) keeps it for the next start.
+  if (!s.is_ok() && m.event.local_record != 0 && !local_delivery_records::kept_for_later(s)) {
+    txn.depend_on(forget_local(m.event.local_record));
   }
   std::optional<Result<krl::Value>> value;
   if (s.is_ok() && m.then_query) {

@@ -20,6 +20,13 @@
 // post() is bounded: a full inbox refuses with kUnavailable (503), a deleted
 // pico with kNotFound; the message is dropped, its callbacks uncalled.
 //
+// Local delivery (records/local_delivery_records.h): submit() writes a record
+// of each event a transaction sends to a pico of this engine in the
+// transaction's own batch; the receiver's run erases it in its batch, or, when
+// it refuses the event for good (deleted pico, failed schedule), in a batch of
+// its own. One it cannot run now (kUnavailable) keeps its record for the next
+// start, which posts it again (Engine::open).
+//
 // An answer is a promise (DESIGN.md): `done` is called only once everything
 // the message wrote, and everything it read that others wrote, is durable
 // (the transaction's batch and its Transaction::depends_on, through the
@@ -138,7 +145,10 @@ class PicoActors {
   // the actor system that the pool's drains use.
   void stop_io() { io_.stop(); }
 
-  api::Status post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message);
+  // `over_limit`: queued even when the inbox is full (the records replayed at a start, which
+  // were accepted before).
+  api::Status post(const std::shared_ptr<PicoSlot>& slot, PicoMessage message,
+                   bool over_limit = false);
   void drain(const std::shared_ptr<PicoSlot>& slot);
 
   api::Result<WaitAnswer> nested_event(Transaction& caller, const ChannelRecord& channel,
@@ -148,6 +158,15 @@ class PicoActors {
   // Holds pico `pico_id` (its run lock, in `caller`) until the caller's transaction ends, and
   // answers its current state: for ctx:delPico.
   api::Result<PicoState*> hold(Transaction& caller, const std::string& pico_id);
+
+  // Local delivery records are numbered from `next` on (Engine::open, above every stored one,
+  // before any transaction is submitted).
+  void resume_local_seq(std::uint64_t next) {
+    next_local_seq_.store(next, std::memory_order_relaxed);
+  }
+  // Erases local delivery record `seq` in a batch of its own, for an event refused for good;
+  // answers its commit number (0: the committer was full, the record stays for the next start).
+  std::uint64_t forget_local(std::uint64_t seq);
 
   // An episode to publish to the watchers once its batch is durable.
   struct Published {
@@ -206,6 +225,8 @@ class PicoActors {
       SPIME_REQUIRES(slot.run_mu);
 
   PicoRuntime rt_;
+  // The next local delivery record's number (submit(), under the sender's run lock).
+  std::atomic<std::uint64_t> next_local_seq_{1};
   IoPool io_;  // last: its threads stop first
 };
 

@@ -3,7 +3,11 @@
 //
 //   local delivery   event:send / ctx:event to picos of this engine: queued at
 //                    the target's inbox (so a request after the answer finds
-//                    them ahead of it);
+//                    them ahead of it); their records were written in the same
+//                    batch (records/local_delivery_records.h, staged by
+//                    PicoActors::submit), so a crash before the targets'
+//                    commits does not lose them: the next start posts them
+//                    again;
 //   remote delivery  events for other engines (a host given): their outbox
 //                    records were written in the same batch (outbound/outbox.h,
 //                    staged by PicoActors::submit), so they are durable now and

@@ -16,8 +16,9 @@
 namespace spime::runtime {
 
 // event:send / ctx:event to another pico, delivered once the transaction is
-// durable. To a pico of this engine (no host): queued at its inbox after the
-// commit. To another engine (a host): a record in the outbox
+// durable. To a pico of this engine (no host): a record written in this
+// transaction's batch (records/local_delivery_records.h), and queued at the
+// target's inbox after the commit. To another engine (a host): a record in the outbox
 // (outbound/outbox.h), written in this transaction's batch when it is
 // submitted, and posted after the commit until that engine accepts it.
 struct OutgoingEvent {
@@ -31,6 +32,9 @@ struct OutgoingEvent {
   // Set by the outbox when it wrote the event's record (0: none was written).
   std::uint64_t outbox_seq = 0;
   std::int64_t outbox_created_ms = 0;
+  // Set by PicoActors::submit when it wrote the event's local delivery record
+  // (records/local_delivery_records.h; 0: none was written).
+  std::uint64_t local_seq = 0;
   // mqtt:publish: the topic (non-empty: an MQTT message; eci, domain and
   // name are empty, attrs holds the payload as a String), and whether the
   // broker keeps it as the topic's retained message.
