@@ -48,7 +48,8 @@ void remember(store::Store& store, const std::string& key, const std::string& ec
   store::WriteBatch b;
   b.put(key, eci);
   std::string err;
-  if (!store.write(b, &err)) log("could not remember the root channel " + logging::short_eci(eci) + ": " + err);
+  if (!store.write(b, &err))
+    log("could not remember the root channel " + logging::short_eci(eci) + ": " + err);
 }
 
 // Makes the UI channel (admitting engine_ui:setup alone) and raises
