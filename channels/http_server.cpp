@@ -265,15 +265,18 @@ class HttpSession final : public SessionBase {
       return start_stream(std::move(watch));
     }
 
+    // The callback holds no executor of the strand: the engine may drop it
+    // after the io_context is gone (a request it never answered), and a
+    // strand executor destroyed then uses the dead strand service's mutex
+    // (TSan: "use of an invalid mutex"). The gate says the context lives.
     std::weak_ptr<Self> weak = self_ptr();
     std::shared_ptr<Gate> gate = server_.gate_;
-    auto executor = stream_.get_executor();
     try {
-      dispatch(r, server_.engine_, [weak, gate, executor](Response response) {
+      dispatch(r, server_.engine_, [weak, gate](Response response) {
         MutexLock lock(gate->mutex);
         if (!gate->open) return;
         if (auto self = weak.lock()) {
-          net::post(executor, [self, response = std::move(response)]() mutable {
+          net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
             self->write(std::move(response), false);
           });
         }
@@ -306,18 +309,18 @@ class HttpSession final : public SessionBase {
   void start_stream(api::WatchRequest request) {
     std::weak_ptr<Self> weak = self_ptr();
     std::shared_ptr<Gate> gate = server_.gate_;
-    auto executor = stream_.get_executor();
     auto sink = std::make_shared<Sink>(weak, gate);
     server_.engine_.watch(
         std::move(request), std::move(sink),
-        [weak, gate, executor](api::Result<std::shared_ptr<api::Watch>> r) {
+        [weak, gate](api::Result<std::shared_ptr<api::Watch>> r) {  // no executor: see on_request
           MutexLock lock(gate->mutex);
           auto self = gate->open ? weak.lock() : nullptr;
           if (!self) {
             if (r.ok()) r.value()->cancel();
             return;
           }
-          net::post(executor, [self, r = std::move(r)]() mutable { self->on_watch(std::move(r)); });
+          net::post(self->stream_.get_executor(),
+                    [self, r = std::move(r)]() mutable { self->on_watch(std::move(r)); });
         });
   }
 
