@@ -30,6 +30,9 @@
 namespace spime::krl {
 
 class Host;  // runtime services (entity variables, events, ...); see host.h
+namespace detail {
+class FrameArena;  // eval_nodes.h
+}  // namespace detail
 
 // Arguments as written at a call site: `f(1, 2, name = 3)`.
 struct Args {
@@ -67,6 +70,12 @@ struct EvalContext {
     }();
     return seeds();
   }
+
+  // Where the evaluator records the frames closures capture, so that the
+  // cycles they form are broken when the evaluation that made them ends
+  // (eval_nodes.h, FrameArena). Set and restored by the evaluator's entry
+  // points only; null outside them.
+  detail::FrameArena* frame_arena = nullptr;
 
   // Set by whoever runs the evaluation to stop it from another thread (the
   // engine stopping): the next step() throws KrlError(kInterruptedMessage).

@@ -237,6 +237,7 @@ Value ValueCall::eval(Env& env) const {
 }
 
 Value FunctionNode::eval(Env& env) const {
+  if (env.ctx.frame_arena) env.ctx.frame_arena->capture(env.frame);
   return make_closure(code.get(), env.frame, env.unit);
 }
 

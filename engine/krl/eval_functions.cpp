@@ -1,4 +1,5 @@
 // Closures (functions and defactions), calls, actions and action blocks.
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -131,6 +132,34 @@ const Builtin* find_builtin_action(std::string_view name) {
     if (name == b.name) return &b;
   }
   return nullptr;
+}
+
+void FrameArena::capture(const std::shared_ptr<Frame>& frame) {
+  // A frame that makes several closures (or one in a loop) is recorded once.
+  if (!captured_.empty() && !captured_.back().owner_before(frame) &&
+      !frame.owner_before(captured_.back())) {
+    return;
+  }
+  if (captured_.size() >= compact_at_) {
+    // Calls that made a closure and returned leave expired entries: drop
+    // them, so the list grows with the frames alive, not with every call.
+    captured_.erase(std::remove_if(captured_.begin(), captured_.end(),
+                                   [](const std::weak_ptr<Frame>& w) { return w.expired(); }),
+                    captured_.end());
+    compact_at_ = std::max<size_t>(64, captured_.size() * 2);
+  }
+  captured_.push_back(frame);
+}
+
+void FrameArena::release() {
+  std::vector<std::weak_ptr<Frame>> captured = std::move(captured_);
+  captured_.clear();
+  compact_at_ = 64;
+  for (const auto& w : captured) {
+    if (std::shared_ptr<Frame> frame = w.lock()) {
+      for (Value& v : frame->slots) v = Value();
+    }
+  }
 }
 
 Value make_closure(const FunctionCode* code, std::shared_ptr<Frame> frame,

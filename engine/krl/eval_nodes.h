@@ -25,6 +25,61 @@ struct Frame {
   std::vector<Value> slots;
 };
 
+// Closures and frames form reference cycles: a frame's slot holds a closure
+// that holds the frame, directly or through the frames of calls made from it
+// (`pre { f = function(x) { ... } }` makes one on every run of the rule).
+// A FrameArena records every frame a closure captures; release() empties
+// their slots, which breaks every such cycle. Only a closure points back at
+// a frame, so a cycle runs from a closure to the frame it captured, up zero
+// or more parents, and out through a slot. Every frame on that way up was
+// captured too (a call's frame has the called closure's frame as parent),
+// except an instance's globals, the parent of every rule's frame, whose
+// slots were filled while the instance was made: their closures' frames are
+// in the instance's arena.
+//
+// Each top-level evaluation (a rule run, a query, a select-when `where`, a
+// lone expression) owns an arena and releases it when it returns or throws:
+// nothing it made can be called after that, because values leave an
+// evaluation through the runtime, which cleans them to JSON (raised events,
+// directives, entity variables, query answers). A RulesetInstance owns the
+// arena of its globals, released when the instance dies (modules' instances
+// live as long as the instances using them: runtime/pico/pico_state.cpp).
+// Slots are emptied, not removed, and parents kept, so a closure that escaped
+// all the same reads nulls rather than freed memory.
+//
+// Not thread-safe: an arena belongs to the evaluation's thread.
+class FrameArena {
+ public:
+  FrameArena() = default;
+  FrameArena(const FrameArena&) = delete;
+  FrameArena& operator=(const FrameArena&) = delete;
+  ~FrameArena() { release(); }
+
+  // Records `frame` as captured by a closure.
+  void capture(const std::shared_ptr<Frame>& frame);
+  // Empties the slots of every recorded frame still alive; forgets them.
+  void release();
+
+ private:
+  std::vector<std::weak_ptr<Frame>> captured_;
+  size_t compact_at_ = 64;  // drop expired entries when the list reaches this
+};
+
+// Makes `arena` the context's arena for its lifetime (nests).
+class UseArena {
+ public:
+  UseArena(EvalContext& ctx, FrameArena* arena) : ctx_(ctx), previous_(ctx.frame_arena) {
+    ctx_.frame_arena = arena;
+  }
+  ~UseArena() { ctx_.frame_arena = previous_; }
+  UseArena(const UseArena&) = delete;
+  UseArena& operator=(const UseArena&) = delete;
+
+ private:
+  EvalContext& ctx_;
+  FrameArena* previous_;
+};
+
 // What a compiled unit (a ruleset or a lone expression) shares with its closures.
 struct CodeUnit {
   virtual ~CodeUnit() = default;

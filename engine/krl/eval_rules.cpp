@@ -13,6 +13,8 @@ using detail::Env;
 using detail::Frame;
 
 Value CompiledExpression::evaluate(EvalContext& ctx) const {
+  detail::FrameArena arena;
+  detail::UseArena use(ctx, &arena);
   Env env{ctx, std::make_shared<Frame>(nullptr, code_->nslots), code_, nullptr};
   return code_->root->eval(env);
 }
@@ -51,6 +53,8 @@ std::shared_ptr<RulesetInstance> RulesetInstance::create(std::shared_ptr<const P
                                                          const InstanceOptions& options,
                                                          EvalContext& ctx) {
   std::shared_ptr<RulesetInstance> inst(new RulesetInstance());
+  inst->arena_ = std::make_unique<detail::FrameArena>();
+  detail::UseArena use(ctx, inst->arena_.get());
   inst->program_ = program;
   const detail::ProgramCode& code = program->code();
   inst->globals_ = std::make_shared<Frame>(nullptr, code.nslots);
@@ -103,9 +107,12 @@ RulesetInstance::~RulesetInstance() {
   if (globals_) {
     for (auto& v : globals_->slots) v = Value();
   }
+  if (arena_) arena_->release();
 }
 
 Value RulesetInstance::query(std::string_view name, const Args& args, EvalContext& ctx) const {
+  detail::FrameArena arena;
+  detail::UseArena use(ctx, &arena);
   const detail::ProgramCode& code = program_->code();
   for (const auto& [shared, slot] : code.shares) {
     if (shared != name) continue;
@@ -153,6 +160,8 @@ bool RulesetInstance::match_leaf(size_t rule_index, int leaf, const Value& attrs
     bound.set(lc.aggregate[i].first, i < matches.size() ? matches[i] : Value());
   }
   if (lc.where) {
+    detail::FrameArena arena;
+    detail::UseArena use(ctx, &arena);
     auto frame = std::make_shared<Frame>(globals_, rc.nslots);
     for (const auto& [name, slot] : rc.select_vars) {
       if (const Value* v = bound.find(name)) {
@@ -227,6 +236,8 @@ RuleOutcome RulesetInstance::run_rule(size_t rule_index, const Map& select_bindi
   const detail::ProgramCode& code = program_->code();
   const auto& rc = code.rule_code.at(rule_index);
   if (!code.rules[rule_index].active || !code.rules[rule_index].select) return {};
+  detail::FrameArena arena;
+  detail::UseArena use(ctx, &arena);
   detail::RuleState state;
   state.rule_name = rc.name;
   Env env{ctx, std::make_shared<Frame>(globals_, rc.nslots), unit_of(program_), &state};

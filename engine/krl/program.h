@@ -33,6 +33,7 @@ namespace detail {
 struct ExprCode;     // eval_nodes.h
 struct ProgramCode;  // eval_nodes.h
 struct Frame;        // eval_nodes.h
+class FrameArena;    // eval_nodes.h
 }  // namespace detail
 
 // One expression compiled on its own (`spime krl eval`, tests). Identifiers
@@ -176,6 +177,8 @@ class RulesetInstance {
   RulesetInstance() = default;
   std::shared_ptr<const Program> program_;
   std::shared_ptr<detail::Frame> globals_;
+  // The frames closures captured while the globals were evaluated.
+  std::unique_ptr<detail::FrameArena> arena_;
   std::vector<std::optional<std::int64_t>> within_;
 };
 
