@@ -28,6 +28,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kAfterClose{2000};
 // Slack on top of each phase's own bound before the run stops waiting.
 constexpr milliseconds kSlack{5000};
+// How client::HttpClient's error of a failed TLS handshake begins (its header).
+constexpr const char* kHandshakeFailed = "TLS handshake with ";
 
 void complain(const std::string& message) {
   std::fprintf(stderr, "spime devices hold: %s\n", message.c_str());
@@ -82,10 +84,17 @@ int hold(HoldOptions o) {
   client::Options client_options;
   client_options.timeout = ms_of(o.request_timeout_seconds);
   client_options.user_agent = "spime-devices-hold";
+  client_options.cafile = o.cafile;
+  client_options.bearer_token = o.token;
   client::HttpClient http(url, client_options);
   EngineCalls calls(&http);
   const Reply resolved = calls.get("/api/prototypes/" + o.prototype);
   if (!resolved.answered()) {
+    // Something took part in the handshake: a server is there, not one to trust.
+    if (resolved.error.rfind(kHandshakeFailed, 0) == 0) {
+      complain("no TLS session with the engine at " + url.to_string() + ": " + resolved.describe());
+      return kHoldFailed;
+    }
     complain("no engine at " + url.to_string() + ": " + resolved.describe());
     return kHoldUnreachable;
   }
@@ -117,6 +126,8 @@ int hold(HoldOptions o) {
   plan.ramp_per_second = o.ramp;
   plan.request_timeout = ms_of(o.request_timeout_seconds);
   plan.seed = o.seed;
+  plan.cafile = o.cafile;
+  plan.token = o.token;
   LiveCounters live;
   HeldConnections held(
       url, std::move(targets), [&sims](int d) { return sims[d].next_good().body; }, plan, &live);
@@ -164,7 +175,9 @@ int hold(HoldOptions o) {
   else
     std::fputs(hold_text(report).c_str(), stdout);
   std::fflush(stdout);
-  if (report.figures.established == 0) return kHoldUnreachable;
+  // No connection at all: no engine there, unless one answered the handshakes (exit 1).
+  if (report.figures.established == 0 && report.figures.handshake_failed == 0)
+    return kHoldUnreachable;
   return report.passed() ? kHoldOk : kHoldFailed;
 }
 

@@ -3,6 +3,9 @@
 // asynchronously on one thread (no thread per connection): how many
 // connections the engine holds, at what latency and memory.
 //
+// With an https --url every connection speaks TLS, verifying the engine's
+// certificate (--cafile, else the system's CAs) and its address or name.
+//
 // One run, every step bounded in time (devices/README.md has the details):
 //   1. the devices: their transducer ECIs from --ecis (one per line, as
 //      `spime devices simulate --setup-only --ecis-out FILE` writes them),
@@ -34,14 +37,23 @@ class App;
 namespace spime::devices {
 
 // What run_hold returns (the process's exit code, as the spime CLI's).
-constexpr int kHoldOk = 0;           // every connection held, every heartbeat answered 2xx
-constexpr int kHoldFailed = 1;       // a connection failed or closed, or a heartbeat did not pass
+constexpr int kHoldOk = 0;  // every connection held, every heartbeat answered 2xx
+// A connection failed or closed, a heartbeat did not pass, or (https) the
+// engine's certificate did not verify.
+constexpr int kHoldFailed = 1;
 constexpr int kHoldUsage = 2;        // bad options (a non-loopback url among them)
 constexpr int kHoldUnreachable = 3;  // no engine answered at the url
 
 struct HoldOptions {
-  std::string url;   // "" : $SPIME_URL, else http://127.0.0.1:3000; loopback hosts only
-  std::string ecis;  // a file of transducer ECIs, one per line (required)
+  std::string url;  // "" : $SPIME_URL, else http://127.0.0.1:3000; loopback hosts only
+  // https: verify the engine with these CAs (PEM; "": the system's). The
+  // owner's token from token_file, else $SPIME_TOKEN (client/credentials.h),
+  // read into `token` by check_hold_options and sent as Bearer on every
+  // request, as `simulate` does.
+  std::string cafile;
+  std::string token_file;
+  std::string token;
+  std::string ecis;                        // a file of transducer ECIs, one per line (required)
   std::string prototype = "esproto-temp";  // the devices' prototype: the readings' limits
   int connections = 100;                   // keep-alive connections
   double interval = 5;                     // seconds between two heartbeats of one connection

@@ -8,17 +8,26 @@
 // pending for its answer, the timer set to its deadline), closed. The one
 // timer serves both the pacing and the deadlines; `arm` tells which wait is
 // the current one, so a wait overtaken by a later one does nothing.
+//
+// A connection is a template over its stream: a bare tcp::socket for http
+// (no layer, no indirection per read or write) or a TLS stream for https,
+// whose connect is followed by a handshake (state kHandshaking). Everything
+// else is the same code for both.
 #include "devices/hold_connections.h"
 
 #include <algorithm>
 #include <optional>
 #include <random>
+#include <type_traits>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "devices/latency.h"
+#include "engine/runtime/outbound/http_client.h"
 
 namespace spime::devices {
 
@@ -27,6 +36,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -37,11 +47,23 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-enum class State { kWaiting, kConnecting, kIdle, kBusy, kClosed };
+enum class State { kWaiting, kConnecting, kHandshaking, kIdle, kBusy, kClosed };
 
+// The TCP socket under a connection's stream.
+tcp::socket& socket_of(tcp::socket& s) {
+  return s;
+}
+tcp::socket& socket_of(TlsStream& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+
+template <class Stream>
 struct Conn {
-  Conn(net::io_context& ioc, int i) : socket(ioc), timer(ioc), buffer(kMaxAnswerBytes), index(i) {}
-  tcp::socket socket;
+  // `tls`: the client context of a TlsStream; nothing for a socket.
+  template <class... Tls>
+  Conn(net::io_context& ioc, int i, Tls&... tls)
+      : stream(ioc, tls...), timer(ioc), buffer(kMaxAnswerBytes), index(i) {}
+  Stream stream;
   net::steady_timer timer;  // the next heartbeat's time, or the deadline of what is under way
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -54,10 +76,24 @@ struct Conn {
   std::uint64_t arm = 0;  // the current wait of `timer`
 };
 
+using PlainConn = Conn<tcp::socket>;
+using TlsConn = Conn<TlsStream>;
+
 bool closed_by_peer(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == http::error::partial_message ||
          ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+         ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+         ec == net::ssl::error::stream_truncated;  // https: closed without close_notify
+}
+
+// Why a handshake failed: the error, and the certificate check's own words
+// when it was the certificate ("unable to get local issuer certificate").
+std::string handshake_error(TlsStream& s, const beast::error_code& ec) {
+  std::string why = "TLS handshake: " + ec.message();
+  const long verified = SSL_get_verify_result(s.native_handle());
+  if (verified != X509_V_OK)
+    why += std::string(" (") + X509_verify_cert_error_string(verified) + ")";
+  return why;
 }
 
 }  // namespace
@@ -74,6 +110,7 @@ struct HeldConnections::Run {
   const HoldPlan plan;
   LiveCounters* const live;
   std::string host;  // the Host header
+  int total = 0;     // connections
 
   // ---- the controlling thread ------------------------------------------------
   std::mutex mu;
@@ -103,7 +140,11 @@ struct HeldConnections::Run {
   tcp::endpoint endpoint;
   net::steady_timer ramp_timer{ioc};
   net::steady_timer end_timer{ioc};
-  std::vector<std::unique_ptr<Conn>> conns;
+  // https: the client context, declared before the streams that use it (so it outlives them).
+  std::optional<net::ssl::context> tls;
+  // The connections: `plain` (http) or `secure` (https), never both.
+  std::vector<std::unique_ptr<PlainConn>> plain;
+  std::vector<std::unique_ptr<TlsConn>> secure;
 
   void note(const std::string& why) {
     if (figures.first_error.empty()) figures.first_error = why.substr(0, kMaxErrorText);
@@ -131,8 +172,12 @@ struct HeldConnections::Run {
 
   void ramp_step() {
     const int batch = std::max(1, plan.ramp_per_second / 10);
-    const int total = static_cast<int>(conns.size());
-    for (int k = 0; k < batch && next_to_open < total; ++k) open_one(*conns[next_to_open++]);
+    for (int k = 0; k < batch && next_to_open < total; ++k, ++next_to_open) {
+      if (tls)
+        open_one(*secure[next_to_open]);
+      else
+        open_one(*plain[next_to_open]);
+    }
     if (next_to_open >= total) return;
     ramp_timer.expires_after(kRampStep);
     ramp_timer.async_wait([this](beast::error_code ec) {
@@ -141,12 +186,14 @@ struct HeldConnections::Run {
   }
 
   // The timer's current wait no longer counts (an answer came before its deadline).
-  void disarm(Conn& c) {
+  template <class C>
+  void disarm(C& c) {
     ++c.arm;
     c.timer.cancel();
   }
 
-  void arm(Conn& c, Clock::time_point when) {
+  template <class C>
+  void arm(C& c, Clock::time_point when) {
     const std::uint64_t current = ++c.arm;
     c.timer.expires_at(when);
     c.timer.async_wait([this, &c, current](beast::error_code ec) {
@@ -154,21 +201,41 @@ struct HeldConnections::Run {
     });
   }
 
-  void open_one(Conn& c) {
+  template <class C>
+  void open_one(C& c) {
     c.state = State::kConnecting;
     ++figures.attempted;
     arm(c, Clock::now() + plan.request_timeout);
-    c.socket.async_connect(endpoint, [this, &c](beast::error_code ec) { on_connect(c, ec); });
+    socket_of(c.stream).async_connect(endpoint,
+                                      [this, &c](beast::error_code ec) { on_connect(c, ec); });
   }
 
-  void on_connect(Conn& c, beast::error_code ec) {
+  template <class C>
+  void on_connect(C& c, beast::error_code ec) {
     if (c.state != State::kConnecting) return;  // timed out (counted) or finishing
     if (ec) return connect_failed(c, "connect: " + ec.message());
+    beast::error_code ignored;
+    socket_of(c.stream).set_option(tcp::no_delay(true), ignored);
+    if constexpr (std::is_same_v<C, TlsConn>) {
+      c.state = State::kHandshaking;  // within the connect's deadline
+      c.stream.async_handshake(net::ssl::stream_base::client, [this, &c](beast::error_code e) {
+        if (c.state != State::kHandshaking) return;  // timed out (counted) or finishing
+        if (e) {
+          ++figures.handshake_failed;
+          return connect_failed(c, handshake_error(c.stream, e));
+        }
+        established(c);
+      });
+    } else {
+      established(c);
+    }
+  }
+
+  template <class C>
+  void established(C& c) {
     ++figures.established;
     ++open;
     c.state = State::kIdle;
-    beast::error_code ignored;
-    c.socket.set_option(tcp::no_delay(true), ignored);
     read(c);
     std::uniform_real_distribution<double> phase(0, plan.interval);
     c.due = Clock::now() + seconds(phase(rng));
@@ -176,19 +243,20 @@ struct HeldConnections::Run {
     settle();
   }
 
-  void connect_failed(Conn& c, const std::string& why) {
+  template <class C>
+  void connect_failed(C& c, const std::string& why) {
     note(why);
     ++figures.connect_failed;
     c.state = State::kClosed;
     beast::error_code ignored;
-    c.socket.close(ignored);
+    socket_of(c.stream).close(ignored);
     c.timer.cancel();
     settle();
   }
 
   // One more connection connected or failed; the ramp ends with the last.
   void settle() {
-    if (++settled < static_cast<int>(conns.size())) return;
+    if (++settled < total) return;
     const auto now = Clock::now();
     figures.ramp_seconds = std::chrono::duration<double>(now - start).count();
     hold_end = now + seconds(plan.duration);
@@ -209,10 +277,14 @@ struct HeldConnections::Run {
     tell(&held);
   }
 
-  void on_timer(Conn& c) {
+  template <class C>
+  void on_timer(C& c) {
     switch (c.state) {
       case State::kConnecting:
         return connect_failed(c, "connect: no connection within the request timeout");
+      case State::kHandshaking:
+        ++figures.handshake_failed;
+        return connect_failed(c, "TLS handshake: not done within the request timeout");
       case State::kIdle:
         if (!ending) send(c);
         return;
@@ -226,14 +298,16 @@ struct HeldConnections::Run {
     }
   }
 
-  void read(Conn& c) {
+  template <class C>
+  void read(C& c) {
     c.parser.emplace();
     c.parser->body_limit(kMaxAnswerBytes);
-    http::async_read(c.socket, c.buffer, *c.parser,
+    http::async_read(c.stream, c.buffer, *c.parser,
                      [this, &c](beast::error_code ec, std::size_t) { on_read(c, ec); });
   }
 
-  void on_read(Conn& c, beast::error_code ec) {
+  template <class C>
+  void on_read(C& c, beast::error_code ec) {
     if (c.state == State::kClosed) return;
     if (ec) {
       const bool busy = c.state == State::kBusy;
@@ -289,7 +363,8 @@ struct HeldConnections::Run {
   // past. The times stay on the connection's grid (phase + k * interval),
   // so a connection that fell behind catches up, as `simulate --rate`
   // does: the rate asked is the rate offered while the engine can take it.
-  void next(Conn& c) {
+  template <class C>
+  void next(C& c) {
     if (ending) return;
     c.due += seconds(plan.interval);
     if (c.due <= Clock::now()) {
@@ -299,14 +374,15 @@ struct HeldConnections::Run {
     if (!hold_end_known || c.due < hold_end) arm(c, c.due);
   }
 
-  void send(Conn& c) {
+  template <class C>
+  void send(C& c) {
     if (c.writing) {  // the last answer came before its request was all written
       ++figures.dropped;
       note("an answer came before its request was written");
       close(c);
       return;
     }
-    const auto count = static_cast<std::int64_t>(conns.size());
+    const auto count = static_cast<std::int64_t>(total);
     const auto target =
         static_cast<int>((c.index + c.beats * count) % static_cast<std::int64_t>(targets.size()));
     ++c.beats;
@@ -314,6 +390,7 @@ struct HeldConnections::Run {
     req.set(http::field::host, host);
     req.set(http::field::user_agent, "spime-devices-hold");
     req.set(http::field::content_type, "application/json");
+    if (!plan.token.empty()) req.set(http::field::authorization, "Bearer " + plan.token);
     req.body() = body(target);
     req.keep_alive(true);
     req.prepare_payload();
@@ -323,7 +400,7 @@ struct HeldConnections::Run {
     c.sent_at = Clock::now();
     arm(c, c.sent_at + plan.request_timeout);
     c.writing = true;
-    http::async_write(c.socket, req, [this, &c](beast::error_code ec, std::size_t) {
+    http::async_write(c.stream, req, [this, &c](beast::error_code ec, std::size_t) {
       c.writing = false;
       c.request.reset();
       if (!ec || c.state == State::kClosed) return;
@@ -335,7 +412,8 @@ struct HeldConnections::Run {
   }
 
   // Closes an open connection; a heartbeat in flight on it failed.
-  void close(Conn& c, bool reset = false) {
+  template <class C>
+  void close(C& c, bool reset = false) {
     if (c.state == State::kClosed) return;
     if (c.state == State::kBusy) {
       --in_flight;
@@ -345,8 +423,9 @@ struct HeldConnections::Run {
     if (c.state == State::kIdle || c.state == State::kBusy) --open;
     c.state = State::kClosed;
     beast::error_code ignored;
-    if (reset) c.socket.set_option(net::socket_base::linger(true, 0), ignored);
-    c.socket.close(ignored);
+    tcp::socket& socket = socket_of(c.stream);
+    if (reset) socket.set_option(net::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
     c.timer.cancel();
   }
 
@@ -356,7 +435,8 @@ struct HeldConnections::Run {
     ending = true;
     ramp_timer.cancel();
     end_timer.cancel();
-    for (auto& c : conns) close(*c, /*reset=*/true);
+    for (auto& c : plain) close(*c, /*reset=*/true);
+    for (auto& c : secure) close(*c, /*reset=*/true);
   }
 };
 
@@ -382,8 +462,20 @@ std::string HeldConnections::start() {
   r.endpoint = endpoints.begin()->endpoint();
   const bool v6 = r.url.host.find(':') != std::string::npos;
   r.host = (v6 ? "[" + r.url.host + "]" : r.url.host) + ":" + std::to_string(r.url.port);
-  r.conns.reserve(static_cast<std::size_t>(r.plan.connections));
-  for (int i = 0; i < r.plan.connections; ++i) r.conns.push_back(std::make_unique<Conn>(r.ioc, i));
+  r.total = r.plan.connections;
+  if (r.url.tls) {
+    r.tls.emplace(net::ssl::context::tls_client);
+    std::string why;
+    if (!runtime::http_client::configure_client_tls(*r.tls, r.plan.cafile, true, &why)) return why;
+    r.secure.reserve(static_cast<std::size_t>(r.total));
+    for (int i = 0; i < r.total; ++i) {
+      r.secure.push_back(std::make_unique<TlsConn>(r.ioc, i, *r.tls));
+      runtime::http_client::prepare_client_stream(r.secure.back()->stream, r.url.host, true);
+    }
+  } else {
+    r.plain.reserve(static_cast<std::size_t>(r.total));
+    for (int i = 0; i < r.total; ++i) r.plain.push_back(std::make_unique<PlainConn>(r.ioc, i));
+  }
   r.work.emplace(r.ioc.get_executor());
   r.start = Clock::now();
   r.started = true;

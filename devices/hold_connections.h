@@ -22,6 +22,14 @@
 // Connection c's j-th heartbeat goes to target (c + j * C) mod T: the
 // connections share the targets round robin.
 //
+// An https url makes every connection TLS (Beast's ssl_stream over a
+// tcp_stream, one shared client context): SNI for a host name, the engine's
+// chain verified against plan.cafile (else the system's CAs) and its name or
+// address checked, as client::HttpClient does. The handshake follows the
+// TCP connect within the same deadline; a connection whose handshake fails
+// is counted connect_failed, with the reason ("TLS handshake: ...") as
+// first_error. Plain http connections are bare sockets, as before.
+//
 // While idle, every connection keeps a read pending, so a server that closes
 // it is seen at once (closed_by_server), not at its next heartbeat. Every
 // connect and every heartbeat has a deadline (request_timeout); a heartbeat
@@ -30,8 +38,10 @@
 // a reset (SO_LINGER 0), so a run leaves no TIME_WAIT sockets behind to
 // use up loopback ports for the next.
 //
-// Memory is bounded by the connections: each holds a socket, a timer, a read
-// buffer of at most kMaxAnswerBytes and its request while it is written;
+// Memory is bounded by the connections: each holds a socket (https: and its
+// TLS stream, about 100 KB more, mostly Asio's and OpenSSL's record
+// buffers), a timer, a read buffer of at most kMaxAnswerBytes and its request
+// while it is written;
 // latencies go to a fixed histogram (LiveCounters).
 //
 // Thread-safety: start(), the waits and finish() from one controlling
@@ -64,14 +74,19 @@ struct HoldPlan {
   int ramp_per_second = 5000;
   std::chrono::milliseconds request_timeout{10000};
   std::uint64_t seed = 1;  // the phases
+  // https urls: the CAs (PEM) to verify the engine with; "": the system's.
+  std::string cafile;
+  // Sent as `Authorization: Bearer <token>` on every heartbeat unless empty.
+  std::string token;
 };
 
 // What finish() reports. Heartbeats by status and their latencies are in
 // the LiveCounters (sent = acknowledged + refused + failed once finished).
 struct HoldFigures {
   int attempted = 0;         // connections tried
-  int established = 0;       // connected
-  int connect_failed = 0;    // refused, reset or timed out while connecting
+  int established = 0;       // connected (https: and shook hands)
+  int connect_failed = 0;    // refused, reset or timed out while connecting (or shaking hands)
+  int handshake_failed = 0;  // of connect_failed: connected, but the TLS handshake failed
   int closed_by_server = 0;  // end of stream, reset or `Connection: close`
   int dropped = 0;           // closed by this side: a deadline missed, an answer unasked
   int open_at_end = 0;       // still open when the hold was over
@@ -97,7 +112,8 @@ class HeldConnections {
   HeldConnections(const HeldConnections&) = delete;
   HeldConnections& operator=(const HeldConnections&) = delete;
 
-  // Resolves the url and starts the I/O thread; "" on success, else why not.
+  // Resolves the url, (https) loads the CAs and starts the I/O thread; ""
+  // on success, else why not.
   std::string start();
   // Wait at most `max_wait` for the end of the ramp / the end of the hold
   // (every answer in); true once it came.

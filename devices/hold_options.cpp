@@ -8,6 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "channels/client/credentials.h"
+#include "engine/runtime/outbound/http_client.h"
+
 namespace spime::devices {
 
 namespace {
@@ -19,11 +22,14 @@ const char kHoldFooter[] =
     "Opens --connections keep-alive connections (--ramp a second), and on each posts a\n"
     "wovyn:heartbeat every --interval seconds, from a random phase, to the devices of --ecis\n"
     "round robin (write the file with `spime devices simulate --setup-only --ecis-out FILE`),\n"
-    "for --duration seconds after the ramp; all on one thread. Reports the connections\n"
-    "established, failed and closed by the server, the heartbeats by status, the rate and\n"
-    "p50/p90/p99/max latency, and with --server-pid the engine's RSS and CPU per heartbeat.\n"
-    "Exit codes: 0 every connection held and every heartbeat answered 2xx; 1 otherwise;\n"
-    "2 bad usage; 3 no engine at --url.";
+    "for --duration seconds after the ramp; all on one thread. With an https --url every\n"
+    "connection speaks TLS, verifying the engine with --cafile (else the system's CAs).\n"
+    "Reports the connections established, failed and closed by the server, the heartbeats\n"
+    "by status, the rate and p50/p90/p99/max latency, and with --server-pid the engine's\n"
+    "RSS and CPU per heartbeat.\n"
+    "Exit codes: 0 every connection held and every heartbeat answered 2xx; 1 otherwise\n"
+    "(an engine whose certificate does not verify among them); 2 bad usage; 3 no engine\n"
+    "at --url.";
 
 constexpr const char* kDefaultUrl = "http://127.0.0.1:3000";
 
@@ -42,6 +48,15 @@ std::string check_hold_options(HoldOptions* o, client::Url* url) {
   if (!client::parse_url(o->url, url, &error)) return error;
   if (!client::is_loopback_host(url->host))
     return "--url: a load tool talks to a loopback engine only (got host '" + url->host + "')";
+  client::Options credentials;
+  if (!client::apply_credentials(o->cafile, o->token_file, &credentials, &error)) return error;
+  o->token = credentials.bearer_token;
+  if (!o->cafile.empty()) {
+    // Readable is not enough: the connections load it as PEM certificates.
+    boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+    if (!runtime::http_client::configure_client_tls(tls, o->cafile, true, &error))
+      return "--cafile: " + error;
+  }
   if (o->ecis.empty()) return "--ecis FILE is required (one transducer ECI per line)";
   if (o->prototype != "esproto-temp" && o->prototype != "esproto-msa")
     return "--prototype must be esproto-temp or esproto-msa (got '" + o->prototype + "')";
@@ -77,9 +92,14 @@ void add_hold_command(CLI::App& app, std::function<int()>* run) {
   CLI::App* cmd = devices->add_subcommand("hold", kHoldHelp);
   cmd->footer(kHoldFooter);
   cmd->add_option("--url", o->url,
-                  "the engine, http://HOST[:PORT] on loopback (default: $SPIME_URL, else "
+                  "the engine, http[s]://HOST[:PORT] on loopback (default: $SPIME_URL, else "
                   "http://127.0.0.1:3000)")
       ->type_name("URL");
+  cmd->add_option("--cafile", o->cafile, "https: verify the engine with these CAs (PEM)")
+      ->type_name("FILE");
+  cmd->add_option("--token-file", o->token_file,
+                  "the owner's token (first line); default: $SPIME_TOKEN")
+      ->type_name("FILE");
   cmd->add_option("--ecis", o->ecis,
                   "the devices' transducer ECIs, one per line (`spime devices simulate "
                   "--setup-only --ecis-out FILE` writes them)")

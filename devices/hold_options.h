@@ -24,9 +24,11 @@ constexpr int kSpareDescriptors = 64;
 
 // Checks `*options` and fills in what is left to defaults: the url (from
 // $SPIME_URL, else http://127.0.0.1:3000), parsed into *url and refused
-// unless its host is loopback (this is a load tool), and --connections
-// against the process's open-files limit. "" when fine, else a one-line
-// reason (a usage error).
+// unless its host is loopback (this is a load tool), --cafile (it must load
+// as PEM certificates) and the token (--token-file, else $SPIME_TOKEN, into
+// options->token: client::apply_credentials), and --connections against the
+// process's open-files limit. "" when fine, else a one-line reason (a usage
+// error).
 std::string check_hold_options(HoldOptions* options, client::Url* url);
 
 }  // namespace spime::devices
