@@ -13,10 +13,8 @@
 #         SPIME_TEST_BINARY=build-asan/spime (tests/spime_binary.h): the same
 #         tests, against the engine built with ASan+UBSan. Every report any
 #         such process writes (ASan, UBSan: log_path) fails the part, even
-#         when the test that caused it passed. Leak checking is off for these
-#         processes (SERVER_DETECT_LEAKS=1 turns it on): every exit of `spime
-#         serve` reports compiled rulesets held by a reference cycle
-#         (RELIABILITY.md, "Findings"); the fuzz targets check leaks. ASAN_ALL=1 also
+#         when the test that caused it passed, leaks included (each
+#         process checks its own at exit). ASAN_ALL=1 also
 #         builds and runs every test executable under ASan (in-process unit
 #         tests included).
 #   tsan  build-tsan: clang, TSan (tests/tsan.supp: CAF's and RocksDB's
@@ -97,7 +95,7 @@ if [[ " $SUITES " == *" asan "* ]]; then
   status=0
   (cd "$asan_build_tree" &&
     SPIME_TEST_BINARY="$ROOT/build-asan/spime" \
-    ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=${SERVER_DETECT_LEAKS:-0}:log_path=$REPORTS/asan" \
+    ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$REPORTS/asan" \
     UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$REPORTS/ubsan" \
     ctest --output-on-failure -j "$JOBS" --timeout 900 -LE fuzz -R "$asan_tests" -E '^browser:') ||
     status=$?
