@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/base/tsan.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/caf_spawn.h"
@@ -35,6 +36,7 @@ struct PicoExecutor::Impl {
 };
 
 void PicoExecutor::kick(const std::shared_ptr<PicoSlot>& slot) const {
+  tsan_release(impl_.get());  // the handler acquires: engine/base/tsan.h
   caf::anon_send(impl_->actor, slot);
 }
 
@@ -46,9 +48,14 @@ PicoExecutor spawn_pico_executor(caf::actor_system& system, PicoActors& actors) 
   // Picos are activated on threads of ours too (HTTP I/O, the I/O pool, the committer, the
   // timer): caf_spawn.h says why such a spawn must give CAF's logger back.
   auto impl = std::make_shared<PicoExecutor::Impl>();
-  impl->actor = spawn_from_any_thread(system, [&actors](caf::event_based_actor*) -> caf::behavior {
-    return {[&actors](const std::shared_ptr<PicoSlot>& slot) { actors.drain(slot); }};
-  });
+  const void* handoff = impl.get();
+  impl->actor =
+      spawn_from_any_thread(system, [&actors, handoff](caf::event_based_actor*) -> caf::behavior {
+        return {[&actors, handoff](const std::shared_ptr<PicoSlot>& slot) {
+          tsan_acquire(handoff);
+          actors.drain(slot);
+        }};
+      });
   return PicoExecutor(std::move(impl));
 }
 
