@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/cli/run_spime.h"
+#include "tests/devices/hold_run.h"
 #include "tests/integration/server_fixture.h"
 
 namespace spime::devices_test {
@@ -18,20 +19,6 @@ using integration::json;
 using integration::ServerOptions;
 using integration::SpimeServer;
 using integration::TempDir;
-
-struct HoldRun : cli_test::Run {
-  std::vector<std::string> args;
-  json summary() const { return json::parse(out, nullptr, /*allow_exceptions=*/false); }
-  std::string describe() const { return cli_test::describe(args, *this); }
-};
-
-HoldRun run_hold(const std::vector<std::string>& args) {
-  HoldRun run;
-  run.args = {"devices", "hold", "--no-progress"};
-  run.args.insert(run.args.end(), args.begin(), args.end());
-  static_cast<cli_test::Run&>(run) = cli_test::run_spime(run.args, {}, std::chrono::seconds(60));
-  return run;
-}
 
 // `count` esproto-temp devices on `s`; the file of their transducer ECIs.
 std::string make_devices(const SpimeServer& s, const TempDir& dir, int count) {

@@ -14,6 +14,7 @@
 
 #include "devices/hold_connections.h"
 #include "tests/cli/run_spime.h"
+#include "tests/devices/hold_run.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/test_certs.h"
 
@@ -36,20 +37,6 @@ ServerOptions tls_options(const TestCerts& certs, const std::string& token = "")
   o.cafile = certs.ca();
   o.owner_token = token;
   return o;
-}
-
-struct HoldRun : cli_test::Run {
-  std::vector<std::string> args;
-  json summary() const { return json::parse(out, nullptr, /*allow_exceptions=*/false); }
-  std::string describe() const { return cli_test::describe(args, *this); }
-};
-
-HoldRun run_hold(const std::vector<std::string>& args) {
-  HoldRun run;
-  run.args = {"devices", "hold", "--no-progress"};
-  run.args.insert(run.args.end(), args.begin(), args.end());
-  static_cast<cli_test::Run&>(run) = cli_test::run_spime(run.args, {}, std::chrono::seconds(30));
-  return run;
 }
 
 bool has(const std::string& text, const std::string& part) {

@@ -11,18 +11,6 @@ using namespace spime::krl;
 
 namespace {
 
-std::shared_ptr<const Program> compile_src(const std::string& src) {
-  ParseError perr;
-  auto rs = parse_ruleset(src, "t.krl", &perr);
-  INFO(perr.format());
-  REQUIRE(rs);
-  std::vector<CompileError> errors;
-  auto p = compile_ruleset(*rs, CompileOptions{"t.krl", {}, nullptr}, &errors);
-  INFO((errors.empty() ? std::string() : errors[0].format()));
-  REQUIRE(p);
-  return p;
-}
-
 const char* kRuleset = R"(
 ruleset t.cycles {
   meta { shares local, curried, recursive, adder_of_globals }
@@ -54,25 +42,31 @@ ruleset t.cycles {
 }
 )";
 
+// Drops the given references to an instance and its program: true when the
+// program went with them (no cycle kept it).
+bool freed_when_dropped(std::shared_ptr<RulesetInstance>& inst,
+                        std::shared_ptr<const Program>& program) {
+  std::weak_ptr<const Program> watch = program;
+  inst.reset();
+  program.reset();
+  return watch.expired();
+}
+
 }  // namespace
 
 TEST_CASE("closure cycles: a rule's local functions are freed with its run", "[eval]") {
-  auto program = compile_src(kRuleset);
-  std::weak_ptr<const Program> watch = program;
+  auto program = testing::compile_program(kRuleset);
   MemoryHost host;
   EvalContext ctx;
   ctx.host = &host;
   auto inst = RulesetInstance::create(program, {}, ctx);
   for (int i = 0; i < 3; ++i) inst->run_rule(0, Map{}, ctx);
   CHECK(encode_json(host.get_ent("t.cycles", "got")) == "[4,3,6,4]");
-  inst.reset();
-  program.reset();
-  CHECK(watch.expired());
+  CHECK(freed_when_dropped(inst, program));
 }
 
 TEST_CASE("closure cycles: queries' local and recursive functions are freed", "[eval]") {
-  auto program = compile_src(kRuleset);
-  std::weak_ptr<const Program> watch = program;
+  auto program = testing::compile_program(kRuleset);
   MemoryHost host;
   EvalContext ctx;
   ctx.host = &host;
@@ -83,13 +77,11 @@ TEST_CASE("closure cycles: queries' local and recursive functions are freed", "[
   // A closure made with the globals keeps working for the instance's life.
   CHECK(encode_json(inst->query("adder_of_globals", Args{{Value(1.0)}, {}}, ctx)) == "11");
   CHECK(encode_json(inst->query("adder_of_globals", Args{{Value(2.0)}, {}}, ctx)) == "12");
-  inst.reset();
-  program.reset();
-  CHECK(watch.expired());
+  CHECK(freed_when_dropped(inst, program));
 }
 
 TEST_CASE("closure cycles: a failed rule run frees its functions too", "[eval]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.fails {
   rule r {
     select when t fail
@@ -100,20 +92,16 @@ ruleset t.fails {
     always { ent:x := g(1) }
   }
 })");
-  std::weak_ptr<const Program> watch = program;
   MemoryHost host;
   EvalContext ctx;
   ctx.host = &host;
   auto inst = RulesetInstance::create(program, {}, ctx);
   CHECK_THROWS(inst->run_rule(0, Map{}, ctx));
-  inst.reset();
-  program.reset();
-  CHECK(watch.expired());
+  CHECK(freed_when_dropped(inst, program));
 }
 
 TEST_CASE("closure cycles: select-when where functions are freed", "[eval]") {
-  auto program = compile_src(kRuleset);
-  std::weak_ptr<const Program> watch = program;
+  auto program = testing::compile_program(kRuleset);
   MemoryHost host;
   EvalContext ctx;
   ctx.host = &host;
@@ -121,20 +109,15 @@ TEST_CASE("closure cycles: select-when where functions are freed", "[eval]") {
   Map bound;
   CHECK(inst->match_leaf(1, 0, Value(Map{{"v", Value("7")}}), Map{}, &bound, ctx));
   CHECK_FALSE(inst->match_leaf(1, 0, Value(Map{{"v", Value("3")}}), Map{}, &bound, ctx));
-  inst.reset();
-  program.reset();
-  CHECK(watch.expired());
+  CHECK(freed_when_dropped(inst, program));
 }
 
 TEST_CASE("closure cycles: an instance's global closures are freed with it", "[eval]") {
-  auto program = compile_src(kRuleset);
-  std::weak_ptr<const Program> watch = program;
-  {
-    EvalContext ctx;
-    auto inst = RulesetInstance::create(program, {}, ctx);
-    auto second = RulesetInstance::create(program, {}, ctx);
-    CHECK(encode_json(second->query("adder_of_globals", Args{{Value(5.0)}, {}}, ctx)) == "15");
-  }
-  program.reset();
-  CHECK(watch.expired());
+  auto program = testing::compile_program(kRuleset);
+  EvalContext ctx;
+  auto first = RulesetInstance::create(program, {}, ctx);
+  auto inst = RulesetInstance::create(program, {}, ctx);
+  CHECK(encode_json(inst->query("adder_of_globals", Args{{Value(5.0)}, {}}, ctx)) == "15");
+  first.reset();
+  CHECK(freed_when_dropped(inst, program));
 }

@@ -4,18 +4,6 @@ using namespace spime::krl;
 
 namespace {
 
-std::shared_ptr<const Program> compile_src(const std::string& src) {
-  ParseError perr;
-  auto rs = parse_ruleset(src, "t.krl", &perr);
-  INFO(perr.format());
-  REQUIRE(rs);
-  std::vector<CompileError> errors;
-  auto p = compile_ruleset(*rs, CompileOptions{"t.krl", {}, nullptr}, &errors);
-  INFO((errors.empty() ? std::string() : errors[0].format()));
-  REQUIRE(p);
-  return p;
-}
-
 const char* kRuleset = R"(
 ruleset t.rs {
   meta { shares get, limit  provides get }
@@ -45,7 +33,7 @@ ruleset t.rs {
 }  // namespace
 
 TEST_CASE("rules: foreach, actions, defactions, ent paths, raise on final", "[eval]") {
-  auto program = compile_src(kRuleset);
+  auto program = testing::compile_program(kRuleset);
   MemoryHost host;
   EvalContext ctx;
   ctx.host = &host;
@@ -71,7 +59,7 @@ TEST_CASE("rules: foreach, actions, defactions, ent paths, raise on final", "[ev
 }
 
 TEST_CASE("last stops the rule and rule selection", "[eval]") {
-  auto program = compile_src(kRuleset);
+  auto program = testing::compile_program(kRuleset);
   MemoryHost host;
   EvalContext ctx;
   ctx.host = &host;
@@ -83,7 +71,7 @@ TEST_CASE("last stops the rule and rule selection", "[eval]") {
 }
 
 TEST_CASE("select leaves: attribute captures, setting and where", "[eval]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.sel {
   rule r {
     select when t ev name re#^(\w+)-(\d+)$# setting(who, n) where n.as("Number") > 5
@@ -106,7 +94,7 @@ ruleset t.sel {
 }
 
 TEST_CASE("configure defaults and overrides", "[eval]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.cfg {
   meta { configure using a = 1 b = 2  shares sum }
   global { sum = a + b }
@@ -142,7 +130,7 @@ TEST_CASE("ruleset static checks, all reported in source order", "[check]") {
 }
 
 TEST_CASE("select where: one leaf on any event whose where is the expression", "[eval]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.where {
   global { limit = 3 }
   rule r { select where limit > 2 && limit < 5 fired { ent:hit := true } }
@@ -167,7 +155,7 @@ ruleset t.where {
 }
 
 TEST_CASE("count/repeat aggregators: the grouped leaf binds the aggregator vars", "[eval]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.agg {
   rule sum3 {
     select when count 3 (t reading temp re#(\d+)# unit re#(\w)#) sum(total, u)
@@ -215,7 +203,7 @@ ruleset t.agg {
 }
 
 TEST_CASE("needs_matcher: only plain domain/type leaves skip match_leaf", "[eval]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.nm {
   rule a { select when t a }
   rule b { select when t b x re#.#  }
@@ -235,7 +223,7 @@ ruleset t.nm {
 }
 
 TEST_CASE("doubling a string in a recursion stops at max_string_bytes", "[eval][limits]") {
-  auto program = compile_src(R"(
+  auto program = testing::compile_program(R"(
 ruleset t.big {
   meta { shares f }
   global { f = function(s, n) { n <= 0 => s | f(s + s, n - 1) } }

@@ -52,4 +52,17 @@ inline std::string eval_error(const std::string& src) {
   return "<no error>";
 }
 
+// Parses and compiles a whole ruleset (file "t.krl"); fails the test on errors.
+inline std::shared_ptr<const Program> compile_program(const std::string& src) {
+  ParseError perr;
+  auto rs = parse_ruleset(src, "t.krl", &perr);
+  INFO(perr.format());
+  REQUIRE(rs);
+  std::vector<CompileError> errors;
+  auto p = compile_ruleset(*rs, CompileOptions{"t.krl", {}, nullptr}, &errors);
+  INFO((errors.empty() ? std::string() : errors[0].format()));
+  REQUIRE(p);
+  return p;
+}
+
 }  // namespace spime::krl::testing
