@@ -80,6 +80,17 @@ class UseArena {
   FrameArena* previous_;
 };
 
+// A top-level evaluation's own arena, the context's for its lifetime and
+// released when it ends (returns or throws).
+class EvaluationArena {
+ public:
+  explicit EvaluationArena(EvalContext& ctx) : use_(ctx, &arena_) {}
+
+ private:
+  FrameArena arena_;  // declared first: released after use_ restores the context
+  UseArena use_;
+};
+
 // What a compiled unit (a ruleset or a lone expression) shares with its closures.
 struct CodeUnit {
   virtual ~CodeUnit() = default;

@@ -13,8 +13,7 @@ using detail::Env;
 using detail::Frame;
 
 Value CompiledExpression::evaluate(EvalContext& ctx) const {
-  detail::FrameArena arena;
-  detail::UseArena use(ctx, &arena);
+  detail::EvaluationArena arena(ctx);
   Env env{ctx, std::make_shared<Frame>(nullptr, code_->nslots), code_, nullptr};
   return code_->root->eval(env);
 }
@@ -111,8 +110,7 @@ RulesetInstance::~RulesetInstance() {
 }
 
 Value RulesetInstance::query(std::string_view name, const Args& args, EvalContext& ctx) const {
-  detail::FrameArena arena;
-  detail::UseArena use(ctx, &arena);
+  detail::EvaluationArena arena(ctx);
   const detail::ProgramCode& code = program_->code();
   for (const auto& [shared, slot] : code.shares) {
     if (shared != name) continue;
@@ -160,8 +158,7 @@ bool RulesetInstance::match_leaf(size_t rule_index, int leaf, const Value& attrs
     bound.set(lc.aggregate[i].first, i < matches.size() ? matches[i] : Value());
   }
   if (lc.where) {
-    detail::FrameArena arena;
-    detail::UseArena use(ctx, &arena);
+    detail::EvaluationArena arena(ctx);
     auto frame = std::make_shared<Frame>(globals_, rc.nslots);
     for (const auto& [name, slot] : rc.select_vars) {
       if (const Value* v = bound.find(name)) {
@@ -236,8 +233,7 @@ RuleOutcome RulesetInstance::run_rule(size_t rule_index, const Map& select_bindi
   const detail::ProgramCode& code = program_->code();
   const auto& rc = code.rule_code.at(rule_index);
   if (!code.rules[rule_index].active || !code.rules[rule_index].select) return {};
-  detail::FrameArena arena;
-  detail::UseArena use(ctx, &arena);
+  detail::EvaluationArena arena(ctx);
   detail::RuleState state;
   state.rule_name = rc.name;
   Env env{ctx, std::make_shared<Frame>(globals_, rc.nslots), unit_of(program_), &state};
