@@ -22,3 +22,47 @@ TEST_CASE("new ids are valid, distinct, and never begin with '-'", "[ids]") {
   }
   CHECK(seen.size() == 20000);
 }
+
+TEST_CASE("slotted ECIs carry their slot and 132 random bits", "[ids][cluster]") {
+  using spime::cluster::kSlotCount;
+  using spime::cluster::Slot;
+  using spime::runtime::kSlottedEciLength;
+  using spime::runtime::new_slotted_eci;
+  using spime::runtime::slot_of_eci;
+  std::set<std::string> seen;
+  for (unsigned s = 0; s < kSlotCount; ++s) {
+    const std::string eci = new_slotted_eci(static_cast<Slot>(s));
+    REQUIRE(eci.size() == kSlottedEciLength);
+    REQUIRE(is_valid_id(eci));
+    REQUIRE(eci.front() != '-');
+    REQUIRE(slot_of_eci(eci) == static_cast<Slot>(s));
+    seen.insert(eci.substr(3));
+  }
+  CHECK(seen.size() == kSlotCount);  // the random part differs every time
+  CHECK(new_slotted_eci(0x3a7).substr(0, 3) == "3a7");
+}
+
+TEST_CASE("legacy ids, cuids and junk carry no slot", "[ids][cluster]") {
+  using spime::runtime::slot_of_eci;
+  for (int i = 0; i < 1000; ++i) REQUIRE_FALSE(slot_of_eci(new_id()).has_value());
+  CHECK_FALSE(slot_of_eci("ck6uyvyzx0001b0j6rgq1k9zw").has_value());  // a reference cuid, 25 long
+  CHECK_FALSE(slot_of_eci("3A7aaaaaaaaaaaaaaaaaaaaaa").has_value());  // upper-case hex
+  CHECK_FALSE(slot_of_eci("3a7aaaaaaaaaaaaaaaaaaaaa").has_value());   // 24 long
+  CHECK_FALSE(slot_of_eci("3a7aaaaaaaaaaaaaaaaaaaa/a").has_value());  // outside the alphabet
+  CHECK_FALSE(slot_of_eci("").has_value());
+  CHECK(slot_of_eci("fffaaaaaaaaaaaaaaaaaaaaaa") == spime::cluster::Slot{0xfff});
+}
+
+TEST_CASE("slot text is 3 lower-case hex digits, both ways", "[cluster]") {
+  using spime::cluster::parse_slot_text;
+  using spime::cluster::slot_text;
+  CHECK(slot_text(0) == "000");
+  CHECK(slot_text(0x3a7) == "3a7");
+  CHECK(slot_text(4095) == "fff");
+  for (unsigned s = 0; s < spime::cluster::kSlotCount; ++s) {
+    REQUIRE(parse_slot_text(slot_text(static_cast<spime::cluster::Slot>(s))) == s);
+  }
+  for (const char* bad : {"", "3a", "3a77", "3A7", "0x3", "g00", " 3a", "-01"}) {
+    CHECK_FALSE(parse_slot_text(bad).has_value());
+  }
+}

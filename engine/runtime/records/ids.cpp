@@ -23,10 +23,9 @@ void random_bytes(unsigned char* out, size_t n) {
   }
 }
 
-}  // namespace
-
-std::string new_id() {
-  // 18 bytes = 144 bits = exactly 24 base64 characters.
+// 18 random bytes = 144 bits = exactly 24 base64 characters; the last byte
+// is also returned, for new_id's leading '-' rule.
+std::string random_chars(unsigned char* last_byte) {
   unsigned char bytes[18];
   random_bytes(bytes, sizeof bytes);
   std::string id;
@@ -38,9 +37,31 @@ std::string new_id() {
     id += kAlphabet[(v >> 6) & 63];
     id += kAlphabet[v & 63];
   }
-  // Never a leading '-': `spime query -Il9...` would read the ECI as an option.
-  if (id[0] == '-') id[0] = kAlphabet[bytes[17] % 62];
+  *last_byte = bytes[17];
   return id;
+}
+
+}  // namespace
+
+std::string new_id() {
+  unsigned char last = 0;
+  std::string id = random_chars(&last);
+  // Never a leading '-': `spime query -Il9...` would read the ECI as an option.
+  if (id[0] == '-') id[0] = kAlphabet[last % 62];
+  return id;
+}
+
+std::string new_slotted_eci(cluster::Slot slot) {
+  unsigned char last = 0;
+  const std::string random = random_chars(&last);
+  // The last 22 of the 24 random characters: 132 bits.
+  constexpr size_t kRandomPart = kSlottedEciLength - cluster::kSlotDigits;
+  return cluster::slot_text(slot) + random.substr(random.size() - kRandomPart);
+}
+
+std::optional<cluster::Slot> slot_of_eci(std::string_view eci) {
+  if (eci.size() != kSlottedEciLength || !is_valid_id(eci)) return std::nullopt;
+  return cluster::parse_slot_text(eci.substr(0, cluster::kSlotDigits));
 }
 
 bool is_valid_id(std::string_view s) {
