@@ -19,6 +19,9 @@ PACKAGES=(
   libmosquitto-dev      # the MQTT bridge's client library (spime serve --mqtt)
   mosquitto             # an MQTT broker for MQTT=1 scripts/run.sh and the tests (own config, loopback)
   mosquitto-clients     # mosquitto_pub / mosquitto_sub, for the tests
+  etcd-server           # the cluster's membership and slot table (tests run members of their own on free loopback ports)
+  etcd-client           # etcdctl, to look at a cluster's keys by hand
+  haproxy               # the cluster's router (scripts/cluster.sh; own config, loopback)
   openssl               # the TLS tests make their certificates with it
   catch2                # tests (Catch2 v2)
   clang-format          # formatting (scripts/check-format.sh)
