@@ -141,9 +141,12 @@ struct EtcdClient::Impl {
               ? parsed["message"].get<std::string>()
               : r.body.substr(0, 200);
       const int code = parsed.is_object() ? etcd_json::number_or(parsed, "code", 0) : 0;
-      // gRPC's UNAVAILABLE (14) and DEADLINE_EXCEEDED (4): no leader, or a
+      // gRPC's UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), and the gateway's
+      // own deadline (500, "context deadline exceeded"): no leader, or a
       // member cut off from the others. Another member may do.
-      if (r.status == 503 || r.status == 504 || code == 14 || code == 4) {
+      const bool gateway_deadline =
+          r.status == 500 && message.find("context deadline exceeded") != std::string::npos;
+      if (r.status == 503 || r.status == 504 || code == 14 || code == 4 || gateway_deadline) {
         last_error = "etcd at " + where + ": " + message;
         continue;
       }
@@ -281,6 +284,24 @@ Status EtcdClient::lease_revoke(std::int64_t id) {
   Status s = impl_->call("/v3/lease/revoke", json{{"ID", std::to_string(id)}}, &answer, true);
   if (s.code() == Status::Code::kNotFound) return Status::ok();
   return s;
+}
+
+bool EtcdClient::some_member_without_leader() {
+  for (std::size_t i = 0; i < impl_->endpoints.size(); ++i) {
+    client::HttpClient& c = impl_->client_for(i);
+    if (!c.connect().empty()) continue;
+    const client::Response r =
+        c.request("POST", "/v3/maintenance/status", "{}", {{"Content-Type", "application/json"}});
+    if (!r.ok()) {
+      c.close();
+      continue;
+    }
+    const json answer = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    if (r.status == 200 && answer.is_object() && etcd_json::number_or(answer, "leader", 0) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::size_t EtcdClient::current_endpoint() const {

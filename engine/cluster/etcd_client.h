@@ -124,6 +124,12 @@ class EtcdClient {
   // Revokes the lease (its keys go); revoking an unknown lease is not an error.
   api::Status lease_revoke(std::int64_t id);
 
+  // Whether some member that can be reached says it has no leader (its
+  // /v3/maintenance/status lists no leader): evidence that no write, and so
+  // no lease expiry or slot change, can be committed through it. Asks each
+  // member once (bounded as any call); false when none answers.
+  bool some_member_without_leader();
+
   // The member that answered last (index into the endpoints).
   std::size_t current_endpoint() const;
 

@@ -1,0 +1,93 @@
+#include "engine/cluster/slot_table.h"
+
+#include <time.h>
+
+namespace spime::cluster {
+
+std::int64_t boot_clock_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+SlotTable::SlotTable(std::string self) : self_(std::move(self)) {
+  for (auto& o : owners_) o.store(kNoOwner, std::memory_order_relaxed);
+  MutexLock lock(mu_);
+  names_.push_back(self_);
+}
+
+bool SlotTable::fence_open(std::int64_t now_ns) const {
+  return now_ns < fence_until_ns_.load(std::memory_order_acquire);
+}
+
+bool SlotTable::serves(Slot slot, std::int64_t now_ns) const {
+  if (slot >= kSlotCount) return false;
+  // Index 0 is this node (the constructor's first name).
+  return owners_[slot].load(std::memory_order_acquire) == 0 && fence_open(now_ns);
+}
+
+std::optional<std::string> SlotTable::owner(Slot slot) const {
+  if (slot >= kSlotCount) return std::nullopt;
+  const std::int32_t i = owners_[slot].load(std::memory_order_acquire);
+  if (i == kNoOwner) return std::nullopt;
+  MutexLock lock(mu_);
+  return names_[static_cast<std::size_t>(i)];
+}
+
+std::size_t SlotTable::count_owned_by(const std::string& node) const {
+  std::int32_t index = kNoOwner;
+  {
+    MutexLock lock(mu_);
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == node) index = static_cast<std::int32_t>(i);
+    }
+  }
+  if (index == kNoOwner) return 0;
+  std::size_t n = 0;
+  for (const auto& o : owners_) n += o.load(std::memory_order_relaxed) == index;
+  return n;
+}
+
+std::string SlotTable::advertise_url(const std::string& node) const {
+  MutexLock lock(mu_);
+  const auto it = advertised_.find(node);
+  return it == advertised_.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> SlotTable::live_nodes() const {
+  MutexLock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, url] : advertised_) out.push_back(name);
+  return out;
+}
+
+std::int32_t SlotTable::index_of(const std::string& node) {
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == node) return static_cast<std::int32_t>(i);
+  }
+  names_.push_back(node);
+  return static_cast<std::int32_t>(names_.size() - 1);
+}
+
+void SlotTable::set_owner(Slot slot, const std::string& node) {
+  if (slot >= kSlotCount) return;
+  std::int32_t index = kNoOwner;
+  if (!node.empty()) {
+    MutexLock lock(mu_);
+    index = index_of(node);
+  }
+  owners_[slot].store(index, std::memory_order_release);
+}
+
+void SlotTable::set_node(const std::string& node, const std::string& advertise_url) {
+  MutexLock lock(mu_);
+  index_of(node);
+  advertised_[node] = advertise_url;
+}
+
+void SlotTable::remove_node(const std::string& node) {
+  MutexLock lock(mu_);
+  advertised_.erase(node);
+}
+
+}  // namespace spime::cluster

@@ -1,0 +1,81 @@
+// SlotTable: which node owns each slot, as this process last read it from
+// etcd, the nodes' advertised URLs, and whether this node may serve its
+// slots right now (the fence). docs/cluster.md, "Fencing".
+//
+// One writer, the membership loop (membership.h), applies etcd's changes
+// and opens or closes the fence; any thread reads. serves() is the hot
+// path's question and is lock-free (two atomic loads and a clock read);
+// owner() and the node URLs take a mutex.
+//
+// The fence: the writer opens it until a deadline on CLOCK_BOOTTIME (which
+// keeps counting while the process is stopped or the machine sleeps), so a
+// process that wakes after its deadline serves nothing until the writer has
+// heard from etcd again.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/thread_annotations.h"
+#include "engine/cluster/slots.h"
+
+namespace spime::cluster {
+
+// CLOCK_BOOTTIME in nanoseconds.
+std::int64_t boot_clock_ns();
+
+class SlotTable {
+ public:
+  explicit SlotTable(std::string self);
+  SlotTable(const SlotTable&) = delete;
+  SlotTable& operator=(const SlotTable&) = delete;
+
+  const std::string& self() const { return self_; }
+
+  // ---- readers, any thread ----------------------------------------------------
+  // This node owns `slot` and the fence is open at `now_ns`.
+  bool serves(Slot slot, std::int64_t now_ns) const;
+  bool serves(Slot slot) const { return serves(slot, boot_clock_ns()); }
+  bool fence_open(std::int64_t now_ns) const;
+  // The owner's name; nullopt when the slot has none.
+  std::optional<std::string> owner(Slot slot) const SPIME_EXCLUDES(mu_);
+  // How many slots `node` owns.
+  std::size_t count_owned_by(const std::string& node) const SPIME_EXCLUDES(mu_);
+  // The etcd revision the table reflects.
+  std::int64_t revision() const { return revision_.load(std::memory_order_acquire); }
+  // A live node's advertised URL ("" when unknown or gone).
+  std::string advertise_url(const std::string& node) const SPIME_EXCLUDES(mu_);
+  std::vector<std::string> live_nodes() const SPIME_EXCLUDES(mu_);
+
+  // ---- the writer (the membership loop) ---------------------------------------
+  // `node` "" clears the owner.
+  void set_owner(Slot slot, const std::string& node) SPIME_EXCLUDES(mu_);
+  void set_node(const std::string& node, const std::string& advertise_url) SPIME_EXCLUDES(mu_);
+  void remove_node(const std::string& node) SPIME_EXCLUDES(mu_);
+  void set_revision(std::int64_t revision) { revision_.store(revision, std::memory_order_release); }
+  void open_fence_until(std::int64_t deadline_ns) {
+    fence_until_ns_.store(deadline_ns, std::memory_order_release);
+  }
+  void close_fence() { fence_until_ns_.store(0, std::memory_order_release); }
+
+ private:
+  static constexpr std::int32_t kNoOwner = -1;
+  // The index of `node` among the names, added when new. Indexes never
+  // change, so owners_ can hold them.
+  std::int32_t index_of(const std::string& node) SPIME_REQUIRES(mu_);
+
+  const std::string self_;
+  std::array<std::atomic<std::int32_t>, kSlotCount> owners_;
+  std::atomic<std::int64_t> fence_until_ns_{0};
+  std::atomic<std::int64_t> revision_{0};
+  mutable Mutex mu_;
+  std::vector<std::string> names_ SPIME_GUARDED_BY(mu_);  // index 0 is self_
+  std::map<std::string, std::string> advertised_ SPIME_GUARDED_BY(mu_);
+};
+
+}  // namespace spime::cluster
