@@ -169,6 +169,12 @@ void prototypes(Call& call) {
 }
 
 // GET /api/ruleset-errors: the persisted rulesets that did not compile at start.
+void cluster(Call& call) {
+  call.engine.cluster([reply = call.reply](Result<Value> r) {
+    (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
+  });
+}
+
 void ruleset_errors(Call& call) {
   call.engine.ruleset_errors([reply = call.reply](Result<Value> r) {
     (*reply)(r.ok() ? json_response(Value(Map{{"errors", r.value()}}))
@@ -362,6 +368,7 @@ const Route kRoutes[] = {
     {"/sky/cloud/:eci/:rid/:function", nullptr, query},
     {"/api/prototypes", "GET", prototypes},
     {"/api/ruleset-errors", "GET", ruleset_errors},
+    {"/api/cluster", "GET", cluster},
     {"/api/prototypes/check", "POST", check_prototype},
     {"/api/prototypes/:name", "GET", prototype},
     {"/api/backup", "POST", backup},

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/backup_command.h"
+#include "cli/cluster_commands.h"
 #include "cli/command.h"
 #include "devices/hold.h"
 #include "devices/simulate.h"
@@ -26,7 +27,7 @@ void add_devices_group(CLI::App& app, Outcome* out) {
 void (*const kGroups[])(CLI::App&, Outcome*) = {
     add_serve_command,    add_krl_commands,       add_pico_commands,       add_event_commands,
     add_ruleset_commands, add_prototype_commands, add_collection_commands, add_log_commands,
-    add_device_commands,  add_devices_group,      add_backup_command,
+    add_device_commands,  add_devices_group,      add_backup_command,      add_cluster_commands,
 };
 
 // One command per command line: a word after the command is never taken

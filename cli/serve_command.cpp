@@ -28,6 +28,7 @@
 #include "cli/command.h"
 #include "cli/install_paths.h"
 #include "cli/open_files.h"
+#include "cli/serve_cluster.h"
 #include "cli/serve_log.h"
 #include "cli/serve_security.h"
 #include "engine/base/thread_annotations.h"
@@ -46,6 +47,7 @@ struct ServeOptions {
   logging::Level log_level = logging::Level::kInfo;
   mqtt::MqttBridgeOptions mqtt;  // url empty: no bridge
   SecurityOptions security;      // serve_security.h
+  ClusterFlags cluster;          // serve_cluster.h
 };
 
 struct NumberOption {
@@ -264,9 +266,11 @@ int serve(ServeOptions& o) {
     Mutex mu;
     std::string base SPIME_GUARDED_BY(mu);
     mqtt::MqttBridge* bridge SPIME_GUARDED_BY(mu) = nullptr;
+    const cluster::Membership* membership SPIME_GUARDED_BY(mu) = nullptr;
     void apply(runtime::Engine& e) {
       MutexLock lock(mu);
       if (!base.empty()) e.set_host_url(base);
+      e.set_cluster(membership);
       if (!bridge) return;
       e.set_mqtt_publisher([b = bridge](const std::string& topic, const std::string& payload,
                                         bool retain) { b->publish(topic, payload, retain); });
@@ -293,6 +297,24 @@ int serve(ServeOptions& o) {
     wiring->base = base;
   }
   rewire();
+  std::unique_ptr<cluster::Membership> membership;
+  if (std::string why = join_cluster(o.cluster, engine_id, base, &membership); !why.empty()) {
+    logging::error("spime serve: " + why);
+    server.stop();
+    served.stop();
+    return kExitRefused;
+  }
+  if (membership) {
+    {
+      MutexLock lock(wiring->mu);
+      wiring->membership = membership.get();
+    }
+    rewire();
+    log_line("spime serve: node " + membership->options().node + " of cluster " +
+             membership->options().cluster + ", serving " +
+             std::to_string(membership->table().count_owned_by(membership->options().node)) +
+             " slots");
+  }
   std::unique_ptr<mqtt::MqttBridge> bridge;
   if (!o.mqtt.url.empty()) {
     if (o.mqtt.client_id.empty()) o.mqtt.client_id = "spime-" + engine_id;
@@ -329,6 +351,15 @@ int serve(ServeOptions& o) {
     if (auto e = served.current()) e->set_mqtt_publisher(nullptr);
     bridge->stop();  // its last PUBACKs go while the engine still answers
   }
+  if (membership) {
+    // Leave first (the lease goes, so routers stop sending), then drain.
+    {
+      MutexLock lock(wiring->mu);
+      wiring->membership = nullptr;
+    }
+    rewire();
+    membership->stop();
+  }
   // The stop clock starts now: a long computation cannot hold the server's
   // wait for the answers in flight (Engine::kStopGrace).
   served.request_stop();
@@ -352,6 +383,7 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       ->type_name("HOST");
   for (const NumberOption& row : kNumbers) add_number(cmd, row, o);
   add_security_options(cmd, &o->security);
+  add_cluster_options(cmd, &o->cluster);
   cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
       ->default_str("data")
       ->type_name("DIR");

@@ -217,6 +217,14 @@ class EngineApi {
   // rid. GET /api/ruleset-errors
   virtual void ruleset_errors(Done<krl::Value> done) { done(krl::Value(krl::Array())); }
 
+  // This engine as a node of a cluster (docs/cluster.md): a Map of the
+  // cluster, the node, its fence, the slot table's revision and every node
+  // with its URL and slot count (engine/runtime/cluster/cluster_status.h).
+  // kNotFound when the engine is not in one. GET /api/cluster
+  virtual void cluster(Done<krl::Value> done) {
+    done(Status::not_found("this engine is not in a cluster (spime serve --cluster-etcd)"));
+  }
+
   // One of them; kNotFound "unknown prototype NAME". GET /api/prototypes/NAME
   virtual void prototype(std::string name, Done<krl::Value> done) {
     done(Status::not_found("unknown prototype " + name));

@@ -48,6 +48,23 @@ std::size_t SlotTable::count_owned_by(const std::string& node) const {
   return n;
 }
 
+std::map<std::string, std::size_t> SlotTable::owner_counts() const {
+  std::vector<std::size_t> by_index;
+  for (const auto& o : owners_) {
+    const std::int32_t i = o.load(std::memory_order_relaxed);
+    if (i == kNoOwner) continue;
+    if (static_cast<std::size_t>(i) >= by_index.size())
+      by_index.resize(static_cast<std::size_t>(i) + 1);
+    ++by_index[static_cast<std::size_t>(i)];
+  }
+  std::map<std::string, std::size_t> out;
+  MutexLock lock(mu_);
+  for (std::size_t i = 0; i < by_index.size(); ++i) {
+    if (by_index[i] > 0) out[names_[i]] = by_index[i];
+  }
+  return out;
+}
+
 std::string SlotTable::advertise_url(const std::string& node) const {
   MutexLock lock(mu_);
   const auto it = advertised_.find(node);

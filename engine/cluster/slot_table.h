@@ -46,6 +46,8 @@ class SlotTable {
   std::optional<std::string> owner(Slot slot) const SPIME_EXCLUDES(mu_);
   // How many slots `node` owns.
   std::size_t count_owned_by(const std::string& node) const SPIME_EXCLUDES(mu_);
+  // Every node that owns a slot, with how many, by name.
+  std::map<std::string, std::size_t> owner_counts() const SPIME_EXCLUDES(mu_);
   // The etcd revision the table reflects.
   std::int64_t revision() const { return revision_.load(std::memory_order_acquire); }
   // A live node's advertised URL ("" when unknown or gone).

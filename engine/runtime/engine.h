@@ -45,6 +45,7 @@
 // `done` is called exactly once, from an engine thread or inline.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -55,6 +56,10 @@
 #include "engine/api/engine_api.h"
 #include "engine/runtime/limits.h"
 #include "engine/runtime/timers/clock.h"
+
+namespace spime::cluster {
+class Membership;
+}
 
 namespace spime::runtime {
 
@@ -223,6 +228,10 @@ class Engine final : public api::EngineApi {
   void outbox(api::Done<api::OutboxStatus> done) override;
   void prototypes(api::Done<krl::Value> done) override;
   void ruleset_errors(api::Done<krl::Value> done) override;
+  // The cluster node this engine serves as (engine/cluster/membership.h),
+  // or null. Not owned: it outlives the engine. Any thread.
+  void set_cluster(const cluster::Membership* membership);
+  void cluster(api::Done<krl::Value> done) override;  // runtime/cluster/engine_cluster.cpp
   void prototype(std::string name, api::Done<krl::Value> done) override;
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;
@@ -249,6 +258,7 @@ class Engine final : public api::EngineApi {
  private:
   explicit Engine(std::unique_ptr<EngineImpl> impl);
   std::unique_ptr<EngineImpl> impl_;
+  std::atomic<const cluster::Membership*> cluster_{nullptr};
 };
 
 }  // namespace spime::runtime

@@ -159,6 +159,10 @@ void ReopeningEngine::ruleset_errors(api::Done<krl::Value> done) {
   forward(done, [&](Engine& e) { e.ruleset_errors(std::move(done)); });
 }
 
+void ReopeningEngine::cluster(api::Done<krl::Value> done) {
+  forward(done, [&](Engine& e) { e.cluster(std::move(done)); });
+}
+
 void ReopeningEngine::prototype(std::string name, api::Done<krl::Value> done) {
   forward(done, [&](Engine& e) { e.prototype(std::move(name), std::move(done)); });
 }

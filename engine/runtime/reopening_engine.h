@@ -82,6 +82,7 @@ class ReopeningEngine final : public api::EngineApi {
   void outbox(api::Done<api::OutboxStatus> done) override;
   void prototypes(api::Done<krl::Value> done) override;
   void ruleset_errors(api::Done<krl::Value> done) override;
+  void cluster(api::Done<krl::Value> done) override;
   void prototype(std::string name, api::Done<krl::Value> done) override;
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;

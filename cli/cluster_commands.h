@@ -1,0 +1,18 @@
+// `spime cluster ...`: the cluster an engine is a node of (docs/cluster.md).
+//
+//   spime cluster status   GET /api/cluster: the cluster, this node, its
+//                          fence, the slot table's revision, and every node
+//                          with its URL and slot count (--json: the answer)
+//
+// Exit codes as every client command (command.h): 1 when the engine refuses
+// (it is not in a cluster), 3 when no engine answers. Called once, from
+// main, before parsing.
+#pragma once
+
+#include "cli/command.h"
+
+namespace spime::cli {
+
+void add_cluster_commands(CLI::App& app, Outcome* out);
+
+}  // namespace spime::cli
