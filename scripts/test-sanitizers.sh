@@ -20,8 +20,10 @@
 #   tsan  build-tsan: clang, TSan (tests/tsan.supp: CAF's and RocksDB's
 #         internals only). Builds and runs the concurrency-heavy in-process
 #         executables: test_store (the committer), test_runtime (actors,
-#         timers, the outbox, streams, the I/O pool) and test_channels (the
-#         HTTP server's threads under concurrent clients). TSAN_INTEGRATION=1
+#         timers, the outbox, streams, the I/O pool), test_channels (the
+#         HTTP server's threads under concurrent clients) and test_cluster
+#         (the membership loop beside the slot table's readers, against
+#         real etcd members). TSAN_INTEGRATION=1
 #         adds test_integration against a TSan `spime serve`.
 #   fuzz  the `fuzz` label in build-asan: each target's regression inputs,
 #         then FUZZ_SECONDS (default 10) of fuzzing per target.
@@ -67,11 +69,11 @@ if [ "${ASAN_ALL:-0}" = 1 ]; then
   asan_build_tree=build-asan
   asan_tests='.'
 fi
-tsan_targets=(test_store test_runtime test_channels)
-tsan_tests='^(store|runtime|channels):'
+tsan_targets=(test_store test_runtime test_channels test_cluster)
+tsan_tests='^(store|runtime|channels|cluster):'
 if [ "${TSAN_INTEGRATION:-0}" = 1 ]; then
   tsan_targets+=(spime test_integration)
-  tsan_tests='^(store|runtime|channels|integration):'
+  tsan_tests='^(store|runtime|channels|cluster|integration):'
 fi
 
 started=$SECONDS
