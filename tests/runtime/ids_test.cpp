@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/runtime/records/ids.h"
+#include "engine/runtime/records/records.h"
 
 using spime::runtime::is_valid_id;
 using spime::runtime::kIdLength;
@@ -64,5 +65,32 @@ TEST_CASE("slot text is 3 lower-case hex digits, both ways", "[cluster]") {
   }
   for (const char* bad : {"", "3a", "3a77", "3A7", "0x3", "g00", " 3a", "-01"}) {
     CHECK_FALSE(parse_slot_text(bad).has_value());
+  }
+}
+
+TEST_CASE("a pico record keeps its slot, and refuses one that is not a slot", "[ids][cluster]") {
+  using spime::runtime::decode_record;
+  using spime::runtime::encode_record;
+  using spime::runtime::PicoRecord;
+  PicoRecord rec;
+  rec.created_ms = 5;
+  rec.slot = spime::cluster::Slot{0x3a7};
+  const std::string json = encode_record(rec);
+  CHECK_THAT(json, Catch::Contains("\"slot\":\"3a7\""));
+  PicoRecord back;
+  std::string error;
+  REQUIRE(decode_record(json, &back, &error));
+  CHECK(back.slot == rec.slot);
+
+  PicoRecord legacy;  // written before slots: none
+  REQUIRE(decode_record("{\"parent\":null,\"created\":1}", &legacy, &error));
+  CHECK_FALSE(legacy.slot.has_value());
+  CHECK(encode_record(legacy).find("slot") == std::string::npos);
+
+  for (const char* bad : {"{\"created\":1,\"slot\":\"3A7\"}", "{\"created\":1,\"slot\":935}",
+                          "{\"created\":1,\"slot\":\"1000\"}"}) {
+    INFO(bad);
+    CHECK_FALSE(decode_record(bad, &back, &error));
+    CHECK_THAT(error, Catch::Contains("slot"));
   }
 }

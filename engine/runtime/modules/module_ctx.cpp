@@ -236,7 +236,7 @@ ChannelRecord make_channel(RuntimeHost& h, const BoundArgs& a, int first) {
   ChannelRecord c;
   apply_settings(&c, a, first);
   c.pico_id = h.pico().id();
-  c.eci = h.services().new_id();
+  c.eci = h.services().new_eci(h.pico().record().slot);
   c.order = next_order(h);
   return c;
 }
@@ -542,20 +542,24 @@ Value new_pico(EvalContext& ctx, const BoundArgs& a) {
     }
   }
   std::string child = s.new_id();
+  // A child lives in its parent's slot (docs/cluster.md), so a collection
+  // and its devices move together; a child of a pico without one gets its own.
+  const std::optional<cluster::Slot> parent_slot = h.pico().record().slot;
+  const cluster::Slot child_slot = parent_slot ? *parent_slot : s.slot_for_new_pico();
   ChannelRecord parent_link;  // on this pico, used by the child to reach us
-  parent_link.eci = s.new_id();
+  parent_link.eci = s.new_eci(parent_slot);
   parent_link.pico_id = h.pico().id();
   parent_link.tags = {"system", "parent"};
   parent_link.family_pico_id = child;
   parent_link.order = next_order(h);
   ChannelRecord self;  // the child's own channel
-  self.eci = s.new_id();
+  self.eci = s.new_eci(child_slot);
   self.pico_id = child;
   self.tags = {"system", "self"};
   self.family_pico_id = child;
   self.order = 0;
   ChannelRecord child_link;  // on the child, used by us
-  child_link.eci = s.new_id();
+  child_link.eci = s.new_eci(child_slot);
   child_link.pico_id = child;
   child_link.tags = {"system", "child"};
   child_link.family_pico_id = h.pico().id();
@@ -565,6 +569,7 @@ Value new_pico(EvalContext& ctx, const BoundArgs& a) {
   rec.created_ms = s.now_ms();
   rec.next_channel_order = 2;  // self and child_link
   rec.next_child_order = 0;
+  rec.slot = child_slot;
   // The child exists at once for this schedule (ctx:eventQuery on it runs its
   // rules inside this transaction); its globals run now.
   std::string err;

@@ -68,6 +68,14 @@ std::string Services::new_id() {
   return runtime::new_id();
 }
 
+std::string Services::new_eci(std::optional<cluster::Slot> slot) {
+  return runtime::new_eci(slot);
+}
+
+cluster::Slot Services::slot_for_new_pico() {
+  return runtime::random_slot();
+}
+
 std::optional<ChannelRecord> Services::channel(Transaction& txn, const std::string& eci) {
   if (PicoState* created = txn.created_pico_of(eci)) return created->channels().at(eci);
   if (!is_valid_id(eci)) return std::nullopt;

@@ -104,6 +104,13 @@ class Services {
   virtual EngineConfig engine_config() { return {}; }
   // Fresh ids (pico ids, ECIs, eids).
   virtual std::string new_id();
+  // A fresh ECI for a channel of a pico whose record says `slot`
+  // (records/ids.h new_eci).
+  virtual std::string new_eci(std::optional<cluster::Slot> slot);
+  // The slot of a new pico whose parent has none (the root, or a pico made
+  // before slots): one drawn at random. (A cluster node will draw among the
+  // slots it owns: docs/cluster.md.)
+  virtual cluster::Slot slot_for_new_pico();
   // Limits for each evaluation (krl::Limits), and the wall-clock budget of
   // one event schedule (with the events it raises) and of one query
   // (engine/runtime/limits.h; 0: none). Set before the services are used

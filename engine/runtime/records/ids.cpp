@@ -59,6 +59,12 @@ std::string new_slotted_eci(cluster::Slot slot) {
   return cluster::slot_text(slot) + random.substr(random.size() - kRandomPart);
 }
 
+cluster::Slot random_slot() {
+  unsigned char bytes[2];
+  random_bytes(bytes, sizeof bytes);
+  return static_cast<cluster::Slot>(((unsigned{bytes[0]} << 8) | bytes[1]) % cluster::kSlotCount);
+}
+
 std::optional<cluster::Slot> slot_of_eci(std::string_view eci) {
   if (eci.size() != kSlottedEciLength || !is_valid_id(eci)) return std::nullopt;
   return cluster::parse_slot_text(eci.substr(0, cluster::kSlotDigits));

@@ -41,4 +41,14 @@ std::string new_slotted_eci(cluster::Slot slot);
 // string (a 24-character legacy ECI, a reference cuid, junk).
 std::optional<cluster::Slot> slot_of_eci(std::string_view eci);
 
+// A fresh ECI for a pico whose record says `slot`: slotted when it has one,
+// else a plain id (picos made before slots, the root).
+inline std::string new_eci(std::optional<cluster::Slot> slot) {
+  return slot ? new_slotted_eci(*slot) : new_id();
+}
+
+// A slot drawn at random (from the same source as ids), for a pico whose
+// parent has none.
+cluster::Slot random_slot();
+
 }  // namespace spime::runtime

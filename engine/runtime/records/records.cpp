@@ -74,6 +74,7 @@ std::string encode_record(const PicoRecord& r) {
   if (r.next_channel_order)
     m.set("channelOrder", Value(static_cast<double>(*r.next_channel_order)));
   if (r.next_child_order) m.set("childOrder", Value(static_cast<double>(*r.next_child_order)));
+  if (r.slot) m.set("slot", Value(cluster::slot_text(*r.slot)));
   return krl::encode_json(Value(std::move(m)));
 }
 
@@ -117,6 +118,14 @@ bool decode_record(const std::string& json, PicoRecord* out, std::string* error)
     out->next_channel_order = static_cast<std::int64_t>(order->as_number());
   if (const Value* order = m.find("childOrder"); order && order->is_number())
     out->next_child_order = static_cast<std::int64_t>(order->as_number());
+  out->slot.reset();
+  if (const Value* slot = m.find("slot")) {
+    out->slot = slot->is_string() ? cluster::parse_slot_text(slot->as_string()) : std::nullopt;
+    if (!out->slot) {
+      *error = "pico record: slot is not 3 lower-case hex digits";
+      return false;
+    }
+  }
   return read_strings(m.find("children"), &out->legacy_children, "children", error);
 }
 

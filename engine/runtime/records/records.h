@@ -3,7 +3,10 @@
 // krl::encode_json and read with krl::parse_json; unknown fields are ignored
 // so later versions may add fields.
 //
-//   p/<pico>          {"parent": <ECI or null>, "created": <ms>}
+//   p/<pico>          {"parent": <ECI or null>, "created": <ms>, "slot": "3a7"}
+//                     `slot` (docs/cluster.md): the cluster slot its ECIs carry;
+//                     absent for picos made before slots (and the root), whose
+//                     ECIs carry none.
 //                     As the reference: `parent` is the ECI (a channel on the parent
 //                     pico) this pico uses to reach its parent. (Schema 1 also kept
 //                     "children" here; pico_records.h upgrades that to k/ keys.)
@@ -34,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cluster/slots.h"
 #include "engine/krl/value.h"
 #include "engine/runtime/channel/channel_policy.h"
 #include "engine/runtime/channel/rate_limit.h"
@@ -51,6 +55,8 @@ struct PicoRecord {
   std::optional<std::int64_t> next_channel_order;
   // The same for the child links (their creation order).
   std::optional<std::int64_t> next_child_order;
+  // The slot every ECI minted for it carries (ids.h new_eci); nullopt: none.
+  std::optional<cluster::Slot> slot;
   // Read from a schema-1 record only (children lived here); never written.
   std::vector<std::string> legacy_children;
 };
