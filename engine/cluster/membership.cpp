@@ -300,6 +300,7 @@ Status Membership::start(MembershipOptions options, std::unique_ptr<Membership>*
   if (s.is_ok()) s = loop.resync();
   if (!s.is_ok()) {
     loop.kv.lease_revoke(loop.lease);
+    loop.lease = 0;
     return s;
   }
   m->table_.open_fence_until(granted_at + loop.ttl_ns - loop.margin_ns);
@@ -320,7 +321,7 @@ void Membership::stop() {
   if (loop_) {
     table_.close_fence();
     loop_->watch.close();
-    loop_->kv.lease_revoke(loop_->lease);
+    if (loop_->lease != 0) loop_->kv.lease_revoke(loop_->lease);
   }
 }
 
