@@ -1,13 +1,20 @@
 #include "cli/cluster_commands.h"
 
+#include <signal.h>
+
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/engine_client.h"
 #include "cli/table.h"
+#include "engine/cluster/haproxy_runtime.h"
+#include "engine/cluster/membership.h"
+#include "engine/cluster/route_sync.h"
 
 namespace spime::cli {
 
@@ -47,6 +54,56 @@ Problem status(EngineClient& engine, const ClientFlags& flags) {
   return {};
 }
 
+struct RouteSyncArgs {
+  std::string etcd;
+  std::string cluster = "default";
+  std::string haproxy;
+  std::string slots_map;
+  std::string overrides_map;
+  bool once = false;
+};
+
+void print_line(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+int route_sync(const RouteSyncArgs& a) {
+  cluster::RouteSyncOptions o;
+  std::string error;
+  if (!cluster::EtcdClient::parse_endpoints(a.etcd, &o.etcd, &error) ||
+      !cluster::HaproxyRuntime::parse_address(a.haproxy, &o.haproxy_host, &o.haproxy_port,
+                                              &error)) {
+    return report("cluster route-sync", usage(error));
+  }
+  o.cluster = a.cluster;
+  o.slots_map = a.slots_map;
+  o.overrides_map = a.overrides_map;
+  o.http.timeout = std::chrono::seconds(3);
+  if (a.once) {
+    std::int64_t revision = 0;
+    cluster::RouteMaps maps;
+    const api::Status s = cluster::sync_once(o, &revision, &maps);
+    if (!s.is_ok()) return report("cluster route-sync", refused(s.message()));
+    print_line("revision " + std::to_string(revision) + ": " + std::to_string(maps.slots.size()) +
+               " slots routed, " + std::to_string(maps.overrides.size()) + " overrides");
+    return kExitOk;
+  }
+  // The loop runs on its own thread; this one waits for SIGINT or SIGTERM.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::atomic<bool> stop{false};
+  std::thread loop([&] { cluster::run_route_sync(o, stop, print_line); });
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  stop.store(true, std::memory_order_release);
+  loop.join();
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_cluster_commands(CLI::App& app, Outcome* out) {
@@ -58,6 +115,36 @@ void add_cluster_commands(CLI::App& app, Outcome* out) {
   add_client_flags(cmd, flags.get());
   run_with_engine(cmd, out, "cluster status", flags.get(),
                   [flags](EngineClient& engine) { return status(engine, *flags); });
+
+  auto rs = std::make_shared<RouteSyncArgs>();
+  CLI::App* sync = group->add_subcommand(
+      "route-sync", "keep HAProxy's routing maps current from etcd (docs/cluster.md)");
+  sync->add_option("--etcd", rs->etcd, "the etcd members' client URLs")
+      ->required()
+      ->type_name("URL[,URL...]");
+  sync->add_option("--cluster", rs->cluster, "the cluster's name")
+      ->default_str("default")
+      ->type_name("NAME")
+      ->check(CLI::Validator(
+          [](std::string& name) {
+            return cluster::valid_cluster_name(name)
+                       ? std::string()
+                       : std::string("must be 1 to 64 of A-Z a-z 0-9 _ . -");
+          },
+          "", "name"));
+  sync->add_option("--haproxy", rs->haproxy, "HAProxy's stats socket (level admin)")
+      ->required()
+      ->type_name("IPV4:PORT");
+  sync->add_option("--slots-map", rs->slots_map,
+                   "the slots map's file, as HAProxy's configuration names it")
+      ->required()
+      ->type_name("PATH");
+  sync->add_option("--overrides-map", rs->overrides_map,
+                   "the overrides map's file, as HAProxy's configuration names it")
+      ->required()
+      ->type_name("PATH");
+  sync->add_flag("--once", rs->once, "sync once and exit");
+  sync->callback([rs, out] { out->run = [rs] { return route_sync(*rs); }; });
 }
 
 }  // namespace spime::cli

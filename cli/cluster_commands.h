@@ -3,10 +3,15 @@
 //   spime cluster status   GET /api/cluster: the cluster, this node, its
 //                          fence, the slot table's revision, and every node
 //                          with its URL and slot count (--json: the answer)
+//   spime cluster route-sync --etcd URLS --haproxy IPV4:PORT
+//        --slots-map PATH --overrides-map PATH [--cluster NAME] [--once]
+//                          keeps HAProxy's routing maps current from etcd
+//                          (engine/cluster/route_sync.h) until SIGINT or
+//                          SIGTERM; --once syncs once and exits
 //
 // Exit codes as every client command (command.h): 1 when the engine refuses
-// (it is not in a cluster), 3 when no engine answers. Called once, from
-// main, before parsing.
+// (it is not in a cluster) or a sync fails (--once), 3 when no engine
+// answers. Called once, from main, before parsing.
 #pragma once
 
 #include "cli/command.h"

@@ -117,3 +117,28 @@ TEST_CASE("serve: a cluster that cannot be joined is refused at start", "[cluste
   run = run_spime({"serve", "--cluster-etcd", nowhere, "--lease-ttl", "1"});
   CHECK(run.exit_code == 2);
 }
+
+TEST_CASE("cluster route-sync: usage errors, and an etcd that is not there", "[cluster][serve]") {
+  TempDir dir;
+  const std::string nowhere =
+      "http://127.0.0.1:" + std::to_string(spime::integration::free_loopback_port());
+  const std::vector<std::string> maps{"--slots-map", dir.path() + "/s.map", "--overrides-map",
+                                      dir.path() + "/o.map"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"cluster", "route-sync"});
+    args.insert(args.end(), maps.begin(), maps.end());
+    return args;
+  };
+  auto run = run_spime(with({"--etcd", "127.0.0.1:2379", "--haproxy", "127.0.0.1:1", "--once"}));
+  CHECK(run.exit_code == 2);
+  run = run_spime(with({"--etcd", nowhere, "--haproxy", "localhost:1", "--once"}));
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("IPV4:PORT"));
+  run = run_spime({"cluster", "route-sync", "--etcd", nowhere, "--haproxy", "127.0.0.1:1"});
+  CHECK(run.exit_code == 2);  // the maps are required
+  run = run_spime(with({"--etcd", nowhere, "--haproxy", "127.0.0.1:1", "--once"}), {},
+                  std::chrono::seconds(30));
+  INFO(describe({"cluster", "route-sync", "--once"}, run));
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains("etcd at " + nowhere));
+}
