@@ -11,6 +11,7 @@
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/membership.h"
 #include "tests/cluster/etcd_cluster.h"
+#include "tests/integration/sky.h"
 
 using spime::api::Status;
 using spime::cluster::EtcdClient;
@@ -18,6 +19,7 @@ using spime::cluster::KeyValue;
 using spime::cluster::Membership;
 using spime::cluster::MembershipOptions;
 using spime::integration::EtcdCluster;
+using spime::integration::eventually;
 using namespace std::chrono_literals;
 
 namespace {
@@ -41,17 +43,6 @@ std::unique_ptr<Membership> started(MembershipOptions o) {
   return m;
 }
 
-// Polls `done` every 50 ms for at most `limit`.
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 }  // namespace
 
 TEST_CASE("membership: the first node fills the table, the next one sees it", "[cluster]") {
@@ -66,14 +57,14 @@ TEST_CASE("membership: the first node fills the table, the next one sees it", "[
   CHECK_FALSE(b->table().serves(0));
   CHECK(b->table().owner(0x3a7) == std::optional<std::string>("a"));
   CHECK(b->table().advertise_url("a") == "http://127.0.0.1:1/a");
-  CHECK(eventually([&] { return a->table().advertise_url("b") == "http://127.0.0.1:1/b"; }));
+  CHECK(eventually([&] { return a->table().advertise_url("b") == "http://127.0.0.1:1/b"; }, 10s));
 
   // A flip written to etcd (a move's last step) reaches both tables.
   EtcdClient raw(etcd.urls());
   REQUIRE(raw.put("/spime/test/slots/3a7", "b").is_ok());
-  CHECK(eventually([&] { return b->table().serves(0x3a7) && !a->table().serves(0x3a7); }));
+  CHECK(eventually([&] { return b->table().serves(0x3a7) && !a->table().serves(0x3a7); }, 10s));
   CHECK(a->table().serves(0x3a6));
-  CHECK(eventually([&] { return a->table().revision() == b->table().revision(); }));
+  CHECK(eventually([&] { return a->table().revision() == b->table().revision(); }, 10s));
 
   // Leaving revokes the lease: the others see the node go at once.
   b->stop();
@@ -108,7 +99,7 @@ TEST_CASE("membership: a lost lease means register again and read everything aga
   REQUIRE(raw.lease_revoke(registered->lease).is_ok());
   REQUIRE(raw.put("/spime/test/slots/005", "z").is_ok());
 
-  CHECK(eventually([&] { return a->rejoins() >= 1; }));
+  CHECK(eventually([&] { return a->rejoins() >= 1; }, 10s));
   CHECK_FALSE(a->table().serves(5));
   CHECK(a->table().serves(6));
   REQUIRE(raw.get("/spime/test/nodes/a", &registered).is_ok());

@@ -24,6 +24,7 @@
 #include "engine/cluster/route_sync.h"
 #include "tests/cluster/etcd_cluster.h"
 #include "tests/integration/server_fixture.h"
+#include "tests/integration/sky.h"
 
 using spime::api::Status;
 using spime::cluster::EtcdClient;
@@ -34,6 +35,7 @@ using spime::cluster::RouteMaps;
 using spime::cluster::RouteSyncOptions;
 using spime::integration::ChildProcess;
 using spime::integration::EtcdCluster;
+using spime::integration::eventually;
 using spime::integration::free_loopback_port;
 using spime::integration::HttpResult;
 using spime::integration::TempDir;
@@ -190,16 +192,6 @@ std::unique_ptr<Membership> join(const EtcdCluster& etcd, const std::string& nam
   return m;
 }
 
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 const std::string kSlotted3a7 = "3a7AAAAAAAAAAAAAAAAAAAAAA";
 const std::string kSlotted0ff = "0ffBBBBBBBBBBBBBBBBBBBBBB";
 const std::string kLegacy = "legacyLegacyLegacyLegacy";  // 24 characters: no slot
@@ -246,14 +238,14 @@ TEST_CASE("route-sync: the router sends each ECI to the engine etcd names", "[cl
       [&] { spime::cluster::run_route_sync(options, stop, [](const std::string&) {}); });
   EtcdClient raw(etcd.urls());
   REQUIRE(raw.put("/spime/r/slots/3a7", "b").is_ok());  // a move's flip
-  CHECK(eventually([&] { return router.who_serves(kSlotted3a7) == "b"; }));
+  CHECK(eventually([&] { return router.who_serves(kSlotted3a7) == "b"; }, 10s));
   CHECK(router.who_serves(kSlotted0ff) == "a");
   REQUIRE(raw.put("/spime/r/overrides/" + kLegacy, "3a7").is_ok());
-  CHECK(eventually([&] { return router.who_serves(kLegacy) == "b"; }));
+  CHECK(eventually([&] { return router.who_serves(kLegacy) == "b"; }, 10s));
 
   // b leaves: its lease goes, the router answers 503 for its slot.
   b->stop();
-  CHECK(eventually([&] { return router.who_serves(kSlotted3a7) == "503"; }));
+  CHECK(eventually([&] { return router.who_serves(kSlotted3a7) == "503"; }, 10s));
   CHECK(router.who_serves(kSlotted0ff) == "a");
   stop.store(true);
   loop.join();
