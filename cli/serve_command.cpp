@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -400,14 +401,21 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   cmd->add_option("--ruleset-root", o->ruleset_roots,
                   "confine file:// ruleset urls to --rulesets and these roots (repeatable)")
       ->type_name("DIR");
-  cmd->add_flag(
-      "--confine-rulesets", [o](std::int64_t) { o->engine.confine_ruleset_files = true; },
+  // Flags that run a function take no value: CLI11 (2.1) would read
+  // `--no-sync=abc` with std::stoll and throw past its own errors.
+  auto flag = [cmd](const char* name, std::function<void()> set, const char* help) {
+    cmd->add_flag(
+           name, [set = std::move(set)](std::int64_t) { set(); }, help)
+        ->disable_flag_override();
+  };
+  flag(
+      "--confine-rulesets", [o] { o->engine.confine_ruleset_files = true; },
       "confine file:// ruleset urls to --rulesets (always on beyond loopback)");
-  cmd->add_flag(
-      "--no-sync", [o](std::int64_t) { o->engine.sync_commits = false; },
+  flag(
+      "--no-sync", [o] { o->engine.sync_commits = false; },
       "do not fsync commits (experiments only)");
-  cmd->add_flag(
-      "--no-verify-store", [o](std::int64_t) { o->engine.verify_store = false; },
+  flag(
+      "--no-verify-store", [o] { o->engine.verify_store = false; },
       "skip reading the whole store against its checksums at start (a faster start of a large "
       "one; corruption is then found when read)");
   cmd->add_flag("--log-requests", o->http.log_requests, "log one line per HTTP request");
@@ -439,8 +447,8 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->default_str("info")
       ->type_name("LEVEL");
-  cmd->add_flag(
-      "--no-metrics", [o](std::int64_t) { o->engine.metrics = false; },
+  flag(
+      "--no-metrics", [o] { o->engine.metrics = false; },
       "keep no metrics (GET /metrics answers 503): for measuring their cost");
   cmd->add_option_function<std::string>(
          "--pico-logs", [o](const std::string& v) { o->engine.pico_logs = v == "on"; },
@@ -448,12 +456,11 @@ void add_serve_command(CLI::App& app, Outcome* out) {
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str("on")
       ->type_name("on|off");
-  cmd->add_flag(
-      "--caf-default-polling", [o](std::int64_t) { o->engine.quick_idle_workers = false; },
+  flag(
+      "--caf-default-polling", [o] { o->engine.quick_idle_workers = false; },
       "CAF's own idle polling, for comparisons (BENCHMARKS.md)");
-  cmd->add_flag(
-      "--strict-subscription-policies",
-      [o](std::int64_t) { o->engine.strict_subscription_policies = true; },
+  flag(
+      "--strict-subscription-policies", [o] { o->engine.strict_subscription_policies = true; },
       "strict policies on new subscription channels by default");
   cmd->callback([o, out] {
     // The bridge's window in all (mqtt_bridge.h): a usage error, before anything opens.

@@ -112,6 +112,12 @@ TEST_CASE("bad usage exits 2", "[cli]") {
   CHECK_THAT(expect(2, {"serve", "--port", "70000"}).err,
              Catch::Contains("--port: must be a whole number in 0..65535"));
   CHECK_THAT(expect(2, {"serve", "--threads", "0"}).err, Catch::Contains("--threads"));
+  // A flag that takes no value, given one (CLI11 would have thrown past its
+  // errors: found by the cli_args fuzzer).
+  CHECK_THAT(expect(2, {"serve", "--no-sync=abc"}).err,
+             Catch::Contains("no-sync was given a disallowed flag override"));
+  CHECK_THAT(expect(2, {"serve", "--no-verify-store=*2on"}).err,
+             Catch::Contains("no-verify-store was given a disallowed flag override"));
   CHECK_THAT(expect(2, {"krl", "check"}).err, Catch::Contains("files is required"));
   CHECK_THAT(expect(2, {"krl", "bench", "parse", "--rules", "0"}).err, Catch::Contains("--rules"));
   CHECK_THAT(expect(2, {"krl", "run", "x.krl"}).err, Catch::Contains("--event is required"));
