@@ -28,6 +28,7 @@
 #include "channels/owner_guard.h"
 #include "channels/routes.h"
 #include "channels/server_tls.h"
+#include "channels/slot_gate.h"
 
 namespace spime::channels {
 
@@ -79,6 +80,7 @@ class ServerImpl {
   std::shared_ptr<net::ssl::context> tls_;
   std::shared_ptr<Gate> gate_;
   std::atomic<bool> stopping_{false};
+  std::atomic<SlotGate*> slot_gate_{nullptr};  // HttpServer::set_slot_gate
 
  private:
   void do_accept();
@@ -258,6 +260,28 @@ class HttpSession final : public SessionBase {
       }
     }
 
+    // The callback holds no executor of the strand: the engine may drop it
+    // after the io_context is gone (a request it never answered), and a
+    // strand executor destroyed then uses the dead strand service's mutex
+    // (TSan: "use of an invalid mutex"). The gate says the context lives.
+    std::weak_ptr<Self> weak = self_ptr();
+    std::shared_ptr<Gate> gate = server_.gate_;
+    Reply reply = [weak, gate](Response response) {
+      MutexLock lock(gate->mutex);
+      if (!gate->open) return;
+      if (auto self = weak.lock()) {
+        net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+          self->write(std::move(response), false);
+        });
+      }
+    };
+
+    // A cluster node: a slot it does not serve is forwarded or refused here.
+    if (SlotGate* slots = server_.slot_gate_.load(std::memory_order_acquire);
+        slots && slots->intercept(r, reply)) {
+      return;
+    }
+
     api::WatchRequest watch;
     Response refused;
     if (stream_request(r, &watch, &refused)) {
@@ -265,22 +289,8 @@ class HttpSession final : public SessionBase {
       return start_stream(std::move(watch));
     }
 
-    // The callback holds no executor of the strand: the engine may drop it
-    // after the io_context is gone (a request it never answered), and a
-    // strand executor destroyed then uses the dead strand service's mutex
-    // (TSan: "use of an invalid mutex"). The gate says the context lives.
-    std::weak_ptr<Self> weak = self_ptr();
-    std::shared_ptr<Gate> gate = server_.gate_;
     try {
-      dispatch(r, server_.engine_, [weak, gate](Response response) {
-        MutexLock lock(gate->mutex);
-        if (!gate->open) return;
-        if (auto self = weak.lock()) {
-          net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-            self->write(std::move(response), false);
-          });
-        }
-      });
+      dispatch(r, server_.engine_, std::move(reply));
     } catch (const std::exception& e) {
       // dispatch() has answered it already (routes.h: a throw before the
       // answer is a 500), so only the log line is left to write.
@@ -715,6 +725,10 @@ std::optional<unsigned short> HttpServer::start(std::string* error) {
 
 void HttpServer::stop() {
   impl_->stop();
+}
+
+void HttpServer::set_slot_gate(SlotGate* gate) {
+  impl_->slot_gate_.store(gate, std::memory_order_release);
 }
 
 }  // namespace spime::channels

@@ -63,6 +63,7 @@ namespace spime::channels {
 namespace detail {
 class ServerImpl;
 }
+class SlotGate;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -110,6 +111,11 @@ class HttpServer {
   // Closes the listener and idle connections, lets in-flight requests get
   // their replies (up to stop_grace), then joins the threads. Idempotent.
   void stop();
+
+  // A cluster node's slot gate (slot_gate.h), asked about every request
+  // before the routes; nullptr (the default) asks none. Any thread, any
+  // time; `gate` must outlive stop().
+  void set_slot_gate(SlotGate* gate);
 
  private:
   std::unique_ptr<detail::ServerImpl> impl_;

@@ -537,4 +537,16 @@ bool stream_request(const Request& request, api::WatchRequest* watch, Response* 
   return true;
 }
 
+bool eci_of_target(std::string_view target, std::string* eci) {
+  const std::vector<std::string_view> segments = split_path(target.substr(0, target.find('?')));
+  std::string_view raw;
+  if (segments.size() >= 3 && iequals(segments[0], "c")) {
+    raw = segments[1];
+  } else if (segments.size() >= 4 && iequals(segments[0], "sky") &&
+             (iequals(segments[1], "event") || iequals(segments[1], "cloud"))) {
+    raw = segments[2];
+  }
+  return !raw.empty() && decode_uri_component(raw, eci);
+}
+
 }  // namespace spime::channels

@@ -97,4 +97,11 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply);
 // whole number) to answer instead. False: not a stream; dispatch() it.
 bool stream_request(const Request& request, api::WatchRequest* watch, Response* error);
 
+// The ECI a pico route's path names: /c/:eci/..., /sky/event/:eci/...,
+// /sky/cloud/:eci/... (literal segments matched as the routes match them),
+// percent-decoded, into *eci; what a cluster node routes by (slot_gate.h).
+// False for any other path, and for an ECI with a bad escape (the route
+// answers that 400 itself).
+bool eci_of_target(std::string_view target, std::string* eci);
+
 }  // namespace spime::channels

@@ -26,6 +26,7 @@
 #include "channels/http_server.h"
 #include "channels/mqtt/mqtt_bridge.h"
 #include "channels/mqtt/mqtt_url.h"
+#include "channels/slot_gate.h"
 #include "cli/command.h"
 #include "cli/install_paths.h"
 #include "cli/open_files.h"
@@ -305,12 +306,18 @@ int serve(ServeOptions& o) {
     served.stop();
     return kExitRefused;
   }
+  // Declared after membership: destroyed before the table it reads, after
+  // server.stop() (below, and on every early return).
+  std::unique_ptr<channels::SlotGate> slot_gate;
   if (membership) {
     {
       MutexLock lock(wiring->mu);
       wiring->membership = membership.get();
     }
     rewire();
+    slot_gate =
+        std::make_unique<channels::SlotGate>(membership->table(), channels::SlotGate::Options{});
+    server.set_slot_gate(slot_gate.get());
     log_line("spime serve: node " + membership->options().node + " of cluster " +
              membership->options().cluster + ", serving " +
              std::to_string(membership->table().count_owned_by(membership->options().node)) +

@@ -26,6 +26,14 @@ bool SlotTable::serves(Slot slot, std::int64_t now_ns) const {
   return owners_[slot].load(std::memory_order_acquire) == 0 && fence_open(now_ns);
 }
 
+std::vector<Slot> SlotTable::own_slots() const {
+  std::vector<Slot> out;
+  for (unsigned s = 0; s < kSlotCount; ++s) {
+    if (owners_[s].load(std::memory_order_acquire) == 0) out.push_back(static_cast<Slot>(s));
+  }
+  return out;
+}
+
 std::optional<std::string> SlotTable::owner(Slot slot) const {
   if (slot >= kSlotCount) return std::nullopt;
   const std::int32_t i = owners_[slot].load(std::memory_order_acquire);

@@ -44,6 +44,9 @@ class SlotTable {
   bool fence_open(std::int64_t now_ns) const;
   // The owner's name; nullopt when the slot has none.
   std::optional<std::string> owner(Slot slot) const SPIME_EXCLUDES(mu_);
+  // The slots this node owns in the table (whatever the fence), ascending.
+  // Lock-free: a scan of kSlotCount atomics.
+  std::vector<Slot> own_slots() const;
   // How many slots `node` owns.
   std::size_t count_owned_by(const std::string& node) const SPIME_EXCLUDES(mu_);
   // Every node that owns a slot, with how many, by name.

@@ -25,6 +25,9 @@ inline constexpr std::size_t kSlotDigits = 3;
 // Where the picos of an engine that predates slots live (their ECIs carry
 // none); see docs/cluster.md, "Slots".
 inline constexpr Slot kLegacySlot = 0;
+// A slotted ECI: the slot's digits, then 22 characters of the id alphabet
+// (engine/runtime/records/ids.h mints them).
+inline constexpr std::size_t kSlottedEciLength = kSlotDigits + 22;
 
 // "3a7" for 0x3a7. `slot` must be below kSlotCount (higher bits are dropped).
 inline std::string slot_text(Slot slot) {
@@ -52,6 +55,20 @@ inline std::optional<Slot> parse_slot_text(std::string_view text) {
     v = (v << 4) | d;
   }
   return static_cast<Slot>(v);
+}
+
+// The slot a slotted ECI carries: kSlottedEciLength characters of the id
+// alphabet ([A-Za-z0-9_-]), the first kSlotDigits of them lower-case hex.
+// nullopt for any other string (a 24-character legacy ECI, a reference
+// cuid, junk).
+inline std::optional<Slot> slot_of_eci(std::string_view eci) {
+  if (eci.size() != kSlottedEciLength) return std::nullopt;
+  for (char c : eci) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return std::nullopt;
+  }
+  return parse_slot_text(eci.substr(0, kSlotDigits));
 }
 
 }  // namespace spime::cluster

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/cluster/membership.h"
 #include "engine/krl/ascii.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/admission/admission.h"
@@ -341,6 +342,10 @@ const std::string& Engine::ui_eci() const {
 }
 void Engine::set_host_url(std::string url) {
   impl_->services->set_host_url(std::move(url));
+}
+void Engine::set_cluster(const cluster::Membership* membership) {
+  cluster_.store(membership, std::memory_order_release);
+  impl_->services->set_slot_table(membership ? &membership->table() : nullptr);
 }
 const std::string& Engine::root_pico_id() const {
   return impl_->root_pico_id;

@@ -94,3 +94,17 @@ TEST_CASE("a pico record keeps its slot, and refuses one that is not a slot", "[
     CHECK_THAT(error, Catch::Contains("slot"));
   }
 }
+
+TEST_CASE("ids: random_below draws every value below n, and only those", "[ids]") {
+  using spime::runtime::random_below;
+  CHECK(random_below(0) == 0);
+  CHECK(random_below(1) == 0);
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i < 500; ++i) {  // each of 5 values missed with odds 0.8^500
+    const std::uint32_t v = random_below(5);
+    REQUIRE(v < 5);
+    seen.insert(v);
+  }
+  CHECK(seen.size() == 5);
+  for (int i = 0; i < 100; ++i) REQUIRE(random_below(4095) < 4095);
+}

@@ -108,8 +108,8 @@ class Services {
   // (records/ids.h new_eci).
   virtual std::string new_eci(std::optional<cluster::Slot> slot);
   // The slot of a new pico whose parent has none (the root, or a pico made
-  // before slots): one drawn at random. (A cluster node will draw among the
-  // slots it owns: docs/cluster.md.)
+  // before slots): one drawn at random (EngineServices on a cluster node
+  // draws among the slots the node owns).
   virtual cluster::Slot slot_for_new_pico();
   // Limits for each evaluation (krl::Limits), and the wall-clock budget of
   // one event schedule (with the events it raises) and of one query

@@ -65,9 +65,18 @@ cluster::Slot random_slot() {
   return static_cast<cluster::Slot>(((unsigned{bytes[0]} << 8) | bytes[1]) % cluster::kSlotCount);
 }
 
-std::optional<cluster::Slot> slot_of_eci(std::string_view eci) {
-  if (eci.size() != kSlottedEciLength || !is_valid_id(eci)) return std::nullopt;
-  return cluster::parse_slot_text(eci.substr(0, cluster::kSlotDigits));
+std::uint32_t random_below(std::uint32_t n) {
+  if (n == 0) return 0;
+  // Rejection: draws at or above the largest multiple of n are drawn again,
+  // so every value below n is equally likely.
+  const std::uint32_t limit = UINT32_MAX - UINT32_MAX % n;
+  for (;;) {
+    unsigned char b[4];
+    random_bytes(b, sizeof b);
+    const std::uint32_t v = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+                            (std::uint32_t{b[2]} << 8) | b[3];
+    if (v < limit) return v % n;
+  }
 }
 
 bool is_valid_id(std::string_view s) {

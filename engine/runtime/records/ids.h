@@ -11,6 +11,7 @@
 // id, so an ECI minted before slots never reads as slotted.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,7 +21,7 @@
 namespace spime::runtime {
 
 constexpr size_t kIdLength = 24;
-constexpr size_t kSlottedEciLength = cluster::kSlotDigits + 22;
+constexpr size_t kSlottedEciLength = cluster::kSlottedEciLength;
 
 // A fresh random id (URL-safe base64, never beginning with '-', which a
 // command line would take for an option). Never fails: falls back to
@@ -36,10 +37,9 @@ bool is_valid_id(std::string_view s);
 // new_id.
 std::string new_slotted_eci(cluster::Slot slot);
 
-// The slot a slotted ECI carries: kSlottedEciLength characters, the first 3
-// lower-case hex digits, the rest of the id alphabet. nullopt for any other
-// string (a 24-character legacy ECI, a reference cuid, junk).
-std::optional<cluster::Slot> slot_of_eci(std::string_view eci);
+// The slot a slotted ECI carries (cluster/slots.h, where routers and the
+// HTTP layer read it too).
+using cluster::slot_of_eci;
 
 // A fresh ECI for a pico whose record says `slot`: slotted when it has one,
 // else a plain id (picos made before slots, the root).
@@ -50,5 +50,8 @@ inline std::string new_eci(std::optional<cluster::Slot> slot) {
 // A slot drawn at random (from the same source as ids), for a pico whose
 // parent has none.
 cluster::Slot random_slot();
+
+// A number drawn uniformly below `n` (n > 0), from the same source as ids.
+std::uint32_t random_below(std::uint32_t n);
 
 }  // namespace spime::runtime

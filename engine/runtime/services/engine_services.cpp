@@ -1,10 +1,20 @@
 #include "engine/runtime/services/engine_services.h"
 
+#include "engine/cluster/slot_table.h"
 #include "engine/runtime/admission/channel_index.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/transaction.h"
+#include "engine/runtime/records/ids.h"
 
 namespace spime::runtime {
+
+cluster::Slot EngineServices::slot_for_new_pico() {
+  if (const cluster::SlotTable* table = slot_table_.load(std::memory_order_acquire)) {
+    const std::vector<cluster::Slot> own = table->own_slots();
+    if (!own.empty()) return own[random_below(static_cast<std::uint32_t>(own.size()))];
+  }
+  return random_slot();
+}
 
 std::optional<ChannelRecord> EngineServices::existing_channel(Transaction& txn,
                                                               const std::string& eci) {

@@ -16,6 +16,10 @@
 #include "engine/runtime/pico/services.h"
 #include "engine/runtime/timers/clock.h"
 
+namespace spime::cluster {
+class SlotTable;
+}
+
 namespace spime::runtime {
 
 class ChannelIndex;
@@ -55,6 +59,15 @@ class EngineServices : public Services {
   EngineConfig engine_config() override { return engine_config_; }
   void set_engine_config(EngineConfig config) { engine_config_ = config; }
 
+  // A cluster node's slot table (cluster/slot_table.h), or nullptr: a new
+  // pico whose parent has no slot draws its slot among those this node
+  // owns (any slot when it owns none, or outside a cluster). Any thread;
+  // the table must outlive its use (Engine::set_cluster).
+  void set_slot_table(const cluster::SlotTable* table) {
+    slot_table_.store(table, std::memory_order_release);
+  }
+  cluster::Slot slot_for_new_pico() override;
+
   // Makes every running and later evaluation give up at its next step (the
   // engine is stopping). Any thread; cannot be undone.
   void interrupt_evaluations() { interrupt_.store(true, std::memory_order_relaxed); }
@@ -79,6 +92,7 @@ class EngineServices : public Services {
   std::string host_url_ SPIME_GUARDED_BY(host_mu_);
   EngineConfig engine_config_;
   std::atomic<bool> interrupt_{false};
+  std::atomic<const cluster::SlotTable*> slot_table_{nullptr};
 };
 
 }  // namespace spime::runtime
