@@ -51,20 +51,27 @@ struct SlotGate::Forward {
 SlotGate::SlotGate(const cluster::SlotTable& table, Options options)
     : table_(table), options_(std::move(options)) {
   const int n = options_.threads < 1 ? 1 : options_.threads;
+  MutexLock lock(mu_);
   threads_.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
 }
 
 SlotGate::~SlotGate() {
+  stop();
+}
+
+void SlotGate::stop() {
   std::deque<Forward> dropped;
+  std::vector<std::thread> threads;
   {
     MutexLock lock(mu_);
     stopping_ = true;
     dropped.swap(waiting_);
+    threads.swap(threads_);
   }
   wake_.notify_all();
-  for (std::thread& t : threads_) t.join();
   for (Forward& f : dropped) f.reply(refusal("the node is stopping"));
+  for (std::thread& t : threads) t.join();
 }
 
 bool SlotGate::intercept(const Request& request, const Reply& reply) {
@@ -101,16 +108,24 @@ bool SlotGate::intercept(const Request& request, const Reply& reply) {
   }
   f.headers.emplace_back(kForwardedByHeader, table_.self());
   f.reply = reply;
+  bool stopping = false;
   {
     MutexLock lock(mu_);
-    if (!stopping_ && waiting_.size() < options_.max_waiting) {
+    stopping = stopping_;
+    if (!stopping && waiting_.size() < options_.max_waiting) {
       waiting_.push_back(std::move(f));
       wake_.notify_one();
       return true;
     }
   }
-  reply(refusal("too many requests wait to be forwarded to node " + f.node));
+  reply(refusal(stopping ? std::string("the node is stopping")
+                         : "too many requests wait to be forwarded to node " + f.node));
   return true;
+}
+
+std::size_t SlotGate::waiting() const {
+  MutexLock lock(mu_);
+  return waiting_.size();
 }
 
 void SlotGate::work() {

@@ -19,9 +19,10 @@
 // router sends it to the owner).
 //
 // Thread-safety: intercept() from any thread; the table is read lock-free
-// on the serving path. The destructor answers the forwards still queued
-// with 503, lets the running ones finish (each within the timeout) and
-// joins the threads; the table and every reply's target must outlive it.
+// on the serving path. stop() (and the destructor) answers the forwards
+// still queued with 503, lets the running ones finish (each within the
+// timeout) and joins the threads; the table and every reply's target must
+// outlive it.
 #pragma once
 
 #include <chrono>
@@ -61,17 +62,25 @@ class SlotGate {
   // the caller routes it (reply untouched).
   bool intercept(const Request& request, const Reply& reply);
 
+  // Answers the queued forwards with 503 at once ("the node is stopping"),
+  // then waits for the running ones and joins the threads; intercept()
+  // refuses from then on. Idempotent; not from a reply.
+  void stop() SPIME_EXCLUDES(mu_);
+
+  // Forwards queued, not yet taken by a thread. Any thread.
+  std::size_t waiting() const SPIME_EXCLUDES(mu_);
+
  private:
   struct Forward;
   void work();
 
   const cluster::SlotTable& table_;
   const Options options_;
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable wake_;
   std::deque<Forward> waiting_ SPIME_GUARDED_BY(mu_);
   bool stopping_ SPIME_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_ SPIME_GUARDED_BY(mu_);
 };
 
 }  // namespace spime::channels
