@@ -3,18 +3,22 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/engine_client.h"
 #include "cli/table.h"
+#include "engine/cluster/haproxy_config.h"
 #include "engine/cluster/haproxy_runtime.h"
 #include "engine/cluster/membership.h"
 #include "engine/cluster/route_sync.h"
+#include "engine/cluster/slot_fill.h"
 
 namespace spime::cli {
 
@@ -104,6 +108,54 @@ int route_sync(const RouteSyncArgs& a) {
   return kExitOk;
 }
 
+CLI::Validator cluster_name() {
+  return CLI::Validator(
+      [](std::string& name) {
+        return cluster::valid_cluster_name(name)
+                   ? std::string()
+                   : std::string("must be 1 to 64 of A-Z a-z 0-9 _ . -");
+      },
+      "", "name");
+}
+
+struct InitArgs {
+  std::string etcd;
+  std::string cluster = "default";
+  std::vector<std::string> nodes;
+};
+
+// `spime cluster init`: the slots spread over the nodes before they start.
+int init(const InitArgs& a) {
+  std::vector<client::Url> urls;
+  std::string error;
+  if (!cluster::EtcdClient::parse_endpoints(a.etcd, &urls, &error)) {
+    return report("cluster init", usage(error));
+  }
+  client::Options http;
+  http.timeout = std::chrono::seconds(3);
+  cluster::EtcdClient kv(urls, http);
+  const api::Status s = cluster::init_slot_table(kv, a.cluster, a.nodes);
+  if (s.code() == api::Status::Code::kInvalidArgument) {
+    return report("cluster init", usage(s.message()));
+  }
+  if (!s.is_ok()) return report("cluster init", refused(s.message()));
+  Table table({"NODE", "SLOTS", "FROM", "TO"});
+  unsigned first = 0;
+  for (unsigned slot = 1; slot <= cluster::kSlotCount; ++slot) {
+    const std::string& owner = cluster::spread_owner(a.nodes, static_cast<cluster::Slot>(first));
+    if (slot < cluster::kSlotCount &&
+        cluster::spread_owner(a.nodes, static_cast<cluster::Slot>(slot)) == owner) {
+      continue;
+    }
+    table.add({owner, std::to_string(slot - first),
+               cluster::slot_text(static_cast<cluster::Slot>(first)),
+               cluster::slot_text(static_cast<cluster::Slot>(slot - 1))});
+    first = slot;
+  }
+  table.print();
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_cluster_commands(CLI::App& app, Outcome* out) {
@@ -125,13 +177,7 @@ void add_cluster_commands(CLI::App& app, Outcome* out) {
   sync->add_option("--cluster", rs->cluster, "the cluster's name")
       ->default_str("default")
       ->type_name("NAME")
-      ->check(CLI::Validator(
-          [](std::string& name) {
-            return cluster::valid_cluster_name(name)
-                       ? std::string()
-                       : std::string("must be 1 to 64 of A-Z a-z 0-9 _ . -");
-          },
-          "", "name"));
+      ->check(cluster_name());
   sync->add_option("--haproxy", rs->haproxy, "HAProxy's stats socket (level admin)")
       ->required()
       ->type_name("IPV4:PORT");
@@ -145,6 +191,44 @@ void add_cluster_commands(CLI::App& app, Outcome* out) {
       ->type_name("PATH");
   sync->add_flag("--once", rs->once, "sync once and exit");
   sync->callback([rs, out] { out->run = [rs] { return route_sync(*rs); }; });
+
+  auto in = std::make_shared<InitArgs>();
+  CLI::App* init_cmd = group->add_subcommand(
+      "init", "spread the slots over named nodes in etcd, before any of them starts");
+  init_cmd->add_option("--etcd", in->etcd, "the etcd members' client URLs")
+      ->required()
+      ->type_name("URL[,URL...]");
+  init_cmd->add_option("--cluster", in->cluster, "the cluster's name")
+      ->default_str("default")
+      ->type_name("NAME")
+      ->check(cluster_name());
+  init_cmd->add_option("--nodes", in->nodes, "the nodes, in the order their ranges go")
+      ->required()
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
+  init_cmd->callback([in, out] { out->run = [in] { return init(*in); }; });
+
+  auto hc = std::make_shared<cluster::HaproxyConfigOptions>();
+  CLI::App* config = group->add_subcommand(
+      "haproxy-config", "print the router's HAProxy configuration (docs/cluster.md)");
+  config->add_option("--listen", hc->listen, "where clients reach the router")
+      ->required()
+      ->type_name("HOST:PORT");
+  config->add_option("--stats", hc->stats, "HAProxy's runtime API, for route-sync")
+      ->required()
+      ->type_name("IPV4:PORT");
+  config->add_option("--slots-map", hc->slots_map, "the slots map's file")
+      ->required()
+      ->type_name("PATH");
+  config->add_option("--overrides-map", hc->overrides_map, "the overrides map's file")
+      ->required()
+      ->type_name("PATH");
+  config->callback([hc, out] {
+    out->run = [hc] {
+      std::printf("%s", cluster::haproxy_config(*hc).c_str());
+      return kExitOk;
+    };
+  });
 }
 
 }  // namespace spime::cli

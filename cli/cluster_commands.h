@@ -8,10 +8,19 @@
 //                          keeps HAProxy's routing maps current from etcd
 //                          (engine/cluster/route_sync.h) until SIGINT or
 //                          SIGTERM; --once syncs once and exits
+//   spime cluster init --etcd URLS --nodes A,B,C [--cluster NAME]
+//                          spreads the 4,096 slots over the nodes in
+//                          contiguous ranges before any of them starts
+//                          (engine/cluster/slot_fill.h); prints the ranges
+//   spime cluster haproxy-config --listen HOST:PORT --stats IPV4:PORT
+//        --slots-map PATH --overrides-map PATH
+//                          prints the router's HAProxy configuration
+//                          (engine/cluster/haproxy_config.h)
 //
 // Exit codes as every client command (command.h): 1 when the engine refuses
-// (it is not in a cluster) or a sync fails (--once), 3 when no engine
-// answers. Called once, from main, before parsing.
+// (it is not in a cluster), a sync fails (--once) or the table was filled
+// already (init), 2 for bad usage (a bad node name, one named twice), 3 when
+// no engine answers. Called once, from main, before parsing.
 #pragma once
 
 #include "cli/command.h"

@@ -5,6 +5,7 @@
 
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/etcd_watch.h"
+#include "engine/cluster/slot_fill.h"
 #include "engine/logging/log.h"
 
 namespace spime::cluster {
@@ -14,9 +15,6 @@ using api::Status;
 namespace {
 
 constexpr std::int64_t kNsPerMs = 1000000;
-// Slots filled per transaction: etcd's default --max-txn-ops is 128, and a
-// fill compares and puts each slot.
-constexpr std::size_t kSlotsPerFill = 64;
 // After a renewal got no answer: how soon to try again.
 constexpr std::int64_t kRetryNs = 200 * 1000000;
 
@@ -62,7 +60,6 @@ struct Membership::Loop {
 
   std::string node_key(const std::string& node) const { return prefix + "nodes/" + node; }
   std::string slot_key(Slot s) const { return prefix + "slots/" + slot_text(s); }
-  std::string slots_prefix() const { return prefix + "slots/"; }
   std::string nodes_prefix() const { return prefix + "nodes/"; }
 
   // Grants a lease and registers the node under it; *granted_at is when the
@@ -110,39 +107,7 @@ struct Membership::Loop {
         if (filler) return Status::ok();  // its filler is alive (and filling)
       }
     }
-    for (int round = 0; round < 3; ++round) {
-      std::vector<KeyValue> slots;
-      s = kv.range(slots_prefix(), prefix_end(slots_prefix()), &slots);
-      if (!s.is_ok()) return s;
-      std::vector<bool> owned(kSlotCount, false);
-      for (const KeyValue& k : slots) {
-        if (auto slot = parse_slot_text(std::string_view(k.key).substr(slots_prefix().size()))) {
-          owned[*slot] = true;
-        }
-      }
-      bool all_held = true;
-      Txn fill;
-      auto flush = [&]() -> Status {
-        if (fill.success.empty()) return Status::ok();
-        bool ok = false;
-        Status r = kv.txn(fill, &ok);
-        if (r.is_ok() && !ok) all_held = false;  // another node filled some: read again
-        fill = Txn{};
-        return r;
-      };
-      for (unsigned slot = 0; slot < kSlotCount; ++slot) {
-        if (owned[slot]) continue;
-        const std::string key = slot_key(static_cast<Slot>(slot));
-        fill.compare.push_back({key, Compare::Target::kVersion, Compare::Result::kEqual, 0, {}});
-        fill.success.push_back(TxnOp::put(key, options.node));
-        if (fill.success.size() == kSlotsPerFill) {
-          if (s = flush(); !s.is_ok()) return s;
-        }
-      }
-      if (s = flush(); !s.is_ok()) return s;
-      if (all_held) return Status::ok();
-    }
-    return Status::ok();  // what is still missing, the watch will show
+    return fill_absent_slots(kv, prefix, [this](Slot) { return options.node; });
   }
 
   // Reads every slot and node at one revision into the table, then watches

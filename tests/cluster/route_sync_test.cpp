@@ -19,6 +19,7 @@
 #include <boost/asio/write.hpp>
 
 #include "engine/cluster/etcd_client.h"
+#include "engine/cluster/haproxy_config.h"
 #include "engine/cluster/haproxy_runtime.h"
 #include "engine/cluster/membership.h"
 #include "engine/cluster/route_sync.h"
@@ -28,6 +29,8 @@
 
 using spime::api::Status;
 using spime::cluster::EtcdClient;
+using spime::cluster::haproxy_config;
+using spime::cluster::HaproxyConfigOptions;
 using spime::cluster::HaproxyRuntime;
 using spime::cluster::Membership;
 using spime::cluster::MembershipOptions;
@@ -87,51 +90,19 @@ class StandIn {
 };
 
 // A slotted ECI (engine/runtime/records/ids.h): its slot, then 22 characters.
-const std::string kSlottedPattern = "^[0-9a-f]{3}[A-Za-z0-9_-]{22}$";
-
 // HAProxy with the routing part of docs/cluster.md's configuration.
 class Router {
  public:
   Router() : port_(free_loopback_port()), stats_port_(free_loopback_port()) {
     slots_map_ = dir_.write("slots.map", "");
     overrides_map_ = dir_.write("overrides.map", "");
-    const std::string config =
-        "global\n"
-        "    stats socket ipv4@127.0.0.1:" +
-        std::to_string(stats_port_) +
-        " level admin\n"
-        "defaults\n"
-        "    mode http\n"
-        "    timeout connect 2s\n"
-        "    timeout client 10s\n"
-        "    timeout server 10s\n"
-        "frontend router\n"
-        "    bind 127.0.0.1:" +
-        std::to_string(port_) +
-        "\n"
-        "    http-request set-var(txn.eci) path,field(4,/) if { path_beg /sky/event/ /sky/cloud/ "
-        "}\n"
-        "    http-request set-var(txn.eci) path,field(3,/) if { path_beg /c/ }\n"
-        "    http-request set-var(txn.addr) var(txn.eci),map_str(" +
-        overrides_map_ +
-        ")\n"
-        "    acl slotted var(txn.eci) -m reg " +
-        kSlottedPattern +
-        "\n"
-        "    http-request set-var(txn.addr) var(txn.eci),bytes(0,3),map_str(" +
-        slots_map_ +
-        ") if !{ var(txn.addr) -m found } slotted\n"
-        "    http-request set-var(txn.addr) str(000),map_str(" +
-        slots_map_ +
-        ") if !{ var(txn.addr) -m found } !slotted\n"
-        "    http-request return status 503 content-type application/json string "
-        "'{\"error\":\"no engine serves this slot\"}' hdr Retry-After 1 if !{ var(txn.addr) -m "
-        "found }\n"
-        "    default_backend engines\n"
-        "backend engines\n"
-        "    http-request set-dst var(txn.addr),field(1,:)\n"
-        "    http-request set-dst-port var(txn.addr),field(2,:)\n"
-        "    server any 0.0.0.0:0\n";
+    HaproxyConfigOptions c;
+    c.listen = "127.0.0.1:" + std::to_string(port_);
+    c.stats = "127.0.0.1:" + std::to_string(stats_port_);
+    c.slots_map = slots_map_;
+    c.overrides_map = overrides_map_;
+    c.client_timeout_s = c.server_timeout_s = 10;
+    const std::string config = haproxy_config(c);
     const std::string file = dir_.write("haproxy.cfg", config);
     process_ =
         std::make_unique<ChildProcess>(std::vector<std::string>{"haproxy", "-db", "-f", file});
