@@ -50,6 +50,7 @@ struct ServeOptions {
   mqtt::MqttBridgeOptions mqtt;  // url empty: no bridge
   SecurityOptions security;      // serve_security.h
   ClusterFlags cluster;          // serve_cluster.h
+  std::string public_url;        // --public-url; "": the URL the server listens on
 };
 
 struct NumberOption {
@@ -296,7 +297,8 @@ int serve(ServeOptions& o) {
   const std::string base = after_listen(o.security, o.http, *port);
   {
     MutexLock lock(wiring->mu);
-    wiring->base = base;
+    // meta:host: what picos give out as their engine's address.
+    wiring->base = o.public_url.empty() ? base : o.public_url;
   }
   rewire();
   std::unique_ptr<cluster::Membership> membership;
@@ -392,6 +394,17 @@ void add_serve_command(CLI::App& app, Outcome* out) {
   for (const NumberOption& row : kNumbers) add_number(cmd, row, o);
   add_security_options(cmd, &o->security);
   add_cluster_options(cmd, &o->cluster);
+  cmd->add_option("--public-url", o->public_url,
+                  "the engine's address as picos give it out (meta:host, subscriptions, "
+                  "transducer urls): a router or proxy in front; default: the listen URL")
+      ->type_name("URL")
+      ->check(CLI::Validator(
+          [](std::string& url) {
+            client::Url parsed;
+            std::string error;
+            return client::parse_url(url, &parsed, &error) ? std::string() : error;
+          },
+          "", "url"));
   cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
       ->default_str("data")
       ->type_name("DIR");

@@ -20,10 +20,13 @@ bool SlotTable::fence_open(std::int64_t now_ns) const {
   return now_ns < fence_until_ns_.load(std::memory_order_acquire);
 }
 
-bool SlotTable::serves(Slot slot, std::int64_t now_ns) const {
-  if (slot >= kSlotCount) return false;
+bool SlotTable::owns(Slot slot) const {
   // Index 0 is this node (the constructor's first name).
-  return owners_[slot].load(std::memory_order_acquire) == 0 && fence_open(now_ns);
+  return slot < kSlotCount && owners_[slot].load(std::memory_order_acquire) == 0;
+}
+
+bool SlotTable::serves(Slot slot, std::int64_t now_ns) const {
+  return owns(slot) && fence_open(now_ns);
 }
 
 std::vector<Slot> SlotTable::own_slots() const {

@@ -41,6 +41,8 @@ class SlotTable {
   // This node owns `slot` and the fence is open at `now_ns`.
   bool serves(Slot slot, std::int64_t now_ns) const;
   bool serves(Slot slot) const { return serves(slot, boot_clock_ns()); }
+  // This node owns `slot` in the table, whatever the fence. Lock-free.
+  bool owns(Slot slot) const;
   bool fence_open(std::int64_t now_ns) const;
   // The owner's name; nullopt when the slot has none.
   std::optional<std::string> owner(Slot slot) const SPIME_EXCLUDES(mu_);

@@ -118,6 +118,9 @@ TEST_CASE("bad usage exits 2", "[cli]") {
              Catch::Contains("no-sync was given a disallowed flag override"));
   CHECK_THAT(expect(2, {"serve", "--no-verify-store=*2on"}).err,
              Catch::Contains("no-verify-store was given a disallowed flag override"));
+  CHECK_THAT(expect(2, {"serve", "--public-url", "ftp://h"}).err, Catch::Contains("--public-url"));
+  CHECK_THAT(expect(2, {"cluster", "init", "--etcd", "http://127.0.0.1:9", "--nodes", "a,a"}).err,
+             Catch::Contains("node 'a' is named twice"));
   CHECK_THAT(expect(2, {"krl", "check"}).err, Catch::Contains("files is required"));
   CHECK_THAT(expect(2, {"krl", "bench", "parse", "--rules", "0"}).err, Catch::Contains("--rules"));
   CHECK_THAT(expect(2, {"krl", "run", "x.krl"}).err, Catch::Contains("--event is required"));

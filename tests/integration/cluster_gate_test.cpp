@@ -4,6 +4,8 @@
 // move's flip will). A request reaches the pico whichever engine it is sent
 // to (forwarded once), a second hop is refused, as are slots whose owner is
 // not live, streams for another engine's slot, and a dead owner's slots.
+// Events sent without a host reach a pico of the other engine (the engines
+// of a cluster share one meta:host, so the reference's rulesets send so).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -13,6 +15,7 @@
 #include "tests/cluster/etcd_cluster.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
+#include "tests/temp_dir.h"
 
 using namespace spime::integration;
 using spime::cluster::EtcdClient;
@@ -40,6 +43,20 @@ HttpResult forwarded_get(const SpimeServer& s, const std::string& target) {
   return http_request(s.port(), "GET", target, "", "", kHttpTimeout,
                       {{"X-Spime-Forwarded-By", "elsewhere"}});
 }
+
+// Sends test:got to the ECI `to` without a host; counts the test:got it gets.
+constexpr char kSender[] = R"(ruleset cluster.send {
+  meta { shares got }
+  global { got = function() { ent:got.defaultsTo(0) } }
+  rule send {
+    select when test send
+    event:send({"eci": event:attr("to"), "domain": "test", "type": "got"})
+  }
+  rule got {
+    select when test got
+    always { ent:got := ent:got.defaultsTo(0) + 1 }
+  }
+})";
 
 }  // namespace
 
@@ -115,4 +132,32 @@ TEST_CASE("slot gate: each engine serves its slots and forwards the others' once
       },
       std::chrono::seconds(10)));
   CHECK(must_query(a, on_a, kWrangler, "name") == "on a");
+}
+
+TEST_CASE("cluster: an event sent without a host reaches a pico of another engine",
+          "[integration][cluster]") {
+  EtcdCluster etcd(1);
+  SpimeServer a(node(etcd, "a"));
+  SpimeServer b(node(etcd, "b"));
+  EtcdClient kv(etcd.urls());
+  REQUIRE(kv.put("/spime/g/slots/800", "b").is_ok());
+  REQUIRE(eventually([&] { return slots_of(b) == 1 && slots_of(a) == 4095; }));
+  spime::testing::TempDir krl;
+  const std::string url = file_url(krl.write("send.krl", kSender));
+  const std::string on_a = new_child(a, a.owner_eci(), "on a");
+  const std::string on_b = new_child(b, b.owner_eci(), "on b");
+  REQUIRE(slot_of_eci(on_b) == spime::cluster::Slot{0x800});
+  install_ruleset(a, on_a, url, "cluster.send");
+  install_ruleset(b, on_b, url, "cluster.send");
+
+  // a's pico to b's, and back; each engine sends through the outbox to its
+  // meta:host (here its own address, whose gate forwards to the owner).
+  must_event(a, on_a, "test", "send", {{"to", on_b}});
+  CHECK(eventually([&] { return must_query(b, on_b, "cluster.send", "got") == 1; }));
+  must_event(b, on_b, "test", "send", {{"to", on_a}});
+  CHECK(eventually([&] { return must_query(a, on_a, "cluster.send", "got") == 1; }));
+  // A pico's own slot stays local.
+  must_event(a, on_a, "test", "send", {{"to", on_a}});
+  CHECK(eventually([&] { return must_query(a, on_a, "cluster.send", "got") == 2; }));
+  CHECK(a.get("/api/outbox").body.at("delivered") == 1);
 }

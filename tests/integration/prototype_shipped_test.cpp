@@ -48,6 +48,17 @@ const json* channel_tagged(const json& pico, const std::vector<std::string>& tag
 
 }  // namespace
 
+TEST_CASE("serve --public-url: picos give out that address, not the listen URL",
+          "[integration][prototypes]") {
+  ServerOptions o;
+  o.extra_args = {"--public-url", "http://router.example:4100"};
+  SpimeServer server(o);
+  json made = new_child_from(server, server.owner_eci(), "temp-1", "esproto-temp");
+  CHECK(made.at("transducer_url") == "http://router.example:4100/sky/event/" +
+                                         channel_of(made, "transducer") +
+                                         "/heartbeat/wovyn/heartbeat");
+}
+
 TEST_CASE("prototypes: esproto-temp makes a Temp-2000 pico, set up and guarded",
           "[integration][prototypes]") {
   SpimeServer server;

@@ -347,6 +347,11 @@ void PicoActors::finish(std::uint64_t seq, std::vector<OutgoingEvent> outgoing,
 }
 
 Status PicoActors::submit(PicoSlot& slot, Transaction& txn) {
+  // In a cluster, an event without a host for a slot another node owns goes
+  // through the outbox to the cluster's address (services.h, cluster_host_of).
+  for (OutgoingEvent& e : txn.outgoing) {
+    if (e.host.empty() && e.mqtt_topic.empty()) e.host = rt_.services.cluster_host_of(e.eci);
+  }
   // Events for other engines: their outbox records join this batch (or the outbox is full).
   Outbox::Staged staged;
   if (rt_.outbox) {

@@ -111,6 +111,12 @@ class Services {
   // before slots): one drawn at random (EngineServices on a cluster node
   // draws among the slots the node owns).
   virtual cluster::Slot slot_for_new_pico();
+  // Where an event for `eci` sent without a host must go: "" when it is
+  // for this engine (or there is no cluster), else the cluster's address
+  // (host_url(), the router), for an ECI whose slot another node owns: a
+  // cluster's engines share one meta:host, so the reference's rulesets
+  // send between them without a host (docs/cluster.md).
+  virtual std::string cluster_host_of(const std::string& eci) { return ""; }
   // Limits for each evaluation (krl::Limits), and the wall-clock budget of
   // one event schedule (with the events it raises) and of one query
   // (engine/runtime/limits.h; 0: none). Set before the services are used

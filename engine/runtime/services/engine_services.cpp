@@ -16,6 +16,14 @@ cluster::Slot EngineServices::slot_for_new_pico() {
   return random_slot();
 }
 
+std::string EngineServices::cluster_host_of(const std::string& eci) {
+  const cluster::SlotTable* table = slot_table_.load(std::memory_order_acquire);
+  if (!table) return "";
+  const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
+  if (!slot || table->owns(*slot)) return "";
+  return host_url();
+}
+
 std::optional<ChannelRecord> EngineServices::existing_channel(Transaction& txn,
                                                               const std::string& eci) {
   ChannelIndex::Found found = channels_.lookup(store_, eci);

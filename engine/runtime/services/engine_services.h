@@ -67,6 +67,7 @@ class EngineServices : public Services {
     slot_table_.store(table, std::memory_order_release);
   }
   cluster::Slot slot_for_new_pico() override;
+  std::string cluster_host_of(const std::string& eci) override;
 
   // Makes every running and later evaluation give up at its next step (the
   // engine is stopping). Any thread; cannot be undone.
