@@ -19,29 +19,26 @@
 #include <boost/asio/write.hpp>
 
 #include "engine/cluster/etcd_client.h"
-#include "engine/cluster/haproxy_config.h"
 #include "engine/cluster/haproxy_runtime.h"
 #include "engine/cluster/membership.h"
 #include "engine/cluster/route_sync.h"
 #include "tests/cluster/etcd_cluster.h"
+#include "tests/cluster/router.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 
 using spime::api::Status;
 using spime::cluster::EtcdClient;
-using spime::cluster::haproxy_config;
-using spime::cluster::HaproxyConfigOptions;
 using spime::cluster::HaproxyRuntime;
 using spime::cluster::Membership;
 using spime::cluster::MembershipOptions;
 using spime::cluster::RouteMaps;
 using spime::cluster::RouteSyncOptions;
-using spime::integration::ChildProcess;
 using spime::integration::EtcdCluster;
 using spime::integration::eventually;
 using spime::integration::free_loopback_port;
 using spime::integration::HttpResult;
-using spime::integration::TempDir;
+using spime::integration::Router;
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
@@ -89,64 +86,14 @@ class StandIn {
   std::thread thread_;
 };
 
-// A slotted ECI (engine/runtime/records/ids.h): its slot, then 22 characters.
-// HAProxy with the routing part of docs/cluster.md's configuration.
-class Router {
- public:
-  Router() : port_(free_loopback_port()), stats_port_(free_loopback_port()) {
-    slots_map_ = dir_.write("slots.map", "");
-    overrides_map_ = dir_.write("overrides.map", "");
-    HaproxyConfigOptions c;
-    c.listen = "127.0.0.1:" + std::to_string(port_);
-    c.stats = "127.0.0.1:" + std::to_string(stats_port_);
-    c.slots_map = slots_map_;
-    c.overrides_map = overrides_map_;
-    c.client_timeout_s = c.server_timeout_s = 10;
-    const std::string config = haproxy_config(c);
-    const std::string file = dir_.write("haproxy.cfg", config);
-    process_ =
-        std::make_unique<ChildProcess>(std::vector<std::string>{"haproxy", "-db", "-f", file});
-    HaproxyRuntime runtime("127.0.0.1", stats_port_, 500ms);
-    std::string answer;
-    bool up = false;
-    for (int i = 0; i < 100 && !up; ++i) {  // at most about 10 s
-      up = runtime.command("show info", &answer).is_ok();
-      if (!up) std::this_thread::sleep_for(100ms);
-    }
-    if (!up) FAIL("haproxy did not start:\n" << process_->output());
-  }
-  ~Router() {
-    process_->signal(SIGTERM);
-    process_->wait_exit(5s);
-  }
-
-  RouteSyncOptions sync_options(const EtcdCluster& etcd) const {
-    RouteSyncOptions o;
-    o.etcd = etcd.urls();
-    o.cluster = "r";
-    o.haproxy_host = "127.0.0.1";
-    o.haproxy_port = stats_port_;
-    o.slots_map = slots_map_;
-    o.overrides_map = overrides_map_;
-    o.http.timeout = 2s;
-    return o;
-  }
-  // What the router answers for /sky/event/<eci>/...: the engine's name,
-  // or "503" when it refuses.
-  std::string who_serves(const std::string& eci) const {
-    HttpResult r =
-        spime::integration::http_request(port_, "POST", "/sky/event/" + eci + "/none/d/t", "{}");
-    if (r.status == 503) return r.header("Retry-After") == "1" ? "503" : "503 without Retry-After";
-    return r.status == 200 ? r.text : "status " + std::to_string(r.status);
-  }
-  const std::string& slots_map() const { return slots_map_; }
-
- private:
-  TempDir dir_;
-  unsigned short port_, stats_port_;
-  std::string slots_map_, overrides_map_;
-  std::unique_ptr<ChildProcess> process_;
-};
+// What `router` answers for /sky/event/<eci>/...: the engine's name, or
+// "503" when it refuses.
+std::string who_serves(const Router& router, const std::string& eci) {
+  HttpResult r = spime::integration::http_request(router.port(), "POST",
+                                                  "/sky/event/" + eci + "/none/d/t", "{}");
+  if (r.status == 503) return r.header("Retry-After") == "1" ? "503" : "503 without Retry-After";
+  return r.status == 200 ? r.text : "status " + std::to_string(r.status);
+}
 
 std::unique_ptr<Membership> join(const EtcdCluster& etcd, const std::string& name,
                                  const std::string& url) {
@@ -193,7 +140,7 @@ TEST_CASE("route-sync: the router sends each ECI to the engine etcd names", "[cl
   auto a = join(etcd, "a", engine_a.url());
   auto b = join(etcd, "b", engine_b.url());
   Router router;
-  const RouteSyncOptions options = router.sync_options(etcd);
+  const RouteSyncOptions options = router.sync_options(etcd, "r");
 
   std::int64_t revision = 0;
   RouteMaps maps;
@@ -201,23 +148,23 @@ TEST_CASE("route-sync: the router sends each ECI to the engine etcd names", "[cl
   INFO(s.to_string());
   REQUIRE(s.is_ok());
   CHECK(maps.slots.size() == spime::cluster::kSlotCount);
-  CHECK(router.who_serves(kSlotted3a7) == "a");
-  CHECK(router.who_serves(kLegacy) == "a");  // legacy: slot 000's owner
+  CHECK(who_serves(router, kSlotted3a7) == "a");
+  CHECK(who_serves(router, kLegacy) == "a");  // legacy: slot 000's owner
 
   std::atomic<bool> stop{false};
   std::thread loop(
       [&] { spime::cluster::run_route_sync(options, stop, [](const std::string&) {}); });
   EtcdClient raw(etcd.urls());
   REQUIRE(raw.put("/spime/r/slots/3a7", "b").is_ok());  // a move's flip
-  CHECK(eventually([&] { return router.who_serves(kSlotted3a7) == "b"; }, 10s));
-  CHECK(router.who_serves(kSlotted0ff) == "a");
+  CHECK(eventually([&] { return who_serves(router, kSlotted3a7) == "b"; }, 10s));
+  CHECK(who_serves(router, kSlotted0ff) == "a");
   REQUIRE(raw.put("/spime/r/overrides/" + kLegacy, "3a7").is_ok());
-  CHECK(eventually([&] { return router.who_serves(kLegacy) == "b"; }, 10s));
+  CHECK(eventually([&] { return who_serves(router, kLegacy) == "b"; }, 10s));
 
   // b leaves: its lease goes, the router answers 503 for its slot.
   b->stop();
-  CHECK(eventually([&] { return router.who_serves(kSlotted3a7) == "503"; }, 10s));
-  CHECK(router.who_serves(kSlotted0ff) == "a");
+  CHECK(eventually([&] { return who_serves(router, kSlotted3a7) == "503"; }, 10s));
+  CHECK(who_serves(router, kSlotted0ff) == "a");
   stop.store(true);
   loop.join();
 
@@ -243,7 +190,7 @@ TEST_CASE("route-sync: an unreachable HAProxy or unknown map is an error, nothin
   Router router;
   RouteSyncOptions o;
   EtcdCluster etcd(1);
-  o = router.sync_options(etcd);
+  o = router.sync_options(etcd, "r");
   HaproxyRuntime runtime(o.haproxy_host, o.haproxy_port, 2s);
   const Status s = runtime.replace_map("/no/such.map", {{"000", "127.0.0.1:1"}});
   CHECK(s.code() == Status::Code::kInvalidArgument);

@@ -255,6 +255,14 @@ void SpimeServer::kill9() {
   if (reader_.joinable()) reader_.join();
 }
 
+void SpimeServer::pause() {
+  if (running()) ::kill(pid_, SIGSTOP);
+}
+
+void SpimeServer::resume() {
+  if (running()) ::kill(pid_, SIGCONT);
+}
+
 client::Url SpimeServer::client_url() const {
   client::Url url;
   url.tls = !options_.tls_cert.empty();

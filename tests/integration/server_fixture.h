@@ -115,6 +115,8 @@ class SpimeServer {
   // to be killed. No-op (returns 0) when not running.
   int stop();
   void kill9();
+  void pause();   // SIGSTOP: the process stops, its sockets stay open
+  void resume();  // SIGCONT
   void restart() {
     stop();
     start();

@@ -1,0 +1,349 @@
+// Several engines as one, on one machine (docs/cluster.md; issue 22's
+// tests): 3 etcd members, HAProxy as the router kept by route-sync, and 3
+// real `spime serve` engines with --threads 1 and the router as their public
+// address, the slots spread over them by init_slot_table (`spime cluster
+// init`). Loopback only; every wait is bounded.
+//   (a) 1,002 picos over the slots of all 3 engines: each answers through the
+//       router and through every engine;
+//   (b) a device on one engine in a collection on another: each violation
+//       logged once;
+//   (e) kill -9 of an engine: its slots 503, the others' 200; restarted, its
+//       state is there and what waited in another's outbox arrives;
+//   (f) an engine stopped past its lease, its slot given away meanwhile:
+//       woken, it writes nothing for that slot;
+// Not yet: (c), (d) and (h)'s refused moves (moves are not built), and
+// (g), (h) themselves: with the etcd leader killed, engines closed their
+// fences for a few seconds (RELIABILITY.md, docs/cluster.md "Next").
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/cluster/etcd_client.h"
+#include "engine/cluster/route_sync.h"
+#include "engine/cluster/slot_fill.h"
+#include "engine/cluster/slots.h"
+#include "tests/cli/run_spime.h"
+#include "tests/cluster/etcd_cluster.h"
+#include "tests/cluster/router.h"
+#include "tests/integration/server_fixture.h"
+#include "tests/integration/sky.h"
+#include "tests/temp_dir.h"
+
+using namespace spime::integration;
+using spime::cli_test::describe;
+using spime::cli_test::run_spime;
+using spime::cluster::EtcdClient;
+using spime::cluster::slot_of_eci;
+using spime::cluster::slot_text;
+using spime::cluster::spread_owner;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr char kName[] = "t";
+const std::vector<std::string> kNodes{"a", "b", "c"};
+
+// The cluster: etcd, the slot table spread, the engines, the router and its
+// route syncer (in this process).
+class LocalCluster {
+ public:
+  // `lease_ttl`: the engines' (--lease-ttl), in seconds.
+  explicit LocalCluster(int lease_ttl = 3) : lease_ttl_(lease_ttl), etcd_(3), kv_(etcd_.urls()) {
+    REQUIRE(spime::cluster::init_slot_table(kv_, kName, kNodes).is_ok());
+    for (const std::string& node : kNodes) {
+      engines_.push_back(std::make_unique<SpimeServer>(options(node)));
+    }
+    sync_ = std::thread([this] {
+      spime::cluster::run_route_sync(router_.sync_options(etcd_, kName), stop_,
+                                     [](const std::string&) {});
+    });
+    // Routed: a slot of each engine gets an engine's answer, not the
+    // router's own 503.
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(eventually([&] { return routed(slot_of_node(i)); }, 10s));
+    }
+  }
+  ~LocalCluster() {
+    for (auto& e : engines_) e->resume();
+    stop_.store(true);
+    sync_.join();
+  }
+  LocalCluster(const LocalCluster&) = delete;
+  LocalCluster& operator=(const LocalCluster&) = delete;
+
+  SpimeServer& engine(int i) { return *engines_.at(static_cast<std::size_t>(i)); }
+  EtcdCluster& etcd() { return etcd_; }
+  EtcdClient& kv() { return kv_; }
+  const Router& router() const { return router_; }
+  ServerOptions options(const std::string& node) const {
+    ServerOptions o;
+    o.extra_args = {"--cluster-etcd", etcd_.endpoints(),
+                    "--cluster",      kName,
+                    "--node",         node,
+                    "--lease-ttl",    "3",
+                    "--threads",      "1",
+                    "--public-url",   router_.url()};
+    return o;
+  }
+  // The first slot engine i owns.
+  static spime::cluster::Slot slot_of_node(int i) {
+    for (unsigned s = 0; s < spime::cluster::kSlotCount; ++s) {
+      if (spread_owner(kNodes, static_cast<spime::cluster::Slot>(s)) == kNodes.at(i)) {
+        return static_cast<spime::cluster::Slot>(s);
+      }
+    }
+    return 0;
+  }
+  // Whether the router sends `slot` to an engine (anything but its own 503).
+  bool routed(spime::cluster::Slot slot) const {
+    const HttpResult r =
+        router_get("/sky/cloud/" + slot_text(slot) + std::string(22, 'Q') + "/r/f");
+    return r.status != 0 &&
+           !(r.status == 503 && r.text.find("no engine serves") != std::string::npos);
+  }
+  HttpResult router_get(const std::string& target) const {
+    return http_request(router_.port(), "GET", target);
+  }
+  HttpResult router_post(const std::string& target, const std::string& body) const {
+    return http_request(router_.port(), "POST", target, body, "application/json");
+  }
+
+ private:
+  const int lease_ttl_;
+  EtcdCluster etcd_;
+  EtcdClient kv_;
+  Router router_;
+  std::vector<std::unique_ptr<SpimeServer>> engines_;
+  std::atomic<bool> stop_{false};
+  std::thread sync_;
+};
+
+// Counts test:got; sends test:got without a host to the ECI `to`.
+constexpr char kCounter[] = R"(ruleset cluster.counter {
+  meta { shares got }
+  global { got = function() { ent:got.defaultsTo(0) } }
+  rule send {
+    select when test send
+    event:send({"eci": event:attr("to"), "domain": "test", "type": "got"})
+  }
+  rule got {
+    select when test got
+    always { ent:got := ent:got.defaultsTo(0) + 1 }
+  }
+})";
+
+}  // namespace
+
+TEST_CASE("cluster (a): picos over 3 engines answer through the router and every engine",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  constexpr int kPerEngine = 334;  // 1,002 picos
+  // Children of each engine's root: each draws a slot of its engine.
+  std::vector<std::vector<std::string>> made(3);
+  for (int i = 0; i < 3; ++i) {
+    SpimeServer& e = cluster.engine(i);
+    for (int k = 0; k < kPerEngine; ++k) {
+      must_event(e, e.owner_eci(), "wrangler", "new_child_request",
+                 {{"name", "p" + std::to_string(k)}});
+    }
+    made[static_cast<std::size_t>(i)] = child_ui_ecis(e, e.owner_eci());
+    REQUIRE(made[static_cast<std::size_t>(i)].size() == kPerEngine);
+  }
+  std::set<spime::cluster::Slot> slots;
+  for (int i = 0; i < 3; ++i) {
+    for (const std::string& eci : made[static_cast<std::size_t>(i)]) {
+      const auto slot = slot_of_eci(eci);
+      REQUIRE(slot.has_value());
+      REQUIRE(spread_owner(kNodes, *slot) == kNodes[static_cast<std::size_t>(i)]);
+      slots.insert(*slot);
+    }
+  }
+  CHECK(slots.size() > 500);  // drawn over the engines' slots, not piled on a few
+
+  // Every pico, through the router and through each engine, by 4 clients at once.
+  std::atomic<int> wrong{0};
+  std::mutex mu;
+  std::string first_wrong;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        const auto& ecis = made[static_cast<std::size_t>(i)];
+        for (std::size_t k = static_cast<std::size_t>(t); k < ecis.size(); k += 4) {
+          const std::string target = "/sky/cloud/" + ecis[k] + "/" + kEngineUi + "/pico";
+          std::string first;  // the same answer every way
+          for (int via = -1; via < 3; ++via) {
+            const HttpResult r = via < 0 ? cluster.router_get(target)
+                                         : http_request(cluster.engine(via).port(), "GET", target);
+            const bool ok = r.status == 200 && r.body.is_object() && r.body.contains("channels") &&
+                            (first.empty() || r.text == first);
+            if (!ok && wrong++ == 0) {
+              std::lock_guard<std::mutex> lock(mu);
+              first_wrong = target + " via " + std::to_string(via) + ": " + describe(r);
+            }
+            if (first.empty()) first = r.text;
+          }
+        }
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  INFO(first_wrong);
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("cluster (b): a device on one engine in a collection on another logs each violation once",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);  // the device
+  SpimeServer& b = cluster.engine(1);  // the collection
+  auto run = [](std::vector<std::string> args) {
+    auto r = run_spime(args);
+    INFO(describe(args, r));
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  run({"collection", "new", "hallway", "--url", b.url()});
+  const std::string made =
+      run({"pico", "new", "temp_00", "--prototype", "esproto-temp", "--url", a.url()});
+  run({"collection", "add", "hallway", "temp_00", "--member-host", a.url(), "--url", b.url()});
+  // Its transducer url names the router (--public-url).
+  const std::string prefix = "transducer url  " + cluster.router().url();
+  const auto at = made.find(prefix);
+  REQUIRE(at != std::string::npos);
+  const std::string target =
+      made.substr(at + prefix.size(), made.find('\n', at) - at - prefix.size());
+  REQUIRE(target.rfind("/sky/event/", 0) == 0);
+
+  const std::string shared = SPIME_SHARED_DIR "/esproto/";
+  const std::string hot = read_file(shared + "temp-hot.json");
+  const std::string cold = read_file(shared + "temp-cold.json");
+  const std::string normal = read_file(shared + "temp-normal.json");
+  REQUIRE(!hot.empty());
+  auto logged = [&](json* page) {
+    auto r = run_spime({"violations", "hallway", "--limit", "100", "--json", "--url", b.url()});
+    *page = json::parse(r.out, nullptr, false);
+    return r.exit_code == 0 && page->is_object() ? page->at("entries").size() : std::size_t{0};
+  };
+  // The member's side of the subscription settles after `collection add`
+  // answers: until then the device has no collection to report to. Hot
+  // beats until one is logged; what is logged from then on is counted.
+  json page;
+  bool settled = false;
+  for (int i = 0; i < 75 && !settled; ++i) {  // at most about 15 s
+    REQUIRE(cluster.router_post(target, hot).status == 200);
+    settled = logged(&page) > 0;
+    if (!settled) std::this_thread::sleep_for(200ms);
+  }
+  REQUIRE(settled);
+  std::this_thread::sleep_for(1s);  // what is on its way lands
+  const std::size_t before = logged(&page);
+  constexpr int kRounds = 8;
+  for (int i = 0; i < kRounds; ++i) {  // each round: one hot, one cold, one normal
+    for (const std::string* beat : {&hot, &cold, &normal}) {
+      const HttpResult r = cluster.router_post(target, *beat);
+      INFO(describe(r));
+      REQUIRE(r.status == 200);
+    }
+  }
+  // Every violation, once: 2 a round.
+  CHECK(eventually([&] { return logged(&page) >= before + 2 * kRounds; }, 15s));
+  std::this_thread::sleep_for(1s);  // and no more
+  CHECK(logged(&page) == before + 2 * kRounds);
+  std::set<std::string> cursors;
+  for (const json& e : page["entries"]) cursors.insert(e.at("cursor").dump());
+  CHECK(cursors.size() == page["entries"].size());
+  // Nothing waits in an outbox, nothing was dropped.
+  for (int i = 0; i < 3; ++i) {
+    const json o = cluster.engine(i).get("/api/outbox").body;
+    CHECK(o.at("waiting") == 0);
+    CHECK(o.at("dropped") == 0);
+  }
+}
+
+TEST_CASE(
+    "cluster (e): an engine killed: its slots 503, the others serve; restarted, it catches up",
+    "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);
+  SpimeServer& b = cluster.engine(1);
+  spime::testing::TempDir krl;
+  const std::string url = file_url(krl.write("counter.krl", kCounter));
+  const std::string on_a = new_child(a, a.owner_eci(), "on a");
+  const std::string on_b = new_child(b, b.owner_eci(), "on b");
+  install_ruleset(a, on_a, url, "cluster.counter");
+  install_ruleset(b, on_b, url, "cluster.counter");
+  const std::string b_query = "/sky/cloud/" + on_b + "/cluster.counter/got";
+  const std::string a_query = "/sky/cloud/" + on_a + "/cluster.counter/got";
+  REQUIRE(cluster.router_get(b_query).status == 200);
+
+  b.kill9();
+  // b's slot: 503 with Retry-After once its lease is gone; a's still served.
+  CHECK(eventually(
+      [&] {
+        const HttpResult r = cluster.router_get(b_query);
+        return r.status == 503 && r.header("Retry-After") == "1";
+      },
+      10s));
+  CHECK(cluster.router_get(a_query).status == 200);
+  // An event for b's pico waits in a's outbox.
+  must_event(a, on_a, "test", "send", {{"to", on_b}});
+  CHECK(eventually([&] { return a.get("/api/outbox").body.at("waiting") == 1; }));
+
+  b.start();  // the same disk; a new port, advertised anew
+  CHECK(eventually(
+      [&] {
+        const HttpResult r = cluster.router_get(b_query);
+        return r.status == 200 && r.body == 1;
+      },
+      20s));
+  CHECK(a.get("/api/outbox").body.at("waiting") == 0);
+  CHECK(must_query(b, on_b, kWrangler, "name") == "on b");  // its state, from its disk
+}
+
+TEST_CASE("cluster (f): an engine stopped past its lease writes nothing for a slot it lost",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);
+  SpimeServer& b = cluster.engine(1);
+  spime::testing::TempDir krl;
+  const std::string on_b = new_child(b, b.owner_eci(), "on b");
+  install_ruleset(b, on_b, file_url(krl.write("counter.krl", kCounter)), "cluster.counter");
+  const std::string slot_key = "/spime/t/slots/" + slot_text(*slot_of_eci(on_b));
+
+  b.pause();
+  // b's lease expires; meanwhile its slot is given to a (as a move's flip would).
+  REQUIRE(eventually(
+      [&] {
+        const json s = a.get("/api/cluster").body;
+        for (const json& n : s.at("nodes")) {
+          if (n.at("name") == "b") return n.at("live") == false;
+        }
+        return false;
+      },
+      15s));
+  REQUIRE(cluster.kv().put(slot_key, "a").is_ok());
+  b.resume();
+  // Woken: b takes no event for the lost slot (refused while its lease is
+  // unconfirmed, then forwarded to a, which has no such pico).
+  for (int i = 0; i < 10; ++i) {
+    const HttpResult r = b.event(on_b, "test", "got");
+    INFO(describe(r));
+    CHECK(r.status != 200);
+    std::this_thread::sleep_for(100ms);
+  }
+  // The slot back: b serves its pico, which counted nothing.
+  REQUIRE(cluster.kv().put(slot_key, "b").is_ok());
+  CHECK(eventually(
+      [&] {
+        const HttpResult r = b.get("/sky/cloud/" + on_b + "/cluster.counter/got");
+        return r.status == 200 && r.body == 0;
+      },
+      15s));
+}
