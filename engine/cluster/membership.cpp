@@ -44,6 +44,7 @@ struct Membership::Loop {
         table(t),
         rejoins(r),
         kv(o.etcd, http_options(o)),
+        renewer(o.etcd, renewal_options(o)),
         watch(o.etcd, http_options(o)),
         prefix(cluster_prefix(o.cluster)),
         ttl_ns(std::int64_t{o.lease_ttl.count()} * 1000 * kNsPerMs),
@@ -55,6 +56,18 @@ struct Membership::Loop {
                     ? o.call_timeout
                     : std::chrono::duration_cast<std::chrono::milliseconds>(o.lease_ttl) / 4;
     h.user_agent = "spime-cluster";
+    return h;
+  }
+
+  // Renewals and the "no leader" question get a shorter bound (at most 1 s
+  // a member): while etcd elects a leader, a follower holds a renewal until
+  // it knows one, and two such waits in a row could outlast the fence's
+  // slack (docs/cluster.md, "Fencing"). A quick failure moves on to the
+  // next member, or to asking whether there is a leader at all.
+  static client::Options renewal_options(const MembershipOptions& o) {
+    client::Options h = http_options(o);
+    if (o.call_timeout.count() == 0)
+      h.timeout = std::min(h.timeout, std::chrono::milliseconds(1000));
     return h;
   }
 
@@ -167,12 +180,19 @@ struct Membership::Loop {
     const bool was_open = table.fence_open(sent);
     // In an outage, ask first whether a member has no leader (a quick
     // local answer), rather than wait on a renewal that cannot succeed.
-    if (renewal_failed && was_open && kv.some_member_without_leader()) {
+    if (renewal_failed && was_open && renewer.some_member_without_leader()) {
       table.open_fence_until(sent + ttl_ns - margin_ns);
       next_renewal = boot_clock_ns() + kRetryNs;
       return;
     }
-    Status s = kv.lease_keepalive(lease);
+    Status s = renewer.lease_keepalive(lease);
+    // An outage's first failure and its end, once each (not every retry).
+    if (!s.is_ok() && !renewal_failed) {
+      logging::warn("cluster: node " + options.node +
+                    " could not renew its lease: " + s.to_string() + "; retrying");
+    } else if (s.is_ok() && renewal_failed) {
+      logging::info("cluster: node " + options.node + " renewed its lease again");
+    }
     renewal_failed = !s.is_ok();
     if (s.is_ok()) {
       table.open_fence_until(sent + ttl_ns - margin_ns);
@@ -200,7 +220,7 @@ struct Membership::Loop {
     // expire the lease or change a slot: keep serving, but only if the fence
     // was still open (a process that slept past its deadline must first
     // hear that its lease lives).
-    if (was_open && kv.some_member_without_leader()) {
+    if (was_open && renewer.some_member_without_leader()) {
       table.open_fence_until(sent + ttl_ns - margin_ns);
     }
     next_renewal = boot_clock_ns() + kRetryNs;
@@ -230,6 +250,7 @@ struct Membership::Loop {
   SlotTable& table;
   std::atomic<int>& rejoins;
   EtcdClient kv;
+  EtcdClient renewer;  // renewals only (renewal_options)
   EtcdWatch watch;
   const std::string prefix;
   const std::int64_t ttl_ns;

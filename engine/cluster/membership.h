@@ -61,7 +61,8 @@ struct MembershipOptions {
   std::string node;       // this node's name: [A-Za-z0-9_.-], 1..64
   std::string advertise;  // the URL other nodes and routers reach it at
   std::chrono::seconds lease_ttl{10};
-  // Each etcd call's bound (per member tried); 0: a quarter of the TTL.
+  // Each etcd call's bound (per member tried); 0: a quarter of the TTL, and
+  // at most 1 s for renewals.
   std::chrono::milliseconds call_timeout{0};
 };
 

@@ -11,15 +11,15 @@
 //       state is there and what waited in another's outbox arrives;
 //   (f) an engine stopped past its lease, its slot given away meanwhile:
 //       woken, it writes nothing for that slot;
-// Not yet: (c), (d) and (h)'s refused moves (moves are not built), and
-// (g), (h) themselves: with the etcd leader killed, engines closed their
-// fences for a few seconds (RELIABILITY.md, docs/cluster.md "Next").
+//   (g) the etcd leader killed, (h) 2 of 3 members down: heartbeats go on.
+// Not yet: (c), (d) and (h)'s refused moves (moves are not built).
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,7 +86,7 @@ class LocalCluster {
     o.extra_args = {"--cluster-etcd", etcd_.endpoints(),
                     "--cluster",      kName,
                     "--node",         node,
-                    "--lease-ttl",    "3",
+                    "--lease-ttl",    std::to_string(lease_ttl_),
                     "--threads",      "1",
                     "--public-url",   router_.url()};
     return o;
@@ -346,4 +346,60 @@ TEST_CASE("cluster (f): an engine stopped past its lease writes nothing for a sl
         return r.status == 200 && r.body == 0;
       },
       15s));
+}
+
+TEST_CASE("cluster (g, h): heartbeats go on with the etcd leader killed, then 2 of 3 members down",
+          "[integration][cluster]") {
+  // 10 s leases (the default): an election takes etcd up to two election
+  // timeouts (2 s) before a member says it has no leader (docs/cluster.md).
+  LocalCluster cluster(10);
+  std::vector<std::string> picos;
+  for (int i = 0; i < 3; ++i) {
+    picos.push_back(new_child(cluster.engine(i), cluster.engine(i).owner_eci(), "p"));
+  }
+  // Heartbeats through the router to a pico on each engine for `span`
+  // (longer than the leases): how many were not 200, and the first such.
+  std::string first_failure;
+  auto beat_for = [&](std::chrono::milliseconds span) {
+    int failed = 0;
+    const auto end = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < end) {
+      for (const std::string& eci : picos) {
+        const HttpResult r = cluster.router_post("/sky/event/" + eci + "/none/test/beat", "{}");
+        if (r.status != 200 && failed++ == 0) first_failure = describe(r);
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return failed;
+  };
+  REQUIRE(beat_for(500ms) == 0);
+
+  // The leader: the member whose status names itself.
+  int leader = -1;
+  for (int i = 0; i < 3 && leader < 0; ++i) {
+    const HttpResult r = http_exchange(cluster.etcd().urls()[static_cast<std::size_t>(i)], {},
+                                       "POST", "/v3/maintenance/status", "{}", "application/json");
+    if (r.status == 200 && r.body.at("header").at("member_id") == r.body.at("leader")) leader = i;
+  }
+  REQUIRE(leader >= 0);
+  cluster.etcd().kill9(leader);
+  int failed = beat_for(12s);
+  std::string logs;  // the engines' cluster lines, when something failed
+  for (int i = 0; i < 3 && failed > 0; ++i) {
+    std::istringstream lines(cluster.engine(i).output());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("cluster:") != std::string::npos) logs += kNodes[i] + ": " + line + "\n";
+    }
+  }
+  INFO(first_failure << "\n" << logs);
+  CHECK(failed == 0);
+
+  // A second member down: no quorum, no lease can expire; the engines keep serving.
+  cluster.etcd().kill9((leader + 1) % 3);
+  failed = beat_for(12s);
+  INFO(first_failure);
+  CHECK(failed == 0);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(cluster.engine(i).get("/api/cluster").body.at("fence") == "open");
+  }
 }
