@@ -1,8 +1,19 @@
 #include "cli/arguments.h"
 
+#include "channels/client/http_client.h"
 #include "cli/command.h"
 
 namespace spime::cli {
+
+CLI::Validator http_url_check() {
+  return CLI::Validator(
+      [](std::string& text) {
+        client::Url url;
+        std::string error;
+        return client::parse_url(text, &url, &error) ? std::string() : error;
+      },
+      "", "url");
+}
 
 using json = nlohmann::json;
 

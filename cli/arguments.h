@@ -6,9 +6,14 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 namespace spime::cli {
+
+// A CLI11 check of an http:// or https:// URL as client::parse_url reads
+// it (its message when it does not): --advertise, --public-url.
+CLI::Validator http_url_check();
 
 // "DOMAIN:TYPE", both non-empty.
 bool split_event_type(const std::string& text, std::string* domain, std::string* type,

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/engine_client.h"
+#include "cli/serve_cluster.h"
 #include "cli/table.h"
 #include "engine/cluster/haproxy_config.h"
 #include "engine/cluster/haproxy_runtime.h"
@@ -108,16 +109,6 @@ int route_sync(const RouteSyncArgs& a) {
   return kExitOk;
 }
 
-CLI::Validator cluster_name() {
-  return CLI::Validator(
-      [](std::string& name) {
-        return cluster::valid_cluster_name(name)
-                   ? std::string()
-                   : std::string("must be 1 to 64 of A-Z a-z 0-9 _ . -");
-      },
-      "", "name");
-}
-
 struct InitArgs {
   std::string etcd;
   std::string cluster = "default";
@@ -177,7 +168,7 @@ void add_cluster_commands(CLI::App& app, Outcome* out) {
   sync->add_option("--cluster", rs->cluster, "the cluster's name")
       ->default_str("default")
       ->type_name("NAME")
-      ->check(cluster_name());
+      ->check(cluster_name_check());
   sync->add_option("--haproxy", rs->haproxy, "HAProxy's stats socket (level admin)")
       ->required()
       ->type_name("IPV4:PORT");
@@ -201,7 +192,7 @@ void add_cluster_commands(CLI::App& app, Outcome* out) {
   init_cmd->add_option("--cluster", in->cluster, "the cluster's name")
       ->default_str("default")
       ->type_name("NAME")
-      ->check(cluster_name());
+      ->check(cluster_name_check());
   init_cmd->add_option("--nodes", in->nodes, "the nodes, in the order their ranges go")
       ->required()
       ->delimiter(',')

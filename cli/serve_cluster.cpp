@@ -1,8 +1,20 @@
 #include "cli/serve_cluster.h"
 
+#include "cli/arguments.h"
+
 #include "engine/cluster/etcd_client.h"
 
 namespace spime::cli {
+
+CLI::Validator cluster_name_check() {
+  return CLI::Validator(
+      [](std::string& name) {
+        return cluster::valid_cluster_name(name)
+                   ? std::string()
+                   : std::string("must be 1 to 64 of A-Z a-z 0-9 _ . -");
+      },
+      "", "name");
+}
 
 void add_cluster_options(CLI::App* cmd, ClusterFlags* flags) {
   cmd->add_option("--cluster-etcd", flags->etcd,
@@ -16,13 +28,7 @@ void add_cluster_options(CLI::App* cmd, ClusterFlags* flags) {
                                                                              : error;
           },
           "", "etcd endpoints"));
-  auto name_check = CLI::Validator(
-      [](std::string& name) {
-        return cluster::valid_cluster_name(name)
-                   ? std::string()
-                   : std::string("must be 1 to 64 of A-Z a-z 0-9 _ . -");
-      },
-      "", "name");
+  const CLI::Validator name_check = cluster_name_check();
   cmd->add_option("--cluster", flags->cluster, "the cluster's name in etcd")
       ->default_str("default")
       ->type_name("NAME")
@@ -35,13 +41,7 @@ void add_cluster_options(CLI::App* cmd, ClusterFlags* flags) {
                   "where other engines and the router reach this one (default: the URL it listens "
                   "on)")
       ->type_name("URL")
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            client::Url url;
-            std::string error;
-            return client::parse_url(text, &url, &error) ? std::string() : error;
-          },
-          "", "url"));
+      ->check(http_url_check());
   cmd->add_option(
          "--lease-ttl", flags->lease_ttl,
          "seconds the node's etcd lease lasts unrenewed; it serves its slots only while it "

@@ -31,6 +31,10 @@ struct ClusterFlags {
 
 void add_cluster_options(CLI::App* cmd, ClusterFlags* flags);
 
+// A CLI11 check of a node or cluster name (cluster::valid_cluster_name),
+// for every command that takes one.
+CLI::Validator cluster_name_check();
+
 // Joins when --cluster-etcd was given (*out stays null otherwise). "" on
 // success, else one line for "spime serve: ...".
 std::string join_cluster(const ClusterFlags& flags, const std::string& engine_id,

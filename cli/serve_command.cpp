@@ -27,6 +27,7 @@
 #include "channels/mqtt/mqtt_bridge.h"
 #include "channels/mqtt/mqtt_url.h"
 #include "channels/slot_gate.h"
+#include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/install_paths.h"
 #include "cli/open_files.h"
@@ -398,13 +399,7 @@ void add_serve_command(CLI::App& app, Outcome* out) {
                   "the engine's address as picos give it out (meta:host, subscriptions, "
                   "transducer urls): a router or proxy in front; default: the listen URL")
       ->type_name("URL")
-      ->check(CLI::Validator(
-          [](std::string& url) {
-            client::Url parsed;
-            std::string error;
-            return client::parse_url(url, &parsed, &error) ? std::string() : error;
-          },
-          "", "url"));
+      ->check(http_url_check());
   cmd->add_option("--data", o->engine.data_dir, "the RocksDB data directory")
       ->default_str("data")
       ->type_name("DIR");

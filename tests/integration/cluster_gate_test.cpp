@@ -13,6 +13,7 @@
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/slots.h"
 #include "tests/cluster/etcd_cluster.h"
+#include "tests/integration/counter_ruleset.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 #include "tests/temp_dir.h"
@@ -43,20 +44,6 @@ HttpResult forwarded_get(const SpimeServer& s, const std::string& target) {
   return http_request(s.port(), "GET", target, "", "", kHttpTimeout,
                       {{"X-Spime-Forwarded-By", "elsewhere"}});
 }
-
-// Sends test:got to the ECI `to` without a host; counts the test:got it gets.
-constexpr char kSender[] = R"(ruleset cluster.send {
-  meta { shares got }
-  global { got = function() { ent:got.defaultsTo(0) } }
-  rule send {
-    select when test send
-    event:send({"eci": event:attr("to"), "domain": "test", "type": "got"})
-  }
-  rule got {
-    select when test got
-    always { ent:got := ent:got.defaultsTo(0) + 1 }
-  }
-})";
 
 }  // namespace
 
@@ -143,21 +130,21 @@ TEST_CASE("cluster: an event sent without a host reaches a pico of another engin
   REQUIRE(kv.put("/spime/g/slots/800", "b").is_ok());
   REQUIRE(eventually([&] { return slots_of(b) == 1 && slots_of(a) == 4095; }));
   spime::testing::TempDir krl;
-  const std::string url = file_url(krl.write("send.krl", kSender));
+  const std::string url = file_url(krl.write("send.krl", kCounterRuleset));
   const std::string on_a = new_child(a, a.owner_eci(), "on a");
   const std::string on_b = new_child(b, b.owner_eci(), "on b");
   REQUIRE(slot_of_eci(on_b) == spime::cluster::Slot{0x800});
-  install_ruleset(a, on_a, url, "cluster.send");
-  install_ruleset(b, on_b, url, "cluster.send");
+  install_ruleset(a, on_a, url, kCounterRid);
+  install_ruleset(b, on_b, url, kCounterRid);
 
   // a's pico to b's, and back; each engine sends through the outbox to its
   // meta:host (here its own address, whose gate forwards to the owner).
   must_event(a, on_a, "test", "send", {{"to", on_b}});
-  CHECK(eventually([&] { return must_query(b, on_b, "cluster.send", "got") == 1; }));
+  CHECK(eventually([&] { return must_query(b, on_b, kCounterRid, "got") == 1; }));
   must_event(b, on_b, "test", "send", {{"to", on_a}});
-  CHECK(eventually([&] { return must_query(a, on_a, "cluster.send", "got") == 1; }));
+  CHECK(eventually([&] { return must_query(a, on_a, kCounterRid, "got") == 1; }));
   // A pico's own slot stays local.
   must_event(a, on_a, "test", "send", {{"to", on_a}});
-  CHECK(eventually([&] { return must_query(a, on_a, "cluster.send", "got") == 2; }));
+  CHECK(eventually([&] { return must_query(a, on_a, kCounterRid, "got") == 2; }));
   CHECK(a.get("/api/outbox").body.at("delivered") == 1);
 }

@@ -31,6 +31,7 @@
 #include "tests/cli/run_spime.h"
 #include "tests/cluster/etcd_cluster.h"
 #include "tests/cluster/router.h"
+#include "tests/integration/counter_ruleset.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 #include "tests/temp_dir.h"
@@ -123,20 +124,6 @@ class LocalCluster {
   std::atomic<bool> stop_{false};
   std::thread sync_;
 };
-
-// Counts test:got; sends test:got without a host to the ECI `to`.
-constexpr char kCounter[] = R"(ruleset cluster.counter {
-  meta { shares got }
-  global { got = function() { ent:got.defaultsTo(0) } }
-  rule send {
-    select when test send
-    event:send({"eci": event:attr("to"), "domain": "test", "type": "got"})
-  }
-  rule got {
-    select when test got
-    always { ent:got := ent:got.defaultsTo(0) + 1 }
-  }
-})";
 
 }  // namespace
 
@@ -274,13 +261,13 @@ TEST_CASE(
   SpimeServer& a = cluster.engine(0);
   SpimeServer& b = cluster.engine(1);
   spime::testing::TempDir krl;
-  const std::string url = file_url(krl.write("counter.krl", kCounter));
+  const std::string url = file_url(krl.write("counter.krl", kCounterRuleset));
   const std::string on_a = new_child(a, a.owner_eci(), "on a");
   const std::string on_b = new_child(b, b.owner_eci(), "on b");
-  install_ruleset(a, on_a, url, "cluster.counter");
-  install_ruleset(b, on_b, url, "cluster.counter");
-  const std::string b_query = "/sky/cloud/" + on_b + "/cluster.counter/got";
-  const std::string a_query = "/sky/cloud/" + on_a + "/cluster.counter/got";
+  install_ruleset(a, on_a, url, kCounterRid);
+  install_ruleset(b, on_b, url, kCounterRid);
+  const std::string b_query = "/sky/cloud/" + on_b + "/" + kCounterRid + "/got";
+  const std::string a_query = "/sky/cloud/" + on_a + "/" + kCounterRid + "/got";
   REQUIRE(cluster.router_get(b_query).status == 200);
 
   b.kill9();
@@ -314,7 +301,7 @@ TEST_CASE("cluster (f): an engine stopped past its lease writes nothing for a sl
   SpimeServer& b = cluster.engine(1);
   spime::testing::TempDir krl;
   const std::string on_b = new_child(b, b.owner_eci(), "on b");
-  install_ruleset(b, on_b, file_url(krl.write("counter.krl", kCounter)), "cluster.counter");
+  install_ruleset(b, on_b, file_url(krl.write("counter.krl", kCounterRuleset)), kCounterRid);
   const std::string slot_key = "/spime/t/slots/" + slot_text(*slot_of_eci(on_b));
 
   b.pause();
@@ -342,7 +329,7 @@ TEST_CASE("cluster (f): an engine stopped past its lease writes nothing for a sl
   REQUIRE(cluster.kv().put(slot_key, "b").is_ok());
   CHECK(eventually(
       [&] {
-        const HttpResult r = b.get("/sky/cloud/" + on_b + "/cluster.counter/got");
+        const HttpResult r = b.get("/sky/cloud/" + on_b + "/" + kCounterRid + "/got");
         return r.status == 200 && r.body == 0;
       },
       15s));
