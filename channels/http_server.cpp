@@ -164,11 +164,25 @@ class HttpSession final : public SessionBase {
     if (closing_ || server_.stopping_) return do_close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options_.max_header_bytes));
-    parser_->body_limit(server_.options_.max_body_bytes);
+    // Beast checks a Content-Length against this when the header ends: the
+    // largest any route takes here, the route's own once the target is known.
+    parser_->body_limit(
+        std::max(server_.options_.max_body_bytes, server_.options_.max_slot_records_bytes));
     lowest().expires_after(server_.options_.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = self_ptr()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  // A slot's records (routes.h) may be far larger than any event.
+  std::size_t body_limit_for(const http::request<http::string_body>& req) const {
+    const beast::string_view slots = "/api/cluster/slots/";
+    const beast::string_view target = req.target();
+    if (req.method() == http::verb::post && target.size() > slots.size() &&
+        beast::iequals(target.substr(0, slots.size()), slots)) {
+      return std::max(server_.options_.max_body_bytes, server_.options_.max_slot_records_bytes);
+    }
+    return server_.options_.max_body_bytes;
   }
 
   void on_header(beast::error_code ec) {
@@ -177,7 +191,9 @@ class HttpSession final : public SessionBase {
     started_ = std::chrono::steady_clock::now();
     auto& req = parser_->get();
     const auto length = parser_->content_length();
-    if (length && *length > server_.options_.max_body_bytes) {
+    const std::size_t limit = body_limit_for(req);
+    parser_->body_limit(limit);
+    if (length && *length > limit) {
       return reply_and_close(error_response(413, "PayloadTooLargeError: request entity too large"));
     }
     lowest().expires_after(server_.options_.body_timeout);

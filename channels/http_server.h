@@ -70,6 +70,8 @@ struct HttpServerOptions {
   unsigned short port = 0;  // 0: an ephemeral port (see start())
   int threads = 2;
   std::size_t max_body_bytes = 1u << 20;
+  // The body of POST /api/cluster/slots/:slot/import: a whole slot's records.
+  std::size_t max_slot_records_bytes = std::size_t{1} << 30;
   std::size_t max_header_bytes = 16u << 10;  // 1024..60000 (start() refuses others)
   std::size_t max_connections = 10000;
   // Waiting for a request's header, keep-alive idle time included.

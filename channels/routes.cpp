@@ -12,6 +12,7 @@
 #include "channels/attributes.h"
 #include "channels/dashboard_routes.h"
 #include "channels/metrics_route.h"
+#include "engine/cluster/slots.h"
 
 namespace spime::channels {
 namespace {
@@ -59,6 +60,9 @@ struct Call {
   // `X-Spime-Sender` / `X-Spime-Event-Id` (another spime's outbox): see
   // api::EventRequest::sender.
   std::string sender, sender_event_id;
+  // The raw body (a view into the request, valid while the handler runs):
+  // for the routes whose body is no JSON (a slot's records).
+  std::string_view body;
 };
 
 using Handler = void (*)(Call& call);
@@ -223,6 +227,36 @@ void backup(Call& call) {
   });
 }
 
+// POST /api/cluster/slots/:slot/:step: one step of a slot's move
+// (EngineApi::export_slot and the others). export answers the slot's records
+// as they are (JSON, runtime/cluster/slot_records.h); import takes them as
+// its body, unparsed (sent as application/x-spime-slot: octet-stream would be
+// parsed as JSON, as the reference's body parser does).
+void slot_step(Call& call) {
+  const std::optional<cluster::Slot> slot = cluster::parse_slot_text(call.params[0]);
+  if (!slot) {
+    return (*call.reply)(
+        error_response(400, error_text("a slot is 3 lower-case hex digits, 000 to fff")));
+  }
+  const std::string& step = call.params[1];
+  auto answer = [reply = call.reply](Result<Value> r) {
+    (*reply)(r.ok() ? json_response(r.value()) : status_response(r.status()));
+  };
+  if (step == "export") {
+    return call.engine.export_slot(*slot, [reply = call.reply](Result<std::string> r) {
+      if (!r.ok()) return (*reply)(status_response(r.status()));
+      Response records;
+      records.body = std::move(r.value());
+      (*reply)(std::move(records));
+    });
+  }
+  if (step == "import") return call.engine.import_slot(*slot, std::string(call.body), answer);
+  if (step == "release") return call.engine.release_slot(*slot, answer);
+  if (step == "unseal") return call.engine.unseal_slot(*slot, answer);
+  (*call.reply)(error_response(
+      404, error_text("no slot step \"" + step + "\" (export, import, release, unseal)")));
+}
+
 EventRequest event_request(Call& call, size_t domain_index) {
   return EventRequest{call.params[0], call.params[domain_index], call.params[domain_index + 1],
                       call.attrs};
@@ -372,6 +406,7 @@ const Route kRoutes[] = {
     {"/api/prototypes/check", "POST", check_prototype},
     {"/api/prototypes/:name", "GET", prototype},
     {"/api/backup", "POST", backup},
+    {"/api/cluster/slots/:slot/:step", "POST", slot_step},
     {"/metrics", "GET",
      [](Call& call) {
        answer_metrics(call.engine, [r = call.reply](Response x) { (*r)(std::move(x)); });
@@ -477,7 +512,7 @@ void dispatch(const Request& request, api::EngineApi& engine, Reply reply_fn) {
   for (const Route& route : kRoutes) {
     if (route.method && request.method != route.method) continue;
     if (!match(route.pattern, segments, &raw_params)) continue;
-    Call call{{}, Value(), engine, reply, false, {}, {}};
+    Call call{{}, Value(), engine, reply, false, {}, {}, request.body};
     for (std::string_view raw : raw_params) {
       std::string decoded;
       if (!decode_uri_component(raw, &decoded)) {

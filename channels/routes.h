@@ -42,6 +42,11 @@
 //   POST /api/backup {"dir": ABSOLUTE_PATH} (spime's own; POST only) → {"dir", "sequence",
 //        "ms"} once DIR holds a consistent copy of the data directory
 //        (EngineApi::backup); 400 bad path, 409 it exists, 503 one runs
+//   POST /api/cluster/slots/:slot/:step (spime's own; owner only): a step of
+//        a slot's move between cluster nodes, export | import | release |
+//        unseal (EngineApi::export_slot ...; import's body is export's
+//        answer, sent as application/x-spime-slot (not parsed), up to
+//        HttpServerOptions::max_slot_records_bytes)
 //   GET  /c/:eci/stream[?domain=D&type=T] (spime's own) → Server-Sent Events:
 //        the pico's events (EngineApi::watch), `Last-Event-ID` (header, or
 //        the `lastEventId` parameter) resumes after that id; answered by the

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cluster_move.h"
 #include "cli/engine_client.h"
 #include "cli/serve_cluster.h"
 #include "cli/table.h"
@@ -198,6 +199,8 @@ void add_cluster_commands(CLI::App& app, Outcome* out) {
       ->delimiter(',')
       ->type_name("NAME[,NAME...]");
   init_cmd->callback([in, out] { out->run = [in] { return init(*in); }; });
+
+  add_cluster_move_command(group, out);
 
   auto hc = std::make_shared<cluster::HaproxyConfigOptions>();
   CLI::App* config = group->add_subcommand(

@@ -12,6 +12,9 @@
 //                          spreads the 4,096 slots over the nodes in
 //                          contiguous ranges before any of them starts
 //                          (engine/cluster/slot_fill.h); prints the ranges
+//   spime cluster move SLOT --to NODE --etcd URLS [--cluster NAME]
+//                          moves a slot and its picos to another node
+//                          (cli/cluster_move.h)
 //   spime cluster haproxy-config --listen HOST:PORT --stats IPV4:PORT
 //        --slots-map PATH --overrides-map PATH
 //                          prints the router's HAProxy configuration

@@ -277,6 +277,31 @@ class EngineApi {
     done(Status::unavailable("this engine cannot back up its data"));
   }
 
+  // Moving a slot of a cluster between engines (docs/cluster.md): the steps
+  // the mover (engine/cluster/slot_mover.h) runs on the source and the
+  // destination, POST /api/cluster/slots/<slot>/<step>. export answers the
+  // slot's records (sealing it), import writes them, release erases the
+  // slot's picos once the table names another owner, unseal undoes export.
+  // runtime/cluster/slot_moves.h says what each refuses. Default:
+  // kUnavailable (not a cluster node).
+  virtual void export_slot(std::uint16_t slot, Done<std::string> done) {
+    (void)slot;
+    done(Status::unavailable("this engine is not a cluster node"));
+  }
+  virtual void import_slot(std::uint16_t slot, std::string records, Done<krl::Value> done) {
+    (void)slot;
+    (void)records;
+    done(Status::unavailable("this engine is not a cluster node"));
+  }
+  virtual void release_slot(std::uint16_t slot, Done<krl::Value> done) {
+    (void)slot;
+    done(Status::unavailable("this engine is not a cluster node"));
+  }
+  virtual void unseal_slot(std::uint16_t slot, Done<krl::Value> done) {
+    (void)slot;
+    done(Status::unavailable("this engine is not a cluster node"));
+  }
+
   // The Prometheus text exposition (format 0.0.4) of the engine's metrics,
   // the HTTP layer's replies included. GET /metrics. kUnavailable when the
   // engine keeps none.

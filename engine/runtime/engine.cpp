@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engine/cluster/membership.h"
+#include "engine/cluster/slot_table.h"
 #include "engine/krl/ascii.h"
 #include "engine/logging/log.h"
 #include "engine/runtime/admission/admission.h"
@@ -21,6 +22,8 @@
 #include "engine/runtime/boot/schema_upgrade.h"
 #include "engine/runtime/caf_spawn.h"
 #include "engine/runtime/channel/rate_limiter.h"
+#include "engine/runtime/cluster/slot_moves.h"
+#include "engine/runtime/cluster/slot_seals.h"
 #include "engine/runtime/logs/pico_log.h"
 #include "engine/runtime/metrics/metrics.h"
 #include "engine/runtime/metrics/readings.h"
@@ -99,6 +102,9 @@ class EngineImpl {
   // After the store (destroyed before it: its workers delete records).
   std::unique_ptr<Outbox> outbox;
   std::unique_ptr<ScheduleTimer> timer;
+  // Slot moves (cluster/slot_moves.h) and the slots they sealed.
+  SlotSeals seals;
+  std::unique_ptr<SlotMoves> moves;
   std::shared_ptr<WatchHub> hub;
   EpisodeLogOptions episodes;
   std::string root_pico_id, owner_eci, ui_eci, engine_id;
@@ -107,6 +113,8 @@ class EngineImpl {
   MqttPublisher mqtt_publisher SPIME_GUARDED_BY(mqtt_mu);
 
   std::atomic<bool> stopping{false};
+  // The cluster node's slot table (Engine::set_cluster), or null.
+  std::atomic<const cluster::SlotTable*> slot_table{nullptr};
 
   // Requests admitted and not yet answered; shutdown waits for zero.
   Mutex drain_mu;
@@ -189,6 +197,24 @@ class EngineImpl {
         a.second, attrs.is_map() ? attrs : krl::Value(krl::Map()), clock->now_ms()};
   }
 
+  // kUnavailable when the ECI's slot is sealed for a move, or belongs to
+  // another node of the cluster (a scheduled event of a slot that moved
+  // away, or of one imported but not yet flipped): tried again later.
+  Status slot_closed(const std::string& eci) const {
+    const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
+    if (!slot) return Status::ok();
+    if (seals.sealed(*slot)) {
+      return Status::unavailable("slot " + cluster::slot_text(*slot) +
+                                 " is moving to another engine, retry later");
+    }
+    const cluster::SlotTable* table = slot_table.load(std::memory_order_acquire);
+    if (table && !table->owns(*slot)) {
+      return Status::unavailable("slot " + cluster::slot_text(*slot) +
+                                 " is another engine's, retry through the cluster's address");
+    }
+    return Status::ok();
+  }
+
   // Queues an event (admission first); ok, or why it was refused. `done` may be empty.
   // `from_pico_id`: the sending pico for event:send / ctx:event, the scheduling pico for its
   // scheduled events (empty for HTTP). `local`: an event:send's local delivery record.
@@ -211,11 +237,19 @@ class EngineImpl {
       if (done) refuse(a, done);
       return a.status;
     }
+    std::shared_ptr<PicoSlot> target = picos->acquire(a.channel->pico_id);
+    // After acquire: a move that saw this pico idle sealed the slot first.
+    if (local.seq == 0) {
+      if (Status closed = slot_closed(a.eci); !closed.is_ok()) {
+        if (done) done(closed);
+        return closed;
+      }
+    }
     RunEvent m{incoming(a, req.attrs, std::move(eid)), a.depends_on, done, std::nullopt, nullptr};
     m.event.firing = std::move(firing);
     m.event.delivery = std::move(delivery);
     m.event.local_record = local.seq;
-    Status posted = actors->post(picos->acquire(a.channel->pico_id), std::move(m), local.replayed);
+    Status posted = actors->post(std::move(target), std::move(m), local.replayed);
     if (!posted.is_ok() && done) done(posted);
     return posted;
   }
@@ -345,7 +379,22 @@ void Engine::set_host_url(std::string url) {
 }
 void Engine::set_cluster(const cluster::Membership* membership) {
   cluster_.store(membership, std::memory_order_release);
-  impl_->services->set_slot_table(membership ? &membership->table() : nullptr);
+  const cluster::SlotTable* table = membership ? &membership->table() : nullptr;
+  impl_->services->set_slot_table(table);
+  impl_->slot_table.store(table, std::memory_order_release);
+  impl_->moves->set_table(table);
+}
+void Engine::export_slot(std::uint16_t slot, Done<std::string> done) {
+  impl_->moves->export_slot(slot, impl_->track(std::move(done)));
+}
+void Engine::import_slot(std::uint16_t slot, std::string records, Done<krl::Value> done) {
+  impl_->moves->import_slot(slot, std::move(records), impl_->track(std::move(done)));
+}
+void Engine::release_slot(std::uint16_t slot, Done<krl::Value> done) {
+  impl_->moves->release_slot(slot, impl_->track(std::move(done)));
+}
+void Engine::unseal_slot(std::uint16_t slot, Done<krl::Value> done) {
+  impl_->moves->unseal_slot(slot, std::move(done));
 }
 const std::string& Engine::root_pico_id() const {
   return impl_->root_pico_id;
@@ -464,6 +513,10 @@ std::unique_ptr<Engine> Engine::open(const EngineOptions& options, std::string* 
                   m->outbox.get(), m->episodes, m->hub.get()},
       IoPool::Options{options.io_threads, options.http_timeout, options.http_max_response_bytes});
   m->services->set_actors(m->actors.get());
+  m->services->set_seals(&m->seals);
+  m->moves = std::make_unique<SlotMoves>(
+      SlotMoves::Parts{*m->store, *m->picos, m->channels, *m->registry, m->seals,
+                       [m](const std::string& l) { m->log(l); }});
 
   m->observers.push_back(std::make_unique<LocalDelivery>(*m));
   m->observers.push_back(std::make_unique<RemoteDelivery>(*m));
@@ -521,6 +574,7 @@ void Engine::shutdown() {
   m.hub->close_all();
   request_stop();
   if (m.timer) m.timer->stop();
+  m.moves->stop();
   {
     // Every admitted request gets its answer: schedules run (or are
     // interrupted at interrupt_at), commits land.
@@ -615,10 +669,12 @@ void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<
   Admission e = admit_event(m.channels, *m.store, event);
   if (e.status.is_ok()) m.over_rate(&e);
   if (!e.status.is_ok()) return m.refuse(e, tracked);
+  std::shared_ptr<PicoSlot> target = m.picos->acquire(e.channel->pico_id);
+  if (Status closed = m.slot_closed(e.eci); !closed.is_ok()) return tracked(closed);
   QueryCall call{q.eci, q.first, q.second, query.args.is_map() ? query.args.as_map() : krl::Map()};
   RunEvent msg{m.incoming(e, event.attrs), std::max(e.depends_on, q.depends_on), nullptr,
                std::move(call), tracked};
-  Status posted = m.actors->post(m.picos->acquire(e.channel->pico_id), std::move(msg));
+  Status posted = m.actors->post(std::move(target), std::move(msg));
   if (!posted.is_ok()) tracked(posted);
 }
 

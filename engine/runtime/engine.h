@@ -232,6 +232,11 @@ class Engine final : public api::EngineApi {
   // or null. Not owned: it outlives the engine. Any thread.
   void set_cluster(const cluster::Membership* membership);
   void cluster(api::Done<krl::Value> done) override;  // runtime/cluster/engine_cluster.cpp
+  // Slot moves: runtime/cluster/slot_moves.h.
+  void export_slot(std::uint16_t slot, api::Done<std::string> done) override;
+  void import_slot(std::uint16_t slot, std::string records, api::Done<krl::Value> done) override;
+  void release_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
+  void unseal_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
   void prototype(std::string name, api::Done<krl::Value> done) override;
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;

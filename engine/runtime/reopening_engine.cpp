@@ -181,6 +181,20 @@ void ReopeningEngine::clock(api::ClockRequest request, api::Done<std::int64_t> d
   forward(done, [&](Engine& e) { e.clock(std::move(request), std::move(done)); });
 }
 
+void ReopeningEngine::export_slot(std::uint16_t slot, api::Done<std::string> done) {
+  forward(done, [&](Engine& e) { e.export_slot(slot, std::move(done)); });
+}
+void ReopeningEngine::import_slot(std::uint16_t slot, std::string records,
+                                  api::Done<krl::Value> done) {
+  forward(done, [&](Engine& e) { e.import_slot(slot, std::move(records), std::move(done)); });
+}
+void ReopeningEngine::release_slot(std::uint16_t slot, api::Done<krl::Value> done) {
+  forward(done, [&](Engine& e) { e.release_slot(slot, std::move(done)); });
+}
+void ReopeningEngine::unseal_slot(std::uint16_t slot, api::Done<krl::Value> done) {
+  forward(done, [&](Engine& e) { e.unseal_slot(slot, std::move(done)); });
+}
+
 void ReopeningEngine::backup(api::BackupRequest request, api::Done<api::BackupResult> done) {
   forward(done, [&](Engine& e) { e.backup(std::move(request), std::move(done)); });
 }

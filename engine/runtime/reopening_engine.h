@@ -83,6 +83,10 @@ class ReopeningEngine final : public api::EngineApi {
   void prototypes(api::Done<krl::Value> done) override;
   void ruleset_errors(api::Done<krl::Value> done) override;
   void cluster(api::Done<krl::Value> done) override;
+  void export_slot(std::uint16_t slot, api::Done<std::string> done) override;
+  void import_slot(std::uint16_t slot, std::string records, api::Done<krl::Value> done) override;
+  void release_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
+  void unseal_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
   void prototype(std::string name, api::Done<krl::Value> done) override;
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;

@@ -406,6 +406,16 @@ bool parse_pico_topic(std::string_view key, std::string* pico_id, std::string* t
   return true;
 }
 
+bool movable_key(std::string_view key) {
+  for (std::string_view family :
+       {kPico, kChannel, kPicoChannel, kChild, kInstallation, kEntvar, kEntvarEntry, kRuleState,
+        kDelivered, kLogEntry, kLogKey, kEpisode, kEpisodeState, kPicoTopic, kDeviceTopic,
+        kScheduleDue}) {
+    if (key.size() > family.size() && key.substr(0, family.size()) == family) return true;
+  }
+  return false;
+}
+
 std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -229,6 +229,13 @@ std::string pico_topic(std::string_view pico_id, std::string_view topic);
 std::string pico_topic_prefix(std::string_view pico_id);  // one pico
 bool parse_pico_topic(std::string_view key, std::string* pico_id, std::string* topic);
 
+// Whether `key` is of a family a move of picos to another engine carries
+// (runtime/cluster/slot_records.h): a pico's record, its channels and what
+// pico_scoped_prefixes() lists, MQTT device topics (q/) and schedules' due
+// keys (t/). Meta, rulesets, app variables, the outbox and local deliveries
+// stay with their engine.
+bool movable_key(std::string_view key);
+
 // The first key of the smallest range holding every key that starts with prefix, past its end:
 // scanning [prefix, prefix_end(prefix)) visits exactly the keys with that prefix. Empty when no
 // such bound exists (prefix is empty or all 0xFF).

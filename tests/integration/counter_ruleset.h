@@ -1,5 +1,5 @@
-// A ruleset for tests of events between picos (and engines): rid
-// cluster.counter. test:send {to} sends test:got to the ECI `to` without a
+// Rulesets for tests of events between picos (and engines). Rid
+// cluster.counter: test:send {to} sends test:got to the ECI `to` without a
 // host; test:got counts; the query `got` answers the count.
 #pragma once
 
@@ -16,6 +16,18 @@ inline constexpr char kCounterRuleset[] = R"(ruleset cluster.counter {
   rule got {
     select when test got
     always { ent:got := ent:got.defaultsTo(0) + 1 }
+  }
+})";
+
+// rid cluster.readings: test:beat {id} appends the id to ent:ids; the query
+// `ids` answers them in the order they ran.
+inline constexpr char kReadingsRid[] = "cluster.readings";
+inline constexpr char kReadingsRuleset[] = R"(ruleset cluster.readings {
+  meta { shares ids }
+  global { ids = function() { ent:ids.defaultsTo([]) } }
+  rule beat {
+    select when test beat
+    always { ent:ids := ent:ids.defaultsTo([]).append(event:attr("id")) }
   }
 })";
 

@@ -42,6 +42,12 @@ void ChannelIndex::trim_locked(std::uint64_t durable) {
   }
 }
 
+void ChannelIndex::forget(const std::vector<std::string>& ecis) {
+  MutexLock lock(mu_);
+  ++generation_;  // a store read racing this one is used, not kept
+  for (const std::string& eci : ecis) entries_.erase(eci);
+}
+
 void ChannelIndex::clear() {
   MutexLock lock(mu_);
   ++generation_;

@@ -59,6 +59,11 @@ class ChannelIndex {
   // After a failed commit: forget everything (the store is the truth again).
   void clear();
 
+  // Drops what the index holds of `ecis`, so their next lookup reads the
+  // store: for channels a slot move wrote or erased (cluster/slot_moves.h),
+  // once that write is durable; none of them is being changed otherwise.
+  void forget(const std::vector<std::string>& ecis);
+
   size_t size() const;
 
  private:

@@ -81,6 +81,22 @@ void PicoTable::evict_idle_locked(std::vector<std::shared_ptr<PicoSlot>>* evicte
   }
 }
 
+bool PicoTable::evict_if_idle(const std::string& pico_id) {
+  std::shared_ptr<PicoSlot> evicted;  // released after the lock
+  MutexLock lock(mu_);
+  auto it = slots_.find(pico_id);
+  if (it == slots_.end()) return true;
+  PicoSlot& s = *it->second;
+  if (it->second.use_count() != 1 || s.queued.load() != 0 || s.last_seq.load() > durable_()) {
+    return false;
+  }
+  evicted = std::move(it->second);
+  recently_used_.erase(evicted->lru_position);
+  slots_.erase(it);
+  evicted->executor.stop();
+  return true;
+}
+
 size_t PicoTable::size() const {
   MutexLock lock(mu_);
   return slots_.size();

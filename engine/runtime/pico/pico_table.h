@@ -55,6 +55,13 @@ class PicoTable {
   // The slot of a deleted pico, taken out of the table (nullptr when it was not active).
   std::shared_ptr<PicoSlot> remove(const std::string& pico_id);
 
+  // Takes out `pico_id`'s slot when it is idle as eviction wants it (no one
+  // but the table holds it, its inbox is empty, all that wrote it is
+  // durable). True when the pico is not active afterwards (its state is all
+  // in the store); false while it is busy. A slot move waits on it
+  // (cluster/slot_moves.h).
+  bool evict_if_idle(const std::string& pico_id);
+
   size_t size() const;
 
   // For the metrics (metrics/readings.h): the active picos and what waits in

@@ -1,7 +1,10 @@
 #include "engine/runtime/services/engine_services.h"
 
+#include <algorithm>
+
 #include "engine/cluster/slot_table.h"
 #include "engine/runtime/admission/channel_index.h"
+#include "engine/runtime/cluster/slot_seals.h"
 #include "engine/runtime/pico/pico_actor.h"
 #include "engine/runtime/pico/transaction.h"
 #include "engine/runtime/records/ids.h"
@@ -10,7 +13,12 @@ namespace spime::runtime {
 
 cluster::Slot EngineServices::slot_for_new_pico() {
   if (const cluster::SlotTable* table = slot_table_.load(std::memory_order_acquire)) {
-    const std::vector<cluster::Slot> own = table->own_slots();
+    std::vector<cluster::Slot> own = table->own_slots();
+    if (seals_) {
+      own.erase(std::remove_if(own.begin(), own.end(),
+                               [this](cluster::Slot s) { return seals_->sealed(s); }),
+                own.end());
+    }
     if (!own.empty()) return own[random_below(static_cast<std::uint32_t>(own.size()))];
   }
   return random_slot();
@@ -20,7 +28,7 @@ std::string EngineServices::cluster_host_of(const std::string& eci) {
   const cluster::SlotTable* table = slot_table_.load(std::memory_order_acquire);
   if (!table) return "";
   const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
-  if (!slot || table->owns(*slot)) return "";
+  if (!slot || (table->owns(*slot) && !(seals_ && seals_->sealed(*slot)))) return "";
   return host_url();
 }
 

@@ -22,6 +22,8 @@ class SlotTable;
 
 namespace spime::runtime {
 
+class SlotSeals;
+
 class ChannelIndex;
 class PicoActors;
 
@@ -66,6 +68,10 @@ class EngineServices : public Services {
   void set_slot_table(const cluster::SlotTable* table) {
     slot_table_.store(table, std::memory_order_release);
   }
+  // The slots sealed for a move (cluster/slot_seals.h): a new pico never
+  // draws one, and an event:send to one goes through the outbox. Set once,
+  // before any pico runs; it outlives this object.
+  void set_seals(const SlotSeals* seals) { seals_ = seals; }
   cluster::Slot slot_for_new_pico() override;
   std::string cluster_host_of(const std::string& eci) override;
 
@@ -94,6 +100,7 @@ class EngineServices : public Services {
   EngineConfig engine_config_;
   std::atomic<bool> interrupt_{false};
   std::atomic<const cluster::SlotTable*> slot_table_{nullptr};
+  const SlotSeals* seals_ = nullptr;
 };
 
 }  // namespace spime::runtime

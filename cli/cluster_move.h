@@ -1,0 +1,19 @@
+// `spime cluster move SLOT --to NODE --etcd URLS [--cluster NAME]
+//  [--token-file FILE] [--cafile FILE] [--json]`: moves a slot, its picos
+// and their state, to another live node (engine/cluster/slot_mover.h runs
+// the plan, export, import, flip and release). Prints each phase, then the
+// picos and records moved and the time taken (--json: one object).
+//
+// Exit codes (command.h): 1 when etcd or an engine refuses (the slot is the
+// node's already, changed meanwhile, another move is planned, no quorum),
+// 2 for bad usage (a slot that is not 3 lower-case hex digits), 3 when no
+// etcd member answers. Called once, from add_cluster_commands.
+#pragma once
+
+#include "cli/command.h"
+
+namespace spime::cli {
+
+void add_cluster_move_command(CLI::App* cluster_group, Outcome* out);
+
+}  // namespace spime::cli

@@ -1,0 +1,235 @@
+#include "engine/runtime/cluster/slot_moves.h"
+
+#include <utility>
+
+#include "engine/cluster/slot_table.h"
+#include "engine/runtime/admission/channel_index.h"
+#include "engine/runtime/cluster/slot_records.h"
+#include "engine/runtime/cluster/slot_seals.h"
+#include "engine/runtime/pico/pico_table.h"
+#include "engine/runtime/records/local_delivery_records.h"
+#include "engine/runtime/rulesets/ruleset_registry.h"
+#include "engine/store/keys.h"
+#include "engine/store/store.h"
+
+namespace spime::runtime {
+
+using api::Status;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::chrono::milliseconds kPoll{10};
+
+krl::Value counts(const SlotRecords& r) {
+  krl::Map m;
+  m.set("slot", krl::Value(cluster::slot_text(r.slot)));
+  m.set("picos", krl::Value(static_cast<double>(r.picos.size())));
+  m.set("records", krl::Value(static_cast<double>(r.records.size())));
+  return krl::Value(std::move(m));
+}
+
+}  // namespace
+
+SlotMoves::SlotMoves(Parts parts) : parts_(std::move(parts)) {}
+
+SlotMoves::~SlotMoves() { stop(); }
+
+void SlotMoves::set_table(const cluster::SlotTable* table) {
+  table_.store(table, std::memory_order_release);
+}
+
+void SlotMoves::stop() {
+  stopping_.store(true);
+  std::thread t;
+  {
+    MutexLock lock(mu_);
+    t = std::move(thread_);
+  }
+  if (t.joinable()) t.join();
+}
+
+bool SlotMoves::start(std::function<void()> step) {
+  MutexLock lock(mu_);
+  if (busy_ || stopping_.load()) return false;
+  // The last step has cleared busy_ and takes the lock no more: it ends now.
+  if (thread_.joinable()) thread_.join();
+  busy_ = true;
+  thread_ = std::thread([this, step = std::move(step)] {
+    step();
+    MutexLock done(mu_);
+    busy_ = false;
+  });
+  return true;
+}
+
+bool SlotMoves::sleep_until_next_try(SteadyClock::time_point deadline) {
+  if (stopping_.load() || SteadyClock::now() + kPoll > deadline) return false;
+  std::this_thread::sleep_for(kPoll);
+  return true;
+}
+
+bool SlotMoves::wait_durable(SteadyClock::time_point deadline) {
+  store::Committer& c = parts_.store.committer();
+  const std::uint64_t last = c.last_seq();
+  while (c.durable_seq() < last) {
+    if (!sleep_until_next_try(deadline)) return false;
+  }
+  return true;
+}
+
+bool SlotMoves::owed_to(cluster::Slot slot) const {
+  bool owed = false;
+  local_delivery_records::scan(
+      parts_.store,
+      [&](OutgoingEvent&& e) {
+        if (cluster::slot_of_eci(e.eci) == slot) owed = true;
+      },
+      [](const std::string&) {});
+  return owed;
+}
+
+Status SlotMoves::wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::string>* picos) {
+  const SteadyClock::time_point deadline = SteadyClock::now() + kStepTimeout;
+  for (;;) {
+    *picos = picos_in_slot(parts_.store, slot);
+    bool idle = true;
+    for (const std::string& id : *picos) {
+      if (!parts_.picos.evict_if_idle(id)) {
+        idle = false;
+        break;
+      }
+    }
+    // A sender's batch submitted before this look may hold an event:send
+    // to the slot: once durable, its record is there to see.
+    if (idle && wait_durable(deadline) && !(owed_too && owed_to(slot))) return Status::ok();
+    if (!sleep_until_next_try(deadline)) {
+      return Status::unavailable("slot " + cluster::slot_text(slot) + "'s picos are still busy after " +
+                                 std::to_string(kStepTimeout.count()) + " ms");
+    }
+  }
+}
+
+void SlotMoves::export_slot(cluster::Slot slot, api::Done<std::string> done) {
+  if (!start([this, slot, done] { export_step(slot, done); })) {
+    done(Status::unavailable("another slot move step runs on this node"));
+  }
+}
+
+void SlotMoves::export_step(cluster::Slot slot, const api::Done<std::string>& done) {
+  const cluster::SlotTable* table = table_.load(std::memory_order_acquire);
+  const std::string name = "slot " + cluster::slot_text(slot);
+  if (!table) return done(Status::unavailable("this engine is not a cluster node"));
+  if (!table->owns(slot)) return done(Status::conflict(name + " is not this node's"));
+  parts_.seals.seal(slot);
+  std::vector<std::string> picos;
+  const Status idle = wait_idle(slot, /*owed_too=*/true, &picos);
+  if (!idle.is_ok()) {
+    parts_.seals.unseal(slot);
+    return done(Status::unavailable(idle.message() + "; unsealed, nothing moved"));
+  }
+  SlotRecords records = collect_slot(parts_.store, slot, picos);
+  parts_.log(name + " sealed and exported: " + std::to_string(records.picos.size()) + " picos, " +
+             std::to_string(records.records.size()) + " records");
+  done(encode_slot_records(records));
+}
+
+void SlotMoves::import_slot(cluster::Slot slot, std::string records, api::Done<krl::Value> done) {
+  auto text = std::make_shared<std::string>(std::move(records));
+  if (!start([this, slot, text, done] { import_step(slot, *text, done); })) {
+    done(Status::unavailable("another slot move step runs on this node"));
+  }
+}
+
+void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
+                            const api::Done<krl::Value>& done) {
+  const cluster::SlotTable* table = table_.load(std::memory_order_acquire);
+  const std::string name = "slot " + cluster::slot_text(slot);
+  if (!table) return done(Status::unavailable("this engine is not a cluster node"));
+  if (table->owns(slot)) return done(Status::conflict(name + " is this node's already"));
+  auto records = std::make_shared<SlotRecords>();
+  std::string error;
+  if (!decode_slot_records(text, records.get(), &error)) {
+    return done(Status::invalid_argument("slot records: " + error));
+  }
+  if (records->slot != slot) {
+    return done(Status::invalid_argument("the records are slot " +
+                                         cluster::slot_text(records->slot) + "'s, not " + name +
+                                         "'s"));
+  }
+  for (const std::string& id : records->picos) {
+    std::string ignored;
+    if (parts_.store.get(store::keys::pico(id), &ignored)) {
+      return done(Status::conflict("pico " + id + " exists on this node already"));
+    }
+  }
+  for (const SlotRecords::Ruleset& rs : records->rulesets) {
+    if (parts_.registry.get(rs.rid)) continue;  // the engine's own version stays
+    RulesetRegistry::Result r = parts_.registry.register_source(rs.url, rs.source);
+    if (!r.ruleset) {
+      return done(Status::invalid_argument("ruleset " + rs.rid + " does not compile here: " +
+                                           r.error));
+    }
+  }
+  store::WriteBatch batch;
+  for (const auto& [k, v] : records->records) batch.put(k, v);
+  const std::uint64_t seq = parts_.store.committer().try_submit(
+      std::move(batch), [this, slot, records, done](bool ok, const std::string& why) {
+        if (!ok) return done(Status::internal("slot import not written: " + why));
+        parts_.channels.forget(channel_ecis_of(*records));
+        parts_.seals.unseal(slot);  // a seal left from when it moved away
+        parts_.log("slot " + cluster::slot_text(slot) + " imported: " +
+                   std::to_string(records->picos.size()) + " picos, " +
+                   std::to_string(records->records.size()) + " records");
+        done(counts(*records));
+      });
+  if (seq == 0) done(Status::unavailable("engine overloaded or stopping, retry later"));
+}
+
+void SlotMoves::release_slot(cluster::Slot slot, api::Done<krl::Value> done) {
+  if (!start([this, slot, done] { release_step(slot, done); })) {
+    done(Status::unavailable("another slot move step runs on this node"));
+  }
+}
+
+void SlotMoves::release_step(cluster::Slot slot, const api::Done<krl::Value>& done) {
+  const cluster::SlotTable* table = table_.load(std::memory_order_acquire);
+  const std::string name = "slot " + cluster::slot_text(slot);
+  if (!table) return done(Status::unavailable("this engine is not a cluster node"));
+  const SteadyClock::time_point deadline = SteadyClock::now() + kStepTimeout;
+  while (table->owns(slot)) {
+    if (!sleep_until_next_try(deadline)) {
+      return done(Status::conflict("the table still names this node as " + name +
+                                   "'s owner: nothing erased"));
+    }
+  }
+  std::vector<std::string> picos;
+  const Status idle = wait_idle(slot, /*owed_too=*/false, &picos);
+  if (!idle.is_ok()) return done(Status::unavailable(idle.message() + "; nothing erased"));
+  auto records = std::make_shared<SlotRecords>(collect_slot(parts_.store, slot, picos));
+  store::WriteBatch batch;
+  for (const auto& [k, v] : records->records) batch.erase(k);
+  const std::uint64_t seq = parts_.store.committer().try_submit(
+      std::move(batch), [this, slot, records, done](bool ok, const std::string& why) {
+        if (!ok) return done(Status::internal("slot release not written: " + why));
+        parts_.channels.forget(channel_ecis_of(*records));
+        parts_.seals.unseal(slot);  // the table names another owner: the gate forwards
+        parts_.log("slot " + cluster::slot_text(slot) + " released: " +
+                   std::to_string(records->picos.size()) + " picos erased here");
+        done(counts(*records));
+      });
+  if (seq == 0) done(Status::unavailable("engine overloaded or stopping, retry later"));
+}
+
+void SlotMoves::unseal_slot(cluster::Slot slot, api::Done<krl::Value> done) {
+  if (!table_.load(std::memory_order_acquire)) {
+    return done(Status::unavailable("this engine is not a cluster node"));
+  }
+  parts_.seals.unseal(slot);
+  krl::Map m;
+  m.set("slot", krl::Value(cluster::slot_text(slot)));
+  m.set("sealed", krl::Value(false));
+  done(krl::Value(std::move(m)));
+}
+
+}  // namespace spime::runtime

@@ -1,0 +1,113 @@
+// SlotMoves: this engine's part in moving a slot between engines
+// (docs/cluster.md, "Moving a slot or a pico"). The mover (cluster/
+// slot_mover.h, `spime cluster move`) drives the steps over HTTP
+// (POST /api/cluster/slots/<slot>/<step>, owner only) and flips the owner
+// in etcd between them:
+//
+//   export   on the source: seals the slot (slot_seals.h), waits until its
+//            picos are idle with everything they wrote durable and no
+//            event:send owed to them, then answers their records
+//            (slot_records.h). kConflict when this node does not own the
+//            slot; kUnavailable when they stay busy for kStepTimeout (the
+//            slot is unsealed again: nothing changed).
+//   import   on the destination: registers the rulesets it lacks and writes
+//            the records in one batch, answered once durable. kConflict
+//            when this node owns the slot or already has one of its picos,
+//            kInvalidArgument for records that do not decode or a ruleset
+//            that does not compile here (nothing written).
+//   release  after the flip, on the source (or on the destination when the
+//            move failed before it): waits up to kStepTimeout until the
+//            table no longer names this node as the slot's owner, then
+//            erases the slot's picos here in one batch. kConflict while the
+//            table still names it (nothing erased): a node never erases a
+//            slot it serves.
+//   unseal   on the source when the move failed before the flip.
+//
+// One step at a time per engine, on this class's own thread (never the
+// caller's: a step waits); a second request meanwhile gets kUnavailable.
+// Each `done` is called exactly once, from that thread or the committer's.
+//
+// What is given up: a pico of another slot that calls into a sealed pico
+// with ctx:query or a nested event runs there (a query reads; a nested
+// event's writes before the export are moved, after it lost); the
+// reference's rulesets send between picos with event:send, which waits.
+//
+// Thread-safety: every method from any thread. stop() (and the destructor)
+// makes waiting steps give up and joins the thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/api/engine_api.h"
+#include "engine/base/thread_annotations.h"
+#include "engine/cluster/slots.h"
+
+namespace spime::store {
+class Store;
+}
+namespace spime::cluster {
+class SlotTable;
+}
+
+namespace spime::runtime {
+
+class ChannelIndex;
+class PicoTable;
+class RulesetRegistry;
+class SlotSeals;
+
+class SlotMoves {
+ public:
+  static constexpr std::chrono::milliseconds kStepTimeout{10000};
+
+  struct Parts {
+    store::Store& store;
+    PicoTable& picos;
+    ChannelIndex& channels;
+    RulesetRegistry& registry;
+    SlotSeals& seals;
+    std::function<void(const std::string&)> log;
+  };
+  explicit SlotMoves(Parts parts);
+  ~SlotMoves();
+  SlotMoves(const SlotMoves&) = delete;
+  SlotMoves& operator=(const SlotMoves&) = delete;
+
+  // The node's slot table (null: not a cluster node; every step then answers
+  // kUnavailable). Not owned; it outlives this object.
+  void set_table(const cluster::SlotTable* table);
+
+  void export_slot(cluster::Slot slot, api::Done<std::string> done);
+  void import_slot(cluster::Slot slot, std::string records, api::Done<krl::Value> done);
+  void release_slot(cluster::Slot slot, api::Done<krl::Value> done);
+  void unseal_slot(cluster::Slot slot, api::Done<krl::Value> done);
+
+  void stop() SPIME_EXCLUDES(mu_);
+
+ private:
+  // Runs `step` on the thread; false when a step runs already or stopping.
+  bool start(std::function<void()> step) SPIME_EXCLUDES(mu_);
+  // Waits until every pico of `slot` is idle (and, `owed_too`, no event:send
+  // is owed to one); *picos: them. kUnavailable after kStepTimeout.
+  api::Status wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::string>* picos);
+  bool owed_to(cluster::Slot slot) const;
+  bool wait_durable(std::chrono::steady_clock::time_point deadline);
+  bool sleep_until_next_try(std::chrono::steady_clock::time_point deadline);
+  void export_step(cluster::Slot slot, const api::Done<std::string>& done);
+  void import_step(cluster::Slot slot, const std::string& text, const api::Done<krl::Value>& done);
+  void release_step(cluster::Slot slot, const api::Done<krl::Value>& done);
+
+  Parts parts_;
+  std::atomic<const cluster::SlotTable*> table_{nullptr};
+  std::atomic<bool> stopping_{false};
+  Mutex mu_;
+  bool busy_ SPIME_GUARDED_BY(mu_) = false;
+  std::thread thread_ SPIME_GUARDED_BY(mu_);
+};
+
+}  // namespace spime::runtime

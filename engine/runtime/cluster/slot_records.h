@@ -1,0 +1,68 @@
+// Slot records: everything a slot's picos keep in the store, read for a
+// move to another engine, and the one format that carries it between
+// engines (docs/cluster.md, "Moving a slot or a pico").
+//
+// What a slot holds: the picos whose record names the slot, and for each
+// its record (p/), its channels (c/ and h/), every key of
+// store::keys::pico_scoped_prefixes (children, installations, entity
+// variables, select-when states, accepted deliveries, logs, the episode
+// log, its MQTT topics), the q/ record of each topic it publishes to that
+// still names one of its channels, and the due keys (t/) of its schedules.
+// Beside them, the source of every ruleset installed in one of them, so the
+// destination can register what it lacks. What stays with the engine: its
+// meta, app variables, the outbox (events a moved pico sent before the move
+// are delivered from where they were sent) and local deliveries (the move
+// waits until none is owed to the slot).
+//
+// The format (JSON):
+//   {"format": "spime-slot-1", "slot": "3a7", "picos": [id, ...],
+//    "rulesets": [{"rid", "url", "source"}, ...],
+//    "records": [[key, value], ...]}   key and value in standard base64
+// decode_slot_records() accepts only what encode_slot_records() writes, with
+// every key of a family a move carries (store::keys::movable_key).
+//
+// Thread-safety: free functions; the store is thread-safe. A collection is
+// consistent only while nothing writes the slot's picos (the move has sealed
+// the slot and seen its picos idle).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/cluster/slots.h"
+
+namespace spime::store {
+class Store;
+class WriteBatch;
+}  // namespace spime::store
+
+namespace spime::runtime {
+
+struct SlotRecords {
+  struct Ruleset {
+    std::string rid, url, source;
+  };
+  cluster::Slot slot = 0;
+  std::vector<std::string> picos;
+  std::vector<Ruleset> rulesets;
+  std::vector<std::pair<std::string, std::string>> records;  // key, value
+};
+
+// The ids of the picos whose record names `slot`. Reads every pico record of
+// the store (a slot index would make this a range read).
+std::vector<std::string> picos_in_slot(const store::Store& s, cluster::Slot slot);
+
+// Everything `picos` (all of `slot`) keep, as above.
+SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
+                         const std::vector<std::string>& picos);
+
+std::string encode_slot_records(const SlotRecords& records);
+// False with a one-line *error for anything encode_slot_records did not write.
+bool decode_slot_records(std::string_view text, SlotRecords* out, std::string* error);
+
+// The ECIs of the channels among `records` (their c/ keys).
+std::vector<std::string> channel_ecis_of(const SlotRecords& records);
+
+}  // namespace spime::runtime
