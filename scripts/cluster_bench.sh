@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The cluster's figures (BENCHMARKS.md, issue 22), on a cluster that
+# scripts/cluster.sh started (same CLUSTER_DIR and BASE_PORT):
+#
+#   scripts/cluster_bench.sh router [SECONDS ROUNDS]
+#       300 devices in one collection on engine b; unpaced heartbeats over
+#       32 connections, through the router and straight to b in turn: the
+#       simulator's rate and latency, b's CPU per heartbeat, and HAProxy's
+#   scripts/cluster_bench.sh scale [SECONDS]
+#       300 devices in one collection on each engine; 1, then 2, then 3
+#       simulators at once through the router, one per engine
+#   scripts/cluster_bench.sh move [PICOS]
+#       a pico on b with PICOS-1 device children (one slot), moved to c and
+#       back with `spime cluster move`
+#
+# Loopback only; every wait is bounded (the simulator's --duration).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR="$(cd "${CLUSTER_DIR:-data-cluster}" && pwd)"
+BASE_PORT="${BASE_PORT:-4100}"
+BIN="${BUILD_DIR:-build}/spime"
+ROUTER="http://127.0.0.1:$BASE_PORT"
+ETCD="http://127.0.0.1:$((BASE_PORT + 21)),http://127.0.0.1:$((BASE_PORT + 22)),http://127.0.0.1:$((BASE_PORT + 23))"
+NODES=(a b c)
+engine_url() { echo "http://127.0.0.1:$((BASE_PORT + 1 + $1))"; }
+pid_of() { awk -v n="$1" '$2 == n || $3 == n { print $1; exit }' "$DIR/pids"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# fleet I NAME COUNT COLLECTIONS: a pico NAME on engine I with COUNT devices
+# under it (one slot); prints the owner ECI the simulator uses.
+fleet() {
+  local url owner
+  url="$(engine_url "$1")"
+  "$BIN" pico show "$2" --url "$url" > /dev/null 2>&1 || "$BIN" pico new "$2" --url "$url" > /dev/null
+  owner="$("$BIN" pico show "$2" --url "$url" | awk '$2 == "spime-cli" { print $1; exit }')"
+  "$BIN" devices simulate --url "$url" --owner "$owner" --count "$3" --collections "$4" \
+    --setup-only --no-progress > /dev/null
+  echo "$owner"
+}
+
+# load URL OWNER SECONDS PID: heartbeats to the fleet of OWNER through URL.
+load() {
+  "$BIN" devices simulate --url "$1" --owner "$2" --count 300 --collections 1 --duration "$3" \
+    --connections 32 --server-pid "$4" --no-progress | grep -E '^(load|server|result)'
+}
+
+case "${1:-}" in
+  router)
+    seconds="${2:-15}" rounds="${3:-2}"
+    owner="$(fleet 1 bench-router 300 1)"
+    engine="$(pid_of b)" haproxy="$(pid_of haproxy)"
+    hz="$(getconf CLK_TCK)"
+    for round in $(seq "$rounds"); do
+      for via in "$ROUTER" "$(engine_url 1)"; do
+        echo "round $round, via $via:"
+        before="$(cpu_ticks "$haproxy")"
+        out="$(load "$via" "$owner" "$seconds" "$engine")"
+        after="$(cpu_ticks "$haproxy")"
+        echo "$out" | sed 's/^/  /'
+        beats="$(echo "$out" | sed -n 's/.*: \([0-9]*\) heartbeats.*/\1/p')"
+        echo "  haproxy (pid $haproxy): $(( (after - before) * 1000000 / hz / beats )) us CPU per heartbeat"
+      done
+    done
+    ;;
+  scale)
+    seconds="${2:-15}"
+    owners=()
+    for i in 0 1 2; do owners+=("$(fleet "$i" "bench-scale-${NODES[$i]}" 300 1)"); done
+    for k in 1 2 3; do
+      echo "$k engine(s) at once, through the router:"
+      for i in $(seq 0 $((k - 1))); do
+        load "$ROUTER" "${owners[$i]}" "$seconds" "$(pid_of "${NODES[$i]}")" |
+          sed "s/^/  ${NODES[$i]}: /" > "$DIR/scale-$i.out" &
+      done
+      wait
+      for i in $(seq 0 $((k - 1))); do cat "$DIR/scale-$i.out"; done
+    done
+    ;;
+  move)
+    picos="${2:-1000}"
+    owner="$(fleet 1 bench-move $((picos - 1)) 0)"
+    slot="${owner:0:3}"
+    "$BIN" cluster move "$slot" --to c --etcd "$ETCD" --cluster demo --json
+    "$BIN" cluster move "$slot" --to b --etcd "$ETCD" --cluster demo --json
+    ;;
+  *)
+    echo "usage: scripts/cluster_bench.sh router [SECONDS ROUNDS] | scale [SECONDS] | move [PICOS]" >&2
+    exit 2
+    ;;
+esac
