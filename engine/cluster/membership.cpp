@@ -5,6 +5,7 @@
 
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/etcd_watch.h"
+#include "engine/cluster/slot_mover.h"
 #include "engine/cluster/slot_fill.h"
 #include "engine/logging/log.h"
 
@@ -132,9 +133,11 @@ struct Membership::Loop {
     if (!s.is_ok()) return s;
     std::vector<std::string> owners(kSlotCount);
     std::set<std::string> nodes;
-    for (const KeyValue& k : all) apply_key(k, /*deleted=*/false, &owners, &nodes);
+    std::vector<bool> moving(kSlotCount, false);
+    for (const KeyValue& k : all) apply_key(k, /*deleted=*/false, &owners, &nodes, &moving);
     for (unsigned slot = 0; slot < kSlotCount; ++slot) {
       table.set_owner(static_cast<Slot>(slot), owners[slot]);
+      table.set_moving_away(static_cast<Slot>(slot), moving[slot]);
     }
     for (const std::string& n : table.live_nodes()) {
       if (!nodes.count(n)) table.remove_node(n);
@@ -146,8 +149,22 @@ struct Membership::Loop {
   // A key of the cluster prefix, put or deleted. With `owners`/`nodes`
   // (resync) it collects; without, it changes the table at once.
   void apply_key(const KeyValue& k, bool deleted, std::vector<std::string>* owners = nullptr,
-                 std::set<std::string>* nodes = nullptr) {
+                 std::set<std::string>* nodes = nullptr, std::vector<bool>* moving = nullptr) {
     std::string_view rest = std::string_view(k.key).substr(prefix.size());
+    if (rest.substr(0, 6) == "moves/") {
+      // A move planned away from this node (slot_mover.h): refused here
+      // until it flips or is abandoned, a restart in between included.
+      auto slot = parse_slot_text(rest.substr(6));
+      if (!slot) return;
+      std::string from, to;
+      const bool away = !deleted && decode_move_plan(k.value, &from, &to) && from == options.node;
+      if (moving) {
+        (*moving)[*slot] = away;
+      } else {
+        table.set_moving_away(*slot, away);
+      }
+      return;
+    }
     if (rest.substr(0, 6) == "slots/") {
       auto slot = parse_slot_text(rest.substr(6));
       if (!slot) return;

@@ -71,6 +71,22 @@ std::size_t count_of(const std::string& answer, const char* key) {
 
 }  // namespace
 
+std::string encode_move_plan(const std::string& from, const std::string& to,
+                             std::int64_t started_ms) {
+  return json{{"from", from}, {"to", to}, {"phase", "export"}, {"started", started_ms}}.dump();
+}
+
+bool decode_move_plan(const std::string& value, std::string* from, std::string* to) {
+  const json j = json::parse(value, nullptr, false);
+  if (!j.is_object() || !j.value("from", json()).is_string() ||
+      !j.value("to", json()).is_string()) {
+    return false;
+  }
+  *from = j["from"].get<std::string>();
+  *to = j["to"].get<std::string>();
+  return true;
+}
+
 Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
                  const std::function<void(const std::string&)>& progress) {
   const auto started = std::chrono::steady_clock::now();
@@ -101,17 +117,19 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
   Node source(from, from_node->value, move.http);
   Node destination(move.to, to_node->value, move.http);
   std::string answer;
-  const json plan = {{"from", from}, {"to", move.to}, {"phase", "export"},
-                     {"started", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count()}};
+  const std::string plan = encode_move_plan(
+      from, move.to,
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
   Txn txn;
   txn.compare.push_back({slot_key, Compare::Target::kModRevision, Compare::Result::kEqual,
                          owner->mod_revision, {}});
   if (planned) {
     // Taken over only when it is the same move.
-    const json p = json::parse(planned->value, nullptr, false);
-    if (!p.is_object() || p.value("from", json()) != from || p.value("to", json()) != move.to) {
+    std::string planned_from, planned_to;
+    if (!decode_move_plan(planned->value, &planned_from, &planned_to) || planned_from != from ||
+        planned_to != move.to) {
       return Status::conflict("another move of " + name + " is planned: " + planned->value);
     }
     txn.compare.push_back({move_key, Compare::Target::kModRevision, Compare::Result::kEqual,
@@ -120,7 +138,7 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
     txn.compare.push_back(
         {move_key, Compare::Target::kCreateRevision, Compare::Result::kEqual, 0, {}});
   }
-  txn.success.push_back(TxnOp::put(move_key, plan.dump()));
+  txn.success.push_back(TxnOp::put(move_key, plan));
   bool planned_now = false;
   s = kv.txn(txn, &planned_now);
   if (!s.is_ok()) {

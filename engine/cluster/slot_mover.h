@@ -34,6 +34,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -60,6 +61,14 @@ struct SlotMoveResult {
   std::string release_error;
   std::chrono::milliseconds took{0};
 };
+
+// The value of moves/<slot> (the one owner of its format): JSON
+// {"from", "to", "phase", "started"}. Membership reads it so that a node
+// keeps refusing a slot planned away from it, across restarts too.
+std::string encode_move_plan(const std::string& from, const std::string& to,
+                             std::int64_t started_ms);
+// False when `value` is not a plan encode_move_plan wrote.
+bool decode_move_plan(const std::string& value, std::string* from, std::string* to);
 
 api::Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
                       const std::function<void(const std::string&)>& progress = {});

@@ -14,6 +14,8 @@ SlotRoute route_eci(const SlotTable& table, std::string_view eci, bool forwarded
   const std::string slot_name = "slot " + slot_text(*slot);
   if (!owner) {
     r.why = slot_name + " has no owner";
+  } else if (*owner == table.self() && table.moving_away(*slot)) {
+    r.why = slot_name + " is moving to another node";
   } else if (*owner == table.self()) {
     r.why = slot_name + " is not served while this node's lease is unconfirmed";
   } else if (forwarded) {

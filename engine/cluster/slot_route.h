@@ -7,7 +7,8 @@
 //             or this node owns its slot and the fence is open;
 //   kForward  another node owns the slot and is live with an advertised URL,
 //             and the request was not forwarded already: send it there once;
-//   kRefuse   anything else: this node owns the slot but its fence is closed,
+//   kRefuse   anything else: this node owns the slot but its fence is closed
+//             or a move of it is planned,
 //             the slot has no owner, the owner is not live, or the request
 //             was forwarded to this node already (never a second hop). The
 //             caller answers 503 with Retry-After; nothing runs.

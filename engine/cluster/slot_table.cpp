@@ -12,6 +12,7 @@ std::int64_t boot_clock_ns() {
 
 SlotTable::SlotTable(std::string self) : self_(std::move(self)) {
   for (auto& o : owners_) o.store(kNoOwner, std::memory_order_relaxed);
+  for (auto& m : moving_) m.store(false, std::memory_order_relaxed);
   MutexLock lock(mu_);
   names_.push_back(self_);
 }
@@ -26,7 +27,7 @@ bool SlotTable::owns(Slot slot) const {
 }
 
 bool SlotTable::serves(Slot slot, std::int64_t now_ns) const {
-  return owns(slot) && fence_open(now_ns);
+  return owns(slot) && fence_open(now_ns) && !moving_away(slot);
 }
 
 std::vector<Slot> SlotTable::own_slots() const {

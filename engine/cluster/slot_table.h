@@ -38,12 +38,18 @@ class SlotTable {
   const std::string& self() const { return self_; }
 
   // ---- readers, any thread ----------------------------------------------------
-  // This node owns `slot` and the fence is open at `now_ns`.
+  // This node owns `slot`, the fence is open at `now_ns`, and no move of the
+  // slot away from this node is planned (etcd's moves/<slot>).
   bool serves(Slot slot, std::int64_t now_ns) const;
   bool serves(Slot slot) const { return serves(slot, boot_clock_ns()); }
   // This node owns `slot` in the table, whatever the fence. Lock-free.
   bool owns(Slot slot) const;
   bool fence_open(std::int64_t now_ns) const;
+  // A move of `slot` away from this node is planned (docs/cluster.md): it is
+  // served by no one until the move flips or is abandoned. Lock-free.
+  bool moving_away(Slot slot) const {
+    return moving_[slot % kSlotCount].load(std::memory_order_acquire);
+  }
   // The owner's name; nullopt when the slot has none.
   std::optional<std::string> owner(Slot slot) const SPIME_EXCLUDES(mu_);
   // The slots this node owns in the table (whatever the fence), ascending.
@@ -64,6 +70,9 @@ class SlotTable {
   void set_owner(Slot slot, const std::string& node) SPIME_EXCLUDES(mu_);
   void set_node(const std::string& node, const std::string& advertise_url) SPIME_EXCLUDES(mu_);
   void remove_node(const std::string& node) SPIME_EXCLUDES(mu_);
+  void set_moving_away(Slot slot, bool moving) {
+    moving_[slot % kSlotCount].store(moving, std::memory_order_release);
+  }
   void set_revision(std::int64_t revision) { revision_.store(revision, std::memory_order_release); }
   void open_fence_until(std::int64_t deadline_ns) {
     fence_until_ns_.store(deadline_ns, std::memory_order_release);
@@ -78,6 +87,7 @@ class SlotTable {
 
   const std::string self_;
   std::array<std::atomic<std::int32_t>, kSlotCount> owners_;
+  std::array<std::atomic<bool>, kSlotCount> moving_;
   std::atomic<std::int64_t> fence_until_ns_{0};
   std::atomic<std::int64_t> revision_{0};
   mutable Mutex mu_;

@@ -203,11 +203,11 @@ class EngineImpl {
   Status slot_closed(const std::string& eci) const {
     const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
     if (!slot) return Status::ok();
-    if (seals.sealed(*slot)) {
+    const cluster::SlotTable* table = slot_table.load(std::memory_order_acquire);
+    if (seals.sealed(*slot) || (table && table->moving_away(*slot))) {
       return Status::unavailable("slot " + cluster::slot_text(*slot) +
                                  " is moving to another engine, retry later");
     }
-    const cluster::SlotTable* table = slot_table.load(std::memory_order_acquire);
     if (table && !table->owns(*slot)) {
       return Status::unavailable("slot " + cluster::slot_text(*slot) +
                                  " is another engine's, retry through the cluster's address");

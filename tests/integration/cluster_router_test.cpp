@@ -32,6 +32,7 @@
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/route_sync.h"
 #include "engine/cluster/slot_fill.h"
+#include "engine/cluster/slot_mover.h"
 #include "engine/cluster/slots.h"
 #include "tests/cli/run_spime.h"
 #include "tests/cluster/etcd_cluster.h"
@@ -354,6 +355,43 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
                      "/sky/cloud/" + picos[1] + "/" + kReadingsRid + "/ids", "", "", kHttpTimeout,
                      {{"X-Spime-Forwarded-By", "test"}})
             .status == 503);
+}
+
+TEST_CASE("cluster: a move planned away from an engine holds its slot, across a restart too",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);
+  const std::string pico = new_child(a, a.owner_eci(), "held");
+  const std::string slot = slot_text(*slot_of_eci(pico));
+  const std::string query = "/sky/cloud/" + pico + "/" + kWrangler + "/name";
+  REQUIRE(cluster.router_get(query).status == 200);
+  // A mover that planned the move and died (slot_mover.h's plan).
+  const std::string plan_key = "/spime/t/moves/" + slot;
+  REQUIRE(cluster.kv().put(plan_key, spime::cluster::encode_move_plan("a", "b", 1)).is_ok());
+  auto refused = [&] {
+    const HttpResult r = cluster.router_get(query);
+    return r.status == 503 && r.text.find("moving") != std::string::npos;
+  };
+  CHECK(eventually(refused, 5s));
+  CHECK(a.event(pico, "test", "beat").status == 503);
+  a.kill9();
+  REQUIRE(eventually(  // its lease gone, its name free again
+      [&] {
+        const json s = cluster.engine(1).get("/api/cluster").body;
+        if (!s.is_object() || !s.contains("nodes")) return false;
+        for (const json& n : s.at("nodes")) {
+          if (n.at("name") == "a" && n.at("live") == true) return false;
+        }
+        return true;
+      },
+      15s));
+  a.start();  // reads the plan when it joins: the slot stays refused
+  CHECK(refused());
+  CHECK(a.event(pico, "test", "beat").status == 503);
+  // Abandoned: served again, its state intact.
+  REQUIRE(cluster.kv().erase(plan_key).is_ok());
+  CHECK(eventually([&] { return cluster.router_get(query).status == 200; }, 5s));
+  CHECK(cluster.router_get(query).body == "held");
 }
 
 TEST_CASE(

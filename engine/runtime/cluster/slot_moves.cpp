@@ -33,7 +33,9 @@ krl::Value counts(const SlotRecords& r) {
 
 SlotMoves::SlotMoves(Parts parts) : parts_(std::move(parts)) {}
 
-SlotMoves::~SlotMoves() { stop(); }
+SlotMoves::~SlotMoves() {
+  stop();
+}
 
 void SlotMoves::set_table(const cluster::SlotTable* table) {
   table_.store(table, std::memory_order_release);
@@ -55,12 +57,21 @@ bool SlotMoves::start(std::function<void()> step) {
   // The last step has cleared busy_ and takes the lock no more: it ends now.
   if (thread_.joinable()) thread_.join();
   busy_ = true;
-  thread_ = std::thread([this, step = std::move(step)] {
-    step();
-    MutexLock done(mu_);
-    busy_ = false;
-  });
+  thread_ = std::thread(std::move(step));
   return true;
+}
+
+template <class T>
+api::Done<T> SlotMoves::answering(api::Done<T> done) {
+  // Free for the next step before the answer leaves: a mover sends its next
+  // step as soon as it has this one's answer.
+  return [this, done = std::move(done)](api::Result<T> r) {
+    {
+      MutexLock lock(mu_);
+      busy_ = false;
+    }
+    done(std::move(r));
+  };
 }
 
 bool SlotMoves::sleep_until_next_try(SteadyClock::time_point deadline) {
@@ -104,14 +115,15 @@ Status SlotMoves::wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::
     // to the slot: once durable, its record is there to see.
     if (idle && wait_durable(deadline) && !(owed_too && owed_to(slot))) return Status::ok();
     if (!sleep_until_next_try(deadline)) {
-      return Status::unavailable("slot " + cluster::slot_text(slot) + "'s picos are still busy after " +
+      return Status::unavailable("slot " + cluster::slot_text(slot) +
+                                 "'s picos are still busy after " +
                                  std::to_string(kStepTimeout.count()) + " ms");
     }
   }
 }
 
 void SlotMoves::export_slot(cluster::Slot slot, api::Done<std::string> done) {
-  if (!start([this, slot, done] { export_step(slot, done); })) {
+  if (!start([this, slot, answer = answering(done)] { export_step(slot, answer); })) {
     done(Status::unavailable("another slot move step runs on this node"));
   }
 }
@@ -136,7 +148,7 @@ void SlotMoves::export_step(cluster::Slot slot, const api::Done<std::string>& do
 
 void SlotMoves::import_slot(cluster::Slot slot, std::string records, api::Done<krl::Value> done) {
   auto text = std::make_shared<std::string>(std::move(records));
-  if (!start([this, slot, text, done] { import_step(slot, *text, done); })) {
+  if (!start([this, slot, text, answer = answering(done)] { import_step(slot, *text, answer); })) {
     done(Status::unavailable("another slot move step runs on this node"));
   }
 }
@@ -153,9 +165,8 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
     return done(Status::invalid_argument("slot records: " + error));
   }
   if (records->slot != slot) {
-    return done(Status::invalid_argument("the records are slot " +
-                                         cluster::slot_text(records->slot) + "'s, not " + name +
-                                         "'s"));
+    return done(Status::invalid_argument(
+        "the records are slot " + cluster::slot_text(records->slot) + "'s, not " + name + "'s"));
   }
   for (const std::string& id : records->picos) {
     std::string ignored;
@@ -167,8 +178,8 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
     if (parts_.registry.get(rs.rid)) continue;  // the engine's own version stays
     RulesetRegistry::Result r = parts_.registry.register_source(rs.url, rs.source);
     if (!r.ruleset) {
-      return done(Status::invalid_argument("ruleset " + rs.rid + " does not compile here: " +
-                                           r.error));
+      return done(
+          Status::invalid_argument("ruleset " + rs.rid + " does not compile here: " + r.error));
     }
   }
   store::WriteBatch batch;
@@ -178,8 +189,8 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
         if (!ok) return done(Status::internal("slot import not written: " + why));
         parts_.channels.forget(channel_ecis_of(*records));
         parts_.seals.unseal(slot);  // a seal left from when it moved away
-        parts_.log("slot " + cluster::slot_text(slot) + " imported: " +
-                   std::to_string(records->picos.size()) + " picos, " +
+        parts_.log("slot " + cluster::slot_text(slot) +
+                   " imported: " + std::to_string(records->picos.size()) + " picos, " +
                    std::to_string(records->records.size()) + " records");
         done(counts(*records));
       });
@@ -187,7 +198,7 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
 }
 
 void SlotMoves::release_slot(cluster::Slot slot, api::Done<krl::Value> done) {
-  if (!start([this, slot, done] { release_step(slot, done); })) {
+  if (!start([this, slot, answer = answering(done)] { release_step(slot, answer); })) {
     done(Status::unavailable("another slot move step runs on this node"));
   }
 }
@@ -214,8 +225,8 @@ void SlotMoves::release_step(cluster::Slot slot, const api::Done<krl::Value>& do
         if (!ok) return done(Status::internal("slot release not written: " + why));
         parts_.channels.forget(channel_ecis_of(*records));
         parts_.seals.unseal(slot);  // the table names another owner: the gate forwards
-        parts_.log("slot " + cluster::slot_text(slot) + " released: " +
-                   std::to_string(records->picos.size()) + " picos erased here");
+        parts_.log("slot " + cluster::slot_text(slot) +
+                   " released: " + std::to_string(records->picos.size()) + " picos erased here");
         done(counts(*records));
       });
   if (seq == 0) done(Status::unavailable("engine overloaded or stopping, retry later"));

@@ -91,7 +91,10 @@ class SlotMoves {
 
  private:
   // Runs `step` on the thread; false when a step runs already or stopping.
+  // The step is running until it answers through answering(done).
   bool start(std::function<void()> step) SPIME_EXCLUDES(mu_);
+  template <class T>
+  api::Done<T> answering(api::Done<T> done);
   // Waits until every pico of `slot` is idle (and, `owed_too`, no event:send
   // is owed to one); *picos: them. kUnavailable after kStepTimeout.
   api::Status wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::string>* picos);

@@ -16,7 +16,9 @@ cluster::Slot EngineServices::slot_for_new_pico() {
     std::vector<cluster::Slot> own = table->own_slots();
     if (seals_) {
       own.erase(std::remove_if(own.begin(), own.end(),
-                               [this](cluster::Slot s) { return seals_->sealed(s); }),
+                               [this, table](cluster::Slot s) {
+                                 return seals_->sealed(s) || table->moving_away(s);
+                               }),
                 own.end());
     }
     if (!own.empty()) return own[random_below(static_cast<std::uint32_t>(own.size()))];
@@ -28,7 +30,10 @@ std::string EngineServices::cluster_host_of(const std::string& eci) {
   const cluster::SlotTable* table = slot_table_.load(std::memory_order_acquire);
   if (!table) return "";
   const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
-  if (!slot || (table->owns(*slot) && !(seals_ && seals_->sealed(*slot)))) return "";
+  if (!slot) return "";
+  const bool here =
+      table->owns(*slot) && !table->moving_away(*slot) && !(seals_ && seals_->sealed(*slot));
+  if (here) return "";
   return host_url();
 }
 
