@@ -55,28 +55,26 @@ int run_move(const MoveArgs& a) {
     }
   });
   if (!s.is_ok()) {
-    const bool unreachable = s.code() == api::Status::Code::kUnavailable &&
-                             s.message().rfind("etcd: ", 0) == 0;
+    const bool unreachable =
+        s.code() == api::Status::Code::kUnavailable && s.message().rfind("etcd: ", 0) == 0;
     return report(command, {unreachable ? kExitUnreachable : kExitRefused, s.message()});
   }
   if (a.json) {
-    nlohmann::json j = {{"slot", a.slot},
-                        {"from", result.from},
-                        {"to", result.to},
-                        {"picos", result.picos},
-                        {"records", result.records},
-                        {"released", result.released},
-                        {"ms", result.took.count()}};
+    nlohmann::json j = {
+        {"slot", a.slot},           {"from", result.from},       {"to", result.to},
+        {"picos", result.picos},    {"records", result.records}, {"released", result.released},
+        {"ms", result.took.count()}};
     if (!result.released) j["release_error"] = result.release_error;
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("moved slot %s from %s to %s: %zu picos, %zu records in %lld ms\n",
-                a.slot.c_str(), result.from.c_str(), result.to.c_str(), result.picos,
-                result.records, static_cast<long long>(result.took.count()));
+    std::printf("moved slot %s from %s to %s: %zu picos, %zu records in %lld ms\n", a.slot.c_str(),
+                result.from.c_str(), result.to.c_str(), result.picos, result.records,
+                static_cast<long long>(result.took.count()));
     if (!result.released) {
-      std::printf("warning: %s kept its copy (%s); it is unreachable, and erased by "
-                  "POST /api/cluster/slots/%s/release on it\n",
-                  result.from.c_str(), result.release_error.c_str(), a.slot.c_str());
+      std::printf(
+          "warning: %s kept its copy (%s); it is unreachable, and erased by "
+          "POST /api/cluster/slots/%s/release on it\n",
+          result.from.c_str(), result.release_error.c_str(), a.slot.c_str());
     }
   }
   std::fflush(stdout);

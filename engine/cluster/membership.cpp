@@ -5,8 +5,8 @@
 
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/etcd_watch.h"
-#include "engine/cluster/slot_mover.h"
 #include "engine/cluster/slot_fill.h"
+#include "engine/cluster/slot_mover.h"
 #include "engine/logging/log.h"
 
 namespace spime::cluster {

@@ -33,8 +33,8 @@ class Node {
   Status step(Slot slot, const std::string& step, const std::string& body, std::string* answer) {
     if (!client_) return Status::unavailable(bad_url_);
     const std::string target = "/api/cluster/slots/" + slot_text(slot) + "/" + step;
-    client::Response r = client_->request(
-        "POST", target, body, {{"Content-Type", "application/x-spime-slot"}});
+    client::Response r =
+        client_->request("POST", target, body, {{"Content-Type", "application/x-spime-slot"}});
     const std::string what = step + " on " + name_;
     if (!r.ok()) return Status::unavailable(what + ": " + r.error);
     if (r.status == 200) {
@@ -47,11 +47,16 @@ class Node {
                                 : "HTTP " + std::to_string(r.status);
     const std::string message = what + ": " + why;
     switch (r.status) {
-      case 400: return Status::invalid_argument(message);
-      case 404: return Status::not_found(message);
-      case 409: return Status::conflict(message);
-      case 503: return Status::unavailable(message);
-      default: return Status::internal(message);
+      case 400:
+        return Status::invalid_argument(message);
+      case 404:
+        return Status::not_found(message);
+      case 409:
+        return Status::conflict(message);
+      case 503:
+        return Status::unavailable(message);
+      default:
+        return Status::internal(message);
     }
   }
 
@@ -117,14 +122,13 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
   Node source(from, from_node->value, move.http);
   Node destination(move.to, to_node->value, move.http);
   std::string answer;
-  const std::string plan = encode_move_plan(
-      from, move.to,
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const std::string plan = encode_move_plan(from, move.to,
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
   Txn txn;
-  txn.compare.push_back({slot_key, Compare::Target::kModRevision, Compare::Result::kEqual,
-                         owner->mod_revision, {}});
+  txn.compare.push_back(
+      {slot_key, Compare::Target::kModRevision, Compare::Result::kEqual, owner->mod_revision, {}});
   if (planned) {
     // Taken over only when it is the same move.
     std::string planned_from, planned_to;
@@ -132,8 +136,11 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
         planned_to != move.to) {
       return Status::conflict("another move of " + name + " is planned: " + planned->value);
     }
-    txn.compare.push_back({move_key, Compare::Target::kModRevision, Compare::Result::kEqual,
-                           planned->mod_revision, {}});
+    txn.compare.push_back({move_key,
+                           Compare::Target::kModRevision,
+                           Compare::Result::kEqual,
+                           planned->mod_revision,
+                           {}});
   } else {
     txn.compare.push_back(
         {move_key, Compare::Target::kCreateRevision, Compare::Result::kEqual, 0, {}});
@@ -177,8 +184,8 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
 
   // 4. flip
   Txn flip;
-  flip.compare.push_back({slot_key, Compare::Target::kModRevision, Compare::Result::kEqual,
-                          owner->mod_revision, {}});
+  flip.compare.push_back(
+      {slot_key, Compare::Target::kModRevision, Compare::Result::kEqual, owner->mod_revision, {}});
   flip.success.push_back(TxnOp::put(slot_key, move.to));
   flip.success.push_back(TxnOp::erase(move_key));
   bool flipped = false;
@@ -187,8 +194,9 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
     // It may have been applied: read back.
     std::optional<KeyValue> now;
     if (!kv.get(slot_key, &now).is_ok()) {
-      return Status::unavailable("etcd did not answer the flip of " + name + " and cannot be read: " +
-                                 "run the same move again once it answers (it is taken over)");
+      return Status::unavailable(
+          "etcd did not answer the flip of " + name +
+          " and cannot be read: " + "run the same move again once it answers (it is taken over)");
     }
     flipped = now && now->value == move.to;
     if (flipped) kv.erase(move_key);

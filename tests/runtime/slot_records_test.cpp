@@ -64,8 +64,9 @@ void must_event(Engine& e, const std::string& eci, const std::string& domain,
 
 Result<Value> query(Engine& e, const std::string& eci, const std::string& rid,
                     const std::string& name) {
-  return await<Value>(
-      [&](auto done) { e.query(QueryRequest{eci, rid, name, Value(Map())}, done); });
+  return await<Value>([&](auto done) {
+    e.query(QueryRequest{eci, rid, name, Value(Map())}, done);
+  });
 }
 
 std::unique_ptr<Engine> open_engine(const std::string& data, const std::string& rulesets) {
@@ -113,7 +114,9 @@ std::string counted_child(Engine& e, const std::string& counter_url) {
   return eci;
 }
 
-std::string b64(const std::string& s) { return spime::krl::stdlib::base64_encode(s); }
+std::string b64(const std::string& s) {
+  return spime::krl::stdlib::base64_encode(s);
+}
 
 }  // namespace
 
@@ -190,8 +193,7 @@ TEST_CASE("a slot's records, moved from one store to another, are the same picos
   CHECK(spime::krl::equal(query(*b, ui, "it.slot.counter", "hits").value(), Value(4)));
 }
 
-TEST_CASE("slot records that encode_slot_records did not write are refused",
-          "[runtime][cluster]") {
+TEST_CASE("slot records that encode_slot_records did not write are refused", "[runtime][cluster]") {
   const std::string pico_key = spime::store::keys::pico("P1");
   const std::string good_record = "[\"" + b64(pico_key) + "\",\"" + b64("{}") + "\"]";
   auto doc = [](const std::string& slot, const std::string& records) {
@@ -208,13 +210,13 @@ TEST_CASE("slot records that encode_slot_records did not write are refused",
       "",
       "[]",
       "{\"format\":\"other\"}",
-      doc("\"3A7\"", good_record),       // the slot's digits are lower-case
-      doc("\"1000\"", good_record),      // 4 digits
-      doc("7", good_record),             // not text
-      doc("\"3a7\"", "[\"%%%\",\"e30=\"]"),  // not base64
+      doc("\"3A7\"", good_record),                    // the slot's digits are lower-case
+      doc("\"1000\"", good_record),                   // 4 digits
+      doc("7", good_record),                          // not text
+      doc("\"3a7\"", "[\"%%%\",\"e30=\"]"),           // not base64
       doc("\"3a7\"", "[\"" + b64(pico_key) + "\"]"),  // no value
       doc("\"3a7\"", "[\"" + b64("m/root_pico") + "\",\"" + b64("x") + "\"]"),  // meta
-      doc("\"3a7\"", "[\"" + b64("o/host") + "\",\"" + b64("x") + "\"]"),  // the outbox
+      doc("\"3a7\"", "[\"" + b64("o/host") + "\",\"" + b64("x") + "\"]"),       // the outbox
       "{\"format\":\"spime-slot-1\",\"slot\":\"3a7\",\"picos\":[7],\"rulesets\":[],"
       "\"records\":[]}",
       "{\"format\":\"spime-slot-1\",\"slot\":\"3a7\",\"picos\":[],\"rulesets\":[{\"rid\":1}],"

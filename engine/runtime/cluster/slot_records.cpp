@@ -82,12 +82,12 @@ SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
       return true;
     });
   }
-  schedule_records::due(
-      s, std::numeric_limits<std::uint64_t>::max(), std::numeric_limits<size_t>::max(),
-      [&](const std::string& due_key, const std::string&, const std::string& pico_id,
-          const std::string&) {
-        if (members.count(pico_id) != 0) add_key(s, due_key, &out);
-      });
+  schedule_records::due(s, std::numeric_limits<std::uint64_t>::max(),
+                        std::numeric_limits<size_t>::max(),
+                        [&](const std::string& due_key, const std::string&,
+                            const std::string& pico_id, const std::string&) {
+                          if (members.count(pico_id) != 0) add_key(s, due_key, &out);
+                        });
   for (const std::string& rid : rids) {
     std::string raw, error;
     RulesetRecord r;
@@ -107,8 +107,10 @@ std::string encode_slot_records(const SlotRecords& r) {
   for (const auto& [k, v] : r.records) {
     records.push_back(json::array({krl::stdlib::base64_encode(k), krl::stdlib::base64_encode(v)}));
   }
-  json out = {{"format", kFormat},        {"slot", cluster::slot_text(r.slot)},
-              {"picos", r.picos},         {"rulesets", std::move(rulesets)},
+  json out = {{"format", kFormat},
+              {"slot", cluster::slot_text(r.slot)},
+              {"picos", r.picos},
+              {"rulesets", std::move(rulesets)},
               {"records", std::move(records)}};
   // Ruleset sources and ids are UTF-8 as compiled; replace, never throw.
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
