@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/runtime/engine.h"
+#include "tests/runtime/engine_calls.h"
 #include "tests/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -23,18 +24,10 @@ using spime::api::Result;
 using spime::api::Status;
 using spime::runtime::Engine;
 using spime::runtime::EngineOptions;
+using spime::runtime::testing::await;
 using spime::testing::TempDir;
 
 namespace {
-
-template <class T, class Call>
-Result<T> await(Call call) {
-  auto answer = std::make_shared<std::promise<Result<T>>>();
-  auto future = answer->get_future();
-  call([answer](Result<T> r) { answer->set_value(std::move(r)); });
-  REQUIRE(future.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
-  return future.get();
-}
 
 std::unique_ptr<Engine> open_engine(const std::string& data) {
   EngineOptions options;

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <set>
 
 #include "engine/cluster/slots.h"
@@ -16,19 +15,18 @@
 #include "engine/runtime/engine.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
+#include "tests/runtime/engine_calls.h"
 #include "tests/temp_dir.h"
 
 namespace fs = std::filesystem;
-using spime::api::EventRequest;
-using spime::api::EventResult;
-using spime::api::QueryRequest;
-using spime::api::Result;
 using spime::krl::Array;
 using spime::krl::Map;
 using spime::krl::Value;
 using spime::runtime::Engine;
 using spime::runtime::EngineOptions;
 using spime::runtime::SlotRecords;
+using spime::runtime::testing::must_event;
+using spime::runtime::testing::query;
 using spime::testing::TempDir;
 
 namespace {
@@ -43,31 +41,6 @@ ruleset it.slot.counter {
   }
 }
 )krl";
-
-template <class T, class Call>
-Result<T> await(Call call) {
-  auto answer = std::make_shared<std::promise<Result<T>>>();
-  auto future = answer->get_future();
-  call([answer](Result<T> r) { answer->set_value(std::move(r)); });
-  REQUIRE(future.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
-  return future.get();
-}
-
-void must_event(Engine& e, const std::string& eci, const std::string& domain,
-                const std::string& name, Map attrs = {}) {
-  auto r = await<EventResult>([&](auto done) {
-    e.event_wait(EventRequest{eci, domain, name, Value(std::move(attrs))}, done);
-  });
-  INFO((r.ok() ? "" : r.status().to_string()));
-  REQUIRE(r.ok());
-}
-
-Result<Value> query(Engine& e, const std::string& eci, const std::string& rid,
-                    const std::string& name) {
-  return await<Value>([&](auto done) {
-    e.query(QueryRequest{eci, rid, name, Value(Map())}, done);
-  });
-}
 
 std::unique_ptr<Engine> open_engine(const std::string& data, const std::string& rulesets) {
   EngineOptions options;
