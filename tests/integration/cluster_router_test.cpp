@@ -7,19 +7,21 @@
 //       router and through every engine;
 //   (b) a device on one engine in a collection on another: each violation
 //       logged once;
+//   (c) a slot of 50 picos moved from one engine to another with `spime
+//       cluster move` while heartbeats flow through the router: every
+//       acknowledged heartbeat stored, none twice;
+//   (d) a 4th engine joins and takes a quarter of the slots (1,024 moves)
+//       while heartbeats flow through the router: the same check;
 //   (e) kill -9 of an engine: its slots 503, the others' 200; restarted, its
 //       state is there and what waited in another's outbox arrives;
 //   (f) an engine stopped past its lease, its slot given away meanwhile:
 //       woken, it writes nothing for that slot;
-//   (c) a slot of 50 picos moved from one engine to another with `spime
-//       cluster move` while heartbeats flow through the router: every
-//       acknowledged heartbeat stored, none twice;
 //   (g) the etcd leader killed, (h) 2 of 3 members down: heartbeats go on,
 //       and a move is refused.
-// Not yet: (d), a 4th engine taking a quarter of the slots.
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -85,6 +87,11 @@ class LocalCluster {
   LocalCluster& operator=(const LocalCluster&) = delete;
 
   SpimeServer& engine(int i) { return *engines_.at(static_cast<std::size_t>(i)); }
+  // Starts one more engine, named `node`, with no slots of its own yet.
+  SpimeServer& add_engine(const std::string& node) {
+    engines_.push_back(std::make_unique<SpimeServer>(options(node)));
+    return *engines_.back();
+  }
   EtcdCluster& etcd() { return etcd_; }
   EtcdClient& kv() { return kv_; }
   const Router& router() const { return router_; }
@@ -129,6 +136,86 @@ class LocalCluster {
   std::vector<std::unique_ptr<SpimeServer>> engines_;
   std::atomic<bool> stop_{false};
   std::thread sync_;
+};
+
+// 4 senders through the router, each its share of the picos in turn, each
+// beat `{"id": "<pico index>-<n>"}` to test:beat; a beat not answered 200 is
+// sent again with the same id (at most 400 times, 25 ms apart). Runs until
+// stop(); then check() compares what each pico stored (the readings
+// ruleset's ids, read on `engine`) with what was acknowledged.
+class HeartbeatLoad {
+ public:
+  HeartbeatLoad(const LocalCluster& cluster, std::vector<std::string> picos)
+      : cluster_(cluster), picos_(std::move(picos)), acked_(picos_.size()) {
+    for (int t = 0; t < 4; ++t) senders_.emplace_back([this, t] { send(t); });
+  }
+  ~HeartbeatLoad() { stop(); }
+
+  void stop() {
+    stop_.store(true);
+    for (auto& s : senders_) {
+      if (s.joinable()) s.join();
+    }
+  }
+
+  // Every acknowledged beat stored once, nothing else; how many in all.
+  std::size_t check(const std::function<unsigned short(std::size_t)>& port_of) {
+    INFO(first_failure_);
+    CHECK(first_failure_.empty());
+    CHECK(lost_ == 0);
+    std::size_t total = 0;
+    for (std::size_t k = 0; k < picos_.size(); ++k) {
+      const HttpResult r =
+          http_request(port_of(k), "GET", "/sky/cloud/" + picos_[k] + "/" + kReadingsRid + "/ids");
+      INFO(describe(r));
+      REQUIRE(r.status == 200);
+      REQUIRE(r.body.is_array());
+      std::multiset<std::string> stored;
+      for (const json& id : r.body) stored.insert(id.get<std::string>());
+      const std::set<std::string> unique(stored.begin(), stored.end());
+      CHECK(unique.size() == stored.size());  // none twice
+      CHECK(unique == acked_[k]);             // every acknowledged one, no other
+      total += stored.size();
+    }
+    return total;
+  }
+
+ private:
+  void send(int t) {
+    for (int n = 0; !stop_.load() && n < 100000; ++n) {
+      for (std::size_t k = static_cast<std::size_t>(t); k < picos_.size(); k += 4) {
+        const std::string id = std::to_string(k) + "-" + std::to_string(n);
+        const std::string target = "/sky/event/" + picos_[k] + "/none/test/beat";
+        bool ok = false;
+        for (int tries = 0; tries < 400 && !ok; ++tries) {
+          const HttpResult r = cluster_.router_post(target, json{{"id", id}}.dump());
+          ok = r.status == 200;
+          if (!ok) {
+            if (r.status != 503) {
+              std::lock_guard<std::mutex> lock(mu_);
+              if (first_failure_.empty()) first_failure_ = describe(r);
+            }
+            std::this_thread::sleep_for(25ms);
+          }
+        }
+        if (!ok) {
+          ++lost_;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        acked_[k].insert(id);
+      }
+    }
+  }
+
+  const LocalCluster& cluster_;
+  const std::vector<std::string> picos_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> lost_{0};
+  std::mutex mu_;
+  std::vector<std::set<std::string>> acked_;
+  std::string first_failure_;
+  std::vector<std::thread> senders_;
 };
 
 }  // namespace
@@ -275,48 +362,12 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
     install_ruleset(a, eci, url, kReadingsRid);
   }
 
-  // 4 senders through the router, each its share of the picos in turn; a
-  // beat not answered 200 is sent again with the same id (at most 400 times).
-  std::atomic<bool> stop{false};
-  std::atomic<int> lost{0};
-  std::mutex mu;
-  std::vector<std::set<std::string>> acked(picos.size());
-  std::string first_failure;
-  std::vector<std::thread> senders;
-  for (int t = 0; t < 4; ++t) {
-    senders.emplace_back([&, t] {
-      for (int n = 0; !stop.load() && n < 100000; ++n) {
-        for (std::size_t k = static_cast<std::size_t>(t); k < picos.size(); k += 4) {
-          const std::string id = std::to_string(k) + "-" + std::to_string(n);
-          const std::string target = "/sky/event/" + picos[k] + "/none/test/beat";
-          bool ok = false;
-          for (int tries = 0; tries < 400 && !ok; ++tries) {
-            const HttpResult r = cluster.router_post(target, json{{"id", id}}.dump());
-            ok = r.status == 200;
-            if (!ok) {
-              if (r.status != 503) {
-                std::lock_guard<std::mutex> lock(mu);
-                if (first_failure.empty()) first_failure = describe(r);
-              }
-              std::this_thread::sleep_for(25ms);
-            }
-          }
-          if (!ok) {
-            ++lost;
-            continue;
-          }
-          std::lock_guard<std::mutex> lock(mu);
-          acked[k].insert(id);
-        }
-      }
-    });
-  }
+  HeartbeatLoad load(cluster, picos);
   std::this_thread::sleep_for(1s);
   const auto moved = run_spime({"cluster", "move", slot_text(slot), "--to", "b", "--etcd",
                                 cluster.etcd().endpoints(), "--cluster", kName, "--json"});
   std::this_thread::sleep_for(1s);  // beats on b, through the router
-  stop.store(true);
-  for (auto& s : senders) s.join();
+  load.stop();
   INFO(describe({"cluster", "move"}, moved));
   REQUIRE(moved.exit_code == 0);
   const json outcome = json::parse(moved.out, nullptr, false);
@@ -324,29 +375,13 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
   CHECK(outcome.at("from") == "a");
   CHECK(outcome.at("picos") == 50);
   CHECK(outcome.at("released") == true);
-  INFO(first_failure);
-  CHECK(first_failure.empty());
-  CHECK(lost == 0);
 
   // Each pico, now on b: every acknowledged beat stored once, nothing else.
   std::optional<spime::cluster::KeyValue> owner;
   REQUIRE(cluster.kv().get("/spime/t/slots/" + slot_text(slot), &owner).is_ok());
   REQUIRE(owner);
   CHECK(owner->value == "b");
-  std::size_t total = 0;
-  for (std::size_t k = 0; k < picos.size(); ++k) {
-    const HttpResult r = http_request(cluster.engine(1).port(), "GET",
-                                      "/sky/cloud/" + picos[k] + "/" + kReadingsRid + "/ids");
-    INFO(describe(r));
-    REQUIRE(r.status == 200);
-    REQUIRE(r.body.is_array());
-    std::multiset<std::string> stored;
-    for (const json& id : r.body) stored.insert(id.get<std::string>());
-    const std::set<std::string> unique(stored.begin(), stored.end());
-    CHECK(unique.size() == stored.size());  // none twice
-    CHECK(unique == acked[k]);              // every acknowledged one, no other
-    total += stored.size();
-  }
+  const std::size_t total = load.check([&](std::size_t) { return cluster.engine(1).port(); });
   CHECK(total > 100);  // heartbeats flowed before, during and after
   // a forwards what still reaches it; its copy is gone.
   CHECK(cluster.engine(0).get("/sky/cloud/" + picos[1] + "/" + kReadingsRid + "/ids").status ==
@@ -355,6 +390,81 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
                      "/sky/cloud/" + picos[1] + "/" + kReadingsRid + "/ids", "", "", kHttpTimeout,
                      {{"X-Spime-Forwarded-By", "test"}})
             .status == 503);
+}
+
+TEST_CASE("cluster (d): a 4th engine joins and takes a quarter of the slots while heartbeats flow",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  spime::testing::TempDir krl;
+  const std::string url = file_url(krl.write("readings.krl", kReadingsRuleset));
+  // 12 picos on each engine, children of its root: each in a slot of its engine.
+  constexpr int kPerEngine = 12;
+  std::vector<std::string> picos;
+  for (int i = 0; i < 3; ++i) {
+    SpimeServer& e = cluster.engine(i);
+    for (int k = 0; k < kPerEngine; ++k) {
+      picos.push_back(new_child(e, e.owner_eci(), "p" + std::to_string(k)));
+      install_ruleset(e, picos.back(), url, kReadingsRid);
+    }
+  }
+  SpimeServer& d = cluster.add_engine("d");
+  REQUIRE(eventually(
+      [&] {
+        const json s = cluster.engine(0).get("/api/cluster").body;
+        if (!s.is_object() || !s.contains("nodes")) return false;
+        for (const json& n : s.at("nodes")) {
+          if (n.at("name") == "d" && n.at("live") == true) return true;
+        }
+        return false;
+      },
+      10s));
+  // The quarter: 1,024 slots, a third from each engine, with the slots of
+  // half of its picos among them.
+  std::vector<spime::cluster::Slot> quarter;
+  std::set<spime::cluster::Slot> chosen;
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t share = i == 0 ? 342 : 341;
+    const std::size_t before = quarter.size();
+    auto take = [&](spime::cluster::Slot slot) {
+      if (quarter.size() - before < share && chosen.insert(slot).second) quarter.push_back(slot);
+    };
+    for (int k = 0; k < kPerEngine / 2; ++k) {
+      take(*slot_of_eci(picos[static_cast<std::size_t>(i * kPerEngine + k)]));
+    }
+    for (unsigned slot = 0; slot < spime::cluster::kSlotCount; ++slot) {
+      if (spread_owner(kNodes, static_cast<spime::cluster::Slot>(slot)) == kNodes[i]) {
+        take(static_cast<spime::cluster::Slot>(slot));
+      }
+    }
+  }
+  REQUIRE(quarter.size() == 1024);
+
+  HeartbeatLoad load(cluster, picos);
+  std::this_thread::sleep_for(500ms);
+  EtcdClient kv(cluster.etcd().urls());
+  int failed = 0;
+  std::string first_failure;
+  std::size_t moved_picos = 0;
+  for (spime::cluster::Slot slot : quarter) {
+    spime::cluster::SlotMove move;
+    move.cluster = kName;
+    move.slot = slot;
+    move.to = "d";
+    move.http.timeout = 30s;
+    spime::cluster::SlotMoveResult result;
+    const spime::api::Status s = spime::cluster::move_slot(kv, move, &result);
+    if (!s.is_ok() && failed++ == 0) first_failure = slot_text(slot) + ": " + s.to_string();
+    if (s.is_ok() && !result.released && failed++ == 0) first_failure = result.release_error;
+    moved_picos += result.picos;
+  }
+  std::this_thread::sleep_for(1s);  // beats on d, through the router
+  load.stop();
+  INFO(first_failure);
+  CHECK(failed == 0);
+  CHECK(moved_picos >= 3 * kPerEngine / 2);
+  CHECK(d.get("/api/cluster").body.at("slots") == 1024);
+  const std::size_t total = load.check([&](std::size_t) { return cluster.router().port(); });
+  CHECK(total > 100);
 }
 
 TEST_CASE("cluster: a move planned away from an engine holds its slot, across a restart too",
