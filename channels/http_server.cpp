@@ -174,12 +174,13 @@ class HttpSession final : public SessionBase {
         [self = self_ptr()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
-  // A slot's records (routes.h) may be far larger than any event.
+  // A slot's records (routes.h) may be far larger than any event; only a
+  // cluster node (one with a slot gate) takes them.
   std::size_t body_limit_for(const http::request<http::string_body>& req) const {
     const beast::string_view slots = "/api/cluster/slots/";
     const beast::string_view target = req.target();
-    if (req.method() == http::verb::post && target.size() > slots.size() &&
-        beast::iequals(target.substr(0, slots.size()), slots)) {
+    if (server_.slot_gate_.load(std::memory_order_acquire) && req.method() == http::verb::post &&
+        target.size() > slots.size() && beast::iequals(target.substr(0, slots.size()), slots)) {
       return std::max(server_.options_.max_body_bytes, server_.options_.max_slot_records_bytes);
     }
     return server_.options_.max_body_bytes;

@@ -70,8 +70,10 @@ struct HttpServerOptions {
   unsigned short port = 0;  // 0: an ephemeral port (see start())
   int threads = 2;
   std::size_t max_body_bytes = 1u << 20;
-  // The body of POST /api/cluster/slots/:slot/import: a whole slot's records.
-  std::size_t max_slot_records_bytes = std::size_t{1} << 30;
+  // The body of POST /api/cluster/slots/:slot/import on a cluster node (a
+  // server with a slot gate): a whole slot's records. Elsewhere the route
+  // has max_body_bytes, as every other.
+  std::size_t max_slot_records_bytes = std::size_t{256} << 20;
   std::size_t max_header_bytes = 16u << 10;  // 1024..60000 (start() refuses others)
   std::size_t max_connections = 10000;
   // Waiting for a request's header, keep-alive idle time included.
