@@ -241,7 +241,8 @@ class EngineImpl {
     // After acquire: a move that saw this pico idle sealed the slot first.
     if (local.seq == 0) {
       if (Status closed = slot_closed(a.eci); !closed.is_ok()) {
-        if (done) done(closed);
+        a.status = closed;
+        if (done) refuse(a, done);
         return closed;
       }
     }
@@ -670,7 +671,10 @@ void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<
   if (e.status.is_ok()) m.over_rate(&e);
   if (!e.status.is_ok()) return m.refuse(e, tracked);
   std::shared_ptr<PicoSlot> target = m.picos->acquire(e.channel->pico_id);
-  if (Status closed = m.slot_closed(e.eci); !closed.is_ok()) return tracked(closed);
+  if (Status closed = m.slot_closed(e.eci); !closed.is_ok()) {
+    e.status = closed;
+    return m.refuse(e, tracked);
+  }
   QueryCall call{q.eci, q.first, q.second, query.args.is_map() ? query.args.as_map() : krl::Map()};
   RunEvent msg{m.incoming(e, event.attrs), std::max(e.depends_on, q.depends_on), nullptr,
                std::move(call), tracked};
