@@ -4,10 +4,12 @@
 // the plan, export, import, flip and release). Prints each phase, then the
 // picos and records moved and the time taken (--json: one object).
 //
-// Exit codes (command.h): 1 when etcd or an engine refuses (the slot is the
-// node's already, changed meanwhile, another move is planned, no quorum),
-// 2 for bad usage (a slot that is not 3 lower-case hex digits), 3 when no
-// etcd member answers. Called once, from add_cluster_commands.
+// Exit codes (command.h): 1 when the move is refused (the slot is the
+// node's already, changed meanwhile, another move is planned, an engine
+// refuses a step, etcd refuses the plan), 2 for bad usage (a slot that is
+// not 3 lower-case hex digits), 3 when etcd cannot be read (no member
+// answers, or none has a leader: without a quorum moves wait). Called
+// once, from add_cluster_commands.
 #pragma once
 
 #include "cli/command.h"
