@@ -496,8 +496,12 @@ TEST_CASE("cluster: a move planned away from an engine holds its slot, across a 
       },
       15s));
   a.start();  // reads the plan when it joins: the slot stays refused
-  CHECK(refused());
+  const HttpResult direct = a.get(query);
+  CHECK(direct.status == 503);
+  CHECK_THAT(direct.text, Catch::Contains("moving"));
   CHECK(a.event(pico, "test", "beat").status == 503);
+  // The router, once route-sync has its new address.
+  CHECK(eventually(refused, 5s));
   // Abandoned: served again, its state intact.
   REQUIRE(cluster.kv().erase(plan_key).is_ok());
   CHECK(eventually([&] { return cluster.router_get(query).status == 200; }, 5s));
