@@ -61,26 +61,27 @@ SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
   for (const std::string& id : picos) {
     add_key(s, keys::pico(id), &out);
     std::set<std::string> ecis;
+    std::vector<std::string> topics;
     for (const std::string& prefix : keys::pico_scoped_prefixes(id)) {
       s.scan(prefix, [&](std::string_view k, std::string_view v) {
         std::string pid, second;
         if (keys::parse_pico_channel(k, &pid, &second)) ecis.insert(second);
         if (keys::parse_installation(k, &pid, &second)) rids.insert(second);
+        if (keys::parse_pico_topic(k, &pid, &second)) topics.push_back(second);
         out.records.emplace_back(std::string(k), std::string(v));
         return true;
       });
     }
     for (const std::string& eci : ecis) add_key(s, keys::channel(eci), &out);
     // Its fixed MQTT topics that still lead to one of its channels.
-    s.scan(keys::pico_topic_prefix(id), [&](std::string_view k, std::string_view) {
-      std::string pid, topic, raw;
+    for (const std::string& topic : topics) {
+      std::string raw;
       DeviceTopic device;
-      if (keys::parse_pico_topic(k, &pid, &topic) && s.get(keys::device_topic(topic), &raw) &&
-          decode_device_topic(raw, &device) && ecis.count(device.eci) != 0) {
+      if (s.get(keys::device_topic(topic), &raw) && decode_device_topic(raw, &device) &&
+          ecis.count(device.eci) != 0) {
         out.records.emplace_back(keys::device_topic(topic), std::move(raw));
       }
-      return true;
-    });
+    }
   }
   schedule_records::due(s, std::numeric_limits<std::uint64_t>::max(),
                         std::numeric_limits<size_t>::max(),
