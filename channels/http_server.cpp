@@ -177,11 +177,13 @@ class HttpSession final : public SessionBase {
   // A slot's records (routes.h) may be far larger than any event; only a
   // cluster node (one with a slot gate) takes them.
   std::size_t body_limit_for(const http::request<http::string_body>& req) const {
-    const beast::string_view slots = "/api/cluster/slots/";
     const beast::string_view target = req.target();
-    if (server_.slot_gate_.load(std::memory_order_acquire) && req.method() == http::verb::post &&
-        target.size() > slots.size() && beast::iequals(target.substr(0, slots.size()), slots)) {
-      return std::max(server_.options_.max_body_bytes, server_.options_.max_slot_records_bytes);
+    if (server_.slot_gate_.load(std::memory_order_acquire) && req.method() == http::verb::post) {
+      for (const beast::string_view moves : {"/api/cluster/slots/", "/api/cluster/picos/"}) {
+        if (target.size() > moves.size() && beast::iequals(target.substr(0, moves.size()), moves)) {
+          return std::max(server_.options_.max_body_bytes, server_.options_.max_slot_records_bytes);
+        }
+      }
     }
     return server_.options_.max_body_bytes;
   }

@@ -257,6 +257,27 @@ void slot_step(Call& call) {
       404, error_text("no slot step \"" + step + "\" (export, import, release, unseal)")));
 }
 
+// POST /api/cluster/picos/:pico/:step[?slot=S]: one step of a pico's move
+// (EngineApi::pico_move_step). Every answer is JSON; export's is the pico's
+// records, import's body.
+void pico_step(Call& call) {
+  api::PicoMoveStep step{call.params[1], call.params[0], std::nullopt, {}};
+  if (const Value* slot = call.attrs.as_map().find("slot")) {
+    step.slot = slot->is_string() ? cluster::parse_slot_text(slot->as_string()) : std::nullopt;
+    if (!step.slot) {
+      return (*call.reply)(
+          error_response(400, error_text("a slot is 3 lower-case hex digits, 000 to fff")));
+    }
+  }
+  if (step.step == "import") step.records = std::string(call.body);
+  call.engine.pico_move_step(std::move(step), [reply = call.reply](Result<std::string> r) {
+    if (!r.ok()) return (*reply)(status_response(r.status()));
+    Response answer;
+    answer.body = std::move(r.value());
+    (*reply)(std::move(answer));
+  });
+}
+
 EventRequest event_request(Call& call, size_t domain_index) {
   return EventRequest{call.params[0], call.params[domain_index], call.params[domain_index + 1],
                       call.attrs};
@@ -407,6 +428,7 @@ const Route kRoutes[] = {
     {"/api/prototypes/:name", "GET", prototype},
     {"/api/backup", "POST", backup},
     {"/api/cluster/slots/:slot/:step", "POST", slot_step},
+    {"/api/cluster/picos/:pico/:step", "POST", pico_step},
     {"/metrics", "GET",
      [](Call& call) {
        answer_metrics(call.engine, [r = call.reply](Response x) { (*r)(std::move(x)); });

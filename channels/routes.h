@@ -47,6 +47,10 @@
 //        unseal (EngineApi::export_slot ...; import's body is export's
 //        answer, sent as application/x-spime-slot (not parsed), up to
 //        HttpServerOptions::max_slot_records_bytes)
+//   POST /api/cluster/picos/:pico/:step[?slot=S] (spime's own; owner only):
+//        a step of one pico's move, locate | export | import | release |
+//        unseal (EngineApi::pico_move_step; import's body is export's
+//        answer, as for a slot)
 //   GET  /c/:eci/stream[?domain=D&type=T] (spime's own) → Server-Sent Events:
 //        the pico's events (EngineApi::watch), `Last-Event-ID` (header, or
 //        the `lastEventId` parameter) resumes after that id; answered by the

@@ -12,6 +12,9 @@
 #   scripts/cluster_bench.sh move [PICOS]
 #       a pico on b with PICOS-1 device children (one slot), moved to c and
 #       back with `spime cluster move`
+#   scripts/cluster_bench.sh move-pico [ROUNDS]
+#       a pico on b without children, moved to c and back with `spime
+#       cluster move-pico`, ROUNDS times
 #
 # Loopback only; every wait is bounded (the simulator's --duration).
 set -euo pipefail
@@ -83,8 +86,18 @@ case "${1:-}" in
     "$BIN" cluster move "$slot" --to c --etcd "$ETCD" --cluster demo --json
     "$BIN" cluster move "$slot" --to b --etcd "$ETCD" --cluster demo --json
     ;;
+  move-pico)
+    rounds="${2:-5}"
+    url="$(engine_url 1)"
+    "$BIN" pico show bench-move-pico --url "$url" > /dev/null 2>&1 ||
+      "$BIN" pico new bench-move-pico --url "$url" > /dev/null
+    for round in $(seq "$rounds"); do
+      "$BIN" cluster move-pico bench-move-pico --to c --etcd "$ETCD" --cluster demo --json
+      "$BIN" cluster move-pico bench-move-pico --to b --etcd "$ETCD" --cluster demo --json
+    done
+    ;;
   *)
-    echo "usage: scripts/cluster_bench.sh router [SECONDS ROUNDS] | scale [SECONDS] | move [PICOS]" >&2
+    echo "usage: scripts/cluster_bench.sh router [SECONDS ROUNDS] | scale [SECONDS] | move [PICOS] | move-pico [ROUNDS]" >&2
     exit 2
     ;;
 esac

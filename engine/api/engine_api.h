@@ -112,6 +112,18 @@ struct ClockRequest {
 // An online backup (POST /api/backup): a consistent copy of the data
 // directory, made while the engine serves (engine/store/store.h, "Online
 // backups"); `spime serve --data DIR` on it serves the same picos.
+// One step of moving a pico between cluster nodes (docs/cluster.md, the
+// mover is engine/cluster/pico_mover.h): "locate", "export", "import",
+// "release" or "unseal". `pico`: its id (locate: an id or a name). `slot`:
+// the destination's slot (export and import). `records`: import's body,
+// export's answer.
+struct PicoMoveStep {
+  std::string step;
+  std::string pico;
+  std::optional<std::uint16_t> slot;
+  std::string records;
+};
+
 struct BackupRequest {
   std::string dir;  // absolute; must not exist; its parent must
 };
@@ -299,6 +311,14 @@ class EngineApi {
   }
   virtual void unseal_slot(std::uint16_t slot, Done<krl::Value> done) {
     (void)slot;
+    done(Status::unavailable("this engine is not a cluster node"));
+  }
+
+  // Moving one pico between engines: the step's answer (JSON text), what
+  // each refuses in runtime/cluster/slot_moves.h. POST
+  // /api/cluster/picos/<pico>/<step>[?slot=S]. Default: kUnavailable.
+  virtual void pico_move_step(PicoMoveStep step, Done<std::string> done) {
+    (void)step;
     done(Status::unavailable("this engine is not a cluster node"));
   }
 

@@ -1,10 +1,12 @@
 #include "engine/cluster/membership.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/etcd_watch.h"
+#include "engine/cluster/pico_mover.h"
 #include "engine/cluster/slot_fill.h"
 #include "engine/cluster/slot_mover.h"
 #include "engine/logging/log.h"
@@ -133,12 +135,14 @@ struct Membership::Loop {
     if (!s.is_ok()) return s;
     std::vector<std::string> owners(kSlotCount);
     std::set<std::string> nodes;
-    std::vector<bool> moving(kSlotCount, false);
-    for (const KeyValue& k : all) apply_key(k, /*deleted=*/false, &owners, &nodes, &moving);
+    Collected c{std::vector<bool>(kSlotCount, false), {}, {}};
+    for (const KeyValue& k : all) apply_key(k, /*deleted=*/false, &owners, &nodes, &c);
     for (unsigned slot = 0; slot < kSlotCount; ++slot) {
       table.set_owner(static_cast<Slot>(slot), owners[slot]);
-      table.set_moving_away(static_cast<Slot>(slot), moving[slot]);
+      table.set_moving_away(static_cast<Slot>(slot), c.moving[slot]);
     }
+    table.replace_overrides(std::move(c.overrides));
+    table.replace_pico_moves(c.pico_moves);
     for (const std::string& n : table.live_nodes()) {
       if (!nodes.count(n)) table.remove_node(n);
     }
@@ -146,11 +150,42 @@ struct Membership::Loop {
     return watch.open(prefix, prefix_end(prefix), revision + 1);
   }
 
-  // A key of the cluster prefix, put or deleted. With `owners`/`nodes`
+  // What a resync collects beside owners and nodes.
+  struct Collected {
+    std::vector<bool> moving;
+    std::map<std::string, Slot, std::less<>> overrides;
+    std::map<std::string, std::vector<std::string>> pico_moves;
+  };
+
+  // A key of the cluster prefix, put or deleted. With `owners`/`nodes`/`c`
   // (resync) it collects; without, it changes the table at once.
   void apply_key(const KeyValue& k, bool deleted, std::vector<std::string>* owners = nullptr,
-                 std::set<std::string>* nodes = nullptr, std::vector<bool>* moving = nullptr) {
+                 std::set<std::string>* nodes = nullptr, Collected* c = nullptr) {
     std::string_view rest = std::string_view(k.key).substr(prefix.size());
+    std::vector<bool>* moving = c ? &c->moving : nullptr;
+    if (rest.substr(0, 10) == "overrides/") {
+      const std::string eci(rest.substr(10));
+      const std::optional<Slot> slot = deleted ? std::nullopt : parse_slot_text(k.value);
+      if (c) {
+        if (slot) c->overrides[eci] = *slot;
+      } else {
+        table.set_override(eci, slot);
+      }
+      return;
+    }
+    if (rest.substr(0, 11) == "pico-moves/") {
+      // A pico planned away from this node (pico_mover.h): as a slot's plan.
+      const std::string id(rest.substr(11));
+      PicoMovePlan plan;
+      const bool away =
+          !deleted && decode_pico_move_plan(k.value, &plan) && plan.from == options.node;
+      if (c) {
+        if (away) c->pico_moves[id] = plan.ecis;
+      } else {
+        table.set_pico_moving_away(id, away, plan.ecis);
+      }
+      return;
+    }
     if (rest.substr(0, 6) == "moves/") {
       // A move planned away from this node (slot_mover.h): refused here
       // until it flips or is abandoned, a restart in between included.

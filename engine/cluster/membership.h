@@ -7,6 +7,9 @@
 //   nodes/<node>   the advertised URL, on the node's lease
 //   slots/<slot>   the owner's name (slot as 3 hex digits, slots.h)
 //   init           the name of the node that filled the slot table
+//   moves/<slot>   a slot's move in progress (slot_mover.h)
+//   pico-moves/<id> a pico's move in progress (pico_mover.h)
+//   overrides/<eci> the slot an ECI routes by, when not its own (pico_mover.h)
 //
 // Contract:
 //   - start() joins: grants a lease, registers the node (kConflict when a

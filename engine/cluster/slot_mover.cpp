@@ -1,12 +1,12 @@
 #include "engine/cluster/slot_mover.h"
 
-#include <memory>
 #include <optional>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/cluster/membership.h"
+#include "engine/cluster/move_node.h"
 
 namespace spime::cluster {
 
@@ -15,64 +15,19 @@ using json = nlohmann::json;
 
 namespace {
 
-// One engine, by its advertised URL, and the steps of the move on it.
+// The steps of a slot's move on one engine.
 class Node {
  public:
   Node(std::string name, const std::string& url, const client::Options& options)
-      : name_(std::move(name)) {
-    client::Url parsed;
-    std::string error;
-    if (client::parse_url(url, &parsed, &error)) {
-      client_ = std::make_unique<client::HttpClient>(parsed, options);
-    } else {
-      bad_url_ = "node " + name_ + " advertises a bad URL (" + error + ")";
-    }
-  }
+      : node_(std::move(name), url, options) {}
 
-  // The step's answer body, or why it failed (the engine's message kept).
   Status step(Slot slot, const std::string& step, const std::string& body, std::string* answer) {
-    if (!client_) return Status::unavailable(bad_url_);
-    const std::string target = "/api/cluster/slots/" + slot_text(slot) + "/" + step;
-    client::Response r =
-        client_->request("POST", target, body, {{"Content-Type", "application/x-spime-slot"}});
-    const std::string what = step + " on " + name_;
-    if (!r.ok()) return Status::unavailable(what + ": " + r.error);
-    if (r.status == 200) {
-      *answer = std::move(r.body);
-      return Status::ok();
-    }
-    const json j = json::parse(r.body, nullptr, false);
-    const std::string why = j.is_object() && j.value("error", json()).is_string()
-                                ? j["error"].get<std::string>()
-                                : "HTTP " + std::to_string(r.status);
-    const std::string message = what + ": " + why;
-    switch (r.status) {
-      case 400:
-        return Status::invalid_argument(message);
-      case 404:
-        return Status::not_found(message);
-      case 409:
-        return Status::conflict(message);
-      case 503:
-        return Status::unavailable(message);
-      default:
-        return Status::internal(message);
-    }
+    return node_.post("/api/cluster/slots/" + slot_text(slot) + "/" + step, step, body, answer);
   }
-
-  const std::string& name() const { return name_; }
 
  private:
-  std::string name_;
-  std::string bad_url_;
-  std::unique_ptr<client::HttpClient> client_;
+  MoveNode node_;
 };
-
-std::size_t count_of(const std::string& answer, const char* key) {
-  const json j = json::parse(answer, nullptr, false);
-  if (!j.is_object() || !j.value(key, json()).is_number_unsigned()) return 0;
-  return j[key].get<std::size_t>();
-}
 
 }  // namespace
 
@@ -177,8 +132,8 @@ Status move_slot(EtcdClient& kv, const SlotMove& move, SlotMoveResult* out,
   s = destination.step(move.slot, "import", records, &answer);
   records.clear();
   if (!s.is_ok()) return abandon(s);
-  out->picos = count_of(answer, "picos");
-  out->records = count_of(answer, "records");
+  out->picos = answer_count(answer, "picos");
+  out->records = answer_count(answer, "records");
   say("imported on " + move.to + ": " + std::to_string(out->picos) + " picos, " +
       std::to_string(out->records) + " records");
 

@@ -5,7 +5,7 @@ namespace spime::cluster {
 SlotRoute route_eci(const SlotTable& table, std::string_view eci, bool forwarded,
                     std::int64_t now_ns) {
   SlotRoute r;
-  const std::optional<Slot> slot = slot_of_eci(eci);
+  const std::optional<Slot> slot = table.slot_of(eci);
   if (!slot) return r;  // kServe: not slotted
   r.slot = *slot;
   if (table.serves(*slot, now_ns)) return r;

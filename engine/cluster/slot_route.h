@@ -2,9 +2,10 @@
 // table (docs/cluster.md, "Fencing" and "Routing with HAProxy"). The HTTP
 // layer's slot gate (channels/slot_gate.h) asks it before any route runs.
 //
-//   kServe    the ECI carries no slot (a legacy ECI, or not an ECI of ours:
-//             it lives where it was minted until pico moves write overrides),
-//             or this node owns its slot and the fence is open;
+//   kServe    the ECI has no slot (SlotTable::slot_of: neither an override
+//             nor a slot of its own; a legacy ECI lives where it was minted,
+//             or it is not an ECI of ours), or this node owns its slot and
+//             the fence is open;
 //   kForward  another node owns the slot and is live with an advertised URL,
 //             and the request was not forwarded already: send it there once;
 //   kRefuse   anything else: this node owns the slot but its fence is closed

@@ -90,6 +90,67 @@ std::vector<std::string> SlotTable::live_nodes() const {
   return out;
 }
 
+std::optional<Slot> SlotTable::slot_of(std::string_view eci) const {
+  if (override_count_.load(std::memory_order_acquire) != 0) {
+    MutexLock lock(pico_mu_);
+    const auto it = overrides_.find(eci);
+    if (it != overrides_.end()) return it->second;
+  }
+  return slot_of_eci(eci);
+}
+
+bool SlotTable::pico_moving_away(std::string_view pico_id) const {
+  if (pico_move_count_.load(std::memory_order_acquire) == 0) return false;
+  MutexLock lock(pico_mu_);
+  return pico_moves_.find(pico_id) != pico_moves_.end();
+}
+
+bool SlotTable::eci_moving_away(std::string_view eci) const {
+  if (pico_move_count_.load(std::memory_order_acquire) == 0) return false;
+  MutexLock lock(pico_mu_);
+  return moving_ecis_.find(eci) != moving_ecis_.end();
+}
+
+void SlotTable::set_override(const std::string& eci, std::optional<Slot> slot) {
+  MutexLock lock(pico_mu_);
+  if (slot && *slot < kSlotCount) {
+    overrides_[eci] = *slot;
+  } else {
+    overrides_.erase(eci);
+  }
+  override_count_.store(overrides_.size(), std::memory_order_release);
+}
+
+void SlotTable::replace_overrides(std::map<std::string, Slot, std::less<>> overrides) {
+  MutexLock lock(pico_mu_);
+  overrides_ = std::move(overrides);
+  override_count_.store(overrides_.size(), std::memory_order_release);
+}
+
+void SlotTable::set_pico_moving_away(const std::string& pico_id, bool moving,
+                                     const std::vector<std::string>& ecis) {
+  MutexLock lock(pico_mu_);
+  if (moving) {
+    pico_moves_[pico_id] = ecis;
+  } else {
+    pico_moves_.erase(pico_id);
+  }
+  recount_pico_moves();
+}
+
+void SlotTable::replace_pico_moves(const std::map<std::string, std::vector<std::string>>& moves) {
+  MutexLock lock(pico_mu_);
+  pico_moves_.clear();
+  for (const auto& [id, ecis] : moves) pico_moves_[id] = ecis;
+  recount_pico_moves();
+}
+
+void SlotTable::recount_pico_moves() {
+  moving_ecis_.clear();
+  for (const auto& [id, ecis] : pico_moves_) moving_ecis_.insert(ecis.begin(), ecis.end());
+  pico_move_count_.store(pico_moves_.size(), std::memory_order_release);
+}
+
 std::int32_t SlotTable::index_of(const std::string& node) {
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] == node) return static_cast<std::int32_t>(i);

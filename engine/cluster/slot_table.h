@@ -7,6 +7,12 @@
 // path's question and is lock-free (two atomic loads and a clock read);
 // owner() and the node URLs take a mutex.
 //
+// Beside the slots, two small tables from etcd that name single ECIs and
+// picos: the override table (overrides/<eci> -> slot: the ECIs of a pico
+// moved out of its slot, or legacy ECIs that carry none), and the pico
+// moves planned away from this node (pico-moves/<id>, pico_mover.h). Both
+// are empty on most nodes; their readers are lock-free until they are not.
+//
 // The fence: the writer opens it until a deadline on CLOCK_BOOTTIME (which
 // keeps counting while the process is stopped or the machine sleeps), so a
 // process that wakes after its deadline serves nothing until the writer has
@@ -18,7 +24,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/thread_annotations.h"
@@ -65,6 +73,17 @@ class SlotTable {
   std::string advertise_url(const std::string& node) const SPIME_EXCLUDES(mu_);
   std::vector<std::string> live_nodes() const SPIME_EXCLUDES(mu_);
 
+  // The slot a request for `eci` belongs to: its entry in the override
+  // table, else the slot it carries (slots.h); nullopt for an ECI with
+  // neither (a legacy ECI that lives where it was minted, or not ours).
+  std::optional<Slot> slot_of(std::string_view eci) const SPIME_EXCLUDES(pico_mu_);
+  // A move of the pico `pico_id` away from this node is planned; or of the
+  // pico that holds `eci` (an ECI the plan names). Refused here until the
+  // move flips or is abandoned, a restart in between included.
+  bool pico_moving_away(std::string_view pico_id) const SPIME_EXCLUDES(pico_mu_);
+  bool eci_moving_away(std::string_view eci) const SPIME_EXCLUDES(pico_mu_);
+  std::size_t override_count() const { return override_count_.load(std::memory_order_acquire); }
+
   // ---- the writer (the membership loop) ---------------------------------------
   // `node` "" clears the owner.
   void set_owner(Slot slot, const std::string& node) SPIME_EXCLUDES(mu_);
@@ -73,6 +92,16 @@ class SlotTable {
   void set_moving_away(Slot slot, bool moving) {
     moving_[slot % kSlotCount].store(moving, std::memory_order_release);
   }
+  // `slot` nullopt removes the entry.
+  void set_override(const std::string& eci, std::optional<Slot> slot) SPIME_EXCLUDES(pico_mu_);
+  void replace_overrides(std::map<std::string, Slot, std::less<>> overrides)
+      SPIME_EXCLUDES(pico_mu_);
+  // The pico moves planned away from this node: pico id -> the ECIs the
+  // plan names. An empty `ecis` still marks the pico.
+  void set_pico_moving_away(const std::string& pico_id, bool moving,
+                            const std::vector<std::string>& ecis = {}) SPIME_EXCLUDES(pico_mu_);
+  void replace_pico_moves(const std::map<std::string, std::vector<std::string>>& moves)
+      SPIME_EXCLUDES(pico_mu_);
   void set_revision(std::int64_t revision) { revision_.store(revision, std::memory_order_release); }
   void open_fence_until(std::int64_t deadline_ns) {
     fence_until_ns_.store(deadline_ns, std::memory_order_release);
@@ -93,6 +122,17 @@ class SlotTable {
   mutable Mutex mu_;
   std::vector<std::string> names_ SPIME_GUARDED_BY(mu_);  // index 0 is self_
   std::map<std::string, std::string> advertised_ SPIME_GUARDED_BY(mu_);
+
+  // The override table and the pico moves, apart from mu_ (which the
+  // forwarding path takes). The counts let readers skip the lock.
+  void recount_pico_moves() SPIME_REQUIRES(pico_mu_);
+  std::atomic<std::size_t> override_count_{0};
+  std::atomic<std::size_t> pico_move_count_{0};
+  mutable Mutex pico_mu_;
+  std::map<std::string, Slot, std::less<>> overrides_ SPIME_GUARDED_BY(pico_mu_);
+  std::map<std::string, std::vector<std::string>, std::less<>> pico_moves_
+      SPIME_GUARDED_BY(pico_mu_);
+  std::set<std::string, std::less<>> moving_ecis_ SPIME_GUARDED_BY(pico_mu_);
 };
 
 }  // namespace spime::cluster

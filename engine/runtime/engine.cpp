@@ -197,13 +197,18 @@ class EngineImpl {
         a.second, attrs.is_map() ? attrs : krl::Value(krl::Map()), clock->now_ms()};
   }
 
-  // kUnavailable when the ECI's slot is sealed for a move, or belongs to
-  // another node of the cluster (a scheduled event of a slot that moved
-  // away, or of one imported but not yet flipped): tried again later.
-  Status slot_closed(const std::string& eci) const {
-    const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
-    if (!slot) return Status::ok();
+  // kUnavailable when the pico or the ECI's slot is sealed for a move, or
+  // the ECI belongs to another node of the cluster (a scheduled event of a
+  // slot that moved away, or of one imported but not yet flipped): tried
+  // again later.
+  Status slot_closed(const std::string& eci, const std::string& pico_id) const {
     const cluster::SlotTable* table = slot_table.load(std::memory_order_acquire);
+    if (seals.sealed_pico(pico_id) || (table && table->pico_moving_away(pico_id))) {
+      return Status::unavailable("pico " + pico_id + " is moving to another engine, retry later");
+    }
+    const std::optional<cluster::Slot> slot =
+        table ? table->slot_of(eci) : cluster::slot_of_eci(eci);
+    if (!slot) return Status::ok();
     if (seals.sealed(*slot) || (table && table->moving_away(*slot))) {
       return Status::unavailable("slot " + cluster::slot_text(*slot) +
                                  " is moving to another engine, retry later");
@@ -240,7 +245,7 @@ class EngineImpl {
     std::shared_ptr<PicoSlot> target = picos->acquire(a.channel->pico_id);
     // After acquire: a move that saw this pico idle sealed the slot first.
     if (local.seq == 0) {
-      if (Status closed = slot_closed(a.eci); !closed.is_ok()) {
+      if (Status closed = slot_closed(a.eci, a.channel->pico_id); !closed.is_ok()) {
         a.status = closed;
         if (done) refuse(a, done);
         return closed;
@@ -396,6 +401,9 @@ void Engine::release_slot(std::uint16_t slot, Done<krl::Value> done) {
 }
 void Engine::unseal_slot(std::uint16_t slot, Done<krl::Value> done) {
   impl_->moves->unseal_slot(slot, std::move(done));
+}
+void Engine::pico_move_step(api::PicoMoveStep step, Done<std::string> done) {
+  impl_->moves->pico_step(std::move(step), impl_->track(std::move(done)));
 }
 const std::string& Engine::root_pico_id() const {
   return impl_->root_pico_id;
@@ -671,7 +679,7 @@ void Engine::event_query(api::EventRequest event, api::QueryRequest query, Done<
   if (e.status.is_ok()) m.over_rate(&e);
   if (!e.status.is_ok()) return m.refuse(e, tracked);
   std::shared_ptr<PicoSlot> target = m.picos->acquire(e.channel->pico_id);
-  if (Status closed = m.slot_closed(e.eci); !closed.is_ok()) {
+  if (Status closed = m.slot_closed(e.eci, e.channel->pico_id); !closed.is_ok()) {
     e.status = closed;
     return m.refuse(e, tracked);
   }

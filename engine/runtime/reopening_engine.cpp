@@ -195,6 +195,10 @@ void ReopeningEngine::unseal_slot(std::uint16_t slot, api::Done<krl::Value> done
   forward(done, [&](Engine& e) { e.unseal_slot(slot, std::move(done)); });
 }
 
+void ReopeningEngine::pico_move_step(api::PicoMoveStep step, api::Done<std::string> done) {
+  forward(done, [&](Engine& e) { e.pico_move_step(std::move(step), std::move(done)); });
+}
+
 void ReopeningEngine::backup(api::BackupRequest request, api::Done<api::BackupResult> done) {
   forward(done, [&](Engine& e) { e.backup(std::move(request), std::move(done)); });
 }

@@ -87,6 +87,7 @@ class ReopeningEngine final : public api::EngineApi {
   void import_slot(std::uint16_t slot, std::string records, api::Done<krl::Value> done) override;
   void release_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
   void unseal_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
+  void pico_move_step(api::PicoMoveStep step, api::Done<std::string> done) override;
   void prototype(std::string name, api::Done<krl::Value> done) override;
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;

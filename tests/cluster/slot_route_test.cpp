@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "engine/cluster/pico_mover.h"
 #include "engine/cluster/slot_route.h"
 
 using spime::cluster::route_eci;
@@ -77,4 +78,78 @@ TEST_CASE("SlotTable::own_slots: the slots this node owns, ascending", "[cluster
   CHECK(t.own_slots() == std::vector<Slot>{0x010, 0xfff});
   t.set_owner(0x010, "");
   CHECK(t.own_slots() == std::vector<Slot>{0xfff});
+}
+
+TEST_CASE("route_eci: an override routes an ECI by the slot it names, not the one it carries",
+          "[cluster][slots]") {
+  SlotTable t("a");
+  t.set_node("a", "http://127.0.0.1:1");
+  t.set_node("b", "http://127.0.0.1:2");
+  t.set_owner(0x001, "a");
+  t.set_owner(0x002, "b");
+  t.open_fence_until(kNow + 1);
+  const std::string moved = eci_in("001");  // minted in a's slot, moved to b's
+  const std::string legacy(24, 'x');
+  CHECK(t.override_count() == 0);
+  CHECK(t.slot_of(moved) == Slot{1});
+  CHECK(!t.slot_of(legacy));
+
+  t.set_override(moved, Slot{2});
+  t.set_override(legacy, Slot{1});
+  CHECK(t.override_count() == 2);
+  CHECK(t.slot_of(moved) == Slot{2});
+  CHECK(t.slot_of(legacy) == Slot{1});
+  CHECK(t.slot_of(eci_in("001")) == Slot{2});
+  CHECK(t.slot_of(eci_in("002")) == Slot{2});  // others by their prefix still
+  SlotRoute r = route_eci(t, moved, false, kNow);
+  CHECK(r.kind == SlotRoute::Kind::kForward);
+  CHECK(r.node == "b");
+  CHECK(route_eci(t, legacy, false, kNow).kind == SlotRoute::Kind::kServe);
+
+  // Gone again (a delete in etcd), and replaced whole (a resync).
+  t.set_override(moved, std::nullopt);
+  CHECK(route_eci(t, moved, false, kNow).kind == SlotRoute::Kind::kServe);
+  t.replace_overrides({{legacy, Slot{2}}});
+  CHECK(t.override_count() == 1);
+  CHECK(route_eci(t, legacy, false, kNow).kind == SlotRoute::Kind::kForward);
+  CHECK(t.slot_of(moved) == Slot{1});
+}
+
+TEST_CASE("SlotTable: a pico planned away is known by its id and by the ECIs its plan names",
+          "[cluster][slots]") {
+  SlotTable t("a");
+  CHECK(!t.pico_moving_away("p1"));
+  t.set_pico_moving_away("p1", true, {"e1", "e2"});
+  t.set_pico_moving_away("p2", true, {});
+  CHECK(t.pico_moving_away("p1"));
+  CHECK(t.pico_moving_away("p2"));
+  CHECK(t.eci_moving_away("e2"));
+  CHECK(!t.eci_moving_away("e3"));
+  t.set_pico_moving_away("p1", false);
+  CHECK(!t.pico_moving_away("p1"));
+  CHECK(!t.eci_moving_away("e1"));
+  t.replace_pico_moves({{"p3", {"e3"}}});
+  CHECK(!t.pico_moving_away("p2"));
+  CHECK(t.eci_moving_away("e3"));
+}
+
+TEST_CASE("a pico move's plan: what encode writes, decode reads, and nothing else",
+          "[cluster][slots]") {
+  using spime::cluster::PicoMovePlan;
+  PicoMovePlan plan{"a", "b", Slot{0x3a7}, {"e1", "e2"}, 1234};
+  PicoMovePlan back;
+  REQUIRE(
+      spime::cluster::decode_pico_move_plan(spime::cluster::encode_pico_move_plan(plan), &back));
+  CHECK(back.from == "a");
+  CHECK(back.to == "b");
+  CHECK(back.slot == Slot{0x3a7});
+  CHECK(back.ecis == std::vector<std::string>{"e1", "e2"});
+  CHECK(back.started_ms == 1234);
+  for (const char* bad :
+       {"", "{}", "[]", R"({"from":"a","to":"b","slot":"3A7","ecis":[]})",
+        R"({"from":"a","to":"b","slot":"3a7","ecis":[1]})", R"({"from":"a","to":"b","slot":"3a7"})",
+        R"({"from":1,"to":"b","slot":"3a7","ecis":[]})"}) {
+    INFO(bad);
+    CHECK(!spime::cluster::decode_pico_move_plan(bad, &back));
+  }
 }

@@ -10,6 +10,8 @@
 //   (c) a slot of 50 picos moved from one engine to another with `spime
 //       cluster move` while heartbeats flow through the router: every
 //       acknowledged heartbeat stored, none twice;
+//   one pico moved alone with `spime cluster move-pico` under the same
+//       load: the same check, and its ECIs route to it through overrides;
 //   (d) a 4th engine joins and takes a quarter of the slots (1,024 moves)
 //       while heartbeats flow through the router: the same check;
 //   (e) kill -9 of an engine: its slots 503, the others' 200; restarted, its
@@ -22,6 +24,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,9 +32,11 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "engine/cluster/etcd_client.h"
+#include "engine/cluster/pico_mover.h"
 #include "engine/cluster/route_sync.h"
 #include "engine/cluster/slot_fill.h"
 #include "engine/cluster/slot_mover.h"
@@ -392,6 +397,84 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
             .status == 503);
 }
 
+TEST_CASE("cluster: one pico moves to another engine while heartbeats flow, its ECIs follow",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);
+  spime::testing::TempDir krl;
+  const std::string url = file_url(krl.write("readings.krl", kReadingsRuleset));
+  // A family on a: the parent and 3 children in its slot. The first child moves alone.
+  const std::string parent = new_child(a, a.owner_eci(), "family");
+  std::vector<std::string> picos;
+  for (int i = 0; i < 3; ++i) {
+    picos.push_back(new_child(a, parent, "member-" + std::to_string(i)));
+    install_ruleset(a, picos.back(), url, kReadingsRid);
+  }
+  const spime::cluster::Slot slot = *slot_of_eci(picos[0]);
+  auto move_pico = [&](const std::string& pico, const std::string& to) {
+    return run_spime({"cluster", "move-pico", pico, "--to", to, "--etcd",
+                      cluster.etcd().endpoints(), "--cluster", kName, "--json"});
+  };
+
+  HeartbeatLoad load(cluster, picos);
+  std::this_thread::sleep_for(1s);
+  const auto moved = move_pico("member-0", "b");
+  std::this_thread::sleep_for(1s);  // beats on b, through the router
+  load.stop();
+  INFO(describe({"cluster", "move-pico"}, moved));
+  REQUIRE(moved.exit_code == 0);
+  const json outcome = json::parse(moved.out, nullptr, false);
+  REQUIRE(outcome.is_object());
+  CHECK(outcome.at("from") == "a");
+  CHECK(outcome.at("to") == "b");
+  CHECK(outcome.at("from_slot") == slot_text(slot));
+  CHECK(outcome.at("released") == true);
+  const auto to_slot = spime::cluster::parse_slot_text(outcome.at("to_slot").get<std::string>());
+  REQUIRE(to_slot);
+  CHECK(spread_owner(kNodes, *to_slot) == "b");
+
+  // Every acknowledged beat stored once: the mover on b, the others still on a.
+  const std::size_t total = load.check(
+      [&](std::size_t k) { return k == 0 ? cluster.engine(1).port() : cluster.engine(0).port(); });
+  CHECK(total > 60);
+  // Its ECI keeps its slot's prefix; the override routes it to b: through the
+  // router and every engine, the same answer.
+  std::optional<spime::cluster::KeyValue> override_key;
+  REQUIRE(cluster.kv().get("/spime/t/overrides/" + picos[0], &override_key).is_ok());
+  REQUIRE(override_key);
+  CHECK(override_key->value == slot_text(*to_slot));
+  const std::string ids = "/sky/cloud/" + picos[0] + "/" + kReadingsRid + "/ids";
+  const HttpResult on_b = cluster.engine(1).get(ids);
+  REQUIRE(on_b.status == 200);
+  CHECK(cluster.router_get(ids).text == on_b.text);
+  CHECK(cluster.engine(0).get(ids).text == on_b.text);
+  CHECK(cluster.engine(2).get(ids).text == on_b.text);
+  // a's copy is gone (asked directly, a refuses rather than forwards).
+  CHECK(http_request(a.port(), "GET", ids, "", "", kHttpTimeout, {{"X-Spime-Forwarded-By", "test"}})
+            .status == 503);
+  // Its slot's other picos stayed on a.
+  CHECK(http_request(a.port(), "GET", "/sky/cloud/" + picos[1] + "/" + kReadingsRid + "/ids", "",
+                     "", kHttpTimeout, {{"X-Spime-Forwarded-By", "test"}})
+            .status == 200);
+
+  // Refused, nothing changed: a pico with children, an unknown one, one
+  // already on the destination.
+  for (const auto& [pico, to, why] :
+       {std::tuple{"family", "b", "children"}, std::tuple{"nobody", "b", "no live node has"},
+        std::tuple{"member-0", "b", "already"}}) {
+    const auto refused = move_pico(pico, to);
+    INFO(describe({"cluster", "move-pico", pico}, refused));
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find(why) != std::string::npos);
+  }
+  // And back to a: served there again, its readings with it.
+  const auto back = move_pico("member-0", "a");
+  INFO(describe({"cluster", "move-pico", "back"}, back));
+  REQUIRE(back.exit_code == 0);
+  CHECK(http_request(a.port(), "GET", ids, "", "", kHttpTimeout, {{"X-Spime-Forwarded-By", "test"}})
+            .text == on_b.text);
+}
+
 TEST_CASE("cluster (d): a 4th engine joins and takes a quarter of the slots while heartbeats flow",
           "[integration][cluster]") {
   LocalCluster cluster;
@@ -506,6 +589,47 @@ TEST_CASE("cluster: a move planned away from an engine holds its slot, across a 
   REQUIRE(cluster.kv().erase(plan_key).is_ok());
   CHECK(eventually([&] { return cluster.router_get(query).status == 200; }, 5s));
   CHECK(cluster.router_get(query).body == "held");
+}
+
+TEST_CASE("cluster: a pico move planned away from an engine holds the pico, across a restart too",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);
+  const std::string pico = new_child(a, a.owner_eci(), "held");
+  const std::string other = new_child(a, pico, "kin");  // the same slot, not moving
+  const json located =
+      json::parse(a.post("/api/cluster/picos/held/locate", "", "application/x-spime-slot").text,
+                  nullptr, false);
+  REQUIRE(located.is_object());
+  const std::string id = located.at("id").get<std::string>();
+  CHECK(located.at("children") == 1);
+  // A mover that planned the move and died (pico_mover.h's plan).
+  const std::string plan_key = "/spime/t/pico-moves/" + id;
+  spime::cluster::PicoMovePlan plan{"a", "b", LocalCluster::slot_of_node(1), {pico}, 1};
+  REQUIRE(cluster.kv().put(plan_key, spime::cluster::encode_pico_move_plan(plan)).is_ok());
+  auto held = [&] {
+    const HttpResult r = a.event(pico, "test", "beat");
+    return r.status == 503 && r.text.find("moving") != std::string::npos;
+  };
+  CHECK(eventually(held, 5s));
+  CHECK(a.event(other, "test", "beat").status == 200);
+  a.kill9();
+  REQUIRE(eventually(  // its lease gone, its name free again
+      [&] {
+        const json s = cluster.engine(1).get("/api/cluster").body;
+        if (!s.is_object() || !s.contains("nodes")) return false;
+        for (const json& n : s.at("nodes")) {
+          if (n.at("name") == "a" && n.at("live") == true) return false;
+        }
+        return true;
+      },
+      15s));
+  a.start();  // reads the plan when it joins: the pico stays refused
+  CHECK(held());
+  CHECK(a.event(other, "test", "beat").status == 200);
+  // Abandoned: served again.
+  REQUIRE(cluster.kv().erase(plan_key).is_ok());
+  CHECK(eventually([&] { return a.event(pico, "test", "beat").status == 200; }, 5s));
 }
 
 TEST_CASE(

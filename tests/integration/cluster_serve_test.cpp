@@ -108,6 +108,18 @@ TEST_CASE("serve: a slot move's steps: bad requests refused, and none outside a 
     CHECK(r.status == 503);
     CHECK_THAT(r.text, Catch::Contains("not a cluster node"));
   }
+  // A pico's steps: the same.
+  CHECK(post("/api/cluster/picos/p1/export?slot=3A7").status == 400);
+  step = post("/api/cluster/picos/p1/move");
+  CHECK(step.status == 404);
+  CHECK_THAT(step.text, Catch::Contains("locate, export, import, release, unseal"));
+  for (const char* s : {"locate", "export?slot=3a7", "import?slot=3a7", "release", "unseal"}) {
+    auto r = post(std::string("/api/cluster/picos/p1/") + s);
+    INFO(s << ": " << r.text);
+    CHECK(r.status == 503);
+    CHECK_THAT(r.text, Catch::Contains("not a cluster node"));
+  }
+  CHECK(post("/api/cluster/picos/p1/import?slot=3a7", std::string(3u << 20, 'x')).status == 413);
   // A slot's records may be larger than any event (the 1 MiB limit of the
   // other routes) on a cluster node only (test (c) moves 1 MB and more).
   CHECK(post("/api/cluster/slots/3a7/import", std::string(3u << 20, 'x')).status == 413);
@@ -118,6 +130,10 @@ TEST_CASE("serve: a slot move's steps: bad requests refused, and none outside a 
   CHECK(move.exit_code == 2);
   move = run_spime({"cluster", "move", "3a7", "--to", "b", "--etcd", "http://127.0.0.1:1"});
   CHECK(move.exit_code == 3);  // no etcd member answers
+  move = run_spime({"cluster", "move-pico", "p1", "--to", "b", "--etcd", "http://127.0.0.1:1"});
+  CHECK(move.exit_code == 3);
+  move = run_spime({"cluster", "move-pico", "p1", "--etcd", "http://127.0.0.1:1"});
+  CHECK(move.exit_code == 2);  // --to is required
 }
 
 TEST_CASE("serve: a cluster that cannot be joined is refused at start", "[cluster][serve]") {

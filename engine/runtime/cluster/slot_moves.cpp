@@ -1,6 +1,9 @@
 #include "engine/runtime/cluster/slot_moves.h"
 
+#include <memory>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/cluster/slot_table.h"
 #include "engine/runtime/admission/channel_index.h"
@@ -16,6 +19,7 @@ namespace spime::runtime {
 
 using api::Status;
 using SteadyClock = std::chrono::steady_clock;
+using json = nlohmann::json;
 
 namespace {
 
@@ -89,21 +93,37 @@ bool SlotMoves::wait_durable(SteadyClock::time_point deadline) {
   return true;
 }
 
-bool SlotMoves::owed_to(cluster::Slot slot) const {
-  bool owed = false;
+bool SlotMoves::owed_to(const std::function<bool(const std::string&)>& owed) const {
+  bool any = false;
   local_delivery_records::scan(
       parts_.store,
       [&](OutgoingEvent&& e) {
-        if (cluster::slot_of_eci(e.eci) == slot) owed = true;
+        if (!any && owed(e.eci)) any = true;
       },
       [](const std::string&) {});
-  return owed;
+  return any;
 }
 
-Status SlotMoves::wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::string>* picos) {
+Status SlotMoves::wait_slot_idle(cluster::Slot slot, bool owed_too,
+                                 std::vector<std::string>* picos) {
+  std::function<bool(const std::string&)> owed;
+  if (owed_too) {
+    // By the table: a pico moved into the slot keeps ECIs of another prefix.
+    const cluster::SlotTable* table = table_.load(std::memory_order_acquire);
+    owed = [slot, table](const std::string& eci) {
+      return (table ? table->slot_of(eci) : cluster::slot_of_eci(eci)) == slot;
+    };
+  }
+  return wait_idle([this, slot] { return picos_in_slot(parts_.store, slot); }, owed,
+                   "slot " + cluster::slot_text(slot) + "'s picos are", picos);
+}
+
+Status SlotMoves::wait_idle(const std::function<std::vector<std::string>()>& list,
+                            const std::function<bool(const std::string&)>& owed,
+                            const std::string& what, std::vector<std::string>* picos) {
   const SteadyClock::time_point deadline = SteadyClock::now() + kStepTimeout;
   for (;;) {
-    *picos = picos_in_slot(parts_.store, slot);
+    *picos = list();
     bool idle = true;
     for (const std::string& id : *picos) {
       if (!parts_.picos.evict_if_idle(id)) {
@@ -113,10 +133,9 @@ Status SlotMoves::wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::
     }
     // A sender's batch submitted before this look may hold an event:send
     // to the slot: once durable, its record is there to see.
-    if (idle && wait_durable(deadline) && !(owed_too && owed_to(slot))) return Status::ok();
+    if (idle && wait_durable(deadline) && !(owed && owed_to(owed))) return Status::ok();
     if (!sleep_until_next_try(deadline)) {
-      return Status::unavailable("slot " + cluster::slot_text(slot) +
-                                 "'s picos are still busy after " +
+      return Status::unavailable(what + " still busy after " +
                                  std::to_string(kStepTimeout.count()) + " ms");
     }
   }
@@ -135,7 +154,7 @@ void SlotMoves::export_step(cluster::Slot slot, const api::Done<std::string>& do
   if (!table->owns(slot)) return done(Status::conflict(name + " is not this node's"));
   parts_.seals.seal(slot);
   std::vector<std::string> picos;
-  const Status idle = wait_idle(slot, /*owed_too=*/true, &picos);
+  const Status idle = wait_slot_idle(slot, /*owed_too=*/true, &picos);
   if (!idle.is_ok()) {
     parts_.seals.unseal(slot);
     return done(Status::unavailable(idle.message() + "; unsealed, nothing moved"));
@@ -215,7 +234,7 @@ void SlotMoves::release_step(cluster::Slot slot, const api::Done<krl::Value>& do
     }
   }
   std::vector<std::string> picos;
-  const Status idle = wait_idle(slot, /*owed_too=*/false, &picos);
+  const Status idle = wait_slot_idle(slot, /*owed_too=*/false, &picos);
   if (!idle.is_ok()) return done(Status::unavailable(idle.message() + "; nothing erased"));
   auto records = std::make_shared<SlotRecords>(collect_slot(parts_.store, slot, picos));
   store::WriteBatch batch;
@@ -230,6 +249,34 @@ void SlotMoves::release_step(cluster::Slot slot, const api::Done<krl::Value>& do
         done(counts(*records));
       });
   if (seq == 0) done(Status::unavailable("engine overloaded or stopping, retry later"));
+}
+
+// The pico's steps are in pico_moves.cpp.
+void SlotMoves::pico_step(api::PicoMoveStep step, api::Done<std::string> done) {
+  const bool needs_slot = step.step == "export" || step.step == "import";
+  if (!needs_slot && step.step != "locate" && step.step != "release" && step.step != "unseal") {
+    return done(Status::not_found("no pico move step \"" + step.step +
+                                  "\" (locate, export, import, release, unseal)"));
+  }
+  if (!table_.load(std::memory_order_acquire)) {
+    return done(Status::unavailable("this engine is not a cluster node"));
+  }
+  if (needs_slot && !step.slot) {
+    return done(Status::invalid_argument(step.step + " needs ?slot=, the destination's slot"));
+  }
+  if (step.step == "unseal") {
+    parts_.seals.unseal_pico(step.pico);
+    return done(json{{"pico", step.pico}, {"sealed", false}}.dump());
+  }
+  auto s = std::make_shared<api::PicoMoveStep>(std::move(step));
+  const bool started = start([this, s, answer = answering(done)] {
+    const cluster::Slot slot = s->slot.value_or(0);
+    if (s->step == "locate") return locate_pico(s->pico, answer);
+    if (s->step == "export") return export_pico(s->pico, slot, answer);
+    if (s->step == "import") return import_pico(s->pico, slot, s->records, answer);
+    release_pico(s->pico, answer);
+  });
+  if (!started) done(Status::unavailable("another move step runs on this node"));
 }
 
 void SlotMoves::unseal_slot(cluster::Slot slot, api::Done<krl::Value> done) {

@@ -23,6 +23,25 @@
 //            slot it serves.
 //   unseal   on the source when the move failed before the flip.
 //
+// A pico's move (engine/cluster/pico_mover.h, POST /api/cluster/picos/
+// <pico>/<step>, pico_step()) has the same steps for one pico, defined in
+// pico_moves.cpp:
+//
+//   locate   the pico by id, or by a name only one pico here has: its id,
+//            name, slot, ECIs and number of children. kNotFound when it is
+//            not here, kConflict when the name is several picos'.
+//   export   seals the pico (its id and ECIs), waits as a slot's export,
+//            answers its records with its record naming the destination's
+//            slot (which this node must not own). kNotFound, kConflict
+//            when its slot is not this node's, kUnavailable when busy.
+//   import   writes them when this node owns the slot they name and has no
+//            such pico; answers {"picos", "records", "ecis"}.
+//   release  erases the pico here once the table routes every ECI of it to
+//            a slot this node does not own (the overrides of the flip on
+//            the source; the pico's own slot on a destination cleaning up a
+//            failed move). kNotFound when the pico is not here.
+//   unseal   the pico's seal goes.
+//
 // One step at a time per engine, on this class's own thread (never the
 // caller's: a step waits); a second request meanwhile gets kUnavailable.
 // Each `done` is called exactly once, from that thread or the committer's.
@@ -86,6 +105,7 @@ class SlotMoves {
   void import_slot(cluster::Slot slot, std::string records, api::Done<krl::Value> done);
   void release_slot(cluster::Slot slot, api::Done<krl::Value> done);
   void unseal_slot(cluster::Slot slot, api::Done<krl::Value> done);
+  void pico_step(api::PicoMoveStep step, api::Done<std::string> done);
 
   void stop() SPIME_EXCLUDES(mu_);
 
@@ -95,15 +115,26 @@ class SlotMoves {
   bool start(std::function<void()> step) SPIME_EXCLUDES(mu_);
   template <class T>
   api::Done<T> answering(api::Done<T> done);
-  // Waits until every pico of `slot` is idle (and, `owed_too`, no event:send
-  // is owed to one); *picos: them. kUnavailable after kStepTimeout.
-  api::Status wait_idle(cluster::Slot slot, bool owed_too, std::vector<std::string>* picos);
-  bool owed_to(cluster::Slot slot) const;
+  // Waits until every pico `list` names is idle (and, with `owed`, no
+  // event:send is owed to an ECI `owed` accepts); *picos: them. kUnavailable
+  // after kStepTimeout, naming `what`.
+  api::Status wait_idle(const std::function<std::vector<std::string>()>& list,
+                        const std::function<bool(const std::string&)>& owed,
+                        const std::string& what, std::vector<std::string>* picos);
+  api::Status wait_slot_idle(cluster::Slot slot, bool owed_too, std::vector<std::string>* picos);
+  // Whether an event:send to an ECI `owed` accepts waits for its delivery.
+  bool owed_to(const std::function<bool(const std::string&)>& owed) const;
   bool wait_durable(std::chrono::steady_clock::time_point deadline);
   bool sleep_until_next_try(std::chrono::steady_clock::time_point deadline);
   void export_step(cluster::Slot slot, const api::Done<std::string>& done);
   void import_step(cluster::Slot slot, const std::string& text, const api::Done<krl::Value>& done);
   void release_step(cluster::Slot slot, const api::Done<krl::Value>& done);
+  // pico_moves.cpp
+  void locate_pico(const std::string& pico, const api::Done<std::string>& done);
+  void export_pico(const std::string& id, cluster::Slot to, const api::Done<std::string>& done);
+  void import_pico(const std::string& id, cluster::Slot slot, const std::string& text,
+                   const api::Done<std::string>& done);
+  void release_pico(const std::string& id, const api::Done<std::string>& done);
 
   Parts parts_;
   std::atomic<const cluster::SlotTable*> table_{nullptr};

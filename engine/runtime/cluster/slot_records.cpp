@@ -172,6 +172,34 @@ bool decode_slot_records(std::string_view text, SlotRecords* out, std::string* e
   return true;
 }
 
+bool reslot_pico(SlotRecords* records, const std::string& pico_id, cluster::Slot slot,
+                 std::string* error) {
+  const std::string key = keys::pico(pico_id);
+  for (auto& [k, v] : records->records) {
+    if (k != key) continue;
+    PicoRecord record;
+    if (!decode_record(v, &record, error)) return false;
+    record.slot = slot;
+    v = encode_record(record);
+    records->slot = slot;
+    return true;
+  }
+  *error = "no record of pico " + pico_id;
+  return false;
+}
+
+std::optional<cluster::Slot> record_slot(const SlotRecords& records, const std::string& pico_id) {
+  const std::string key = keys::pico(pico_id);
+  for (const auto& [k, v] : records.records) {
+    if (k != key) continue;
+    PicoRecord record;
+    std::string error;
+    if (!decode_record(v, &record, &error)) return std::nullopt;
+    return record.slot;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> channel_ecis_of(const SlotRecords& records) {
   std::vector<std::string> ecis;
   for (const auto& [k, v] : records.records) {

@@ -26,6 +26,7 @@
 // the slot and seen its picos idle).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,6 +62,15 @@ SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
 std::string encode_slot_records(const SlotRecords& records);
 // False with a one-line *error for anything encode_slot_records did not write.
 bool decode_slot_records(std::string_view text, SlotRecords* out, std::string* error);
+
+// For a pico's move: makes `records` (one pico's, `pico_id`) name `slot`,
+// in their header and in the pico's record. False + *error when they hold
+// no readable record of that pico.
+bool reslot_pico(SlotRecords* records, const std::string& pico_id, cluster::Slot slot,
+                 std::string* error);
+// The slot the record of `pico_id` among `records` names; nullopt when
+// absent, unreadable, or without a slot.
+std::optional<cluster::Slot> record_slot(const SlotRecords& records, const std::string& pico_id);
 
 // The ECIs of the channels among `records` (their c/ keys).
 std::vector<std::string> channel_ecis_of(const SlotRecords& records);

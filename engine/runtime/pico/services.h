@@ -113,7 +113,8 @@ class Services {
   virtual cluster::Slot slot_for_new_pico();
   // Where an event for `eci` sent without a host must go: "" when it is
   // for this engine (or there is no cluster), else the cluster's address
-  // (host_url(), the router), for an ECI whose slot another node owns: a
+  // (host_url(), the router), for an ECI whose slot (override included)
+  // another node owns, or whose pico is sealed or planned away for a move: a
   // cluster's engines share one meta:host, so the reference's rulesets
   // send between them without a host (docs/cluster.md).
   virtual std::string cluster_host_of(const std::string& eci) { return ""; }

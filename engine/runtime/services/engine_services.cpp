@@ -29,7 +29,9 @@ cluster::Slot EngineServices::slot_for_new_pico() {
 std::string EngineServices::cluster_host_of(const std::string& eci) {
   const cluster::SlotTable* table = slot_table_.load(std::memory_order_acquire);
   if (!table) return "";
-  const std::optional<cluster::Slot> slot = cluster::slot_of_eci(eci);
+  // A pico sealed or planned away: its events wait in the outbox.
+  if (table->eci_moving_away(eci) || (seals_ && seals_->sealed_pico_eci(eci))) return host_url();
+  const std::optional<cluster::Slot> slot = table->slot_of(eci);
   if (!slot) return "";
   const bool here =
       table->owns(*slot) && !table->moving_away(*slot) && !(seals_ && seals_->sealed(*slot));
