@@ -15,6 +15,7 @@
 #include "cli/serve_cluster.h"
 #include "engine/cluster/etcd_client.h"
 #include "engine/cluster/pico_mover.h"
+#include "engine/cluster/rebalance.h"
 #include "engine/cluster/slot_mover.h"
 
 namespace spime::cli {
@@ -148,6 +149,48 @@ int run_move_pico(const MoveArgs& a) {
   return kExitOk;
 }
 
+int run_rebalance(const MoveArgs& a, std::size_t max_moves, bool dry_run) {
+  const char* command = "cluster rebalance";
+  Connection c;
+  if (std::optional<int> bad = connect(command, a, &c)) return *bad;
+  cluster::Rebalance options;
+  options.cluster = a.cluster;
+  options.max_moves = max_moves;
+  options.dry_run = dry_run;
+  options.http = c.http;
+  cluster::EtcdClient kv = etcd_client(c);
+  cluster::RebalanceResult r;
+  const auto started = std::chrono::steady_clock::now();
+  const api::Status s = cluster::rebalance(kv, options, &r, progress(a));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  if (!s.is_ok() && r.planned.empty()) return refused(command, s);
+  if (a.json) {
+    nlohmann::json plan = nlohmann::json::array();
+    for (const cluster::PlannedMove& m : r.planned) {
+      plan.push_back({{"slot", cluster::slot_text(m.slot)}, {"from", m.from}, {"to", m.to}});
+    }
+    nlohmann::json j = {{"planned", plan},
+                        {"moved", r.moved},
+                        {"picos", r.picos},
+                        {"ms", static_cast<long long>(ms)}};
+    if (!s.is_ok()) j["error"] = s.message();
+    std::printf("%s\n", j.dump().c_str());
+  } else if (dry_run) {
+    for (const cluster::PlannedMove& m : r.planned) {
+      std::printf("%s %s -> %s\n", cluster::slot_text(m.slot).c_str(), m.from.c_str(),
+                  m.to.c_str());
+    }
+  } else {
+    std::printf("moved %zu of %zu planned slots (%zu picos) in %lld ms\n", r.moved,
+                r.planned.size(), r.picos, static_cast<long long>(ms));
+  }
+  std::fflush(stdout);
+  if (!s.is_ok()) return report(command, {kExitRefused, s.message()});
+  return kExitOk;
+}
+
 // The options every move takes but --to.
 void add_connection_options(CLI::App* cmd, MoveArgs* a) {
   cmd->add_option("--etcd", a->etcd, "the etcd members' client URLs")
@@ -200,6 +243,22 @@ void add_cluster_move_command(CLI::App* group, Outcome* out) {
       ->type_name("ID|NAME");
   add_move_options(pico, p.get());
   pico->callback([p, out] { out->run = [p] { return run_move_pico(*p); }; });
+
+  struct RebalanceArgs {
+    MoveArgs common;
+    std::size_t max_moves = cluster::kSlotCount;
+    bool dry_run = false;
+  };
+  auto r = std::make_shared<RebalanceArgs>();
+  CLI::App* even = group->add_subcommand(
+      "rebalance",
+      "move slots until every live node has its share (a new node takes its share), one at a time");
+  add_connection_options(even, &r->common);
+  even->add_option("--max-moves", r->max_moves, "move at most this many slots this run")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{cluster::kSlotCount}));
+  even->add_flag("--dry-run", r->dry_run, "print the moves, make none");
+  even->callback(
+      [r, out] { out->run = [r] { return run_rebalance(r->common, r->max_moves, r->dry_run); }; });
 }
 
 }  // namespace spime::cli

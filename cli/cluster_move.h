@@ -8,6 +8,11 @@
 // one pico without children into a slot of NODE; its ECIs route there
 // through overrides (engine/cluster/pico_mover.h).
 //
+// `spime cluster rebalance --etcd URLS [--cluster NAME] [--max-moves N]
+//  [--dry-run] [--json]`: moves slots, one at a time, until every live node
+// has its share (engine/cluster/rebalance.h); stops at the first refusal
+// (exit 1), having moved what it moved.
+//
 // Exit codes (command.h): 1 when the move is refused (the slot is the
 // node's already, changed meanwhile, another move is planned, an engine
 // refuses a step, etcd refuses the plan; move-pico: no such pico, one with

@@ -12,8 +12,9 @@
 //       acknowledged heartbeat stored, none twice;
 //   one pico moved alone with `spime cluster move-pico` under the same
 //       load: the same check, and its ECIs route to it through overrides;
-//   (d) a 4th engine joins and takes a quarter of the slots (1,024 moves)
-//       while heartbeats flow through the router: the same check;
+//   (d) a 4th engine joins and takes a quarter of the slots (1,024 moves,
+//       `spime cluster rebalance`) while heartbeats flow through the
+//       router: the same check;
 //   (e) kill -9 of an engine: its slots 503, the others' 200; restarted, its
 //       state is there and what waited in another's outbox arrives;
 //   (f) an engine stopped past its lease, its slot given away meanwhile:
@@ -501,51 +502,30 @@ TEST_CASE("cluster (d): a 4th engine joins and takes a quarter of the slots whil
         return false;
       },
       10s));
-  // The quarter: 1,024 slots, a third from each engine, with the slots of
-  // half of its picos among them.
-  std::vector<spime::cluster::Slot> quarter;
-  std::set<spime::cluster::Slot> chosen;
-  for (int i = 0; i < 3; ++i) {
-    const std::size_t share = i == 0 ? 342 : 341;
-    const std::size_t before = quarter.size();
-    auto take = [&](spime::cluster::Slot slot) {
-      if (quarter.size() - before < share && chosen.insert(slot).second) quarter.push_back(slot);
-    };
-    for (int k = 0; k < kPerEngine / 2; ++k) {
-      take(*slot_of_eci(picos[static_cast<std::size_t>(i * kPerEngine + k)]));
-    }
-    for (unsigned slot = 0; slot < spime::cluster::kSlotCount; ++slot) {
-      if (spread_owner(kNodes, static_cast<spime::cluster::Slot>(slot)) == kNodes[i]) {
-        take(static_cast<spime::cluster::Slot>(slot));
-      }
-    }
-  }
-  REQUIRE(quarter.size() == 1024);
-
   HeartbeatLoad load(cluster, picos);
   std::this_thread::sleep_for(500ms);
-  EtcdClient kv(cluster.etcd().urls());
-  int failed = 0;
-  std::string first_failure;
-  std::size_t moved_picos = 0;
-  for (spime::cluster::Slot slot : quarter) {
-    spime::cluster::SlotMove move;
-    move.cluster = kName;
-    move.slot = slot;
-    move.to = "d";
-    move.http.timeout = 30s;
-    spime::cluster::SlotMoveResult result;
-    const spime::api::Status s = spime::cluster::move_slot(kv, move, &result);
-    if (!s.is_ok() && failed++ == 0) first_failure = slot_text(slot) + ": " + s.to_string();
-    if (s.is_ok() && !result.released && failed++ == 0) first_failure = result.release_error;
-    moved_picos += result.picos;
-  }
+  // One command: d takes its share, a third from each engine.
+  const auto even = run_spime(
+      {"cluster", "rebalance", "--etcd", cluster.etcd().endpoints(), "--cluster", kName, "--json"},
+      {}, 300s);
   std::this_thread::sleep_for(1s);  // beats on d, through the router
   load.stop();
-  INFO(first_failure);
-  CHECK(failed == 0);
-  CHECK(moved_picos >= 3 * kPerEngine / 2);
+  INFO(describe({"cluster", "rebalance"}, even));
+  REQUIRE(even.exit_code == 0);
+  const json outcome = json::parse(even.out, nullptr, false);
+  REQUIRE(outcome.is_object());
+  CHECK(outcome.at("moved") == 1024);
+  std::map<std::string, int> from;
+  for (const json& m : outcome.at("planned")) {
+    CHECK(m.at("to") == "d");
+    ++from[m.at("from").get<std::string>()];
+  }
+  CHECK(from.size() == 3);
+  // Each of the 36 picos is in a moved slot with odds 1 in 4: none moved
+  // would be a chance of 3 in 100,000.
+  CHECK(outcome.at("picos") > 0);
   CHECK(d.get("/api/cluster").body.at("slots") == 1024);
+  for (int i = 0; i < 3; ++i) CHECK(cluster.engine(i).get("/api/cluster").body.at("slots") == 1024);
   const std::size_t total = load.check([&](std::size_t) { return cluster.router().port(); });
   CHECK(total > 100);
 }
