@@ -137,7 +137,7 @@ Status move_pico(EtcdClient& kv, const PicoMove& move, PicoMoveResult* out,
     return Status::invalid_argument(name + " is on " + move.to + " already");
   if (!pico.slot) {
     return Status::invalid_argument(
-        name + " predates slots (its ECIs route through slot 000): " + "move slot 000 instead");
+        name + " predates slots: it has none to move with, and stays where it is");
   }
   if (pico.children > 0) {
     return Status::invalid_argument(name + " has " + std::to_string(pico.children) +

@@ -22,8 +22,8 @@
 //              away (its gate forwards stragglers from then on).
 //
 // Refused: a pico with children (a family moves with its slot: `spime
-// cluster move`), a pico that predates slots (its ECIs route through slot
-// 000: move that slot), a pico with more ECIs than one etcd transaction
+// cluster move`), a pico that predates slots (its record names none: it
+// stays on its engine, as in a slot move), a pico with more ECIs than one etcd transaction
 // takes (kMaxEcis). Failure before the flip: the source is unsealed, the
 // destination erases what it imported, the plan goes. Errors as move_slot's.
 //
