@@ -12,6 +12,8 @@
 //       acknowledged heartbeat stored, none twice;
 //   one pico moved alone with `spime cluster move-pico` under the same
 //       load: the same check, and its ECIs route to it through overrides;
+//   ctx:query and wrangler:picoQuery from a pico of one engine to a pico of
+//       another, with the shared host;
 //   (d) a 4th engine joins and takes a quarter of the slots (1,024 moves,
 //       `spime cluster rebalance`) while heartbeats flow through the
 //       router: the same check;
@@ -396,6 +398,49 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
                      "/sky/cloud/" + picos[1] + "/" + kReadingsRid + "/ids", "", "", kHttpTimeout,
                      {{"X-Spime-Forwarded-By", "test"}})
             .status == 503);
+}
+
+TEST_CASE("cluster: ctx:query and wrangler:picoQuery reach a pico of another engine",
+          "[integration][cluster]") {
+  LocalCluster cluster;
+  SpimeServer& a = cluster.engine(0);
+  SpimeServer& b = cluster.engine(1);
+  spime::testing::TempDir krl;
+  const std::string readings = new_child(b, b.owner_eci(), "on-b");
+  install_ruleset(b, readings, file_url(krl.write("readings.krl", kReadingsRuleset)), kReadingsRid);
+  for (const char* id : {"x", "y"}) {
+    REQUIRE(b.event(readings, "test", "beat", {{"id", id}}).status == 200);
+  }
+  // A pico on a asks it the ways the reference's rulesets do: the host is
+  // meta:host, which the engines share.
+  const std::string asker = new_child(a, a.owner_eci(), "on-a");
+  install_ruleset(a, asker, file_url(krl.write("asker.krl", R"(ruleset cluster.asker {
+  meta { use module io.picolabs.wrangler alias wrangler  shares direct, wrangled, tried }
+  global {
+    direct = function(eci) { ctx:query(eci, "cluster.readings", "ids", {}) }
+    wrangled = function(eci) { wrangler:picoQuery(eci, "cluster.readings", "ids", {}, meta:host) }
+    tried = function(eci) { ctx:tryQuery(eci, "cluster.readings", "nothing", {}) }
+  }
+})")),
+                  "cluster.asker");
+  const json want = json::array({"x", "y"});
+  for (const char* how : {"direct", "wrangled"}) {
+    const HttpResult r = a.query(asker, "cluster.asker", how, {{"eci", readings}});
+    INFO(how << ": " << describe(r));
+    CHECK(r.status == 200);
+    CHECK(r.body == want);
+  }
+  // The other engine's refusal is the query's.
+  const HttpResult tried = a.query(asker, "cluster.asker", "tried", {{"eci", readings}});
+  INFO(describe(tried));
+  REQUIRE(tried.status == 200);
+  CHECK(tried.body.at("ok") == false);
+  CHECK(tried.body.at("code") == "NotFound");
+  // An ECI in b's slots that b does not have: not found, as on one engine.
+  const std::string unknown = readings.substr(0, 3) + std::string(22, 'Q');
+  const HttpResult missing = a.query(asker, "cluster.asker", "direct", {{"eci", unknown}});
+  CHECK(missing.status != 200);
+  CHECK_THAT(missing.text, Catch::Contains("not found"));
 }
 
 TEST_CASE("cluster: one pico moves to another engine while heartbeats flow, its ECIs follow",

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "engine/runtime/channel/channel_policy.h"
+#include "engine/runtime/cluster/remote_query.h"
 #include "engine/runtime/pico/event_schedule.h"
 #include "engine/runtime/pico/pico_state.h"
 #include "engine/runtime/pico/transaction.h"
@@ -85,7 +86,13 @@ std::optional<ChannelRecord> Services::channel(Transaction& txn, const std::stri
 Result<krl::Value> Services::query(Transaction& txn, const std::string& from_pico_id,
                                    const QueryCall& q) {
   auto c = channel(txn, q.eci);
-  if (!c) return Status::not_found("ECI not found " + q.eci);
+  if (!c) {
+    // A pico of another engine of the cluster: asked over HTTP.
+    if (std::string host = cluster_host_of(q.eci); !host.empty()) {
+      return query_other_engine(host, q);
+    }
+    return Status::not_found("ECI not found " + q.eci);
+  }
   if (auto family = check_family(c->family_pico_id, from_pico_id)) {
     return Status::permission_denied(*family);
   }

@@ -140,6 +140,8 @@ class Services {
   std::optional<ChannelRecord> channel(Transaction& txn, const std::string& eci);
 
   // ctx:query from pico `from_pico_id`: the channel's query policy applies.
+  // An ECI of a pico of another engine of the cluster is asked there
+  // (cluster/remote_query.h).
   api::Result<krl::Value> query(Transaction& txn, const std::string& from_pico_id,
                                 const QueryCall& query);
 
