@@ -85,6 +85,12 @@ class Status {
 
   // "NotFound: ECI not found abc", for logs and tests.
   std::string to_string() const;
+  // What another spime engine's HTTP answer `http_status` (not 2xx) says,
+  // read back through the table above: 400, 403, 404, 409, 429, 503 and
+  // 507 by their code; 500 and any other 5xx kInternal; any other 4xx
+  // kInvalidArgument. For the clients of other engines (the cluster's
+  // movers, remote queries).
+  static Status from_http(int http_status, std::string message);
   static const char* code_name(Code code);
 
  private:
@@ -118,6 +124,28 @@ inline const char* Status::code_name(Code code) {
       return "StorageFull";
   }
   return "Unknown";
+}
+
+inline Status Status::from_http(int http_status, std::string message) {
+  switch (http_status) {
+    case 400:
+      return invalid_argument(std::move(message));
+    case 403:
+      return permission_denied(std::move(message));
+    case 404:
+      return not_found(std::move(message));
+    case 409:
+      return conflict(std::move(message));
+    case 429:
+      return Status(Code::kRateLimited, std::move(message));
+    case 503:
+      return unavailable(std::move(message));
+    case 507:
+      return storage_full(std::move(message));
+    default:
+      return http_status >= 500 ? internal(std::move(message))
+                                : invalid_argument(std::move(message));
+  }
 }
 
 inline std::string Status::to_string() const {

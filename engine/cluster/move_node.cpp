@@ -36,19 +36,7 @@ Status MoveNode::post(const std::string& target, const std::string& what, const 
   const std::string why = j.is_object() && j.value("error", json()).is_string()
                               ? j["error"].get<std::string>()
                               : "HTTP " + std::to_string(r.status);
-  const std::string message = step + ": " + why;
-  switch (r.status) {
-    case 400:
-      return Status::invalid_argument(message);
-    case 404:
-      return Status::not_found(message);
-    case 409:
-      return Status::conflict(message);
-    case 503:
-      return Status::unavailable(message);
-    default:
-      return Status::internal(message);
-  }
+  return Status::from_http(static_cast<int>(r.status), step + ": " + why);
 }
 
 std::size_t answer_count(const std::string& answer, const char* key) {

@@ -4,8 +4,8 @@
 //
 // post() answers the step's body on 200; otherwise the engine's
 // {"error": ...} message, prefixed with the step and the node, as a Status
-// whose code follows the HTTP status (400 kInvalidArgument, 404 kNotFound,
-// 409 kConflict, 503 or no answer kUnavailable, anything else kInternal).
+// whose code follows the HTTP status (api::Status::from_http; no answer:
+// kUnavailable).
 //
 // Thread-safety: one call at a time (it holds one keep-alive client).
 #pragma once

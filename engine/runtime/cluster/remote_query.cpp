@@ -19,23 +19,6 @@ bool plain_segment(const std::string& s) {
   });
 }
 
-Status status_of(unsigned http_status, const std::string& message) {
-  switch (http_status) {
-    case 400:
-      return Status::invalid_argument(message);
-    case 403:
-      return Status::permission_denied(message);
-    case 404:
-      return Status::not_found(message);
-    case 409:
-      return Status::conflict(message);
-    case 503:
-      return Status::unavailable(message);
-    default:
-      return Status::rule_error(message);
-  }
-}
-
 }  // namespace
 
 api::Result<krl::Value> query_other_engine(const std::string& host, const QueryCall& q) {
@@ -74,9 +57,11 @@ api::Result<krl::Value> query_other_engine(const std::string& host, const QueryC
     return answer;
   }
   const krl::Value* message = parsed && answer.is_map() ? answer.as_map().find("error") : nullptr;
-  return status_of(response.status, message && message->is_string()
-                                        ? message->as_string()
-                                        : what + ": " + status_line(response));
+  std::string why =
+      message && message->is_string() ? message->as_string() : what + ": " + status_line(response);
+  // The reference's text of a plain JavaScript Error: the query's own error adds it again.
+  if (why.rfind("Error: ", 0) == 0) why.erase(0, 7);
+  return Status::from_http(static_cast<int>(response.status), std::move(why));
 }
 
 }  // namespace spime::runtime

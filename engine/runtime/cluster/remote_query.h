@@ -11,9 +11,8 @@
 // to run on the I/O pool, and the message runs again there. Bounded by the
 // pool's http timeout and response size.
 //
-// Errors: the other engine's, by its status (404 kNotFound, 403
-// kPermissionDenied, 400 kInvalidArgument, 409 kConflict, 503 kUnavailable,
-// other kRuleError), with its {"error"} message; kUnavailable when it cannot
+// Errors: the other engine's, by its status (api::Status::from_http), with
+// its {"error"} message; kUnavailable when it cannot
 // be reached; kNotFound for an ECI, rid or name that no engine could serve
 // (characters outside [A-Za-z0-9._~-]).
 //
