@@ -122,6 +122,15 @@ class LocalCluster {
     }
     return 0;
   }
+  // Whether engine `asked` lists `node` as live; nullopt when it does not answer.
+  std::optional<bool> live(const std::string& node, int asked = 1) {
+    const json s = engine(asked).get("/api/cluster").body;
+    if (!s.is_object() || !s.contains("nodes")) return std::nullopt;
+    for (const json& n : s.at("nodes")) {
+      if (n.at("name") == node && n.at("live") == true) return true;
+    }
+    return false;
+  }
   // Whether the router sends `slot` to an engine (anything but its own 503).
   bool routed(spime::cluster::Slot slot) const {
     const HttpResult r =
@@ -537,16 +546,7 @@ TEST_CASE("cluster (d): a 4th engine joins and takes a quarter of the slots whil
     }
   }
   SpimeServer& d = cluster.add_engine("d");
-  REQUIRE(eventually(
-      [&] {
-        const json s = cluster.engine(0).get("/api/cluster").body;
-        if (!s.is_object() || !s.contains("nodes")) return false;
-        for (const json& n : s.at("nodes")) {
-          if (n.at("name") == "d" && n.at("live") == true) return true;
-        }
-        return false;
-      },
-      10s));
+  REQUIRE(eventually([&] { return cluster.live("d", 0) == true; }, 10s));
   HeartbeatLoad load(cluster, picos);
   std::this_thread::sleep_for(500ms);
   // One command: d takes its share, a third from each engine.
@@ -593,16 +593,8 @@ TEST_CASE("cluster: a move planned away from an engine holds its slot, across a 
   CHECK(eventually(refused, 5s));
   CHECK(a.event(pico, "test", "beat").status == 503);
   a.kill9();
-  REQUIRE(eventually(  // its lease gone, its name free again
-      [&] {
-        const json s = cluster.engine(1).get("/api/cluster").body;
-        if (!s.is_object() || !s.contains("nodes")) return false;
-        for (const json& n : s.at("nodes")) {
-          if (n.at("name") == "a" && n.at("live") == true) return false;
-        }
-        return true;
-      },
-      15s));
+  // Its lease gone, its name free again.
+  REQUIRE(eventually([&] { return cluster.live("a") == false; }, 15s));
   a.start();  // reads the plan when it joins: the slot stays refused
   const HttpResult direct = a.get(query);
   CHECK(direct.status == 503);
@@ -639,16 +631,8 @@ TEST_CASE("cluster: a pico move planned away from an engine holds the pico, acro
   CHECK(eventually(held, 5s));
   CHECK(a.event(other, "test", "beat").status == 200);
   a.kill9();
-  REQUIRE(eventually(  // its lease gone, its name free again
-      [&] {
-        const json s = cluster.engine(1).get("/api/cluster").body;
-        if (!s.is_object() || !s.contains("nodes")) return false;
-        for (const json& n : s.at("nodes")) {
-          if (n.at("name") == "a" && n.at("live") == true) return false;
-        }
-        return true;
-      },
-      15s));
+  // Its lease gone, its name free again.
+  REQUIRE(eventually([&] { return cluster.live("a") == false; }, 15s));
   a.start();  // reads the plan when it joins: the pico stays refused
   CHECK(held());
   CHECK(a.event(other, "test", "beat").status == 200);
@@ -693,14 +677,14 @@ TEST_CASE(
         return r.status == 200 && r.body == 1;
       },
       20s));
-  CHECK(a.get("/api/outbox").body.at("waiting") == 0);
+  // The outbox counts the delivery once b's answer is back: soon after.
+  CHECK(eventually([&] { return a.get("/api/outbox").body.at("waiting") == 0; }));
   CHECK(must_query(b, on_b, kWrangler, "name") == "on b");  // its state, from its disk
 }
 
 TEST_CASE("cluster (f): an engine stopped past its lease writes nothing for a slot it lost",
           "[integration][cluster]") {
   LocalCluster cluster;
-  SpimeServer& a = cluster.engine(0);
   SpimeServer& b = cluster.engine(1);
   spime::testing::TempDir krl;
   const std::string on_b = new_child(b, b.owner_eci(), "on b");
@@ -709,15 +693,7 @@ TEST_CASE("cluster (f): an engine stopped past its lease writes nothing for a sl
 
   b.pause();
   // b's lease expires; meanwhile its slot is given to a (as a move's flip would).
-  REQUIRE(eventually(
-      [&] {
-        const json s = a.get("/api/cluster").body;
-        for (const json& n : s.at("nodes")) {
-          if (n.at("name") == "b") return n.at("live") == false;
-        }
-        return false;
-      },
-      15s));
+  REQUIRE(eventually([&] { return cluster.live("b", 0) == false; }, 15s));
   REQUIRE(cluster.kv().put(slot_key, "a").is_ok());
   b.resume();
   // Woken: b takes no event for the lost slot (refused while its lease is
