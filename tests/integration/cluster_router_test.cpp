@@ -636,6 +636,13 @@ TEST_CASE("cluster: a pico move planned away from an engine holds the pico, acro
   a.start();  // reads the plan when it joins: the pico stays refused
   CHECK(held());
   CHECK(a.event(other, "test", "beat").status == 200);
+  // Its slot does not move while it does (it would be on two nodes).
+  const auto slot_move = run_spime({"cluster", "move", slot_text(*slot_of_eci(pico)), "--to", "b",
+                                    "--etcd", cluster.etcd().endpoints(), "--cluster", kName});
+  INFO(describe({"cluster", "move"}, slot_move));
+  CHECK(slot_move.exit_code == 1);
+  CHECK_THAT(slot_move.err, Catch::Contains("moving alone"));
+  CHECK(a.event(other, "test", "beat").status == 200);  // unsealed
   // Abandoned: served again.
   REQUIRE(cluster.kv().erase(plan_key).is_ok());
   CHECK(eventually([&] { return a.event(pico, "test", "beat").status == 200; }, 5s));

@@ -94,6 +94,11 @@ void SlotMoves::export_pico(const std::string& id, cluster::Slot to,
   if (!from || !table->owns(*from)) {
     return done(Status::conflict("pico " + id + "'s slot is not this node's"));
   }
+  // Its slot moving too would leave a copy of it on that slot's destination.
+  if (parts_.seals.sealed(*from) || table->moving_away(*from)) {
+    return done(Status::conflict("pico " + id + "'s slot " + cluster::slot_text(*from) +
+                                 " is moving: move the pico after it"));
+  }
   if (table->owns(to)) {
     return done(Status::invalid_argument("slot " + cluster::slot_text(to) +
                                          " is this node's: a pico moves to another node"));

@@ -159,6 +159,14 @@ void SlotMoves::export_step(cluster::Slot slot, const api::Done<std::string>& do
     parts_.seals.unseal(slot);
     return done(Status::unavailable(idle.message() + "; unsealed, nothing moved"));
   }
+  // A pico of the slot moving alone would end up on two nodes.
+  for (const std::string& id : picos) {
+    if (parts_.seals.sealed_pico(id) || table->pico_moving_away(id)) {
+      parts_.seals.unseal(slot);
+      return done(Status::conflict("pico " + id + " of " + name +
+                                   " is moving alone; unsealed, nothing moved"));
+    }
+  }
   SlotRecords records = collect_slot(parts_.store, slot, picos);
   parts_.log(name + " sealed and exported: " + std::to_string(records.picos.size()) + " picos, " +
              std::to_string(records.records.size()) + " records");

@@ -33,7 +33,9 @@
 //   export   seals the pico (its id and ECIs), waits as a slot's export,
 //            answers its records with its record naming the destination's
 //            slot (which this node must not own). kNotFound, kConflict
-//            when its slot is not this node's, kUnavailable when busy.
+//            when its slot is not this node's or is moving, kUnavailable
+//            when busy. (A slot's export refuses, kConflict, while one of
+//            its picos moves alone.)
 //   import   writes them when this node owns the slot they name and has no
 //            such pico; answers {"picos", "records", "ecis"}.
 //   release  erases the pico here once the table routes every ECI of it to
