@@ -141,17 +141,7 @@ void SlotMoves::import_pico(const std::string& id, cluster::Slot slot, const std
       record_slot(*records, id) != slot) {
     return done(Status::invalid_argument("the records are not pico " + id + "'s for " + name));
   }
-  if (has_pico(parts_.store, id)) {
-    return done(Status::conflict("pico " + id + " exists on this node already"));
-  }
-  for (const SlotRecords::Ruleset& rs : records->rulesets) {
-    if (parts_.registry.get(rs.rid)) continue;  // the engine's own version stays
-    RulesetRegistry::Result r = parts_.registry.register_source(rs.url, rs.source);
-    if (!r.ruleset) {
-      return done(
-          Status::invalid_argument("ruleset " + rs.rid + " does not compile here: " + r.error));
-    }
-  }
+  if (Status admitted = admit_import(*records); !admitted.is_ok()) return done(admitted);
   store::WriteBatch batch;
   for (const auto& [k, v] : records->records) batch.put(k, v);
   const std::uint64_t seq = parts_.store.committer().try_submit(

@@ -195,20 +195,7 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
     return done(Status::invalid_argument(
         "the records are slot " + cluster::slot_text(records->slot) + "'s, not " + name + "'s"));
   }
-  for (const std::string& id : records->picos) {
-    std::string ignored;
-    if (parts_.store.get(store::keys::pico(id), &ignored)) {
-      return done(Status::conflict("pico " + id + " exists on this node already"));
-    }
-  }
-  for (const SlotRecords::Ruleset& rs : records->rulesets) {
-    if (parts_.registry.get(rs.rid)) continue;  // the engine's own version stays
-    RulesetRegistry::Result r = parts_.registry.register_source(rs.url, rs.source);
-    if (!r.ruleset) {
-      return done(
-          Status::invalid_argument("ruleset " + rs.rid + " does not compile here: " + r.error));
-    }
-  }
+  if (Status admitted = admit_import(*records); !admitted.is_ok()) return done(admitted);
   store::WriteBatch batch;
   for (const auto& [k, v] : records->records) batch.put(k, v);
   const std::uint64_t seq = parts_.store.committer().try_submit(
@@ -222,6 +209,23 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
         done(counts(*records));
       });
   if (seq == 0) done(Status::unavailable("engine overloaded or stopping, retry later"));
+}
+
+Status SlotMoves::admit_import(const SlotRecords& records) {
+  for (const std::string& id : records.picos) {
+    std::string ignored;
+    if (parts_.store.get(store::keys::pico(id), &ignored)) {
+      return Status::conflict("pico " + id + " exists on this node already");
+    }
+  }
+  for (const SlotRecords::Ruleset& rs : records.rulesets) {
+    if (parts_.registry.get(rs.rid)) continue;  // the engine's own version stays
+    RulesetRegistry::Result r = parts_.registry.register_source(rs.url, rs.source);
+    if (!r.ruleset) {
+      return Status::invalid_argument("ruleset " + rs.rid + " does not compile here: " + r.error);
+    }
+  }
+  return Status::ok();
 }
 
 void SlotMoves::release_slot(cluster::Slot slot, api::Done<krl::Value> done) {

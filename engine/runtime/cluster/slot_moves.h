@@ -81,6 +81,7 @@ class ChannelIndex;
 class PicoTable;
 class RulesetRegistry;
 class SlotSeals;
+struct SlotRecords;
 
 class SlotMoves {
  public:
@@ -131,6 +132,10 @@ class SlotMoves {
   void export_step(cluster::Slot slot, const api::Done<std::string>& done);
   void import_step(cluster::Slot slot, const std::string& text, const api::Done<krl::Value>& done);
   void release_step(cluster::Slot slot, const api::Done<krl::Value>& done);
+  // Before an import writes: none of its picos is here already (kConflict),
+  // and every ruleset it uses is registered (those this engine lacks
+  // compiled from the records; kInvalidArgument when one does not compile).
+  api::Status admit_import(const SlotRecords& records);
   // pico_moves.cpp
   void locate_pico(const std::string& pico, const api::Done<std::string>& done);
   void export_pico(const std::string& id, cluster::Slot to, const api::Done<std::string>& done);
