@@ -2,7 +2,8 @@
 // tests): 3 etcd members, HAProxy as the router kept by route-sync, and 3
 // real `spime serve` engines with --threads 1 and the router as their public
 // address, the slots spread over them by init_slot_table (`spime cluster
-// init`). Loopback only; every wait is bounded.
+// init`), as LocalCluster (local_cluster.h) starts them. Loopback only;
+// every wait is bounded.
 //   (a) 1,002 picos over the slots of all 3 engines: each answers through the
 //       router and through every engine;
 //   (b) a device on one engine in a collection on another: each violation
@@ -10,10 +11,6 @@
 //   (c) a slot of 50 picos moved from one engine to another with `spime
 //       cluster move` while heartbeats flow through the router: every
 //       acknowledged heartbeat stored, none twice;
-//   one pico moved alone with `spime cluster move-pico` under the same
-//       load: the same check, and its ECIs route to it through overrides;
-//   ctx:query and wrangler:picoQuery from a pico of one engine to a pico of
-//       another, with the shared host;
 //   (d) a 4th engine joins and takes a quarter of the slots (1,024 moves,
 //       `spime cluster rebalance`) while heartbeats flow through the
 //       router: the same check;
@@ -23,31 +20,29 @@
 //       woken, it writes nothing for that slot;
 //   (g) the etcd leader killed, (h) 2 of 3 members down: heartbeats go on,
 //       and a move is refused.
+// One pico moved alone (`spime cluster move-pico`), and ctx:query and
+// wrangler:picoQuery across engines: cluster_picos_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <functional>
+#include <chrono>
+#include <cstddef>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "engine/cluster/etcd_client.h"
-#include "engine/cluster/pico_mover.h"
-#include "engine/cluster/route_sync.h"
 #include "engine/cluster/slot_fill.h"
 #include "engine/cluster/slot_mover.h"
 #include "engine/cluster/slots.h"
 #include "tests/cli/run_spime.h"
-#include "tests/cluster/etcd_cluster.h"
-#include "tests/cluster/router.h"
 #include "tests/integration/counter_ruleset.h"
+#include "tests/integration/local_cluster.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/sky.h"
 #include "tests/temp_dir.h"
@@ -55,187 +50,10 @@
 using namespace spime::integration;
 using spime::cli_test::describe;
 using spime::cli_test::run_spime;
-using spime::cluster::EtcdClient;
 using spime::cluster::slot_of_eci;
 using spime::cluster::slot_text;
 using spime::cluster::spread_owner;
 using namespace std::chrono_literals;
-
-namespace {
-
-constexpr char kName[] = "t";
-const std::vector<std::string> kNodes{"a", "b", "c"};
-
-// The cluster: etcd, the slot table spread, the engines, the router and its
-// route syncer (in this process).
-class LocalCluster {
- public:
-  // `lease_ttl`: the engines' (--lease-ttl), in seconds.
-  explicit LocalCluster(int lease_ttl = 3) : lease_ttl_(lease_ttl), etcd_(3), kv_(etcd_.urls()) {
-    REQUIRE(spime::cluster::init_slot_table(kv_, kName, kNodes).is_ok());
-    for (const std::string& node : kNodes) {
-      engines_.push_back(std::make_unique<SpimeServer>(options(node)));
-    }
-    sync_ = std::thread([this] {
-      spime::cluster::run_route_sync(router_.sync_options(etcd_, kName), stop_,
-                                     [](const std::string&) {});
-    });
-    // Routed: a slot of each engine gets an engine's answer, not the
-    // router's own 503.
-    for (int i = 0; i < 3; ++i) {
-      REQUIRE(eventually([&] { return routed(slot_of_node(i)); }, 10s));
-    }
-  }
-  ~LocalCluster() {
-    for (auto& e : engines_) e->resume();
-    stop_.store(true);
-    sync_.join();
-  }
-  LocalCluster(const LocalCluster&) = delete;
-  LocalCluster& operator=(const LocalCluster&) = delete;
-
-  SpimeServer& engine(int i) { return *engines_.at(static_cast<std::size_t>(i)); }
-  // Starts one more engine, named `node`, with no slots of its own yet.
-  SpimeServer& add_engine(const std::string& node) {
-    engines_.push_back(std::make_unique<SpimeServer>(options(node)));
-    return *engines_.back();
-  }
-  EtcdCluster& etcd() { return etcd_; }
-  EtcdClient& kv() { return kv_; }
-  const Router& router() const { return router_; }
-  ServerOptions options(const std::string& node) const {
-    ServerOptions o;
-    o.extra_args = {"--cluster-etcd", etcd_.endpoints(),
-                    "--cluster",      kName,
-                    "--node",         node,
-                    "--lease-ttl",    std::to_string(lease_ttl_),
-                    "--threads",      "1",
-                    "--public-url",   router_.url()};
-    return o;
-  }
-  // The first slot engine i owns.
-  static spime::cluster::Slot slot_of_node(int i) {
-    for (unsigned s = 0; s < spime::cluster::kSlotCount; ++s) {
-      if (spread_owner(kNodes, static_cast<spime::cluster::Slot>(s)) == kNodes.at(i)) {
-        return static_cast<spime::cluster::Slot>(s);
-      }
-    }
-    return 0;
-  }
-  // Whether engine `asked` lists `node` as live; nullopt when it does not answer.
-  std::optional<bool> live(const std::string& node, int asked = 1) {
-    const json s = engine(asked).get("/api/cluster").body;
-    if (!s.is_object() || !s.contains("nodes")) return std::nullopt;
-    for (const json& n : s.at("nodes")) {
-      if (n.at("name") == node && n.at("live") == true) return true;
-    }
-    return false;
-  }
-  // Whether the router sends `slot` to an engine (anything but its own 503).
-  bool routed(spime::cluster::Slot slot) const {
-    const HttpResult r =
-        router_get("/sky/cloud/" + slot_text(slot) + std::string(22, 'Q') + "/r/f");
-    return r.status != 0 &&
-           !(r.status == 503 && r.text.find("no engine serves") != std::string::npos);
-  }
-  HttpResult router_get(const std::string& target) const {
-    return http_request(router_.port(), "GET", target);
-  }
-  HttpResult router_post(const std::string& target, const std::string& body) const {
-    return http_request(router_.port(), "POST", target, body, "application/json");
-  }
-
- private:
-  const int lease_ttl_;
-  EtcdCluster etcd_;
-  EtcdClient kv_;
-  Router router_;
-  std::vector<std::unique_ptr<SpimeServer>> engines_;
-  std::atomic<bool> stop_{false};
-  std::thread sync_;
-};
-
-// 4 senders through the router, each its share of the picos in turn, each
-// beat `{"id": "<pico index>-<n>"}` to test:beat; a beat not answered 200 is
-// sent again with the same id (at most 400 times, 25 ms apart). Runs until
-// stop(); then check() compares what each pico stored (the readings
-// ruleset's ids, read on `engine`) with what was acknowledged.
-class HeartbeatLoad {
- public:
-  HeartbeatLoad(const LocalCluster& cluster, std::vector<std::string> picos)
-      : cluster_(cluster), picos_(std::move(picos)), acked_(picos_.size()) {
-    for (int t = 0; t < 4; ++t) senders_.emplace_back([this, t] { send(t); });
-  }
-  ~HeartbeatLoad() { stop(); }
-
-  void stop() {
-    stop_.store(true);
-    for (auto& s : senders_) {
-      if (s.joinable()) s.join();
-    }
-  }
-
-  // Every acknowledged beat stored once, nothing else; how many in all.
-  std::size_t check(const std::function<unsigned short(std::size_t)>& port_of) {
-    INFO(first_failure_);
-    CHECK(first_failure_.empty());
-    CHECK(lost_ == 0);
-    std::size_t total = 0;
-    for (std::size_t k = 0; k < picos_.size(); ++k) {
-      const HttpResult r =
-          http_request(port_of(k), "GET", "/sky/cloud/" + picos_[k] + "/" + kReadingsRid + "/ids");
-      INFO(describe(r));
-      REQUIRE(r.status == 200);
-      REQUIRE(r.body.is_array());
-      std::multiset<std::string> stored;
-      for (const json& id : r.body) stored.insert(id.get<std::string>());
-      const std::set<std::string> unique(stored.begin(), stored.end());
-      CHECK(unique.size() == stored.size());  // none twice
-      CHECK(unique == acked_[k]);             // every acknowledged one, no other
-      total += stored.size();
-    }
-    return total;
-  }
-
- private:
-  void send(int t) {
-    for (int n = 0; !stop_.load() && n < 100000; ++n) {
-      for (std::size_t k = static_cast<std::size_t>(t); k < picos_.size(); k += 4) {
-        const std::string id = std::to_string(k) + "-" + std::to_string(n);
-        const std::string target = "/sky/event/" + picos_[k] + "/none/test/beat";
-        bool ok = false;
-        for (int tries = 0; tries < 400 && !ok; ++tries) {
-          const HttpResult r = cluster_.router_post(target, json{{"id", id}}.dump());
-          ok = r.status == 200;
-          if (!ok) {
-            if (r.status != 503) {
-              std::lock_guard<std::mutex> lock(mu_);
-              if (first_failure_.empty()) first_failure_ = describe(r);
-            }
-            std::this_thread::sleep_for(25ms);
-          }
-        }
-        if (!ok) {
-          ++lost_;
-          continue;
-        }
-        std::lock_guard<std::mutex> lock(mu_);
-        acked_[k].insert(id);
-      }
-    }
-  }
-
-  const LocalCluster& cluster_;
-  const std::vector<std::string> picos_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> lost_{0};
-  std::mutex mu_;
-  std::vector<std::set<std::string>> acked_;
-  std::string first_failure_;
-  std::vector<std::thread> senders_;
-};
-
-}  // namespace
 
 TEST_CASE("cluster (a): picos over 3 engines answer through the router and every engine",
           "[integration][cluster]") {
@@ -409,127 +227,6 @@ TEST_CASE("cluster (c): a slot of 50 picos moves to another engine while heartbe
             .status == 503);
 }
 
-TEST_CASE("cluster: ctx:query and wrangler:picoQuery reach a pico of another engine",
-          "[integration][cluster]") {
-  LocalCluster cluster;
-  SpimeServer& a = cluster.engine(0);
-  SpimeServer& b = cluster.engine(1);
-  spime::testing::TempDir krl;
-  const std::string readings = new_child(b, b.owner_eci(), "on-b");
-  install_ruleset(b, readings, file_url(krl.write("readings.krl", kReadingsRuleset)), kReadingsRid);
-  for (const char* id : {"x", "y"}) {
-    REQUIRE(b.event(readings, "test", "beat", {{"id", id}}).status == 200);
-  }
-  // A pico on a asks it the ways the reference's rulesets do: the host is
-  // meta:host, which the engines share.
-  const std::string asker = new_child(a, a.owner_eci(), "on-a");
-  install_ruleset(a, asker, file_url(krl.write("asker.krl", R"(ruleset cluster.asker {
-  meta { use module io.picolabs.wrangler alias wrangler  shares direct, wrangled, tried }
-  global {
-    direct = function(eci) { ctx:query(eci, "cluster.readings", "ids", {}) }
-    wrangled = function(eci) { wrangler:picoQuery(eci, "cluster.readings", "ids", {}, meta:host) }
-    tried = function(eci) { ctx:tryQuery(eci, "cluster.readings", "nothing", {}) }
-  }
-})")),
-                  "cluster.asker");
-  const json want = json::array({"x", "y"});
-  for (const char* how : {"direct", "wrangled"}) {
-    const HttpResult r = a.query(asker, "cluster.asker", how, {{"eci", readings}});
-    INFO(how << ": " << describe(r));
-    CHECK(r.status == 200);
-    CHECK(r.body == want);
-  }
-  // The other engine's refusal is the query's.
-  const HttpResult tried = a.query(asker, "cluster.asker", "tried", {{"eci", readings}});
-  INFO(describe(tried));
-  REQUIRE(tried.status == 200);
-  CHECK(tried.body.at("ok") == false);
-  CHECK(tried.body.at("code") == "NotFound");
-  // An ECI in b's slots that b does not have: not found, as on one engine.
-  const std::string unknown = readings.substr(0, 3) + std::string(22, 'Q');
-  const HttpResult missing = a.query(asker, "cluster.asker", "direct", {{"eci", unknown}});
-  CHECK(missing.status != 200);
-  CHECK_THAT(missing.text, Catch::Contains("not found"));
-}
-
-TEST_CASE("cluster: one pico moves to another engine while heartbeats flow, its ECIs follow",
-          "[integration][cluster]") {
-  LocalCluster cluster;
-  SpimeServer& a = cluster.engine(0);
-  spime::testing::TempDir krl;
-  const std::string url = file_url(krl.write("readings.krl", kReadingsRuleset));
-  // A family on a: the parent and 3 children in its slot. The first child moves alone.
-  const std::string parent = new_child(a, a.owner_eci(), "family");
-  std::vector<std::string> picos;
-  for (int i = 0; i < 3; ++i) {
-    picos.push_back(new_child(a, parent, "member-" + std::to_string(i)));
-    install_ruleset(a, picos.back(), url, kReadingsRid);
-  }
-  const spime::cluster::Slot slot = *slot_of_eci(picos[0]);
-  auto move_pico = [&](const std::string& pico, const std::string& to) {
-    return run_spime({"cluster", "move-pico", pico, "--to", to, "--etcd",
-                      cluster.etcd().endpoints(), "--cluster", kName, "--json"});
-  };
-
-  HeartbeatLoad load(cluster, picos);
-  std::this_thread::sleep_for(1s);
-  const auto moved = move_pico("member-0", "b");
-  std::this_thread::sleep_for(1s);  // beats on b, through the router
-  load.stop();
-  INFO(describe({"cluster", "move-pico"}, moved));
-  REQUIRE(moved.exit_code == 0);
-  const json outcome = json::parse(moved.out, nullptr, false);
-  REQUIRE(outcome.is_object());
-  CHECK(outcome.at("from") == "a");
-  CHECK(outcome.at("to") == "b");
-  CHECK(outcome.at("from_slot") == slot_text(slot));
-  CHECK(outcome.at("released") == true);
-  const auto to_slot = spime::cluster::parse_slot_text(outcome.at("to_slot").get<std::string>());
-  REQUIRE(to_slot);
-  CHECK(spread_owner(kNodes, *to_slot) == "b");
-
-  // Every acknowledged beat stored once: the mover on b, the others still on a.
-  const std::size_t total = load.check(
-      [&](std::size_t k) { return k == 0 ? cluster.engine(1).port() : cluster.engine(0).port(); });
-  CHECK(total > 60);
-  // Its ECI keeps its slot's prefix; the override routes it to b: through the
-  // router and every engine, the same answer.
-  std::optional<spime::cluster::KeyValue> override_key;
-  REQUIRE(cluster.kv().get("/spime/t/overrides/" + picos[0], &override_key).is_ok());
-  REQUIRE(override_key);
-  CHECK(override_key->value == slot_text(*to_slot));
-  const std::string ids = "/sky/cloud/" + picos[0] + "/" + kReadingsRid + "/ids";
-  const HttpResult on_b = cluster.engine(1).get(ids);
-  REQUIRE(on_b.status == 200);
-  CHECK(cluster.router_get(ids).text == on_b.text);
-  CHECK(cluster.engine(0).get(ids).text == on_b.text);
-  CHECK(cluster.engine(2).get(ids).text == on_b.text);
-  // a's copy is gone (asked directly, a refuses rather than forwards).
-  CHECK(http_request(a.port(), "GET", ids, "", "", kHttpTimeout, {{"X-Spime-Forwarded-By", "test"}})
-            .status == 503);
-  // Its slot's other picos stayed on a.
-  CHECK(http_request(a.port(), "GET", "/sky/cloud/" + picos[1] + "/" + kReadingsRid + "/ids", "",
-                     "", kHttpTimeout, {{"X-Spime-Forwarded-By", "test"}})
-            .status == 200);
-
-  // Refused, nothing changed: a pico with children, an unknown one, one
-  // already on the destination.
-  for (const auto& [pico, to, why] :
-       {std::tuple{"family", "b", "children"}, std::tuple{"nobody", "b", "no live node has"},
-        std::tuple{"member-0", "b", "already"}}) {
-    const auto refused = move_pico(pico, to);
-    INFO(describe({"cluster", "move-pico", pico}, refused));
-    CHECK(refused.exit_code == 1);
-    CHECK(refused.err.find(why) != std::string::npos);
-  }
-  // And back to a: served there again, its readings with it.
-  const auto back = move_pico("member-0", "a");
-  INFO(describe({"cluster", "move-pico", "back"}, back));
-  REQUIRE(back.exit_code == 0);
-  CHECK(http_request(a.port(), "GET", ids, "", "", kHttpTimeout, {{"X-Spime-Forwarded-By", "test"}})
-            .text == on_b.text);
-}
-
 TEST_CASE("cluster (d): a 4th engine joins and takes a quarter of the slots while heartbeats flow",
           "[integration][cluster]") {
   LocalCluster cluster;
@@ -606,46 +303,6 @@ TEST_CASE("cluster: a move planned away from an engine holds its slot, across a 
   REQUIRE(cluster.kv().erase(plan_key).is_ok());
   CHECK(eventually([&] { return cluster.router_get(query).status == 200; }, 5s));
   CHECK(cluster.router_get(query).body == "held");
-}
-
-TEST_CASE("cluster: a pico move planned away from an engine holds the pico, across a restart too",
-          "[integration][cluster]") {
-  LocalCluster cluster;
-  SpimeServer& a = cluster.engine(0);
-  const std::string pico = new_child(a, a.owner_eci(), "held");
-  const std::string other = new_child(a, pico, "kin");  // the same slot, not moving
-  const json located =
-      json::parse(a.post("/api/cluster/picos/held/locate", "", "application/x-spime-slot").text,
-                  nullptr, false);
-  REQUIRE(located.is_object());
-  const std::string id = located.at("id").get<std::string>();
-  CHECK(located.at("children") == 1);
-  // A mover that planned the move and died (pico_mover.h's plan).
-  const std::string plan_key = "/spime/t/pico-moves/" + id;
-  spime::cluster::PicoMovePlan plan{"a", "b", LocalCluster::slot_of_node(1), {pico}, 1};
-  REQUIRE(cluster.kv().put(plan_key, spime::cluster::encode_pico_move_plan(plan)).is_ok());
-  auto held = [&] {
-    const HttpResult r = a.event(pico, "test", "beat");
-    return r.status == 503 && r.text.find("moving") != std::string::npos;
-  };
-  CHECK(eventually(held, 5s));
-  CHECK(a.event(other, "test", "beat").status == 200);
-  a.kill9();
-  // Its lease gone, its name free again.
-  REQUIRE(eventually([&] { return cluster.live("a") == false; }, 15s));
-  a.start();  // reads the plan when it joins: the pico stays refused
-  CHECK(held());
-  CHECK(a.event(other, "test", "beat").status == 200);
-  // Its slot does not move while it does (it would be on two nodes).
-  const auto slot_move = run_spime({"cluster", "move", slot_text(*slot_of_eci(pico)), "--to", "b",
-                                    "--etcd", cluster.etcd().endpoints(), "--cluster", kName});
-  INFO(describe({"cluster", "move"}, slot_move));
-  CHECK(slot_move.exit_code == 1);
-  CHECK_THAT(slot_move.err, Catch::Contains("moving alone"));
-  CHECK(a.event(other, "test", "beat").status == 200);  // unsealed
-  // Abandoned: served again.
-  REQUIRE(cluster.kv().erase(plan_key).is_ok());
-  CHECK(eventually([&] { return a.event(pico, "test", "beat").status == 200; }, 5s));
 }
 
 TEST_CASE(
