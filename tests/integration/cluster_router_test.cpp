@@ -306,7 +306,7 @@ TEST_CASE("cluster: a move planned away from an engine holds its slot, across a 
 }
 
 TEST_CASE(
-    "cluster (e): an engine killed: its slots 503, the others serve; restarted, it catches up",
+    "cluster (e): an engine killed: its slots 503, the others serve, and restarted, it catches up",
     "[integration][cluster]") {
   LocalCluster cluster;
   SpimeServer& a = cluster.engine(0);
