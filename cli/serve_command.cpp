@@ -36,6 +36,7 @@
 #include "cli/serve_security.h"
 #include "engine/base/thread_annotations.h"
 #include "engine/logging/log.h"
+#include "engine/runtime/cluster/legacy_adopter.h"
 #include "engine/runtime/engine.h"
 #include "engine/runtime/reopening_engine.h"
 
@@ -312,6 +313,9 @@ int serve(ServeOptions& o) {
   // Declared after membership: destroyed before the table it reads, after
   // server.stop() (below, and on every early return).
   std::unique_ptr<channels::SlotGate> slot_gate;
+  // Legacy picos take slots of this node when it serves some (stopped
+  // before the membership it reads).
+  std::unique_ptr<runtime::LegacyAdopter> adopter;
   if (membership) {
     {
       MutexLock lock(wiring->mu);
@@ -325,6 +329,9 @@ int serve(ServeOptions& o) {
              membership->options().cluster + ", serving " +
              std::to_string(membership->table().count_owned_by(membership->options().node)) +
              " slots");
+    adopter = std::make_unique<runtime::LegacyAdopter>(
+        [&served] { return served.current(); }, *membership,
+        [](const std::string& line) { log_line("spime serve: " + line); });
   }
   std::unique_ptr<mqtt::MqttBridge> bridge;
   if (!o.mqtt.url.empty()) {
@@ -333,6 +340,7 @@ int serve(ServeOptions& o) {
     bridge = std::make_unique<mqtt::MqttBridge>(served, o.mqtt);
     if (!bridge->start(&error)) {
       logging::error("spime serve: --mqtt: " + error);
+      adopter.reset();
       server.stop();
       served.stop();
       return kExitRefused;
@@ -369,6 +377,7 @@ int serve(ServeOptions& o) {
       wiring->membership = nullptr;
     }
     rewire();
+    adopter.reset();
     membership->stop();
   }
   // The stop clock starts now: a long computation cannot hold the server's

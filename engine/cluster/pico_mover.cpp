@@ -137,7 +137,8 @@ Status move_pico(EtcdClient& kv, const PicoMove& move, PicoMoveResult* out,
     return Status::invalid_argument(name + " is on " + move.to + " already");
   if (!pico.slot) {
     return Status::invalid_argument(
-        name + " predates slots: it has none to move with, and stays where it is");
+        name + " has no slot: an engine's root stays, and a pico made before slots takes one " +
+        "when " + pico.node + " owns a slot (spime cluster rebalance), then it moves");
   }
   if (pico.children > 0) {
     return Status::invalid_argument(name + " has " + std::to_string(pico.children) +

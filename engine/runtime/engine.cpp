@@ -405,6 +405,10 @@ void Engine::unseal_slot(std::uint16_t slot, Done<krl::Value> done) {
 void Engine::pico_move_step(api::PicoMoveStep step, Done<std::string> done) {
   impl_->moves->pico_step(std::move(step), impl_->track(std::move(done)));
 }
+void Engine::adopt_legacy_picos(SlotMoves::OverrideWriter write,
+                                Done<SlotMoves::AdoptionStep> done) {
+  impl_->moves->adopt_legacy(std::move(write), impl_->track(std::move(done)));
+}
 const std::string& Engine::root_pico_id() const {
   return impl_->root_pico_id;
 }

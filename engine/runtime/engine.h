@@ -54,6 +54,7 @@
 #include <string>
 
 #include "engine/api/engine_api.h"
+#include "engine/runtime/cluster/slot_moves.h"
 #include "engine/runtime/limits.h"
 #include "engine/runtime/timers/clock.h"
 
@@ -238,6 +239,9 @@ class Engine final : public api::EngineApi {
   void release_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
   void unseal_slot(std::uint16_t slot, api::Done<krl::Value> done) override;
   void pico_move_step(api::PicoMoveStep step, api::Done<std::string> done) override;
+  // One adoption step of legacy picos (SlotMoves::adopt_legacy; a cluster
+  // node's LegacyAdopter calls it, in-process only).
+  void adopt_legacy_picos(SlotMoves::OverrideWriter write, api::Done<SlotMoves::AdoptionStep> done);
   void prototype(std::string name, api::Done<krl::Value> done) override;
   void check_prototype(api::PrototypeCheck check,
                        api::Done<std::vector<std::string>> done) override;

@@ -302,4 +302,13 @@ void SlotMoves::unseal_slot(cluster::Slot slot, api::Done<krl::Value> done) {
   done(krl::Value(std::move(m)));
 }
 
+void SlotMoves::adopt_legacy(OverrideWriter write, api::Done<AdoptionStep> done) {
+  if (!table_.load(std::memory_order_acquire)) {
+    return done(Status::unavailable("this engine is not a cluster node"));
+  }
+  const bool started = start(
+      [this, write = std::move(write), answer = answering(done)] { adopt_step(write, answer); });
+  if (!started) done(Status::unavailable("another move step runs on this node"));
+}
+
 }  // namespace spime::runtime

@@ -44,6 +44,21 @@
 //            failed move). kNotFound when the pico is not here.
 //   unseal   the pico's seal goes.
 //
+// Legacy picos (docs/cluster.md, "Slots"): a pico made before slots (its
+// record names none; the root excepted, whose ECIs stay this engine's own)
+// is adopted into a slot this node serves, the one its family's adopted
+// ancestor has or one drawn for its family (the root's child and all below
+// it), so a family stays together. adopt_legacy() is one step of up to
+// kAdoptBatch picos: the overrides of their ECIs are written in etcd first
+// (`write`, which refuses when this node no longer owns the slot), then,
+// the picos sealed and idle, their records take the slot in one batch.
+// Answers how many it adopted and whether more may be left; a caller
+// repeats until it answers 0 and no more. kUnavailable when this node
+// serves no slot yet or a pico stays busy; etcd's refusal as `write`
+// returns it. Nothing is lost: the next step reuses the slot the overrides
+// name. Once adopted, a pico is any other: its slot's moves carry it, a
+// pico move takes it, its legacy ECIs route by their overrides.
+//
 // One step at a time per engine, on this class's own thread (never the
 // caller's: a step waits); a second request meanwhile gets kUnavailable.
 // Each `done` is called exactly once, from that thread or the committer's.
@@ -60,6 +75,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,6 +127,17 @@ class SlotMoves {
   void unseal_slot(cluster::Slot slot, api::Done<krl::Value> done);
   void pico_step(api::PicoMoveStep step, api::Done<std::string> done);
 
+  static constexpr std::size_t kAdoptBatch = 256;
+  // Puts overrides/<eci> -> slot for each ECI, while this node owns the slot
+  // (engine/cluster/legacy_overrides.h). Called on this class's thread.
+  using OverrideWriter =
+      std::function<api::Status(cluster::Slot, const std::vector<std::string>& ecis)>;
+  struct AdoptionStep {
+    std::size_t adopted = 0;
+    bool more = false;
+  };
+  void adopt_legacy(OverrideWriter write, api::Done<AdoptionStep> done);
+
   void stop() SPIME_EXCLUDES(mu_);
 
  private:
@@ -136,6 +164,13 @@ class SlotMoves {
   // and every ruleset it uses is registered (those this engine lacks
   // compiled from the records; kInvalidArgument when one does not compile).
   api::Status admit_import(const SlotRecords& records);
+  // legacy_adoption.cpp
+  void adopt_step(const OverrideWriter& write, const api::Done<AdoptionStep>& done);
+  // The slot legacy pico `id` is adopted into; nullopt when this node serves
+  // none. `heads`: the slots drawn for families' heads in this step.
+  std::optional<cluster::Slot> adoption_slot(const std::string& id, const std::string& parent_eci,
+                                             const std::vector<std::string>& ecis,
+                                             std::map<std::string, cluster::Slot>* heads);
   // pico_moves.cpp
   void locate_pico(const std::string& pico, const api::Done<std::string>& done);
   void export_pico(const std::string& id, cluster::Slot to, const api::Done<std::string>& done);
