@@ -6,9 +6,13 @@
 #       300 devices in one collection on engine b; unpaced heartbeats over
 #       32 connections, through the router and straight to b in turn: the
 #       simulator's rate and latency, b's CPU per heartbeat, and HAProxy's
-#   scripts/cluster_bench.sh scale [SECONDS]
+#   scripts/cluster_bench.sh scale [SECONDS [CPU_PERCENT]]
 #       300 devices in one collection on each engine; 1, then 2, then 3
-#       simulators at once through the router, one per engine
+#       simulators at once through the router, one per engine. With
+#       CPU_PERCENT, each engine runs in a cgroup of its own capped at that
+#       share of one core (CFS quota; root, cgroup v1 or v2), so each has
+#       a fixed CPU however many run: the issue's "fixed CPU per engine"
+#       on a machine with fewer cores than engines
 #   scripts/cluster_bench.sh move [PICOS]
 #       a pico on b with PICOS-1 device children (one slot), moved to c and
 #       back with `spime cluster move`
@@ -41,6 +45,41 @@ fleet() {
   echo "$owner"
 }
 
+# cap_cpu PID NAME PERCENT: the process into a cgroup of its own, capped at
+# PERCENT of one core (period 100 ms); uncap_cpu takes every capped process
+# back to the root group and removes the groups.
+CGROUP_V1=/sys/fs/cgroup/cpu
+CGROUP_V2=/sys/fs/cgroup
+capped=()
+cap_cpu() {
+  local quota=$(($3 * 1000)) group
+  if [ -f "$CGROUP_V1/cpu.cfs_quota_us" ]; then
+    group="$CGROUP_V1/spime-bench-$2"
+    mkdir -p "$group"
+    echo 100000 > "$group/cpu.cfs_period_us"
+    echo "$quota" > "$group/cpu.cfs_quota_us"
+  elif [ -f "$CGROUP_V2/cgroup.controllers" ]; then
+    group="$CGROUP_V2/spime-bench-$2"
+    echo +cpu > "$CGROUP_V2/cgroup.subtree_control" 2> /dev/null || true
+    mkdir -p "$group"
+    echo "$quota 100000" > "$group/cpu.max"
+  else
+    echo "cluster_bench: no cgroup cpu controller to cap engines with" >&2
+    exit 1
+  fi
+  echo "$1" > "$group/cgroup.procs"
+  capped+=("$group")
+  echo "engine $2 (pid $1): capped at $3 % of a core ($group)"
+}
+uncap_cpu() {
+  local group root
+  for group in "${capped[@]}"; do
+    root="$(dirname "$group")"
+    while read -r pid; do echo "$pid" > "$root/cgroup.procs" 2> /dev/null || true; done < "$group/cgroup.procs"
+    rmdir "$group" 2> /dev/null || true
+  done
+}
+
 # load URL OWNER SECONDS PID: heartbeats to the fleet of OWNER through URL.
 load() {
   "$BIN" devices simulate --url "$1" --owner "$2" --count 300 --collections 1 --duration "$3" \
@@ -66,7 +105,11 @@ case "${1:-}" in
     done
     ;;
   scale)
-    seconds="${2:-15}"
+    seconds="${2:-15}" percent="${3:-}"
+    if [ -n "$percent" ]; then
+      for n in "${NODES[@]}"; do cap_cpu "$(pid_of "$n")" "$n" "$percent"; done
+      trap uncap_cpu EXIT
+    fi
     owners=()
     for i in 0 1 2; do owners+=("$(fleet "$i" "bench-scale-${NODES[$i]}" 300 1)"); done
     for k in 1 2 3; do
@@ -97,7 +140,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    echo "usage: scripts/cluster_bench.sh router [SECONDS ROUNDS] | scale [SECONDS] | move [PICOS] | move-pico [ROUNDS]" >&2
+    echo "usage: scripts/cluster_bench.sh router [SECONDS ROUNDS] | scale [SECONDS [CPU_PERCENT]] | move [PICOS] | move-pico [ROUNDS]" >&2
     exit 2
     ;;
 esac
