@@ -48,8 +48,11 @@ void LegacyAdopter::run() {
   };
   std::string last_refusal;
   while (!stopping_.load(std::memory_order_acquire)) {
+    // Asked even before this node owns a slot: an engine without legacy
+    // picos (the usual case) is done at once, before any move reaches it.
+    // After a refusal, a node without a slot asks again once it has one.
     std::shared_ptr<Engine> engine = engine_();
-    if (!engine || membership_.table().own_slots().empty()) {
+    if (!engine || (!last_refusal.empty() && membership_.table().own_slots().empty())) {
       if (!pause(options_.retry)) break;
       continue;
     }

@@ -4,8 +4,12 @@
 // node that owns no slot yet waits until a rebalance gives it some.
 //
 // One thread runs adoption steps one after another until a step answers
-// that no legacy pico is left, then ends; a refused step is tried again
-// after `retry` (each distinct refusal is logged once). `spime serve`
+// that no legacy pico is left, then ends; a refused step (this node owns
+// no slot yet, a pico stays busy, etcd refuses, a move step runs) is tried
+// again after `retry`, each distinct refusal logged once. The first step
+// runs at once: an engine without legacy picos is done before any move
+// reaches it (a step holds the engine's move thread while it reads the
+// pico records). `spime serve`
 // starts one after joining (cli/serve_command.cpp).
 //
 // Thread-safety: construct, stop() and the destructor from one thread.
