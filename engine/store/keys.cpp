@@ -33,6 +33,7 @@ constexpr std::string_view kEpisodeState = "n/";
 constexpr std::string_view kDeviceTopic = "q/";
 constexpr std::string_view kPicoTopic = "j/";
 constexpr std::string_view kLocalDelivery = "v/";
+constexpr std::string_view kSlotMember = "z/";
 constexpr size_t kDueDigits = 20;  // enough for any uint64_t
 
 // kDueDigits zero-padded decimal digits of n: fixed width, so keys sort by number.
@@ -174,6 +175,16 @@ std::string child_prefix(std::string_view pico_id) {
 }
 bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci) {
   return split(key, kChild, 2, {pico_id, child_eci});
+}
+
+std::string slot_member(std::string_view slot, std::string_view pico_id) {
+  return build(kSlotMember, {slot, pico_id}, {"slot", "pico id"}, false);
+}
+std::string slot_member_prefix(std::string_view slot) {
+  return build(kSlotMember, {slot}, {"slot"}, true);
+}
+bool parse_slot_member(std::string_view key, std::string* slot, std::string* pico_id) {
+  return split(key, kSlotMember, 2, {slot, pico_id});
 }
 
 std::vector<std::string> pico_scoped_prefixes(std::string_view pico_id) {
@@ -410,7 +421,7 @@ bool movable_key(std::string_view key) {
   for (std::string_view family :
        {kPico, kChannel, kPicoChannel, kChild, kInstallation, kEntvar, kEntvarEntry, kRuleState,
         kDelivered, kLogEntry, kLogKey, kEpisode, kEpisodeState, kPicoTopic, kDeviceTopic,
-        kScheduleDue}) {
+        kScheduleDue, kSlotMember}) {
     if (key.size() > family.size() && key.substr(0, family.size()) == family) return true;
   }
   return false;

@@ -89,6 +89,11 @@
 //   j/<pico><sep><topic>          a fixed MQTT topic of that pico, the device: one it publishes
 //                                 to (whose q/<topic> it had when made) or the one it listens
 //                                 on for instructions (value: device_topic_records.h's use)
+//   z/<slot><sep><pico>           a pico of cluster slot <slot> (its 3 hex digits,
+//                                 engine/cluster/slots.h; value empty): written with the pico's
+//                                 record when the record names a slot and erased with it
+//                                 (runtime/records/pico_records.h), so a slot's picos are one
+//                                 range read for a move (schema 3 built it for older records)
 //   v/<seq>                       an event:send / ctx:event to a pico of this engine, from its
 //                                 sender's commit until its receiver's (<seq>: 20 zero-padded
 //                                 decimal digits, so keys sort in sending order; value:
@@ -132,6 +137,12 @@ bool parse_pico_channel(std::string_view key, std::string* pico_id, std::string*
 std::string child(std::string_view pico_id, std::string_view child_eci);
 std::string child_prefix(std::string_view pico_id);  // all children of one pico
 bool parse_child(std::string_view key, std::string* pico_id, std::string* child_eci);
+
+// ---- slots --------------------------------------------------------------------------------
+// <slot>: a cluster slot's 3 hex digits (cluster::slot_text).
+std::string slot_member(std::string_view slot, std::string_view pico_id);
+std::string slot_member_prefix(std::string_view slot);  // all picos of one slot
+bool parse_slot_member(std::string_view key, std::string* slot, std::string* pico_id);
 
 // Every prefix whose keys belong to one pico alone (channel index, children, installations,
 // entity variables, select-when states, accepted deliveries, logs and their key index, the
@@ -231,9 +242,9 @@ bool parse_pico_topic(std::string_view key, std::string* pico_id, std::string* t
 
 // Whether `key` is of a family a move of picos to another engine carries
 // (runtime/cluster/slot_records.h): a pico's record, its channels and what
-// pico_scoped_prefixes() lists, MQTT device topics (q/) and schedules' due
-// keys (t/). Meta, rulesets, app variables, the outbox and local deliveries
-// stay with their engine.
+// pico_scoped_prefixes() lists, MQTT device topics (q/), schedules' due
+// keys (t/) and a pico's entry in its slot (z/). Meta, rulesets, app variables, the outbox and
+// local deliveries stay with their engine.
 bool movable_key(std::string_view key);
 
 // The first key of the smallest range holding every key that starts with prefix, past its end:

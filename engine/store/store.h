@@ -52,7 +52,8 @@ inline bool is_out_of_space(std::string_view write_error) {
 class Store {
  public:
   // 2: a pico's children are their own keys (k/), no longer a list in its p/ record.
-  static constexpr int kSchemaVersion = 2;
+  // 3: a pico whose record names a cluster slot has its entry in that slot (z/).
+  static constexpr int kSchemaVersion = 3;
 
   struct Options {
     bool sync_commits = true;           // fsync the WAL before acknowledging

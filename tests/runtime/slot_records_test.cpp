@@ -127,7 +127,7 @@ TEST_CASE("a slot's records, moved from one store to another, are the same picos
     CHECK(spime::store::keys::movable_key(k));
     families.insert(k[0]);
   }
-  for (char f : {'p', 'c', 'h', 'i', 'e', 'g', 'n'}) {
+  for (char f : {'p', 'z', 'c', 'h', 'i', 'e', 'g', 'n'}) {
     INFO(f);
     CHECK(families.count(f) == 1);
   }
@@ -156,6 +156,12 @@ TEST_CASE("a slot's records, moved from one store to another, are the same picos
     spime::store::WriteBatch batch;
     for (const auto& [k, v] : decoded.records) batch.put(k, v);
     REQUIRE(store->write(batch, &error));
+  }
+  {
+    std::string why;
+    auto store = spime::store::Store::open(b_dir, {}, &why);
+    REQUIRE(store);
+    CHECK(spime::runtime::picos_in_slot(*store, *slot) == moved.picos);  // its slot entry came
   }
   auto b = open_engine(b_dir, rulesets.string());
   auto hits = query(*b, ui, "it.slot.counter", "hits");
@@ -201,4 +207,72 @@ TEST_CASE("slot records that encode_slot_records did not write are refused", "[r
     CHECK_FALSE(spime::runtime::decode_slot_records(text, &out, &error));
     CHECK_FALSE(error.empty());
   }
+}
+
+TEST_CASE("a pico's slot entry follows its record: moved to another slot, erased with it",
+          "[runtime][cluster]") {
+  TempDir dir;
+  const fs::path rulesets = fs::path(dir.path()) / "rulesets";
+  fs::create_directories(rulesets);
+  fs::copy(SPIME_SOURCE_DIR "/rulesets", rulesets, fs::copy_options::recursive);
+  const std::string counter = (fs::path(dir.path()) / "it.slot.counter.krl").string();
+  std::ofstream(counter) << kCounter;
+  const std::string data = (fs::path(dir.path()) / "a").string();
+  std::string ui;
+  { ui = counted_child(*open_engine(data, rulesets.string()), "file://" + counter); }
+  const auto slot = spime::cluster::slot_of_eci(ui);
+  REQUIRE(slot);
+  const spime::cluster::Slot other = static_cast<spime::cluster::Slot>((*slot + 1) % 4096);
+
+  std::string why;
+  auto store = spime::store::Store::open(data, {}, &why);
+  INFO(why);
+  REQUIRE(store);
+  const std::vector<std::string> picos = spime::runtime::picos_in_slot(*store, *slot);
+  REQUIRE(picos.size() == 1);
+  CHECK(spime::runtime::picos_in_slot(*store, other).empty());
+
+  // A pico's move puts it in another slot: its entry moves with its record.
+  SlotRecords records = spime::runtime::collect_slot(*store, *slot, picos);
+  std::string error;
+  REQUIRE(spime::runtime::reslot_pico(&records, picos[0], other, &error));
+  CHECK(spime::runtime::record_slot(records, picos[0]) == other);
+  std::size_t entries = 0;
+  for (const auto& [k, v] : records.records) {
+    std::string in_slot, id;
+    if (spime::store::keys::parse_slot_member(k, &in_slot, &id)) {
+      ++entries;
+      CHECK(in_slot == spime::cluster::slot_text(other));
+      CHECK(id == picos[0]);
+    }
+  }
+  CHECK(entries == 1);
+
+  // Schema 2 had no entries: the upgrade at open writes them.
+  {
+    spime::store::WriteBatch batch;
+    batch.erase(spime::store::keys::slot_member(spime::cluster::slot_text(*slot), picos[0]));
+    batch.put(spime::store::keys::schema_version(), "2");
+    REQUIRE(store->write(batch, &error));
+    REQUIRE(spime::runtime::picos_in_slot(*store, *slot).empty());
+    store.reset();
+  }
+  {
+    auto e = open_engine(data, rulesets.string());
+    CHECK(spime::krl::equal(query(*e, ui, "it.slot.counter", "hits").value(), Value(3)));
+  }
+  store = spime::store::Store::open(data, {}, &why);
+  REQUIRE(store);
+  CHECK(spime::runtime::picos_in_slot(*store, *slot) == picos);
+  store.reset();
+  // Deleted with the pico.
+  {
+    auto e = open_engine(data, rulesets.string());
+    must_event(*e, e->owner_eci(), "wrangler", "child_deletion_request", Map{{"name", "moved"}});
+  }
+  store = spime::store::Store::open(data, {}, &why);
+  REQUIRE(store);
+  CHECK(spime::runtime::picos_in_slot(*store, *slot).empty());
+  std::string ignored;
+  CHECK(!store->get(spime::store::keys::pico(picos[0]), &ignored));
 }

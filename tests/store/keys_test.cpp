@@ -47,6 +47,10 @@ TEST_CASE("keys: every family round-trips through its parser", "[store]") {
   CHECK((due == 1700000000123ULL && a == "sch1"));
   REQUIRE(keys::parse_schedule_due(keys::schedule_due(UINT64_MAX, "z"), &due, &a));
   CHECK(due == UINT64_MAX);
+  REQUIRE(keys::parse_slot_member(keys::slot_member("3a7", "p1"), &a, &b));
+  CHECK((a == "3a7" && b == "p1"));
+  CHECK(keys::slot_member("3a7", "p1").rfind(keys::slot_member_prefix("3a7"), 0) == 0);
+  CHECK(keys::movable_key(keys::slot_member("3a7", "p1")));
 }
 
 TEST_CASE("keys: fields are separated by 0x1F and prefixes end with it", "[store]") {

@@ -6,7 +6,8 @@
 // upgrade is all or nothing (a crash in the middle leaves the old version,
 // upgraded again at the next open). 1 -> 2: children become their own keys
 // (pico_records.h), scheduled events move into `_schedule` entity variables
-// (timers/schedule_records.h).
+// (timers/schedule_records.h). 2 -> 3: every pico record is written
+// again, which puts its entry in its slot (z/, pico_records.h).
 //
 // Call once, before anything else reads the store.
 #pragma once

@@ -1,5 +1,6 @@
 #include "engine/runtime/cluster/slot_records.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <set>
@@ -8,6 +9,7 @@
 
 #include "engine/krl/stdlib/digest.h"
 #include "engine/runtime/records/device_topic_records.h"
+#include "engine/runtime/records/pico_records.h"
 #include "engine/runtime/records/records.h"
 #include "engine/runtime/timers/schedule_records.h"
 #include "engine/store/keys.h"
@@ -38,17 +40,7 @@ bool decode_base64(const json& j, std::string* out) {
 }  // namespace
 
 std::vector<std::string> picos_in_slot(const store::Store& s, cluster::Slot slot) {
-  std::vector<std::string> ids;
-  s.scan(keys::pico_prefix(), [&](std::string_view key, std::string_view value) {
-    std::string id, error;
-    PicoRecord record;
-    if (keys::parse_pico(key, &id) && decode_record(std::string(value), &record, &error) &&
-        record.slot == slot) {
-      ids.push_back(std::move(id));
-    }
-    return true;
-  });
-  return ids;
+  return pico_records::picos_in_slot(s, cluster::slot_text(slot));
 }
 
 SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
@@ -60,6 +52,7 @@ SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
   std::set<std::string> rids;
   for (const std::string& id : picos) {
     add_key(s, keys::pico(id), &out);
+    add_key(s, keys::slot_member(cluster::slot_text(slot), id), &out);
     std::set<std::string> ecis;
     std::vector<std::string> topics;
     for (const std::string& prefix : keys::pico_scoped_prefixes(id)) {
@@ -175,17 +168,31 @@ bool decode_slot_records(std::string_view text, SlotRecords* out, std::string* e
 bool reslot_pico(SlotRecords* records, const std::string& pico_id, cluster::Slot slot,
                  std::string* error) {
   const std::string key = keys::pico(pico_id);
-  for (auto& [k, v] : records->records) {
-    if (k != key) continue;
-    PicoRecord record;
-    if (!decode_record(v, &record, error)) return false;
-    record.slot = slot;
-    v = encode_record(record);
-    records->slot = slot;
-    return true;
+  auto it = std::find_if(records->records.begin(), records->records.end(),
+                         [&](const auto& kv) { return kv.first == key; });
+  if (it == records->records.end()) {
+    *error = "no record of pico " + pico_id;
+    return false;
   }
-  *error = "no record of pico " + pico_id;
-  return false;
+  PicoRecord record;
+  if (!decode_record(it->second, &record, error)) return false;
+  const std::optional<cluster::Slot> from = record.slot;
+  record.slot = slot;
+  it->second = encode_record(record);
+  records->slot = slot;
+  // Its slot entry names the new slot (a legacy pico had none).
+  const std::string entry = keys::slot_member(cluster::slot_text(slot), pico_id);
+  if (from) {
+    const std::string old_entry = keys::slot_member(cluster::slot_text(*from), pico_id);
+    for (auto& kv : records->records) {
+      if (kv.first == old_entry) kv.first = entry;
+    }
+  }
+  if (std::none_of(records->records.begin(), records->records.end(),
+                   [&](const auto& kv) { return kv.first == entry; })) {
+    records->records.emplace_back(entry, std::string());
+  }
+  return true;
 }
 
 std::optional<cluster::Slot> record_slot(const SlotRecords& records, const std::string& pico_id) {

@@ -3,7 +3,7 @@
 // engines (docs/cluster.md, "Moving a slot or a pico").
 //
 // What a slot holds: the picos whose record names the slot, and for each
-// its record (p/), its channels (c/ and h/), every key of
+// its record (p/) and its entry in the slot (z/), its channels (c/ and h/), every key of
 // store::keys::pico_scoped_prefixes (children, installations, entity
 // variables, select-when states, accepted deliveries, logs, the episode
 // log, its MQTT topics), the q/ record of each topic it publishes to that
@@ -51,8 +51,8 @@ struct SlotRecords {
   std::vector<std::pair<std::string, std::string>> records;  // key, value
 };
 
-// The ids of the picos whose record names `slot`. Reads every pico record of
-// the store (a slot index would make this a range read).
+// The ids of the picos whose record names `slot`: one range read of the
+// slot's entries (pico_records::picos_in_slot).
 std::vector<std::string> picos_in_slot(const store::Store& s, cluster::Slot slot);
 
 // Everything `picos` (all of `slot`) keep, as above.
@@ -64,7 +64,7 @@ std::string encode_slot_records(const SlotRecords& records);
 bool decode_slot_records(std::string_view text, SlotRecords* out, std::string* error);
 
 // For a pico's move: makes `records` (one pico's, `pico_id`) name `slot`,
-// in their header and in the pico's record. False + *error when they hold
+// in their header, in the pico's record and in its slot entry. False + *error when they hold
 // no readable record of that pico.
 bool reslot_pico(SlotRecords* records, const std::string& pico_id, cluster::Slot slot,
                  std::string* error);

@@ -182,7 +182,7 @@ Status Services::delete_tree(Transaction& txn, const std::string& pico_id, int d
     txn.channel_changes.emplace_back(eci, std::nullopt);
   }
   erase_device_topics(store(), &txn.batch, pico_id, ecis);
-  pico_records::erase_pico(&txn.batch, pico_id, ecis);
+  pico_records::erase_pico(&txn.batch, pico_id, state->record(), ecis);
   if (created != txn.created.end()) {
     txn.created.erase(created);
   } else {

@@ -13,6 +13,7 @@ namespace keys = store::keys;
 
 void put_pico(store::WriteBatch* b, const std::string& pico_id, const PicoRecord& r) {
   b->put(keys::pico(pico_id), encode_record(r));
+  if (r.slot) b->put(keys::slot_member(cluster::slot_text(*r.slot), pico_id), "");
 }
 
 void put_channel(store::WriteBatch* b, const ChannelRecord& c) {
@@ -68,11 +69,22 @@ void erase_rule_state(store::WriteBatch* b, const std::string& pico_id, const st
   b->erase(keys::rule_state(pico_id, rid, rule));
 }
 
-void erase_pico(store::WriteBatch* b, const std::string& pico_id,
+void erase_pico(store::WriteBatch* b, const std::string& pico_id, const PicoRecord& record,
                 const std::vector<std::string>& channel_ecis) {
   for (const std::string& eci : channel_ecis) b->erase(keys::channel(eci));
   for (const std::string& prefix : keys::pico_scoped_prefixes(pico_id)) b->erase_prefix(prefix);
   b->erase(keys::pico(pico_id));
+  if (record.slot) b->erase(keys::slot_member(cluster::slot_text(*record.slot), pico_id));
+}
+
+std::vector<std::string> picos_in_slot(const store::Store& s, const std::string& slot) {
+  std::vector<std::string> ids;
+  s.scan(keys::slot_member_prefix(slot), [&](std::string_view key, std::string_view) {
+    std::string in_slot, id;
+    if (keys::parse_slot_member(key, &in_slot, &id)) ids.push_back(std::move(id));
+    return true;
+  });
+  return ids;
 }
 
 bool load_entvar(const store::Store& s, const std::string& pico_id, const std::string& rid,

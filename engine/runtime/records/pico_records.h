@@ -31,6 +31,10 @@ namespace spime::runtime::pico_records {
 
 // ---- writes -----------------------------------------------------------------------------------
 
+// The record, and the pico's entry in its slot (z/) when it names one. A
+// pico's slot is fixed once set (only a pico without one gets one, from the
+// adoption of legacy picos); a move carries the entry with the record
+// (runtime/cluster/slot_records.h).
 void put_pico(store::WriteBatch* b, const std::string& pico_id, const PicoRecord& r);
 // The channel record (c/<eci>) and its entry in the owner's index (h/<pico><sep><eci>).
 void put_channel(store::WriteBatch* b, const ChannelRecord& c);
@@ -51,11 +55,13 @@ void put_rule_state(store::WriteBatch* b, const std::string& pico_id, const std:
                     const std::string& rule, const std::string& state);
 void erase_rule_state(store::WriteBatch* b, const std::string& pico_id, const std::string& rid,
                       const std::string& rule);
-// Everything of the pico: its record, the given channels (c/ records are keyed by ECI, so the
-// caller names them) and every key family scoped to the pico. Its children are not touched:
-// erase each of them too.
-void erase_pico(store::WriteBatch* b, const std::string& pico_id,
+// Everything of the pico: its record (`record`, as loaded) and its slot entry, the given
+// channels (c/ records are keyed by ECI, so the caller names them) and every key family scoped
+// to the pico. Its children are not touched: erase each of them too.
+void erase_pico(store::WriteBatch* b, const std::string& pico_id, const PicoRecord& record,
                 const std::vector<std::string>& channel_ecis);
+// The ids of the picos whose record names `slot` (its 3 hex digits), by their slot entries.
+std::vector<std::string> picos_in_slot(const store::Store& s, const std::string& slot);
 
 // ---- reads (committed state) ------------------------------------------------------------------
 
