@@ -4,6 +4,7 @@
 // through the engine; and the decoder refuses what the encoder never wrote.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -153,8 +154,16 @@ TEST_CASE("a slot's records, moved from one store to another, are the same picos
     auto store = spime::store::Store::open(b_dir, {}, &why);
     INFO(why);
     REQUIRE(store);
+    // As an exporter of schema 2 sent them (no slot entries): the import
+    // writes the entries itself.
+    SlotRecords old_format = decoded;
+    old_format.records.erase(
+        std::remove_if(old_format.records.begin(), old_format.records.end(),
+                       [](const auto& kv) { return kv.first.rfind("z/", 0) == 0; }),
+        old_format.records.end());
+    REQUIRE(old_format.records.size() == decoded.records.size() - 1);
     spime::store::WriteBatch batch;
-    for (const auto& [k, v] : decoded.records) batch.put(k, v);
+    spime::runtime::put_slot_records(old_format, &batch);
     REQUIRE(store->write(batch, &error));
   }
   {

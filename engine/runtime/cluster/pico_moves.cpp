@@ -143,7 +143,7 @@ void SlotMoves::import_pico(const std::string& id, cluster::Slot slot, const std
   }
   if (Status admitted = admit_import(*records); !admitted.is_ok()) return done(admitted);
   store::WriteBatch batch;
-  for (const auto& [k, v] : records->records) batch.put(k, v);
+  put_slot_records(*records, &batch);
   const std::uint64_t seq = parts_.store.committer().try_submit(
       std::move(batch), [this, id, records, done](bool ok, const std::string& why) {
         if (!ok) return done(Status::internal("pico import not written: " + why));

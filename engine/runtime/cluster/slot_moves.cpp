@@ -197,7 +197,7 @@ void SlotMoves::import_step(cluster::Slot slot, const std::string& text,
   }
   if (Status admitted = admit_import(*records); !admitted.is_ok()) return done(admitted);
   store::WriteBatch batch;
-  for (const auto& [k, v] : records->records) batch.put(k, v);
+  put_slot_records(*records, &batch);
   const std::uint64_t seq = parts_.store.committer().try_submit(
       std::move(batch), [this, slot, records, done](bool ok, const std::string& why) {
         if (!ok) return done(Status::internal("slot import not written: " + why));

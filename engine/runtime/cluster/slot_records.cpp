@@ -14,6 +14,7 @@
 #include "engine/runtime/timers/schedule_records.h"
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
+#include "engine/store/write_batch.h"
 
 namespace spime::runtime {
 
@@ -90,6 +91,17 @@ SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
     }
   }
   return out;
+}
+
+void put_slot_records(const SlotRecords& records, store::WriteBatch* batch) {
+  for (const auto& [k, v] : records.records) {
+    batch->put(k, v);
+    std::string id, error;
+    PicoRecord record;
+    if (keys::parse_pico(k, &id) && decode_record(v, &record, &error) && record.slot) {
+      batch->put(keys::slot_member(cluster::slot_text(*record.slot), id), "");
+    }
+  }
 }
 
 std::string encode_slot_records(const SlotRecords& r) {

@@ -59,6 +59,12 @@ std::vector<std::string> picos_in_slot(const store::Store& s, cluster::Slot slot
 SlotRecords collect_slot(const store::Store& s, cluster::Slot slot,
                          const std::vector<std::string>& picos);
 
+// For an import: puts every record into `batch` as it came, and the slot
+// entry (z/) of each pico record that names a slot, whether or not the
+// records carried it (an exporter of schema 2, in a cluster being upgraded
+// one engine at a time, sent none).
+void put_slot_records(const SlotRecords& records, store::WriteBatch* batch);
+
 std::string encode_slot_records(const SlotRecords& records);
 // False with a one-line *error for anything encode_slot_records did not write.
 bool decode_slot_records(std::string_view text, SlotRecords* out, std::string* error);
